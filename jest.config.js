@@ -1,0 +1,27 @@
+// jest + ESM + TypeScript: ts-jest transpiles each file on its own (isolatedModules) and
+// jest runs under --experimental-vm-modules (set by scripts/jest.mjs), because
+// node-llama-cpp is ESM-only. Type checking is `npm run typecheck`, not jest's job.
+const common = {
+  testEnvironment: "node",
+  extensionsToTreatAsEsm: [".ts"],
+  moduleNameMapper: {
+    "^@arbiter/shared/(.*)\\.js$": "<rootDir>/shared/$1",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "<rootDir>/tsconfig.json" }],
+  },
+};
+
+export default {
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    {
+      ...common,
+      displayName: "integration",
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/integration/global-setup.ts",
+      slowTestThreshold: 30,
+    },
+  ],
+};
