@@ -20,7 +20,7 @@ export default {
       ...common,
       displayName: "integration",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
-      globalSetup: "<rootDir>/test/integration/global-setup.ts",
+      globalSetup: "<rootDir>/test/integration/global-setup.mjs",
       slowTestThreshold: 30,
     },
   ],

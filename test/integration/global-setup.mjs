@@ -1,0 +1,63 @@
+// Integration tests need the real broker, the real Redis and the test models. When one is
+// missing the whole run fails here with what to do — it never quietly skips.
+// Plain JS: jest loads globalSetup outside its module mapper, so this file imports nothing of ours.
+import { existsSync } from "node:fs";
+import { Socket } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { Kafka, logLevel } from "kafkajs";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+function canConnect(host, port, timeoutMs = 3000) {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const finish = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once("error", () => finish(false));
+    socket.connect(port, host, () => finish(true));
+  });
+}
+
+export default async function globalSetup() {
+  const problems = [];
+  const broker = (process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? "9092"}`).split(",")[0];
+  const [host, port] = broker.split(":");
+  if (!(await canConnect(host, Number(port)))) {
+    problems.push(`Kafka is not reachable at ${broker}: run \`bash scripts/services.sh start\``);
+  } else {
+    const admin = new Kafka({ clientId: "arbiter-test-setup", brokers: [broker], logLevel: logLevel.NOTHING }).admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+    } catch (error) {
+      problems.push(`Kafka at ${broker} accepts connections but does not answer: ${error.message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+  const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:${process.env.REDIS_PORT ?? "6379"}`;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch {
+    problems.push(`Redis is not reachable at ${redisUrl}: run \`bash scripts/services.sh start\``);
+  } finally {
+    redis.disconnect();
+  }
+  const modelsDir = process.env.ARBITER_MODELS_DIR ?? path.join(repoRoot, "models");
+  for (const file of ["llama-2-tiny-random.gguf", "gemma-3-270m-q4_k_m.gguf"]) {
+    if (!existsSync(path.join(modelsDir, file))) {
+      problems.push(`test model ${path.join(modelsDir, file)} is missing: run \`bash scripts/models.sh\``);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`integration tests cannot run:\n  - ${problems.join("\n  - ")}`);
+  }
+}
