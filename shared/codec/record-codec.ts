@@ -1,0 +1,38 @@
+import type avro from "avsc";
+import { FINGERPRINT_HEADER, type SchemaRegistry, type SchemaVersion } from "./schema-registry.js";
+import type { RecordKind, RecordTypes } from "./records.js";
+
+export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+export type Headers = Record<string, HeaderValue>;
+
+export function headerString(headers: Headers | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+/** Encodes and decodes one record kind; the writer fingerprint travels in a header. */
+export class RecordCodec<K extends RecordKind> {
+  readonly writer: SchemaVersion;
+  readonly reader: SchemaVersion;
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    readonly kind: K,
+    versions: { writer?: number; reader?: number } = {},
+  ) {
+    this.writer = registry.version(kind, versions.writer);
+    this.reader = registry.version(kind, versions.reader);
+  }
+
+  encode(value: RecordTypes[K]): { value: Buffer; headers: Record<string, string> } {
+    return {
+      value: (this.writer.type as avro.Type).toBuffer(value),
+      headers: { [FINGERPRINT_HEADER]: this.writer.fingerprint },
+    };
+  }
+
+  decode(bytes: Buffer, headers: Headers | undefined): RecordTypes[K] {
+    return this.registry.decode(this.reader, bytes, headerString(headers, FINGERPRINT_HEADER)) as RecordTypes[K];
+  }
+}
