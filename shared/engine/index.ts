@@ -1,0 +1,2 @@
+export * from "./prompt-segments.js";
+export * from "./harmony-renderer.js";
