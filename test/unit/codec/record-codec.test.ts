@@ -1,0 +1,90 @@
+import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
+import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
+import type { Decision, Post } from "@arbiter/shared/codec/records.js";
+import { FINGERPRINT_HEADER, SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
+
+const registry = SchemaRegistry.shipped();
+const postV1: Post = {
+  id: "p1",
+  forumId: "games",
+  authorId: "u1",
+  text: "selling aimbot keys",
+  language: null,
+  createdAt: 1_700_000_000_000,
+  metadata: { client: "web" },
+};
+
+function decodeError(fn: () => unknown): DecodeError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DecodeError) return error;
+    throw error;
+  }
+  throw new Error("expected a DecodeError");
+}
+
+test("a v1 writer's post is read by a v2 reader with the new field defaulted", () => {
+  const v1Writer = new RecordCodec(registry, "post", { writer: 1 });
+  const v2Reader = new RecordCodec(registry, "post", { reader: 2 });
+  const { value, headers } = v1Writer.encode(postV1);
+  expect(headers[FINGERPRINT_HEADER]).toBe(registry.version("post", 1).fingerprint);
+  expect(v2Reader.decode(value, headers)).toEqual({ ...postV1, threadId: null });
+});
+
+test("a v2 writer's post is read by a v1 reader, which drops the field it does not know", () => {
+  const v2Writer = new RecordCodec(registry, "post", { writer: 2 });
+  const v1Reader = new RecordCodec(registry, "post", { reader: 1 });
+  const { value, headers } = v2Writer.encode({ ...postV1, threadId: "t9" });
+  const read = v1Reader.decode(value, headers);
+  expect(read).toEqual(postV1);
+  expect("threadId" in (read as object)).toBe(false);
+});
+
+test("writer fingerprints differ between versions", () => {
+  expect(registry.version("post", 1).fingerprint).not.toBe(registry.version("post", 2).fingerprint);
+});
+
+test("unknown, missing and wrong-kind fingerprints and truncated bytes are typed decode errors", () => {
+  const codec = new RecordCodec(registry, "post");
+  const { value, headers } = codec.encode({ ...postV1, threadId: null });
+  expect(decodeError(() => codec.decode(value, { [FINGERPRINT_HEADER]: "00".repeat(32) })).code).toBe("UNKNOWN_FINGERPRINT");
+  expect(decodeError(() => codec.decode(value, {})).code).toBe("MISSING_FINGERPRINT");
+  expect(decodeError(() => codec.decode(value.subarray(0, value.length - 5), headers)).code).toBe("MALFORMED");
+  const decisionFp = registry.version("decision").fingerprint;
+  expect(decodeError(() => codec.decode(value, { [FINGERPRINT_HEADER]: decisionFp })).code).toBe("UNKNOWN_FINGERPRINT");
+});
+
+test("a decision round-trips and its schema has no field for reasoning", () => {
+  const codec = new RecordCodec(registry, "decision");
+  const decision: Decision = {
+    decisionId: "d1",
+    postId: "p1",
+    forumId: "games",
+    action: "HIDE",
+    stage: "primary",
+    verdicts: [
+      {
+        policyId: "cheats",
+        policyVersion: "abc",
+        decision: "violate",
+        ruleIds: ["CH1"],
+        confidence: 0.93,
+        rationale: "Offers an aimbot.",
+        source: "model",
+        escalate: false,
+      },
+    ],
+    modelId: "gemma",
+    effort: "low",
+    latencyMs: 12.5,
+    truncated: false,
+    postCreatedAt: 1,
+    decidedAt: 2,
+    replayId: null,
+  };
+  const { value, headers } = codec.encode(decision);
+  expect(codec.decode(value, headers)).toEqual(decision);
+  const fieldNames = JSON.stringify(registry.version("decision").type.schema());
+  expect(fieldNames).not.toMatch(/reasoning|analysis/i);
+});
