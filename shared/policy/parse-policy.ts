@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto";
+import { parseFrontMatter, type FrontMatterValue } from "./front-matter.js";
+import { PREFILTER_MODES, REASONING_EFFORTS, type Policy, type PolicyRule, type PrefilterMode, type ReasoningEffort } from "./policy.js";
+import { PolicyError } from "./policy-error.js";
+
+const KNOWN_FIELDS = new Set([
+  "id", "title", "version", "keywords", "signals", "targets", "regexes", "typos", "prefilter",
+  "reasoning_effort", "escalation_threshold", "rules", "forums",
+]);
+
+/** The policy version: the first 16 hex characters of the SHA-256 of the file's content. */
+export function policyVersion(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 16);
+}
+
+/**
+ * Parses a policy file (Markdown with front matter). Errors are {@link PolicyError}s naming
+ * `source` and the field. The version is computed from the content, never read from it.
+ */
+export function parsePolicy(text: string, source: string): Policy {
+  const { data, body } = parseFrontMatter(text, source);
+  const err = (field: string, detail: string): never => {
+    throw new PolicyError(source, field, detail);
+  };
+  for (const key of Object.keys(data)) if (!KNOWN_FIELDS.has(key)) err(key, "unknown field");
+  if (data.version !== undefined) err("version", "is computed from the file content and must not be written");
+
+  const str = (field: string, required: boolean): string | undefined => {
+    const v = data[field];
+    if (v === undefined || v === null) return required ? err(field, "is required") : undefined;
+    if (typeof v !== "string" || v.trim().length === 0) return err(field, "must be a non-empty string");
+    return v.trim();
+  };
+  const strList = (field: string): string[] => {
+    const v = data[field];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) return err(field, "must be a list");
+    return v.map((item, i) => {
+      if (typeof item === "number") return String(item);
+      if (typeof item !== "string" || item.trim().length === 0) return err(field, `item ${i + 1} must be a non-empty string`);
+      return item;
+    });
+  };
+  const oneOf = <T extends string>(field: string, allowed: readonly T[], fallback: T): T => {
+    const v = data[field];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) return err(field, `must be one of ${allowed.join(", ")}`);
+    return v as T;
+  };
+
+  const id = str("id", true) as string;
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(id)) err("id", "must be lower-case letters, digits, - or _");
+  const title = str("title", true) as string;
+
+  const regexes = strList("regexes");
+  regexes.forEach((r, i) => {
+    try {
+      new RegExp(r, "g");
+    } catch (e) {
+      err("regexes", `item ${i + 1} is not a valid regular expression: ${(e as Error).message}`);
+    }
+  });
+
+  const threshold = data.escalation_threshold ?? 0.5;
+  if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) err("escalation_threshold", "must be a number from 0 to 1");
+
+  const typos = data.typos ?? false;
+  if (typeof typos !== "boolean") err("typos", "must be true or false");
+
+  const rules = parseRules(data.rules, (detail) => err("rules", detail));
+  const forums = data.forums === undefined ? ["*"] : strList("forums");
+  if (forums.length === 0) err("forums", "must name at least one forum (or \"*\")");
+
+  const policy: Policy = {
+    id,
+    title,
+    version: policyVersion(text),
+    body,
+    keywords: strList("keywords"),
+    signals: strList("signals"),
+    targets: strList("targets"),
+    regexes,
+    typos: typos as boolean,
+    prefilter: oneOf<PrefilterMode>("prefilter", PREFILTER_MODES, "keywords"),
+    reasoningEffort: oneOf<ReasoningEffort>("reasoning_effort", REASONING_EFFORTS, "low"),
+    escalationThreshold: threshold as number,
+    rules,
+    forums,
+    source,
+  };
+  if (policy.signals.length > 0 && policy.targets.length === 0) err("signals", "need a \"targets\" list to pair with");
+  if (policy.prefilter === "keywords" && policy.keywords.length + policy.signals.length + policy.regexes.length === 0) {
+    err("keywords", "prefilter mode \"keywords\" needs keywords, signals or regexes");
+  }
+  return policy;
+}
+
+function parseRules(v: FrontMatterValue | undefined, err: (detail: string) => never): PolicyRule[] {
+  if (v === undefined || v === null) return err("is required (the rule ids the model may name)");
+  if (!Array.isArray(v) || v.length === 0) return err("must be a non-empty list");
+  const seen = new Set<string>();
+  return v.map((item, i) => {
+    let rule: PolicyRule;
+    if (typeof item === "string") rule = { id: item, escalate: false };
+    else if (item !== null && typeof item === "object" && !Array.isArray(item)) {
+      for (const k of Object.keys(item)) if (k !== "id" && k !== "escalate") err(`item ${i + 1}: unknown key "${k}"`);
+      if (typeof item.id !== "string") err(`item ${i + 1} needs an "id"`);
+      if (item.escalate !== undefined && typeof item.escalate !== "boolean") err(`item ${i + 1}: "escalate" must be true or false`);
+      rule = { id: item.id as string, escalate: item.escalate === true };
+    } else return err(`item ${i + 1} must be a rule id or {id, escalate}`);
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(rule.id)) err(`item ${i + 1}: bad rule id "${rule.id}"`);
+    if (seen.has(rule.id)) err(`duplicate rule id "${rule.id}"`);
+    seen.add(rule.id);
+    return rule;
+  });
+}

@@ -1,0 +1,49 @@
+/** How the prefilter treats a policy. */
+export type PrefilterMode = "keywords" | "all" | "off";
+export const PREFILTER_MODES: readonly PrefilterMode[] = ["keywords", "all", "off"];
+
+/** gpt-oss reasoning effort, written into the harmony system message. */
+export type ReasoningEffort = "low" | "medium" | "high";
+export const REASONING_EFFORTS: readonly ReasoningEffort[] = ["low", "medium", "high"];
+
+/** An output rule of a policy (e.g. `SP4`), as the model may name it in a verdict. */
+export interface PolicyRule {
+  id: string;
+  /** A verdict naming this rule goes to a human/the escalation stage whatever its confidence. */
+  escalate: boolean;
+}
+
+/** A content policy: Markdown body for the model, front matter for the pipeline. */
+export interface Policy {
+  id: string;
+  title: string;
+  /** First 16 hex characters of the SHA-256 of the whole file: every verdict names it. */
+  version: string;
+  /** The Markdown body after the front matter: the text the model is given. */
+  body: string;
+  /**
+   * Prefilter terms that send a post to the model on their own. Syntax: `word` whole word,
+   * `word*` prefix, `*word` suffix, `*word*` anywhere; CJK/Thai terms match anywhere.
+   */
+  keywords: string[];
+  /**
+   * Terms that only count when a {@link Policy.targets} term is also present in the post
+   * ("disgusting" alone is not hate; "disgusting" with "immigrants" may be).
+   */
+  signals: string[];
+  /** Who a {@link Policy.signals} term must be about for it to count (groups, identities). */
+  targets: string[];
+  /** Regular expressions (JavaScript syntax) run over the normalised text. */
+  regexes: string[];
+  /** Also match common misspellings (one inner letter dropped or two swapped) of single words. */
+  typos: boolean;
+  prefilter: PrefilterMode;
+  reasoningEffort: ReasoningEffort;
+  /** A verdict whose confidence is below this escalates. 0..1. */
+  escalationThreshold: number;
+  rules: PolicyRule[];
+  /** Forum ids the policy applies to; `"*"` means every forum. */
+  forums: string[];
+  /** Where the policy was read from (file path), for error messages. */
+  source: string;
+}
