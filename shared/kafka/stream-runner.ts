@@ -1,0 +1,231 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
+import type { Logger } from "../observability/logger.js";
+import type { WorkerMetrics } from "../observability/metrics.js";
+import type { InboundRecord, OutboundRecord } from "../pipeline/inbound-record.js";
+import type { RecordProcessor } from "../pipeline/post-processor.js";
+
+export interface StreamRunnerOptions {
+  kafka: Kafka;
+  groupId: string;
+  /** The topic this runner consumes. */
+  topic: string;
+  exactlyOnce: boolean;
+  transactionalId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  partitionsConsumedConcurrently: number;
+  maxRecordsPerCommit: number;
+  processor: RecordProcessor;
+  /** The dead letter for a record whose processing threw unexpectedly (a bug, not bad input). */
+  deadLetter: (record: InboundRecord, error: Error) => OutboundRecord;
+  /** The engine's queue, for backpressure: partitions pause while it is full. */
+  engineQueue: () => { depth: number; capacity: number };
+  metrics: WorkerMetrics;
+  logger: Logger;
+  /** Called when kafkajs gives up (a non-retriable crash): the process should exit non-zero. */
+  onFatal: (error: Error) => void;
+}
+
+/**
+ * Consumes one topic in a consumer group and publishes what the processor returns.
+ *
+ * Records of a batch are processed concurrently, in order per key (post id); then the outputs
+ * are produced and the offsets committed — after every output is acknowledged (at-least-once),
+ * or in one Kafka transaction with the offsets (exactly-once). A long model call never costs the
+ * group membership: the runner heartbeats on a timer while a batch is in flight.
+ */
+export class StreamRunner {
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private joined = false;
+  private lastActivity = Date.now();
+  private readonly abort = new AbortController();
+  /** Transactions of one producer run one at a time; partitions take turns here. */
+  private transactionLane: Promise<void> = Promise.resolve();
+  private readonly paused = new Set<number>();
+
+  constructor(private readonly options: StreamRunnerOptions) {}
+
+  /** Joined the group and able to produce. */
+  ready(): boolean {
+    return this.joined && this.producer !== null;
+  }
+
+  /** Heard from the broker lately (a fetch, a heartbeat or a batch). */
+  live(): boolean {
+    return Date.now() - this.lastActivity < Math.max(this.options.sessionTimeoutMs * 2, 60_000);
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    this.producer = o.kafka.producer(
+      o.exactlyOnce
+        ? { transactionalId: o.transactionalId, idempotent: true, maxInFlightRequests: 1 }
+        : { idempotent: true, maxInFlightRequests: 1 },
+    );
+    await this.producer.connect();
+    const consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: o.sessionTimeoutMs,
+      rebalanceTimeout: o.rebalanceTimeoutMs,
+      heartbeatInterval: o.heartbeatIntervalMs,
+      readUncommitted: false,
+      maxWaitTimeInMs: 250,
+    });
+    this.consumer = consumer;
+    const touch = () => {
+      this.lastActivity = Date.now();
+    };
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+      touch();
+    });
+    consumer.on(consumer.events.HEARTBEAT, touch);
+    consumer.on(consumer.events.FETCH, touch);
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      this.joined = false;
+      if (restart) {
+        o.logger.warn({ err: error.message }, "consumer crashed; kafkajs restarts it");
+      } else {
+        o.logger.error({ err: error.message }, "consumer crashed and will not restart");
+        o.onFatal(error);
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /**
+   * Stops taking batches, lets the one in flight finish and commit, and disconnects. Past
+   * `timeoutMs` in-flight model calls are aborted: their records are not committed and are
+   * processed again after a restart.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    const timer = setTimeout(() => this.abort.abort(new Error("shutdown timeout")), timeoutMs);
+    try {
+      await this.consumer?.stop();
+      await this.consumer?.disconnect();
+      await this.producer?.disconnect();
+    } finally {
+      clearTimeout(timer);
+      this.joined = false;
+    }
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const o = this.options;
+    const { batch } = payload;
+    o.metrics.lag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
+    this.lastActivity = Date.now();
+    const heartbeats = setInterval(() => {
+      payload.heartbeat().then(
+        () => (this.lastActivity = Date.now()),
+        (error: Error) => o.logger.debug({ err: error.message }, "heartbeat failed"),
+      );
+      this.applyBackpressure(batch.topic, batch.partition);
+    }, Math.max(100, Math.floor(o.heartbeatIntervalMs / 2)));
+    try {
+      for (let start = 0; start < batch.messages.length; start += o.maxRecordsPerCommit) {
+        if (!payload.isRunning() || payload.isStale()) break;
+        const chunk = batch.messages.slice(start, start + o.maxRecordsPerCommit);
+        const outputs = await this.processChunk(batch.topic, batch.partition, chunk);
+        const next = (BigInt(chunk.at(-1)!.offset) + 1n).toString();
+        await this.publish(outputs, batch.topic, batch.partition, next);
+        payload.resolveOffset(chunk.at(-1)!.offset);
+      }
+    } finally {
+      clearInterval(heartbeats);
+      this.resumeIfPaused(batch.topic, batch.partition);
+    }
+  }
+
+  /** Processes records concurrently while keeping each key's records in offset order. */
+  private async processChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<OutboundRecord[]> {
+    const signal = this.abort.signal;
+    const chains = new Map<string, Promise<void>>();
+    const results: OutboundRecord[][] = new Array(messages.length);
+    const work = messages.map((message, i) => {
+      const key = message.key ? message.key.toString("latin1") : `\u0000${i}`;
+      const record: InboundRecord = {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key ?? null,
+        value: message.value ?? null,
+        headers: (message.headers ?? {}) as InboundRecord["headers"],
+      };
+      const run = (chains.get(key) ?? Promise.resolve()).then(async () => {
+        try {
+          results[i] = await this.options.processor.process(record, signal);
+        } catch (error) {
+          // A shutdown abort is not the record's fault: leave it uncommitted.
+          if (signal.aborted) throw error;
+          results[i] = [this.options.deadLetter(record, error as Error)];
+        }
+      });
+      chains.set(key, run);
+      return run;
+    });
+    await Promise.all(work);
+    return results.flat();
+  }
+
+  private async publish(outputs: OutboundRecord[], topic: string, partition: number, nextOffset: string): Promise<void> {
+    const o = this.options;
+    const producer = this.producer!;
+    const byTopic = new Map<string, TopicMessages>();
+    for (const r of outputs) {
+      let entry = byTopic.get(r.topic);
+      if (!entry) byTopic.set(r.topic, (entry = { topic: r.topic, messages: [] }));
+      entry.messages.push({ key: r.key, value: r.value, headers: r.headers });
+    }
+    const topicMessages = [...byTopic.values()];
+    if (!o.exactlyOnce) {
+      if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
+      await this.consumer!.commitOffsets([{ topic, partition, offset: nextOffset }]);
+      return;
+    }
+    const turn = this.transactionLane.then(async () => {
+      const transaction = await producer.transaction();
+      try {
+        if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
+        await transaction.sendOffsets({
+          consumerGroupId: o.groupId,
+          topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
+        });
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+    });
+    this.transactionLane = turn.catch(() => undefined);
+    await turn;
+  }
+
+  private applyBackpressure(topic: string, partition: number): void {
+    const { depth, capacity } = this.options.engineQueue();
+    if (depth >= capacity && !this.paused.has(partition)) {
+      this.consumer?.pause([{ topic, partitions: [partition] }]);
+      this.paused.add(partition);
+      this.options.metrics.pausedPartitions.set(this.paused.size);
+      this.options.logger.debug({ partition, depth }, "engine queue full: partition paused");
+    } else if (depth < capacity) {
+      this.resumeIfPaused(topic, partition);
+    }
+  }
+
+  private resumeIfPaused(topic: string, partition: number): void {
+    if (!this.paused.delete(partition)) return;
+    this.consumer?.resume([{ topic, partitions: [partition] }]);
+    this.options.metrics.pausedPartitions.set(this.paused.size);
+  }
+}

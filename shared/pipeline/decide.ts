@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import type {
+  Action,
+  Audit,
+  AuditEntry,
+  Decision,
+  Escalation,
+  EscalationReason,
+  PolicyVerdict,
+  Post,
+  Stage,
+  Ticket,
+} from "../codec/records.js";
+import type { PipelinePolicy } from "./ports.js";
+import type { VerdictOutcome } from "./verdict-outcome.js";
+
+export interface DecideInput {
+  post: Post;
+  policies: readonly PipelinePolicy[];
+  outcomes: readonly VerdictOutcome[];
+  stage: Exclude<Stage, "prefilter">;
+  modelId: string | null;
+  effort: string | null;
+  latencyMs: number;
+  truncated: boolean;
+  now: number;
+  replayId?: string | null;
+  /** Verdicts decided earlier (escalation stage) for policies not decided again now. */
+  earlier?: readonly PolicyVerdict[];
+}
+
+export interface DecideOutput {
+  decision: Decision;
+  audit: Audit | null;
+  /** Primary stage: the post goes to the escalation tier. */
+  escalation: Escalation | null;
+  /** Escalation stage: the post goes to a human. */
+  ticket: Ticket | null;
+}
+
+/** Deterministic from post id + policy versions + stage, so a duplicate decision is recognisable. */
+export function decisionId(postId: string, verdicts: readonly PolicyVerdict[], stage: Stage): string {
+  const versions = verdicts.map((v) => `${v.policyId}@${v.policyVersion}`).sort().join(",");
+  return createHash("sha256").update(`${postId}\n${versions}\n${stage}`).digest("hex").slice(0, 32);
+}
+
+function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy): EscalationReason | null {
+  if (outcome.kind === "failure") return "ENGINE_FAILURE";
+  if (outcome.kind === "prefilter") return null;
+  const { verdict } = outcome;
+  if (verdict.ruleIds.some((rule) => policy.escalateRuleIds.has(rule))) return "POLICY_RULE";
+  if (verdict.confidence < policy.escalationThreshold) return "LOW_CONFIDENCE";
+  return null;
+}
+
+const reasonRank: Record<EscalationReason, number> = { ENGINE_FAILURE: 3, POLICY_RULE: 2, LOW_CONFIDENCE: 1 };
+
+function toVerdict(outcome: VerdictOutcome, policy: PipelinePolicy, escalate: boolean): PolicyVerdict {
+  const base = { policyId: policy.id, policyVersion: policy.version, escalate };
+  switch (outcome.kind) {
+    case "prefilter":
+      return { ...base, decision: "allow", ruleIds: [], confidence: 1, rationale: "No keyword of this policy in the post.", source: "prefilter" };
+    case "failure":
+      // Never an invented verdict: "allow" here only fills the field; escalate=true and the action is REVIEW.
+      return { ...base, decision: "allow", ruleIds: [], confidence: 0, rationale: `Model failed: ${outcome.errorClass}.`, source: "failure" };
+    case "cache":
+    case "model": {
+      const v = outcome.verdict;
+      return { ...base, decision: v.decision, ruleIds: v.ruleIds, confidence: v.confidence, rationale: v.rationale, source: outcome.kind };
+    }
+  }
+}
+
+export function actionOf(verdicts: readonly PolicyVerdict[]): Action {
+  if (verdicts.some((v) => v.decision === "violate" && !v.escalate)) return "HIDE";
+  if (verdicts.some((v) => v.escalate)) return "REVIEW";
+  return "ALLOW";
+}
+
+/** Turns one post's per-policy outcomes into the records to publish. Pure. */
+export function decide(input: DecideInput): DecideOutput {
+  const byId = new Map(input.policies.map((p) => [p.id, p]));
+  let reason: EscalationReason | null = null;
+  const details: string[] = [];
+  const escalatedIds: string[] = [];
+  const fresh: PolicyVerdict[] = [];
+  for (const outcome of input.outcomes) {
+    const policy = byId.get(outcome.policyId);
+    if (!policy) throw new Error(`outcome for unknown policy ${outcome.policyId}`);
+    const why = escalationReason(outcome, policy);
+    if (why) {
+      escalatedIds.push(policy.id);
+      details.push(outcome.kind === "failure" ? `${policy.id}: ${outcome.errorClass}: ${outcome.message}` : `${policy.id}: ${why}`);
+      if (!reason || reasonRank[why] > reasonRank[reason]) reason = why;
+    }
+    fresh.push(toVerdict(outcome, policy, why !== null));
+  }
+  const freshIds = new Set(fresh.map((v) => v.policyId));
+  const verdicts = [...(input.earlier ?? []).filter((v) => !freshIds.has(v.policyId)), ...fresh];
+  const allPrefilter = input.outcomes.every((o) => o.kind === "prefilter");
+  const stage: Stage = input.stage === "primary" && allPrefilter ? "prefilter" : input.stage;
+  const id = decisionId(input.post.id, verdicts, stage);
+  const decision: Decision = {
+    decisionId: id,
+    postId: input.post.id,
+    forumId: input.post.forumId,
+    action: actionOf(verdicts),
+    stage,
+    verdicts,
+    modelId: allPrefilter ? null : input.modelId,
+    effort: allPrefilter ? null : input.effort,
+    latencyMs: input.latencyMs,
+    truncated: input.truncated,
+    postCreatedAt: input.post.createdAt,
+    decidedAt: input.now,
+    replayId: input.replayId ?? null,
+  };
+
+  const entries: AuditEntry[] = [];
+  for (const outcome of input.outcomes) {
+    const version = byId.get(outcome.policyId)!.version;
+    if (outcome.kind === "model") {
+      const v = outcome.verdict;
+      entries.push({ policyId: v.policyId, policyVersion: version, reasoning: v.reasoning, promptTokens: v.promptTokens, generatedTokens: v.generatedTokens, latencyMs: v.latencyMs, error: null });
+    } else if (outcome.kind === "failure") {
+      entries.push({ policyId: outcome.policyId, policyVersion: version, reasoning: "", promptTokens: 0, generatedTokens: 0, latencyMs: 0, error: `${outcome.errorClass}: ${outcome.message} (after ${outcome.attempts} attempts)` });
+    }
+  }
+  const audit: Audit | null = entries.length === 0 ? null : { decisionId: id, postId: input.post.id, stage, modelId: input.modelId, entries, createdAt: input.now };
+
+  let escalation: Escalation | null = null;
+  let ticket: Ticket | null = null;
+  const post: Post = { ...input.post, threadId: input.post.threadId ?? null };
+  if (reason && input.stage === "primary") {
+    escalation = {
+      escalationId: `${id}:esc`,
+      post,
+      verdicts,
+      reason,
+      detail: details.join("; "),
+      policyIds: escalatedIds,
+      attempts: 0,
+      escalatedAt: input.now,
+    };
+  } else if (reason) {
+    ticket = { ticketId: `${id}:ticket`, post, verdicts, reason: details.join("; "), createdAt: input.now };
+  }
+  return { decision, audit, escalation, ticket };
+}

@@ -1,0 +1,53 @@
+import type { Escalation } from "../codec/records.js";
+import { decide } from "./decide.js";
+import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import { classifyWithRetries, deadLetter, publishable, type ProcessorDeps, type RecordProcessor } from "./post-processor.js";
+import type { PipelinePolicy } from "./ports.js";
+
+/**
+ * The escalation role: escalations -> the larger model at high effort -> the final decision
+ * (stage escalation), and a ticket for what is still unsure or what a policy sends to humans.
+ */
+export class EscalationProcessor implements RecordProcessor {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: Omit<ProcessorDeps, "prefilter" | "cache">) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async process(record: InboundRecord, signal: AbortSignal): Promise<OutboundRecord[]> {
+    const { deps } = this;
+    deps.metrics.consumed.inc({ topic: "escalations" });
+    let escalation: Escalation;
+    try {
+      if (!record.value) throw Object.assign(new Error("empty record value"), { code: "MALFORMED" });
+      escalation = deps.codecs.escalation.decode(record.value, record.headers);
+    } catch (error) {
+      return [deadLetter(deps, record, error as Error, "decode", this.now())];
+    }
+    const started = performance.now();
+    const { post } = escalation;
+    const current = new Map(deps.policiesFor(post.forumId).map((p) => [p.id, p]));
+    // Decide again under the current version of each escalated policy; one removed since is a human's call.
+    const policies: PipelinePolicy[] = escalation.policyIds.flatMap((id) => current.get(id) ?? []);
+    const missing = escalation.policyIds.filter((id) => !current.has(id));
+    const text = post.text.length > deps.pipeline.maxModelChars ? post.text.slice(0, deps.pipeline.maxModelChars) : post.text;
+    const outcomes =
+      policies.length > 0 ? await classifyWithRetries(deps, post.id, text, policies, deps.pipeline.effort ?? "high", signal) : [];
+    const failedPolicies = missing.map((id) => ({ kind: "failure" as const, policyId: id, errorClass: "PolicyRemoved", message: `policy ${id} is no longer loaded`, attempts: 0 }));
+    const placeholder = missing.map((id): PipelinePolicy => ({ id, version: "removed", body: "", reasoningEffort: "high", escalationThreshold: 1, escalateRuleIds: new Set() }));
+    const out = decide({
+      post,
+      policies: [...policies, ...placeholder],
+      outcomes: [...outcomes, ...failedPolicies],
+      stage: "escalation",
+      modelId: deps.engine.modelId,
+      effort: deps.pipeline.effort ?? "high",
+      latencyMs: performance.now() - started,
+      truncated: text.length < post.text.length,
+      now: this.now(),
+      earlier: escalation.verdicts,
+    });
+    return publishable(deps, out);
+  }
+}

@@ -1,0 +1,19 @@
+import type { Headers } from "../codec/record-codec.js";
+
+/** A record as consumed, before decoding. */
+export interface InboundRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+}
+
+/** A record to produce. Keys are post ids, so one post's records stay in order on one partition. */
+export interface OutboundRecord {
+  topic: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}

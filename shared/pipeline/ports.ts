@@ -1,0 +1,62 @@
+// What the pipeline needs from the engine, the prefilter and the policies: narrow interfaces
+// so that each stage gets what it needs as arguments and unit tests can pass a named fake.
+import type { Effort } from "../config/arbiter-config.js";
+import type { VerdictDecision } from "../codec/records.js";
+
+/** A policy as the pipeline sees it. */
+export interface PipelinePolicy {
+  id: string;
+  version: string;
+  /** The text the model is given. */
+  body: string;
+  reasoningEffort: Effort;
+  escalationThreshold: number;
+  /** Rule ids that send a verdict to a human whatever its confidence. */
+  escalateRuleIds: ReadonlySet<string>;
+}
+
+export interface PrefilterOutcome {
+  /** Policies the model must decide for this post. */
+  toModel: Set<string>;
+  /** Policy id -> matched terms (for logs and metrics; never the post text). */
+  hits: Map<string, string[]>;
+  /** What the model is sent (capped). */
+  modelText: string;
+  truncated: boolean;
+  /** Stable text the verdict cache keys on (normalised, so obfuscations share a key). */
+  cacheText: string;
+}
+
+export interface PrefilterPort {
+  screen(text: string, policies: readonly PipelinePolicy[]): PrefilterOutcome;
+}
+
+export interface ModelVerdict {
+  policyId: string;
+  policyVersion: string;
+  decision: VerdictDecision;
+  ruleIds: string[];
+  rationale: string;
+  confidence: number;
+  /** Analysis-channel text: for the audit topic only. */
+  reasoning: string;
+  promptTokens: number;
+  generatedTokens: number;
+  latencyMs: number;
+}
+
+export interface ClassifyRequest {
+  postText: string;
+  policies: { id: string; version: string; text: string; effort: Effort }[];
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** All policies in one call, a verdict each. */
+  combined?: boolean;
+}
+
+export interface EnginePort {
+  readonly modelId: string;
+  classify(request: ClassifyRequest): Promise<ModelVerdict[]>;
+  /** Requests waiting for a sequence, and the bound past which callers wait. */
+  queue(): { depth: number; capacity: number; inFlight: number };
+}

@@ -1,0 +1,72 @@
+import type { Post } from "@arbiter/shared/codec/records.js";
+import { decide, decisionId } from "@arbiter/shared/pipeline/decide.js";
+import type { ModelVerdict, PipelinePolicy } from "@arbiter/shared/pipeline/ports.js";
+
+const post: Post = { id: "p1", forumId: "games", authorId: "a", text: "text", language: null, createdAt: 5, metadata: {} };
+const spam: PipelinePolicy = { id: "spam", version: "v1", body: "", reasoningEffort: "low", escalationThreshold: 0.7, escalateRuleIds: new Set(["SP4"]) };
+const cheats: PipelinePolicy = { id: "cheats", version: "v9", body: "", reasoningEffort: "low", escalationThreshold: 0.6, escalateRuleIds: new Set() };
+
+function model(policy: PipelinePolicy, decision: "violate" | "allow", confidence: number, ruleIds: string[] = []): ModelVerdict {
+  return { policyId: policy.id, policyVersion: policy.version, decision, confidence, ruleIds, rationale: "r", reasoning: "secret chain of thought", promptTokens: 10, generatedTokens: 5, latencyMs: 3 };
+}
+
+const base = { post, policies: [spam, cheats], stage: "primary" as const, modelId: "m", effort: "low", latencyMs: 1, truncated: false, now: 100 };
+
+test("a confident violation hides; the decision has no reasoning but the audit does", () => {
+  const out = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.9, ["SP2"]) }, { kind: "prefilter", policyId: "cheats" }] });
+  expect(out.decision.action).toBe("HIDE");
+  expect(out.decision.stage).toBe("primary");
+  expect(JSON.stringify(out.decision)).not.toContain("secret chain of thought");
+  expect(out.audit?.entries[0]?.reasoning).toBe("secret chain of thought");
+  expect(out.escalation).toBeNull();
+});
+
+test("a verdict below its policy's threshold escalates and the action is REVIEW", () => {
+  const out = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.69) }, { kind: "prefilter", policyId: "cheats" }] });
+  expect(out.decision.action).toBe("REVIEW");
+  expect(out.escalation?.reason).toBe("LOW_CONFIDENCE");
+  expect(out.escalation?.policyIds).toEqual(["spam"]);
+  // Same confidence, other policy's lower threshold: no escalation.
+  const ok = decide({ ...base, outcomes: [{ kind: "model", policyId: "cheats", verdict: model(cheats, "allow", 0.69) }] });
+  expect(ok.decision.action).toBe("ALLOW");
+  expect(ok.escalation).toBeNull();
+});
+
+test("a rule the policy marks for escalation escalates whatever the confidence", () => {
+  const out = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.99, ["SP4"]) }] });
+  expect(out.escalation?.reason).toBe("POLICY_RULE");
+  expect(out.decision.action).toBe("REVIEW");
+});
+
+test("an engine failure never becomes an ALLOW", () => {
+  const out = decide({ ...base, outcomes: [{ kind: "failure", policyId: "spam", errorClass: "EngineTimeoutError", message: "timed out", attempts: 2 }, { kind: "prefilter", policyId: "cheats" }] });
+  expect(out.decision.action).toBe("REVIEW");
+  expect(out.escalation?.reason).toBe("ENGINE_FAILURE");
+  expect(out.decision.verdicts.find((v) => v.policyId === "spam")?.source).toBe("failure");
+  expect(out.audit?.entries[0]?.error).toMatch(/EngineTimeoutError.*2 attempts/);
+});
+
+test("all-prefilter posts are decided at the prefilter stage without model fields", () => {
+  const out = decide({ ...base, outcomes: [{ kind: "prefilter", policyId: "spam" }, { kind: "prefilter", policyId: "cheats" }] });
+  expect(out.decision).toMatchObject({ action: "ALLOW", stage: "prefilter", modelId: null, effort: null });
+  expect(out.audit).toBeNull();
+});
+
+test("the escalation stage raises a ticket for what is still unsure and keeps earlier verdicts", () => {
+  const earlier = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.5) }, { kind: "model", policyId: "cheats", verdict: model(cheats, "allow", 0.95) }] });
+  const out = decide({ ...base, stage: "escalation", policies: [spam], outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.55) }], earlier: earlier.decision.verdicts });
+  expect(out.decision.stage).toBe("escalation");
+  expect(out.ticket).not.toBeNull();
+  expect(out.escalation).toBeNull();
+  expect(out.decision.verdicts.map((v) => v.policyId).sort()).toEqual(["cheats", "spam"]);
+  const sure = decide({ ...base, stage: "escalation", policies: [spam], outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.95) }], earlier: earlier.decision.verdicts });
+  expect(sure.decision.action).toBe("HIDE");
+  expect(sure.ticket).toBeNull();
+});
+
+test("decision ids are deterministic and change with policy version and stage", () => {
+  const v = decide({ ...base, outcomes: [{ kind: "prefilter", policyId: "spam" }] }).decision.verdicts;
+  expect(decisionId("p1", v, "primary")).toBe(decisionId("p1", [...v].reverse(), "primary"));
+  expect(decisionId("p1", v, "primary")).not.toBe(decisionId("p1", v, "escalation"));
+  expect(decisionId("p1", v, "primary")).not.toBe(decisionId("p1", [{ ...v[0]!, policyVersion: "v2" }], "primary"));
+});
