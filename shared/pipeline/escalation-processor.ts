@@ -11,7 +11,7 @@ import type { PipelinePolicy } from "./ports.js";
 export class EscalationProcessor implements RecordProcessor {
   private readonly now: () => number;
 
-  constructor(private readonly deps: Omit<ProcessorDeps, "prefilter" | "cache">) {
+  constructor(private readonly deps: Omit<ProcessorDeps, "cache">) {
     this.now = deps.now ?? Date.now;
   }
 
@@ -27,7 +27,7 @@ export class EscalationProcessor implements RecordProcessor {
     }
     const started = performance.now();
     const { post } = escalation;
-    const current = new Map(deps.policiesFor(post.forumId).map((p) => [p.id, p]));
+    const current = new Map(deps.prefilter.policiesFor(post.forumId).map((p) => [p.id, p]));
     // Decide again under the current version of each escalated policy; one removed since is a human's call.
     const policies: PipelinePolicy[] = escalation.policyIds.flatMap((id) => current.get(id) ?? []);
     const missing = escalation.policyIds.filter((id) => !current.has(id));
@@ -35,7 +35,7 @@ export class EscalationProcessor implements RecordProcessor {
     const outcomes =
       policies.length > 0 ? await classifyWithRetries(deps, post.id, text, policies, deps.pipeline.effort ?? "high", signal) : [];
     const failedPolicies = missing.map((id) => ({ kind: "failure" as const, policyId: id, errorClass: "PolicyRemoved", message: `policy ${id} is no longer loaded`, attempts: 0 }));
-    const placeholder = missing.map((id): PipelinePolicy => ({ id, version: "removed", body: "", reasoningEffort: "high", escalationThreshold: 1, escalateRuleIds: new Set() }));
+    const placeholder = missing.map((id): PipelinePolicy => ({ id, version: "removed", body: "", reasoningEffort: "high", escalationThreshold: 1, escalateRuleIds: new Set(), ruleIds: [] }));
     const out = decide({
       post,
       policies: [...policies, ...placeholder],

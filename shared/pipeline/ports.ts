@@ -13,13 +13,15 @@ export interface PipelinePolicy {
   escalationThreshold: number;
   /** Rule ids that send a verdict to a human whatever its confidence. */
   escalateRuleIds: ReadonlySet<string>;
+  /** Every rule id the policy defines (the verdict grammar allows only these). */
+  ruleIds: readonly string[];
 }
 
-export interface PrefilterOutcome {
+export interface ScreenedPost {
+  /** The policies that apply to the post's forum, from one policy-set version. */
+  policies: readonly PipelinePolicy[];
   /** Policies the model must decide for this post. */
-  toModel: Set<string>;
-  /** Policy id -> matched terms (for logs and metrics; never the post text). */
-  hits: Map<string, string[]>;
+  toModel: ReadonlySet<string>;
   /** What the model is sent (capped). */
   modelText: string;
   truncated: boolean;
@@ -28,7 +30,9 @@ export interface PrefilterOutcome {
 }
 
 export interface PrefilterPort {
-  screen(text: string, policies: readonly PipelinePolicy[]): PrefilterOutcome;
+  screen(text: string, forumId: string): ScreenedPost;
+  /** The policies in force for a forum (the escalation role decides again under these). */
+  policiesFor(forumId: string): readonly PipelinePolicy[];
 }
 
 export interface ModelVerdict {
@@ -47,7 +51,7 @@ export interface ModelVerdict {
 
 export interface ClassifyRequest {
   postText: string;
-  policies: { id: string; version: string; text: string; effort: Effort }[];
+  policies: { id: string; version: string; text: string; effort: Effort; ruleIds: readonly string[] }[];
   signal?: AbortSignal;
   timeoutMs?: number;
   /** All policies in one call, a verdict each. */

@@ -25,9 +25,8 @@ export interface ProcessorDeps {
   input: InputSettings;
   pipeline: PipelineSettings;
   engine: EnginePort;
+  /** Prefilter and policies in force (one policy-set version per post). */
   prefilter: PrefilterPort;
-  /** The policies that apply to a forum, from the current policy set (swapped on reload). */
-  policiesFor(forumId: string): readonly PipelinePolicy[];
   cache: VerdictCache | null;
   metrics: WorkerMetrics;
   logger: Logger;
@@ -50,7 +49,7 @@ export async function classifyWithRetries(
 ): Promise<VerdictOutcome[]> {
   const request = {
     postText: text,
-    policies: policies.map((p) => ({ id: p.id, version: p.version, text: p.body, effort: effortOverride ?? p.reasoningEffort })),
+    policies: policies.map((p) => ({ id: p.id, version: p.version, text: p.body, effort: effortOverride ?? p.reasoningEffort, ruleIds: p.ruleIds })),
     timeoutMs: deps.pipeline.engineTimeoutMs,
     combined: deps.pipeline.combinePolicies && policies.length > 1,
     signal,
@@ -141,8 +140,8 @@ export class PostProcessor implements RecordProcessor {
       return [deadLetter(deps, record, error as Error, "decode", this.now())];
     }
     const started = performance.now();
-    const policies = deps.policiesFor(post.forumId);
-    const screened = deps.prefilter.screen(post.text, policies);
+    const screened = deps.prefilter.screen(post.text, post.forumId);
+    const policies = screened.policies;
     const outcomes: VerdictOutcome[] = [];
     const toModel: PipelinePolicy[] = [];
     for (const policy of policies) {

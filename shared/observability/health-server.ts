@@ -1,0 +1,33 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { WorkerMetrics } from "./metrics.js";
+
+export interface HealthProbes {
+  /** Joined the consumer group, engine loaded: send traffic. */
+  ready(): boolean;
+  /** The process makes progress: do not restart it. */
+  live(): boolean;
+}
+
+/** GET /healthz (liveness), /readyz (readiness), /metrics (Prometheus text). */
+export async function startHealthServer(host: string, port: number, probes: HealthProbes, metrics: WorkerMetrics): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (url === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(metrics.render());
+      return;
+    }
+    const probe = url === "/healthz" ? probes.live() : url === "/readyz" ? probes.ready() : null;
+    if (probe === null) {
+      res.writeHead(404).end("not found\n");
+      return;
+    }
+    res.writeHead(probe ? 200 : 503, { "content-type": "text/plain" }).end(probe ? "ok\n" : "not ok\n");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

@@ -1,0 +1,118 @@
+import { SchemaRegistry } from "../codec/schema-registry.js";
+import { RecordCodec } from "../codec/record-codec.js";
+import type { ArbiterConfig } from "../config/arbiter-config.js";
+import { resolveFromRoot } from "../config/load-config.js";
+import { createKafka, ensureTopics } from "../kafka/kafka-client.js";
+import { StreamRunner } from "../kafka/stream-runner.js";
+import { startHealthServer } from "../observability/health-server.js";
+import type { Logger } from "../observability/logger.js";
+import { WorkerMetrics } from "../observability/metrics.js";
+import { loadPolicySet } from "../policy/load-policy-dir.js";
+import { PolicySet } from "../policy/policy-set.js";
+import { EscalationProcessor } from "./escalation-processor.js";
+import { PolicyBook } from "./policy-book.js";
+import type { EnginePort } from "./ports.js";
+import { deadLetter, PostProcessor, type Codecs, type RecordProcessor } from "./post-processor.js";
+import { loadEnginePort } from "./engine-port.js";
+import { VerdictCache } from "./verdict-cache.js";
+
+export interface RunningWorker {
+  readonly metrics: WorkerMetrics;
+  readonly httpPort: number;
+  /** Drains in-flight work, commits, disconnects; resolves when everything is closed. */
+  stop(): Promise<void>;
+  /** Resolves with an exit code when the worker ends on its own (a fatal consumer crash). */
+  readonly ended: Promise<number>;
+}
+
+export function createCodecs(registry = SchemaRegistry.shipped()): Codecs {
+  return {
+    post: new RecordCodec(registry, "post"),
+    decision: new RecordCodec(registry, "decision"),
+    audit: new RecordCodec(registry, "audit"),
+    escalation: new RecordCodec(registry, "escalation"),
+    ticket: new RecordCodec(registry, "ticket"),
+    deadLetter: new RecordCodec(registry, "deadLetter"),
+  };
+}
+
+/** Wires config -> policies, prefilter, engine, cache, Kafka; starts consuming. */
+export async function startClassifierWorker(config: ArbiterConfig, logger: Logger): Promise<RunningWorker> {
+  const log = logger.child({ role: config.role, worker: config.workerId });
+  const metrics = new WorkerMetrics();
+  let set = await loadPolicySet(resolveFromRoot(config.policies.dir));
+  if (config.policies.only.length > 0) {
+    const unknown = config.policies.only.filter((id) => !set.get(id));
+    if (unknown.length > 0) throw new Error(`config: policies.only: no policy ${unknown.join(", ")} in ${config.policies.dir}`);
+    set = new PolicySet(set.policies.filter((p) => config.policies.only.includes(p.id)));
+  }
+  const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
+  log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
+
+  const escalation = config.role === "escalation";
+  const engine: EnginePort & { dispose(): Promise<void> } = await loadEnginePort(escalation ? config.escalationEngine : config.engine, log);
+  metrics.queueDepth.set(0);
+  const codecs = createCodecs();
+  const { topics } = config.kafka;
+  const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${config.role}`, log);
+  if (config.kafka.createTopics) {
+    await ensureTopics(kafka, Object.values(topics), config.kafka.topicPartitions);
+  }
+  const cache = !escalation && config.cache.enabled ? new VerdictCache(config.cache, log) : null;
+  const deps = {
+    codecs,
+    topics,
+    input: config.input,
+    pipeline: escalation ? { ...config.pipeline, effort: config.pipeline.effort ?? "high" } : config.pipeline,
+    engine,
+    prefilter: book,
+    cache,
+    metrics,
+    logger: log,
+  } as const;
+  const processor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps);
+
+  let endWith: (code: number) => void = () => undefined;
+  const ended = new Promise<number>((resolve) => (endWith = resolve));
+  const runner = new StreamRunner({
+    kafka,
+    groupId: escalation ? `${config.kafka.groupId}.escalation` : config.kafka.groupId,
+    topic: escalation ? topics.escalations : topics.posts,
+    exactlyOnce: config.kafka.exactlyOnce,
+    transactionalId: `${config.kafka.transactionalIdPrefix}-${config.role}-${config.workerId}`,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
+    heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+    partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
+    maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
+    processor,
+    deadLetter: (record, error) => deadLetter(deps, record, error, "process", Date.now()),
+    engineQueue: () => {
+      const q = engine.queue();
+      metrics.queueDepth.set(q.depth);
+      return q;
+    },
+    metrics,
+    logger: log,
+    onFatal: () => endWith(1),
+  });
+  const http = await startHealthServer(config.http.host, config.http.port, { ready: () => runner.ready(), live: () => runner.live() }, metrics);
+  await runner.start();
+  log.info({ http: http.port, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId }, "worker started");
+
+  let stopping: Promise<void> | null = null;
+  return {
+    metrics,
+    httpPort: http.port,
+    ended,
+    stop: () =>
+      (stopping ??= (async () => {
+        log.info("draining");
+        await runner.stop(config.shutdownTimeoutMs);
+        await cache?.close();
+        await engine.dispose();
+        await new Promise<void>((resolve) => http.server.close(() => resolve()));
+        log.info("stopped");
+      })()),
+  };
+}

@@ -1,0 +1,53 @@
+import { SafeguardEngine } from "../engine/engine.js";
+import type { EngineOptions } from "../engine/options.js";
+import { resolveFromRoot } from "../config/load-config.js";
+import type { Logger } from "../observability/logger.js";
+import type { ClassifyRequest, EnginePort, ModelVerdict } from "./ports.js";
+
+/** The safeguard engine behind the pipeline's narrow port. */
+export class SafeguardEnginePort implements EnginePort {
+  constructor(
+    private readonly engine: SafeguardEngine,
+    readonly modelId: string,
+    private readonly capacity: number,
+  ) {}
+
+  async classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
+    const results = await this.engine.classify({
+      postText: request.postText,
+      policies: request.policies,
+      signal: request.signal,
+      timeoutMs: request.timeoutMs,
+      multiPolicyMode: request.combined ? "combined" : "separate",
+    });
+    return results.map((r) => ({
+      policyId: r.policyId,
+      policyVersion: r.policyVersion,
+      decision: r.decision,
+      ruleIds: [...r.ruleIds],
+      rationale: r.rationale,
+      confidence: r.confidence,
+      reasoning: r.reasoning,
+      promptTokens: r.promptTokens,
+      generatedTokens: r.generatedTokens,
+      latencyMs: r.latencyMs,
+    }));
+  }
+
+  queue(): { depth: number; capacity: number; inFlight: number } {
+    const s = this.engine.stats();
+    return { depth: s.queueDepth + s.waitingForRoom, capacity: this.capacity, inFlight: s.busy };
+  }
+
+  dispose(): Promise<void> {
+    return this.engine.dispose();
+  }
+}
+
+/** Loads the engine named by a config section (`engine` or `escalationEngine`). */
+export async function loadEnginePort(settings: Record<string, unknown>, logger: Logger): Promise<SafeguardEnginePort> {
+  const options = { ...settings, modelPath: resolveFromRoot(String(settings.modelPath)) } as unknown as EngineOptions;
+  const engine = await SafeguardEngine.load(options, logger.child({ component: "engine" }));
+  const fileName = options.modelPath.split("/").pop() ?? options.modelPath;
+  return new SafeguardEnginePort(engine, options.modelId ?? fileName.replace(/\.gguf$/i, ""), options.queueCapacity ?? 64);
+}

@@ -1,0 +1,106 @@
+import type { Kafka } from "kafkajs";
+import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
+import { loadConfig } from "@arbiter/shared/config/load-config.js";
+import type { RecordKind, RecordTypes, Post } from "@arbiter/shared/codec/records.js";
+import { createCodecs } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { kafkaBrokers, modelPath, redisUrl, repoRoot, testModels } from "./env.js";
+import type { TestNamespace } from "./namespace.js";
+import path from "node:path";
+
+export const codecs = createCodecs();
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** Engine settings for the small real model on CPU in tests. */
+export function testEngineSettings(): Record<string, unknown> {
+  return { modelPath: modelPath(testModels.gemma), modelId: "gemma-3-270m", gpu: false, threads: 2, contextSize: 2048, sequences: 2, timeoutMs: 60_000 };
+}
+
+/** A worker config whose topics, group, transactional id and Redis keys belong to one test. */
+export function testConfig(ns: TestNamespace, overrides: DeepPartial<ArbiterConfig> = {}): ArbiterConfig {
+  const base = {
+    workerId: ns.id,
+    kafka: {
+      brokers: kafkaBrokers,
+      groupId: ns.group("classifier"),
+      transactionalIdPrefix: ns.transactionalId("w"),
+      topics: {
+        posts: ns.topic("posts"),
+        decisions: ns.topic("decisions"),
+        audit: ns.topic("audit"),
+        escalations: ns.topic("escalations"),
+        tickets: ns.topic("tickets"),
+        dlq: ns.topic("dlq"),
+      },
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 20_000,
+      heartbeatIntervalMs: 1_000,
+    },
+    cache: { url: redisUrl, keyPrefix: ns.redisPrefix },
+    policies: { dir: path.join(repoRoot, "test/fixtures/policies") },
+    engine: testEngineSettings(),
+    escalationEngine: { ...testEngineSettings(), defaultEffort: "high" },
+    http: { port: 0 },
+    log: { level: process.env.LOG_LEVEL ?? "silent" },
+    shutdownTimeoutMs: 20_000,
+  };
+  return loadConfig(mergeDeep(base, overrides) as Record<string, unknown>, {});
+}
+
+function mergeDeep(a: unknown, b: unknown): unknown {
+  if (typeof a !== "object" || a === null || Array.isArray(a) || typeof b !== "object" || b === null || Array.isArray(b)) return b === undefined ? a : b;
+  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(b)) out[k] = mergeDeep(out[k], v);
+  return out;
+}
+
+export function post(id: string, text: string, forumId = "games"): Post {
+  return { id, forumId, authorId: `author-${id}`, text, language: null, createdAt: Date.now(), metadata: {}, threadId: null };
+}
+
+/** Produces Avro posts keyed by post id. */
+export async function producePosts(kafka: Kafka, topic: string, posts: Post[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < posts.length; i += 1000) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: posts.slice(i, i + 1000).map((p) => ({ key: p.id, ...codecs.post.encode(p) })),
+    });
+  }
+  await producer.disconnect();
+}
+
+/**
+ * Reads and decodes a topic from the start (read_committed) until `until` is satisfied or the
+ * timeout passes; returns everything seen so callers can assert on duplicates too.
+ */
+export async function readRecords<K extends RecordKind>(
+  kafka: Kafka,
+  topic: string,
+  kind: K,
+  opts: { groupId: string; until: (seen: RecordTypes[K][]) => boolean; timeoutMs: number; settleMs?: number },
+): Promise<RecordTypes[K][]> {
+  const codec = codecs[kind === "deadLetter" ? "deadLetter" : kind] as unknown as { decode(v: Buffer, h: unknown): RecordTypes[K] };
+  const consumer = kafka.consumer({ groupId: opts.groupId, readUncommitted: false, maxWaitTimeInMs: 200 });
+  const seen: RecordTypes[K][] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    const deadline = setTimeout(resolve, opts.timeoutMs);
+    let settled = false;
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(codec.decode(message.value!, message.headers));
+        if (!settled && opts.until(seen)) {
+          settled = true;
+          clearTimeout(deadline);
+          setTimeout(resolve, opts.settleMs ?? 1000);
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return seen;
+}
