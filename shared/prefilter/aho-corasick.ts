@@ -126,16 +126,20 @@ export class AhoCorasick {
   }
 
   /**
-   * Scans `codes[0..length)` and calls `onMatch(patternId, end)` for every occurrence, `end`
-   * being exclusive. Occurrences are reported in order of their end position.
+   * Scans `codes[0..length)` and writes every occurrence into `out` as pairs
+   * (patternId, end exclusive), in order of end position. Returns the number of occurrences,
+   * which may exceed what fitted: the caller grows `out` and scans again.
    */
-  scan(codes: Uint16Array, length: number, onMatch: (patternId: number, end: number) => void): void {
+  scan(codes: Uint16Array, length: number, out: Int32Array): number {
     const classOf = this.classOf;
     const dense = this.dense;
     const width = this.denseWidth;
     const ownStart = this.ownStart;
     const ownEnd = this.ownEnd;
+    const ownPatterns = this.ownPatterns;
     const dictLink = this.dictLink;
+    const cap = out.length >> 1;
+    let count = 0;
     let s = 0;
     for (let i = 0; i < length; i++) {
       const k = classOf[codes[i] as number] as number;
@@ -147,10 +151,17 @@ export class AhoCorasick {
       if (s === 0) continue;
       let t = (ownStart[s] as number) < (ownEnd[s] as number) ? s : (dictLink[s] as number);
       while (t > 0) {
-        for (let p = ownStart[t] as number, e = ownEnd[t] as number; p < e; p++) onMatch(this.ownPatterns[p] as number, i + 1);
+        for (let p = ownStart[t] as number, e = ownEnd[t] as number; p < e; p++) {
+          if (count < cap) {
+            out[count * 2] = ownPatterns[p] as number;
+            out[count * 2 + 1] = i + 1;
+          }
+          count++;
+        }
         t = dictLink[t] as number;
       }
     }
+    return count;
   }
 }
 

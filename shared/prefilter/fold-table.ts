@@ -11,6 +11,8 @@
 export const FOLD_DROP = 0xffff;
 /** Table value: the character folds to several code units; see {@link foldExpansion}. */
 export const FOLD_MULTI = 0xfffe;
+/** Table value: a UTF-16 surrogate; the normaliser pairs it or replaces a lone one. */
+export const FOLD_SURROGATE = 0xfffd;
 /** Table value: not computed yet. */
 const FOLD_UNKNOWN = 0;
 
@@ -59,7 +61,9 @@ export function foldCodePoint(ch: string): string {
   return out;
 }
 
-const bmp = new Uint16Array(0x10000);
+/** The BMP fold table, read directly by the normaliser's hot loop; 0 = not computed yet. */
+export const FOLD_BMP = new Uint16Array(0x10000);
+const bmp = FOLD_BMP;
 const expansions = new Map<number, string>();
 const astral = new Map<number, string>();
 
@@ -67,7 +71,7 @@ function computeBmp(code: number): number {
   const folded = foldCodePoint(String.fromCharCode(code));
   let v: number;
   if (folded.length === 0) v = FOLD_DROP;
-  else if (folded.length === 1 && folded.charCodeAt(0) < FOLD_MULTI && folded.charCodeAt(0) !== 0) v = folded.charCodeAt(0);
+  else if (folded.length === 1 && folded.charCodeAt(0) < FOLD_SURROGATE && folded.charCodeAt(0) !== 0) v = folded.charCodeAt(0);
   else {
     v = FOLD_MULTI;
     expansions.set(code, folded);
@@ -78,6 +82,7 @@ function computeBmp(code: number): number {
 
 // ASCII is folded eagerly: it is the hot path and costs nothing to build.
 for (let c = 0; c < 0x80; c++) computeBmp(c);
+bmp.fill(FOLD_SURROGATE, 0xd800, 0xe000);
 
 /**
  * The fold of a BMP code unit (not a surrogate): a single code unit, {@link FOLD_DROP} or
@@ -87,6 +92,9 @@ export function foldUnit(code: number): number {
   const v = bmp[code] as number;
   return v === FOLD_UNKNOWN ? computeBmp(code) : v;
 }
+
+/** Fills the table entry for a code unit read as 0 from {@link FOLD_BMP}. */
+export const computeFold = computeBmp;
 
 /** The multi-unit fold of a BMP code unit whose {@link foldUnit} is {@link FOLD_MULTI}. */
 export function foldExpansion(code: number): string {

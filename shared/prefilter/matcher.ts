@@ -42,7 +42,8 @@ export class Matcher {
   private readonly automaton: AhoCorasick;
   private readonly refs: PatternRef[];
   private readonly regexes: { policyIndex: number; re: RegExp }[];
-  private readonly cls = charClassTable();
+  /** Reused between calls: (patternId, end) pairs from the automaton. */
+  private occurrences = new Int32Array(256);
 
   constructor(policies: readonly Policy[]) {
     const patterns: string[] = [];
@@ -81,21 +82,24 @@ export class Matcher {
     const codes = buf.codes;
     const soft = buf.soft;
     const n = buf.length;
-    const cls = this.cls;
     const refs = this.refs;
     const automaton = this.automaton;
-    const isWord = (c: number): boolean => {
-      const k = cls[c];
-      return k === CharClass.Letter || k === CharClass.WordPart;
-    };
-    automaton.scan(codes, n, (id, end) => {
+    let count = automaton.scan(codes, n, this.occurrences);
+    if (count * 2 > this.occurrences.length) {
+      this.occurrences = new Int32Array(count * 2);
+      count = automaton.scan(codes, n, this.occurrences);
+    }
+    const occ = this.occurrences;
+    for (let q = 0; q < count; q++) {
+      const id = occ[q * 2] as number;
+      const end = occ[q * 2 + 1] as number;
       const ref = refs[id] as PatternRef;
-      if (active !== undefined && active[ref.policyIndex] === 0) return;
+      if (active !== undefined && active[ref.policyIndex] === 0) continue;
       const start = end - automaton.patternLength(id);
-      if (ref.start && start > 0 && soft[start] === 0 && isWord(codes[start - 1] as number)) return;
-      if (ref.end && end < n && soft[end] === 0 && isWord(codes[end] as number)) return;
+      if (ref.start && start > 0 && soft[start] === 0 && isWordCode(codes[start - 1] as number)) continue;
+      if (ref.end && end < n && soft[end] === 0 && isWordCode(codes[end] as number)) continue;
       hits.push({ policyIndex: ref.policyIndex, role: ref.role, term: ref.term, start, end });
-    });
+    }
     if (this.regexes.length > 0) {
       const text = normalisedText();
       for (const { policyIndex, re } of this.regexes) {
@@ -112,6 +116,14 @@ export class Matcher {
     }
     return hits;
   }
+}
+
+const CLS = charClassTable();
+
+/** Letters and digits of spaced scripts: what a word boundary must not cut through. */
+function isWordCode(c: number): boolean {
+  const k = CLS[c];
+  return k === CharClass.Letter || k === CharClass.WordPart;
 }
 
 /** The normalised buffer as a string (kept here so callers need not know the buffer layout). */

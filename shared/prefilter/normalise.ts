@@ -1,5 +1,5 @@
 import { CharClass, charClassTable } from "./char-class.js";
-import { FOLD_DROP, FOLD_MULTI, foldAstral, foldExpansion, foldUnit } from "./fold-table.js";
+import { FOLD_BMP, FOLD_DROP, FOLD_SURROGATE, computeFold, foldAstral, foldExpansion } from "./fold-table.js";
 
 /** A normalised text and the way back to the original. */
 export interface NormalisedText {
@@ -17,8 +17,8 @@ export interface NormalisedText {
  */
 export interface NormaliseBuffers {
   codes: Uint16Array;
+  /** Index in the original text of the character each unit came from. */
   starts: Int32Array;
-  ends: Int32Array;
   /** 1 where a word boundary may be assumed because separators were removed (`s.o.f.t`). */
   soft: Uint8Array;
   length: number;
@@ -34,7 +34,6 @@ const JOIN_SEPARATOR = new Uint8Array(128);
 for (const c of ".-_ *") JOIN_SEPARATOR[c.charCodeAt(0)] = 1;
 
 const SPACE = 0x20;
-const REPLACEMENT = 0xfffd;
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
@@ -47,7 +46,6 @@ function allocate(capacity: number): NormaliseBuffers {
   return {
     codes: new Uint16Array(capacity),
     starts: new Int32Array(capacity),
-    ends: new Int32Array(capacity),
     soft: new Uint8Array(capacity + 1),
     length: 0,
   };
@@ -57,158 +55,156 @@ function ensure(buf: NormaliseBuffers, capacity: number): NormaliseBuffers {
   return buf.codes.length >= capacity ? buf : allocate(Math.max(capacity, buf.codes.length * 2));
 }
 
-/**
- * Normalises into shared scratch buffers and returns them; valid until the next call.
- * Three linear passes over UTF-16 code units: fold, leet, then join/collapse.
- */
-export function normaliseIntoScratch(text: string): NormaliseBuffers {
-  const n = text.length;
-  // A code unit folds to at most a few units (NFKC expansions); grow lazily below if not.
-  folded = ensure(folded, n * 2 + 16);
-  let a = folded;
-  let m = 0;
+const CLS = charClassTable();
 
-  // Pass 1: per-character fold (NFKC, case, diacritics, invisibles, confusables).
+function isWordCode(c: number): boolean {
+  const k = CLS[c];
+  return k === CharClass.Letter || k === CharClass.WordPart || k === CharClass.Continuous;
+}
+
+/** A letter standing alone as a token: "h" in "h a t e". */
+function singleLetterAt(codes: Uint16Array, i: number, m: number): boolean {
+  return CLS[codes[i] as number] === CharClass.Letter && (i + 1 >= m || !isWordCode(codes[i + 1] as number));
+}
+
+function isJoinSeparator(c: number): boolean {
+  return c < 128 && JOIN_SEPARATOR[c] === 1;
+}
+
+/** Pass 1: per-character fold (NFKC, case, diacritics, invisibles, confusables). */
+function fold(text: string): number {
+  const n = text.length;
+  // A code unit folds to at most a few units (NFKC expansions); grown below if not.
+  folded = ensure(folded, n + 16);
+  let a = folded;
+  let codes = a.codes;
+  let m = 0;
   for (let i = 0; i < n; i++) {
-    let code = text.charCodeAt(i);
-    let width = 1;
-    let v: number;
-    let expansion = "";
-    if (code < 0x80) {
-      v = foldUnit(code);
-    } else if (code >= 0xd800 && code <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      const cp = ((code - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00) + 0x10000;
-      width = 2;
-      expansion = foldAstral(cp);
-      v = expansion.length === 0 ? FOLD_DROP : FOLD_MULTI;
-    } else if (code >= 0xd800 && code <= 0xdfff) {
-      v = REPLACEMENT; // lone surrogate: keep a visible non-word character, never throw
-    } else {
-      v = foldUnit(code);
-      if (v === FOLD_MULTI) expansion = foldExpansion(code);
-    }
-    if (v === FOLD_DROP) {
-      i += width - 1;
+    const code = text.charCodeAt(i);
+    let v = FOLD_BMP[code] as number;
+    if (v === 0) v = computeFold(code);
+    if (v < FOLD_SURROGATE) {
+      codes[m] = v;
+      a.starts[m] = i;
+      m++;
       continue;
     }
-    if (v !== FOLD_MULTI) {
-      a.codes[m] = v;
+    if (v === FOLD_DROP) continue;
+    let expansion: string;
+    let width = 1;
+    if (v === FOLD_SURROGATE) {
+      if (code <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        width = 2;
+        expansion = foldAstral(((code - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00) + 0x10000);
+      } else expansion = "\ufffd"; // lone surrogate: a visible non-word character, never a throw
+    } else expansion = foldExpansion(code);
+    if (m + expansion.length >= codes.length) {
+      const bigger = allocate((m + expansion.length) * 2 + 16);
+      bigger.codes.set(codes.subarray(0, m));
+      bigger.starts.set(a.starts.subarray(0, m));
+      a = folded = bigger;
+      codes = a.codes;
+    }
+    for (let k = 0; k < expansion.length; k++) {
+      codes[m] = expansion.charCodeAt(k);
       a.starts[m] = i;
-      a.ends[m] = i + width;
       m++;
-    } else {
-      if (m + expansion.length >= a.codes.length) {
-        const bigger = allocate((m + expansion.length) * 2 + 16);
-        bigger.codes.set(a.codes.subarray(0, m));
-        bigger.starts.set(a.starts.subarray(0, m));
-        bigger.ends.set(a.ends.subarray(0, m));
-        a = folded = bigger;
-      }
-      for (let k = 0; k < expansion.length; k++) {
-        a.codes[m] = expansion.charCodeAt(k);
-        a.starts[m] = i;
-        a.ends[m] = i + width;
-        m++;
-      }
     }
     i += width - 1;
-    void code;
   }
+  return m;
+}
 
-  const cls = charClassTable();
-
-  // Pass 2: leet. A run of leet characters is folded only where it touches a letter, so
-  // "h4te" and "sh!t" fold but "2024", "$5" and "wow!" do not.
+/**
+ * Pass 2: leet. A run of leet characters is folded only where it touches a letter, so "h4te"
+ * and "sh!t" fold but "2024", "$5" and "wow!" do not.
+ */
+function foldLeet(codes: Uint16Array, m: number): void {
   for (let i = 0; i < m; ) {
-    const c = a.codes[i] as number;
+    const c = codes[i] as number;
     if (c >= 128 || LEET[c] === 0) {
       i++;
       continue;
     }
     let j = i + 1;
-    while (j < m && (a.codes[j] as number) < 128 && LEET[a.codes[j] as number] !== 0) j++;
-    const prevLetter = i > 0 && cls[a.codes[i - 1] as number] === CharClass.Letter;
-    const nextLetter = j < m && cls[a.codes[j] as number] === CharClass.Letter;
+    while (j < m && (codes[j] as number) < 128 && LEET[codes[j] as number] !== 0) j++;
+    const prevLetter = i > 0 && CLS[codes[i - 1] as number] === CharClass.Letter;
+    const nextLetter = j < m && CLS[codes[j] as number] === CharClass.Letter;
     if (prevLetter || nextLetter) {
       for (let k = i; k < j; k++) {
-        const ck = a.codes[k] as number;
-        if (nextLetter || isDigit(ck)) a.codes[k] = LEET[ck] as number;
+        const ck = codes[k] as number;
+        if (nextLetter || isDigit(ck)) codes[k] = LEET[ck] as number;
       }
     }
     i = j;
   }
+}
+
+/**
+ * Normalises into shared scratch buffers and returns them; valid until the next call.
+ * Linear passes over UTF-16 code units: fold, leet, then join/collapse.
+ */
+export function normaliseIntoScratch(text: string): NormaliseBuffers {
+  const m = fold(text);
+  const a = folded;
+  const ac = a.codes;
+  const as = a.starts;
+  foldLeet(ac, m);
 
   // Pass 3: join single letters split by single separators ("s.o.f.t", "h a t e"), collapse
   // repeated letters ("aaaimbooot") and runs of spaces.
   output = ensure(output, m + 1);
   const b = output;
+  const bc = b.codes;
+  const bs = b.starts;
+  const soft = b.soft;
   let o = 0;
   let last = -1;
-  const isWord = (c: number): boolean => {
-    const k = cls[c];
-    return k === CharClass.Letter || k === CharClass.WordPart || k === CharClass.Continuous;
-  };
-  const singleLetterAt = (i: number): boolean =>
-    cls[a.codes[i] as number] === CharClass.Letter && (i + 1 >= m || !isWord(a.codes[i + 1] as number));
-
+  let prevWord = false;
   for (let i = 0; i < m; i++) {
-    const c = a.codes[i] as number;
-    // Start of a possible joined run: a one-letter token followed by "<sep><letter>" twice more.
-    if (
-      cls[c] === CharClass.Letter &&
-      (i === 0 || !isWord(a.codes[i - 1] as number)) &&
-      i + 2 < m &&
-      (a.codes[i + 1] as number) < 128 &&
-      JOIN_SEPARATOR[a.codes[i + 1] as number] === 1 &&
-      singleLetterAt(i + 2)
-    ) {
-      let j = i;
-      let tokens = 1;
-      while (
-        j + 2 < m &&
-        (a.codes[j + 1] as number) < 128 &&
-        JOIN_SEPARATOR[a.codes[j + 1] as number] === 1 &&
-        singleLetterAt(j + 2)
-      ) {
-        j += 2;
-        tokens++;
-      }
-      if (tokens >= 3) {
-        for (let k = i; k <= j; k += 2) {
-          const ck = a.codes[k] as number;
-          if (k > i) b.soft[o] = 1;
-          if (ck === last) {
-            b.ends[o - 1] = a.ends[k] as number;
-            continue;
-          }
-          b.codes[o] = ck;
-          b.starts[o] = a.starts[k] as number;
-          b.ends[o] = a.ends[k] as number;
-          b.soft[o + 1] = 0;
-          if (k === i) b.soft[o] = 0;
-          o++;
-          last = ck;
+    const c = ac[i] as number;
+    const k = CLS[c] as number;
+    if (k === CharClass.Letter) {
+      // Start of a possible joined run: a one-letter token followed by "<sep><letter>" twice more.
+      if (!prevWord && i + 2 < m && isJoinSeparator(ac[i + 1] as number) && singleLetterAt(ac, i + 2, m)) {
+        let j = i;
+        let tokens = 1;
+        while (j + 2 < m && isJoinSeparator(ac[j + 1] as number) && singleLetterAt(ac, j + 2, m)) {
+          j += 2;
+          tokens++;
         }
-        i = j;
-        continue;
+        if (tokens >= 3) {
+          for (let q = i; q <= j; q += 2) {
+            const cq = ac[q] as number;
+            if (cq === last) continue;
+            bc[o] = cq;
+            bs[o] = as[q] as number;
+            soft[o] = q > i ? 1 : 0;
+            o++;
+            last = cq;
+          }
+          i = j;
+          prevWord = true;
+          continue;
+        }
       }
-    }
-    if (c === SPACE) {
+      prevWord = true;
+      if (c === last) continue;
+    } else if (c === SPACE) {
+      prevWord = false;
       if (last === SPACE || o === 0) continue;
-    } else if (c === last && cls[c] === CharClass.Letter) {
-      b.ends[o - 1] = a.ends[i] as number;
-      continue;
+    } else {
+      prevWord = k === CharClass.WordPart || k === CharClass.Continuous;
     }
-    b.codes[o] = c;
-    b.starts[o] = a.starts[i] as number;
-    b.ends[o] = a.ends[i] as number;
-    b.soft[o] = 0;
+    bc[o] = c;
+    bs[o] = as[i] as number;
+    soft[o] = 0;
     o++;
     last = c;
   }
   // A trailing space carries no information and would make equal texts hash differently.
-  if (o > 0 && b.codes[o - 1] === SPACE) o--;
-  b.soft[o] = 0;
+  if (o > 0 && bc[o - 1] === SPACE) o--;
+  soft[o] = 0;
   b.length = o;
   return b;
 }
@@ -224,15 +220,27 @@ export function codesToString(codes: Uint16Array, length: number): string {
 }
 
 /**
+ * Where, in the original text, the normalised range ending at `end` (exclusive) ends: just
+ * before the next normalised character's source, less trailing spaces and punctuation, so
+ * collapsed letters ("killll") are covered and dropped separators are not.
+ */
+export function originalEnd(buf: NormaliseBuffers, end: number, text: string): number {
+  const lastStart = buf.starts[end - 1] as number;
+  const c = text.charCodeAt(lastStart);
+  const floor = lastStart + (c >= 0xd800 && c <= 0xdbff && lastStart + 1 < text.length ? 2 : 1);
+  let e = end < buf.length ? (buf.starts[end] as number) : text.length;
+  while (e > floor && CLS[text.charCodeAt(e - 1)] === CharClass.Other) e--;
+  return e;
+}
+
+/**
  * Normalises a text for keyword matching: NFKC, case folding, removal of zero-width/bidi
  * characters, homoglyph and leetspeak folding, joining of letter-by-letter spellings and
  * collapsing of repeated letters. Never throws, whatever the input.
  */
 export function normalise(text: string): NormalisedText {
   const b = normaliseIntoScratch(text);
-  return {
-    text: codesToString(b.codes, b.length),
-    offsets: b.starts.slice(0, b.length),
-    ends: b.ends.slice(0, b.length),
-  };
+  const ends = new Int32Array(b.length);
+  for (let i = 0; i < b.length; i++) ends[i] = originalEnd(b, i + 1, text);
+  return { text: codesToString(b.codes, b.length), offsets: b.starts.slice(0, b.length), ends };
 }

@@ -36,13 +36,16 @@ export interface PrefilterResult {
   /** At least one policy sends the post to the model. */
   anySendToModel: boolean;
   /** No policy sends the post to the model: the post is allowed at the prefilter stage. */
-  allowedAtPrefilter: boolean;
+  readonly allowedAtPrefilter: boolean;
   /** The text for the model: the post, capped at `maxModelChars`. */
   modelText: string;
   /** `modelText` is shorter than the post. */
   truncated: boolean;
-  /** The normalised text (the input of a verdict-cache key: obfuscated repeats share it). */
-  normalisedText: string;
+  /**
+   * The normalised text (the input of a verdict-cache key: obfuscated repeats share it).
+   * Built on first read.
+   */
+  readonly normalisedText: string;
   /** Version of the policy set the prefilter was built from. */
   policySetVersion: string;
 }

@@ -1,7 +1,7 @@
 import type { Policy } from "../policy/policy.js";
 import { PolicySet } from "../policy/policy-set.js";
 import { Matcher, TermRole, type TermHit } from "./matcher.js";
-import { codesToString, normaliseIntoScratch } from "./normalise.js";
+import { codesToString, normaliseIntoScratch, originalEnd, type NormaliseBuffers } from "./normalise.js";
 import { resolvePrefilterOptions, type PrefilterOptions } from "./prefilter-options.js";
 import type { PolicyPrefilterResult, PrefilterHit, PrefilterResult } from "./prefilter-result.js";
 
@@ -41,39 +41,35 @@ export class Prefilter {
   match(text: string, forumId?: string): PrefilterResult {
     const active = forumId === undefined ? undefined : this.activeFor(forumId);
     const buf = normaliseIntoScratch(text);
-    // Read the scratch buffer before anything else can reuse it.
-    const normalisedText = codesToString(buf.codes, buf.length);
-    const termHits = this.matcher.match(buf, active, () => normalisedText);
-    const starts = buf.starts;
-    const ends = buf.ends;
+    // The scratch buffer is reused by the next call: keep a copy of the codes, and make the
+    // string only if someone asks (posts allowed here never need it).
+    const normalised = new NormalisedCodes(buf.codes.slice(0, buf.length));
+    const termHits = this.matcher.match(buf, active, () => normalised.text);
 
-    const perPolicy: TermHit[][] = this.policies.map(() => []);
-    for (const h of termHits) (perPolicy[h.policyIndex] as TermHit[]).push(h);
+    let perPolicy: TermHit[][] | undefined;
+    if (termHits.length > 0) {
+      perPolicy = this.policies.map(() => []);
+      for (const h of termHits) (perPolicy[h.policyIndex] as TermHit[]).push(h);
+    }
 
     const results: PolicyPrefilterResult[] = [];
     let any = false;
-    this.policies.forEach((policy, i) => {
-      if (active !== undefined && active[i] === 0) return;
-      const base = { policyId: policy.id, policyVersion: policy.version, mode: policy.prefilter };
-      if (policy.prefilter === "off") {
-        results.push({ ...base, sendToModel: false, reason: "mode-off", hits: [] });
-        return;
+    const policies = this.policies;
+    for (let i = 0; i < policies.length; i++) {
+      if (active !== undefined && active[i] === 0) continue;
+      const policy = policies[i] as Policy;
+      const mode = policy.prefilter;
+      if (mode === "off") {
+        results.push({ policyId: policy.id, policyVersion: policy.version, mode, sendToModel: false, reason: "mode-off", hits: [] });
+        continue;
       }
-      const own = perPolicy[i] as TermHit[];
-      let qualifying = own.filter((h) => h.role === TermRole.Keyword);
-      const hasTarget = own.some((h) => h.role === TermRole.Target);
-      const hasSignal = own.some((h) => h.role === TermRole.Signal);
-      if (hasTarget && hasSignal) qualifying = own;
-      const hits = this.toOriginal(qualifying, starts, ends);
-      if (policy.prefilter === "all") {
-        any = true;
-        results.push({ ...base, sendToModel: true, reason: "mode-all", hits });
-        return;
-      }
-      const send = hits.length > 0;
+      const own = perPolicy?.[i];
+      const hits = own === undefined || own.length === 0 ? [] : this.toOriginal(qualifying(own), buf, text);
+      const send = mode === "all" || hits.length > 0;
       any ||= send;
-      results.push({ ...base, sendToModel: send, reason: send ? "keyword-hit" : "no-keyword-hit", hits });
-    });
+      const reason = mode === "all" ? "mode-all" : send ? "keyword-hit" : "no-keyword-hit";
+      results.push({ policyId: policy.id, policyVersion: policy.version, mode, sendToModel: send, reason, hits });
+    }
 
     let cut = text.length;
     if (cut > this.options.maxModelChars) {
@@ -82,25 +78,17 @@ export class Prefilter {
       const c = text.charCodeAt(cut - 1);
       if (c >= 0xd800 && c <= 0xdbff) cut--;
     }
-    return {
-      policies: results,
-      anySendToModel: any,
-      allowedAtPrefilter: !any,
-      modelText: cut === text.length ? text : text.slice(0, cut),
-      truncated: cut < text.length,
-      normalisedText,
-      policySetVersion: this.policySet.version,
-    };
+    return new PrefilterMatch(results, any, cut === text.length ? text : text.slice(0, cut), cut < text.length, normalised, this.policySet.version);
   }
 
-  private toOriginal(hits: TermHit[], starts: Int32Array, ends: Int32Array): PrefilterHit[] {
+  private toOriginal(hits: TermHit[], buf: NormaliseBuffers, text: string): PrefilterHit[] {
     const out: PrefilterHit[] = [];
     const seen = new Set<string>();
-    hits.sort((a, b) => a.start - b.start || b.end - a.end);
+    if (hits.length > 1) hits.sort((a, b) => a.start - b.start || b.end - a.end);
     for (const h of hits) {
       if (out.length >= this.options.maxHitsPerPolicy) break;
-      const start = starts[h.start] as number;
-      const end = ends[h.end - 1] as number;
+      const start = buf.starts[h.start] as number;
+      const end = originalEnd(buf, h.end, text);
       const key = `${h.term}\u0000${start}`;
       if (seen.has(key)) continue; // a term and its variants may hit the same place
       seen.add(key);
@@ -117,5 +105,56 @@ export class Prefilter {
       if (this.activeByForum.size < 10_000) this.activeByForum.set(forumId, active);
     }
     return active;
+  }
+}
+
+/**
+ * The hits that count: keyword hits always; signal and target hits only when the post has
+ * both (a signal alone, or a group named in passing, is no reason to call the model).
+ */
+function qualifying(own: TermHit[]): TermHit[] {
+  let signal = false;
+  let target = false;
+  let keywordOnly = true;
+  for (const h of own) {
+    if (h.role === TermRole.Signal) signal = true;
+    else if (h.role === TermRole.Target) target = true;
+    if (h.role !== TermRole.Keyword) keywordOnly = false;
+  }
+  if (keywordOnly || (signal && target)) return own;
+  return own.filter((h) => h.role === TermRole.Keyword);
+}
+
+/** The normalised codes of a post, turned into a string on first use. */
+class NormalisedCodes {
+  private value: string | undefined;
+  constructor(private readonly codes: Uint16Array) {}
+  get text(): string {
+    return (this.value ??= codesToString(this.codes, this.codes.length));
+  }
+}
+
+class PrefilterMatch implements PrefilterResult {
+  constructor(
+    readonly policies: PolicyPrefilterResult[],
+    readonly anySendToModel: boolean,
+    readonly modelText: string,
+    readonly truncated: boolean,
+    private readonly normalised: NormalisedCodes,
+    readonly policySetVersion: string,
+  ) {}
+
+  get allowedAtPrefilter(): boolean {
+    return !this.anySendToModel;
+  }
+
+  get normalisedText(): string {
+    return this.normalised.text;
+  }
+
+  /** Plain data for logs and JSON: getters are not enumerable. */
+  toJSON(): PrefilterResult {
+    const { policies, anySendToModel, allowedAtPrefilter, modelText, truncated, normalisedText, policySetVersion } = this;
+    return { policies, anySendToModel, allowedAtPrefilter, modelText, truncated, normalisedText, policySetVersion };
   }
 }
