@@ -31,9 +31,15 @@ export function parseFrontMatter(text: string, source: string): FrontMatterDocum
   for (let i = 1; i < close; i++) {
     const raw = lines[i] as string;
     if (raw.includes("\t")) throw new PolicyError(source, undefined, `line ${i + 1}: tabs are not allowed in front matter`);
-    const text = stripComment(raw).trimEnd();
+    let text = stripComment(raw).trimEnd();
     if (text.trim().length === 0) continue;
-    parsed.push({ indent: text.length - text.trimStart().length, text: text.trim(), number: i + 1 });
+    const number = i + 1;
+    // A flow list may span lines: keep reading until its brackets balance.
+    while (bracketDepth(text) > 0) {
+      if (++i >= close) throw new PolicyError(source, undefined, `line ${number}: list "[" is not closed`);
+      text += " " + stripComment(lines[i] as string).trim();
+    }
+    parsed.push({ indent: text.length - text.trimStart().length, text: text.trim(), number });
   }
   const parser = new BlockParser(parsed, source);
   const data = parser.parseMap(0);
@@ -42,6 +48,22 @@ export function parseFrontMatter(text: string, source: string): FrontMatterDocum
     throw new PolicyError(source, undefined, `line ${l.number}: unexpected indentation`);
   }
   return { data: data as Record<string, FrontMatterValue>, body: lines.slice(close + 1).join("\n").replace(/^\n+/, "") };
+}
+
+/** Open "[" minus closing "]" outside quotes. */
+function bracketDepth(line: string): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "[") depth++;
+    else if (c === "]") depth--;
+  }
+  return depth;
 }
 
 function stripComment(line: string): string {
