@@ -47,23 +47,31 @@ export function compileTerm(source: string, typos: boolean): CompiledTerm[] {
   const boundaries = { start: startBounded, end: endBounded };
   const out: CompiledTerm[] = [{ source, pattern, boundaries }];
   const seen = new Set([pattern]);
-  const add = (p: string): void => {
+  const add = (p: string, minLength = 1): void => {
     const q = normalise(p).text;
-    if (q.length > 0 && !seen.has(q)) {
+    if (q.length >= minLength && !seen.has(q)) {
       seen.add(q);
       out.push({ source, pattern: q, boundaries });
     }
   };
   // "1" folds to "i" but often stands for "l" ("ki11"): match the all-"i" spelling too.
-  if (pattern.includes("l")) add(pattern.replaceAll("l", "i"));
+  // Only when no new collapse shortens it: "kill" → "kii" → "ki" would match "kind".
+  const withI = (p: string): void => {
+    const v = normalise(p.replaceAll("l", "i")).text;
+    if (v.length === p.length) add(v);
+  };
+  if (pattern.includes("l")) withI(pattern);
   // Letter-by-letter spellings join across word gaps ("s o f t a i m" → "softaim"), and
   // obfuscators drop spaces anyway ("softaim", "wallhack"): match the closed-up phrase too.
   if (pattern.includes(" ")) {
     const closed = pattern.replaceAll(" ", "");
     add(closed);
-    if (closed.includes("l")) add(closed.replaceAll("l", "i"));
+    if (closed.includes("l")) withI(closed);
   }
-  if (typos) for (const v of typoVariants(pattern)) add(v);
+  // Typos are made on the word as written ("kill" → "klil"), then normalised like the text.
+  // A short misspelling of a wildcard term matches too much ("*töten" → "*ten"): keep length.
+  const typoMin = startBounded && endBounded ? 4 : 5;
+  if (typos) for (const v of typoVariants(body.toLowerCase())) add(v, typoMin);
   return out;
 }
 
