@@ -1,0 +1,82 @@
+import type { Token } from "node-llama-cpp";
+
+/** The two labels a verdict can take. */
+export const DECISION_LABELS = ["violate", "allow"] as const;
+export type Decision = (typeof DECISION_LABELS)[number];
+
+/** The decision the model emitted and how much of its probability it gave each label. */
+export interface MeasuredDecision {
+  readonly decision: Decision;
+  /** p(decision) / (p(violate) + p(allow)) at the token that chose the label, 0..1. */
+  readonly confidence: number;
+  /** Probability mass of tokens that commit to each label at that step (grammar-normalised). */
+  readonly mass: Readonly<Record<Decision, number>>;
+}
+
+// Where a decision value starts in the final-channel JSON, whatever whitespace the grammar allowed.
+const DECISION_KEY = /"decision"\s*:\s*"/g;
+
+/**
+ * Reads the model's confidence from token probabilities, not from anything it writes.
+ * Fed every final-channel step while a decision is pending, it finds the step whose sampled
+ * token first commits to a label (the first token where "violate" and "allow" differ —
+ * `"v`, `viol`, ` "allow`... any tokenization), sums the probability of every candidate token
+ * that commits to each label at that step, and normalises over the two labels.
+ * Handles several decisions in one output (combined multi-policy mode), in order.
+ */
+export class DecisionTracker {
+  private readonly found: MeasuredDecision[] = [];
+
+  constructor(private readonly expected: number) {}
+
+  /** True while fewer decisions than expected have been seen. */
+  get pending(): boolean {
+    return this.found.length < this.expected;
+  }
+
+  /** The decisions measured so far, in output order. */
+  get decisions(): readonly MeasuredDecision[] {
+    return this.found;
+  }
+
+  /**
+   * @param before - final-channel text before this step
+   * @param chosen - text of the token sampled at this step
+   * @param probabilities - the step's distribution over allowed tokens
+   * @param spell - text of a candidate token in this position
+   */
+  observe(before: string, chosen: string, probabilities: ReadonlyMap<Token, number>, spell: (token: Token) => string): void {
+    if (!this.pending) return;
+    const index = this.found.length;
+    const label = labelAt(before + chosen, index);
+    if (label === undefined || labelAt(before, index) !== undefined) return;
+    const mass: Record<Decision, number> = { violate: 0, allow: 0 };
+    for (const [token, probability] of probabilities) {
+      if (!(probability > 0)) continue;
+      const candidate = labelAt(before + spell(token), index);
+      if (candidate !== undefined) mass[candidate] += probability;
+    }
+    const total = mass.violate + mass.allow;
+    // total > 0 whenever the chosen token was in the map; a map without it is a sampler bug.
+    if (!(total > 0)) throw new Error("decision token missing from its own probability distribution");
+    this.found.push({ decision: label, confidence: mass[label] / total, mass });
+  }
+}
+
+/** The label the `index`-th decision value in `text` is committed to, if its first letters are there. */
+export function labelAt(text: string, index: number): Decision | undefined {
+  let match: RegExpExecArray | null;
+  let seen = 0;
+  DECISION_KEY.lastIndex = 0;
+  while ((match = DECISION_KEY.exec(text)) !== null) {
+    if (seen++ < index) continue;
+    const rest = text.slice(match.index + match[0].length);
+    if (rest.length === 0) return undefined;
+    for (const label of DECISION_LABELS) {
+      const quoted = `${label}"`;
+      if (quoted.startsWith(rest) || rest.startsWith(quoted)) return label;
+    }
+    return undefined;
+  }
+  return undefined;
+}

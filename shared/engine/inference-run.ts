@@ -1,0 +1,150 @@
+import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
+import { DecisionTracker, type MeasuredDecision } from "./confidence.js";
+import { isControlLike } from "./control-tokens.js";
+import { TokenStream } from "./token-stream.js";
+
+/** Harmony control tokens the loop injects, resolved once per model. */
+export interface HarmonyTokens {
+  /** `<|end|>`: closes the analysis channel. */
+  readonly end: Token;
+  /** `<|start|>assistant<|channel|>final<|message|>`: opens the final channel. */
+  readonly finalHeader: readonly Token[];
+}
+
+/** One model call on one sequence. */
+export interface InferenceRequest {
+  readonly prompt: readonly Token[];
+  readonly grammar: LlamaGrammar;
+  /** Decisions the grammar will make the model write (1, or one per policy in combined mode). */
+  readonly expectedDecisions: number;
+  /** Harmony tokens to run the analysis channel; absent for chat-template models (no analysis). */
+  readonly harmony?: HarmonyTokens;
+  readonly analysisBudget: number;
+  readonly finalMaxTokens: number;
+  /** Reuse the longest common prefix already evaluated in the sequence. */
+  readonly reusePrefix: boolean;
+  readonly signal: AbortSignal;
+}
+
+/** What the model produced; the final text is still to be parsed. */
+export interface InferenceOutput {
+  readonly reasoning: string;
+  readonly analysisTruncated: boolean;
+  readonly finalText: string;
+  /** False when the final-token budget ran out before the grammar completed. */
+  readonly finalComplete: boolean;
+  readonly decisions: readonly MeasuredDecision[];
+  readonly promptTokens: number;
+  /** Prompt tokens actually evaluated (the rest came from the sequence's cached prefix). */
+  readonly evaluatedPromptTokens: number;
+  readonly analysisTokens: number;
+  readonly finalTokens: number;
+}
+
+/**
+ * Reason, then answer: evaluates the prompt (only past the cached prefix), lets the model
+ * write its analysis freely up to the budget, closes the channel (cutting it if needed),
+ * injects the final-channel header and samples the verdict under the JSON-schema grammar,
+ * reading the decision's probability at the token that commits to a label.
+ */
+export async function runInference(model: LlamaModel, sequence: LlamaContextSequence, request: InferenceRequest): Promise<InferenceOutput> {
+  const { prompt, signal } = request;
+  const kept = await alignSequence(sequence, prompt, request.reusePrefix);
+  let feed: Token[] = prompt.slice(kept);
+  const stream = new TokenStream(sequence);
+  try {
+    const analysis: Token[] = [];
+    let analysisTruncated = false;
+    if (request.harmony !== undefined) {
+      const closeAndOpenFinal = [request.harmony.end, ...request.harmony.finalHeader];
+      if (request.analysisBudget === 0) {
+        feed = [...feed, ...closeAndOpenFinal];
+      } else {
+        for (;;) {
+          signal.throwIfAborted();
+          const step = await stream.next(feed, { probabilities: false });
+          if (step === undefined) throw new Error("generation stopped inside the analysis channel");
+          // `<|end|>` closes the channel; any other control token or end-of-generation means the
+          // model tried to leave it: both end the analysis, and we close it ourselves.
+          if (step.token === request.harmony.end || model.isEogToken(step.token) || isControlLike(model, step.token)) {
+            feed = closeAndOpenFinal;
+            break;
+          }
+          analysis.push(step.token);
+          if (analysis.length >= request.analysisBudget) {
+            analysisTruncated = true;
+            feed = [step.token, ...closeAndOpenFinal];
+            break;
+          }
+          feed = [step.token];
+        }
+      }
+    }
+
+    const grammarState = new LlamaGrammarEvaluationState({ model, grammar: request.grammar });
+    const tracker = new DecisionTracker(request.expectedDecisions);
+    const finalTokens: Token[] = [];
+    let finalText = "";
+    let finalComplete = false;
+    while (finalTokens.length < request.finalMaxTokens) {
+      signal.throwIfAborted();
+      const step = await stream.next(feed, { probabilities: tracker.pending, grammar: grammarState });
+      if (step === undefined) break;
+      // The verdict ends where its JSON closes; no need to wait for an end-of-turn token.
+      // An end-like token before that is not an end: llama.cpp's grammar only lets through
+      // control tokens it reads as their literal spelling (gpt-oss's `<|end|>` is not EOG in
+      // llama.cpp but is in node-llama-cpp), so it is text inside a string here.
+      if (model.isEogToken(step.token) && isCompleteJson(finalText)) break;
+      // Special spellings on, so the text is what the grammar saw.
+      const spell = (token: Token): string => model.detokenize([token], true, finalTokens);
+      if (tracker.pending && step.probabilities !== undefined) tracker.observe(finalText, spell(step.token), step.probabilities, spell);
+      finalTokens.push(step.token);
+      finalText = model.detokenize(finalTokens, true);
+      if (isCompleteJson(finalText)) {
+        finalComplete = true;
+        break;
+      }
+      feed = [step.token];
+    }
+    return {
+      reasoning: model.detokenize(analysis, false),
+      analysisTruncated,
+      finalText,
+      finalComplete,
+      decisions: tracker.decisions,
+      promptTokens: prompt.length,
+      evaluatedPromptTokens: prompt.length - kept,
+      analysisTokens: analysis.length,
+      finalTokens: finalTokens.length,
+    };
+  } finally {
+    await stream.close();
+  }
+}
+
+/**
+ * Erases what the sequence holds past the longest prefix it shares with `prompt` and returns
+ * that prefix's length. At least one prompt token is always left to evaluate, since the
+ * next token is sampled from the last evaluated one's logits.
+ */
+export async function alignSequence(sequence: LlamaContextSequence, prompt: readonly Token[], reusePrefix: boolean): Promise<number> {
+  if (!reusePrefix) {
+    if (sequence.nextTokenIndex > 0) await sequence.clearHistory();
+    return 0;
+  }
+  const { firstDifferentIndex } = sequence.compareContextTokens([...prompt]);
+  const kept = Math.min(firstDifferentIndex, prompt.length - 1);
+  if (kept < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
+  return kept;
+}
+
+/** True once the text is a whole JSON object (the grammar's root is an object, so no prefix of a longer output parses). */
+function isCompleteJson(text: string): boolean {
+  if (!text.trimEnd().endsWith("}")) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,69 @@
+import type { ChatWrapper, LlamaModel } from "node-llama-cpp";
+import { renderChatTemplateSegments } from "./chat-template-prompt.js";
+import { renderHarmonySegments, type ReasoningEffort } from "./harmony-renderer.js";
+import type { PromptSegment } from "./prompt-segments.js";
+
+/** A policy as the engine receives it. */
+export interface PolicyInput {
+  /** Stable policy id (also the key of its verdict in combined mode). */
+  readonly id: string;
+  /** Version (content hash) reported with the verdict. */
+  readonly version: string;
+  /** The policy text (Markdown); goes to the developer message, never to logs. */
+  readonly text: string;
+  /** Reasoning effort for this policy. @defaultValue the engine's `defaultEffort` */
+  readonly effort?: ReasoningEffort;
+  /** Rule ids the policy defines; when given, the grammar allows only these in `rule_ids`. */
+  readonly ruleIds?: readonly string[];
+}
+
+/** How the prompt is written for the loaded model. */
+export type PromptStyle =
+  | { readonly format: "harmony"; readonly identity: string; readonly knowledgeCutoff: string; readonly currentDate?: string }
+  | { readonly format: "chat-template"; readonly model: LlamaModel; readonly chatWrapper: ChatWrapper };
+
+const SINGLE_OUTPUT =
+  "# Output format\n\n" +
+  'Answer with one JSON object: {"decision": "violate" or "allow", "rule_ids": [the ids of the rules that apply], ' +
+  '"rationale": "at most two sentences for a moderator"}.';
+
+/**
+ * The developer instructions for one call: the policy (or, in combined mode, every policy
+ * under its id) followed by the output format the grammar will hold the model to.
+ */
+export function buildInstructions(policies: readonly PolicyInput[]): string {
+  if (policies.length === 1 && policies[0] !== undefined) return `${policies[0].text.trim()}\n\n${SINGLE_OUTPUT}`;
+  const sections = policies.map((policy) => `## Policy ${policy.id}\n\n${policy.text.trim()}`).join("\n\n");
+  const keys = policies.map((policy) => JSON.stringify(policy.id)).join(", ");
+  return (
+    `${sections}\n\n# Output format\n\n` +
+    `Answer with one JSON object whose keys are the policy ids (${keys}), each holding ` +
+    '{"decision": "violate" or "allow", "rule_ids": [...], "rationale": "at most two sentences"} for that policy.'
+  );
+}
+
+/**
+ * The prompt pieces for a post under one or more policies, policy first so that every post
+ * under a policy shares the prefix. For harmony the prompt also opens the analysis channel,
+ * so the model reasons before it answers.
+ */
+export function buildPromptSegments(style: PromptStyle, policies: readonly PolicyInput[], post: string, effort: ReasoningEffort): PromptSegment[] {
+  const instructions = buildInstructions(policies);
+  if (style.format === "chat-template") return renderChatTemplateSegments(style.model, style.chatWrapper, instructions, post);
+  const segments = renderHarmonySegments({
+    system: {
+      identity: style.identity,
+      knowledgeCutoff: style.knowledgeCutoff,
+      ...(style.currentDate === undefined ? {} : { currentDate: style.currentDate }),
+      reasoningEffort: effort,
+    },
+    instructions,
+    messages: [{ role: "user", content: post }],
+  });
+  return [...segments, { kind: "template", text: "<|channel|>analysis<|message|>" }];
+}
+
+/** Key of the cacheable prefix (format, effort, policy versions): the scheduler's affinity key. */
+export function prefixKey(policies: readonly PolicyInput[], effort: ReasoningEffort): string {
+  return `${effort}|${policies.map((policy) => `${policy.id}@${policy.version}`).join(",")}`;
+}
