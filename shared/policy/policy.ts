@@ -33,7 +33,11 @@ export interface Policy {
   signals: string[];
   /** Who a {@link Policy.signals} term must be about for it to count (groups, identities). */
   targets: string[];
-  /** Regular expressions (JavaScript syntax) run over the normalised text. */
+  /**
+   * Regular expressions (JavaScript syntax) run case-insensitively over the ORIGINAL text
+   * (URLs, file names, money patterns need the text as written). Written by policy authors,
+   * so trusted: avoid nested quantifiers, the prefilter runs on every post.
+   */
   regexes: string[];
   /** Also match common misspellings (one inner letter dropped or two swapped) of single words. */
   typos: boolean;

@@ -61,7 +61,7 @@ export class Matcher {
       add(i, TermRole.Keyword, p.keywords, p.typos);
       add(i, TermRole.Signal, p.signals, p.typos);
       add(i, TermRole.Target, p.targets, p.typos);
-      for (const r of p.regexes) this.regexes.push({ policyIndex: i, re: new RegExp(r, "g") });
+      for (const r of p.regexes) this.regexes.push({ policyIndex: i, re: new RegExp(r, "gi") });
     });
     this.automaton = new AhoCorasick(patterns);
     this.refs = refs;
@@ -75,9 +75,9 @@ export class Matcher {
 
   /**
    * Finds all term hits in a normalised buffer, for the policies whose index is set in
-   * `active` (all when undefined). `normalisedText` is needed only when regexes exist.
+   * `active` (all when undefined).
    */
-  match(buf: NormaliseBuffers, active: Uint8Array | undefined, normalisedText: () => string): TermHit[] {
+  match(buf: NormaliseBuffers, active: Uint8Array | undefined): TermHit[] {
     const hits: TermHit[] = [];
     const codes = buf.codes;
     const soft = buf.soft;
@@ -100,18 +100,27 @@ export class Matcher {
       if (ref.end && end < n && soft[end] === 0 && isWordCode(codes[end] as number)) continue;
       hits.push({ policyIndex: ref.policyIndex, role: ref.role, term: ref.term, start, end });
     }
-    if (this.regexes.length > 0) {
-      const text = normalisedText();
-      for (const { policyIndex, re } of this.regexes) {
-        if (active !== undefined && active[policyIndex] === 0) continue;
-        re.lastIndex = 0;
-        for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-          if (m[0].length === 0) {
-            re.lastIndex++; // an empty match would loop forever
-            continue;
-          }
-          hits.push({ policyIndex, role: TermRole.Keyword, term: re.source, start: m.index, end: m.index + m[0].length });
+    return hits;
+  }
+
+  /**
+   * Runs the policies' regexes over the ORIGINAL text (case-insensitive): a pattern such as
+   * `https?://` must see the text as written, not with its letters collapsed. At most
+   * `maxPerPolicy` matches are collected per policy.
+   */
+  matchRegexes(text: string, active: Uint8Array | undefined, maxPerPolicy: number): RegexHit[] {
+    const hits: RegexHit[] = [];
+    for (const { policyIndex, re } of this.regexes) {
+      if (active !== undefined && active[policyIndex] === 0) continue;
+      re.lastIndex = 0;
+      let found = 0;
+      for (let m = re.exec(text); m !== null && found < maxPerPolicy; m = re.exec(text)) {
+        if (m[0].length === 0) {
+          re.lastIndex++; // an empty match would loop forever
+          continue;
         }
+        hits.push({ policyIndex, term: re.source, start: m.index, end: m.index + m[0].length });
+        found++;
       }
     }
     return hits;
@@ -124,6 +133,14 @@ const CLS = charClassTable();
 function isWordCode(c: number): boolean {
   const k = CLS[c];
   return k === CharClass.Letter || k === CharClass.WordPart;
+}
+
+/** A regex match, in ORIGINAL text coordinates. */
+export interface RegexHit {
+  policyIndex: number;
+  term: string;
+  start: number;
+  end: number;
 }
 
 /** The normalised buffer as a string (kept here so callers need not know the buffer layout). */

@@ -44,12 +44,18 @@ export class Prefilter {
     // The scratch buffer is reused by the next call: keep a copy of the codes, and make the
     // string only if someone asks (posts allowed here never need it).
     const normalised = new NormalisedCodes(buf.codes.slice(0, buf.length));
-    const termHits = this.matcher.match(buf, active, () => normalised.text);
+    const termHits = this.matcher.match(buf, active);
+    const regexHits = this.matcher.matchRegexes(text, active, this.options.maxHitsPerPolicy);
 
     let perPolicy: TermHit[][] | undefined;
     if (termHits.length > 0) {
       perPolicy = this.policies.map(() => []);
       for (const h of termHits) (perPolicy[h.policyIndex] as TermHit[]).push(h);
+    }
+    let regexPerPolicy: PrefilterHit[][] | undefined;
+    if (regexHits.length > 0) {
+      regexPerPolicy = this.policies.map(() => []);
+      for (const h of regexHits) (regexPerPolicy[h.policyIndex] as PrefilterHit[]).push({ term: h.term, start: h.start, end: h.end });
     }
 
     const results: PolicyPrefilterResult[] = [];
@@ -64,7 +70,11 @@ export class Prefilter {
         continue;
       }
       const own = perPolicy?.[i];
-      const hits = own === undefined || own.length === 0 ? [] : this.toOriginal(qualifying(own), buf, text);
+      let hits = own === undefined || own.length === 0 ? [] : this.toOriginal(qualifying(own), buf, text);
+      const byRegex = regexPerPolicy?.[i];
+      if (byRegex !== undefined && byRegex.length > 0) {
+        hits = [...hits, ...byRegex].sort((a, b) => a.start - b.start).slice(0, this.options.maxHitsPerPolicy);
+      }
       const send = mode === "all" || hits.length > 0;
       any ||= send;
       const reason = mode === "all" ? "mode-all" : send ? "keyword-hit" : "no-keyword-hit";
