@@ -42,7 +42,8 @@ export class DecisionTracker {
   /**
    * @param before - final-channel text before this step
    * @param chosen - text of the token sampled at this step
-   * @param probabilities - the step's distribution over allowed tokens
+   * @param probabilities - the step's next-token distribution (grammar-restricted or raw: only
+   *   tokens that spell a label count, and the ratio does not change with renormalisation)
    * @param spell - text of a candidate token in this position
    */
   observe(before: string, chosen: string, probabilities: ReadonlyMap<Token, number>, spell: (token: Token) => string): void {
@@ -74,7 +75,8 @@ export function labelAt(text: string, index: number): Decision | undefined {
     if (rest.length === 0) return undefined;
     for (const label of DECISION_LABELS) {
       const quoted = `${label}"`;
-      if (quoted.startsWith(rest) || rest.startsWith(quoted)) return label;
+      // Past the closing quote only what the verdict grammar can write next (`,"rule_ids"`...).
+      if (quoted.startsWith(rest) || (rest.startsWith(quoted) && /^[\s,":\w]*$/.test(rest.slice(quoted.length)))) return label;
     }
     return undefined;
   }

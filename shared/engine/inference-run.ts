@@ -1,5 +1,5 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
-import { DecisionTracker, type MeasuredDecision } from "./confidence.js";
+import { DecisionTracker, labelAt, type MeasuredDecision } from "./confidence.js";
 import { isControlLike } from "./control-tokens.js";
 import { TokenStream } from "./token-stream.js";
 
@@ -39,6 +39,8 @@ export interface InferenceOutput {
   readonly evaluatedPromptTokens: number;
   readonly analysisTokens: number;
   readonly finalTokens: number;
+  /** The generated token ids, and at which final-channel index each decision was committed (for audit and tests). */
+  readonly trace: { readonly analysis: readonly Token[]; readonly final: readonly Token[]; readonly decisionSteps: readonly number[] };
 }
 
 /**
@@ -84,11 +86,12 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
     const grammarState = new LlamaGrammarEvaluationState({ model, grammar: request.grammar });
     const tracker = new DecisionTracker(request.expectedDecisions);
     const finalTokens: Token[] = [];
+    const decisionSteps: number[] = [];
     let finalText = "";
     let finalComplete = false;
     while (finalTokens.length < request.finalMaxTokens) {
       signal.throwIfAborted();
-      const step = await stream.next(feed, { probabilities: tracker.pending, grammar: grammarState });
+      const step = await stream.next(feed, { probabilities: false, grammar: grammarState });
       if (step === undefined) break;
       // The verdict ends where its JSON closes; no need to wait for an end-of-turn token.
       // An end-like token before that is not an end: llama.cpp's grammar only lets through
@@ -97,7 +100,13 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
       if (model.isEogToken(step.token) && isCompleteJson(finalText)) break;
       // Special spellings on, so the text is what the grammar saw.
       const spell = (token: Token): string => model.detokenize([token], true, finalTokens);
-      if (tracker.pending && step.probabilities !== undefined) tracker.observe(finalText, spell(step.token), step.probabilities, spell);
+      const chosen = spell(step.token);
+      const index = tracker.decisions.length;
+      if (tracker.pending && labelAt(finalText, index) === undefined && labelAt(finalText + chosen, index) !== undefined) {
+        await stream.close();
+        tracker.observe(finalText, chosen, await distributionAtLastToken(sequence), spell);
+        decisionSteps.push(finalTokens.length);
+      }
       finalTokens.push(step.token);
       finalText = model.detokenize(finalTokens, true);
       if (isCompleteJson(finalText)) {
@@ -116,6 +125,7 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
       evaluatedPromptTokens: prompt.length - kept,
       analysisTokens: analysis.length,
       finalTokens: finalTokens.length,
+      trace: { analysis, final: finalTokens, decisionSteps },
     };
   } finally {
     await stream.close();
@@ -147,4 +157,22 @@ function isCompleteJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The next-token distribution after the sequence's last evaluated token, obtained by erasing
+ * that token and evaluating it again with probabilities on (one token of work per decision).
+ * Read this way rather than through `evaluateWithMetadata({probabilities})`, which costs a
+ * full-vocabulary map on every step and, under jest's VM modules, breaks on node-llama-cpp's
+ * `instanceof Array` test of the native result (a different realm's Array).
+ */
+async function distributionAtLastToken(sequence: LlamaContextSequence): Promise<Map<Token, number>> {
+  const position = sequence.nextTokenIndex - 1;
+  const last = sequence.contextTokens[position];
+  if (last === undefined) throw new Error("no evaluated token to read a distribution from");
+  await sequence.eraseContextTokenRanges([{ start: position, end: position + 1 }]);
+  const [result] = await sequence.controlledEvaluate([[last, { generateNext: { probabilities: true } }]]);
+  const probabilities = result?.next.probabilities;
+  if (probabilities === undefined) throw new Error("the model returned no probabilities at the decision token");
+  return probabilities;
 }

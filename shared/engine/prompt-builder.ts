@@ -24,8 +24,9 @@ export type PromptStyle =
 
 const SINGLE_OUTPUT =
   "# Output format\n\n" +
-  'Answer with one JSON object: {"decision": "violate" or "allow", "rule_ids": [the ids of the rules that apply], ' +
-  '"rationale": "at most two sentences for a moderator"}.';
+  'Answer with one JSON object with the keys "decision", "rule_ids" and "rationale". ' +
+  '"decision" is "violate" if the content violates the policy, else "allow". ' +
+  '"rule_ids" lists the ids of the rules that apply. "rationale" explains the decision to a moderator in one or two sentences.';
 
 /**
  * The developer instructions for one call: the policy (or, in combined mode, every policy

@@ -81,7 +81,8 @@ function toVerdict(value: unknown): RawVerdict {
   if (decision !== "violate" && decision !== "allow") throw new Error("decision is neither violate nor allow");
   if (!Array.isArray(ruleIds) || !ruleIds.every((id) => typeof id === "string")) throw new Error("rule_ids is not a list of strings");
   if (typeof rationale !== "string") throw new Error("rationale is not a string");
-  return { decision, ruleIds: ruleIds as string[], rationale: firstSentences(rationale.trim(), 2) };
+  // Repeats add nothing for a moderator (small models loop on lists).
+  return { decision, ruleIds: [...new Set(ruleIds as string[])], rationale: firstSentences(rationale.trim(), 2) };
 }
 
 /** Moderators get at most `count` sentences; the grammar bounds length, this bounds verbosity. */
