@@ -13,7 +13,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 
 /** Engine settings for the small real model on CPU in tests. */
 export function testEngineSettings(): Record<string, unknown> {
-  return { modelPath: modelPath(testModels.gemma), modelId: "gemma-3-270m", gpu: false, threads: 2, contextSize: 2048, sequences: 2, timeoutMs: 60_000 };
+  return { modelPath: modelPath(testModels.gemma), modelId: "gemma-3-270m", gpu: false, threads: 1, contextSize: 2048, sequences: 2, rationaleMaxChars: 120, timeoutMs: 60_000 };
 }
 
 /** A worker config whose topics, group, transactional id and Redis keys belong to one test. */
@@ -41,6 +41,7 @@ export function testConfig(ns: TestNamespace, overrides: DeepPartial<ArbiterConf
     engine: testEngineSettings(),
     escalationEngine: { ...testEngineSettings(), defaultEffort: "high" },
     http: { port: 0 },
+    pipeline: { engineTimeoutMs: 60_000 },
     log: { level: process.env.LOG_LEVEL ?? "silent" },
     shutdownTimeoutMs: 20_000,
   };
@@ -103,4 +104,10 @@ export async function readRecords<K extends RecordKind>(
   });
   await consumer.disconnect();
   return seen;
+}
+
+/** Silent unless LOG_LEVEL is set (then JSON logs on stdout, for debugging a test). */
+export async function testLogger() {
+  const { createLogger, silentLogger } = await import("@arbiter/shared/observability/logger.js");
+  return process.env.LOG_LEVEL ? createLogger("test-worker", process.env.LOG_LEVEL) : silentLogger;
 }
