@@ -3,8 +3,8 @@ import { decide, decisionId } from "@arbiter/shared/pipeline/decide.js";
 import type { ModelVerdict, PipelinePolicy } from "@arbiter/shared/pipeline/ports.js";
 
 const post: Post = { id: "p1", forumId: "games", authorId: "a", text: "text", language: null, createdAt: 5, metadata: {} };
-const spam: PipelinePolicy = { id: "spam", version: "v1", body: "", reasoningEffort: "low", escalationThreshold: 0.7, escalateRuleIds: new Set(["SP4"]) };
-const cheats: PipelinePolicy = { id: "cheats", version: "v9", body: "", reasoningEffort: "low", escalationThreshold: 0.6, escalateRuleIds: new Set() };
+const spam: PipelinePolicy = { id: "spam", version: "v1", body: "", reasoningEffort: "low", escalationThreshold: 0.7, escalateRuleIds: new Set(["SP4"]), ruleIds: ["SP2", "SP4"] };
+const cheats: PipelinePolicy = { id: "cheats", version: "v9", body: "", reasoningEffort: "low", escalationThreshold: 0.6, escalateRuleIds: new Set(), ruleIds: ["CH1"] };
 
 function model(policy: PipelinePolicy, decision: "violate" | "allow", confidence: number, ruleIds: string[] = []): ModelVerdict {
   return { policyId: policy.id, policyVersion: policy.version, decision, confidence, ruleIds, rationale: "r", reasoning: "secret chain of thought", promptTokens: 10, generatedTokens: 5, latencyMs: 3 };
