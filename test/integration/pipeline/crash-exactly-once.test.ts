@@ -1,0 +1,62 @@
+import { createWriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Kafka } from "kafkajs";
+import { testKafka } from "../../support/kafka.js";
+import { testNamespace } from "../../support/namespace.js";
+import { exited, spawnWorker } from "../../support/worker-process.js";
+import { post, producePosts, readRecords, testConfig } from "../../support/worker.js";
+
+// 5,000 posts, 60 of them distinct enough to reach the model; the worker is killed with
+// SIGKILL three times at random moments and restarted. In exactly-once mode every post must
+// end with exactly one decision (read_committed).
+const ns = testNamespace("crash exactly once");
+const config = testConfig(ns, {
+  kafka: { exactlyOnce: true, maxRecordsPerCommit: 200 },
+  engine: { rationaleMaxChars: 60 },
+  cache: { enabled: false },
+  log: { level: "info" },
+});
+const N = 5000;
+const flaggedEvery = Math.floor(N / 60);
+let kafka: Kafka;
+
+beforeAll(() => {
+  kafka = testKafka(ns.id);
+});
+
+test("SIGKILL three times mid-stream: every post has exactly one decision", async () => {
+  const posts = Array.from({ length: N }, (_, i) =>
+    i % flaggedEvery === 0 ? post(`p-${i}`, `selling aimbot license #${i}, undetected, cheap`) : post(`p-${i}`, `nice round ${i}, gg`),
+  );
+  const modelPosts = posts.filter((p) => p.text.includes("aimbot")).length;
+  expect(modelPosts).toBeGreaterThanOrEqual(50);
+  const log = createWriteStream(path.join(tmpdir(), `${ns.id}.log`));
+  let worker = spawnWorker(config, log);
+  await producePosts(kafka, config.kafka.topics.posts, posts);
+
+  for (let kill = 0; kill < 3; kill++) {
+    await new Promise((r) => setTimeout(r, 6000 + Math.random() * 8000));
+    worker.kill("SIGKILL");
+    expect(await exited(worker)).toBeNull();
+    worker = spawnWorker(config, log);
+  }
+
+  const decisions = await readRecords(kafka, config.kafka.topics.decisions, "decision", {
+    groupId: ns.group("check"),
+    until: (seen) => new Set(seen.map((d) => d.postId)).size >= N,
+    timeoutMs: 400_000,
+    settleMs: 3000,
+  });
+  worker.kill("SIGTERM");
+  expect(await exited(worker)).toBe(0);
+  log.end();
+
+  const counts = new Map<string, number>();
+  for (const d of decisions) counts.set(d.postId, (counts.get(d.postId) ?? 0) + 1);
+  const missing = posts.filter((p) => !counts.has(p.id)).map((p) => p.id);
+  const duplicated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+  expect({ missing: missing.slice(0, 10), missingCount: missing.length }).toEqual({ missing: [], missingCount: 0 });
+  expect(duplicated).toEqual([]);
+  expect(decisions.filter((d) => d.stage === "primary").length).toBe(modelPosts);
+}, 600_000);
