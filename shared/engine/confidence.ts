@@ -13,6 +13,8 @@ export interface MeasuredDecision {
   readonly mass: Readonly<Record<Decision, number>>;
 }
 
+const TAIL_MASS = 1e-5;
+
 // Where a decision value starts in the final-channel JSON, whatever whitespace the grammar allowed.
 const DECISION_KEY = /"decision"\s*:\s*"/g;
 
@@ -52,8 +54,13 @@ export class DecisionTracker {
     const label = labelAt(before + chosen, index);
     if (label === undefined || labelAt(before, index) !== undefined) return;
     const mass: Record<Decision, number> = { violate: 0, allow: 0 };
+    // The map is sorted by probability. A raw distribution gives every token of a 262k vocabulary
+    // some mass, so spelling them all took seconds: stop once all but 1e-5 of the mass is seen
+    // (the confidence can move by at most that much).
+    let seen = 0;
     for (const [token, probability] of probabilities) {
-      if (!(probability > 0)) continue;
+      if (!(probability > 0) || seen >= 1 - TAIL_MASS) break;
+      seen += probability;
       const candidate = labelAt(before + spell(token), index);
       if (candidate !== undefined) mass[candidate] += probability;
     }

@@ -27,6 +27,7 @@ import type { ReasoningEffort } from "./harmony-renderer.js";
 import { runInference, type HarmonyTokens } from "./inference-run.js";
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from "./options.js";
 import { buildPromptSegments, prefixKey, type PolicyInput, type PromptStyle } from "./prompt-builder.js";
+import { segmentsToText } from "./prompt-segments.js";
 import { tokenizeSegments, type TokenizedPrompt } from "./safe-tokenizer.js";
 import { SequencePool, type SequencePoolStats } from "./sequence-pool.js";
 import { parseVerdicts, VerdictGrammars } from "./verdict-grammar.js";
@@ -75,6 +76,9 @@ export interface EngineStats extends SequencePoolStats {
   readonly promptTokens: number;
   readonly evaluatedPromptTokens: number;
   readonly generatedTokens: number;
+  /** Wall time spent evaluating prompts / generating, summed over calls (overlapping calls add up). */
+  readonly promptMs: number;
+  readonly generationMs: number;
 }
 
 let sharedLlama: Promise<{ llama: Llama; gpu: EngineOptions["gpu"] }> | undefined;
@@ -88,7 +92,7 @@ let sharedLlama: Promise<{ llama: Llama; gpu: EngineOptions["gpu"] }> | undefine
 export class SafeguardEngine {
   private readonly pool: SequencePool<LlamaContextSequence>;
   private readonly grammars: VerdictGrammars;
-  private counters = { calls: 0, failures: 0, promptTokens: 0, evaluatedPromptTokens: 0, generatedTokens: 0 };
+  private counters = { calls: 0, failures: 0, promptTokens: 0, evaluatedPromptTokens: 0, generatedTokens: 0, promptMs: 0, generationMs: 0 };
   private disposed = false;
   private readonly inFlight = new Set<AbortController>();
 
@@ -176,6 +180,11 @@ export class SafeguardEngine {
     return this.model;
   }
 
+  /** The prompt text a call would send (for audit and debugging; it holds policy and post text). */
+  renderPrompt(policies: readonly PolicyInput[], postText: string, effort: ReasoningEffort = this.options.defaultEffort): string {
+    return segmentsToText(buildPromptSegments(this.style, policies, postText, effort));
+  }
+
   /** The exact tokens a call would evaluate, with the spans that came from policy/post text. */
   tokenizePrompt(policies: readonly PolicyInput[], postText: string, effort: ReasoningEffort = this.options.defaultEffort): TokenizedPrompt {
     return tokenizeSegments(this.model, buildPromptSegments(this.style, policies, postText, effort));
@@ -236,7 +245,7 @@ export class SafeguardEngine {
   private async runCall(policies: readonly PolicyInput[], postText: string, signal: AbortSignal): Promise<ClassifyResult[]> {
     const effort = maxEffort(policies.map((policy) => policy.effort ?? this.options.defaultEffort));
     const key = prefixKey(policies, effort);
-    const grammar = await this.grammars.forPolicies(policies);
+    const { grammar, scaffold } = this.grammars.forPolicies(policies);
     return this.pool.run(key, signal, async (sequence) => {
       const started = performance.now();
       const { tokens } = this.tokenizePrompt(policies, postText, effort);
@@ -246,6 +255,7 @@ export class SafeguardEngine {
       const output = await runInference(this.model, sequence, {
         prompt: tokens,
         grammar,
+        scaffold,
         expectedDecisions: policies.length,
         ...(this.harmony === undefined ? {} : { harmony: this.harmony }),
         analysisBudget,
@@ -256,6 +266,8 @@ export class SafeguardEngine {
       this.counters.promptTokens += output.promptTokens;
       this.counters.evaluatedPromptTokens += output.evaluatedPromptTokens;
       this.counters.generatedTokens += output.analysisTokens + output.finalTokens;
+      this.counters.promptMs += output.timings.promptMs;
+      this.counters.generationMs += output.timings.generationMs;
       if (!output.finalComplete) throw new EngineOutputError(`final channel not complete within ${this.options.finalMaxTokens} tokens`, output.finalText);
       let verdicts;
       try {

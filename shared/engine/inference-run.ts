@@ -1,4 +1,5 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
+import { performance } from "node:perf_hooks";
 import { DecisionTracker, labelAt, type MeasuredDecision } from "./confidence.js";
 import { isControlLike } from "./control-tokens.js";
 import { TokenStream } from "./token-stream.js";
@@ -15,6 +16,8 @@ export interface HarmonyTokens {
 export interface InferenceRequest {
   readonly prompt: readonly Token[];
   readonly grammar: LlamaGrammar;
+  /** Fixed verdict text before the grammar starts (`{"decision":"`), injected instead of sampled. */
+  readonly scaffold: string;
   /** Decisions the grammar will make the model write (1, or one per policy in combined mode). */
   readonly expectedDecisions: number;
   /** Harmony tokens to run the analysis channel; absent for chat-template models (no analysis). */
@@ -40,7 +43,9 @@ export interface InferenceOutput {
   readonly analysisTokens: number;
   readonly finalTokens: number;
   /** The generated token ids, and at which final-channel index each decision was committed (for audit and tests). */
-  readonly trace: { readonly analysis: readonly Token[]; readonly final: readonly Token[]; readonly decisionSteps: readonly number[] };
+  /** Wall time to evaluate the prompt (up to the first sampled token), and to generate the rest. */
+  readonly timings: { readonly promptMs: number; readonly generationMs: number };
+  readonly trace: { readonly analysis: readonly Token[]; readonly scaffold: readonly Token[]; readonly final: readonly Token[]; readonly decisionSteps: readonly number[] };
 }
 
 /**
@@ -53,18 +58,27 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
   const { prompt, signal } = request;
   const kept = await alignSequence(sequence, prompt, request.reusePrefix);
   let feed: Token[] = prompt.slice(kept);
+  const scaffold = model.tokenize(request.scaffold, false, "trimLeadingSpace");
   const stream = new TokenStream(sequence);
+  const started = performance.now();
+  let firstTokenAt: number | undefined;
+  // The first `next` evaluates the prompt; its end splits prompt time from generation time.
+  const next: TokenStream["next"] = async (tokens, mode) => {
+    const step = await stream.next(tokens, mode);
+    firstTokenAt ??= performance.now();
+    return step;
+  };
   try {
     const analysis: Token[] = [];
     let analysisTruncated = false;
     if (request.harmony !== undefined) {
-      const closeAndOpenFinal = [request.harmony.end, ...request.harmony.finalHeader];
+      const closeAndOpenFinal = [request.harmony.end, ...request.harmony.finalHeader, ...scaffold];
       if (request.analysisBudget === 0) {
         feed = [...feed, ...closeAndOpenFinal];
       } else {
         for (;;) {
           signal.throwIfAborted();
-          const step = await stream.next(feed, { probabilities: false });
+          const step = await next(feed, { probabilities: false });
           if (step === undefined) throw new Error("generation stopped inside the analysis channel");
           // `<|end|>` closes the channel; any other control token or end-of-generation means the
           // model tried to leave it: both end the analysis, and we close it ourselves.
@@ -81,17 +95,19 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
           feed = [step.token];
         }
       }
+    } else {
+      feed = [...feed, ...scaffold];
     }
 
     const grammarState = new LlamaGrammarEvaluationState({ model, grammar: request.grammar });
     const tracker = new DecisionTracker(request.expectedDecisions);
     const finalTokens: Token[] = [];
     const decisionSteps: number[] = [];
-    let finalText = "";
+    let finalText = request.scaffold;
     let finalComplete = false;
     while (finalTokens.length < request.finalMaxTokens) {
       signal.throwIfAborted();
-      const step = await stream.next(feed, { probabilities: false, grammar: grammarState });
+      const step = await next(feed, { probabilities: false, grammar: grammarState });
       if (step === undefined) break;
       // The verdict ends where its JSON closes; no need to wait for an end-of-turn token.
       // An end-like token before that is not an end: llama.cpp's grammar only lets through
@@ -99,7 +115,7 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
       // llama.cpp but is in node-llama-cpp), so it is text inside a string here.
       if (model.isEogToken(step.token) && isCompleteJson(finalText)) break;
       // Special spellings on, so the text is what the grammar saw.
-      const spell = (token: Token): string => model.detokenize([token], true, finalTokens);
+      const spell = (token: Token): string => model.detokenize([token], true, [...scaffold, ...finalTokens]);
       const chosen = spell(step.token);
       const index = tracker.decisions.length;
       if (tracker.pending && labelAt(finalText, index) === undefined && labelAt(finalText + chosen, index) !== undefined) {
@@ -108,7 +124,7 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
         decisionSteps.push(finalTokens.length);
       }
       finalTokens.push(step.token);
-      finalText = model.detokenize(finalTokens, true);
+      finalText = request.scaffold + model.detokenize(finalTokens, true, scaffold);
       if (isCompleteJson(finalText)) {
         finalComplete = true;
         break;
@@ -125,7 +141,8 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
       evaluatedPromptTokens: prompt.length - kept,
       analysisTokens: analysis.length,
       finalTokens: finalTokens.length,
-      trace: { analysis, final: finalTokens, decisionSteps },
+      timings: { promptMs: (firstTokenAt ?? started) - started, generationMs: performance.now() - (firstTokenAt ?? started) },
+      trace: { analysis, scaffold, final: finalTokens, decisionSteps },
     };
   } finally {
     await stream.close();

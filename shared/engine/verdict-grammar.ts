@@ -1,4 +1,4 @@
-import type { GbnfJsonSchema, Llama, LlamaGrammar } from "node-llama-cpp";
+import { LlamaGrammar, type Llama } from "node-llama-cpp";
 import type { Decision } from "./confidence.js";
 
 /** One verdict as the model writes it in the final channel. */
@@ -21,46 +21,63 @@ export interface GrammarPolicy {
 }
 
 /**
- * JSON schema of one verdict: `{"decision": "violate"|"allow", "rule_ids": string[], "rationale": string}`.
- * `decision` comes first so that the label is chosen before any free text, where its
- * token probabilities are read.
+ * The verdict grammar in GBNF, for compact JSON (no whitespace, keys in a fixed order):
+ * `{"decision":"violate"|"allow","rule_ids":[...],"rationale":"..."}`, or in combined mode
+ * `{"<policy id>":{...},...}`. Written by hand rather than from a JSON schema because
+ * node-llama-cpp's schema grammar lets the model pretty-print, and every newline and indent is
+ * a decode step; and because the fixed text before the first label (`{"decision":"`) can then
+ * be injected with the prompt instead of sampled token by token (`scaffold`). The grammar
+ * starts right after the scaffold. `decision` comes first so the label is chosen before any free text.
  */
-export function verdictSchema(policy: GrammarPolicy, limits: VerdictLimits): GbnfJsonSchema {
-  const ruleItem: GbnfJsonSchema =
-    policy.ruleIds !== undefined && policy.ruleIds.length > 0 ? { enum: [...policy.ruleIds] } : { type: "string", minLength: 1, maxLength: 32 };
-  return {
-    type: "object",
-    properties: {
-      decision: { enum: ["violate", "allow"] },
-      rule_ids: { type: "array", items: ruleItem, maxItems: limits.maxRuleIds },
-      rationale: { type: "string", maxLength: limits.rationaleMaxChars },
-    },
-  } as GbnfJsonSchema;
+export function verdictGrammarText(policies: readonly GrammarPolicy[], limits: VerdictLimits): { scaffold: string; gbnf: string } {
+  const rules = [
+    String.raw`char ::= [^"\\\x00-\x1F\x7F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})`,
+    `label ::= "violate" | "allow"`,
+    `rationale ::= char{0,${limits.rationaleMaxChars}}`,
+    String.raw`anyid ::= "\"" [A-Za-z0-9_.:-]{1,32} "\""`,
+  ];
+  const body = (policy: GrammarPolicy, index: number): string => {
+    const ruleId = policy.ruleIds !== undefined && policy.ruleIds.length > 0 ? `rid${index}` : "anyid";
+    if (ruleId !== "anyid") rules.push(`${ruleId} ::= ${policy.ruleIds!.map((id) => literal(JSON.stringify(id))).join(" | ")}`);
+    const list = limits.maxRuleIds === 0 ? "" : limits.maxRuleIds === 1 ? `${ruleId}?` : `(${ruleId} ("," ${ruleId}){0,${limits.maxRuleIds - 1}})?`;
+    return `label ${literal('","rule_ids":[')} ${list} ${literal('],"rationale":"')} rationale ${literal('"}')}`;
+  };
+  if (policies.length === 1 && policies[0] !== undefined) {
+    return { scaffold: '{"decision":"', gbnf: [`root ::= ${body(policies[0], 0)}`, ...rules].join("\n") };
+  }
+  const parts = policies.map((policy, index) => (index === 0 ? body(policy, 0) : `${literal(`,${JSON.stringify(policy.id)}:{"decision":"`)} ${body(policy, index)}`));
+  const first = policies[0];
+  if (first === undefined) throw new Error("a verdict grammar needs at least one policy");
+  return { scaffold: `{${JSON.stringify(first.id)}:{"decision":"`, gbnf: [`root ::= ${parts.join(" ")} "}"`, ...rules].join("\n") };
 }
 
-/** JSON schema of the combined mode: one verdict object per policy id, in the given order. */
-export function combinedVerdictSchema(policies: readonly GrammarPolicy[], limits: VerdictLimits): GbnfJsonSchema {
-  return { type: "object", properties: Object.fromEntries(policies.map((policy) => [policy.id, verdictSchema(policy, limits)])) } as GbnfJsonSchema;
+/** A GBNF string literal. */
+function literal(text: string): string {
+  return `"${text.replace(/[\\"]/g, (char) => `\\${char}`).replace(/\n/g, "\\n")}"`;
 }
 
-/** Builds (and caches per schema) the grammar objects; grammars are compiled once, not per post. */
+/** A compiled verdict grammar and the text to inject before it. */
+export interface VerdictGrammar {
+  readonly grammar: LlamaGrammar;
+  readonly scaffold: string;
+}
+
+/** Builds (and caches per policy set) the grammars; compiled once, not per post. */
 export class VerdictGrammars {
-  private readonly cache = new Map<string, LlamaGrammar>();
+  private readonly cache = new Map<string, VerdictGrammar>();
 
   constructor(private readonly llama: Llama, private readonly limits: VerdictLimits) {}
 
-  async forPolicies(policies: readonly GrammarPolicy[]): Promise<LlamaGrammar> {
-    const schema = policies.length === 1 && policies[0] !== undefined ? verdictSchema(policies[0], this.limits) : combinedVerdictSchema(policies, this.limits);
-    const key = JSON.stringify(schema);
-    let grammar = this.cache.get(key);
-    if (grammar === undefined) {
-      // The schema is built at run time, so its literal type cannot be inferred: widen it for the call.
-      grammar = await this.llama.createGrammarForJsonSchema(schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]);
+  forPolicies(policies: readonly GrammarPolicy[]): VerdictGrammar {
+    const { scaffold, gbnf } = verdictGrammarText(policies, this.limits);
+    let entry = this.cache.get(gbnf);
+    if (entry === undefined) {
+      entry = { grammar: new LlamaGrammar(this.llama, { grammar: gbnf }), scaffold };
       // Policies come and go with edits; a small cache bounds memory without a policy registry here.
       if (this.cache.size >= 256) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(key, grammar);
+      this.cache.set(gbnf, entry);
     }
-    return grammar;
+    return entry;
   }
 }
 

@@ -9,6 +9,7 @@ import {
   segmentsToText,
   type EngineOptions,
   type PolicyInput,
+  VerdictGrammars,
 } from "@arbiter/shared/engine/index.js";
 import type { LlamaModel, Token } from "node-llama-cpp";
 import { requireModel, spamPolicyPath } from "./model-files.js";
@@ -76,16 +77,14 @@ describe("harmony path (tiny gpt-oss model)", () => {
     const context = await model.createContext({ contextSize: 3072, threads: 1, swaFullCache: true });
     try {
       const sequence = context.getSequence();
-      const grammar = await model.llama.createGrammarForJsonSchema({
-        type: "object",
-        properties: { decision: { enum: ["violate", "allow"] }, rule_ids: { type: "array", items: { enum: ["SP0", "SP2"] }, maxItems: 2 }, rationale: { type: "string", maxLength: 48 } },
-      });
+      const { grammar, scaffold } = new VerdictGrammars(model.llama, { rationaleMaxChars: 48, maxRuleIds: 2 }).forPolicies([spam]);
       const end = single("<|end|>");
       const header = model.tokenize("<|start|>assistant<|channel|>final<|message|>", true);
       const run = (postText: string, budget: number) =>
         runInference(model, sequence, {
           prompt: engine.tokenizePrompt([spam], postText, "low").tokens,
           grammar,
+          scaffold,
           expectedDecisions: 1,
           harmony: { end, finalHeader: header },
           analysisBudget: budget,
@@ -98,7 +97,7 @@ describe("harmony path (tiny gpt-oss model)", () => {
         const afterPrompt = sequence.contextTokens.slice(prompt.length);
         const analysisLength = output.trace.analysis.length;
         expect(afterPrompt.slice(0, analysisLength)).toEqual(output.trace.analysis);
-        expect(afterPrompt.slice(analysisLength, analysisLength + 1 + header.length)).toEqual([end, ...header]);
+        expect(afterPrompt.slice(analysisLength, analysisLength + 1 + header.length + output.trace.scaffold.length)).toEqual([end, ...header, ...output.trace.scaffold]);
         expect(output.finalComplete).toBe(true);
         expect(JSON.parse(output.finalText)).toMatchObject({ decision: output.decisions[0]?.decision });
       };

@@ -13,6 +13,7 @@ import {
   SafeguardEngine,
   type EngineOptions,
   type PolicyInput,
+  VerdictGrammars,
 } from "@arbiter/shared/engine/index.js";
 import type { Token } from "node-llama-cpp";
 import { tinyLlamaPath } from "./fixtures-path.js";
@@ -65,13 +66,11 @@ describe("SafeguardEngine on a chat-template model (tiny random llama)", () => {
     const context = await model.createContext({ contextSize: 1024, sequences: 2, threads: 1 });
     try {
       const { tokens } = engine.tokenizePrompt([spam], "Buy now, limited offer, click the link");
-      const grammar = await model.llama.createGrammarForJsonSchema({
-        type: "object",
-        properties: { decision: { enum: ["violate", "allow"] }, rule_ids: { type: "array", items: { enum: ["SP0", "SP2"] }, maxItems: 2 }, rationale: { type: "string", maxLength: 40 } },
-      });
+      const { grammar, scaffold } = new VerdictGrammars(model.llama, { rationaleMaxChars: 40, maxRuleIds: 2 }).forPolicies([spam]);
       const output = await runInference(model, context.getSequence(), {
         prompt: tokens,
         grammar,
+        scaffold,
         expectedDecisions: 1,
         analysisBudget: 0,
         finalMaxTokens: 96,
@@ -82,8 +81,8 @@ describe("SafeguardEngine on a chat-template model (tiny random llama)", () => {
       const step = output.trace.decisionSteps[0] as number;
       expect(measured).toBeDefined();
 
-      // Second path: plain evaluation (no grammar, no engine code) of prompt + the final tokens before the decision step.
-      const before = output.trace.final.slice(0, step);
+      // Second path: plain evaluation (no grammar, no engine code) of prompt + the injected `{"decision":"` + the sampled tokens before the decision step.
+      const before = [...output.trace.scaffold, ...output.trace.final.slice(0, step)];
       const sequence = context.getSequence();
       const input = [...tokens, ...before];
       const results = await sequence.controlledEvaluate(input.map((token, index) => (index === input.length - 1 ? [token, { generateNext: { probabilities: true } }] : token)));

@@ -1,15 +1,20 @@
-import { firstSentences, parseVerdicts, verdictSchema } from "@arbiter/shared/engine/index.js";
+import { firstSentences, parseVerdicts, verdictGrammarText } from "@arbiter/shared/engine/index.js";
 
 describe("verdict grammar", () => {
-  it("puts the decision first and restricts rule ids to the policy's when known", () => {
-    const schema = verdictSchema({ id: "spam", ruleIds: ["SP0", "SP2"] }, { rationaleMaxChars: 200, maxRuleIds: 4 }) as {
-      properties: Record<string, { enum?: string[]; items?: { enum?: string[] }; maxItems?: number; maxLength?: number }>;
-    };
-    expect(Object.keys(schema.properties)).toEqual(["decision", "rule_ids", "rationale"]);
-    expect(schema.properties.decision?.enum).toEqual(["violate", "allow"]);
-    expect(schema.properties.rule_ids?.items?.enum).toEqual(["SP0", "SP2"]);
-    expect(schema.properties.rule_ids?.maxItems).toBe(4);
-    expect(schema.properties.rationale?.maxLength).toBe(200);
+  it("starts after an injected `{\"decision\":\"` and allows only the policy's rule ids when known", () => {
+    const { scaffold, gbnf } = verdictGrammarText([{ id: "spam", ruleIds: ["SP0", "SP2"] }], { rationaleMaxChars: 200, maxRuleIds: 4 });
+    expect(scaffold).toBe('{"decision":"');
+    expect(gbnf).toMatch(/^root ::= label "\\",\\"rule_ids\\":\[" \(rid0 \(\",\" rid0\)\{0,3\}\)\? /);
+    expect(gbnf).toContain('rid0 ::= "\\"SP0\\"" | "\\"SP2\\""');
+    expect(gbnf).toContain("rationale ::= char{0,200}");
+    expect(gbnf).toContain('label ::= "violate" | "allow"');
+  });
+
+  it("writes one verdict object per policy in combined mode, keyed by policy id in order", () => {
+    const { scaffold, gbnf } = verdictGrammarText([{ id: "spam" }, { id: "hate" }], { rationaleMaxChars: 10, maxRuleIds: 0 });
+    expect(scaffold).toBe('{"spam":{"decision":"');
+    expect(gbnf).toContain('",\\"hate\\":{\\"decision\\":\\""');
+    expect(gbnf.split("\n")[0]?.endsWith('"}"')).toBe(true);
   });
 
   it("parses one verdict per policy in combined output, in policy order", () => {

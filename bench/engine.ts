@@ -1,0 +1,185 @@
+/**
+ * Engine benchmark: `npm run bench:engine [-- --posts 12 --threads 2 --leak-calls 1000]`.
+ * On the small real model (Gemma 3 270M, CPU) with a ~500-token policy and ~60-token posts:
+ *   - posts/s with policy-prefix reuse vs without (same model, posts and run),
+ *   - 4 sequences vs 1 (both with reuse),
+ *   - prompt and generation tokens/s;
+ * then 1,000 calls on the tiny random llama to check that memory does not grow (leak check).
+ * Prints its figures as one JSON object on the last line.
+ */
+import { cpus } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "../shared/engine/index.js";
+
+const root = path.resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+const fixtures = process.env.ARBITER_FIXTURES ?? path.resolve(root, "../shared/fixtures");
+const args = new Map<string, string>();
+for (let index = 2; index < process.argv.length; index += 2) args.set(process.argv[index]!.replace(/^--/, ""), process.argv[index + 1] ?? "");
+const postCount = Number(args.get("posts") ?? 12);
+const threads = Number(args.get("threads") ?? 2);
+const leakCalls = Number(args.get("leak-calls") ?? 1000);
+const modelPath = args.get("model") ?? path.join(root, "models", "gemma-3-270m-q4_k_m.gguf");
+const tinyPath = path.join(root, "models", "llama-2-tiny-random.gguf");
+for (const file of [modelPath, tinyPath]) if (!existsSync(file)) throw new Error(`${file} is missing: run \`bash scripts/models.sh\``);
+
+const log = (message: string): void => void process.stderr.write(`[bench:engine] ${message}\n`);
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+// A verdict kept short (one rule id, a one-line rationale): the bench measures prompt handling, and a long rationale would measure decoding only.
+const common: EngineOptions = { modelPath, threads, contextSize: 1536, rationaleMaxChars: 60, maxRuleIds: 1, finalMaxTokens: 96, defaultEffort: "low" };
+
+async function main(): Promise<void> {
+  const probe = await SafeguardEngine.load({ ...common });
+  const model = probe.llamaModel;
+  const policy = makePolicy((text) => model.tokenize(text, false).length);
+  const posts = makePosts((text) => model.tokenize(text, false).length);
+  const policyTokens = model.tokenize(policy.text, false).length;
+  const postTokens = posts.map((post) => model.tokenize(post, false).length);
+  await probe.dispose();
+  log(`policy ${policyTokens} tokens, ${posts.length} posts of ${Math.min(...postTokens)}–${Math.max(...postTokens)} tokens, threads ${threads}`);
+
+  const noReuse = await measure({ ...common, prefixReuse: false, sequences: 1 }, policy, posts, false);
+  log(`no reuse:   ${noReuse.postsPerSecond.toFixed(2)} posts/s`);
+  const reuse = await measure({ ...common, prefixReuse: true, sequences: 1 }, policy, posts, false);
+  log(`reuse:      ${reuse.postsPerSecond.toFixed(2)} posts/s`);
+  const reuse4 = await measure({ ...common, prefixReuse: true, sequences: 4 }, policy, posts, true);
+  log(`4 seqs:     ${reuse4.postsPerSecond.toFixed(2)} posts/s`);
+  const leak = await leakCheck(leakCalls);
+  log(`leak check: rss ${leak.rssBeforeMb} MB → ${leak.rssAfterMb} MB over ${leakCalls} calls`);
+
+  const result = {
+    bench: "engine",
+    model: path.basename(modelPath),
+    threads,
+    policy_tokens: policyTokens,
+    post_tokens_avg: round(postTokens.reduce((a, b) => a + b, 0) / postTokens.length, 1),
+    posts: posts.length,
+    posts_per_s_no_reuse: round(noReuse.postsPerSecond, 3),
+    posts_per_s_reuse: round(reuse.postsPerSecond, 3),
+    reuse_speedup: round(reuse.postsPerSecond / noReuse.postsPerSecond),
+    posts_per_s_seq4: round(reuse4.postsPerSecond, 3),
+    seq4_vs_seq1: round(reuse4.postsPerSecond / reuse.postsPerSecond),
+    prompt_tokens_per_s: round(noReuse.promptTokensPerSecond, 1),
+    evaluated_prompt_tokens_per_post_no_reuse: round(noReuse.evaluatedPerPost, 1),
+    evaluated_prompt_tokens_per_post_reuse: round(reuse.evaluatedPerPost, 1),
+    generation_tokens_per_s: round(reuse.generationTokensPerSecond, 1),
+    generated_tokens_per_post: round(reuse.generatedPerPost, 1),
+    affinity_hits_seq4: reuse4.stats.affinityHits,
+    leak_calls: leakCalls,
+    leak_rss_before_mb: leak.rssBeforeMb,
+    leak_rss_after_mb: leak.rssAfterMb,
+    leak_rss_growth_mb: round(leak.rssAfterMb - leak.rssBeforeMb, 1),
+    leak_heap_growth_mb: leak.heapGrowthMb,
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    node: process.version,
+  };
+  console.log(JSON.stringify(result));
+}
+
+/** Classifies every post once (after one warm-up call that also loads the prefix), sequentially or all at once. */
+async function measure(options: EngineOptions, policy: PolicyInput, posts: readonly string[], concurrent: boolean) {
+  const engine = await SafeguardEngine.load(options);
+  try {
+    await engine.classify({ postText: "warm-up post", policies: [policy] });
+    const before = engine.stats();
+    const started = performance.now();
+    if (concurrent) await Promise.all(posts.map((postText) => engine.classify({ postText, policies: [policy] })));
+    else for (const postText of posts) await engine.classify({ postText, policies: [policy] });
+    const seconds = (performance.now() - started) / 1000;
+    const stats = engine.stats();
+    const delta = (key: keyof EngineStats): number => (stats[key] as number) - (before[key] as number);
+    return {
+      postsPerSecond: posts.length / seconds,
+      promptTokensPerSecond: delta("evaluatedPromptTokens") / (delta("promptMs") / 1000),
+      generationTokensPerSecond: delta("generatedTokens") / (delta("generationMs") / 1000),
+      evaluatedPerPost: delta("evaluatedPromptTokens") / posts.length,
+      generatedPerPost: delta("generatedTokens") / posts.length,
+      stats,
+    };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** 1,000 short calls on the tiny model, two sequences: RSS after warm-up vs after the run. */
+async function leakCheck(calls: number) {
+  const engine = await SafeguardEngine.load({ modelPath: tinyPath, threads: 1, sequences: 2, contextSize: 1024, rationaleMaxChars: 8, maxRuleIds: 0, finalMaxTokens: 64 });
+  const policy: PolicyInput = { id: "p", version: "1", text: "Ads with links violate." };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  try {
+    const run = async (count: number): Promise<void> => {
+      for (let index = 0; index < count; index += 2)
+        await Promise.all([0, 1].map((offset) => engine.classify({ postText: `post number ${index + offset} with text`, policies: [policy] }).catch(() => undefined)));
+    };
+    await run(100);
+    gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const heapBefore = process.memoryUsage().heapUsed;
+    await run(calls);
+    gc?.();
+    const after = process.memoryUsage();
+    return {
+      rssBeforeMb: round(rssBefore / 2 ** 20, 1),
+      rssAfterMb: round(after.rss / 2 ** 20, 1),
+      heapGrowthMb: round((after.heapUsed - heapBefore) / 2 ** 20, 1),
+    };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** OpenAI's spam policy, cut to about 500 tokens of this model. */
+function makePolicy(count: (text: string) => number): PolicyInput {
+  const full = readFileSync(path.join(fixtures, "policies", "spam", "policy.txt"), "utf8");
+  let end = full.length;
+  while (count(full.slice(0, end)) > 500) end = Math.floor(end * 0.95);
+  return { id: "spam", version: "bench", text: full.slice(0, end), ruleIds: ["SP0", "SP2", "SP3", "SP4"] };
+}
+
+/** Posts of about 60 tokens built from the golden dataset's texts, deterministic. */
+function makePosts(count: (text: string) => number): string[] {
+  const rows = parseCsv(readFileSync(path.join(fixtures, "policies", "spam", "golden_dataset.csv"), "utf8"));
+  // Data rows start with a number; section rows (SP0, SP2, ...) do not.
+  const texts = rows.filter((row) => /^\d+$/.test(row[0] ?? "")).map((row) => (row[1] ?? "").trim()).filter((text) => text.length > 20);
+  const posts: string[] = [];
+  for (let index = 0; posts.length < postCount; index += 1) {
+    let post = texts[index % texts.length] ?? "post";
+    let next = index + 1;
+    while (count(post) < 60) post += ` ${texts[next++ % texts.length] ?? "more"}`;
+    while (count(post) > 62) post = post.slice(0, -4);
+    posts.push(post);
+  }
+  return posts;
+}
+
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index]!;
+    if (quoted) {
+      if (char === '"' && text[index + 1] === '"') {
+        field += '"';
+        index += 1;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ",") {
+      row.push(field);
+      field = "";
+    } else if (char === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else if (char !== "\r") field += char;
+  }
+  if (field.length > 0 || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
+
+await main();
