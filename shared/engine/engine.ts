@@ -216,9 +216,15 @@ export class SafeguardEngine {
       return perPolicy.flat();
     } catch (error) {
       this.counters.failures += 1;
-      if (controller.signal.aborted && controller.signal.reason instanceof EngineError) throw controller.signal.reason;
-      if (error instanceof EngineError) throw error;
-      throw new EngineInternalError(error);
+      const failure =
+        controller.signal.aborted && controller.signal.reason instanceof EngineError
+          ? controller.signal.reason
+          : error instanceof EngineError
+            ? error
+            : new EngineInternalError(error);
+      // One policy's failure fails the post (no partial verdicts): stop its sibling calls too.
+      if (!controller.signal.aborted) controller.abort(failure);
+      throw failure;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       request.signal?.removeEventListener("abort", onCallerAbort);
@@ -250,7 +256,8 @@ export class SafeguardEngine {
       const started = performance.now();
       const { tokens } = this.tokenizePrompt(policies, postText, effort);
       const analysisBudget = this.harmony === undefined ? 0 : this.options.analysisBudget[effort];
-      if (tokens.length + analysisBudget + this.options.finalMaxTokens + 8 > sequence.contextSize)
+      // 32: room for the channel header and the injected verdict scaffold.
+      if (tokens.length + analysisBudget + this.options.finalMaxTokens + 32 > sequence.contextSize)
         throw new EngineInputError(`prompt of ${tokens.length} tokens plus output budgets exceeds the sequence's ${sequence.contextSize} tokens`);
       const output = await runInference(this.model, sequence, {
         prompt: tokens,

@@ -11,6 +11,8 @@ const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
 
 /** A kafkajs client whose logs go through pino (at most warnings unless the logger is verbose). */
 export function createKafka(settings: KafkaSettings, clientId: string, logger: Logger): Kafka {
+  // Arbiter keys by post id and never relied on the old partitioner; the warning is noise.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
   const kafkaLogger = logger.child({ component: "kafkajs" });
   return new Kafka({
     clientId,

@@ -44,6 +44,9 @@ export class StreamRunner {
   /** Transactions of one producer run one at a time; partitions take turns here. */
   private transactionLane: Promise<void> = Promise.resolve();
   private readonly paused = new Set<number>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private restarting = false;
 
   constructor(private readonly options: StreamRunnerOptions) {}
 
@@ -54,7 +57,7 @@ export class StreamRunner {
 
   /** Heard from the broker lately (a fetch, a heartbeat or a batch). */
   live(): boolean {
-    return Date.now() - this.lastActivity < Math.max(this.options.sessionTimeoutMs * 2, 60_000);
+    return Date.now() - this.lastActivity < Math.max(this.options.sessionTimeoutMs * 2, 30_000);
   }
 
   async start(): Promise<void> {
@@ -65,6 +68,13 @@ export class StreamRunner {
         : { idempotent: true, maxInFlightRequests: 1 },
     );
     await this.producer.connect();
+    await this.startConsumer();
+    this.watchdog = setInterval(() => void this.restartIfStalled(), 5000);
+    this.watchdog.unref();
+  }
+
+  private async startConsumer(): Promise<void> {
+    const o = this.options;
     const consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs,
@@ -74,6 +84,7 @@ export class StreamRunner {
       maxWaitTimeInMs: 250,
     });
     this.consumer = consumer;
+    this.lastActivity = Date.now();
     const touch = () => {
       this.lastActivity = Date.now();
     };
@@ -104,11 +115,35 @@ export class StreamRunner {
   }
 
   /**
+   * kafkajs can go quiet after a broker outage that outlasts its own retries (no fetch, no
+   * heartbeat, no crash event). Then the consumer is replaced; uncommitted records come again.
+   */
+  private async restartIfStalled(): Promise<void> {
+    if (this.stopping || this.restarting || this.live()) return;
+    this.restarting = true;
+    const o = this.options;
+    o.logger.warn({ quietMs: Date.now() - this.lastActivity }, "consumer stalled; replacing it");
+    try {
+      const old = this.consumer;
+      this.joined = false;
+      await Promise.race([old?.disconnect(), new Promise((r) => setTimeout(r, 10_000))]).catch(() => undefined);
+      if (!this.stopping) await this.startConsumer();
+    } catch (error) {
+      o.logger.error({ err: (error as Error).message }, "consumer restart failed; trying again");
+      this.lastActivity = Date.now();
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  /**
    * Stops taking batches, lets the one in flight finish and commit, and disconnects. Past
    * `timeoutMs` in-flight model calls are aborted: their records are not committed and are
    * processed again after a restart.
    */
   async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.watchdog) clearInterval(this.watchdog);
     const timer = setTimeout(() => this.abort.abort(new Error("shutdown timeout")), timeoutMs);
     try {
       await this.consumer?.stop();

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Kafka } from "kafkajs";
 import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
-import { exited, spawnWorker } from "../../support/worker-process.js";
+import { exited, spawnWorker, waitForOutput } from "../../support/worker-process.js";
 import { post, producePosts, readRecords, testConfig } from "../../support/worker.js";
 
 // 5,000 posts, 60 of them distinct enough to reach the model; the worker is killed with
@@ -36,7 +36,9 @@ test("SIGKILL three times mid-stream: every post has exactly one decision", asyn
   await producePosts(kafka, config.kafka.topics.posts, posts);
 
   for (let kill = 0; kill < 3; kill++) {
-    await new Promise((r) => setTimeout(r, 6000 + Math.random() * 8000));
+    // Kill while it works: after it has joined the group, at a random moment 1-8 s in.
+    await waitForOutput(worker, /worker started/, 60_000);
+    await new Promise((r) => setTimeout(r, 1000 + Math.random() * 7000));
     worker.kill("SIGKILL");
     expect(await exited(worker)).toBeNull();
     worker = spawnWorker(config, log);
