@@ -52,7 +52,7 @@ export class PrivateRedis {
   }
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const done = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await done;
