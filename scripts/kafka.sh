@@ -12,7 +12,7 @@
 #   KAFKA_PORT             client (PLAINTEXT) port                    (default 9092)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port                      (default 9093)
 #   KAFKA_DATA_DIR         log dirs, pid file and broker.log          (default .run/kafka)
-#   KAFKA_CACHE_DIR        where the jars are kept between runs       (default .cache/kafka)
+#   KAFKA_CACHE_DIR        where the jars are kept between runs       (default ~/.cache/arbiter/kafka)
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness              (default 120)
 #   KAFKA_HEAP_OPTS        JVM heap                                   (default -Xms256m -Xmx1g)
 set -euo pipefail
@@ -23,7 +23,7 @@ host=${KAFKA_HOST:-127.0.0.1}
 port=${KAFKA_PORT:-9092}
 controller_port=${KAFKA_CONTROLLER_PORT:-9093}
 data_dir=${KAFKA_DATA_DIR:-$root/.run/kafka}
-cache_dir=${KAFKA_CACHE_DIR:-$root/.cache/kafka}
+cache_dir=${KAFKA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/arbiter/kafka}
 timeout=${KAFKA_START_TIMEOUT:-120}
 heap=${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
@@ -48,7 +49,10 @@ export class StreamRunner {
   private stopping = false;
   private restarting = false;
 
-  constructor(private readonly options: StreamRunnerOptions) {}
+  constructor(private readonly options: StreamRunnerOptions) {
+    // Every in-flight model call listens on this one signal.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** Joined the group and able to produce. */
   ready(): boolean {
