@@ -4,10 +4,12 @@
  *   - posts/s with policy-prefix reuse vs without (same model, posts and run),
  *   - 4 sequences vs 1 (both with reuse),
  *   - prompt and generation tokens/s;
- * then 1,000 calls on the tiny random llama to check that memory does not grow (leak check).
+ * and, first, 1,000 calls on the tiny random llama to check that memory does not grow (leak check).
  * Prints its figures as one JSON object on the last line.
  */
 import { cpus } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "../shared/engine/index.js";
@@ -39,14 +41,20 @@ async function main(): Promise<void> {
   await probe.dispose();
   log(`policy ${policyTokens} tokens, ${posts.length} posts of ${Math.min(...postTokens)}–${Math.max(...postTokens)} tokens, threads ${threads}`);
 
-  const noReuse = await measure({ ...common, prefixReuse: false, sequences: 1 }, policy, posts, false);
-  log(`no reuse:   ${noReuse.postsPerSecond.toFixed(2)} posts/s`);
-  const reuse = await measure({ ...common, prefixReuse: true, sequences: 1 }, policy, posts, false);
-  log(`reuse:      ${reuse.postsPerSecond.toFixed(2)} posts/s`);
-  const reuse4 = await measure({ ...common, prefixReuse: true, sequences: 4 }, policy, posts, true);
-  log(`4 seqs:     ${reuse4.postsPerSecond.toFixed(2)} posts/s`);
+  // First, before the larger model has touched the heap: 1,000 calls on the tiny model.
   const leak = await leakCheck(leakCalls);
   log(`leak check: rss ${leak.rssBeforeMb} MB → ${leak.rssAfterMb} MB over ${leakCalls} calls`);
+
+  // Each comparison loads both engines and alternates them post by post (batch by batch for
+  // sequences), so that load from other processes on a shared machine hits both sides alike.
+  const [noReuse, reuse] = await compare([{ ...common, prefixReuse: false, sequences: 1 }, { ...common, prefixReuse: true, sequences: 1 }], policy, posts, 1);
+  log(`reuse: ${noReuse.postsPerSecond.toFixed(2)} → ${reuse.postsPerSecond.toFixed(2)} posts/s`);
+  const [seq1, seq4] = await compare([{ ...common, prefixReuse: true, sequences: 1 }, { ...common, prefixReuse: true, sequences: 4 }], policy, posts, 4);
+  log(`sequences: 1 → 4: ${seq1.postsPerSecond.toFixed(2)} → ${seq4.postsPerSecond.toFixed(2)} posts/s`);
+  // The same comparison with the shortest verdict the grammar allows (decision only): the prompt-bound case.
+  const short: Partial<EngineOptions> = { rationaleMaxChars: 1, maxRuleIds: 0 };
+  const [noReuseShort, reuseShort] = await compare([{ ...common, ...short, prefixReuse: false, sequences: 1 }, { ...common, ...short, prefixReuse: true, sequences: 1 }], policy, posts, 1);
+  log(`decision-only verdict: ${noReuseShort.postsPerSecond.toFixed(2)} → ${reuseShort.postsPerSecond.toFixed(2)} posts/s with reuse`);
 
   const result = {
     bench: "engine",
@@ -58,14 +66,18 @@ async function main(): Promise<void> {
     posts_per_s_no_reuse: round(noReuse.postsPerSecond, 3),
     posts_per_s_reuse: round(reuse.postsPerSecond, 3),
     reuse_speedup: round(reuse.postsPerSecond / noReuse.postsPerSecond),
-    posts_per_s_seq4: round(reuse4.postsPerSecond, 3),
-    seq4_vs_seq1: round(reuse4.postsPerSecond / reuse.postsPerSecond),
+    posts_per_s_seq1: round(seq1.postsPerSecond, 3),
+    posts_per_s_seq4: round(seq4.postsPerSecond, 3),
+    seq4_vs_seq1: round(seq4.postsPerSecond / seq1.postsPerSecond),
     prompt_tokens_per_s: round(noReuse.promptTokensPerSecond, 1),
     evaluated_prompt_tokens_per_post_no_reuse: round(noReuse.evaluatedPerPost, 1),
     evaluated_prompt_tokens_per_post_reuse: round(reuse.evaluatedPerPost, 1),
     generation_tokens_per_s: round(reuse.generationTokensPerSecond, 1),
     generated_tokens_per_post: round(reuse.generatedPerPost, 1),
-    affinity_hits_seq4: reuse4.stats.affinityHits,
+    affinity_hits_seq4: seq4.stats.affinityHits,
+    reuse_speedup_decision_only: round(reuseShort.postsPerSecond / noReuseShort.postsPerSecond),
+    posts_per_s_decision_only_no_reuse: round(noReuseShort.postsPerSecond, 3),
+    posts_per_s_decision_only_reuse: round(reuseShort.postsPerSecond, 3),
     leak_calls: leakCalls,
     leak_rss_before_mb: leak.rssBeforeMb,
     leak_rss_after_mb: leak.rssAfterMb,
@@ -78,28 +90,54 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-/** Classifies every post once (after one warm-up call that also loads the prefix), sequentially or all at once. */
-async function measure(options: EngineOptions, policy: PolicyInput, posts: readonly string[], concurrent: boolean) {
-  const engine = await SafeguardEngine.load(options);
+interface Measured {
+  postsPerSecond: number;
+  promptTokensPerSecond: number;
+  generationTokensPerSecond: number;
+  evaluatedPerPost: number;
+  generatedPerPost: number;
+  stats: EngineStats;
+}
+
+/**
+ * Loads one engine per option set and classifies every post on each, alternating engines
+ * every `batch` posts (a batch runs sequentially on one sequence, concurrently on several).
+ * Every engine first warms up one call per sequence, so each sequence holds the policy prefix.
+ */
+async function compare(variants: readonly [EngineOptions, EngineOptions], policy: PolicyInput, posts: readonly string[], batch: number): Promise<[Measured, Measured]> {
+  const engines: SafeguardEngine[] = [];
   try {
-    await engine.classify({ postText: "warm-up post", policies: [policy] });
-    const before = engine.stats();
-    const started = performance.now();
-    if (concurrent) await Promise.all(posts.map((postText) => engine.classify({ postText, policies: [policy] })));
-    else for (const postText of posts) await engine.classify({ postText, policies: [policy] });
-    const seconds = (performance.now() - started) / 1000;
-    const stats = engine.stats();
-    const delta = (key: keyof EngineStats): number => (stats[key] as number) - (before[key] as number);
-    return {
-      postsPerSecond: posts.length / seconds,
-      promptTokensPerSecond: delta("evaluatedPromptTokens") / (delta("promptMs") / 1000),
-      generationTokensPerSecond: delta("generatedTokens") / (delta("generationMs") / 1000),
-      evaluatedPerPost: delta("evaluatedPromptTokens") / posts.length,
-      generatedPerPost: delta("generatedTokens") / posts.length,
-      stats,
-    };
+    for (const options of variants) engines.push(await SafeguardEngine.load(options));
+    for (const [index, engine] of engines.entries()) {
+      const sequences = variants[index]?.sequences ?? 1;
+      await Promise.all(Array.from({ length: sequences }, (_, slot) => engine.classify({ postText: `warm-up post ${slot}`, policies: [policy] })));
+    }
+    const before = engines.map((engine) => engine.stats());
+    const elapsed = engines.map(() => 0);
+    for (let start = 0; start < posts.length; start += batch) {
+      const chunk = posts.slice(start, start + batch);
+      for (const [index, engine] of engines.entries()) {
+        const started = performance.now();
+        if ((variants[index]?.sequences ?? 1) > 1) await Promise.all(chunk.map((postText) => engine.classify({ postText, policies: [policy] })));
+        else for (const postText of chunk) await engine.classify({ postText, policies: [policy] });
+        elapsed[index]! += performance.now() - started;
+      }
+    }
+    const measured = engines.map((engine, index): Measured => {
+      const stats = engine.stats();
+      const delta = (key: keyof EngineStats): number => (stats[key] as number) - (before[index]![key] as number);
+      return {
+        postsPerSecond: posts.length / (elapsed[index]! / 1000),
+        promptTokensPerSecond: delta("evaluatedPromptTokens") / (delta("promptMs") / 1000),
+        generationTokensPerSecond: delta("generatedTokens") / (delta("generationMs") / 1000),
+        evaluatedPerPost: delta("evaluatedPromptTokens") / posts.length,
+        generatedPerPost: delta("generatedTokens") / posts.length,
+        stats,
+      };
+    });
+    return [measured[0]!, measured[1]!];
   } finally {
-    await engine.dispose();
+    for (const engine of engines) await engine.dispose();
   }
 }
 
@@ -107,18 +145,20 @@ async function measure(options: EngineOptions, policy: PolicyInput, posts: reado
 async function leakCheck(calls: number) {
   const engine = await SafeguardEngine.load({ modelPath: tinyPath, threads: 1, sequences: 2, contextSize: 1024, rationaleMaxChars: 8, maxRuleIds: 0, finalMaxTokens: 64 });
   const policy: PolicyInput = { id: "p", version: "1", text: "Ads with links violate." };
-  const gc = (globalThis as { gc?: () => void }).gc;
+  // A real collection before each reading, so the figures are live memory, not pending garbage.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
   try {
     const run = async (count: number): Promise<void> => {
       for (let index = 0; index < count; index += 2)
         await Promise.all([0, 1].map((offset) => engine.classify({ postText: `post number ${index + offset} with text`, policies: [policy] }).catch(() => undefined)));
     };
     await run(100);
-    gc?.();
+    gc();
     const rssBefore = process.memoryUsage().rss;
     const heapBefore = process.memoryUsage().heapUsed;
     await run(calls);
-    gc?.();
+    gc();
     const after = process.memoryUsage();
     return {
       rssBeforeMb: round(rssBefore / 2 ** 20, 1),

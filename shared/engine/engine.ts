@@ -251,18 +251,18 @@ export class SafeguardEngine {
   private async runCall(policies: readonly PolicyInput[], postText: string, signal: AbortSignal): Promise<ClassifyResult[]> {
     const effort = maxEffort(policies.map((policy) => policy.effort ?? this.options.defaultEffort));
     const key = prefixKey(policies, effort);
-    const { grammar, scaffold } = this.grammars.forPolicies(policies);
+    const { plan, grammars } = this.grammars.forPolicies(policies);
     return this.pool.run(key, signal, async (sequence) => {
       const started = performance.now();
       const { tokens } = this.tokenizePrompt(policies, postText, effort);
       const analysisBudget = this.harmony === undefined ? 0 : this.options.analysisBudget[effort];
-      // 32: room for the channel header and the injected verdict scaffold.
-      if (tokens.length + analysisBudget + this.options.finalMaxTokens + 32 > sequence.contextSize)
+      // 64: room for the channel header and the verdict's fixed JSON text.
+      if (tokens.length + analysisBudget + this.options.finalMaxTokens + 64 > sequence.contextSize)
         throw new EngineInputError(`prompt of ${tokens.length} tokens plus output budgets exceeds the sequence's ${sequence.contextSize} tokens`);
       const output = await runInference(this.model, sequence, {
         prompt: tokens,
-        grammar,
-        scaffold,
+        plan,
+        grammars,
         expectedDecisions: policies.length,
         ...(this.harmony === undefined ? {} : { harmony: this.harmony }),
         analysisBudget,

@@ -1,6 +1,7 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
 import { performance } from "node:perf_hooks";
 import { DecisionTracker, labelAt, type MeasuredDecision } from "./confidence.js";
+import { isPartComplete, type VerdictPlan } from "./verdict-grammar.js";
 import { isControlLike } from "./control-tokens.js";
 import { TokenStream } from "./token-stream.js";
 
@@ -15,9 +16,9 @@ export interface HarmonyTokens {
 /** One model call on one sequence. */
 export interface InferenceRequest {
   readonly prompt: readonly Token[];
-  readonly grammar: LlamaGrammar;
-  /** Fixed verdict text before the grammar starts (`{"decision":"`), injected instead of sampled. */
-  readonly scaffold: string;
+  /** The verdict's fixed text and free parts, and each part's compiled grammar. */
+  readonly plan: VerdictPlan;
+  readonly grammars: readonly LlamaGrammar[];
   /** Decisions the grammar will make the model write (1, or one per policy in combined mode). */
   readonly expectedDecisions: number;
   /** Harmony tokens to run the analysis channel; absent for chat-template models (no analysis). */
@@ -45,7 +46,11 @@ export interface InferenceOutput {
   /** The generated token ids, and at which final-channel index each decision was committed (for audit and tests). */
   /** Wall time to evaluate the prompt (up to the first sampled token), and to generate the rest. */
   readonly timings: { readonly promptMs: number; readonly generationMs: number };
-  readonly trace: { readonly analysis: readonly Token[]; readonly scaffold: readonly Token[]; readonly final: readonly Token[]; readonly decisionSteps: readonly number[] };
+  /**
+   * The final channel as evaluated: injected (forced) and sampled tokens in order, and where
+   * each decision was committed (an index into `final`, at a sampled token).
+   */
+  readonly trace: { readonly analysis: readonly Token[]; readonly final: readonly Token[]; readonly decisionSteps: readonly number[] };
 }
 
 /**
@@ -58,7 +63,7 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
   const { prompt, signal } = request;
   const kept = await alignSequence(sequence, prompt, request.reusePrefix);
   let feed: Token[] = prompt.slice(kept);
-  const scaffold = model.tokenize(request.scaffold, false, "trimLeadingSpace");
+  const forced = request.plan.parts.map((part) => model.tokenize(part.forced, false, "trimLeadingSpace"));
   const stream = new TokenStream(sequence);
   const started = performance.now();
   let firstTokenAt: number | undefined;
@@ -72,7 +77,7 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
     const analysis: Token[] = [];
     let analysisTruncated = false;
     if (request.harmony !== undefined) {
-      const closeAndOpenFinal = [request.harmony.end, ...request.harmony.finalHeader, ...scaffold];
+      const closeAndOpenFinal = [request.harmony.end, ...request.harmony.finalHeader];
       if (request.analysisBudget === 0) {
         feed = [...feed, ...closeAndOpenFinal];
       } else {
@@ -95,42 +100,58 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
           feed = [step.token];
         }
       }
-    } else {
-      feed = [...feed, ...scaffold];
     }
 
-    const grammarState = new LlamaGrammarEvaluationState({ model, grammar: request.grammar });
+    // The verdict: inject each part's fixed text, then sample the part under its own grammar
+    // until it is complete. `feed` still holds what must be evaluated before the first part.
     const tracker = new DecisionTracker(request.expectedDecisions);
-    const finalTokens: Token[] = [];
+    const final: Token[] = [];
     const decisionSteps: number[] = [];
-    let finalText = request.scaffold;
-    let finalComplete = false;
-    while (finalTokens.length < request.finalMaxTokens) {
-      signal.throwIfAborted();
-      const step = await next(feed, { probabilities: false, grammar: grammarState });
-      if (step === undefined) break;
-      // The verdict ends where its JSON closes; no need to wait for an end-of-turn token.
-      // An end-like token before that is not an end: llama.cpp's grammar only lets through
-      // control tokens it reads as their literal spelling (gpt-oss's `<|end|>` is not EOG in
-      // llama.cpp but is in node-llama-cpp), so it is text inside a string here.
-      if (model.isEogToken(step.token) && isCompleteJson(finalText)) break;
-      // Special spellings on, so the text is what the grammar saw.
-      const spell = (token: Token): string => model.detokenize([token], true, [...scaffold, ...finalTokens]);
-      const chosen = spell(step.token);
-      const index = tracker.decisions.length;
-      if (tracker.pending && labelAt(finalText, index) === undefined && labelAt(finalText + chosen, index) !== undefined) {
-        await stream.close();
-        tracker.observe(finalText, chosen, await distributionAtLastToken(sequence), spell);
-        decisionSteps.push(finalTokens.length);
+    let finalText = "";
+    let sampled = 0;
+    let finalComplete = true;
+    parts: for (const [index, part] of request.plan.parts.entries()) {
+      const grammar = new LlamaGrammarEvaluationState({ model, grammar: request.grammars[index] as LlamaGrammar });
+      feed = [...feed, ...(forced[index] as Token[])];
+      final.push(...(forced[index] as Token[]));
+      finalText += part.forced;
+      const textBefore = finalText;
+      const contextBefore = [...final];
+      const partTokens: Token[] = [];
+      let partText = "";
+      for (;;) {
+        if (sampled >= request.finalMaxTokens) {
+          finalComplete = false;
+          break parts;
+        }
+        signal.throwIfAborted();
+        const step = await next(feed, { probabilities: false, grammar });
+        if (step === undefined) {
+          finalComplete = false;
+          break parts;
+        }
+        sampled += 1;
+        // Special spellings on, so the text is what the grammar saw: it reads a control token it
+        // does not count as end-of-generation (gpt-oss's <|end|>, which node-llama-cpp does count)
+        // as its literal spelling. So an "end" token is an end only where the part is complete.
+        if (model.isEogToken(step.token) && isPartComplete(part.kind, partText)) break;
+        const spell = (token: Token): string => model.detokenize([token], true, final);
+        const decision = tracker.decisions.length;
+        if (part.kind === "label" && tracker.pending && labelAt(finalText + spell(step.token), decision) !== undefined) {
+          await stream.close();
+          tracker.observe(finalText, spell(step.token), await distributionAtLastToken(sequence), spell);
+          decisionSteps.push(final.length);
+        }
+        final.push(step.token);
+        partTokens.push(step.token);
+        // Whole-part detokenization: token by token, multi-byte characters split across tokens come out garbled.
+        partText = model.detokenize(partTokens, true, contextBefore);
+        finalText = textBefore + partText;
+        feed = [step.token];
+        if (isPartComplete(part.kind, partText)) break;
       }
-      finalTokens.push(step.token);
-      finalText = request.scaffold + model.detokenize(finalTokens, true, scaffold);
-      if (isCompleteJson(finalText)) {
-        finalComplete = true;
-        break;
-      }
-      feed = [step.token];
     }
+    if (finalComplete) finalText += request.plan.trailer;
     return {
       reasoning: model.detokenize(analysis, false),
       analysisTruncated,
@@ -140,9 +161,9 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
       promptTokens: prompt.length,
       evaluatedPromptTokens: prompt.length - kept,
       analysisTokens: analysis.length,
-      finalTokens: finalTokens.length,
+      finalTokens: sampled,
       timings: { promptMs: (firstTokenAt ?? started) - started, generationMs: performance.now() - (firstTokenAt ?? started) },
-      trace: { analysis, scaffold, final: finalTokens, decisionSteps },
+      trace: { analysis, final, decisionSteps },
     };
   } finally {
     await stream.close();
@@ -163,17 +184,6 @@ export async function alignSequence(sequence: LlamaContextSequence, prompt: read
   const kept = Math.min(firstDifferentIndex, prompt.length - 1);
   if (kept < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
   return kept;
-}
-
-/** True once the text is a whole JSON object (the grammar's root is an object, so no prefix of a longer output parses). */
-function isCompleteJson(text: string): boolean {
-  if (!text.trimEnd().endsWith("}")) return false;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

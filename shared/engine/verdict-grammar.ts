@@ -20,35 +20,68 @@ export interface GrammarPolicy {
   readonly ruleIds?: readonly string[];
 }
 
+/** What the model samples in one free part of the verdict. */
+export type VerdictPartKind = "label" | "rule-ids" | "rationale";
+
+/** One free part of the verdict: fixed text injected before it, then sampling under its grammar. */
+export interface VerdictPart {
+  readonly kind: VerdictPartKind;
+  /** Fixed JSON text before the part (`{"decision":"`, `","rule_ids":[`...), evaluated, not sampled. */
+  readonly forced: string;
+  /** GBNF of the part; it ends where the part's closing character is sampled. */
+  readonly gbnf: string;
+}
+
+/** The verdict as forced text and free parts; `trailer` closes the JSON (never evaluated). */
+export interface VerdictPlan {
+  readonly parts: readonly VerdictPart[];
+  readonly trailer: string;
+}
+
+const CHAR = String.raw`char ::= [^"\\\x00-\x1F\x7F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})`;
+const ANY_ID = String.raw`anyid ::= "\"" [A-Za-z0-9_.:-]{1,32} "\""`;
+
 /**
- * The verdict grammar in GBNF, for compact JSON (no whitespace, keys in a fixed order):
+ * The verdict as compact JSON (no whitespace, keys in a fixed order),
  * `{"decision":"violate"|"allow","rule_ids":[...],"rationale":"..."}`, or in combined mode
- * `{"<policy id>":{...},...}`. Written by hand rather than from a JSON schema because
- * node-llama-cpp's schema grammar lets the model pretty-print, and every newline and indent is
- * a decode step; and because the fixed text before the first label (`{"decision":"`) can then
- * be injected with the prompt instead of sampled token by token (`scaffold`). The grammar
- * starts right after the scaffold. `decision` comes first so the label is chosen before any free text.
+ * `{"<policy id>":{...},...}`, split into fixed text and free parts. Only the free parts are
+ * sampled (each under its own small grammar); the fixed text between them is injected in one
+ * evaluation instead of one decode step per token. node-llama-cpp's JSON-schema grammar would
+ * also let the model pretty-print, each newline and indent another decode step. `decision`
+ * comes first, so the label is chosen before any free text.
  */
-export function verdictGrammarText(policies: readonly GrammarPolicy[], limits: VerdictLimits): { scaffold: string; gbnf: string } {
-  const rules = [
-    String.raw`char ::= [^"\\\x00-\x1F\x7F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})`,
-    `label ::= "violate" | "allow"`,
-    `rationale ::= char{0,${limits.rationaleMaxChars}}`,
-    String.raw`anyid ::= "\"" [A-Za-z0-9_.:-]{1,32} "\""`,
-  ];
-  const body = (policy: GrammarPolicy, index: number): string => {
-    const ruleId = policy.ruleIds !== undefined && policy.ruleIds.length > 0 ? `rid${index}` : "anyid";
-    if (ruleId !== "anyid") rules.push(`${ruleId} ::= ${policy.ruleIds!.map((id) => literal(JSON.stringify(id))).join(" | ")}`);
-    const list = limits.maxRuleIds === 0 ? "" : limits.maxRuleIds === 1 ? `${ruleId}?` : `(${ruleId} ("," ${ruleId}){0,${limits.maxRuleIds - 1}})?`;
-    return `label ${literal('","rule_ids":[')} ${list} ${literal('],"rationale":"')} rationale ${literal('"}')}`;
-  };
-  if (policies.length === 1 && policies[0] !== undefined) {
-    return { scaffold: '{"decision":"', gbnf: [`root ::= ${body(policies[0], 0)}`, ...rules].join("\n") };
-  }
-  const parts = policies.map((policy, index) => (index === 0 ? body(policy, 0) : `${literal(`,${JSON.stringify(policy.id)}:{"decision":"`)} ${body(policy, index)}`));
-  const first = policies[0];
-  if (first === undefined) throw new Error("a verdict grammar needs at least one policy");
-  return { scaffold: `{${JSON.stringify(first.id)}:{"decision":"`, gbnf: [`root ::= ${parts.join(" ")} "}"`, ...rules].join("\n") };
+export function planVerdict(policies: readonly GrammarPolicy[], limits: VerdictLimits): VerdictPlan {
+  if (policies.length === 0) throw new Error("a verdict needs at least one policy");
+  const combined = policies.length > 1;
+  const parts: VerdictPart[] = [];
+  let pending = ""; // fixed text waiting to be injected before the next free part
+  policies.forEach((policy, index) => {
+    pending += combined ? `${index === 0 ? "{" : "},"}${JSON.stringify(policy.id)}:{"decision":"` : '{"decision":"';
+    parts.push({ kind: "label", forced: pending, gbnf: 'root ::= "violate" | "allow"' });
+    pending = '","rule_ids":[';
+    if (limits.maxRuleIds > 0) {
+      const known = policy.ruleIds !== undefined && policy.ruleIds.length > 0;
+      const id = known ? "rid" : "anyid";
+      const rules = [`root ::= (${id} ("," ${id}){0,${limits.maxRuleIds - 1}})? "]"`, known ? `rid ::= ${policy.ruleIds!.map((ruleId) => literal(JSON.stringify(ruleId))).join(" | ")}` : ANY_ID];
+      parts.push({ kind: "rule-ids", forced: pending, gbnf: rules.join("\n") });
+      pending = "";
+    } else {
+      pending += "]";
+    }
+    pending += ',"rationale":"';
+    parts.push({ kind: "rationale", forced: pending, gbnf: [`root ::= char{0,${limits.rationaleMaxChars}} "\\""`, CHAR].join("\n") });
+    pending = "";
+  });
+  return { parts, trailer: combined ? "}}" : "}" };
+}
+
+/** True once a part's sampled text is complete (its grammar allows nothing more). */
+export function isPartComplete(kind: VerdictPartKind, text: string): boolean {
+  if (kind === "label") return text === "violate" || text === "allow";
+  if (kind === "rule-ids") return text.endsWith("]"); // ids hold no "]": the charset and the enum quotes exclude it
+  // The rationale ends at a quote that is not escaped (an even run of backslashes before it).
+  const match = /(\\*)"$/.exec(text);
+  return match !== null && (match[1]?.length ?? 0) % 2 === 0;
 }
 
 /** A GBNF string literal. */
@@ -56,28 +89,27 @@ function literal(text: string): string {
   return `"${text.replace(/[\\"]/g, (char) => `\\${char}`).replace(/\n/g, "\\n")}"`;
 }
 
-/** A compiled verdict grammar and the text to inject before it. */
-export interface VerdictGrammar {
-  readonly grammar: LlamaGrammar;
-  readonly scaffold: string;
-}
-
-/** Builds (and caches per policy set) the grammars; compiled once, not per post. */
+/** Compiles (and caches) the grammars of verdict parts; compiled once, not per post. */
 export class VerdictGrammars {
-  private readonly cache = new Map<string, VerdictGrammar>();
+  private readonly cache = new Map<string, LlamaGrammar>();
 
   constructor(private readonly llama: Llama, private readonly limits: VerdictLimits) {}
 
-  forPolicies(policies: readonly GrammarPolicy[]): VerdictGrammar {
-    const { scaffold, gbnf } = verdictGrammarText(policies, this.limits);
-    let entry = this.cache.get(gbnf);
-    if (entry === undefined) {
-      entry = { grammar: new LlamaGrammar(this.llama, { grammar: gbnf }), scaffold };
+  /** The plan for these policies, with each part's compiled grammar. */
+  forPolicies(policies: readonly GrammarPolicy[]): { plan: VerdictPlan; grammars: LlamaGrammar[] } {
+    const plan = planVerdict(policies, this.limits);
+    return { plan, grammars: plan.parts.map((part) => this.compile(part.gbnf)) };
+  }
+
+  private compile(gbnf: string): LlamaGrammar {
+    let grammar = this.cache.get(gbnf);
+    if (grammar === undefined) {
+      grammar = new LlamaGrammar(this.llama, { grammar: gbnf });
       // Policies come and go with edits; a small cache bounds memory without a policy registry here.
       if (this.cache.size >= 256) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(gbnf, entry);
+      this.cache.set(gbnf, grammar);
     }
-    return entry;
+    return grammar;
   }
 }
 

@@ -77,14 +77,14 @@ describe("harmony path (tiny gpt-oss model)", () => {
     const context = await model.createContext({ contextSize: 3072, threads: 1, swaFullCache: true });
     try {
       const sequence = context.getSequence();
-      const { grammar, scaffold } = new VerdictGrammars(model.llama, { rationaleMaxChars: 48, maxRuleIds: 2 }).forPolicies([spam]);
+      const { plan, grammars } = new VerdictGrammars(model.llama, { rationaleMaxChars: 48, maxRuleIds: 2 }).forPolicies([spam]);
       const end = single("<|end|>");
       const header = model.tokenize("<|start|>assistant<|channel|>final<|message|>", true);
       const run = (postText: string, budget: number) =>
         runInference(model, sequence, {
           prompt: engine.tokenizePrompt([spam], postText, "low").tokens,
-          grammar,
-          scaffold,
+          plan,
+          grammars,
           expectedDecisions: 1,
           harmony: { end, finalHeader: header },
           analysisBudget: budget,
@@ -97,7 +97,9 @@ describe("harmony path (tiny gpt-oss model)", () => {
         const afterPrompt = sequence.contextTokens.slice(prompt.length);
         const analysisLength = output.trace.analysis.length;
         expect(afterPrompt.slice(0, analysisLength)).toEqual(output.trace.analysis);
-        expect(afterPrompt.slice(analysisLength, analysisLength + 1 + header.length + output.trace.scaffold.length)).toEqual([end, ...header, ...output.trace.scaffold]);
+        expect(afterPrompt.slice(analysisLength, analysisLength + 1 + header.length)).toEqual([end, ...header]);
+        // Then the verdict's injected and sampled tokens (all but the last sampled one, which nothing followed).
+        expect(afterPrompt.slice(analysisLength + 1 + header.length)).toEqual(output.trace.final.slice(0, -1));
         expect(output.finalComplete).toBe(true);
         expect(JSON.parse(output.finalText)).toMatchObject({ decision: output.decisions[0]?.decision });
       };

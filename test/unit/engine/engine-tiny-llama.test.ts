@@ -66,11 +66,11 @@ describe("SafeguardEngine on a chat-template model (tiny random llama)", () => {
     const context = await model.createContext({ contextSize: 1024, sequences: 2, threads: 1 });
     try {
       const { tokens } = engine.tokenizePrompt([spam], "Buy now, limited offer, click the link");
-      const { grammar, scaffold } = new VerdictGrammars(model.llama, { rationaleMaxChars: 40, maxRuleIds: 2 }).forPolicies([spam]);
+      const { plan, grammars } = new VerdictGrammars(model.llama, { rationaleMaxChars: 40, maxRuleIds: 2 }).forPolicies([spam]);
       const output = await runInference(model, context.getSequence(), {
         prompt: tokens,
-        grammar,
-        scaffold,
+        plan,
+        grammars,
         expectedDecisions: 1,
         analysisBudget: 0,
         finalMaxTokens: 96,
@@ -81,8 +81,8 @@ describe("SafeguardEngine on a chat-template model (tiny random llama)", () => {
       const step = output.trace.decisionSteps[0] as number;
       expect(measured).toBeDefined();
 
-      // Second path: plain evaluation (no grammar, no engine code) of prompt + the injected `{"decision":"` + the sampled tokens before the decision step.
-      const before = [...output.trace.scaffold, ...output.trace.final.slice(0, step)];
+      // Second path: plain evaluation (no grammar, no engine code) of prompt + the final-channel tokens before the decision step.
+      const before = output.trace.final.slice(0, step);
       const sequence = context.getSequence();
       const input = [...tokens, ...before];
       const results = await sequence.controlledEvaluate(input.map((token, index) => (index === input.length - 1 ? [token, { generateNext: { probabilities: true } }] : token)));

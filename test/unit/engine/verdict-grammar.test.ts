@@ -1,20 +1,36 @@
-import { firstSentences, parseVerdicts, verdictGrammarText } from "@arbiter/shared/engine/index.js";
+import { firstSentences, isPartComplete, parseVerdicts, planVerdict } from "@arbiter/shared/engine/index.js";
 
 describe("verdict grammar", () => {
-  it("starts after an injected `{\"decision\":\"` and allows only the policy's rule ids when known", () => {
-    const { scaffold, gbnf } = verdictGrammarText([{ id: "spam", ruleIds: ["SP0", "SP2"] }], { rationaleMaxChars: 200, maxRuleIds: 4 });
-    expect(scaffold).toBe('{"decision":"');
-    expect(gbnf).toMatch(/^root ::= label "\\",\\"rule_ids\\":\[" \(rid0 \(\",\" rid0\)\{0,3\}\)\? /);
-    expect(gbnf).toContain('rid0 ::= "\\"SP0\\"" | "\\"SP2\\""');
-    expect(gbnf).toContain("rationale ::= char{0,200}");
-    expect(gbnf).toContain('label ::= "violate" | "allow"');
+  it("samples only the free parts: label, rule ids (the policy's own when known) and rationale", () => {
+    const plan = planVerdict([{ id: "spam", ruleIds: ["SP0", "SP2"] }], { rationaleMaxChars: 200, maxRuleIds: 4 });
+    expect(plan.parts.map((part) => [part.kind, part.forced])).toEqual([
+      ["label", '{"decision":"'],
+      ["rule-ids", '","rule_ids":['],
+      ["rationale", ',"rationale":"'],
+    ]);
+    expect(plan.parts[0]?.gbnf).toBe('root ::= "violate" | "allow"');
+    expect(plan.parts[1]?.gbnf).toContain('rid ::= "\\"SP0\\"" | "\\"SP2\\""');
+    expect(plan.parts[1]?.gbnf).toContain('("," rid){0,3})? "]"');
+    expect(plan.parts[2]?.gbnf).toContain("char{0,200}");
+    // Forced text + sample texts + trailer is the compact JSON the parser reads.
+    const text = plan.parts.map((part, index) => part.forced + ['allow', '"SP2"]', 'Fine."'][index]).join("") + plan.trailer;
+    expect(JSON.parse(text)).toEqual({ decision: "allow", rule_ids: ["SP2"], rationale: "Fine." });
   });
 
-  it("writes one verdict object per policy in combined mode, keyed by policy id in order", () => {
-    const { scaffold, gbnf } = verdictGrammarText([{ id: "spam" }, { id: "hate" }], { rationaleMaxChars: 10, maxRuleIds: 0 });
-    expect(scaffold).toBe('{"spam":{"decision":"');
-    expect(gbnf).toContain('",\\"hate\\":{\\"decision\\":\\""');
-    expect(gbnf.split("\n")[0]?.endsWith('"}"')).toBe(true);
+  it("injects an empty rule-id list when none are allowed, and keys combined verdicts by policy id", () => {
+    const plan = planVerdict([{ id: "spam" }, { id: "hate" }], { rationaleMaxChars: 10, maxRuleIds: 0 });
+    expect(plan.parts.map((part) => part.forced)).toEqual(['{"spam":{"decision":"', '","rule_ids":[],"rationale":"', '},"hate":{"decision":"', '","rule_ids":[],"rationale":"']);
+    const text = plan.parts.map((part, index) => part.forced + ["violate", 'x"', "allow", '"'][index]).join("") + plan.trailer;
+    expect(JSON.parse(text)).toEqual({ spam: { decision: "violate", rule_ids: [], rationale: "x" }, hate: { decision: "allow", rule_ids: [], rationale: "" } });
+  });
+
+  it("knows when a part is complete", () => {
+    expect(isPartComplete("label", "viol")).toBe(false);
+    expect(isPartComplete("label", "allow")).toBe(true);
+    expect(isPartComplete("rule-ids", '"SP0","SP2"')).toBe(false);
+    expect(isPartComplete("rule-ids", '"SP0"]')).toBe(true);
+    expect(isPartComplete("rationale", 'He said \\"')).toBe(false);
+    expect(isPartComplete("rationale", 'Path \\\\"')).toBe(true);
   });
 
   it("parses one verdict per policy in combined output, in policy order", () => {
