@@ -37,6 +37,9 @@ export interface Decision {
   forumId: string;
   action: Action;
   stage: Stage;
+  /** Version of the policy set in force; its policies not in `verdicts` allowed the post at the prefilter. */
+  policySetVersion: string;
+  /** Verdicts of the policies that went past the prefilter (model, cache or failure). */
   verdicts: PolicyVerdict[];
   modelId: string | null;
   effort: string | null;

@@ -171,15 +171,21 @@ export class StreamRunner {
       );
       this.applyBackpressure(batch.topic, batch.partition);
     }, Math.max(100, Math.floor(o.heartbeatIntervalMs / 2)));
+    // Chunk k+1 is processed while chunk k is being produced and committed; publishing stays
+    // in order, so offsets only move forward and a key's records keep their order.
+    let published: Promise<void> = Promise.resolve();
     try {
       for (let start = 0; start < batch.messages.length; start += o.maxRecordsPerCommit) {
         if (!payload.isRunning() || payload.isStale()) break;
         const chunk = batch.messages.slice(start, start + o.maxRecordsPerCommit);
         const outputs = await this.processChunk(batch.topic, batch.partition, chunk);
-        const next = (BigInt(chunk.at(-1)!.offset) + 1n).toString();
-        await this.publish(outputs, batch.topic, batch.partition, next);
-        payload.resolveOffset(chunk.at(-1)!.offset);
+        const last = chunk.at(-1)!.offset;
+        await published;
+        published = this.publish(outputs, batch.topic, batch.partition, (BigInt(last) + 1n).toString()).then(() => payload.resolveOffset(last));
+        // Awaited on the next turn; until then a failure must not count as unhandled.
+        published.catch(() => undefined);
       }
+      await published;
     } finally {
       clearInterval(heartbeats);
       this.resumeIfPaused(batch.topic, batch.partition);

@@ -19,6 +19,7 @@ export interface DecideInput {
   policies: readonly PipelinePolicy[];
   outcomes: readonly VerdictOutcome[];
   stage: Exclude<Stage, "prefilter">;
+  policySetVersion: string;
   modelId: string | null;
   effort: string | null;
   latencyMs: number;
@@ -39,9 +40,9 @@ export interface DecideOutput {
 }
 
 /** Deterministic from post id + policy versions + stage, so a duplicate decision is recognisable. */
-export function decisionId(postId: string, verdicts: readonly PolicyVerdict[], stage: Stage): string {
+export function decisionId(postId: string, policySetVersion: string, verdicts: readonly PolicyVerdict[], stage: Stage): string {
   const versions = verdicts.map((v) => `${v.policyId}@${v.policyVersion}`).sort().join(",");
-  return createHash("sha256").update(`${postId}\n${versions}\n${stage}`).digest("hex").slice(0, 32);
+  return createHash("sha256").update(`${postId}\n${policySetVersion}\n${versions}\n${stage}`).digest("hex").slice(0, 32);
 }
 
 function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy): EscalationReason | null {
@@ -55,20 +56,18 @@ function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy): Esca
 
 const reasonRank: Record<EscalationReason, number> = { ENGINE_FAILURE: 3, POLICY_RULE: 2, LOW_CONFIDENCE: 1 };
 
+// Hot path (every post, every policy): one object literal, fields always in the same order, so
+// V8 keeps a single shape.
 function toVerdict(outcome: VerdictOutcome, policy: PipelinePolicy, escalate: boolean): PolicyVerdict {
-  const base = { policyId: policy.id, policyVersion: policy.version, escalate };
-  switch (outcome.kind) {
-    case "prefilter":
-      return { ...base, decision: "allow", ruleIds: [], confidence: 1, rationale: "No keyword of this policy in the post.", source: "prefilter" };
-    case "failure":
-      // Never an invented verdict: "allow" here only fills the field; escalate=true and the action is REVIEW.
-      return { ...base, decision: "allow", ruleIds: [], confidence: 0, rationale: `Model failed: ${outcome.errorClass}.`, source: "failure" };
-    case "cache":
-    case "model": {
-      const v = outcome.verdict;
-      return { ...base, decision: v.decision, ruleIds: v.ruleIds, confidence: v.confidence, rationale: v.rationale, source: outcome.kind };
-    }
+  if (outcome.kind === "prefilter") {
+    return { policyId: policy.id, policyVersion: policy.version, decision: "allow", ruleIds: [], confidence: 1, rationale: "", source: "prefilter", escalate };
   }
+  if (outcome.kind === "failure") {
+    // Never an invented verdict: "allow" here only fills the field; escalate=true and the action is REVIEW.
+    return { policyId: policy.id, policyVersion: policy.version, decision: "allow", ruleIds: [], confidence: 0, rationale: `Model failed: ${outcome.errorClass}.`, source: "failure", escalate };
+  }
+  const v = outcome.verdict;
+  return { policyId: policy.id, policyVersion: policy.version, decision: v.decision, ruleIds: v.ruleIds, confidence: v.confidence, rationale: v.rationale, source: outcome.kind, escalate };
 }
 
 export function actionOf(verdicts: readonly PolicyVerdict[]): Action {
@@ -93,19 +92,21 @@ export function decide(input: DecideInput): DecideOutput {
       details.push(outcome.kind === "failure" ? `${policy.id}: ${outcome.errorClass}: ${outcome.message}` : `${policy.id}: ${why}`);
       if (!reason || reasonRank[why] > reasonRank[reason]) reason = why;
     }
-    fresh.push(toVerdict(outcome, policy, why !== null));
+    // A prefilter allow is implied by the policy-set version: records stay small on the path most posts take.
+    if (outcome.kind !== "prefilter") fresh.push(toVerdict(outcome, policy, why !== null));
   }
   const freshIds = new Set(fresh.map((v) => v.policyId));
   const verdicts = [...(input.earlier ?? []).filter((v) => !freshIds.has(v.policyId)), ...fresh];
   const allPrefilter = input.outcomes.every((o) => o.kind === "prefilter");
   const stage: Stage = input.stage === "primary" && allPrefilter ? "prefilter" : input.stage;
-  const id = decisionId(input.post.id, verdicts, stage);
+  const id = decisionId(input.post.id, input.policySetVersion, verdicts, stage);
   const decision: Decision = {
     decisionId: id,
     postId: input.post.id,
     forumId: input.post.forumId,
     action: actionOf(verdicts),
     stage,
+    policySetVersion: input.policySetVersion,
     verdicts,
     modelId: allPrefilter ? null : input.modelId,
     effort: allPrefilter ? null : input.effort,

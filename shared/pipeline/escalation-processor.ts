@@ -41,6 +41,7 @@ export class EscalationProcessor implements RecordProcessor {
       policies: [...policies, ...placeholder],
       outcomes: [...outcomes, ...failedPolicies],
       stage: "escalation",
+      policySetVersion: deps.prefilter.policySetVersion,
       modelId: deps.engine.modelId,
       effort: deps.pipeline.effort ?? "high",
       latencyMs: performance.now() - started,

@@ -41,12 +41,17 @@ export class PolicyBook implements PrefilterPort {
     const byId = this.pipelinePolicies;
     const result = prefilter.match(text, forumId);
     return {
+      policySetVersion: prefilter.version,
       policies: result.policies.map((r) => byId.get(r.policyId)!),
       toModel: new Set(result.policies.filter((r) => r.sendToModel).map((r) => r.policyId)),
       modelText: result.modelText,
       truncated: result.truncated,
       cacheText: result.normalisedText,
     };
+  }
+
+  get policySetVersion(): string {
+    return this.live.current.version;
   }
 
   policiesFor(forumId: string): readonly PipelinePolicy[] {

@@ -18,6 +18,8 @@ export interface PipelinePolicy {
 }
 
 export interface ScreenedPost {
+  /** The policy-set version these policies belong to. */
+  policySetVersion: string;
   /** The policies that apply to the post's forum, from one policy-set version. */
   policies: readonly PipelinePolicy[];
   /** Policies the model must decide for this post. */
@@ -31,6 +33,7 @@ export interface ScreenedPost {
 
 export interface PrefilterPort {
   screen(text: string, forumId: string): ScreenedPost;
+  readonly policySetVersion: string;
   /** The policies in force for a forum (the escalation role decides again under these). */
   policiesFor(forumId: string): readonly PipelinePolicy[];
 }

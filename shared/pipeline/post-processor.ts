@@ -171,6 +171,7 @@ export class PostProcessor implements RecordProcessor {
       policies,
       outcomes,
       stage: "primary",
+      policySetVersion: screened.policySetVersion,
       modelId: deps.engine.modelId,
       effort,
       latencyMs: performance.now() - started,

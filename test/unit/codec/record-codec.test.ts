@@ -63,6 +63,7 @@ test("a decision round-trips and its schema has no field for reasoning", () => {
     forumId: "games",
     action: "HIDE",
     stage: "primary",
+    policySetVersion: "0123456789abcdef",
     verdicts: [
       {
         policyId: "cheats",

@@ -10,7 +10,7 @@ function model(policy: PipelinePolicy, decision: "violate" | "allow", confidence
   return { policyId: policy.id, policyVersion: policy.version, decision, confidence, ruleIds, rationale: "r", reasoning: "secret chain of thought", promptTokens: 10, generatedTokens: 5, latencyMs: 3 };
 }
 
-const base = { post, policies: [spam, cheats], stage: "primary" as const, modelId: "m", effort: "low", latencyMs: 1, truncated: false, now: 100 };
+const base = { post, policies: [spam, cheats], stage: "primary" as const, policySetVersion: "set-1", modelId: "m", effort: "low", latencyMs: 1, truncated: false, now: 100 };
 
 test("a confident violation hides; the decision has no reasoning but the audit does", () => {
   const out = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.9, ["SP2"]) }, { kind: "prefilter", policyId: "cheats" }] });
@@ -46,10 +46,12 @@ test("an engine failure never becomes an ALLOW", () => {
   expect(out.audit?.entries[0]?.error).toMatch(/EngineTimeoutError.*2 attempts/);
 });
 
-test("all-prefilter posts are decided at the prefilter stage without model fields", () => {
+test("all-prefilter posts are decided at the prefilter stage, naming the policy set instead of listing each policy", () => {
   const out = decide({ ...base, outcomes: [{ kind: "prefilter", policyId: "spam" }, { kind: "prefilter", policyId: "cheats" }] });
-  expect(out.decision).toMatchObject({ action: "ALLOW", stage: "prefilter", modelId: null, effort: null });
+  expect(out.decision).toMatchObject({ action: "ALLOW", stage: "prefilter", modelId: null, effort: null, policySetVersion: "set-1", verdicts: [] });
   expect(out.audit).toBeNull();
+  const mixed = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.9) }, { kind: "prefilter", policyId: "cheats" }] });
+  expect(mixed.decision.verdicts.map((v) => v.policyId)).toEqual(["spam"]);
 });
 
 test("the escalation stage raises a ticket for what is still unsure and keeps earlier verdicts", () => {
@@ -64,9 +66,11 @@ test("the escalation stage raises a ticket for what is still unsure and keeps ea
   expect(sure.ticket).toBeNull();
 });
 
-test("decision ids are deterministic and change with policy version and stage", () => {
-  const v = decide({ ...base, outcomes: [{ kind: "prefilter", policyId: "spam" }] }).decision.verdicts;
-  expect(decisionId("p1", v, "primary")).toBe(decisionId("p1", [...v].reverse(), "primary"));
-  expect(decisionId("p1", v, "primary")).not.toBe(decisionId("p1", v, "escalation"));
-  expect(decisionId("p1", v, "primary")).not.toBe(decisionId("p1", [{ ...v[0]!, policyVersion: "v2" }], "primary"));
+test("decision ids are deterministic and change with policy versions and stage", () => {
+  const v = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.9) }, { kind: "model", policyId: "cheats", verdict: model(cheats, "allow", 0.9) }] }).decision.verdicts;
+  expect(v).toHaveLength(2);
+  expect(decisionId("p1", "s", v, "primary")).toBe(decisionId("p1", "s", [...v].reverse(), "primary"));
+  expect(decisionId("p1", "s", v, "primary")).not.toBe(decisionId("p1", "s", v, "escalation"));
+  expect(decisionId("p1", "s", v, "primary")).not.toBe(decisionId("p1", "s", [{ ...v[0]!, policyVersion: "v2" }, v[1]!], "primary"));
+  expect(decisionId("p1", "s", v, "primary")).not.toBe(decisionId("p1", "s2", v, "primary"));
 });

@@ -1,0 +1,174 @@
+// npm run bench:pipeline — the classifier worker's throughput on the local broker.
+//
+//   1. posts that all miss the prefilter (the path most traffic takes): the worker vs a bare
+//      kafkajs consume -> produce passthrough of the same records on the same broker, same run;
+//   2. posts that all go to the small real model: the worker vs the engine's own ceiling
+//      (the same posts straight into SafeguardEngine.classify, same concurrency).
+// Needs Kafka and Redis running (bash scripts/services.sh start) and the test models.
+// Last line: one JSON object with the figures.
+import { cpus } from "node:os";
+import type { Kafka } from "kafkajs";
+import { loadConfig, resolveFromRoot } from "@arbiter/shared/config/load-config.js";
+import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
+import type { Post } from "@arbiter/shared/codec/records.js";
+import { createKafka, ensureTopics } from "@arbiter/shared/kafka/kafka-client.js";
+import { silentLogger } from "@arbiter/shared/observability/logger.js";
+import { createCodecs, startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
+import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
+
+const N = Number(process.env.BENCH_POSTS ?? 20_000);
+const M = Number(process.env.BENCH_MODEL_POSTS ?? 24);
+const run = `bench-${Date.now().toString(36)}`;
+const codecs = createCodecs();
+const engineSettings = {
+  modelPath: resolveFromRoot("models/gemma-3-270m-q4_k_m.gguf"),
+  modelId: "gemma-3-270m",
+  gpu: false,
+  threads: 1,
+  sequences: 2,
+  contextSize: 2048,
+  rationaleMaxChars: 120,
+};
+
+function configFor(name: string, overrides: Record<string, unknown> = {}): ArbiterConfig {
+  return loadConfig({
+    workerId: `${run}-${name}`,
+    kafka: {
+      groupId: `${run}-${name}`,
+      transactionalIdPrefix: `${run}-${name}`,
+      topics: { posts: `${run}.${name}.posts`, decisions: `${run}.${name}.decisions`, audit: `${run}.${name}.audit`, escalations: `${run}.${name}.esc`, tickets: `${run}.${name}.tickets`, dlq: `${run}.${name}.dlq` },
+    },
+    cache: { keyPrefix: `${run}:` },
+    engine: engineSettings,
+    http: { port: 0 },
+    log: { level: "silent" },
+    ...overrides,
+  });
+}
+
+async function produce(kafka: Kafka, topic: string, posts: Post[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < posts.length; i += 2000) {
+    await producer.send({ topic, acks: -1, messages: posts.slice(i, i + 2000).map((p) => ({ key: p.id, ...codecs.post.encode(p) })) });
+  }
+  await producer.disconnect();
+}
+
+/** The baseline: consume a batch, produce every record to another topic, commit; nothing else. */
+async function passthrough(kafka: Kafka, from: string, to: string, expected: number): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: `${run}-passthrough`, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: from, fromBeginning: true });
+  let done = 0;
+  let first = 0;
+  const seconds = await new Promise<number>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        if (first === 0) first = performance.now();
+        for (let i = 0; i < batch.messages.length; i += 500) {
+          const chunk = batch.messages.slice(i, i + 500);
+          await producer.sendBatch({ acks: -1, topicMessages: [{ topic: to, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }] });
+          const last = chunk.at(-1)!.offset;
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          resolveOffset(last);
+          done += chunk.length;
+        }
+        if (done >= expected) resolve((performance.now() - first) / 1000);
+      },
+    });
+  });
+  await consumer.disconnect();
+  await producer.disconnect();
+  return seconds;
+}
+
+/** Runs the worker on a filled posts topic; seconds from its first consumed record to the last decision. */
+async function workerRun(config: ArbiterConfig, expected: number): Promise<{ seconds: number; modelVerdicts: number }> {
+  const worker = await startClassifierWorker(config, silentLogger);
+  let first = 0;
+  for (;;) {
+    const consumed = worker.metrics.consumed.get({ topic: "posts" });
+    if (first === 0 && consumed > 0) first = performance.now();
+    const decided = ["prefilter", "primary"].flatMap((stage) => ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.decided.get({ stage, action }))).reduce((a, b) => a + b, 0);
+    if (decided >= expected) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const seconds = (performance.now() - first) / 1000;
+  const modelVerdicts = worker.metrics.engineLatency.render().find((l) => l.includes("_count"));
+  await worker.stop();
+  return { seconds, modelVerdicts: Number(modelVerdicts?.split(" ").pop() ?? 0) };
+}
+
+const words = ["nice", "round", "well", "played", "team", "map", "score", "match", "great", "comeback", "today", "tonight", "again", "ranked", "season", "patch", "notes", "skill", "practice", "lobby"];
+function benignText(i: number): string {
+  const len = 4 + (i % 12);
+  return Array.from({ length: len }, (_, k) => words[(i * 7 + k * 13) % words.length]).join(" ") + ` ${i}`;
+}
+
+const base = configFor("probe");
+const kafka = createKafka(base.kafka, `${run}-bench`, silentLogger);
+try {
+  await kafka.admin().connect();
+} catch (error) {
+  throw new Error(`Kafka is not reachable at ${base.kafka.brokers.join(",")}: run \`bash scripts/services.sh start\` (${(error as Error).message})`);
+}
+
+// Part 1: prefilter misses.
+const benign: Post[] = Array.from({ length: N }, (_, i) => ({ id: `b${i}`, forumId: "general", authorId: "a", text: benignText(i), language: null, createdAt: Date.now(), metadata: {}, threadId: null }));
+const missConfig = configFor("miss");
+const passTopic = `${run}.passthrough.out`;
+await ensureTopics(kafka, [missConfig.kafka.topics.posts, passTopic], 3);
+await produce(kafka, missConfig.kafka.topics.posts, benign);
+process.stderr.write(`produced ${N} posts; passthrough baseline...\n`);
+const passSeconds = await passthrough(kafka, missConfig.kafka.topics.posts, passTopic, N);
+process.stderr.write(`passthrough ${(N / passSeconds).toFixed(0)} posts/s; worker...\n`);
+const miss = await workerRun(missConfig, N);
+if (miss.modelVerdicts !== 0) throw new Error(`benchmark posts were meant to miss the prefilter, but ${miss.modelVerdicts} reached the model`);
+process.stderr.write(`worker ${(N / miss.seconds).toFixed(0)} posts/s\n`);
+
+if (M === 0) {
+  console.log(JSON.stringify({ bench: "pipeline", posts: N, worker_posts_per_s: Math.round(N / miss.seconds), passthrough_posts_per_s: Math.round(N / passSeconds), vs_passthrough: Number((passSeconds / miss.seconds).toFixed(2)) }));
+  process.exit(0);
+}
+
+// Part 2: every post goes to the model (one policy: cheats, gaming forum).
+const policies = await loadPolicySet(resolveFromRoot("config/policies"));
+const cheats = policies.get("cheats")!;
+const flagged: Post[] = Array.from({ length: M }, (_, i) => ({ id: `m${i}`, forumId: "gaming", authorId: "a", text: `selling aimbot and wallhack bundle number ${i}, undetected, dm me`, language: null, createdAt: Date.now(), metadata: {}, threadId: null }));
+const modelConfig = configFor("model", { policies: { dir: "config/policies", only: ["cheats"] }, cache: { enabled: false } });
+await ensureTopics(kafka, [modelConfig.kafka.topics.posts], 3);
+await produce(kafka, modelConfig.kafka.topics.posts, flagged);
+const modelRun = await workerRun(modelConfig, M);
+if (modelRun.modelVerdicts < M) throw new Error(`only ${modelRun.modelVerdicts} of ${M} model posts reached the model`);
+process.stderr.write(`worker with model ${(M / modelRun.seconds).toFixed(2)} posts/s; engine ceiling...\n`);
+
+const engine = await loadEnginePort(engineSettings, silentLogger);
+// Warm the prefix once per sequence, as the worker's run did.
+await Promise.all([0, 1].map(() => engine.classify({ postText: "warm up", policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low", ruleIds: cheats.rules.map((r) => r.id) }] })));
+const t0 = performance.now();
+await Promise.all(flagged.map((p) => engine.classify({ postText: p.text, policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low", ruleIds: cheats.rules.map((r) => r.id) }] })));
+const engineSeconds = (performance.now() - t0) / 1000;
+await engine.dispose();
+
+const result = {
+  bench: "pipeline",
+  machine: `${cpus().length}x ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`,
+  posts: N,
+  worker_posts_per_s: Math.round(N / miss.seconds),
+  passthrough_posts_per_s: Math.round(N / passSeconds),
+  vs_passthrough: Number((passSeconds / miss.seconds).toFixed(2)),
+  model_posts: M,
+  model: "gemma-3-270m-q4_k_m (CPU, 2 sequences, threads 1)",
+  worker_model_posts_per_s: Number((M / modelRun.seconds).toFixed(2)),
+  engine_ceiling_posts_per_s: Number((M / engineSeconds).toFixed(2)),
+  vs_engine: Number((engineSeconds / modelRun.seconds).toFixed(2)),
+};
+console.log(JSON.stringify(result));
+process.exit(0);
