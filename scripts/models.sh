@@ -13,6 +13,7 @@ mkdir -p "$models"
 log() { echo "[models] $*" >&2; }
 
 if [ ! -s "$models/llama-2-tiny-random.gguf" ]; then
+  [ -f "$fixtures/models/llama-2-tiny-random.gguf" ] || { log "missing $fixtures/models/llama-2-tiny-random.gguf (the handbook fixtures beside the repo; set ARBITER_FIXTURES)"; exit 1; }
   cp "$fixtures/models/llama-2-tiny-random.gguf" "$models/llama-2-tiny-random.gguf"
   log "copied llama-2-tiny-random.gguf from $fixtures/models"
 fi
@@ -38,4 +39,4 @@ if [ -f "$root/scripts/make-harmony-model.py" ]; then
     log "wrote harmony-tiny-random.gguf"
   fi
 fi
-ls -la "$models" >&2
+ls -la "$models" | sed "s/^/[models] /" >&2

@@ -23,5 +23,5 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
 fi
 
 bash scripts/kafka.sh fetch
-bash scripts/models.sh 2>/dev/null
+bash scripts/models.sh
 log "done"
