@@ -1,5 +1,5 @@
 /**
- * Engine benchmark: `npm run bench:engine [-- --posts 12 --threads 2 --leak-calls 1000]`.
+ * Engine benchmark: `npm run bench:engine [-- --posts 12 --threads 1 --leak-calls 1000]`.
  * On the small real model (Gemma 3 270M, CPU) with a ~500-token policy and ~60-token posts:
  *   - posts/s with policy-prefix reuse vs without (same model, posts and run),
  *   - 4 sequences vs 1 (both with reuse),
@@ -19,7 +19,8 @@ const fixtures = process.env.ARBITER_FIXTURES ?? path.resolve(root, "../shared/f
 const args = new Map<string, string>();
 for (let index = 2; index < process.argv.length; index += 2) args.set(process.argv[index]!.replace(/^--/, ""), process.argv[index + 1] ?? "");
 const postCount = Number(args.get("posts") ?? 12);
-const threads = Number(args.get("threads") ?? 2);
+// One thread by default: on this shared 2-core machine two llama.cpp threads stalled whenever another process took a core.
+const threads = Number(args.get("threads") ?? 1);
 const leakCalls = Number(args.get("leak-calls") ?? 1000);
 const modelPath = args.get("model") ?? path.join(root, "models", "gemma-3-270m-q4_k_m.gguf");
 const tinyPath = path.join(root, "models", "llama-2-tiny-random.gguf");

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   EngineAbortedError,
+  EngineOutputError,
+  InvalidEngineOptionsError,
   EngineQueueClosedError,
   EngineTimeoutError,
   isControlLike,
@@ -156,7 +158,26 @@ describe("SafeguardEngine on a chat-template model (tiny random llama)", () => {
   });
 });
 
+describe("SafeguardEngine output failures", () => {
+  it("never invents a verdict: an output the budget cuts short is a non-retriable EngineOutputError", async () => {
+    // 16 sampled tokens cannot hold this random model's 400-character rationale.
+    const cramped = await SafeguardEngine.load({ ...options, finalMaxTokens: 16, rationaleMaxChars: 400 });
+    try {
+      const failure = cramped.classify({ postText: "anything", policies: [spam] });
+      await expect(failure).rejects.toBeInstanceOf(EngineOutputError);
+      await expect(failure).rejects.toMatchObject({ retriable: false, code: "ENGINE_OUTPUT" });
+      expect(cramped.stats().failures).toBe(1);
+    } finally {
+      await cramped.dispose();
+    }
+  });
+});
+
 describe("SafeguardEngine start-up failures", () => {
+  it("fails at start, naming the field, when the GPU backend asked for is not there", async () => {
+    await expect(SafeguardEngine.load({ ...options, gpu: "cuda" })).rejects.toMatchObject({ constructor: InvalidEngineOptionsError, field: "gpu" });
+  });
+
   const dir = mkdtempSync(path.join(tmpdir(), "arbiter-engine-"));
 
   it("names the path of a missing model file", async () => {
