@@ -21,6 +21,8 @@ export class AhoCorasick {
   private readonly ownEnd: Int32Array;
   private readonly ownPatterns: Int32Array;
   private readonly dictLink: Int32Array;
+  /** The first state of a state's output chain (itself or its dictionary link); 0 = no output. */
+  private readonly firstOut: Int32Array;
   private readonly lengths: Int32Array;
 
   /**
@@ -108,6 +110,11 @@ export class AhoCorasick {
       this.ownEnd[s] = flat.length;
     }
     this.ownPatterns = Int32Array.from(flat);
+    this.firstOut = new Int32Array(n);
+    for (let s = 1; s < n; s++) {
+      const t = (this.ownStart[s] as number) < (this.ownEnd[s] as number) ? s : (this.dictLink[s] as number);
+      this.firstOut[s] = t > 0 ? t : 0;
+    }
   }
 
   private sparseStep(from: number, k: number): number {
@@ -127,10 +134,10 @@ export class AhoCorasick {
 
   /**
    * Scans `codes[0..length)` and writes every occurrence into `out` as pairs
-   * (patternId, end exclusive), in order of end position. Returns the number of occurrences,
-   * which may exceed what fitted: the caller grows `out` and scans again.
+   * (patternId, end exclusive), in order of end position, from pair index `from`. Returns the
+   * new number of pairs, which may exceed what fitted: the caller grows `out` and scans again.
    */
-  scan(codes: Uint16Array, length: number, out: Int32Array): number {
+  scan(codes: Uint16Array, length: number, out: Int32Array, from = 0): number {
     const classOf = this.classOf;
     const dense = this.dense;
     const width = this.denseWidth;
@@ -138,8 +145,9 @@ export class AhoCorasick {
     const ownEnd = this.ownEnd;
     const ownPatterns = this.ownPatterns;
     const dictLink = this.dictLink;
+    const firstOut = this.firstOut;
     const cap = out.length >> 1;
-    let count = 0;
+    let count = from;
     let s = 0;
     for (let i = 0; i < length; i++) {
       const k = classOf[codes[i] as number] as number;
@@ -148,8 +156,7 @@ export class AhoCorasick {
         continue;
       }
       s = k < width ? (dense[s * width + k] as number) : this.sparseStep(s, k);
-      if (s === 0) continue;
-      let t = (ownStart[s] as number) < (ownEnd[s] as number) ? s : (dictLink[s] as number);
+      let t = firstOut[s] as number;
       while (t > 0) {
         for (let p = ownStart[t] as number, e = ownEnd[t] as number; p < e; p++) {
           if (count < cap) {

@@ -1,5 +1,6 @@
 import type { Policy } from "../policy/policy.js";
 import { AhoCorasick } from "./aho-corasick.js";
+import { AnchoredTrie } from "./anchored-trie.js";
 import { CharClass, charClassTable } from "./char-class.js";
 import type { NormaliseBuffers } from "./normalise.js";
 import { codesToString } from "./normalise.js";
@@ -23,6 +24,8 @@ export interface TermHit {
   term: string;
   start: number;
   end: number;
+  /** The compiled pattern's id: orders hits that share start and end. */
+  pattern: number;
 }
 
 interface PatternRef {
@@ -33,13 +36,21 @@ interface PatternRef {
   end: boolean;
 }
 
+/** Longest pattern walked from word starts; longer ones go to the automaton (bounds the walk). */
+const MAX_ANCHORED_LENGTH = 64;
+
 /**
- * Every term of every policy compiled into one Aho–Corasick automaton, plus each policy's
- * regexes. Immutable: built once per policy-set version.
+ * Every term of every policy compiled into a trie walked from word starts (the terms that must
+ * start a word: most of them) and one Aho–Corasick automaton (the rest: `*word`, CJK), plus
+ * each policy's regexes. Immutable: built once per policy-set version.
  */
 export class Matcher {
   readonly patternCount: number;
   private readonly automaton: AhoCorasick;
+  private readonly anchored: AnchoredTrie;
+  private readonly hasAnchored: boolean;
+  private readonly hasUnanchored: boolean;
+  private readonly lengths: Int32Array;
   private readonly refs: PatternRef[];
   private readonly regexes: { policyIndex: number; re: RegExp }[];
   /** Reused between calls: (patternId, end) pairs from the automaton. */
@@ -63,14 +74,33 @@ export class Matcher {
       add(i, TermRole.Target, p.targets, p.typos);
       for (const r of p.regexes) this.regexes.push({ policyIndex: i, re: new RegExp(r, "gi") });
     });
-    this.automaton = new AhoCorasick(patterns);
+    // Each pattern goes to exactly one structure; the other sees an empty (ignored) string, so
+    // ids stay the same everywhere.
+    const anchored = patterns.map((p, id) => ((refs[id] as PatternRef).start && p.length <= MAX_ANCHORED_LENGTH ? p : ""));
+    const unanchored = patterns.map((p, id) => ((anchored[id] as string).length > 0 ? "" : p));
+    this.anchored = new AnchoredTrie(anchored);
+    this.automaton = new AhoCorasick(unanchored);
+    this.hasAnchored = anchored.some((p) => p.length > 0);
+    this.hasUnanchored = unanchored.some((p) => p.length > 0);
+    this.lengths = Int32Array.from(patterns, (p) => p.length);
     this.refs = refs;
     this.patternCount = patterns.length;
   }
 
-  /** Number of automaton states, for sizing reports. */
+  /** Number of trie and automaton states, for sizing reports. */
   get stateCount(): number {
-    return this.automaton.stateCount;
+    return this.anchored.stateCount + this.automaton.stateCount;
+  }
+
+  /** Raw (patternId, end) pairs of both structures; grows the buffer if they did not fit. */
+  private scan(buf: NormaliseBuffers): number {
+    for (;;) {
+      const out = this.occurrences;
+      let count = this.hasAnchored ? this.anchored.scan(buf.codes, buf.length, buf.soft, WORD, out) : 0;
+      if (this.hasUnanchored) count = this.automaton.scan(buf.codes, buf.length, out, count);
+      if (count * 2 <= out.length) return count;
+      this.occurrences = new Int32Array(count * 2);
+    }
   }
 
   /**
@@ -78,27 +108,24 @@ export class Matcher {
    * `active` (all when undefined).
    */
   match(buf: NormaliseBuffers, active: Uint8Array | undefined): TermHit[] {
+    const count = this.scan(buf);
+    if (count === 0) return NO_HITS; // the common case: no array per post
     const hits: TermHit[] = [];
     const codes = buf.codes;
     const soft = buf.soft;
     const n = buf.length;
     const refs = this.refs;
-    const automaton = this.automaton;
-    let count = automaton.scan(codes, n, this.occurrences);
-    if (count * 2 > this.occurrences.length) {
-      this.occurrences = new Int32Array(count * 2);
-      count = automaton.scan(codes, n, this.occurrences);
-    }
+    const lengths = this.lengths;
     const occ = this.occurrences;
     for (let q = 0; q < count; q++) {
       const id = occ[q * 2] as number;
       const end = occ[q * 2 + 1] as number;
       const ref = refs[id] as PatternRef;
       if (active !== undefined && active[ref.policyIndex] === 0) continue;
-      const start = end - automaton.patternLength(id);
-      if (ref.start && start > 0 && soft[start] === 0 && isWordCode(codes[start - 1] as number)) continue;
-      if (ref.end && end < n && soft[end] === 0 && isWordCode(codes[end] as number)) continue;
-      hits.push({ policyIndex: ref.policyIndex, role: ref.role, term: ref.term, start, end });
+      const start = end - (lengths[id] as number);
+      if (ref.start && start > 0 && soft[start] === 0 && WORD[codes[start - 1] as number] === 1) continue;
+      if (ref.end && end < n && soft[end] === 0 && WORD[codes[end] as number] === 1) continue;
+      hits.push({ policyIndex: ref.policyIndex, role: ref.role, term: ref.term, start, end, pattern: id });
     }
     return hits;
   }
@@ -109,7 +136,8 @@ export class Matcher {
    * `maxPerPolicy` matches are collected per policy.
    */
   matchRegexes(text: string, active: Uint8Array | undefined, maxPerPolicy: number): RegexHit[] {
-    const hits: RegexHit[] = [];
+    if (this.regexes.length === 0) return NO_REGEX_HITS;
+    let hits: RegexHit[] | undefined;
     for (const { policyIndex, re } of this.regexes) {
       if (active !== undefined && active[policyIndex] === 0) continue;
       re.lastIndex = 0;
@@ -119,21 +147,22 @@ export class Matcher {
           re.lastIndex++; // an empty match would loop forever
           continue;
         }
-        hits.push({ policyIndex, term: re.source, start: m.index, end: m.index + m[0].length });
+        (hits ??= []).push({ policyIndex, term: re.source, start: m.index, end: m.index + m[0].length });
         found++;
       }
     }
-    return hits;
+    return hits ?? NO_REGEX_HITS;
   }
 }
 
 const CLS = charClassTable();
 
-/** Letters and digits of spaced scripts: what a word boundary must not cut through. */
-function isWordCode(c: number): boolean {
-  const k = CLS[c];
-  return k === CharClass.Letter || k === CharClass.WordPart;
-}
+/** 1 for letters and digits of spaced scripts: what a word boundary must not cut through. */
+const WORD = Uint8Array.from(CLS, (k) => (k === CharClass.Letter || k === CharClass.WordPart ? 1 : 0));
+
+/** Shared empty result: never mutated (callers only read hit lists). */
+const NO_HITS: TermHit[] = Object.freeze([]) as unknown as TermHit[];
+const NO_REGEX_HITS: RegexHit[] = Object.freeze([]) as unknown as RegexHit[];
 
 /** A regex match, in ORIGINAL text coordinates. */
 export interface RegexHit {

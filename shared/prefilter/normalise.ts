@@ -40,6 +40,8 @@ function isDigit(c: number): boolean {
 }
 
 let folded: NormaliseBuffers = allocate(1024);
+/** The last fold mapped unit `i` to unit `i` for every `i` (plain text): `folded.starts` was not written. */
+let foldedInPlace = true;
 let output: NormaliseBuffers = allocate(1024);
 
 function allocate(capacity: number): NormaliseBuffers {
@@ -79,15 +81,21 @@ function fold(text: string): number {
   let a = folded;
   let codes = a.codes;
   let m = 0;
+  let inPlace = true;
   for (let i = 0; i < n; i++) {
     const code = text.charCodeAt(i);
     let v = FOLD_BMP[code] as number;
     if (v === 0) v = computeFold(code);
     if (v < FOLD_SURROGATE) {
       codes[m] = v;
-      a.starts[m] = i;
+      // While every unit maps to itself, its start is its index: written only once that ends.
+      if (!inPlace) a.starts[m] = i;
       m++;
       continue;
+    }
+    if (inPlace) {
+      for (let k = 0; k < m; k++) a.starts[k] = k;
+      inPlace = false;
     }
     if (v === FOLD_DROP) continue;
     let expansion: string;
@@ -112,6 +120,7 @@ function fold(text: string): number {
     }
     i += width - 1;
   }
+  foldedInPlace = inPlace;
   return m;
 }
 
@@ -149,6 +158,7 @@ export function normaliseIntoScratch(text: string): NormaliseBuffers {
   const a = folded;
   const ac = a.codes;
   const as = a.starts;
+  const inPlace = foldedInPlace;
   foldLeet(ac, m);
 
   // Pass 3: join single letters split by single separators ("s.o.f.t", "h a t e"), collapse
@@ -178,7 +188,7 @@ export function normaliseIntoScratch(text: string): NormaliseBuffers {
             const cq = ac[q] as number;
             if (cq === last) continue;
             bc[o] = cq;
-            bs[o] = as[q] as number;
+            bs[o] = inPlace ? q : (as[q] as number);
             soft[o] = q > i ? 1 : 0;
             o++;
             last = cq;
@@ -197,7 +207,7 @@ export function normaliseIntoScratch(text: string): NormaliseBuffers {
       prevWord = k === CharClass.WordPart || k === CharClass.Continuous;
     }
     bc[o] = c;
-    bs[o] = as[i] as number;
+    bs[o] = inPlace ? i : (as[i] as number);
     soft[o] = 0;
     o++;
     last = c;

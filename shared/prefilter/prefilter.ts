@@ -15,6 +15,8 @@ export class Prefilter {
   private readonly matcher: Matcher;
   private readonly policies: readonly Policy[];
   private readonly activeByForum = new Map<string, Uint8Array>();
+  /** Per forum (key "" = all policies): the decisions for a post with no hit, shared and frozen. */
+  private readonly noHitByForum = new Map<string, NoHitDecisions>();
 
   constructor(policies: PolicySet | readonly Policy[], options?: PrefilterOptions) {
     this.options = resolvePrefilterOptions(options);
@@ -43,9 +45,15 @@ export class Prefilter {
     const buf = normaliseIntoScratch(text);
     // The scratch buffer is reused by the next call: keep a copy of the codes, and make the
     // string only if someone asks (posts allowed here never need it).
-    const normalised = new NormalisedCodes(buf.codes.slice(0, buf.length));
+    const normalised = new NormalisedCodes(keepCodes(buf.codes, buf.length));
     const termHits = this.matcher.match(buf, active);
     const regexHits = this.matcher.matchRegexes(text, active, this.options.maxHitsPerPolicy);
+    if (termHits.length === 0 && regexHits.length === 0) {
+      // Most posts: nothing matched, so every decision is known in advance for this forum.
+      const none = this.noHitFor(forumId, active);
+      const cut = this.modelCut(text);
+      return new PrefilterMatch(none.policies, none.any, cut === text.length ? text : text.slice(0, cut), cut < text.length, normalised, this.policySet.version);
+    }
 
     let perPolicy: TermHit[][] | undefined;
     if (termHits.length > 0) {
@@ -81,20 +89,44 @@ export class Prefilter {
       results.push({ policyId: policy.id, policyVersion: policy.version, mode, sendToModel: send, reason, hits });
     }
 
-    let cut = text.length;
-    if (cut > this.options.maxModelChars) {
-      cut = this.options.maxModelChars;
-      // Never split a surrogate pair: the model would get a lone half.
-      const c = text.charCodeAt(cut - 1);
-      if (c >= 0xd800 && c <= 0xdbff) cut--;
-    }
+    const cut = this.modelCut(text);
     return new PrefilterMatch(results, any, cut === text.length ? text : text.slice(0, cut), cut < text.length, normalised, this.policySet.version);
+  }
+
+  /** Length of the text for the model: the post, capped at `maxModelChars`. */
+  private modelCut(text: string): number {
+    if (text.length <= this.options.maxModelChars) return text.length;
+    const cut = this.options.maxModelChars;
+    // Never split a surrogate pair: the model would get a lone half.
+    const c = text.charCodeAt(cut - 1);
+    return c >= 0xd800 && c <= 0xdbff ? cut - 1 : cut;
+  }
+
+  private noHitFor(forumId: string | undefined, active: Uint8Array | undefined): NoHitDecisions {
+    const key = forumId ?? "";
+    let none = this.noHitByForum.get(key);
+    if (none === undefined) {
+      const policies: PolicyPrefilterResult[] = [];
+      let any = false;
+      this.policies.forEach((policy, i) => {
+        if (active !== undefined && active[i] === 0) return;
+        const mode = policy.prefilter;
+        const send = mode === "all";
+        any ||= send;
+        const reason = mode === "all" ? "mode-all" : mode === "off" ? "mode-off" : "no-keyword-hit";
+        const hits = Object.freeze([]) as unknown as PrefilterHit[];
+        policies.push(Object.freeze({ policyId: policy.id, policyVersion: policy.version, mode, sendToModel: send, reason, hits }));
+      });
+      none = { policies: Object.freeze(policies) as unknown as PolicyPrefilterResult[], any };
+      if (this.noHitByForum.size < 10_000) this.noHitByForum.set(key, none);
+    }
+    return none;
   }
 
   private toOriginal(hits: TermHit[], buf: NormaliseBuffers, text: string): PrefilterHit[] {
     const out: PrefilterHit[] = [];
     const seen = new Set<string>();
-    if (hits.length > 1) hits.sort((a, b) => a.start - b.start || b.end - a.end);
+    if (hits.length > 1) hits.sort((a, b) => a.start - b.start || b.end - a.end || a.pattern - b.pattern);
     for (const h of hits) {
       if (out.length >= this.options.maxHitsPerPolicy) break;
       const start = buf.starts[h.start] as number;
@@ -118,6 +150,12 @@ export class Prefilter {
   }
 }
 
+/** The decisions of a forum's policies for a post with no hit. */
+interface NoHitDecisions {
+  policies: PolicyPrefilterResult[];
+  any: boolean;
+}
+
 /**
  * The hits that count: keyword hits always; signal and target hits only when the post has
  * both (a signal alone, or a group named in passing, is no reason to call the model).
@@ -133,6 +171,23 @@ function qualifying(own: TermHit[]): TermHit[] {
   }
   if (keywordOnly || (signal && target)) return own;
   return own.filter((h) => h.role === TermRole.Keyword);
+}
+
+/** Copies go into shared slabs: one small view per post instead of one buffer allocation. */
+const SLAB_UNITS = 32 * 1024;
+let slab = new Uint16Array(SLAB_UNITS);
+let slabUsed = 0;
+
+function keepCodes(codes: Uint16Array, length: number): Uint16Array {
+  if (length > SLAB_UNITS >> 3) return codes.slice(0, length);
+  if (slabUsed + length > SLAB_UNITS) {
+    slab = new Uint16Array(SLAB_UNITS); // the old slab lives on while results still view it
+    slabUsed = 0;
+  }
+  slab.set(codes.subarray(0, length), slabUsed);
+  const kept = slab.subarray(slabUsed, slabUsed + length);
+  slabUsed += length;
+  return kept;
 }
 
 /** The normalised codes of a post, turned into a string on first use. */
