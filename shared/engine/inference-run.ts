@@ -83,7 +83,7 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
       } else {
         for (;;) {
           signal.throwIfAborted();
-          const step = await next(feed, { probabilities: false });
+          const step = await next(feed, {});
           if (step === undefined) throw new Error("generation stopped inside the analysis channel");
           // `<|end|>` closes the channel; any other control token or end-of-generation means the
           // model tried to leave it: both end the analysis, and we close it ourselves.
@@ -125,7 +125,7 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
           break parts;
         }
         signal.throwIfAborted();
-        const step = await next(feed, { probabilities: false, grammar });
+        const step = await next(feed, { grammar });
         if (step === undefined) {
           finalComplete = false;
           break parts;
