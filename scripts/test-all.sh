@@ -19,4 +19,11 @@ for svc in redis kafka; do
 done
 
 npm run typecheck
-npm test -- "$@"
+mkdir -p .run
+results=.run/jest-results.json
+rm -f "$results"
+status=0
+npm test -- --json --outputFile="$results" "$@" || status=$?
+# One plain closing line, whatever reads this log.
+node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$PWD/$results" || true
+exit $status

@@ -46,7 +46,8 @@ export class PolicyBook implements PrefilterPort {
       toModel: new Set(result.policies.filter((r) => r.sendToModel).map((r) => r.policyId)),
       modelText: result.modelText,
       truncated: result.truncated,
-      cacheText: result.normalisedText,
+      // Only posts that go to the model need it; most posts never build the string.
+      cacheText: () => result.normalisedText,
     };
   }
 

@@ -27,8 +27,8 @@ export interface ScreenedPost {
   /** What the model is sent (capped). */
   modelText: string;
   truncated: boolean;
-  /** Stable text the verdict cache keys on (normalised, so obfuscations share a key). */
-  cacheText: string;
+  /** Stable text the verdict cache keys on (normalised, so obfuscations share a key); built on demand. */
+  cacheText(): string;
 }
 
 export interface PrefilterPort {

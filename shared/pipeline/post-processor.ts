@@ -149,7 +149,7 @@ export class PostProcessor implements RecordProcessor {
         outcomes.push({ kind: "prefilter", policyId: policy.id });
         continue;
       }
-      const cached = deps.cache ? await deps.cache.get(policy.version, screened.cacheText) : undefined;
+      const cached = deps.cache ? await deps.cache.get(policy.version, screened.cacheText()) : undefined;
       if (cached) {
         deps.metrics.cacheHits.inc();
         outcomes.push({ kind: "cache", policyId: policy.id, verdict: cached });
@@ -162,7 +162,7 @@ export class PostProcessor implements RecordProcessor {
       const fromModel = await classifyWithRetries(deps, post.id, screened.modelText, toModel, deps.pipeline.effort, signal);
       outcomes.push(...fromModel);
       if (deps.cache) {
-        await Promise.all(fromModel.map((o) => (o.kind === "model" ? deps.cache!.set(o.verdict, screened.cacheText) : undefined)));
+        await Promise.all(fromModel.map((o) => (o.kind === "model" ? deps.cache!.set(o.verdict, screened.cacheText()) : undefined)));
       }
     }
     const effort = toModel.length > 0 ? (deps.pipeline.effort ?? toModel[0]!.reasoningEffort) : null;
