@@ -94,6 +94,7 @@ export class StreamRunner {
     };
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
+      o.metrics.groupJoins.inc();
       touch();
     });
     consumer.on(consumer.events.HEARTBEAT, touch);
