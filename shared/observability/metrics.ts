@@ -2,9 +2,23 @@
 
 type Labels = Record<string, string>;
 
-function labelKey(labels: Labels): string {
+function renderLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   return keys.map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, "_")}"`).join(",");
+}
+
+// inc() runs per record: remember each label set's rendering by its values (label names are
+// fixed per call site), so the hot path does one string join and a Map lookup.
+const rendered = new Map<string, string>();
+function labelKey(labels: Labels): string {
+  let id = "";
+  for (const k in labels) id += `${k}\u0000${labels[k]}\u0001`;
+  let key = rendered.get(id);
+  if (key === undefined) {
+    key = renderLabels(labels);
+    if (rendered.size < 10_000) rendered.set(id, key);
+  }
+  return key;
 }
 
 interface Metric {

@@ -39,10 +39,16 @@ export interface DecideOutput {
   ticket: Ticket | null;
 }
 
-/** Deterministic from post id + policy versions + stage, so a duplicate decision is recognisable. */
+/**
+ * Deterministic from stage + policy-set version + post id (+ a hash of the verdicts' policy
+ * versions when there are any), so a duplicate decision is recognisable — and readable. The
+ * common prefilter case needs no hashing.
+ */
 export function decisionId(postId: string, policySetVersion: string, verdicts: readonly PolicyVerdict[], stage: Stage): string {
+  const base = `${stage}:${policySetVersion}:${postId}`;
+  if (verdicts.length === 0) return base;
   const versions = verdicts.map((v) => `${v.policyId}@${v.policyVersion}`).sort().join(",");
-  return createHash("sha256").update(`${postId}\n${policySetVersion}\n${versions}\n${stage}`).digest("hex").slice(0, 32);
+  return `${base}:${createHash("sha256").update(versions).digest("hex").slice(0, 12)}`;
 }
 
 function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy): EscalationReason | null {
