@@ -19,6 +19,8 @@ import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 
 const N = Number(process.env.BENCH_POSTS ?? 20_000);
 const M = Number(process.env.BENCH_MODEL_POSTS ?? 24);
+/** Records per produce + commit, for the worker (kafka.maxRecordsPerCommit) and the baseline alike. */
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 500);
 const run = `bench-${Date.now().toString(36)}`;
 const codecs = createCodecs();
 const engineSettings = {
@@ -37,6 +39,7 @@ function configFor(name: string, overrides: Record<string, unknown> = {}): Arbit
     kafka: {
       groupId: `${run}-${name}`,
       transactionalIdPrefix: `${run}-${name}`,
+      maxRecordsPerCommit: CHUNK,
       topics: { posts: `${run}.${name}.posts`, decisions: `${run}.${name}.decisions`, audit: `${run}.${name}.audit`, escalations: `${run}.${name}.esc`, tickets: `${run}.${name}.tickets`, dlq: `${run}.${name}.dlq` },
     },
     cache: { keyPrefix: `${run}:` },
@@ -72,8 +75,8 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, resolveOffset }) => {
         if (first === 0) first = performance.now();
-        for (let i = 0; i < batch.messages.length; i += 500) {
-          const chunk = batch.messages.slice(i, i + 500);
+        for (let i = 0; i < batch.messages.length; i += CHUNK) {
+          const chunk = batch.messages.slice(i, i + CHUNK);
           await producer.sendBatch({ acks: -1, topicMessages: [{ topic: to, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }] });
           const last = chunk.at(-1)!.offset;
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
