@@ -1,8 +1,11 @@
 import type { Kafka } from "kafkajs";
+import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { testKafka } from "./kafka.js";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import type { RecordKind, RecordTypes, Post } from "@arbiter/shared/codec/records.js";
 import { createCodecs } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { createLogger, silentLogger, type Logger } from "@arbiter/shared/observability/logger.js";
 import { kafkaBrokers, modelPath, redisUrl, repoRoot, testModels } from "./env.js";
 import type { TestNamespace } from "./namespace.js";
 import path from "node:path";
@@ -107,7 +110,39 @@ export async function readRecords<K extends RecordKind>(
 }
 
 /** Silent unless LOG_LEVEL is set (then JSON logs on stdout, for debugging a test). */
-export async function testLogger() {
-  const { createLogger, silentLogger } = await import("@arbiter/shared/observability/logger.js");
+export async function testLogger(): Promise<Logger> {
   return process.env.LOG_LEVEL ? createLogger("test-worker", process.env.LOG_LEVEL) : silentLogger;
+}
+
+export interface WorkerUnderTest {
+  readonly kafka: Kafka;
+  readonly worker: RunningWorker;
+}
+
+/**
+ * Starts in-process classifier workers for a test file (beforeAll) and stops them (afterAll).
+ * Read `.worker`/`.kafka` inside tests, after beforeAll has run.
+ */
+export function workersUnderTest(clientId: string, ...configs: ArbiterConfig[]): WorkerUnderTest & { workers: RunningWorker[] } {
+  const started: RunningWorker[] = [];
+  let kafka: Kafka | undefined;
+  beforeAll(async () => {
+    kafka = testKafka(clientId);
+    for (const config of configs) started.push(await startClassifierWorker(config, await testLogger()));
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(started.map((w) => w.stop()));
+  }, 60_000);
+  return {
+    get kafka() {
+      if (!kafka) throw new Error("workersUnderTest: read .kafka inside a test");
+      return kafka;
+    },
+    get worker() {
+      const first = started[0];
+      if (!first) throw new Error("workersUnderTest: read .worker inside a test");
+      return first;
+    },
+    workers: started,
+  };
 }

@@ -1,23 +1,10 @@
-import type { Kafka } from "kafkajs";
 import type { Decision } from "@arbiter/shared/codec/records.js";
-import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
-import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
-import { post, producePosts, readRecords, testConfig, testLogger } from "../../support/worker.js";
+import { post, producePosts, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
 
 const ns = testNamespace("pipeline end to end");
 const config = testConfig(ns);
-let kafka: Kafka;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  kafka = testKafka(ns.id);
-  worker = await startClassifierWorker(config, await testLogger());
-}, 60_000);
-
-afterAll(async () => {
-  await worker?.stop();
-}, 60_000);
+const under = workersUnderTest(ns.id, config);
 
 const benign = Array.from({ length: 24 }, (_, i) => post(`benign-${i}`, `Great match yesterday, round ${i} was close. GG everyone!`));
 const flagged = [
@@ -31,9 +18,9 @@ const flagged = [
 
 test("every post gets exactly one decision; model-decided ones have audit records; no reasoning in decisions", async () => {
   const posts = [...benign, ...flagged].sort(() => Math.random() - 0.5);
-  await producePosts(kafka, config.kafka.topics.posts, posts);
+  await producePosts(under.kafka, config.kafka.topics.posts, posts);
 
-  const decisions = await readRecords(kafka, config.kafka.topics.decisions, "decision", {
+  const decisions = await readRecords(under.kafka, config.kafka.topics.decisions, "decision", {
     groupId: ns.group("check-decisions"),
     until: (seen) => new Set(seen.map((d) => d.postId)).size >= posts.length,
     timeoutMs: 150_000,
@@ -64,7 +51,7 @@ test("every post gets exactly one decision; model-decided ones have audit record
   // The obfuscated spam post reached the model through the normaliser.
   expect(byPost.get("spam-3")![0]!.verdicts.find((v) => v.policyId === "test-spam")?.source).toMatch(/model|cache/);
 
-  const audits = await readRecords(kafka, config.kafka.topics.audit, "audit", {
+  const audits = await readRecords(under.kafka, config.kafka.topics.audit, "audit", {
     groupId: ns.group("check-audit"),
     until: (seen) => seen.length >= flagged.length,
     timeoutMs: 30_000,
@@ -81,7 +68,7 @@ test("every post gets exactly one decision; model-decided ones have audit record
     for (const entry of a.entries) if (entry.reasoning.length > 20) expect(decisionJson).not.toContain(entry.reasoning);
   }
 
-  const metrics = await (await fetch(`http://127.0.0.1:${worker.httpPort}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${under.worker.httpPort}/metrics`)).text();
   expect(metrics).toMatch(/arbiter_decisions_total\{action="ALLOW",stage="prefilter"\} 24/);
-  expect((await fetch(`http://127.0.0.1:${worker.httpPort}/readyz`)).status).toBe(200);
+  expect((await fetch(`http://127.0.0.1:${under.worker.httpPort}/readyz`)).status).toBe(200);
 }, 200_000);

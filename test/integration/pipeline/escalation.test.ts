@@ -1,10 +1,7 @@
-import type { Kafka } from "kafkajs";
 import type { Decision } from "@arbiter/shared/codec/records.js";
-import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
-import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
 import { testPoliciesWithThreshold } from "../../support/policies.js";
-import { post, producePosts, readRecords, testConfig, testLogger } from "../../support/worker.js";
+import { post, producePosts, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
 
 // Threshold 1: no measured confidence reaches it, so every model verdict escalates, and the
 // escalation tier (same threshold) is still unsure and raises a ticket.
@@ -12,18 +9,7 @@ const ns = testNamespace("escalation path");
 const policiesDir = testPoliciesWithThreshold(1);
 const primaryConfig = testConfig(ns, { policies: { dir: policiesDir }, cache: { enabled: false } });
 const escalationConfig = testConfig(ns, { role: "escalation", policies: { dir: policiesDir } });
-let kafka: Kafka;
-const workers: RunningWorker[] = [];
-
-beforeAll(async () => {
-  kafka = testKafka(ns.id);
-  workers.push(await startClassifierWorker(primaryConfig, await testLogger()));
-  workers.push(await startClassifierWorker(escalationConfig, await testLogger()));
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-}, 60_000);
+const under = workersUnderTest(ns.id, primaryConfig, escalationConfig);
 
 test("low-confidence verdicts go through the escalation worker to a final decision and a ticket", async () => {
   const flagged = [
@@ -32,9 +18,9 @@ test("low-confidence verdicts go through the escalation worker to a final decisi
     post("esc-3", "crypto giveaway: send one coin, get two back"),
   ];
   const benign = [post("ok-1", "what a comeback in the final round"), post("ok-2", "anyone up for ranked tonight?")];
-  await producePosts(kafka, primaryConfig.kafka.topics.posts, [...flagged, ...benign]);
+  await producePosts(under.kafka, primaryConfig.kafka.topics.posts, [...flagged, ...benign]);
 
-  const decisions = await readRecords(kafka, primaryConfig.kafka.topics.decisions, "decision", {
+  const decisions = await readRecords(under.kafka, primaryConfig.kafka.topics.decisions, "decision", {
     groupId: ns.group("check-decisions"),
     until: (seen) => seen.filter((d) => d.stage === "escalation").length >= flagged.length && new Set(seen.map((d) => d.postId)).size >= 5,
     timeoutMs: 180_000,
@@ -58,7 +44,7 @@ test("low-confidence verdicts go through the escalation worker to a final decisi
     expect(byPost.get(p.id)?.map((d) => d.stage)).toEqual(["prefilter"]);
   }
 
-  const escalations = await readRecords(kafka, primaryConfig.kafka.topics.escalations, "escalation", {
+  const escalations = await readRecords(under.kafka, primaryConfig.kafka.topics.escalations, "escalation", {
     groupId: ns.group("check-escalations"),
     until: (seen) => seen.length >= flagged.length,
     timeoutMs: 20_000,
@@ -66,7 +52,7 @@ test("low-confidence verdicts go through the escalation worker to a final decisi
   expect(escalations.map((e) => e.post.id).sort()).toEqual(flagged.map((p) => p.id).sort());
   for (const e of escalations) expect(["LOW_CONFIDENCE", "POLICY_RULE"]).toContain(e.reason);
 
-  const tickets = await readRecords(kafka, primaryConfig.kafka.topics.tickets, "ticket", {
+  const tickets = await readRecords(under.kafka, primaryConfig.kafka.topics.tickets, "ticket", {
     groupId: ns.group("check-tickets"),
     until: (seen) => seen.length >= flagged.length,
     timeoutMs: 30_000,

@@ -1,23 +1,11 @@
-import type { Kafka, Message } from "kafkajs";
+import type { Message } from "kafkajs";
 import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
-import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
-import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
-import { codecs, post, readRecords, testConfig, testLogger } from "../../support/worker.js";
+import { codecs, post, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
 
 const ns = testNamespace("poison mix");
 const config = testConfig(ns);
-let kafka: Kafka;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  kafka = testKafka(ns.id);
-  worker = await startClassifierWorker(config, await testLogger());
-}, 60_000);
-
-afterAll(async () => {
-  await worker?.stop();
-}, 60_000);
+const under = workersUnderTest(ns.id, config);
 
 function good(id: string, text: string): Message {
   return { key: id, ...codecs.post.encode(post(id, text)) };
@@ -50,12 +38,12 @@ test("bad records go to the dead-letter topic with their reason and every good p
     messages.push(m);
     if (bad[i]) messages.push(bad[i]!);
   });
-  const producer = kafka.producer();
+  const producer = under.kafka.producer();
   await producer.connect();
   for (const m of messages) await producer.send({ topic: config.kafka.topics.posts, messages: [m], acks: -1 });
   await producer.disconnect();
 
-  const deadLetters = await readRecords(kafka, config.kafka.topics.dlq, "deadLetter", {
+  const deadLetters = await readRecords(under.kafka, config.kafka.topics.dlq, "deadLetter", {
     groupId: ns.group("check-dlq"),
     until: (seen) => seen.length >= bad.length,
     timeoutMs: 60_000,
@@ -71,14 +59,14 @@ test("bad records go to the dead-letter topic with their reason and every good p
     expect(Buffer.compare(letter.value!, message.value as Buffer)).toBe(0);
   }
 
-  const decisions = await readRecords(kafka, config.kafka.topics.decisions, "decision", {
+  const decisions = await readRecords(under.kafka, config.kafka.topics.decisions, "decision", {
     groupId: ns.group("check-decisions"),
     until: (seen) => new Set(seen.map((d) => d.postId)).size >= goodPosts.length,
     timeoutMs: 120_000,
   });
   expect([...new Set(decisions.map((d) => d.postId))].sort()).toEqual(goodPosts.map((m) => String(m.key)).sort());
   expect(decisions.some((d) => d.postId.startsWith("bad-"))).toBe(false);
-  expect((await fetch(`http://127.0.0.1:${worker.httpPort}/readyz`)).status).toBe(200);
-  const metrics = await (await fetch(`http://127.0.0.1:${worker.httpPort}/metrics`)).text();
+  expect((await fetch(`http://127.0.0.1:${under.worker.httpPort}/readyz`)).status).toBe(200);
+  const metrics = await (await fetch(`http://127.0.0.1:${under.worker.httpPort}/metrics`)).text();
   expect(metrics).toMatch(/arbiter_dead_letters_total\{reason="OVERSIZED"\} 1/);
 }, 200_000);

@@ -1,8 +1,5 @@
-import type { Kafka } from "kafkajs";
-import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
-import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
-import { post, producePosts, readRecords, testConfig, testLogger } from "../../support/worker.js";
+import { codecs, post, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
 
 // A batch whose model calls take several session timeouts: the worker must keep its group
 // membership (heartbeats on a timer), so nothing is rebalanced away and nothing is decided twice.
@@ -13,29 +10,18 @@ const config = testConfig(ns, {
   engine: { sequences: 1, rationaleMaxChars: 300 },
   cache: { enabled: false },
 });
-let kafka: Kafka;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  kafka = testKafka(ns.id);
-  worker = await startClassifierWorker(config, await testLogger());
-}, 60_000);
-
-afterAll(async () => {
-  await worker?.stop();
-}, 60_000);
+const under = workersUnderTest(ns.id, config);
 
 test("model work longer than the session timeout causes no rebalance and no duplicate", async () => {
   // One key, so all posts land in one partition and one batch, decided one after another.
   const posts = Array.from({ length: 8 }, (_, i) => post(`slow-${i}`, `selling aimbot and wallhack pack ${i}, message me for the price`));
-  const producer = kafka.producer();
+  const producer = under.kafka.producer();
   await producer.connect();
-  const { codecs } = await import("../../support/worker.js");
   await producer.send({ topic: config.kafka.topics.posts, acks: -1, messages: posts.map((p) => ({ key: "same-partition", ...codecs.post.encode(p) })) });
   await producer.disconnect();
   const started = Date.now();
 
-  const decisions = await readRecords(kafka, config.kafka.topics.decisions, "decision", {
+  const decisions = await readRecords(under.kafka, config.kafka.topics.decisions, "decision", {
     groupId: ns.group("check"),
     until: (seen) => new Set(seen.map((d) => d.postId)).size >= posts.length,
     timeoutMs: 180_000,
@@ -45,5 +31,5 @@ test("model work longer than the session timeout causes no rebalance and no dupl
   // The test means something only if the batch outlived the session timeout.
   expect(elapsed).toBeGreaterThan(2 * SESSION_MS);
   expect(decisions.map((d) => d.postId).sort()).toEqual(posts.map((p) => p.id).sort());
-  expect(worker.metrics.groupJoins.get()).toBe(1);
+  expect(under.worker.metrics.groupJoins.get()).toBe(1);
 }, 240_000);

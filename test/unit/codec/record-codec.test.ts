@@ -1,3 +1,4 @@
+import { thrown } from "../../support/thrown.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
 import type { Decision, Post } from "@arbiter/shared/codec/records.js";
@@ -13,16 +14,6 @@ const postV1: Post = {
   createdAt: 1_700_000_000_000,
   metadata: { client: "web" },
 };
-
-function decodeError(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DecodeError) return error;
-    throw error;
-  }
-  throw new Error("expected a DecodeError");
-}
 
 test("a v1 writer's post is read by a v2 reader with the new field defaulted", () => {
   const v1Writer = new RecordCodec(registry, "post", { writer: 1 });
@@ -48,11 +39,11 @@ test("writer fingerprints differ between versions", () => {
 test("unknown, missing and wrong-kind fingerprints and truncated bytes are typed decode errors", () => {
   const codec = new RecordCodec(registry, "post");
   const { value, headers } = codec.encode({ ...postV1, threadId: null });
-  expect(decodeError(() => codec.decode(value, { [FINGERPRINT_HEADER]: "00".repeat(32) })).code).toBe("UNKNOWN_FINGERPRINT");
-  expect(decodeError(() => codec.decode(value, {})).code).toBe("MISSING_FINGERPRINT");
-  expect(decodeError(() => codec.decode(value.subarray(0, value.length - 5), headers)).code).toBe("MALFORMED");
+  expect(thrown(() => codec.decode(value, { [FINGERPRINT_HEADER]: "00".repeat(32) }), DecodeError).code).toBe("UNKNOWN_FINGERPRINT");
+  expect(thrown(() => codec.decode(value, {}), DecodeError).code).toBe("MISSING_FINGERPRINT");
+  expect(thrown(() => codec.decode(value.subarray(0, value.length - 5), headers), DecodeError).code).toBe("MALFORMED");
   const decisionFp = registry.version("decision").fingerprint;
-  expect(decodeError(() => codec.decode(value, { [FINGERPRINT_HEADER]: decisionFp })).code).toBe("UNKNOWN_FINGERPRINT");
+  expect(thrown(() => codec.decode(value, { [FINGERPRINT_HEADER]: decisionFp }), DecodeError).code).toBe("UNKNOWN_FINGERPRINT");
 });
 
 test("a decision round-trips and its schema has no field for reasoning", () => {

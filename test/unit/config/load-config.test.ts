@@ -1,17 +1,8 @@
+import { thrown } from "../../support/thrown.js";
 import { ConfigError } from "@arbiter/shared/config/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 
 const noEnv = {};
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 test("defaults load and the worker id falls back to the host name", () => {
   const config = loadConfig({}, noEnv);
@@ -43,12 +34,12 @@ test.each([
   [{ kafak: {} }, "kafak"],
   [{ kafka: { exactlyonce: true } }, "kafka.exactlyonce"],
 ])("a bad setting %j fails at start naming %s", (overrides, field) => {
-  const error = configError(() => loadConfig(overrides, noEnv));
+  const error = thrown(() => loadConfig(overrides, noEnv), ConfigError);
   expect(error.field).toBe(field);
   expect(error.message).toContain(field);
 });
 
 test("an unreadable config file names the variable and the path", () => {
-  const error = configError(() => loadConfig({}, { ARBITER_CONFIG: "/nonexistent/arbiter.json" }));
+  const error = thrown(() => loadConfig({}, { ARBITER_CONFIG: "/nonexistent/arbiter.json" }), ConfigError);
   expect(error.message).toMatch(/ARBITER_CONFIG.*\/nonexistent\/arbiter\.json/);
 });

@@ -1,3 +1,4 @@
+import { thrown } from "../../support/thrown.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
 import { createCodecs } from "@arbiter/shared/pipeline/classifier-worker.js";
@@ -8,15 +9,7 @@ const codecs = createCodecs();
 const record = (value: Buffer | null, headers: InboundRecord["headers"] = {}): InboundRecord => ({ topic: "posts", partition: 0, offset: "7", key: null, value, headers });
 const json = (o: unknown) => record(Buffer.from(JSON.stringify(o)));
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DecodeError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
+const codeOf = (fn: () => unknown): string => thrown(fn, DecodeError).code;
 
 test("JSON posts: optional fields default, ISO dates parse, metadata values become strings", () => {
   const p = readPost(json({ id: "p1", text: "hi", createdAt: "2026-01-02T03:04:05Z", metadata: { n: 3 } }), "json", 1024, codecs.post);
