@@ -83,6 +83,11 @@ export interface PipelineSettings {
   maxModelChars: number;
   /** Ask all of a post's policies in one call instead of one call per policy. @defaultValue false */
   combinePolicies: boolean;
+  /**
+   * Worker threads for the pure first stage (decode, validate, prefilter, prefilter decisions),
+   * beside kafkajs on the main thread; 0 runs it on the main thread. @defaultValue 1
+   */
+  screenThreads: number;
   /** Reasoning effort of this role, overriding the policy's own. @defaultValue null (policy's) */
   effort: Effort | null;
 }

@@ -143,6 +143,7 @@ export function validateConfig(raw: unknown): ArbiterConfig {
   int("pipeline.engineTimeoutMs", c.pipeline.engineTimeoutMs, 1);
   int("pipeline.maxModelChars", c.pipeline.maxModelChars, 16);
   bool("pipeline.combinePolicies", c.pipeline.combinePolicies);
+  int("pipeline.screenThreads", c.pipeline.screenThreads, 0, 64);
   if (c.pipeline.effort !== null) oneOf("pipeline.effort", c.pipeline.effort, ["low", "medium", "high"]);
   for (const key of ["engine", "escalationEngine"] as const) {
     if (!isObject(c[key])) throw new ConfigError(key, "must be an object");

@@ -18,8 +18,6 @@ export interface StreamRunnerOptions {
   partitionsConsumedConcurrently: number;
   maxRecordsPerCommit: number;
   processor: RecordProcessor;
-  /** The dead letter for a record whose processing threw unexpectedly (a bug, not bad input). */
-  deadLetter: (record: InboundRecord, error: Error) => OutboundRecord;
   /** The engine's queue, for backpressure: partitions pause while it is full. */
   engineQueue: () => { depth: number; capacity: number };
   metrics: WorkerMetrics;
@@ -193,34 +191,17 @@ export class StreamRunner {
     }
   }
 
-  /** Processes records concurrently while keeping each key's records in offset order. */
+  /** Hands a chunk to the processor (which keeps each key's records in order) and flattens its outputs in offset order. */
   private async processChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<OutboundRecord[]> {
-    const signal = this.abort.signal;
-    const chains = new Map<string, Promise<void>>();
-    const results: OutboundRecord[][] = new Array(messages.length);
-    const work = messages.map((message, i) => {
-      const key = message.key ? message.key.toString("latin1") : `\u0000${i}`;
-      const record: InboundRecord = {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key ?? null,
-        value: message.value ?? null,
-        headers: (message.headers ?? {}) as InboundRecord["headers"],
-      };
-      const run = (chains.get(key) ?? Promise.resolve()).then(async () => {
-        try {
-          results[i] = await this.options.processor.process(record, signal);
-        } catch (error) {
-          // A shutdown abort is not the record's fault: leave it uncommitted.
-          if (signal.aborted) throw error;
-          results[i] = [this.options.deadLetter(record, error as Error)];
-        }
-      });
-      chains.set(key, run);
-      return run;
-    });
-    await Promise.all(work);
+    const records: InboundRecord[] = messages.map((message) => ({
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key ?? null,
+      value: message.value ?? null,
+      headers: (message.headers ?? {}) as InboundRecord["headers"],
+    }));
+    const results = await this.options.processor.processBatch(records, this.abort.signal);
     return results.flat();
   }
 

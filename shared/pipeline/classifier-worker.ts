@@ -1,5 +1,3 @@
-import { SchemaRegistry } from "../codec/schema-registry.js";
-import { RecordCodec } from "../codec/record-codec.js";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
 import { resolveFromRoot } from "../config/load-config.js";
 import { createKafka, ensureTopics } from "../kafka/kafka-client.js";
@@ -12,7 +10,9 @@ import { PolicySet } from "../policy/policy-set.js";
 import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
-import { deadLetter, PostProcessor, type Codecs, type RecordProcessor } from "./post-processor.js";
+import { createCodecs } from "./codecs.js";
+import { PostProcessor, type RecordProcessor } from "./post-processor.js";
+import { ScreenPool } from "./screen-pool.js";
 import { loadEnginePort } from "./engine-port.js";
 import { VerdictCache } from "./verdict-cache.js";
 
@@ -25,16 +25,7 @@ export interface RunningWorker {
   readonly ended: Promise<number>;
 }
 
-export function createCodecs(registry = SchemaRegistry.shipped()): Codecs {
-  return {
-    post: new RecordCodec(registry, "post"),
-    decision: new RecordCodec(registry, "decision"),
-    audit: new RecordCodec(registry, "audit"),
-    escalation: new RecordCodec(registry, "escalation"),
-    ticket: new RecordCodec(registry, "ticket"),
-    deadLetter: new RecordCodec(registry, "deadLetter"),
-  };
-}
+export { createCodecs } from "./codecs.js";
 
 /** Wires config -> policies, prefilter, engine, cache, Kafka; starts consuming. */
 export async function startClassifierWorker(config: ArbiterConfig, logger: Logger): Promise<RunningWorker> {
@@ -70,7 +61,15 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     metrics,
     logger: log,
   } as const;
-  const processor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps);
+  const pool =
+    !escalation && config.pipeline.screenThreads > 0
+      ? await ScreenPool.start(
+          config.pipeline.screenThreads,
+          { policiesDir: resolveFromRoot(config.policies.dir), only: config.policies.only, policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics },
+          log,
+        )
+      : null;
+  const processor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps, pool);
 
   let endWith: (code: number) => void = () => undefined;
   const ended = new Promise<number>((resolve) => (endWith = resolve));
@@ -86,7 +85,6 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
     processor,
-    deadLetter: (record, error) => deadLetter(deps, record, error, "process", Date.now()),
     engineQueue: () => {
       const q = engine.queue();
       metrics.queueDepth.set(q.depth);
@@ -110,6 +108,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         log.info("draining");
         await runner.stop(config.shutdownTimeoutMs);
         await cache?.close();
+        await pool?.close();
         await engine.dispose();
         await new Promise<void>((resolve) => http.server.close(() => resolve()));
         log.info("stopped");

@@ -1,7 +1,8 @@
 import type { Escalation } from "../codec/records.js";
 import { decide } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
-import { classifyWithRetries, deadLetter, publishable, type ProcessorDeps, type RecordProcessor } from "./post-processor.js";
+import { classifyWithRetries, deadLetter, guardedInKeyOrder, type ProcessorDeps, type RecordProcessor } from "./post-processor.js";
+import { publishable } from "./publish.js";
 import type { PipelinePolicy } from "./ports.js";
 
 /**
@@ -15,7 +16,11 @@ export class EscalationProcessor implements RecordProcessor {
     this.now = deps.now ?? Date.now;
   }
 
-  async process(record: InboundRecord, signal: AbortSignal): Promise<OutboundRecord[]> {
+  processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<OutboundRecord[][]> {
+    return guardedInKeyOrder(this.deps, records, signal, (record) => this.process(record, signal));
+  }
+
+  private async process(record: InboundRecord, signal: AbortSignal): Promise<OutboundRecord[]> {
     const { deps } = this;
     deps.metrics.consumed.inc({ topic: "escalations" });
     let escalation: Escalation;

@@ -1,23 +1,17 @@
-import type { DeadLetter, Post } from "../codec/records.js";
-import type { RecordCodec } from "../codec/record-codec.js";
 import type { Effort, InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
-import { decide, type DecideOutput } from "./decide.js";
+import { decide } from "./decide.js";
+import { inKeyOrder } from "./in-key-order.js";
 import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
 import type { EnginePort, ModelVerdict, PipelinePolicy, PrefilterPort } from "./ports.js";
-import { readPost } from "./post-input.js";
+import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
+import { deadLetterRecord, publishable, type Codecs } from "./publish.js";
+import type { ScreenPool } from "./screen-pool.js";
 import type { VerdictCache } from "./verdict-cache.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
 
-export interface Codecs {
-  post: RecordCodec<"post">;
-  decision: RecordCodec<"decision">;
-  audit: RecordCodec<"audit">;
-  escalation: RecordCodec<"escalation">;
-  ticket: RecordCodec<"ticket">;
-  deadLetter: RecordCodec<"deadLetter">;
-}
+export type { Codecs } from "./publish.js";
 
 export interface ProcessorDeps {
   codecs: Codecs;
@@ -33,9 +27,30 @@ export interface ProcessorDeps {
   now?: () => number;
 }
 
-/** Turns one record into the records to publish. Never throws for bad input: that is a dead letter. */
+/**
+ * Turns a chunk of records into the records to publish, one list per input record, keeping each
+ * key's records in order. Never throws for bad input: that is a dead letter. Rejects only when
+ * `signal` aborts (the chunk is then not committed).
+ */
 export interface RecordProcessor {
-  process(record: InboundRecord, signal: AbortSignal): Promise<OutboundRecord[]>;
+  processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<OutboundRecord[][]>;
+}
+
+/** inKeyOrder, where a record whose processing throws (a bug, not bad input) becomes a dead letter. */
+export function guardedInKeyOrder(
+  deps: Pick<ProcessorDeps, "codecs" | "topics" | "metrics" | "logger">,
+  records: readonly InboundRecord[],
+  signal: AbortSignal,
+  fn: (record: InboundRecord, index: number) => Promise<OutboundRecord[]>,
+): Promise<OutboundRecord[][]> {
+  return inKeyOrder(records, async (record, i) => {
+    try {
+      return await fn(record, i);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return [deadLetter(deps, record, error as Error, "process", Date.now())];
+    }
+  });
 }
 
 /** Calls the engine with retries on retriable errors; a final failure is an outcome, not a throw. */
@@ -74,24 +89,7 @@ export async function classifyWithRetries(
   return policies.map((p) => ({ kind: "failure", policyId: p.id, errorClass: lastError.name, message: lastError.message, attempts }));
 }
 
-/** Records for the outputs of `decide`, keyed by post id. */
-export function publishable(deps: Pick<ProcessorDeps, "codecs" | "topics" | "metrics">, out: DecideOutput): OutboundRecord[] {
-  const key = out.decision.postId;
-  const records: OutboundRecord[] = [{ topic: deps.topics.decisions, key, ...deps.codecs.decision.encode(out.decision) }];
-  deps.metrics.decided.inc({ stage: out.decision.stage, action: out.decision.action });
-  if (out.audit) records.push({ topic: deps.topics.audit, key, ...deps.codecs.audit.encode(out.audit) });
-  if (out.escalation) {
-    records.push({ topic: deps.topics.escalations, key, ...deps.codecs.escalation.encode(out.escalation) });
-    deps.metrics.escalated.inc({ reason: out.escalation.reason });
-  }
-  if (out.ticket) {
-    records.push({ topic: deps.topics.tickets, key, ...deps.codecs.ticket.encode(out.ticket) });
-    deps.metrics.tickets.inc();
-  }
-  return records;
-}
-
-/** The dead-letter record for input that cannot be processed, with the reason. */
+/** The dead-letter record for input that cannot be processed, counted and logged (without the post). */
 export function deadLetter(
   deps: Pick<ProcessorDeps, "codecs" | "topics" | "metrics" | "logger">,
   record: InboundRecord,
@@ -99,57 +97,94 @@ export function deadLetter(
   stage: string,
   now: number,
 ): OutboundRecord {
-  const headers: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name] = Buffer.from(first);
-  }
-  const letter: DeadLetter = {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    key: record.key,
-    value: record.value,
-    headers,
-    errorClass: error.code ? `${error.name}:${error.code}` : error.name,
-    errorMessage: error.message,
-    stage,
-    attempts: 1,
-    firstSeenAt: now,
-  };
   deps.metrics.deadLettered.inc({ reason: error.code ?? error.name });
-  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: letter.errorClass, err: error.message }, "dead letter");
-  return { topic: deps.topics.dlq, key: record.key?.toString("utf8") ?? null, ...deps.codecs.deadLetter.encode(letter) };
+  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.code ?? error.name, err: error.message }, "dead letter");
+  return deadLetterRecord(deps, record, error, stage, now);
 }
 
-/** The primary role: posts -> prefilter -> verdict cache -> engine -> decision, audit, escalation. */
+/**
+ * The primary role: posts -> prefilter -> verdict cache -> engine -> decision, audit, escalation.
+ * The pure first stage (decode, validate, prefilter, prefilter decisions) runs in a pool of
+ * worker threads when one is given, beside kafkajs on the main thread.
+ */
 export class PostProcessor implements RecordProcessor {
   private readonly now: () => number;
+  private readonly screenDeps: ScreenDeps;
 
-  constructor(private readonly deps: ProcessorDeps) {
+  constructor(
+    private readonly deps: ProcessorDeps,
+    private readonly pool: ScreenPool | null = null,
+  ) {
     this.now = deps.now ?? Date.now;
+    this.screenDeps = { codecs: deps.codecs, topics: deps.topics, input: deps.input, prefilter: deps.prefilter, now: this.now };
   }
 
-  async process(record: InboundRecord, signal: AbortSignal): Promise<OutboundRecord[]> {
+  async processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<OutboundRecord[][]> {
     const { deps } = this;
-    deps.metrics.consumed.inc({ topic: "posts" });
-    let post: Post;
-    try {
-      post = readPost(record, deps.input.format, deps.input.maxRecordBytes, deps.codecs.post);
-    } catch (error) {
-      return [deadLetter(deps, record, error as Error, "decode", this.now())];
+    const screened = await this.screen(records, signal);
+    deps.metrics.consumed.inc({ topic: "posts" }, records.length);
+    // Most records are finished here, synchronously; only those bound for the model go on, in
+    // key order. Outputs are published in offset order whatever finishes first.
+    const out = new Array<OutboundRecord[]>(records.length);
+    const decided = new Map<string, { stage: string; action: string; count: number }>();
+    const modelBound: number[] = [];
+    screened.forEach((result, i) => {
+      if (result.kind === "decided") {
+        const key = `${result.stage}/${result.action}`;
+        const entry = decided.get(key) ?? decided.set(key, { stage: result.stage, action: result.action, count: 0 }).get(key)!;
+        entry.count++;
+        out[i] = result.records;
+      } else if (result.kind === "dead-letter") {
+        const record = records[i]!;
+        deps.metrics.deadLettered.inc({ reason: result.reason });
+        deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: result.reason, err: result.message }, "dead letter");
+        out[i] = result.records;
+      } else {
+        modelBound.push(i);
+      }
+    });
+    for (const { stage, action, count } of decided.values()) deps.metrics.decided.inc({ stage, action }, count);
+    if (modelBound.length > 0) {
+      const decidedByModel = await guardedInKeyOrder(deps, modelBound.map((i) => records[i]!), signal, async (record, j) => {
+        const result = screened[modelBound[j]!] as Extract<ScreenResult, { kind: "to-model" }>;
+        if (result.policySetVersion === deps.prefilter.policySetVersion) return this.decideWithModel(result, signal);
+        // Screened under another policy-set version than the one in force here: screen again.
+        const again = screenRecord(record, this.screenDeps);
+        return again.kind === "to-model" ? this.decideWithModel(again, signal) : again.records;
+      });
+      modelBound.forEach((i, j) => (out[i] = decidedByModel[j]!));
     }
+    return out;
+  }
+
+  private async screen(records: readonly InboundRecord[], signal: AbortSignal): Promise<ScreenResult[]> {
+    if (this.pool) {
+      try {
+        return await this.pool.screen(records);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        // A broken thread costs speed, not records: screen on the main thread.
+        this.deps.logger.error({ err: (error as Error).message }, "screen thread failed; screening on the main thread");
+      }
+    }
+    return records.map((r) => screenRecord(r, this.screenDeps));
+  }
+
+  private async decideWithModel(screened: Extract<ScreenResult, { kind: "to-model" }>, signal: AbortSignal): Promise<OutboundRecord[]> {
+    const { deps } = this;
     const started = performance.now();
-    const screened = deps.prefilter.screen(post.text, post.forumId);
-    const policies = screened.policies;
+    const { post } = screened;
+    const applicable = new Set(screened.policyIds);
+    const policies = deps.prefilter.policiesFor(post.forumId).filter((p) => applicable.has(p.id));
+    const sendToModel = new Set(screened.toModel);
     const outcomes: VerdictOutcome[] = [];
     const toModel: PipelinePolicy[] = [];
     for (const policy of policies) {
-      if (!screened.toModel.has(policy.id)) {
+      if (!sendToModel.has(policy.id)) {
         outcomes.push({ kind: "prefilter", policyId: policy.id });
         continue;
       }
-      const cached = deps.cache ? await deps.cache.get(policy.version, screened.cacheText()) : undefined;
+      const cached = deps.cache ? await deps.cache.get(policy.version, screened.cacheText) : undefined;
       if (cached) {
         deps.metrics.cacheHits.inc();
         outcomes.push({ kind: "cache", policyId: policy.id, verdict: cached });
@@ -162,7 +197,7 @@ export class PostProcessor implements RecordProcessor {
       const fromModel = await classifyWithRetries(deps, post.id, screened.modelText, toModel, deps.pipeline.effort, signal);
       outcomes.push(...fromModel);
       if (deps.cache) {
-        await Promise.all(fromModel.map((o) => (o.kind === "model" ? deps.cache!.set(o.verdict, screened.cacheText()) : undefined)));
+        await Promise.all(fromModel.map((o) => (o.kind === "model" ? deps.cache!.set(o.verdict, screened.cacheText) : undefined)));
       }
     }
     const effort = toModel.length > 0 ? (deps.pipeline.effort ?? toModel[0]!.reasoningEffort) : null;
@@ -174,7 +209,7 @@ export class PostProcessor implements RecordProcessor {
       policySetVersion: screened.policySetVersion,
       modelId: deps.engine.modelId,
       effort,
-      latencyMs: performance.now() - started,
+      latencyMs: screened.screenMs + performance.now() - started,
       truncated: screened.truncated,
       now: this.now(),
     });

@@ -1,0 +1,75 @@
+import type { Post } from "../codec/records.js";
+import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
+import { decide } from "./decide.js";
+import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { PrefilterPort } from "./ports.js";
+import { readPost } from "./post-input.js";
+import { deadLetterRecord, encodeDecision, type Codecs } from "./publish.js";
+
+export interface ScreenDeps {
+  codecs: Codecs;
+  topics: TopicNames;
+  input: InputSettings;
+  prefilter: PrefilterPort;
+  now: () => number;
+}
+
+/**
+ * What the first, pure stage made of a record: finished (a dead letter, or a post no policy
+ * sends to the model, decided at the prefilter) or bound for the model stage.
+ */
+export type ScreenResult =
+  | { kind: "decided"; records: OutboundRecord[]; stage: string; action: string }
+  | { kind: "dead-letter"; records: OutboundRecord[]; reason: string; errorClass: string; message: string }
+  | {
+      kind: "to-model";
+      post: Post;
+      policySetVersion: string;
+      /** The policies that apply to the post's forum, and those of them the model must decide. */
+      policyIds: string[];
+      toModel: string[];
+      modelText: string;
+      truncated: boolean;
+      cacheText: string;
+      screenMs: number;
+    };
+
+/** decode -> validate -> prefilter; decides and encodes at once when no policy needs the model. Never throws for bad input. */
+export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenResult {
+  let post: Post;
+  try {
+    post = readPost(record, deps.input.format, deps.input.maxRecordBytes, deps.codecs.post);
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    const letter = deadLetterRecord(deps, record, e, "decode", deps.now());
+    return { kind: "dead-letter", records: [letter], reason: e.code ?? e.name, errorClass: e.name, message: e.message };
+  }
+  const started = performance.now();
+  const screened = deps.prefilter.screen(post.text, post.forumId);
+  if (screened.toModel.size > 0) {
+    return {
+      kind: "to-model",
+      post,
+      policySetVersion: screened.policySetVersion,
+      policyIds: screened.policies.map((p) => p.id),
+      toModel: [...screened.toModel],
+      modelText: screened.modelText,
+      truncated: screened.truncated,
+      cacheText: screened.cacheText(),
+      screenMs: performance.now() - started,
+    };
+  }
+  const out = decide({
+    post,
+    policies: screened.policies,
+    outcomes: screened.policies.map((p) => ({ kind: "prefilter", policyId: p.id })),
+    stage: "primary",
+    policySetVersion: screened.policySetVersion,
+    modelId: null,
+    effort: null,
+    latencyMs: performance.now() - started,
+    truncated: screened.truncated,
+    now: deps.now(),
+  });
+  return { kind: "decided", records: [encodeDecision(deps, out.decision)], stage: out.decision.stage, action: out.decision.action };
+}

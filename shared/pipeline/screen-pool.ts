@@ -1,0 +1,105 @@
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../observability/logger.js";
+import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { ScreenResult } from "./post-screen.js";
+import { asBuffer, type ScreenReady, type ScreenResponse, type ScreenWorkerInit } from "./screen-messages.js";
+
+interface Pending {
+  resolve: (results: ScreenResult[]) => void;
+  reject: (error: Error) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  alive: boolean;
+  pending: Map<number, Pending>;
+  load: number;
+}
+
+function reviveOutbound(records: OutboundRecord[]): OutboundRecord[] {
+  return records.map((r) => ({ ...r, value: asBuffer(r.value) }));
+}
+
+/**
+ * Worker threads that run the pure first stage of the primary role, so that the main thread
+ * keeps to kafkajs and the model stage. Each chunk goes to the least-loaded thread.
+ */
+export class ScreenPool {
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly threads: Thread[],
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(size: number, init: ScreenWorkerInit, logger: Logger): Promise<ScreenPool> {
+    const threads = await Promise.all(
+      Array.from({ length: size }, async (): Promise<Thread> => {
+        // The thread runs TypeScript through tsx, as the worker does; nothing is compiled ahead.
+        const worker = new Worker(new URL("./screen-thread.mjs", import.meta.url), { workerData: init });
+        await new Promise<void>((resolve, reject) => {
+          worker.once("error", reject);
+          worker.once("message", (message: ScreenReady) => (message.ready ? resolve() : reject(new Error(`screen thread failed to start: ${message.error}`))));
+        });
+        return { worker, alive: true, pending: new Map(), load: 0 };
+      }),
+    );
+    const pool = new ScreenPool(threads, logger);
+    for (const thread of threads) pool.listen(thread);
+    return pool;
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  screen(records: readonly InboundRecord[]): Promise<ScreenResult[]> {
+    if (this.closed) return Promise.reject(new Error("screen pool closed"));
+    const live = this.threads.filter((t) => t.alive);
+    if (live.length === 0) return Promise.reject(new Error("no screen thread is running"));
+    const thread = live.reduce((a, b) => (b.load < a.load ? b : a));
+    const id = this.nextId++;
+    thread.load += records.length;
+    return new Promise<ScreenResult[]>((resolve, reject) => {
+      thread.pending.set(id, {
+        resolve: (results) => {
+          thread.load -= records.length;
+          resolve(results.map((r) => (r.kind === "to-model" ? r : { ...r, records: reviveOutbound(r.records) })));
+        },
+        reject: (error) => {
+          thread.load -= records.length;
+          reject(error);
+        },
+      });
+      thread.worker.postMessage({ id, records });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  private listen(thread: Thread): void {
+    thread.worker.on("message", (message: ScreenResponse) => {
+      const pending = thread.pending.get(message.id);
+      if (!pending) return;
+      thread.pending.delete(message.id);
+      if ("error" in message) pending.reject(new Error(`screen thread: ${message.error}`));
+      else pending.resolve(message.results);
+    });
+    const failAll = (error: Error) => {
+      for (const p of thread.pending.values()) p.reject(error);
+      thread.pending.clear();
+    };
+    thread.worker.on("error", (error) => {
+      this.logger.error({ err: error.message }, "screen thread crashed");
+      failAll(error);
+    });
+    thread.worker.on("exit", (code) => {
+      thread.alive = false;
+      if (!this.closed) failAll(new Error(`screen thread exited with code ${code}`));
+    });
+  }
+}
