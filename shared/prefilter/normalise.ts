@@ -149,17 +149,67 @@ function foldLeet(codes: Uint16Array, m: number): void {
   }
 }
 
+/** The fold of each ASCII code unit: ASCII folds one to one into ASCII (checked at load). */
+const ASCII_FOLD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const v = FOLD_BMP[c] as number;
+  if (v >= 128) throw new Error(`ASCII ${c} folds outside ASCII`);
+  ASCII_FOLD[c] = v;
+}
+
+/**
+ * Passes 1 and 2 fused for ASCII text (the common case): fold and leet in one pass, in place
+ * (unit `i` comes from character `i`). A leet run is settled when the character after it is
+ * read, exactly as {@link foldLeet} would settle it. Returns -1, having written nothing that
+ * matters, at the first non-ASCII character: the caller then takes the general passes.
+ */
+function foldAscii(text: string): number {
+  const n = text.length;
+  folded = ensure(folded, n + 16);
+  const codes = folded.codes;
+  let run = -1; // start of the pending leet run, -1 if none
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) return -1;
+    const v = ASCII_FOLD[c] as number;
+    codes[i] = v;
+    if (LEET[v] !== 0) {
+      if (run < 0) run = i;
+    } else if (run >= 0) {
+      settleLeet(codes, run, i, v);
+      run = -1;
+    }
+  }
+  if (run >= 0) settleLeet(codes, run, n, SPACE);
+  foldedInPlace = true;
+  return n;
+}
+
+/** Folds the leet run `codes[from..to)` as {@link foldLeet} does; `next` is the unit after it (a space at the end). */
+function settleLeet(codes: Uint16Array, from: number, to: number, next: number): void {
+  const prevLetter = from > 0 && CLS[codes[from - 1] as number] === CharClass.Letter;
+  const nextLetter = CLS[next] === CharClass.Letter;
+  if (!prevLetter && !nextLetter) return;
+  for (let k = from; k < to; k++) {
+    const ck = codes[k] as number;
+    if (nextLetter || isDigit(ck)) codes[k] = LEET[ck] as number;
+  }
+}
+
 /**
  * Normalises into shared scratch buffers and returns them; valid until the next call.
  * Linear passes over UTF-16 code units: fold, leet, then join/collapse.
  */
 export function normaliseIntoScratch(text: string): NormaliseBuffers {
-  const m = fold(text);
+  let m = foldAscii(text);
+  if (m < 0) {
+    m = fold(text);
+    foldLeet(folded.codes, m);
+  }
   const a = folded;
   const ac = a.codes;
   const as = a.starts;
   const inPlace = foldedInPlace;
-  foldLeet(ac, m);
 
   // Pass 3: join single letters split by single separators ("s.o.f.t", "h a t e"), collapse
   // repeated letters ("aaaimbooot") and runs of spaces.

@@ -1,0 +1,30 @@
+import { normalise } from "@arbiter/shared/prefilter/index.js";
+
+/** Deterministic PRNG (mulberry32): a failing case can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** ASCII heavy on what the passes treat specially: leet, join separators, repeats, controls. */
+const ALPHABET = "aabbcehikostAKO0134579@$!.-_ * ,?'\t\n\u0000\u007f2";
+
+describe("normalise: the ASCII fast path agrees with the general passes", () => {
+  it("on random ASCII texts (a trailing zero-width space forces the general path)", () => {
+    const rand = rng(7);
+    for (let t = 0; t < 5000; t++) {
+      const len = Math.floor(rand() * 40);
+      let s = "";
+      for (let i = 0; i < len; i++) s += ALPHABET[Math.floor(rand() * ALPHABET.length)];
+      const fast = normalise(s);
+      const general = normalise(`${s}\u200b`);
+      expect({ s, text: fast.text, offsets: [...fast.offsets] }).toEqual({ s, text: general.text, offsets: [...general.offsets] });
+    }
+  });
+});
