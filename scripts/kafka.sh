@@ -117,10 +117,12 @@ start() {
   nohup java $heap -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" \
     -cp "$lib/*" kafka.Kafka "$config" >>"$broker_log" 2>&1 </dev/null &
-  echo $! >"$pid_file"
+  local pid=$!
+  echo "$pid" >"$pid_file"
   local deadline=$((SECONDS + timeout))
   while [ $SECONDS -lt $deadline ]; do
-    if ! running_pid >/dev/null; then
+    # Just alive: right after the fork the process may not have exec'd java yet.
+    if ! kill -0 "$pid" 2>/dev/null; then
       log "broker exited during start; last lines of $broker_log:"
       tail -n 40 "$broker_log" >&2
       rm -f "$pid_file"
