@@ -244,6 +244,7 @@ export class StreamRunner {
       this.consumer?.pause([{ topic, partitions: [partition] }]);
       this.paused.add(partition);
       this.options.metrics.pausedPartitions.set(this.paused.size);
+      this.options.metrics.partitionPauses.inc();
       this.options.logger.debug({ partition, depth }, "engine queue full: partition paused");
     } else if (depth < capacity) {
       this.resumeIfPaused(topic, partition);

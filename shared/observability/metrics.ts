@@ -108,11 +108,12 @@ export class WorkerMetrics {
   readonly queueDepth = new Gauge("arbiter_engine_queue_depth", "Engine requests waiting for a sequence");
   readonly lag = new Gauge("arbiter_consumer_lag", "Records behind the partition's high watermark at the last batch");
   readonly pausedPartitions = new Gauge("arbiter_paused_partitions", "Partitions paused for backpressure");
+  readonly partitionPauses = new Counter("arbiter_partition_pauses_total", "Times a partition was paused because the engine queue was full");
   readonly groupJoins = new Counter("arbiter_group_joins_total", "Times this worker (re)joined its consumer group: a climbing count means rebalances");
 
   private readonly all: Metric[] = [
     this.consumed, this.decided, this.escalated, this.tickets, this.deadLettered, this.cacheHits, this.cacheMisses,
-    this.engineErrors, this.engineLatency, this.queueDepth, this.lag, this.pausedPartitions, this.groupJoins,
+    this.engineErrors, this.engineLatency, this.queueDepth, this.lag, this.pausedPartitions, this.partitionPauses, this.groupJoins,
   ];
 
   render(): string {

@@ -1,0 +1,26 @@
+import { testNamespace } from "../../support/namespace.js";
+import { post, producePosts, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
+
+// An engine queue of 2 behind one sequence: a chunk of model-bound posts fills it, the worker
+// pauses its partitions until it drains, and every post is still decided once.
+const ns = testNamespace("backpressure");
+const config = testConfig(ns, {
+  engine: { sequences: 1, queueCapacity: 2, rationaleMaxChars: 40 },
+  cache: { enabled: false },
+  kafka: { heartbeatIntervalMs: 400 },
+});
+const under = workersUnderTest(ns.id, config);
+
+test("a full engine queue pauses partitions, which resume when it drains", async () => {
+  const posts = Array.from({ length: 12 }, (_, i) => post(`bp-${i}`, `cheap aimbot offer number ${i}, message me`));
+  await producePosts(under.kafka, config.kafka.topics.posts, posts);
+  const decisions = await readRecords(under.kafka, config.kafka.topics.decisions, "decision", {
+    groupId: ns.group("check"),
+    until: (seen) => new Set(seen.map((d) => d.postId)).size >= posts.length,
+    timeoutMs: 180_000,
+    settleMs: 2000,
+  });
+  expect(decisions.map((d) => d.postId).sort()).toEqual(posts.map((p) => p.id).sort());
+  expect(under.worker.metrics.partitionPauses.get()).toBeGreaterThan(0);
+  expect(under.worker.metrics.pausedPartitions.get()).toBe(0);
+}, 240_000);
