@@ -157,43 +157,94 @@ for (let c = 0; c < 128; c++) {
   ASCII_FOLD[c] = v;
 }
 
-/**
- * Passes 1 and 2 fused for ASCII text (the common case): fold and leet in one pass, in place
- * (unit `i` comes from character `i`). A leet run is settled when the character after it is
- * read, exactly as {@link foldLeet} would settle it. Returns -1, having written nothing that
- * matters, at the first non-ASCII character: the caller then takes the general passes.
- */
-function foldAscii(text: string): number {
-  const n = text.length;
-  folded = ensure(folded, n + 16);
-  const codes = folded.codes;
-  let run = -1; // start of the pending leet run, -1 if none
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128) return -1;
-    const v = ASCII_FOLD[c] as number;
-    codes[i] = v;
-    if (LEET[v] !== 0) {
-      if (run < 0) run = i;
-    } else if (run >= 0) {
-      settleLeet(codes, run, i, v);
-      run = -1;
-    }
-  }
-  if (run >= 0) settleLeet(codes, run, n, SPACE);
-  foldedInPlace = true;
-  return n;
+/** True if every code unit of `text` is ASCII. */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 128) return false;
+  return true;
 }
 
-/** Folds the leet run `codes[from..to)` as {@link foldLeet} does; `next` is the unit after it (a space at the end). */
-function settleLeet(codes: Uint16Array, from: number, to: number, next: number): void {
-  const prevLetter = from > 0 && CLS[codes[from - 1] as number] === CharClass.Letter;
-  const nextLetter = CLS[next] === CharClass.Letter;
-  if (!prevLetter && !nextLetter) return;
-  for (let k = from; k < to; k++) {
-    const ck = codes[k] as number;
-    if (nextLetter || isDigit(ck)) codes[k] = LEET[ck] as number;
+/**
+ * The folded, leet-folded unit at `i` of an ASCII text, as passes 1 and 2 would leave it. For a
+ * leet character it looks at its whole run, exactly as {@link foldLeet} does; rare on real text.
+ */
+function asciiAt(text: string, i: number, n: number): number {
+  const c = ASCII_FOLD[text.charCodeAt(i)] as number;
+  if (LEET[c] === 0) return c;
+  let r0 = i;
+  while (r0 > 0 && LEET[ASCII_FOLD[text.charCodeAt(r0 - 1)] as number] !== 0) r0--;
+  let r1 = i + 1;
+  while (r1 < n && LEET[ASCII_FOLD[text.charCodeAt(r1)] as number] !== 0) r1++;
+  const nextLetter = r1 < n && CLS[ASCII_FOLD[text.charCodeAt(r1)] as number] === CharClass.Letter;
+  if (nextLetter) return LEET[c] as number;
+  const prevLetter = r0 > 0 && CLS[ASCII_FOLD[text.charCodeAt(r0 - 1)] as number] === CharClass.Letter;
+  return prevLetter && isDigit(c) ? (LEET[c] as number) : c;
+}
+
+/** {@link singleLetterAt} over an ASCII text read through {@link asciiAt}. */
+function asciiSingleLetterAt(text: string, i: number, n: number): boolean {
+  return CLS[asciiAt(text, i, n)] === CharClass.Letter && (i + 1 >= n || !isWordCode(asciiAt(text, i + 1, n)));
+}
+
+/**
+ * All three passes fused for an ASCII text (the common case): one pass over the text, no
+ * intermediate buffer, every unit's start its own index. Reads units through {@link asciiAt},
+ * so it produces exactly what the general passes produce (a differential test checks it).
+ */
+function normaliseAscii(text: string): NormaliseBuffers {
+  const n = text.length;
+  output = ensure(output, n + 1);
+  const b = output;
+  const bc = b.codes;
+  const bs = b.starts;
+  const soft = b.soft;
+  let o = 0;
+  let last = -1;
+  let prevWord = false;
+  for (let i = 0; i < n; i++) {
+    let c = ASCII_FOLD[text.charCodeAt(i)] as number;
+    if (LEET[c] !== 0) c = asciiAt(text, i, n);
+    const k = CLS[c] as number;
+    if (k === CharClass.Letter) {
+      if (!prevWord && i + 2 < n && isJoinSeparator(asciiAt(text, i + 1, n)) && asciiSingleLetterAt(text, i + 2, n)) {
+        let j = i;
+        let tokens = 1;
+        while (j + 2 < n && isJoinSeparator(asciiAt(text, j + 1, n)) && asciiSingleLetterAt(text, j + 2, n)) {
+          j += 2;
+          tokens++;
+        }
+        if (tokens >= 3) {
+          for (let q = i; q <= j; q += 2) {
+            const cq = asciiAt(text, q, n);
+            if (cq === last) continue;
+            bc[o] = cq;
+            bs[o] = q;
+            soft[o] = q > i ? 1 : 0;
+            o++;
+            last = cq;
+          }
+          i = j;
+          prevWord = true;
+          continue;
+        }
+      }
+      prevWord = true;
+      if (c === last) continue;
+    } else if (c === SPACE) {
+      prevWord = false;
+      if (last === SPACE || o === 0) continue;
+    } else {
+      prevWord = k === CharClass.WordPart || k === CharClass.Continuous;
+    }
+    bc[o] = c;
+    bs[o] = i;
+    soft[o] = 0;
+    o++;
+    last = c;
   }
+  if (o > 0 && bc[o - 1] === SPACE) o--;
+  soft[o] = 0;
+  b.length = o;
+  return b;
 }
 
 /**
@@ -201,11 +252,9 @@ function settleLeet(codes: Uint16Array, from: number, to: number, next: number):
  * Linear passes over UTF-16 code units: fold, leet, then join/collapse.
  */
 export function normaliseIntoScratch(text: string): NormaliseBuffers {
-  let m = foldAscii(text);
-  if (m < 0) {
-    m = fold(text);
-    foldLeet(folded.codes, m);
-  }
+  if (isAscii(text)) return normaliseAscii(text);
+  const m = fold(text);
+  foldLeet(folded.codes, m);
   const a = folded;
   const ac = a.codes;
   const as = a.starts;
