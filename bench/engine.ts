@@ -42,6 +42,12 @@ async function main(): Promise<void> {
   await probe.dispose();
   log(`policy ${policyTokens} tokens, ${posts.length} posts of ${Math.min(...postTokens)}–${Math.max(...postTokens)} tokens, threads ${threads}`);
 
+  // `--only reuse`: just the prefix-reuse comparison (quick A/B while optimising the engine).
+  if (args.get("only") === "reuse") {
+    const [off, on] = await compare([{ ...common, prefixReuse: false, sequences: 1 }, { ...common, prefixReuse: true, sequences: 1 }], policy, posts, 1);
+    console.log(JSON.stringify({ bench: "engine-reuse", posts_per_s_no_reuse: round(off.postsPerSecond, 3), posts_per_s_reuse: round(on.postsPerSecond, 3), reuse_speedup: round(on.postsPerSecond / off.postsPerSecond), generated_tokens_per_post: round(on.generatedPerPost, 1) }));
+    return;
+  }
   // First, before the larger model has touched the heap: 1,000 calls on the tiny model.
   const leak = await leakCheck(leakCalls);
   log(`leak check: rss ${leak.rssBeforeMb} MB → ${leak.rssAfterMb} MB over ${leakCalls} calls`);

@@ -9,7 +9,10 @@ export interface MeasuredDecision {
   readonly decision: Decision;
   /** p(decision) / (p(violate) + p(allow)) at the token that chose the label, 0..1. */
   readonly confidence: number;
-  /** Probability mass of tokens that commit to each label at that step (grammar-normalised). */
+  /**
+   * Probability mass of tokens that commit to each label at that step, normalised over the
+   * distribution read (the engine reads only the label candidates, so the two sum to ~1).
+   */
   readonly mass: Readonly<Record<Decision, number>>;
 }
 
@@ -47,8 +50,11 @@ export class DecisionTracker {
    * @param probabilities - the step's next-token distribution (grammar-restricted or raw: only
    *   tokens that spell a label count, and the ratio does not change with renormalisation)
    * @param spell - text of a candidate token in this position
+   * @param labels - memo of each candidate token's label, valid only for this `before`, decision
+   *   index and spelling context (the same at every post's decision step, so a reused memo
+   *   spares spelling the distribution's long tail again; the result is the same)
    */
-  observe(before: string, chosen: string, probabilities: ReadonlyMap<Token, number>, spell: (token: Token) => string): void {
+  observe(before: string, chosen: string, probabilities: ReadonlyMap<Token, number>, spell: (token: Token) => string, labels?: LabelMemo): void {
     if (!this.pending) return;
     const index = this.found.length;
     const label = labelAt(before + chosen, index);
@@ -61,7 +67,7 @@ export class DecisionTracker {
     for (const [token, probability] of probabilities) {
       if (!(probability > 0) || seen >= 1 - TAIL_MASS) break;
       seen += probability;
-      const candidate = labelAt(before + spell(token), index);
+      const candidate = labels === undefined ? labelAt(before + spell(token), index) : labels.get(token, () => labelAt(before + spell(token), index));
       if (candidate !== undefined) mass[candidate] += probability;
     }
     const total = mass.violate + mass.allow;
@@ -88,4 +94,29 @@ export function labelAt(text: string, index: number): Decision | undefined {
     return undefined;
   }
   return undefined;
+}
+
+/**
+ * The label each token commits to at one decision step (one `before` text, decision index and
+ * spelling context), filled as tokens are read. A byte per token id: a 262k vocabulary costs 256 kB.
+ */
+export class LabelMemo {
+  // 0: not read yet, 1: no label, 2: violate, 3: allow.
+  private codes = new Uint8Array(1024);
+
+  get(token: Token, read: () => Decision | undefined): Decision | undefined {
+    const id = token as unknown as number;
+    if (id >= this.codes.length) {
+      const grown = new Uint8Array(Math.max(id + 1, this.codes.length * 2));
+      grown.set(this.codes);
+      this.codes = grown;
+    }
+    let code = this.codes[id] as number;
+    if (code === 0) {
+      const label = read();
+      code = label === undefined ? 1 : label === "violate" ? 2 : 3;
+      this.codes[id] = code;
+    }
+    return code === 1 ? undefined : code === 2 ? "violate" : "allow";
+  }
 }

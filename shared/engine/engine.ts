@@ -24,7 +24,7 @@ import { EngineTimeoutError } from "./errors/engine-timeout-error.js";
 import { InvalidEngineOptionsError } from "./errors/invalid-engine-options-error.js";
 import { ModelLoadError } from "./errors/model-load-error.js";
 import type { ReasoningEffort } from "./harmony-renderer.js";
-import { runInference, type HarmonyTokens } from "./inference-run.js";
+import { labelCandidates, runInference, type HarmonyTokens } from "./inference-run.js";
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from "./options.js";
 import { buildPromptSegments, prefixKey, type PolicyInput, type PromptStyle } from "./prompt-builder.js";
 import { segmentsToText } from "./prompt-segments.js";
@@ -142,6 +142,8 @@ export class SafeguardEngine {
       throw new InvalidEngineOptionsError("contextSize", `could not create a context of ${resolved.contextSize} × ${resolved.sequences} sequences: ${String(error)}`);
     }
     const sequences = Array.from({ length: resolved.sequences }, () => context.getSequence());
+    // Spells the vocabulary once now rather than at the first post's decision.
+    labelCandidates(model);
     const harmonyTokens = resolveHarmonyTokens(model);
     const format = resolved.promptFormat === "auto" ? (harmonyTokens !== undefined ? "harmony" : "chat-template") : resolved.promptFormat;
     if (format === "harmony" && harmonyTokens === undefined) {

@@ -1,6 +1,6 @@
-import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
+import { LlamaGrammarEvaluationState, TokenBias, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
 import { performance } from "node:perf_hooks";
-import { DecisionTracker, labelAt, type MeasuredDecision } from "./confidence.js";
+import { DecisionTracker, LabelMemo, labelAt, type MeasuredDecision } from "./confidence.js";
 import { isPartComplete, type VerdictPlan } from "./verdict-grammar.js";
 import { isControlLike } from "./control-tokens.js";
 import { TokenStream } from "./token-stream.js";
@@ -125,7 +125,11 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
           break parts;
         }
         signal.throwIfAborted();
-        const step = await next(feed, { grammar });
+        // While a label is still to be committed, sample and read the distribution in one
+        // evaluation (see sampleWithDistribution); otherwise the stream samples under the grammar.
+        const reading = part.kind === "label" && tracker.pending ? await sampleWithDistribution(model, sequence, stream, feed, grammar) : undefined;
+        if (reading !== undefined) firstTokenAt ??= performance.now();
+        const step = reading === undefined ? await next(feed, { grammar }) : reading.step;
         if (step === undefined) {
           finalComplete = false;
           break parts;
@@ -138,8 +142,8 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
         const spell = (token: Token): string => model.detokenize([token], true, final);
         const decision = tracker.decisions.length;
         if (part.kind === "label" && tracker.pending && labelAt(finalText + spell(step.token), decision) !== undefined) {
-          await stream.close();
-          tracker.observe(finalText, spell(step.token), await distributionAtLastToken(sequence), spell);
+          const distribution = reading?.distribution ?? (await stream.close(), await distributionAtLastToken(sequence));
+          tracker.observe(finalText, spell(step.token), distribution, spell, labelMemo(model, decision, finalText, final));
           decisionSteps.push(final.length);
         }
         final.push(step.token);
@@ -168,6 +172,116 @@ export async function runInference(model: LlamaModel, sequence: LlamaContextSequ
   } finally {
     await stream.close();
   }
+}
+
+/** node-llama-cpp 3.21.1's native grammar-state calls (internal; what its own sampler and LlamaChat use). */
+interface NativeGrammarCalls {
+  canBeNextTokenForGrammarEvaluationState(state: unknown, token: Token): boolean;
+  acceptGrammarEvaluationStateToken(state: unknown, token: Token): void;
+}
+
+function nativeGrammarCalls(model: LlamaModel, grammar: LlamaGrammarEvaluationState): { calls: NativeGrammarCalls; state: unknown } | undefined {
+  const calls = (model as unknown as { _llama?: { _bindings?: { AddonSampler?: Partial<NativeGrammarCalls> } } })._llama?._bindings?.AddonSampler;
+  const state = (grammar as unknown as { _state?: unknown })._state;
+  if (typeof calls?.canBeNextTokenForGrammarEvaluationState !== "function" || typeof calls.acceptGrammarEvaluationStateToken !== "function" || state == null) return undefined;
+  return { calls: calls as NativeGrammarCalls, state };
+}
+
+/**
+ * One step at a pending decision: evaluates `feed` asking for the raw next-token distribution at
+ * its last token, and takes as the sampled token what the stream's greedy grammar-bound sampler
+ * would (the most probable token the grammar accepts; the distribution is sorted by probability),
+ * accepting it into the grammar state as that sampler does. The decision's distribution then
+ * costs no second evaluation of the token (erase and re-evaluate), nor a generator closed and
+ * reopened around it. `undefined` when node-llama-cpp lacks the native grammar calls (the caller
+ * then samples through the stream and reads the distribution afterwards); `step` is undefined
+ * when no token is allowed.
+ */
+async function sampleWithDistribution(
+  model: LlamaModel,
+  sequence: LlamaContextSequence,
+  stream: TokenStream,
+  feed: readonly Token[],
+  grammar: LlamaGrammarEvaluationState,
+): Promise<{ step: { token: Token } | undefined; distribution: Map<Token, number> } | undefined> {
+  const native = nativeGrammarCalls(model, grammar);
+  if (native === undefined) return undefined;
+  await stream.close();
+  const last = feed.length - 1;
+  const candidates = labelCandidates(model);
+  // Only the label candidates, all lifted by the same bias: their order and probability ratios
+  // are the raw distribution's, without a 262k-entry distribution crossing into JS.
+  const generateNext = candidates === undefined ? { probabilities: true } : { probabilities: true, options: { temperature: 1, topK: candidates.tokens.size, topP: 1, minP: 0, tokenBias: candidates.bias } };
+  const results = await sequence.controlledEvaluate(feed.map((token, index) => (index === last ? ([token, { generateNext }] as const) : token)));
+  let distribution = results[last]?.next.probabilities;
+  if (distribution === undefined) throw new Error("the model returned no probabilities at the decision step");
+  const pick = (): Token | undefined => {
+    for (const token of (distribution as Map<Token, number>).keys()) if (native.calls.canBeNextTokenForGrammarEvaluationState(native.state, token)) return token;
+    return undefined;
+  };
+  let token = pick();
+  // A non-candidate among the top tokens means a candidate may have been left out; no allowed
+  // token among the candidates means the greedy choice may lie outside them: read it all instead.
+  if (candidates !== undefined && (token === undefined || [...distribution.keys()].some((entry) => !candidates.tokens.has(entry)))) {
+    distribution = await distributionAtLastToken(sequence);
+    token = pick();
+  }
+  if (token === undefined) return { step: undefined, distribution };
+  if (!model.isEogToken(token)) native.calls.acceptGrammarEvaluationStateToken(native.state, token);
+  return { step: { token }, distribution };
+}
+
+// Far above any logit gap within a vocabulary, small enough that float32 keeps logits to ~1e-5.
+const CANDIDATE_BIAS = 200;
+const candidateSets = new WeakMap<LlamaModel, { tokens: ReadonlySet<Token>; bias: TokenBias } | null>();
+
+/**
+ * Every token that could commit to a label right after `"decision":"` (its spelling, with or
+ * without a leading space, is a non-empty prefix of `violate"` or `allow"`, or starts with one):
+ * a superset of what the decision tracker counts, built once per model by spelling the vocabulary
+ * (~0.7 s for Gemma's 262k tokens; the engine does it at load).
+ */
+export function labelCandidates(model: LlamaModel): { tokens: ReadonlySet<Token>; bias: TokenBias } | undefined {
+  let entry = candidateSets.get(model);
+  if (entry === undefined) {
+    const size = (model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: unknown } } }).tokenizer?.ggml?.tokens;
+    entry = null;
+    if (Array.isArray(size) && size.length > 0) {
+      const tokens = new Set<Token>();
+      const commits = (text: string): boolean => text.length > 0 && ['violate"', 'allow"'].some((label) => label.startsWith(text) || text.startsWith(label));
+      for (let id = 0; id < size.length; id += 1) {
+        const token = id as Token;
+        const text = model.detokenize([token], true);
+        if (commits(text) || commits(text.trimStart())) tokens.add(token);
+      }
+      if (tokens.size > 0) {
+        const bias = new TokenBias(model.tokenizer);
+        for (const token of tokens) bias.set(token, { logit: CANDIDATE_BIAS });
+        entry = { tokens, bias };
+      }
+    }
+    candidateSets.set(model, entry);
+  }
+  return entry ?? undefined;
+}
+
+const labelMemos = new WeakMap<LlamaModel, Map<string, LabelMemo>>();
+
+/**
+ * The label memo of one decision step: its text before, decision index and spelling context
+ * (the forced JSON before the label, the same for every post of a policy set).
+ */
+function labelMemo(model: LlamaModel, decision: number, before: string, context: readonly Token[]): LabelMemo {
+  let memos = labelMemos.get(model);
+  if (memos === undefined) labelMemos.set(model, (memos = new Map()));
+  const key = `${decision}\u0000${before}\u0000${context.join(",")}`;
+  let memo = memos.get(key);
+  if (memo === undefined) {
+    // Bounded: combined calls over many policy sets each have their own step text.
+    if (memos.size >= 64) memos.delete(memos.keys().next().value as string);
+    memos.set(key, (memo = new LabelMemo()));
+  }
+  return memo;
 }
 
 /**
