@@ -80,6 +80,8 @@ interface Contender {
   /** Size of its n posts, UTF-8. */
   mb: number;
   s: number;
+  /** CPU time of the process while it ran (user + system): less disturbed by other jobs than `s`. */
+  cpu: number;
   flagged: number;
 }
 
@@ -88,8 +90,8 @@ interface Contender {
  * block k before any runs block k+1 (in rotating order), so load from other jobs on a shared
  * machine falls on all of them alike rather than on whichever ran last.
  */
-function race(contenders: Omit<Contender, "s" | "flagged">[], blocks = 20): Contender[] {
-  const runs: Contender[] = contenders.map((c) => ({ ...c, s: 0, flagged: 0 }));
+function race(contenders: Omit<Contender, "s" | "cpu" | "flagged">[], blocks = 20): Contender[] {
+  const runs: Contender[] = contenders.map((c) => ({ ...c, s: 0, cpu: 0, flagged: 0 }));
   // Warm-up on a slice, so the JIT has compiled the hot path before the clock starts.
   for (const c of runs) for (let r = 0; r < 3; r++) for (let i = 0; i < Math.min(c.n, 20_000); i++) c.fn(i);
   for (let b = 0; b < blocks; b++) {
@@ -97,15 +99,18 @@ function race(contenders: Omit<Contender, "s" | "flagged">[], blocks = 20): Cont
       const c = runs[(b + k) % runs.length] as Contender;
       const from = Math.floor((b * c.n) / blocks);
       const to = Math.floor(((b + 1) * c.n) / blocks);
+      const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       let flagged = 0;
       for (let i = from; i < to; i++) if (c.fn(i)) flagged++;
       c.s += Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = process.cpuUsage(cpu0);
+      c.cpu += (cpu.user + cpu.system) / 1e6;
       c.flagged += flagged;
     }
   }
   for (const c of runs) {
-    console.log(`${c.label.padEnd(34)} ${c.n} posts in ${c.s.toFixed(2)} s: ${Math.round(c.n / c.s)} posts/s, ${(c.mb / c.s).toFixed(1)} MB/s, ${c.flagged} flagged`);
+    console.log(`${c.label.padEnd(34)} ${c.n} posts in ${c.s.toFixed(2)} s: ${Math.round(c.n / c.s)} posts/s, ${(c.mb / c.s).toFixed(1)} MB/s, ${c.flagged} flagged (CPU ${c.cpu.toFixed(2)} s: ${Math.round(c.n / c.cpu)} posts/s)`);
   }
   return runs;
 }
@@ -147,6 +152,9 @@ const result = {
   regexp_posts_per_s: Math.round(regexpPostsPerS),
   regexp_mb_per_s: Number(((totalMB * REGEXP_POSTS) / POSTS / rx.s).toFixed(2)),
   vs_regexp: Number((postsPerS / regexpPostsPerS).toFixed(1)),
+  posts_per_cpu_s: Math.round(POSTS / pf.cpu),
+  regexp_posts_per_cpu_s: Math.round(REGEXP_POSTS / rx.cpu),
+  vs_regexp_cpu: Number((POSTS / pf.cpu / (REGEXP_POSTS / rx.cpu)).toFixed(1)),
   flagged: pf.flagged,
   pack_short_us_per_post: Number(((packShort.s / packShort.n) * 1e6).toFixed(2)),
   regexp_flagged: REGEXP_POSTS === POSTS ? rx.flagged : undefined,
