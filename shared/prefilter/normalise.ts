@@ -157,31 +157,41 @@ for (let c = 0; c < 128; c++) {
   ASCII_FOLD[c] = v;
 }
 
-/** True if every code unit of `text` is ASCII. */
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 128) return false;
-  return true;
+const encoder = new TextEncoder();
+/** The post as UTF-8, reused between calls: for an ASCII post, its code units as bytes. */
+let utf8 = new Uint8Array(4096);
+
+/**
+ * Writes `text` into {@link utf8} and tells whether it is all ASCII: then byte `i` is code unit
+ * `i`. One native call (vectorised for ASCII) instead of a `charCodeAt` per character, which
+ * costs more on sliced or concatenated strings.
+ */
+function encodeAscii(text: string): boolean {
+  const n = text.length;
+  // Every code unit takes at most 3 bytes, so the whole text always fits.
+  if (utf8.length < 3 * n) utf8 = new Uint8Array(Math.max(3 * n, 2 * utf8.length));
+  return encoder.encodeInto(text, utf8).written === n;
 }
 
 /**
  * The folded, leet-folded unit at `i` of an ASCII text, as passes 1 and 2 would leave it. For a
  * leet character it looks at its whole run, exactly as {@link foldLeet} does; rare on real text.
  */
-function asciiAt(text: string, i: number, n: number): number {
-  const c = ASCII_FOLD[text.charCodeAt(i)] as number;
+function asciiAt(text: Uint8Array, i: number, n: number): number {
+  const c = ASCII_FOLD[text[i] as number] as number;
   if (LEET[c] === 0) return c;
   let r0 = i;
-  while (r0 > 0 && LEET[ASCII_FOLD[text.charCodeAt(r0 - 1)] as number] !== 0) r0--;
+  while (r0 > 0 && LEET[ASCII_FOLD[text[r0 - 1] as number] as number] !== 0) r0--;
   let r1 = i + 1;
-  while (r1 < n && LEET[ASCII_FOLD[text.charCodeAt(r1)] as number] !== 0) r1++;
-  const nextLetter = r1 < n && CLS[ASCII_FOLD[text.charCodeAt(r1)] as number] === CharClass.Letter;
+  while (r1 < n && LEET[ASCII_FOLD[text[r1] as number] as number] !== 0) r1++;
+  const nextLetter = r1 < n && CLS[ASCII_FOLD[text[r1] as number] as number] === CharClass.Letter;
   if (nextLetter) return LEET[c] as number;
-  const prevLetter = r0 > 0 && CLS[ASCII_FOLD[text.charCodeAt(r0 - 1)] as number] === CharClass.Letter;
+  const prevLetter = r0 > 0 && CLS[ASCII_FOLD[text[r0 - 1] as number] as number] === CharClass.Letter;
   return prevLetter && isDigit(c) ? (LEET[c] as number) : c;
 }
 
 /** {@link singleLetterAt} over an ASCII text read through {@link asciiAt}. */
-function asciiSingleLetterAt(text: string, i: number, n: number): boolean {
+function asciiSingleLetterAt(text: Uint8Array, i: number, n: number): boolean {
   return CLS[asciiAt(text, i, n)] === CharClass.Letter && (i + 1 >= n || !isWordCode(asciiAt(text, i + 1, n)));
 }
 
@@ -190,8 +200,7 @@ function asciiSingleLetterAt(text: string, i: number, n: number): boolean {
  * intermediate buffer, every unit's start its own index. Reads units through {@link asciiAt},
  * so it produces exactly what the general passes produce (a differential test checks it).
  */
-function normaliseAscii(text: string): NormaliseBuffers {
-  const n = text.length;
+function normaliseAscii(text: Uint8Array, n: number): NormaliseBuffers {
   output = ensure(output, n + 1);
   const b = output;
   const bc = b.codes;
@@ -201,7 +210,7 @@ function normaliseAscii(text: string): NormaliseBuffers {
   let last = -1;
   let prevWord = false;
   for (let i = 0; i < n; i++) {
-    let c = ASCII_FOLD[text.charCodeAt(i)] as number;
+    let c = ASCII_FOLD[text[i] as number] as number;
     if (LEET[c] !== 0) c = asciiAt(text, i, n);
     const k = CLS[c] as number;
     if (k === CharClass.Letter) {
@@ -252,7 +261,7 @@ function normaliseAscii(text: string): NormaliseBuffers {
  * Linear passes over UTF-16 code units: fold, leet, then join/collapse.
  */
 export function normaliseIntoScratch(text: string): NormaliseBuffers {
-  if (isAscii(text)) return normaliseAscii(text);
+  if (encodeAscii(text)) return normaliseAscii(utf8, text.length);
   const m = fold(text);
   foldLeet(folded.codes, m);
   const a = folded;
