@@ -59,11 +59,18 @@ const consumer = kafka.consumer({ groupId: `arbiter-demo-${runId}`, readUncommit
 await consumer.connect();
 await consumer.subscribe({ topic: config.kafka.topics.decisions, fromBeginning: true });
 const started = Date.now();
+let skipped = 0;
 await new Promise<void>((resolve) => {
   const timer = setTimeout(resolve, Number(process.env.DEMO_TIMEOUT_MS ?? 900_000));
   void consumer.run({
     eachMessage: async ({ message }) => {
-      const d = codecs.decision.decode(message.value!, message.headers);
+      let d;
+      try {
+        d = codecs.decision.decode(message.value!, message.headers);
+      } catch {
+        skipped++; // a record this demo cannot read (e.g. written by an older build): not ours
+        return;
+      }
       const p = wanted.get(d.postId);
       if (!p) return;
       const verdicts = d.verdicts.filter((v) => v.source !== "prefilter").map((v) => `${v.policyId}:${v.decision}${v.ruleIds.length ? `[${v.ruleIds.join(",")}]` : ""}@${v.confidence.toFixed(2)}`);
@@ -78,5 +85,5 @@ await new Promise<void>((resolve) => {
 });
 await consumer.disconnect();
 const actions = [...seen.values()].reduce<Record<string, number>>((acc, a) => ({ ...acc, [a]: (acc[a] ?? 0) + 1 }), {});
-console.log(JSON.stringify({ demo: "decisions", posts: posts.length, decided: seen.size, actions, seconds: Math.round((Date.now() - started) / 1000) }));
+console.log(JSON.stringify({ demo: "decisions", posts: posts.length, decided: seen.size, actions, seconds: Math.round((Date.now() - started) / 1000), unreadable_skipped: skipped }));
 process.exit(seen.size === posts.length ? 0 : 1);
