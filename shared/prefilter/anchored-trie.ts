@@ -24,15 +24,6 @@ export class AnchoredTrie {
   private readonly dense: Int32Array;
   private readonly sparse: (Map<number, number> | undefined)[];
   private readonly ownPatterns: Int32Array;
-  /**
-   * Bloom-style filter on how a pattern may begin: bit `prefixKey(L, classes of its first L
-   * characters)` is set for L = min(length, 4). A walk whose first four classes (0 past the
-   * end) set no bit for any length patterns have cannot find anything and is skipped, which
-   * spares most words three or four dependent table reads. A false positive only costs a walk.
-   */
-  private readonly prefixBits: Uint32Array;
-  /** Bit L-1 set: some pattern is L < 4 characters long. */
-  private readonly shortLengths: number;
 
   /**
    * @param patterns - the patterns; empty strings are ignored. A pattern's index in this array
@@ -113,40 +104,6 @@ export class AnchoredTrie {
     nodes[4 * n + 3] = flat.length;
     this.nodes = nodes;
     this.ownPatterns = Int32Array.from(flat);
-
-    this.prefixBits = new Uint32Array(PREFIX_BITS >>> 5);
-    let shortLengths = 0;
-    for (const p of patterns) {
-      if (p.length === 0) continue;
-      const L = Math.min(p.length, 4);
-      if (L < 4) shortLengths |= 1 << (L - 1);
-      const k = (i: number): number => (i < L ? (this.classOf[p.charCodeAt(i)] as number) : 0);
-      const key = prefixKey(L, k(0), k(1), k(2), k(3));
-      this.prefixBits[key >>> 5] = (this.prefixBits[key >>> 5] as number) | (1 << (key & 31));
-    }
-    this.shortLengths = shortLengths;
-  }
-
-  /** Whether some pattern may begin with these classes (see {@link prefixBits}). */
-  private mayStart(k0: number, k1: number, k2: number, k3: number): boolean {
-    const bits = this.prefixBits;
-    const short = this.shortLengths;
-    let key = prefixKey(4, k0, k1, k2, k3);
-    if (((bits[key >>> 5] as number) & (1 << (key & 31))) !== 0) return true;
-    if (short === 0) return false;
-    if ((short & 1) !== 0) {
-      key = prefixKey(1, k0, 0, 0, 0);
-      if (((bits[key >>> 5] as number) & (1 << (key & 31))) !== 0) return true;
-    }
-    if ((short & 2) !== 0) {
-      key = prefixKey(2, k0, k1, 0, 0);
-      if (((bits[key >>> 5] as number) & (1 << (key & 31))) !== 0) return true;
-    }
-    if ((short & 4) !== 0) {
-      key = prefixKey(3, k0, k1, k2, 0);
-      if (((bits[key >>> 5] as number) & (1 << (key & 31))) !== 0) return true;
-    }
-    return false;
   }
 
   /**
@@ -167,12 +124,9 @@ export class AnchoredTrie {
     let prevWord = 0;
     for (let i = 0; i < length; i++) {
       const c = codes[i] as number;
-      if ((prevWord === 0 || soft[i] === 1) && classOf[c] !== 0) {
+      if (prevWord === 0 || soft[i] === 1) {
         let k = classOf[c] as number;
-        const k1 = i + 1 < length ? (classOf[codes[i + 1] as number] as number) : 0;
-        const k2 = i + 2 < length ? (classOf[codes[i + 2] as number] as number) : 0;
-        const k3 = i + 3 < length ? (classOf[codes[i + 3] as number] as number) : 0;
-        let s = !this.mayStart(k, k1, k2, k3) ? 0 : k < width ? (dense[k] as number) : this.sparseChild(0, k);
+        let s = k === 0 ? 0 : k < width ? (dense[k] as number) : this.sparseChild(0, k);
         for (let j = i + 1; s !== 0; j++) {
           const q = s << 2;
           const p1 = nodes[q + 7] as number;
@@ -198,19 +152,4 @@ export class AnchoredTrie {
   private sparseChild(s: number, k: number): number {
     return this.sparse[s]?.get(k) ?? 0;
   }
-}
-
-/** Size of {@link AnchoredTrie.prefixBits}, in bits (128 KB: a few percent false positives at 100k patterns). */
-const PREFIX_BITS = 1 << 20;
-
-/** Hash of a length (1–4) and up to four character classes, into [0, PREFIX_BITS). */
-function prefixKey(length: number, k0: number, k1: number, k2: number, k3: number): number {
-  let h = Math.imul(length, 0x9e3779b1) ^ k0;
-  h = Math.imul(h, 0x85ebca6b) ^ k1;
-  h = Math.imul(h, 0xc2b2ae35) ^ k2;
-  h = Math.imul(h, 0x27d4eb2f) ^ k3;
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 13;
-  return h & (PREFIX_BITS - 1);
 }
