@@ -121,30 +121,32 @@ export class AnchoredTrie {
     const ownPatterns = this.ownPatterns;
     const cap = out.length >> 1;
     let count = from;
-    let prevWord = 0;
-    for (let i = 0; i < length; i++) {
+    // `i` is always a position where a word may start: the walk begins at once, then the rest
+    // of the word is skipped in a tight loop of its own.
+    for (let i = 0; i < length; ) {
       const c = codes[i] as number;
-      if (prevWord === 0 || soft[i] === 1) {
-        let k = classOf[c] as number;
-        let s = k === 0 ? 0 : k < width ? (dense[k] as number) : this.sparseChild(0, k);
-        for (let j = i + 1; s !== 0; j++) {
-          const q = s << 2;
-          const p1 = nodes[q + 7] as number;
-          for (let p = nodes[q + 3] as number; p < p1; p++) {
-            if (count < cap) {
-              out[count * 2] = ownPatterns[p] as number;
-              out[count * 2 + 1] = j;
-            }
-            count++;
+      let k = classOf[c] as number;
+      let s = k === 0 ? 0 : k < width ? (dense[k] as number) : this.sparseChild(0, k);
+      for (let j = i + 1; s !== 0; j++) {
+        const q = s << 2;
+        const p1 = nodes[q + 7] as number;
+        for (let p = nodes[q + 3] as number; p < p1; p++) {
+          if (count < cap) {
+            out[count * 2] = ownPatterns[p] as number;
+            out[count * 2 + 1] = j;
           }
-          if (j >= length) break;
-          k = classOf[codes[j] as number] as number;
-          const row = nodes[q] as number;
-          if (row < 0) s = k !== 0 && k === nodes[q + 1] ? (nodes[q + 2] as number) : 0;
-          else s = k === 0 ? 0 : k < width ? (dense[row + k] as number) : this.sparseChild(s, k);
+          count++;
         }
+        if (j >= length) break;
+        k = classOf[codes[j] as number] as number;
+        const row = nodes[q] as number;
+        if (row < 0) s = k !== 0 && k === nodes[q + 1] ? (nodes[q + 2] as number) : 0;
+        else s = k === 0 ? 0 : k < width ? (dense[row + k] as number) : this.sparseChild(s, k);
       }
-      prevWord = wordCode[c] as number;
+      // The next word start: after a character that `wordCode` marks 0, or where `soft` is 1.
+      let prev = c;
+      i++;
+      while (i < length && wordCode[prev] === 1 && soft[i] === 0) prev = codes[i++] as number;
     }
     return count;
   }
