@@ -11,6 +11,7 @@ import type { Policy } from "../shared/policy/policy.js";
 import { Prefilter } from "../shared/prefilter/prefilter.js";
 import { normalise } from "../shared/prefilter/normalise.js";
 import { loadPolicySet } from "../shared/policy/load-policy-dir.js";
+import { seededRandom } from "../test/support/seeded-random.js";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,17 +22,7 @@ const POSTS = arg("posts", 200_000);
 const TERMS = arg("terms", 5_000);
 const REGEXP_POSTS = arg("regexp-posts", POSTS);
 
-/** Deterministic PRNG (mulberry32), so every run measures the same posts. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 const rand = rng(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
 const LETTERS = "abcdefghijklmnopqrstuvwxyz";

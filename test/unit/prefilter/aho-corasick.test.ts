@@ -1,15 +1,7 @@
 import { AhoCorasick } from "@arbiter/shared/prefilter/index.js";
+import { seededRandom } from "../../support/seeded-random.js";
 
-/** Deterministic PRNG so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function naive(patterns: string[], text: string): string[] {
   const out: string[] = [];

@@ -1,16 +1,7 @@
 import { AnchoredTrie } from "@arbiter/shared/prefilter/anchored-trie.js";
+import { seededRandom } from "../../support/seeded-random.js";
 
-/** Deterministic PRNG (mulberry32): a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Letters and digits are word characters here; space, "." and "é"-like extras are not. */
 const WORD_CODE = new Uint8Array(0x10000);

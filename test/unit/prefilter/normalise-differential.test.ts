@@ -1,17 +1,8 @@
 import { Prefilter, normalise } from "@arbiter/shared/prefilter/index.js";
 import { testPolicy } from "./policy-fixture.js";
+import { seededRandom } from "../../support/seeded-random.js";
 
-/** Deterministic PRNG (mulberry32): a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** ASCII heavy on what the passes treat specially: leet, join separators, repeats, controls. */
 const ALPHABET = "aabbcehikostAKO0134579@$!.-_ * ,?'\t\n\u0000\u007f2";
