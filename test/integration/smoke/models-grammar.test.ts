@@ -15,7 +15,7 @@ const schema = {
   required: ["decision"],
 } as const;
 
-test.each([testModels.tinyLlama, testModels.gemma])(
+test.each([testModels.tinyLlama, testModels.gemma, testModels.harmonyTiny])(
   "%s generates 10 tokens under a JSON-schema grammar",
   async (file) => {
     const model = await llama.loadModel({ modelPath: modelPath(file) });
