@@ -1,3 +1,5 @@
+import { buildPatternTrie } from "./pattern-trie.js";
+
 /**
  * Aho–Corasick automaton over UTF-16 code units: finds every occurrence of every pattern in
  * one pass, whatever the number of patterns.
@@ -34,41 +36,11 @@ export class AhoCorasick {
     this.size = patterns.length;
     this.lengths = Int32Array.from(patterns, (p) => p.length);
 
-    // Alphabet: ASCII characters first (they fill the dense table), then the rest by frequency.
-    const freq = new Map<number, number>();
-    for (const p of patterns) for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      freq.set(c, (freq.get(c) ?? 0) + 1);
-    }
-    const alphabet = [...freq.entries()]
-      .sort((x, y) => (x[0] < 128 ? 0 : 1) - (y[0] < 128 ? 0 : 1) || y[1] - x[1] || x[0] - y[0])
-      .map(([c]) => c);
-    this.classOf = new Uint16Array(0x10000);
-    alphabet.forEach((c, i) => {
-      this.classOf[c] = i + 1; // 0 = a character no pattern contains
-    });
-    const width = Math.min(alphabet.length + 1, maxDenseClasses);
+    // Character classes (ASCII first, they fill the dense table) and the trie of the patterns.
+    const { classOf, classCount, children, own } = buildPatternTrie(patterns);
+    this.classOf = classOf;
+    const width = Math.min(classCount, maxDenseClasses);
     this.denseWidth = width;
-
-    // Trie.
-    const children: Map<number, number>[] = [new Map()];
-    const own: number[][] = [[]];
-    patterns.forEach((p, id) => {
-      if (p.length === 0) return;
-      let s = 0;
-      for (let i = 0; i < p.length; i++) {
-        const k = this.classOf[p.charCodeAt(i)] as number;
-        let next = (children[s] as Map<number, number>).get(k);
-        if (next === undefined) {
-          next = children.length;
-          children.push(new Map());
-          own.push([]);
-          (children[s] as Map<number, number>).set(k, next);
-        }
-        s = next;
-      }
-      (own[s] as number[]).push(id);
-    });
     const n = children.length;
     this.stateCount = n;
 

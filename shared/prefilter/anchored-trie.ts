@@ -1,3 +1,5 @@
+import { buildPatternTrie } from "./pattern-trie.js";
+
 /**
  * A trie of whole-word-start patterns, walked only from the positions where a word may start.
  *
@@ -31,39 +33,10 @@ export class AnchoredTrie {
    * @param maxDenseClasses - characters beyond this many distinct ones go to per-node maps.
    */
   constructor(patterns: readonly string[], maxDenseClasses = 96) {
-    const freq = new Map<number, number>();
-    for (const p of patterns) for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      freq.set(c, (freq.get(c) ?? 0) + 1);
-    }
-    const alphabet = [...freq.entries()]
-      .sort((x, y) => (x[0] < 128 ? 0 : 1) - (y[0] < 128 ? 0 : 1) || y[1] - x[1] || x[0] - y[0])
-      .map(([c]) => c);
-    this.classOf = new Uint16Array(0x10000);
-    alphabet.forEach((c, i) => {
-      this.classOf[c] = i + 1; // 0 = a character no pattern contains
-    });
-    const width = Math.min(alphabet.length + 1, maxDenseClasses);
+    const { classOf, classCount, children, own } = buildPatternTrie(patterns);
+    this.classOf = classOf;
+    const width = Math.min(classCount, maxDenseClasses);
     this.width = width;
-
-    const children: Map<number, number>[] = [new Map()];
-    const own: number[][] = [[]];
-    patterns.forEach((p, id) => {
-      if (p.length === 0) return;
-      let s = 0;
-      for (let i = 0; i < p.length; i++) {
-        const k = this.classOf[p.charCodeAt(i)] as number;
-        let next = (children[s] as Map<number, number>).get(k);
-        if (next === undefined) {
-          next = children.length;
-          children.push(new Map());
-          own.push([]);
-          (children[s] as Map<number, number>).set(k, next);
-        }
-        s = next;
-      }
-      (own[s] as number[]).push(id);
-    });
 
     // Renumber breadth first: the shallow nodes, where nearly every walk ends, share cache lines.
     const n = children.length;
