@@ -25,7 +25,7 @@ export interface NormaliseBuffers {
 }
 
 /** Leet digits and symbols, folded to the letter they stand for when they sit in a word. */
-const LEET = new Uint16Array(128);
+export const LEET = new Uint16Array(128);
 for (const [from, to] of [["0", "o"], ["1", "i"], ["3", "e"], ["4", "a"], ["5", "s"], ["7", "t"], ["@", "a"], ["$", "s"], ["!", "i"]] as const) {
   LEET[from.charCodeAt(0)] = to.charCodeAt(0);
 }
@@ -150,7 +150,7 @@ function foldLeet(codes: Uint16Array, m: number): void {
 }
 
 /** The fold of each ASCII code unit: ASCII folds one to one into ASCII (checked at load). */
-const ASCII_FOLD = new Uint8Array(128);
+export const ASCII_FOLD = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const v = FOLD_BMP[c] as number;
   if (v >= 128) throw new Error(`ASCII ${c} folds outside ASCII`);
@@ -170,29 +170,71 @@ function encodeAscii(text: string): boolean {
   const n = text.length;
   // Every code unit takes at most 3 bytes, so the whole text always fits.
   if (utf8.length < 3 * n) utf8 = new Uint8Array(Math.max(3 * n, 2 * utf8.length));
+  runText = undefined; // the buffer's bytes change: forget the leet run read from them
   return encoder.encodeInto(text, utf8).written === n;
 }
 
 /**
+ * An ASCII text's code units as bytes (a shared buffer, valid until the next call into this
+ * module), or undefined when the text is not all ASCII.
+ */
+export function asciiBytes(text: string): Uint8Array | undefined {
+  return encodeAscii(text) ? utf8 : undefined;
+}
+
+/**
+ * The leet run {@link asciiAt} looked at last: [runStart, runEnd) of `runText`, and whether a
+ * letter follows it or precedes it. Every character of a run asks the same question, so
+ * without this a long run ("1!1!1!…") would cost its length squared.
+ */
+let runText: Uint8Array | undefined;
+let runStart = 0;
+let runEnd = 0;
+let runNextLetter = false;
+let runPrevLetter = false;
+
+/**
  * The folded, leet-folded unit at `i` of an ASCII text, as passes 1 and 2 would leave it. For a
  * leet character it looks at its whole run, exactly as {@link foldLeet} does; rare on real text.
+ * The run is remembered until the text is re-encoded ({@link encodeAscii}) or another run is read.
  */
-function asciiAt(text: Uint8Array, i: number, n: number): number {
+export function asciiAt(text: Uint8Array, i: number, n: number): number {
   const c = ASCII_FOLD[text[i] as number] as number;
   if (LEET[c] === 0) return c;
-  let r0 = i;
-  while (r0 > 0 && LEET[ASCII_FOLD[text[r0 - 1] as number] as number] !== 0) r0--;
-  let r1 = i + 1;
-  while (r1 < n && LEET[ASCII_FOLD[text[r1] as number] as number] !== 0) r1++;
-  const nextLetter = r1 < n && CLS[ASCII_FOLD[text[r1] as number] as number] === CharClass.Letter;
-  if (nextLetter) return LEET[c] as number;
-  const prevLetter = r0 > 0 && CLS[ASCII_FOLD[text[r0 - 1] as number] as number] === CharClass.Letter;
-  return prevLetter && isDigit(c) ? (LEET[c] as number) : c;
+  if (text !== runText || i < runStart || i >= runEnd) {
+    let r0 = i;
+    while (r0 > 0 && LEET[ASCII_FOLD[text[r0 - 1] as number] as number] !== 0) r0--;
+    let r1 = i + 1;
+    while (r1 < n && LEET[ASCII_FOLD[text[r1] as number] as number] !== 0) r1++;
+    runText = text;
+    runStart = r0;
+    runEnd = r1;
+    runNextLetter = r1 < n && CLS[ASCII_FOLD[text[r1] as number] as number] === CharClass.Letter;
+    runPrevLetter = r0 > 0 && CLS[ASCII_FOLD[text[r0 - 1] as number] as number] === CharClass.Letter;
+  }
+  if (runNextLetter) return LEET[c] as number;
+  return runPrevLetter && isDigit(c) ? (LEET[c] as number) : c;
 }
 
 /** {@link singleLetterAt} over an ASCII text read through {@link asciiAt}. */
 function asciiSingleLetterAt(text: Uint8Array, i: number, n: number): boolean {
   return CLS[asciiAt(text, i, n)] === CharClass.Letter && (i + 1 >= n || !isWordCode(asciiAt(text, i + 1, n)));
+}
+
+/**
+ * Where a letter-by-letter spelling that starts at the letter `i` of an ASCII text ends: the
+ * index of its last letter when at least three one-letter tokens follow each other, split by
+ * single join separators ("s.o.f.t", "h a t e"); -1 otherwise. The caller checks that `i`
+ * starts a token.
+ */
+export function asciiJoinRunEnd(text: Uint8Array, i: number, n: number): number {
+  let j = i;
+  let tokens = 1;
+  while (j + 2 < n && isJoinSeparator(asciiAt(text, j + 1, n)) && asciiSingleLetterAt(text, j + 2, n)) {
+    j += 2;
+    tokens++;
+  }
+  return tokens >= 3 ? j : -1;
 }
 
 /**
@@ -214,27 +256,20 @@ function normaliseAscii(text: Uint8Array, n: number): NormaliseBuffers {
     if (LEET[c] !== 0) c = asciiAt(text, i, n);
     const k = CLS[c] as number;
     if (k === CharClass.Letter) {
-      if (!prevWord && i + 2 < n && isJoinSeparator(asciiAt(text, i + 1, n)) && asciiSingleLetterAt(text, i + 2, n)) {
-        let j = i;
-        let tokens = 1;
-        while (j + 2 < n && isJoinSeparator(asciiAt(text, j + 1, n)) && asciiSingleLetterAt(text, j + 2, n)) {
-          j += 2;
-          tokens++;
+      const j = prevWord ? -1 : asciiJoinRunEnd(text, i, n);
+      if (j >= 0) {
+        for (let q = i; q <= j; q += 2) {
+          const cq = asciiAt(text, q, n);
+          if (cq === last) continue;
+          bc[o] = cq;
+          bs[o] = q;
+          soft[o] = q > i ? 1 : 0;
+          o++;
+          last = cq;
         }
-        if (tokens >= 3) {
-          for (let q = i; q <= j; q += 2) {
-            const cq = asciiAt(text, q, n);
-            if (cq === last) continue;
-            bc[o] = cq;
-            bs[o] = q;
-            soft[o] = q > i ? 1 : 0;
-            o++;
-            last = cq;
-          }
-          i = j;
-          prevWord = true;
-          continue;
-        }
+        i = j;
+        prevWord = true;
+        continue;
       }
       prevWord = true;
       if (c === last) continue;

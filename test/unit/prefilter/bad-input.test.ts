@@ -55,4 +55,18 @@ describe("prefilter on bad input", () => {
     expect(ms).toBeLessThan(2000);
     expect(r.policies.every((p) => p.hits.length <= 32)).toBe(true); // hits are capped
   });
+
+  it("bounds the time on a 1 MB adversarial ASCII string (the ASCII paths)", () => {
+    // All ASCII, so the fused ASCII passes read it: long leet runs (each character's fold
+    // depends on the whole run), joins, repeats and hits.
+    const parts = ["1!".repeat(200_000), "a ".repeat(50_000), "0$3@".repeat(25_000), "aaab".repeat(25_000), "h4te women ".repeat(10_000), "s.o.f.t-".repeat(20_000)];
+    const text = parts.join("").slice(0, 1_000_000);
+    expect(text.length).toBeGreaterThan(900_000);
+    const t0 = performance.now();
+    const r = pf.match(text);
+    normalise(text);
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(2000);
+    expect(r.policies.every((p) => p.hits.length <= 32)).toBe(true);
+  });
 });
