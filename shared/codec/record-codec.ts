@@ -15,6 +15,8 @@ export function headerString(headers: Headers | undefined, name: string): string
 export class RecordCodec<K extends RecordKind> {
   readonly writer: SchemaVersion;
   readonly reader: SchemaVersion;
+  /** The headers of every record this codec writes: one frozen object, shared. */
+  private readonly writerHeaders: Readonly<Record<string, string>>;
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -23,12 +25,13 @@ export class RecordCodec<K extends RecordKind> {
   ) {
     this.writer = registry.version(kind, versions.writer);
     this.reader = registry.version(kind, versions.reader);
+    this.writerHeaders = Object.freeze({ [FINGERPRINT_HEADER]: this.writer.fingerprint });
   }
 
-  encode(value: RecordTypes[K]): { value: Buffer; headers: Record<string, string> } {
+  encode(value: RecordTypes[K]): { value: Buffer; headers: Readonly<Record<string, string>> } {
     return {
       value: (this.writer.type as avro.Type).toBuffer(value),
-      headers: { [FINGERPRINT_HEADER]: this.writer.fingerprint },
+      headers: this.writerHeaders,
     };
   }
 

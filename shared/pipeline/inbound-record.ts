@@ -13,7 +13,8 @@ export interface InboundRecord {
 /** A record to produce. Keys are post ids, so one post's records stay in order on one partition. */
 export interface OutboundRecord {
   topic: string;
-  key: string | null;
+  key: string | Buffer | null;
   value: Buffer;
-  headers: Record<string, string>;
+  /** Often one object shared by many records (a codec's): never mutate it. */
+  headers: Readonly<Record<string, string | Buffer>>;
 }

@@ -1,11 +1,12 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../observability/logger.js";
-import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { InboundRecord } from "./inbound-record.js";
 import type { ScreenResult } from "./post-screen.js";
-import { asBuffer, type ScreenReady, type ScreenResponse, type ScreenWorkerInit } from "./screen-messages.js";
+import type { ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
+import { packRecords, unpackResults, type PackedResults } from "./screen-wire.js";
 
 interface Pending {
-  resolve: (results: ScreenResult[]) => void;
+  resolve: (results: PackedResults) => void;
   reject: (error: Error) => void;
 }
 
@@ -14,10 +15,6 @@ interface Thread {
   alive: boolean;
   pending: Map<number, Pending>;
   load: number;
-}
-
-function reviveOutbound(records: OutboundRecord[]): OutboundRecord[] {
-  return records.map((r) => ({ ...r, value: asBuffer(r.value) }));
 }
 
 /**
@@ -59,20 +56,33 @@ export class ScreenPool {
     const live = this.threads.filter((t) => t.alive);
     if (live.length === 0) return Promise.reject(new Error("no screen thread is running"));
     const thread = live.reduce((a, b) => (b.load < a.load ? b : a));
-    const id = this.nextId++;
+    let request: ScreenRequest;
+    let transfer: ArrayBuffer[];
+    try {
+      const [packed, buffers] = packRecords(records);
+      request = { id: this.nextId++, records: packed };
+      transfer = buffers;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const { id } = request;
     thread.load += records.length;
     return new Promise<ScreenResult[]>((resolve, reject) => {
       thread.pending.set(id, {
-        resolve: (results) => {
+        resolve: (packed) => {
           thread.load -= records.length;
-          resolve(results.map((r) => (r.kind === "to-model" ? r : { ...r, records: reviveOutbound(r.records) })));
+          try {
+            resolve(unpackResults(packed));
+          } catch (error) {
+            reject(error as Error);
+          }
         },
         reject: (error) => {
           thread.load -= records.length;
           reject(error);
         },
       });
-      thread.worker.postMessage({ id, records });
+      thread.worker.postMessage(request, transfer);
     });
   }
 

@@ -4,21 +4,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import { loadPolicySet } from "../policy/load-policy-dir.js";
 import { PolicySet } from "../policy/policy-set.js";
 import { createCodecs } from "./codecs.js";
-import type { InboundRecord } from "./inbound-record.js";
 import { PolicyBook } from "./policy-book.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
-import { asBuffer, type ScreenReady, type ScreenRequest, type ScreenResponse, type ScreenWorkerInit } from "./screen-messages.js";
+import type { ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
+import { packResults, unpackRecords } from "./screen-wire.js";
 
 const init = workerData as ScreenWorkerInit;
 const port = parentPort!;
-
-function revive(record: InboundRecord): InboundRecord {
-  const headers: InboundRecord["headers"] = {};
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
-    headers[name] = Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : asBuffer(v))) : typeof value === "string" || value === undefined ? value : asBuffer(value);
-  }
-  return { ...record, key: asBuffer(record.key), value: asBuffer(record.value), headers };
-}
 
 try {
   let set = await loadPolicySet(init.policiesDir);
@@ -33,13 +25,16 @@ try {
   };
   port.on("message", (request: ScreenRequest) => {
     let response: ScreenResponse;
+    let transfer: ArrayBuffer[] = [];
     try {
-      const results: ScreenResult[] = request.records.map((r) => screenRecord(revive(r), deps));
-      response = { id: request.id, results };
+      const results: ScreenResult[] = unpackRecords(request.records).map((r) => screenRecord(r, deps));
+      const [packed, buffers] = packResults(results);
+      response = { id: request.id, results: packed };
+      transfer = buffers;
     } catch (error) {
       response = { id: request.id, error: (error as Error).stack ?? String(error) };
     }
-    port.postMessage(response);
+    port.postMessage(response, transfer);
   });
   port.postMessage({ ready: true } satisfies ScreenReady);
 } catch (error) {

@@ -28,10 +28,10 @@ function essence(result: ScreenResult): unknown {
       expect(Buffer.isBuffer(r.value)).toBe(true);
       if (r.topic === config.kafka.topics.dlq) {
         const { firstSeenAt: _f, ...letter } = codecs.deadLetter.decode(r.value, r.headers);
-        return { topic: r.topic, key: r.key, letter: { ...letter, value: letter.value?.toString("hex") } };
+        return { topic: r.topic, key: r.key?.toString(), letter: { ...letter, value: letter.value?.toString("hex") } };
       }
       const { decidedAt: _d, latencyMs: _l, ...decision } = codecs.decision.decode(r.value, r.headers);
-      return { topic: r.topic, key: r.key, decision };
+      return { topic: r.topic, key: r.key?.toString(), decision };
     }),
   };
 }
