@@ -1,9 +1,10 @@
 import type { Policy } from "../policy/policy.js";
 import { AhoCorasick } from "./aho-corasick.js";
 import { AnchoredTrie } from "./anchored-trie.js";
+import { AsciiScreen } from "./ascii-screen.js";
 import { CharClass, charClassTable } from "./char-class.js";
 import type { NormaliseBuffers } from "./normalise.js";
-import { codesToString } from "./normalise.js";
+import { asciiBytes, codesToString } from "./normalise.js";
 import { compileTerm } from "./term.js";
 
 /** What a term does for its policy. */
@@ -53,6 +54,8 @@ export class Matcher {
   private readonly lengths: Int32Array;
   private readonly refs: PatternRef[];
   private readonly regexes: { policyIndex: number; re: RegExp }[];
+  /** Settles most ASCII posts without normalising them; undefined when the automaton could hit one. */
+  private readonly screen: AsciiScreen | undefined;
   /** Reused between calls: (patternId, end) pairs from the automaton. */
   private occurrences = new Int32Array(256);
 
@@ -85,6 +88,28 @@ export class Matcher {
     this.lengths = Int32Array.from(patterns, (p) => p.length);
     this.refs = refs;
     this.patternCount = patterns.length;
+    // An ASCII post normalises to ASCII: the automaton's non-ASCII patterns (CJK…) never hit it.
+    const asciiUnanchored = unanchored.some((p) => p.length > 0 && /^[\u0000-\u007f]*$/.test(p));
+    this.screen = asciiUnanchored
+      ? undefined
+      : new AsciiScreen(
+          this.anchored,
+          Uint8Array.from(refs, (r) => (r.end ? 1 : 0)),
+          Int32Array.from(refs, (r) => r.policyIndex),
+          Uint8Array.from(refs, (r) => (r.role === TermRole.Signal ? 1 : r.role === TermRole.Target ? 2 : 0)),
+          policies.length,
+        );
+  }
+
+  /**
+   * False when the post certainly has no term hit for the policies set in `active` (all when
+   * undefined), decided for most ASCII posts without normalising them; true when
+   * {@link match} must settle it.
+   */
+  mayHit(text: string, active: Uint8Array | undefined): boolean {
+    if (this.screen === undefined) return true;
+    const bytes = asciiBytes(text);
+    return bytes === undefined || this.screen.mayHit(bytes, text.length, active);
   }
 
   /** Number of trie and automaton states, for sizing reports. */

@@ -1,5 +1,13 @@
 import { CharClass, charClassTable } from "./char-class.js";
-import { FOLD_BMP, FOLD_DROP, FOLD_SURROGATE, computeFold, foldAstral, foldExpansion } from "./fold-table.js";
+import * as foldTable from "./fold-table.js";
+
+// Module-local copies of what the loops below use: run under tsx (which compiles modules to
+// CommonJS), every imported name is a getter on the other module, called again at each use.
+const { FOLD_BMP, FOLD_DROP, FOLD_SURROGATE, computeFold, foldAstral, foldExpansion } = foldTable;
+const OTHER = CharClass.Other;
+const LETTER = CharClass.Letter;
+const WORD_PART = CharClass.WordPart;
+const CONTINUOUS = CharClass.Continuous;
 
 /** A normalised text and the way back to the original. */
 export interface NormalisedText {
@@ -61,12 +69,12 @@ const CLS = charClassTable();
 
 function isWordCode(c: number): boolean {
   const k = CLS[c];
-  return k === CharClass.Letter || k === CharClass.WordPart || k === CharClass.Continuous;
+  return k === LETTER || k === WORD_PART || k === CONTINUOUS;
 }
 
 /** A letter standing alone as a token: "h" in "h a t e". */
 function singleLetterAt(codes: Uint16Array, i: number, m: number): boolean {
-  return CLS[codes[i] as number] === CharClass.Letter && (i + 1 >= m || !isWordCode(codes[i + 1] as number));
+  return CLS[codes[i] as number] === LETTER && (i + 1 >= m || !isWordCode(codes[i + 1] as number));
 }
 
 function isJoinSeparator(c: number): boolean {
@@ -137,8 +145,8 @@ function foldLeet(codes: Uint16Array, m: number): void {
     }
     let j = i + 1;
     while (j < m && (codes[j] as number) < 128 && LEET[codes[j] as number] !== 0) j++;
-    const prevLetter = i > 0 && CLS[codes[i - 1] as number] === CharClass.Letter;
-    const nextLetter = j < m && CLS[codes[j] as number] === CharClass.Letter;
+    const prevLetter = i > 0 && CLS[codes[i - 1] as number] === LETTER;
+    const nextLetter = j < m && CLS[codes[j] as number] === LETTER;
     if (prevLetter || nextLetter) {
       for (let k = i; k < j; k++) {
         const ck = codes[k] as number;
@@ -209,8 +217,8 @@ export function asciiAt(text: Uint8Array, i: number, n: number): number {
     runText = text;
     runStart = r0;
     runEnd = r1;
-    runNextLetter = r1 < n && CLS[ASCII_FOLD[text[r1] as number] as number] === CharClass.Letter;
-    runPrevLetter = r0 > 0 && CLS[ASCII_FOLD[text[r0 - 1] as number] as number] === CharClass.Letter;
+    runNextLetter = r1 < n && CLS[ASCII_FOLD[text[r1] as number] as number] === LETTER;
+    runPrevLetter = r0 > 0 && CLS[ASCII_FOLD[text[r0 - 1] as number] as number] === LETTER;
   }
   if (runNextLetter) return LEET[c] as number;
   return runPrevLetter && isDigit(c) ? (LEET[c] as number) : c;
@@ -218,7 +226,7 @@ export function asciiAt(text: Uint8Array, i: number, n: number): number {
 
 /** {@link singleLetterAt} over an ASCII text read through {@link asciiAt}. */
 function asciiSingleLetterAt(text: Uint8Array, i: number, n: number): boolean {
-  return CLS[asciiAt(text, i, n)] === CharClass.Letter && (i + 1 >= n || !isWordCode(asciiAt(text, i + 1, n)));
+  return CLS[asciiAt(text, i, n)] === LETTER && (i + 1 >= n || !isWordCode(asciiAt(text, i + 1, n)));
 }
 
 /**
@@ -255,7 +263,7 @@ function normaliseAscii(text: Uint8Array, n: number): NormaliseBuffers {
     let c = ASCII_FOLD[text[i] as number] as number;
     if (LEET[c] !== 0) c = asciiAt(text, i, n);
     const k = CLS[c] as number;
-    if (k === CharClass.Letter) {
+    if (k === LETTER) {
       const j = prevWord ? -1 : asciiJoinRunEnd(text, i, n);
       if (j >= 0) {
         for (let q = i; q <= j; q += 2) {
@@ -277,7 +285,7 @@ function normaliseAscii(text: Uint8Array, n: number): NormaliseBuffers {
       prevWord = false;
       if (last === SPACE || o === 0) continue;
     } else {
-      prevWord = k === CharClass.WordPart || k === CharClass.Continuous;
+      prevWord = k === WORD_PART || k === CONTINUOUS;
     }
     bc[o] = c;
     bs[o] = i;
@@ -317,7 +325,7 @@ export function normaliseIntoScratch(text: string): NormaliseBuffers {
   for (let i = 0; i < m; i++) {
     const c = ac[i] as number;
     const k = CLS[c] as number;
-    if (k === CharClass.Letter) {
+    if (k === LETTER) {
       // Start of a possible joined run: a one-letter token followed by "<sep><letter>" twice more.
       if (!prevWord && i + 2 < m && isJoinSeparator(ac[i + 1] as number) && singleLetterAt(ac, i + 2, m)) {
         let j = i;
@@ -347,7 +355,7 @@ export function normaliseIntoScratch(text: string): NormaliseBuffers {
       prevWord = false;
       if (last === SPACE || o === 0) continue;
     } else {
-      prevWord = k === CharClass.WordPart || k === CharClass.Continuous;
+      prevWord = k === WORD_PART || k === CONTINUOUS;
     }
     bc[o] = c;
     bs[o] = inPlace ? i : (as[i] as number);
@@ -382,7 +390,7 @@ export function originalEnd(buf: NormaliseBuffers, end: number, text: string): n
   const c = text.charCodeAt(lastStart);
   const floor = lastStart + (c >= 0xd800 && c <= 0xdbff && lastStart + 1 < text.length ? 2 : 1);
   let e = end < buf.length ? (buf.starts[end] as number) : text.length;
-  while (e > floor && CLS[text.charCodeAt(e - 1)] === CharClass.Other) e--;
+  while (e > floor && CLS[text.charCodeAt(e - 1)] === OTHER) e--;
   return e;
 }
 

@@ -1,7 +1,7 @@
 import type { Policy } from "../policy/policy.js";
 import { PolicySet } from "../policy/policy-set.js";
-import { Matcher, TermRole, type TermHit } from "./matcher.js";
-import { codesToString, normaliseIntoScratch, originalEnd, type NormaliseBuffers } from "./normalise.js";
+import { Matcher, TermRole, bufferText, type TermHit } from "./matcher.js";
+import { normaliseIntoScratch, originalEnd, type NormaliseBuffers } from "./normalise.js";
 import { resolvePrefilterOptions, type PrefilterOptions } from "./prefilter-options.js";
 import type { PolicyPrefilterResult, PrefilterHit, PrefilterResult } from "./prefilter-result.js";
 
@@ -42,18 +42,13 @@ export class Prefilter {
    */
   match(text: string, forumId?: string): PrefilterResult {
     const active = forumId === undefined ? undefined : this.activeFor(forumId);
-    const buf = normaliseIntoScratch(text);
-    // The scratch buffer is reused by the next call: keep a copy of the codes, and make the
-    // string only if someone asks (posts allowed here never need it).
-    const normalised = new NormalisedCodes(keepCodes(buf.codes, buf.length));
-    const termHits = this.matcher.match(buf, active);
     const regexHits = this.matcher.matchRegexes(text, active, this.options.maxHitsPerPolicy);
-    if (termHits.length === 0 && regexHits.length === 0) {
-      // Most posts: nothing matched, so every decision is known in advance for this forum.
-      const none = this.noHitFor(forumId, active);
-      const cut = this.modelCut(text);
-      return new PrefilterMatch(none.policies, none.any, cut === text.length ? text : text.slice(0, cut), cut < text.length, normalised, this.policySet.version);
-    }
+    // Most posts: nothing matches, so every decision is known in advance for this forum. Most
+    // ASCII posts are settled without normalising them.
+    if (regexHits.length === 0 && !this.matcher.mayHit(text, active)) return this.noHit(text, forumId, active);
+    const buf = normaliseIntoScratch(text);
+    const termHits = this.matcher.match(buf, active);
+    if (termHits.length === 0 && regexHits.length === 0) return this.noHit(text, forumId, active);
 
     let perPolicy: TermHit[][] | undefined;
     if (termHits.length > 0) {
@@ -89,8 +84,18 @@ export class Prefilter {
       results.push({ policyId: policy.id, policyVersion: policy.version, mode, sendToModel: send, reason, hits });
     }
 
+    return this.result(results, any, text);
+  }
+
+  /** The result for a post with no hit: the forum's decisions, known in advance. */
+  private noHit(text: string, forumId: string | undefined, active: Uint8Array | undefined): PrefilterResult {
+    const none = this.noHitFor(forumId, active);
+    return this.result(none.policies, none.any, text);
+  }
+
+  private result(policies: PolicyPrefilterResult[], any: boolean, text: string): PrefilterResult {
     const cut = this.modelCut(text);
-    return new PrefilterMatch(results, any, cut === text.length ? text : text.slice(0, cut), cut < text.length, normalised, this.policySet.version);
+    return new PrefilterMatch(policies, any, cut === text.length ? text : text.slice(0, cut), cut < text.length, text, this.policySet.version);
   }
 
   /** Length of the text for the model: the post, capped at `maxModelChars`. */
@@ -160,52 +165,34 @@ interface NoHitDecisions {
  * The hits that count: keyword hits always; signal and target hits only when the post has
  * both (a signal alone, or a group named in passing, is no reason to call the model).
  */
+// Module-local: under tsx an imported enum is read through a getter at each use.
+const KEYWORD = TermRole.Keyword;
+const SIGNAL = TermRole.Signal;
+const TARGET = TermRole.Target;
+
 function qualifying(own: TermHit[]): TermHit[] {
   let signal = false;
   let target = false;
   let keywordOnly = true;
   for (const h of own) {
-    if (h.role === TermRole.Signal) signal = true;
-    else if (h.role === TermRole.Target) target = true;
-    if (h.role !== TermRole.Keyword) keywordOnly = false;
+    if (h.role === SIGNAL) signal = true;
+    else if (h.role === TARGET) target = true;
+    if (h.role !== KEYWORD) keywordOnly = false;
   }
   if (keywordOnly || (signal && target)) return own;
-  return own.filter((h) => h.role === TermRole.Keyword);
-}
-
-/** Copies go into shared slabs: one small view per post instead of one buffer allocation. */
-const SLAB_UNITS = 32 * 1024;
-let slab = new Uint16Array(SLAB_UNITS);
-let slabUsed = 0;
-
-function keepCodes(codes: Uint16Array, length: number): Uint16Array {
-  if (length > SLAB_UNITS >> 3) return codes.slice(0, length);
-  if (slabUsed + length > SLAB_UNITS) {
-    slab = new Uint16Array(SLAB_UNITS); // the old slab lives on while results still view it
-    slabUsed = 0;
-  }
-  slab.set(codes.subarray(0, length), slabUsed);
-  const kept = slab.subarray(slabUsed, slabUsed + length);
-  slabUsed += length;
-  return kept;
-}
-
-/** The normalised codes of a post, turned into a string on first use. */
-class NormalisedCodes {
-  private value: string | undefined;
-  constructor(private readonly codes: Uint16Array) {}
-  get text(): string {
-    return (this.value ??= codesToString(this.codes, this.codes.length));
-  }
+  return own.filter((h) => h.role === KEYWORD);
 }
 
 class PrefilterMatch implements PrefilterResult {
+  private normalised: string | undefined;
+
   constructor(
     readonly policies: PolicyPrefilterResult[],
     readonly anySendToModel: boolean,
     readonly modelText: string,
     readonly truncated: boolean,
-    private readonly normalised: NormalisedCodes,
+    /** The whole post: normalised again only if someone asks (posts allowed here never do). */
+    private readonly text: string,
     readonly policySetVersion: string,
   ) {}
 
@@ -214,7 +201,7 @@ class PrefilterMatch implements PrefilterResult {
   }
 
   get normalisedText(): string {
-    return this.normalised.text;
+    return (this.normalised ??= bufferText(normaliseIntoScratch(this.text)));
   }
 
   /** Plain data for logs and JSON: getters are not enumerable. */
