@@ -6,6 +6,8 @@
 //      (the same posts straight into SafeguardEngine.classify, same concurrency).
 // Needs Kafka and Redis running (bash scripts/services.sh start) and the test models.
 // Last line: one JSON object with the figures.
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { cpus } from "node:os";
 import type { Kafka } from "kafkajs";
 import { loadConfig, resolveFromRoot } from "@arbiter/shared/config/load-config.js";
@@ -17,7 +19,9 @@ import { createCodecs, startClassifierWorker } from "@arbiter/shared/pipeline/cl
 import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 
-const N = Number(process.env.BENCH_POSTS ?? 20_000);
+const N = Number(process.env.BENCH_POSTS ?? 50_000);
+/** Rounds of part 1: each runs the passthrough and the worker over the same posts (order alternating); figures are medians. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const M = Number(process.env.BENCH_MODEL_POSTS ?? 24);
 /** Records per produce + commit, for the worker (kafka.maxRecordsPerCommit) and the baseline alike. */
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 500);
@@ -33,12 +37,13 @@ const engineSettings = {
   rationaleMaxChars: 120,
 };
 
-function configFor(name: string, overrides: Record<string, unknown> = {}): ArbiterConfig {
+/** A worker config on this run's topics for `name`; `group` names the consumer group (a fresh one reads from the start). */
+function configFor(name: string, overrides: Record<string, unknown> = {}, group = name): ArbiterConfig {
   return loadConfig({
-    workerId: `${run}-${name}`,
+    workerId: `${run}-${group}`,
     kafka: {
-      groupId: `${run}-${name}`,
-      transactionalIdPrefix: `${run}-${name}`,
+      groupId: `${run}-${group}`,
+      transactionalIdPrefix: `${run}-${group}`,
       maxRecordsPerCommit: CHUNK,
       topics: { posts: `${run}.${name}.posts`, decisions: `${run}.${name}.decisions`, audit: `${run}.${name}.audit`, escalations: `${run}.${name}.esc`, tickets: `${run}.${name}.tickets`, dlq: `${run}.${name}.dlq` },
     },
@@ -60,21 +65,26 @@ async function produce(kafka: Kafka, topic: string, posts: Post[]): Promise<void
 }
 
 /** The baseline: consume a batch, produce every record to another topic, commit; nothing else. */
-async function passthrough(kafka: Kafka, from: string, to: string, expected: number): Promise<number> {
+async function passthrough(kafka: Kafka, from: string, to: string, expected: number, group: string): Promise<{ seconds: number; mainBusy: number }> {
+  const stopProfile = await startProfile(group);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const consumer = kafka.consumer({ groupId: `${run}-passthrough`, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({ groupId: `${run}-${group}`, maxWaitTimeInMs: 250 });
   await consumer.connect();
   await consumer.subscribe({ topic: from, fromBeginning: true });
   let done = 0;
   let first = 0;
+  let elu = performance.eventLoopUtilization();
   const seconds = await new Promise<number>((resolve) => {
     void consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, resolveOffset }) => {
-        if (first === 0) first = performance.now();
+        if (first === 0) {
+          first = performance.now();
+          elu = performance.eventLoopUtilization();
+        }
         for (let i = 0; i < batch.messages.length; i += CHUNK) {
           const chunk = batch.messages.slice(i, i + CHUNK);
           await producer.sendBatch({ acks: -1, topicMessages: [{ topic: to, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }] });
@@ -87,26 +97,35 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
       },
     });
   });
+  const mainBusy = performance.eventLoopUtilization(elu).utilization;
+  await stopProfile();
   await consumer.disconnect();
   await producer.disconnect();
-  return seconds;
+  return { seconds, mainBusy };
 }
 
 /** Runs the worker on a filled posts topic; seconds from its first consumed record to the last decision. */
-async function workerRun(config: ArbiterConfig, expected: number): Promise<{ seconds: number; modelVerdicts: number }> {
+async function workerRun(config: ArbiterConfig, expected: number, phase: string): Promise<{ seconds: number; modelVerdicts: number; mainBusy: number }> {
   const worker = await startClassifierWorker(config, silentLogger);
+  const stopProfile = await startProfile(phase);
   let first = 0;
+  let elu = performance.eventLoopUtilization();
   for (;;) {
     const consumed = worker.metrics.consumed.get({ topic: "posts" });
-    if (first === 0 && consumed > 0) first = performance.now();
+    if (first === 0 && consumed > 0) {
+      first = performance.now();
+      elu = performance.eventLoopUtilization();
+    }
     const decided = ["prefilter", "primary"].flatMap((stage) => ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.decided.get({ stage, action }))).reduce((a, b) => a + b, 0);
     if (decided >= expected) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   const seconds = (performance.now() - first) / 1000;
+  const mainBusy = performance.eventLoopUtilization(elu).utilization;
+  await stopProfile();
   const modelVerdicts = worker.metrics.engineLatency.render().find((l) => l.includes("_count"));
   await worker.stop();
-  return { seconds, modelVerdicts: Number(modelVerdicts?.split(" ").pop() ?? 0) };
+  return { seconds, mainBusy, modelVerdicts: Number(modelVerdicts?.split(" ").pop() ?? 0) };
 }
 
 const words = ["nice", "round", "well", "played", "team", "map", "score", "match", "great", "comeback", "today", "tonight", "again", "ranked", "season", "patch", "notes", "skill", "practice", "lobby"];
@@ -129,15 +148,56 @@ const missConfig = configFor("miss");
 const passTopic = `${run}.passthrough.out`;
 await ensureTopics(kafka, [missConfig.kafka.topics.posts, passTopic], 3);
 await produce(kafka, missConfig.kafka.topics.posts, benign);
-process.stderr.write(`produced ${N} posts; passthrough baseline...\n`);
-const passSeconds = await passthrough(kafka, missConfig.kafka.topics.posts, passTopic, N);
-process.stderr.write(`passthrough ${(N / passSeconds).toFixed(0)} posts/s; worker...\n`);
-const miss = await workerRun(missConfig, N);
-if (miss.modelVerdicts !== 0) throw new Error(`benchmark posts were meant to miss the prefilter, but ${miss.modelVerdicts} reached the model`);
-process.stderr.write(`worker ${(N / miss.seconds).toFixed(0)} posts/s\n`);
+process.stderr.write(`produced ${N} posts; ${ROUNDS} rounds of passthrough and worker...\n`);
+/** With BENCH_PROFILE=dir, each phase of round 1 is CPU-profiled on the main thread (from its start, worker loaded) into dir/<phase>.cpuprofile. */
+async function startProfile(phase: string): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir || !phase.endsWith("-0")) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(`${dir}/${phase}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rounds: Array<{ worker: number; passthrough: number; ratio: number; workerBusy: number; passthroughBusy: number }> = [];
+for (let r = 0; r < ROUNDS; r++) {
+  // Alternate which goes first, so a slow stretch of a shared machine does not always fall on one.
+  const runPassthrough = () => passthrough(kafka, missConfig.kafka.topics.posts, passTopic, N, `passthrough-${r}`);
+  const runWorker = () => workerRun(configFor("miss", {}, `miss-${r}`), N, `worker-${r}`);
+  let pass: Awaited<ReturnType<typeof runPassthrough>>;
+  let miss: Awaited<ReturnType<typeof runWorker>>;
+  if (r % 2 === 0) {
+    pass = await runPassthrough();
+    miss = await runWorker();
+  } else {
+    miss = await runWorker();
+    pass = await runPassthrough();
+  }
+  if (miss.modelVerdicts !== 0) throw new Error(`benchmark posts were meant to miss the prefilter, but ${miss.modelVerdicts} reached the model`);
+  rounds.push({ worker: N / miss.seconds, passthrough: N / pass.seconds, ratio: pass.seconds / miss.seconds, workerBusy: miss.mainBusy, passthroughBusy: pass.mainBusy });
+  process.stderr.write(
+    `round ${r + 1}/${ROUNDS}: worker ${(N / miss.seconds).toFixed(0)} posts/s, passthrough ${(N / pass.seconds).toFixed(0)} posts/s, ratio ${(pass.seconds / miss.seconds).toFixed(2)}; main thread busy: worker ${(miss.mainBusy * 100).toFixed(0)} %, passthrough ${(pass.mainBusy * 100).toFixed(0)} %\n`,
+  );
+}
+const part1 = {
+  posts: N,
+  rounds: ROUNDS,
+  worker_posts_per_s: Math.round(median(rounds.map((x) => x.worker))),
+  passthrough_posts_per_s: Math.round(median(rounds.map((x) => x.passthrough))),
+  vs_passthrough: Number(median(rounds.map((x) => x.ratio)).toFixed(2)),
+  vs_passthrough_rounds: rounds.map((x) => Number(x.ratio.toFixed(2))),
+  worker_main_thread_busy: Number(median(rounds.map((x) => x.workerBusy)).toFixed(2)),
+  passthrough_main_thread_busy: Number(median(rounds.map((x) => x.passthroughBusy)).toFixed(2)),
+};
 
 if (M === 0) {
-  console.log(JSON.stringify({ bench: "pipeline", posts: N, worker_posts_per_s: Math.round(N / miss.seconds), passthrough_posts_per_s: Math.round(N / passSeconds), vs_passthrough: Number((passSeconds / miss.seconds).toFixed(2)) }));
+  console.log(JSON.stringify({ bench: "pipeline", machine: `${cpus().length}x ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`, ...part1 }));
   process.exit(0);
 }
 
@@ -148,7 +208,7 @@ const flagged: Post[] = Array.from({ length: M }, (_, i) => ({ id: `m${i}`, foru
 const modelConfig = configFor("model", { policies: { dir: "config/policies", only: ["cheats"] }, cache: { enabled: false } });
 await ensureTopics(kafka, [modelConfig.kafka.topics.posts], 3);
 await produce(kafka, modelConfig.kafka.topics.posts, flagged);
-const modelRun = await workerRun(modelConfig, M);
+const modelRun = await workerRun(modelConfig, M, "model");
 if (modelRun.modelVerdicts < M) throw new Error(`only ${modelRun.modelVerdicts} of ${M} model posts reached the model`);
 process.stderr.write(`worker with model ${(M / modelRun.seconds).toFixed(2)} posts/s; engine ceiling...\n`);
 
@@ -163,10 +223,7 @@ await engine.dispose();
 const result = {
   bench: "pipeline",
   machine: `${cpus().length}x ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`,
-  posts: N,
-  worker_posts_per_s: Math.round(N / miss.seconds),
-  passthrough_posts_per_s: Math.round(N / passSeconds),
-  vs_passthrough: Number((passSeconds / miss.seconds).toFixed(2)),
+  ...part1,
   model_posts: M,
   model: "gemma-3-270m-q4_k_m (CPU, 2 sequences, threads 1)",
   worker_model_posts_per_s: Number((M / modelRun.seconds).toFixed(2)),
