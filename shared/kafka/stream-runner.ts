@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from "kafkajs";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { InboundRecord, OutboundRecord } from "../pipeline/inbound-record.js";
@@ -212,7 +212,8 @@ export class StreamRunner {
     for (const r of outputs) {
       let entry = byTopic.get(r.topic);
       if (!entry) byTopic.set(r.topic, (entry = { topic: r.topic, messages: [] }));
-      entry.messages.push({ key: r.key, value: r.value, headers: r.headers });
+      // An OutboundRecord is a kafkajs message as it is (kafkajs reads key, value, headers).
+      entry.messages.push(r as Message);
     }
     const topicMessages = [...byTopic.values()];
     if (!o.exactlyOnce) {
