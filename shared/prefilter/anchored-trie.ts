@@ -124,27 +124,7 @@ export class AnchoredTrie {
     return count;
   }
 
-  /** The walk tables, for a scanner that reads its text its own way ({@link AsciiScreen}). */
-  get walkTables(): AnchoredTrieTables {
-    return { classOf: this.classOf, width: this.width, nodes: this.nodes, dense: this.dense, ownPatterns: this.ownPatterns };
-  }
-
-  /** Child of node `s` by a class at or past the dense width; 0 = none. */
-  sparseChild(s: number, k: number): number {
+  private sparseChild(s: number, k: number): number {
     return this.sparse[s]?.get(k) ?? 0;
   }
-}
-
-/**
- * The tables {@link AnchoredTrie.scan} walks, laid out as described there: a step from node
- * `s` by class `k` reads `nodes[4s]` (row or -1), then `dense[row + k]` for `k < width`, or
- * compares `nodes[4s + 1]` and takes `nodes[4s + 2]`; the node's patterns are
- * `ownPatterns[nodes[4s + 3] .. nodes[4s + 7])`.
- */
-export interface AnchoredTrieTables {
-  classOf: Uint16Array;
-  width: number;
-  nodes: Int32Array;
-  dense: Int32Array;
-  ownPatterns: Int32Array;
 }

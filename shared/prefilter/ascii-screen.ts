@@ -1,96 +1,278 @@
-import type { AnchoredTrie } from "./anchored-trie.js";
 import { CharClass, charClassTable } from "./char-class.js";
-import { ASCII_FOLD, LEET, asciiAt as readUnit, asciiJoinRunEnd as readJoinRunEnd } from "./normalise.js";
+import * as normaliser from "./normalise.js";
 
-// Module-local copies of what the hot loop uses: run under tsx, each imported name is a getter
-// on the other module, called again at every use.
-const asciiAt = readUnit;
-const asciiJoinRunEnd = readJoinRunEnd;
-
-/** What a folded unit is to the normaliser and to word boundaries (bits 7–8 of a unit's info). */
-const OTHER = 0;
-const LETTER = 1;
-const DIGIT = 2;
-const SPACE_KIND = 3;
-const SPACE = 0x20;
+// Module-local copies of what the hot loop uses: when this module is compiled to CommonJS (tsx
+// does that for a CommonJS importer), every imported name is a getter, read at each use.
+const { ASCII_FOLD, LEET, asciiAt, asciiJoinRunEnd } = normaliser;
 
 const CLS = charClassTable();
+const SPACE = 0x20;
+/** Separators that may split a letter-by-letter spelling ("s.o.f.t"), as the normaliser has them. */
+const JOIN_SEPARATORS = " .-_*";
 
-function kindOf(code: number): number {
-  if (code === SPACE) return SPACE_KIND;
+/** Bound on the build's transition table (states × symbols, 4 bytes each): 64 MB while building. */
+const MAX_TABLE_CELLS = 16 * 1024 * 1024;
+
+class TooLarge extends Error {}
+
+function isWordUnit(code: number): boolean {
   const k = CLS[code] as number;
-  return k === CharClass.Letter ? LETTER : k === CharClass.WordPart ? DIGIT : OTHER;
+  return k === CharClass.Letter || k === CharClass.WordPart;
 }
 
-/** Per byte: 1 for a letter or digit (a digit stays a word character whether leet folds it or not). */
-const WORD_BYTE = new Uint8Array(256);
-/** Per byte: 1 for a leet symbol (`@`, `$`, `!`): a word character only where leet folds it. */
-const LEET_SYMBOL = new Uint8Array(256);
-/** Per byte: 1 for a join separator (`.`, `-`, `_`, space, `*`, controls): a letter-by-letter spelling may follow. */
-const JOIN_BYTE = new Uint8Array(256);
-for (let b = 0; b < 128; b++) {
-  const f = ASCII_FOLD[b] as number;
-  const kind = kindOf(f);
-  WORD_BYTE[b] = kind === LETTER || kind === DIGIT ? 1 : 0;
-  LEET_SYMBOL[b] = LEET[f] !== 0 && kind === OTHER ? 1 : 0;
-  JOIN_BYTE[b] = kind === SPACE_KIND || ".-_*".includes(String.fromCharCode(f)) ? 1 : 0;
+function isLetterUnit(code: number): boolean {
+  return CLS[code] === CharClass.Letter;
 }
 
 /**
- * Tells, for an ASCII post, whether the word-start trie can find a hit in its normalised form,
- * without building that form: one pass over the post's bytes folds each character on the fly
- * (case, leet, repeated letters, runs of spaces: the normaliser's rules) and walks the trie
- * from each word start, as {@link AnchoredTrie.scan} would over the normalised text.
+ * Settles an ASCII post in one pass over its bytes, without normalising it: a DFA (Aho–Corasick
+ * over the patterns, every transition precomputed) whose transitions fold each byte as the
+ * normaliser would (case, repeated letters, runs of spaces) and carry word boundaries.
+ *
+ * The normalised text is read as a stream with two markers: `$` before and `^` after every
+ * character that is not a letter or digit, and `^` at the start, `$` at the end. A term that
+ * must start a word begins with `^`, one that must end a word ends with `$`, so "starts where
+ * a word starts" and "ends where a word ends" are plain substring matches. Each byte's
+ * transition does `$ c ^` at once. Repeated letters and spaces collapse: a repeat is a
+ * self-transition of the states that end with the character read last (a letter; a space and
+ * `^`). The states that do not hold it are left unchanged by a repeat anyway: the root after
+ * a letter means no pattern starts with that letter; `^` alone after a space goes back to `^`
+ * on `$ ␣ ^`, since normalised patterns neither start with a space nor hold `^` before `$`.
+ * Per byte the loop does one table read; only three things
+ * leave it: a leet character (its fold depends on its neighbours), a possible
+ * letter-by-letter spelling (a one-letter word followed by a join separator) and a state where
+ * a pattern ends.
  *
  * "No" is exact: the post has no hit for any active policy, so its decisions are the ones
  * known in advance. "Maybe" sends the post through normalise + match, which settles it and
  * finds the offsets: on a hit (a keyword, or a signal and a target of one policy), and on a
- * letter-by-letter spelling ("s.o.f.t"), whose joined form this pass does not build.
- * Only valid when every pattern an ASCII text could contain is in the trie.
+ * letter-by-letter spelling, whose joined form this pass does not build.
  */
 export class AsciiScreen {
-  /**
-   * Per byte, what the loop needs of its folded unit in one read: the unit (bits 0–6), its kind
-   * (bits 7–8) and its trie class (bits 9+); -1 for a leet character, whose unit depends on
-   * its neighbours: then {@link unitInfo} of {@link asciiAt}.
-   */
-  private readonly byteInfo = new Int32Array(256);
-  /** The same per folded unit. */
-  private readonly unitInfo = new Int32Array(128);
+  /** Number of DFA states. */
+  readonly stateCount: number;
+  /** Columns of {@link next}: one per unit class, then one for leet bytes. */
   private readonly width: number;
-  private readonly nodes: Int32Array;
-  private readonly dense: Int32Array;
-  private readonly ownPatterns: Int32Array;
+  /** Per byte: its column (leet bytes: the last one). */
+  private readonly column = new Int32Array(256);
+  /**
+   * Per state × column: the next state's row offset (state × width), or its bitwise NOT when
+   * the transition must leave the loop: a pattern ends on the way, or a join check is due.
+   * The leet column holds the NOT of `stateCount × width`.
+   */
+  private readonly next: Int32Array;
+  private readonly start: number;
+  /** Per state: the row offset after `$`. */
+  private readonly afterDollar: Int32Array;
+  /** Per state × non-word class: the row offset after that character alone (no markers). */
+  private readonly afterOther: Int32Array;
+  /** Per unit class: its index among the non-word classes, or -1 for a word class. */
+  private readonly otherIndex: Int32Array;
+  private readonly otherCount: number;
+  /** Per unit class: 1 for a join separator. */
+  private readonly joinClass: Uint8Array;
+  /** Per state: the patterns that end there, directly: `own[ownStart[s] .. ownStart[s + 1])`. */
+  private readonly ownStart: Int32Array;
+  private readonly own: Int32Array;
+  /** Per state: the next state down its failure chain with patterns of its own (0: none). */
+  private readonly outLink: Int32Array;
   /** Per policy, while a call runs: bit 1 a signal was seen, bit 2 a target. */
   private readonly pairs: Uint8Array;
   private pairsDirty = false;
 
   /**
-   * @param trie - the word-start trie of the patterns.
-   * @param endBounded - per pattern: 1 when the character after it must not be a word character.
+   * The screen of these patterns, or undefined when its tables would exceed
+   * {@link MAX_TABLE_CELLS} (posts then all take normalise + match). Parameters as for the
+   * constructor.
+   */
+  static build(patterns: readonly string[], startBounded: Uint8Array, endBounded: Uint8Array, policyOf: Int32Array, pairBit: Uint8Array, policyCount: number): AsciiScreen | undefined {
+    try {
+      return new AsciiScreen(patterns, startBounded, endBounded, policyOf, pairBit, policyCount);
+    } catch (error) {
+      if (error instanceof TooLarge) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * @param patterns - the normalised patterns, by id; those with a non-ASCII character are left
+   * out (an ASCII post normalises to ASCII: they never match it).
+   * @param startBounded - per pattern: 1 when it must start a word.
+   * @param endBounded - per pattern: 1 when it must end a word.
    * @param policyOf - per pattern: its policy's index.
    * @param pairBit - per pattern: 0 for a keyword (a hit on its own), 1 for a signal, 2 for a
    * target (a hit only when its policy has both).
    */
   constructor(
-    private readonly trie: AnchoredTrie,
-    private readonly endBounded: Uint8Array,
+    patterns: readonly string[],
+    startBounded: Uint8Array,
+    endBounded: Uint8Array,
     private readonly policyOf: Int32Array,
     private readonly pairBit: Uint8Array,
     policyCount: number,
   ) {
-    const { classOf, width, nodes, dense, ownPatterns } = trie.walkTables;
-    this.width = width;
-    this.nodes = nodes;
-    this.dense = dense;
-    this.ownPatterns = ownPatterns;
     this.pairs = new Uint8Array(policyCount);
-    for (let c = 0; c < 128; c++) this.unitInfo[c] = c | (kindOf(c) << 7) | ((classOf[c] as number) << 9);
-    for (let b = 0; b < 128; b++) {
-      const f = ASCII_FOLD[b] as number;
-      this.byteInfo[b] = LEET[f] !== 0 ? -1 : (this.unitInfo[f] as number);
+
+    // Unit classes: each letter, the space and the join separators, every character a pattern
+    // holds; the other word characters share one class, the other non-word characters another.
+    const unitClass = new Int32Array(128).fill(-1);
+    const unitOf: number[] = [];
+    const addUnit = (u: number): void => {
+      if (unitClass[u] === -1) {
+        unitClass[u] = unitOf.length;
+        unitOf.push(u);
+      }
+    };
+    for (let u = 0x61; u <= 0x7a; u++) addUnit(u);
+    for (const c of JOIN_SEPARATORS) addUnit(c.charCodeAt(0));
+    const ascii = patterns.map((p) => p.length > 0 && /^[\u0000-\u007f]*$/.test(p));
+    patterns.forEach((p, id) => {
+      if (ascii[id]) for (let i = 0; i < p.length; i++) addUnit(p.charCodeAt(i));
+    });
+    const otherWord = unitOf.length;
+    const otherNonWord = otherWord + 1;
+    const units = otherWord + 2;
+    for (let u = 0; u < 128; u++) if (unitClass[u] === -1) unitClass[u] = isWordUnit(u) ? otherWord : otherNonWord;
+    const word = (k: number): boolean => (k < otherWord ? isWordUnit(unitOf[k] as number) : k === otherWord);
+    const letter = (k: number): boolean => k < otherWord && isLetterUnit(unitOf[k] as number);
+    const spaceClass = unitClass[SPACE] as number;
+    this.joinClass = Uint8Array.from({ length: units }, (_, k) => (k < otherWord && JOIN_SEPARATORS.includes(String.fromCharCode(unitOf[k] as number)) ? 1 : 0));
+    // Symbols of the automaton: the unit classes, then the two markers.
+    const CARET = units;
+    const DOLLAR = units + 1;
+    const symbols = units + 2;
+
+    // The patterns as symbol strings, and fillers (no pattern ends there): `^` and a letter,
+    // so that a state knows when a one-letter word may have started.
+    const strings: { symbols: number[]; id: number }[] = [];
+    patterns.forEach((p, id) => {
+      if (!ascii[id]) return;
+      const s: number[] = startBounded[id] === 1 ? [CARET] : [];
+      for (let i = 0; i < p.length; i++) {
+        const k = unitClass[p.charCodeAt(i)] as number;
+        if (word(k)) s.push(k);
+        else s.push(DOLLAR, k, CARET);
+      }
+      if (endBounded[id] === 1) s.push(DOLLAR);
+      strings.push({ symbols: s, id });
+    });
+    for (let k = 0; k < otherWord; k++) if (letter(k)) strings.push({ symbols: [CARET, k], id: -1 });
+
+    // The trie, with a dense child table (0 = no child: the root is nobody's child).
+    let capacity = 1;
+    for (const s of strings) capacity += s.symbols.length;
+    if (capacity * symbols > MAX_TABLE_CELLS) throw new TooLarge();
+    const delta = new Int32Array(capacity * symbols);
+    const lastSymbol = new Int32Array(capacity).fill(-1);
+    const parent = new Int32Array(capacity);
+    const ownLists: number[][] = [[]];
+    let n = 1;
+    for (const { symbols: s, id } of strings) {
+      let u = 0;
+      for (const k of s) {
+        let c = delta[u * symbols + k] as number;
+        if (c === 0) {
+          c = n++;
+          delta[u * symbols + k] = c;
+          lastSymbol[c] = k;
+          parent[c] = u;
+          ownLists.push([]);
+        }
+        u = c;
+      }
+      if (id >= 0) (ownLists[u] as number[]).push(id);
     }
+    this.stateCount = n;
+
+    // Failure links breadth first; missing children become full DFA transitions.
+    const fail = new Int32Array(n);
+    const outLink = new Int32Array(n);
+    const accepting = new Uint8Array(n);
+    const queue = new Int32Array(n);
+    let tail = 0;
+    for (let k = 0; k < symbols; k++) {
+      const c = delta[k] as number;
+      if (c !== 0) queue[tail++] = c;
+    }
+    for (let head = 0; head < tail; head++) {
+      const u = queue[head] as number;
+      const f = fail[u] as number;
+      outLink[u] = (ownLists[f] as number[]).length > 0 ? f : (outLink[f] as number);
+      accepting[u] = (ownLists[u] as number[]).length > 0 || outLink[u] !== 0 ? 1 : 0;
+      for (let k = 0; k < symbols; k++) {
+        const c = delta[u * symbols + k] as number;
+        const viaFail = delta[f * symbols + k] as number;
+        if (c === 0) delta[u * symbols + k] = viaFail;
+        else {
+          fail[c] = viaFail;
+          queue[tail++] = c;
+        }
+      }
+    }
+    this.outLink = outLink;
+    this.ownStart = new Int32Array(n + 1);
+    const flat: number[] = [];
+    for (let u = 0; u < n; u++) {
+      this.ownStart[u] = flat.length;
+      for (const id of ownLists[u] as number[]) flat.push(id);
+    }
+    this.ownStart[n] = flat.length;
+    this.own = Int32Array.from(flat);
+
+    // The byte-level table: each column does what one byte does to the stream.
+    const width = units + 1;
+    this.width = width;
+    for (let b = 0; b < 256; b++) {
+      const f = b < 128 ? (ASCII_FOLD[b] as number) : 0;
+      this.column[b] = b >= 128 || LEET[f] !== 0 ? units : (unitClass[f] as number);
+    }
+    this.otherIndex = new Int32Array(units).fill(-1);
+    let others = 0;
+    for (let k = 0; k < units; k++) if (!word(k)) this.otherIndex[k] = others++;
+    this.otherCount = others;
+    const next = new Int32Array(n * width);
+    this.afterDollar = new Int32Array(n);
+    this.afterOther = new Int32Array(n * others);
+    for (let s = 0; s < n; s++) {
+      const last = lastSymbol[s] as number;
+      const beforeLast = s === 0 ? -1 : (lastSymbol[parent[s] as number] as number);
+      const joinCheck = beforeLast === CARET && last >= 0 && last < units && letter(last);
+      this.afterDollar[s] = (delta[s * symbols + DOLLAR] as number) * width;
+      for (let k = 0; k < units; k++) {
+        const oi = this.otherIndex[k] as number;
+        if (oi >= 0) this.afterOther[s * others + oi] = (delta[s * symbols + k] as number) * width;
+        let t: number;
+        let slow = false;
+        if (letter(k) && last === k) t = s; // a repeated letter
+        else if (k === spaceClass && last === CARET && beforeLast === spaceClass) t = s; // a run of spaces
+        else if (word(k)) {
+          t = delta[s * symbols + k] as number;
+          slow = accepting[t] === 1;
+        } else {
+          const s1 = delta[s * symbols + DOLLAR] as number;
+          const s2 = delta[s1 * symbols + k] as number;
+          t = delta[s2 * symbols + CARET] as number;
+          slow = accepting[s1] === 1 || accepting[s2] === 1 || accepting[t] === 1;
+        }
+        if (joinCheck && this.joinClass[k] === 1) slow = true;
+        next[s * width + k] = slow ? ~(t * width) : t * width;
+      }
+      next[s * width + units] = ~(n * width);
+    }
+    this.next = next;
+    this.start = (delta[CARET] as number) * width;
+    this.joinState = new Uint8Array(n);
+    for (let s = 1; s < n; s++) {
+      const last = lastSymbol[s] as number;
+      this.joinState[s] = lastSymbol[parent[s] as number] === CARET && last >= 0 && last < units && letter(last) ? 1 : 0;
+    }
+    this.unitClass = unitClass;
   }
+
+  /** Per state: 1 when it ends with `^` and a letter (a one-letter word may have started). */
+  private readonly joinState: Uint8Array;
+  /** Per folded unit: its class. */
+  private readonly unitClass: Int32Array;
 
   /**
    * False when the normalised form of the ASCII text `t[0..n)` has no hit for the policies set
@@ -101,118 +283,66 @@ export class AsciiScreen {
       this.pairs.fill(0);
       this.pairsDirty = false;
     }
-    const byteInfo = this.byteInfo;
-    const unitInfo = this.unitInfo;
-    const width = this.width;
-    const nodes = this.nodes;
-    const dense = this.dense;
-    for (let i = 0; i < n; ) {
-      let x = byteInfo[t[i] as number] as number;
-      if (x < 0) x = unitInfo[asciiAt(t, i, n)] as number;
-      let kind = (x >> 7) & 3;
-      if (kind !== LETTER && kind !== DIGIT) {
-        i++;
+    const next = this.next;
+    const column = this.column;
+    let s = this.start;
+    for (let i = 0; i < n; i++) {
+      const v = next[s + (column[t[i] as number] as number)] as number;
+      if (v >= 0) {
+        s = v;
         continue;
       }
-      // `i` starts a word (the unit before it, if any, is not a word character): walk the trie
-      // over the units that follow, folded and collapsed as the normaliser would.
-      if (kind === LETTER && i + 1 < n && JOIN_BYTE[t[i + 1] as number] === 1 && asciiJoinRunEnd(t, i, n) >= 0) return true;
-      let k = x >> 9;
-      let s = k === 0 ? 0 : k < width ? (dense[k] as number) : this.trie.sparseChild(0, k);
-      let last = x & 127;
-      let prevWord = true;
-      /** Where the walk first read a unit that is not a letter or digit (-1: not yet). */
-      let wordEnd = -1;
-      let q = i + 1;
-      while (s !== 0) {
-        const s4 = s << 2;
-        const p0 = nodes[s4 + 3] as number;
-        const p1 = nodes[s4 + 7] as number;
-        if (p0 < p1 && this.hits(p0, p1, t, q, n, last, active)) return true;
-        // The next unit: repeated letters and runs of spaces collapse.
-        for (;; q++) {
-          if (q >= n) {
-            x = -1;
-            break;
-          }
-          x = byteInfo[t[q] as number] as number;
-          if (x < 0) x = unitInfo[asciiAt(t, q, n)] as number;
-          kind = (x >> 7) & 3;
-          if (kind === LETTER) {
-            // A letter-by-letter spelling starting here needs no check: it starts a word, and the
-            // outer loop answers "maybe" when it gets there.
-            prevWord = true;
-            if ((x & 127) !== last) break;
-          } else if (kind === SPACE_KIND) {
-            prevWord = false;
-            if (last !== SPACE) break;
-          } else {
-            prevWord = kind === DIGIT;
-            break;
-          }
-        }
-        if (x < 0) break;
-        if (!prevWord && wordEnd < 0) wordEnd = q;
-        q++;
-        last = x & 127;
-        k = x >> 9;
-        const row = nodes[s4] as number;
-        if (row < 0) s = k !== 0 && k === nodes[s4 + 1] ? (nodes[s4 + 2] as number) : 0;
-        else s = k === 0 ? 0 : k < width ? (dense[row + k] as number) : this.trie.sparseChild(s, k);
-      }
-      // The rest of the word starts nothing: skip it, from where the walk left it (what the walk
-      // read before that is letters and digits).
-      i = wordEnd < 0 ? q : wordEnd;
-      for (;;) {
-        while (i < n && WORD_BYTE[t[i] as number] === 1) i++;
-        if (i < n && LEET_SYMBOL[t[i] as number] === 1 && isWordUnit(asciiAt(t, i, n))) {
-          i++;
-          continue;
-        }
-        break;
-      }
+      const r = this.slowStep(t, i, n, s, v, active);
+      if (r < 0) return true;
+      s = r;
     }
-    return false;
+    // The end of the text ends a word.
+    return this.hits(this.afterDollar[s / this.width] as number, active);
   }
 
   /**
-   * Whether the patterns `ownPatterns[p0..p1)`, ending just before `t[q]` (last unit `last`),
-   * make a hit: an active policy's keyword that ends where it must, or the second half of a
-   * signal-and-target pair.
+   * The transition the table could not take alone: a leet byte, a possible letter-by-letter
+   * spelling, a pattern ending. Returns the next row offset, or -1 for "maybe".
    */
-  private hits(p0: number, p1: number, t: Uint8Array, q: number, n: number, last: number, active: Uint8Array | undefined): boolean {
-    let nextWord = -1;
-    for (let p = p0; p < p1; p++) {
-      const id = this.ownPatterns[p] as number;
-      const policy = this.policyOf[id] as number;
-      if (active !== undefined && active[policy] === 0) continue;
-      if (this.endBounded[id] === 1) {
-        if (nextWord < 0) nextWord = wordFollows(t, q, n, last) ? 1 : 0;
-        if (nextWord === 1) continue;
+  private slowStep(t: Uint8Array, i: number, n: number, s: number, v: number, active: Uint8Array | undefined): number {
+    const width = this.width;
+    let k = this.column[t[i] as number] as number;
+    if (~v === this.stateCount * width) {
+      // A leet character: fold it, then take its class's transition.
+      k = this.unitClass[asciiAt(t, i, n)] as number;
+      v = this.next[s + k] as number;
+      if (v >= 0) return v;
+    }
+    const state = s / width;
+    const target = ~v;
+    if (this.joinClass[k] === 1 && this.joinState[state] === 1) {
+      // The letter before starts a word: does a letter-by-letter spelling start there?
+      const p = i - 1;
+      if (isLetterUnit(asciiAt(t, p, n)) && (p === 0 || !isWordUnit(asciiAt(t, p - 1, n))) && asciiJoinRunEnd(t, p, n) >= 0) return -1;
+    }
+    const oi = this.otherIndex[k] as number;
+    if (oi < 0 || target === s) return this.hits(target, active) ? -1 : target;
+    // A non-word character: `$`, the character, `^`; a pattern may end after any of the three.
+    const s1 = this.afterDollar[state] as number;
+    const s2 = this.afterOther[(s1 / width) * this.otherCount + oi] as number;
+    return this.hits(s1, active) || this.hits(s2, active) || this.hits(target, active) ? -1 : target;
+  }
+
+  /** Whether the patterns ending at the state at row offset `row` make a hit. */
+  private hits(row: number, active: Uint8Array | undefined): boolean {
+    for (let u = row / this.width; u !== 0; u = this.outLink[u] as number) {
+      for (let p = this.ownStart[u] as number, e = this.ownStart[u + 1] as number; p < e; p++) {
+        const id = this.own[p] as number;
+        const policy = this.policyOf[id] as number;
+        if (active !== undefined && active[policy] === 0) continue;
+        const bit = this.pairBit[id] as number;
+        if (bit === 0) return true;
+        const pairs = this.pairs;
+        pairs[policy] = (pairs[policy] as number) | bit;
+        this.pairsDirty = true;
+        if (pairs[policy] === 3) return true;
       }
-      const bit = this.pairBit[id] as number;
-      if (bit === 0) return true;
-      const pairs = this.pairs;
-      pairs[policy] = (pairs[policy] as number) | bit;
-      this.pairsDirty = true;
-      if (pairs[policy] === 3) return true;
     }
     return false;
   }
-}
-
-function isWordUnit(code: number): boolean {
-  const kind = kindOf(code);
-  return kind === LETTER || kind === DIGIT;
-}
-
-/** Whether the normalised unit after `last` (the unit read before `t[q]`) is a letter or digit. */
-function wordFollows(t: Uint8Array, q: number, n: number, last: number): boolean {
-  for (let r = q; r < n; r++) {
-    const f = asciiAt(t, r, n);
-    const kind = kindOf(f);
-    if (kind === LETTER && f === last) continue; // collapsed into `last`
-    return kind === LETTER || kind === DIGIT;
-  }
-  return false;
 }

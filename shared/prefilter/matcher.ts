@@ -54,7 +54,7 @@ export class Matcher {
   private readonly lengths: Int32Array;
   private readonly refs: PatternRef[];
   private readonly regexes: { policyIndex: number; re: RegExp }[];
-  /** Settles most ASCII posts without normalising them; undefined when the automaton could hit one. */
+  /** Settles most ASCII posts without normalising them; undefined when the patterns are too many for it. */
   private readonly screen: AsciiScreen | undefined;
   /** Reused between calls: (patternId, end) pairs from the automaton. */
   private occurrences = new Int32Array(256);
@@ -88,17 +88,14 @@ export class Matcher {
     this.lengths = Int32Array.from(patterns, (p) => p.length);
     this.refs = refs;
     this.patternCount = patterns.length;
-    // An ASCII post normalises to ASCII: the automaton's non-ASCII patterns (CJK…) never hit it.
-    const asciiUnanchored = unanchored.some((p) => p.length > 0 && /^[\u0000-\u007f]*$/.test(p));
-    this.screen = asciiUnanchored
-      ? undefined
-      : new AsciiScreen(
-          this.anchored,
-          Uint8Array.from(refs, (r) => (r.end ? 1 : 0)),
-          Int32Array.from(refs, (r) => r.policyIndex),
-          Uint8Array.from(refs, (r) => (r.role === TermRole.Signal ? 1 : r.role === TermRole.Target ? 2 : 0)),
-          policies.length,
-        );
+    this.screen = AsciiScreen.build(
+      patterns,
+      Uint8Array.from(refs, (r) => (r.start ? 1 : 0)),
+      Uint8Array.from(refs, (r) => (r.end ? 1 : 0)),
+      Int32Array.from(refs, (r) => r.policyIndex),
+      Uint8Array.from(refs, (r) => (r.role === TermRole.Signal ? 1 : r.role === TermRole.Target ? 2 : 0)),
+      policies.length,
+    );
   }
 
   /**

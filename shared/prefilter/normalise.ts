@@ -264,7 +264,8 @@ function normaliseAscii(text: Uint8Array, n: number): NormaliseBuffers {
     if (LEET[c] !== 0) c = asciiAt(text, i, n);
     const k = CLS[c] as number;
     if (k === LETTER) {
-      const j = prevWord ? -1 : asciiJoinRunEnd(text, i, n);
+      // The byte after must be a join separator (which no leet fold gives): most words stop here.
+      const j = prevWord || i + 2 >= n || !isJoinSeparator(ASCII_FOLD[text[i + 1] as number] as number) ? -1 : asciiJoinRunEnd(text, i, n);
       if (j >= 0) {
         for (let q = i; q <= j; q += 2) {
           const cq = asciiAt(text, q, n);

@@ -11,7 +11,7 @@ import { seededRandom } from "../../support/seeded-random.js";
  * fold, it changes neither the normalised text nor any offset.
  */
 
-const KEYWORDS = ["abc", "ab", "a b", "kis*", "tea", "cake", "hi", "bet", "sh1t", "k1ll", "c4ke", "to be", "be*", "o k", "ok", "外挂"];
+const KEYWORDS = ["abc", "ab", "a b", "kis*", "tea", "cake", "hi", "bet", "sh1t", "k1ll", "c4ke", "to be", "be*", "o k", "ok", "外挂", "*ost", "*eak*", "*s t*", "o.k", "c'est", "*-ish", "hi!"];
 const policies: Policy[] = [
   testPolicy({ id: "a-words", keywords: KEYWORDS }),
   testPolicy({ id: "b-pairs", signals: ["hate", "kill*", "sick"], targets: ["cats", "bots", "tea"], forums: ["games"] }),
@@ -41,7 +41,7 @@ function randomPost(rand: () => number): string {
   for (let t = 0; t < tokens; t++) {
     let w: string;
     const r = rand();
-    if (r < 0.35) w = (KEYWORDS.concat("hate", "kill", "killer", "cats", "bots", "oak", "hike", "stocks", "kite", "sick"))[Math.floor(rand() * 26)] as string;
+    if (r < 0.35) w = (KEYWORDS.concat("hate", "kill", "killer", "cats", "bots", "oak", "hike", "stocks", "kite", "sick", "lost", "steak", "boyish"))[Math.floor(rand() * 36)] as string;
     else {
       w = "";
       const len = 1 + Math.floor(rand() * 6);
@@ -120,10 +120,14 @@ describe("AsciiScreen: posts it settles get exactly the general path's result", 
     }
   });
 
-  it("is off when the automaton holds an ASCII pattern, and results stay exact", () => {
-    const mixed = [testPolicy({ id: "m", keywords: ["*ost", "tea"] })];
+  it("settles posts for terms matched anywhere in a word (`*word`, `*word*`) and CJK terms", () => {
+    const mixed = [testPolicy({ id: "m", keywords: ["*ost", "*eak*", "外挂"] })];
     const matcher = new Matcher(mixed);
-    expect(matcher.mayHit("nothing here", undefined)).toBe(true);
+    expect(matcher.mayHit("nothing here", undefined)).toBe(false);
+    expect(matcher.mayHit("a lost post", undefined)).toBe(true);
+    expect(matcher.mayHit("the lost boys", undefined)).toBe(true);
+    expect(matcher.mayHit("lostly", undefined)).toBe(false);
+    expect(matcher.mayHit("steaks", undefined)).toBe(true);
     const pf = new Prefilter(mixed);
     expect(pf.match("a lost post").policies[0]?.hits.map((h) => h.term)).toEqual(["*ost", "*ost"]);
     expect(pf.match("no match").anySendToModel).toBe(false);
