@@ -76,7 +76,7 @@ export class AsciiScreen {
   private readonly own: Int32Array;
   /** Per state: the next state down its failure chain with patterns of its own (0: none). */
   private readonly outLink: Int32Array;
-  /** Per policy, while a call runs: bit 1 a signal was seen, bit 2 a target. */
+  /** Per policy, while {@link mayHit} runs: bit 1 a signal was seen, bit 2 a target. */
   private readonly pairs: Uint8Array;
   private pairsDirty = false;
 
@@ -209,15 +209,30 @@ export class AsciiScreen {
         }
       }
     }
-    this.outLink = outLink;
+    // Renumber breadth first: the shallow states, where nearly every word's walk ends, share
+    // cache lines and pages.
+    const order = new Int32Array(n);
+    const rank = new Int32Array(n);
+    order.set(queue.subarray(0, n - 1), 1);
+    for (let r = 0; r < n; r++) rank[order[r] as number] = r;
+
+    this.outLink = new Int32Array(n);
     this.ownStart = new Int32Array(n + 1);
     const flat: number[] = [];
-    for (let u = 0; u < n; u++) {
-      this.ownStart[u] = flat.length;
+    for (let r = 0; r < n; r++) {
+      const u = order[r] as number;
+      this.outLink[r] = rank[outLink[u] as number] as number;
+      this.ownStart[r] = flat.length;
       for (const id of ownLists[u] as number[]) flat.push(id);
     }
     this.ownStart[n] = flat.length;
     this.own = Int32Array.from(flat);
+    this.joinState = new Uint8Array(n);
+    for (let r = 1; r < n; r++) {
+      const u = order[r] as number;
+      const last = lastSymbol[u] as number;
+      this.joinState[r] = lastSymbol[parent[u] as number] === CARET && last < units && letter(last) ? 1 : 0;
+    }
 
     // The byte-level table: each column does what one byte does to the stream.
     const width = units + 1;
@@ -226,6 +241,7 @@ export class AsciiScreen {
       const f = b < 128 ? (ASCII_FOLD[b] as number) : 0;
       this.column[b] = b >= 128 || LEET[f] !== 0 ? units : (unitClass[f] as number);
     }
+    this.unitClass = unitClass;
     this.otherIndex = new Int32Array(units).fill(-1);
     let others = 0;
     for (let k = 0; k < units; k++) if (!word(k)) this.otherIndex[k] = others++;
@@ -233,14 +249,15 @@ export class AsciiScreen {
     const next = new Int32Array(n * width);
     this.afterDollar = new Int32Array(n);
     this.afterOther = new Int32Array(n * others);
-    for (let s = 0; s < n; s++) {
+    const row = (u: number): number => (rank[u] as number) * width;
+    for (let r = 0; r < n; r++) {
+      const s = order[r] as number;
       const last = lastSymbol[s] as number;
       const beforeLast = s === 0 ? -1 : (lastSymbol[parent[s] as number] as number);
-      const joinCheck = beforeLast === CARET && last >= 0 && last < units && letter(last);
-      this.afterDollar[s] = (delta[s * symbols + DOLLAR] as number) * width;
+      this.afterDollar[r] = row(delta[s * symbols + DOLLAR] as number);
       for (let k = 0; k < units; k++) {
         const oi = this.otherIndex[k] as number;
-        if (oi >= 0) this.afterOther[s * others + oi] = (delta[s * symbols + k] as number) * width;
+        if (oi >= 0) this.afterOther[r * others + oi] = row(delta[s * symbols + k] as number);
         let t: number;
         let slow = false;
         if (letter(k) && last === k) t = s; // a repeated letter
@@ -254,19 +271,13 @@ export class AsciiScreen {
           t = delta[s2 * symbols + CARET] as number;
           slow = accepting[s1] === 1 || accepting[s2] === 1 || accepting[t] === 1;
         }
-        if (joinCheck && this.joinClass[k] === 1) slow = true;
-        next[s * width + k] = slow ? ~(t * width) : t * width;
+        if (this.joinState[r] === 1 && this.joinClass[k] === 1) slow = true;
+        next[r * width + k] = slow ? ~row(t) : row(t);
       }
-      next[s * width + units] = ~(n * width);
+      next[r * width + units] = ~(n * width);
     }
     this.next = next;
-    this.start = (delta[CARET] as number) * width;
-    this.joinState = new Uint8Array(n);
-    for (let s = 1; s < n; s++) {
-      const last = lastSymbol[s] as number;
-      this.joinState[s] = lastSymbol[parent[s] as number] === CARET && last >= 0 && last < units && letter(last) ? 1 : 0;
-    }
-    this.unitClass = unitClass;
+    this.start = row(delta[CARET] as number);
   }
 
   /** Per state: 1 when it ends with `^` and a letter (a one-letter word may have started). */
@@ -283,6 +294,40 @@ export class AsciiScreen {
       this.pairs.fill(0);
       this.pairsDirty = false;
     }
+    return this.run(t, n, active);
+  }
+
+  /**
+   * Finds every pattern occurrence in the ASCII text `t[0..n)`, for all policies, into
+   * {@link occurrences} as pairs (patternId, index of the byte its last unit came from).
+   * Returns their number, or -1 when a letter-by-letter spelling ("s.o.f.t") needs the
+   * normaliser's joined form.
+   */
+  collect(t: Uint8Array, n: number): number {
+    this.collecting = true;
+    this.found = 0;
+    try {
+      return this.run(t, n, undefined) ? -1 : this.found;
+    } finally {
+      this.collecting = false;
+    }
+  }
+
+  /** What {@link collect} found: (patternId, last byte) pairs; valid until the next call. */
+  get occurrences(): Int32Array {
+    return this.out;
+  }
+
+  private collecting = false;
+  private found = 0;
+  private out = new Int32Array(256);
+
+  /**
+   * The pass over the bytes. Checking (not {@link collecting}): true as soon as a hit or a
+   * letter-by-letter spelling is found. Collecting: records every occurrence; true only for
+   * a letter-by-letter spelling.
+   */
+  private run(t: Uint8Array, n: number, active: Uint8Array | undefined): boolean {
     const next = this.next;
     const column = this.column;
     let s = this.start;
@@ -297,12 +342,12 @@ export class AsciiScreen {
       s = r;
     }
     // The end of the text ends a word.
-    return this.hits(this.afterDollar[s / this.width] as number, active);
+    return this.reached(this.afterDollar[s / this.width] as number, t, n, n, true, active);
   }
 
   /**
    * The transition the table could not take alone: a leet byte, a possible letter-by-letter
-   * spelling, a pattern ending. Returns the next row offset, or -1 for "maybe".
+   * spelling, a pattern ending. Returns the next row offset, or -1 to stop (see {@link run}).
    */
   private slowStep(t: Uint8Array, i: number, n: number, s: number, v: number, active: Uint8Array | undefined): number {
     const width = this.width;
@@ -321,18 +366,29 @@ export class AsciiScreen {
       if (isLetterUnit(asciiAt(t, p, n)) && (p === 0 || !isWordUnit(asciiAt(t, p - 1, n))) && asciiJoinRunEnd(t, p, n) >= 0) return -1;
     }
     const oi = this.otherIndex[k] as number;
-    if (oi < 0 || target === s) return this.hits(target, active) ? -1 : target;
+    if (oi < 0 || target === s) return this.reached(target, t, i, n, false, active) ? -1 : target;
     // A non-word character: `$`, the character, `^`; a pattern may end after any of the three.
     const s1 = this.afterDollar[state] as number;
     const s2 = this.afterOther[(s1 / width) * this.otherCount + oi] as number;
-    return this.hits(s1, active) || this.hits(s2, active) || this.hits(target, active) ? -1 : target;
+    const stop = this.reached(s1, t, i, n, true, active) || this.reached(s2, t, i, n, false, active) || this.reached(target, t, i, n, false, active);
+    return stop ? -1 : target;
   }
 
-  /** Whether the patterns ending at the state at row offset `row` make a hit. */
-  private hits(row: number, active: Uint8Array | undefined): boolean {
+  /**
+   * The patterns ending at the state at row offset `row`, reached on byte `i` (after its `$`
+   * when `dollar`: their last unit is then the one before byte `i`). Checking: whether they
+   * make a hit for the active policies. Collecting: records them all, false.
+   */
+  private reached(row: number, t: Uint8Array, i: number, n: number, dollar: boolean, active: Uint8Array | undefined): boolean {
+    let last = -1;
     for (let u = row / this.width; u !== 0; u = this.outLink[u] as number) {
       for (let p = this.ownStart[u] as number, e = this.ownStart[u + 1] as number; p < e; p++) {
         const id = this.own[p] as number;
+        if (this.collecting) {
+          if (last < 0) last = dollar ? unitBefore(t, i, n) : i;
+          this.record(id, last);
+          continue;
+        }
         const policy = this.policyOf[id] as number;
         if (active !== undefined && active[policy] === 0) continue;
         const bit = this.pairBit[id] as number;
@@ -345,4 +401,54 @@ export class AsciiScreen {
     }
     return false;
   }
+
+  private record(id: number, last: number): void {
+    if (2 * this.found + 2 > this.out.length) {
+      const bigger = new Int32Array(this.out.length * 2);
+      bigger.set(this.out);
+      this.out = bigger;
+    }
+    this.out[2 * this.found] = id;
+    this.out[2 * this.found + 1] = last;
+    this.found++;
+  }
+}
+
+/**
+ * Whether byte `p` (not the first) of an ASCII text adds no unit to its normalised form: a
+ * letter or space repeating the unit before it. Not valid inside a letter-by-letter spelling,
+ * which the screen leaves to the normaliser.
+ */
+function collapsedAt(t: Uint8Array, p: number, n: number): boolean {
+  const u = asciiAt(t, p, n);
+  return (u === SPACE || isLetterUnit(u)) && asciiAt(t, p - 1, n) === u;
+}
+
+/** The byte that gave the last unit before byte `i` (`i` may be `n`). */
+function unitBefore(t: Uint8Array, i: number, n: number): number {
+  let p = i - 1;
+  while (p > 0 && collapsedAt(t, p, n)) p--;
+  return p;
+}
+
+/**
+ * The original start of a pattern occurrence of `length` units whose last unit came from byte
+ * `last`: the byte of its first unit, as the normaliser's offsets give it.
+ */
+export function occurrenceStart(t: Uint8Array, n: number, last: number, length: number): number {
+  let p = last;
+  for (let k = 1; k < length; k++) p = unitBefore(t, p, n);
+  return p;
+}
+
+/**
+ * The original end (exclusive) of an occurrence whose last unit came from byte `last`, as
+ * {@link originalEnd} gives it: where the next unit comes from (or the end), less trailing
+ * characters that are neither letters nor digits, so repeats are covered and separators not.
+ */
+export function occurrenceEnd(t: Uint8Array, n: number, last: number): number {
+  let e = last + 1;
+  while (e < n && collapsedAt(t, e, n)) e++;
+  while (e > last + 1 && CLS[t[e - 1] as number] === CharClass.Other) e--;
+  return e;
 }

@@ -1,10 +1,10 @@
 import type { Policy } from "../policy/policy.js";
 import { AhoCorasick } from "./aho-corasick.js";
 import { AnchoredTrie } from "./anchored-trie.js";
-import { AsciiScreen } from "./ascii-screen.js";
+import { AsciiScreen, occurrenceEnd, occurrenceStart } from "./ascii-screen.js";
 import { CharClass, charClassTable } from "./char-class.js";
 import type { NormaliseBuffers } from "./normalise.js";
-import { asciiBytes, codesToString } from "./normalise.js";
+import { asciiBytes, codesToString, normaliseIntoScratch, originalEnd } from "./normalise.js";
 import { compileTerm } from "./term.js";
 
 /** What a term does for its policy. */
@@ -27,6 +27,24 @@ export interface TermHit {
   end: number;
   /** The compiled pattern's id: orders hits that share start and end. */
   pattern: number;
+}
+
+/** A term occurrence in ORIGINAL text coordinates, with the keys that order it. */
+export interface LocatedHit {
+  policyIndex: number;
+  role: TermRole;
+  /** The term as written in the policy. */
+  term: string;
+  /** The compiled pattern's id. */
+  pattern: number;
+  start: number;
+  end: number;
+  /**
+   * Order keys: the occurrence's start and end in the normalised text, or (for an ASCII post
+   * settled by the screen) in the original text, which orders the occurrences the same way.
+   */
+  sortStart: number;
+  sortEnd: number;
 }
 
 interface PatternRef {
@@ -96,6 +114,41 @@ export class Matcher {
       Uint8Array.from(refs, (r) => (r.role === TermRole.Signal ? 1 : r.role === TermRole.Target ? 2 : 0)),
       policies.length,
     );
+  }
+
+  /**
+   * Every term hit in a post for the policies set in `active` (all when undefined), in
+   * original coordinates. An ASCII post is read by the screen alone, unless it holds a
+   * letter-by-letter spelling; other posts are normalised and scanned.
+   */
+  find(text: string, active: Uint8Array | undefined): LocatedHit[] {
+    const screen = this.screen;
+    const bytes = screen === undefined ? undefined : asciiBytes(text);
+    if (screen !== undefined && bytes !== undefined) {
+      if (!screen.mayHit(bytes, text.length, active)) return NO_LOCATED_HITS;
+      const count = screen.collect(bytes, text.length);
+      if (count >= 0) return this.locateAscii(bytes, text.length, screen.occurrences, count, active);
+    }
+    const buf = normaliseIntoScratch(text);
+    const hits = this.match(buf, active);
+    if (hits.length === 0) return NO_LOCATED_HITS;
+    return hits.map((h) => {
+      return { policyIndex: h.policyIndex, role: h.role, term: h.term, pattern: h.pattern, start: buf.starts[h.start] as number, end: originalEnd(buf, h.end, text), sortStart: h.start, sortEnd: h.end };
+    });
+  }
+
+  /** The screen's occurrences, (patternId, last byte) pairs, as located hits. */
+  private locateAscii(t: Uint8Array, n: number, occ: Int32Array, count: number, active: Uint8Array | undefined): LocatedHit[] {
+    const hits: LocatedHit[] = [];
+    for (let q = 0; q < count; q++) {
+      const id = occ[2 * q] as number;
+      const last = occ[2 * q + 1] as number;
+      const ref = this.refs[id] as PatternRef;
+      if (active !== undefined && active[ref.policyIndex] === 0) continue;
+      const start = occurrenceStart(t, n, last, this.lengths[id] as number);
+      hits.push({ policyIndex: ref.policyIndex, role: ref.role, term: ref.term, pattern: id, start, end: occurrenceEnd(t, n, last), sortStart: start, sortEnd: last + 1 });
+    }
+    return hits;
   }
 
   /**
@@ -185,6 +238,7 @@ const WORD = Uint8Array.from(CLS, (k) => (k === CharClass.Letter || k === CharCl
 /** Shared empty result: never mutated (callers only read hit lists). */
 const NO_HITS: TermHit[] = Object.freeze([]) as unknown as TermHit[];
 const NO_REGEX_HITS: RegexHit[] = Object.freeze([]) as unknown as RegexHit[];
+const NO_LOCATED_HITS: LocatedHit[] = Object.freeze([]) as unknown as LocatedHit[];
 
 /** A regex match, in ORIGINAL text coordinates. */
 export interface RegexHit {

@@ -1,7 +1,7 @@
 import type { Policy } from "../policy/policy.js";
 import { PolicySet } from "../policy/policy-set.js";
-import { Matcher, TermRole, bufferText, type TermHit } from "./matcher.js";
-import { normaliseIntoScratch, originalEnd, type NormaliseBuffers } from "./normalise.js";
+import { Matcher, TermRole, bufferText, type LocatedHit } from "./matcher.js";
+import { normaliseIntoScratch } from "./normalise.js";
 import { resolvePrefilterOptions, type PrefilterOptions } from "./prefilter-options.js";
 import type { PolicyPrefilterResult, PrefilterHit, PrefilterResult } from "./prefilter-result.js";
 
@@ -43,17 +43,14 @@ export class Prefilter {
   match(text: string, forumId?: string): PrefilterResult {
     const active = forumId === undefined ? undefined : this.activeFor(forumId);
     const regexHits = this.matcher.matchRegexes(text, active, this.options.maxHitsPerPolicy);
-    // Most posts: nothing matches, so every decision is known in advance for this forum. Most
-    // ASCII posts are settled without normalising them.
-    if (regexHits.length === 0 && !this.matcher.mayHit(text, active)) return this.noHit(text, forumId, active);
-    const buf = normaliseIntoScratch(text);
-    const termHits = this.matcher.match(buf, active);
+    const termHits = this.matcher.find(text, active);
+    // Most posts: nothing matches, so every decision is known in advance for this forum.
     if (termHits.length === 0 && regexHits.length === 0) return this.noHit(text, forumId, active);
 
-    let perPolicy: TermHit[][] | undefined;
+    let perPolicy: LocatedHit[][] | undefined;
     if (termHits.length > 0) {
       perPolicy = this.policies.map(() => []);
-      for (const h of termHits) (perPolicy[h.policyIndex] as TermHit[]).push(h);
+      for (const h of termHits) (perPolicy[h.policyIndex] as LocatedHit[]).push(h);
     }
     let regexPerPolicy: PrefilterHit[][] | undefined;
     if (regexHits.length > 0) {
@@ -73,7 +70,7 @@ export class Prefilter {
         continue;
       }
       const own = perPolicy?.[i];
-      let hits = own === undefined || own.length === 0 ? [] : this.toOriginal(qualifying(own), buf, text);
+      let hits = own === undefined || own.length === 0 ? [] : this.shown(qualifying(own));
       const byRegex = regexPerPolicy?.[i];
       if (byRegex !== undefined && byRegex.length > 0) {
         hits = [...hits, ...byRegex].sort((a, b) => a.start - b.start).slice(0, this.options.maxHitsPerPolicy);
@@ -128,18 +125,17 @@ export class Prefilter {
     return none;
   }
 
-  private toOriginal(hits: TermHit[], buf: NormaliseBuffers, text: string): PrefilterHit[] {
+  /** The hits shown for a policy: in text order, one per term and start, at most `maxHitsPerPolicy`. */
+  private shown(hits: LocatedHit[]): PrefilterHit[] {
     const out: PrefilterHit[] = [];
     const seen = new Set<string>();
-    if (hits.length > 1) hits.sort((a, b) => a.start - b.start || b.end - a.end || a.pattern - b.pattern);
+    if (hits.length > 1) hits.sort((a, b) => a.sortStart - b.sortStart || b.sortEnd - a.sortEnd || a.pattern - b.pattern);
     for (const h of hits) {
       if (out.length >= this.options.maxHitsPerPolicy) break;
-      const start = buf.starts[h.start] as number;
-      const end = originalEnd(buf, h.end, text);
-      const key = `${h.term}\u0000${start}`;
+      const key = `${h.term}\u0000${h.start}`;
       if (seen.has(key)) continue; // a term and its variants may hit the same place
       seen.add(key);
-      out.push({ term: h.term, start, end });
+      out.push({ term: h.term, start: h.start, end: h.end });
     }
     return out;
   }
@@ -170,7 +166,7 @@ const KEYWORD = TermRole.Keyword;
 const SIGNAL = TermRole.Signal;
 const TARGET = TermRole.Target;
 
-function qualifying(own: TermHit[]): TermHit[] {
+function qualifying(own: LocatedHit[]): LocatedHit[] {
   let signal = false;
   let target = false;
   let keywordOnly = true;

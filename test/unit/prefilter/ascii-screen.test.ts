@@ -22,14 +22,14 @@ const policies: Policy[] = [
 
 const LETTERS = "abcehikostABCEHKOST";
 const SEPARATORS = [" ", " ", " ", "  ", ", ", ". ", "! ", "? ", "\n", "-", ".", "*", "_", "'", "!", "1", "$", "@", " 4 ", "\t", "\u0000", "...", ""];
-const LEET: Record<string, string> = { a: "4", e: "3", i: "1", o: "0", s: "5", t: "7", l: "1" };
+const LEET: Record<string, string[]> = { a: ["4", "@"], e: ["3"], i: ["1", "!"], o: ["0"], s: ["5", "$"], t: ["7"], l: ["1"] };
 
 function obfuscate(word: string, rand: () => number): string {
   let w = word;
   const r = rand();
   if (r < 0.15) w = [...w].join(rand() < 0.5 ? "." : rand() < 0.5 ? " " : "-"); // s.p.a.c.e.d
   else if (r < 0.3) w = [...w].map((c) => (rand() < 0.4 ? c.repeat(2 + Math.floor(rand() * 3)) : c)).join(""); // repeats
-  else if (r < 0.45) w = [...w].map((c) => (rand() < 0.5 ? (LEET[c] ?? c) : c)).join(""); // leet
+  else if (r < 0.45) w = [...w].map((c) => (rand() < 0.5 ? (LEET[c]?.[Math.floor(rand() * 2)] ?? c) : c)).join(""); // leet
   if (rand() < 0.2) w = w.toUpperCase();
   else if (rand() < 0.2) w = w[0]?.toUpperCase() + w.slice(1);
   return w;
@@ -109,7 +109,7 @@ describe("AsciiScreen: posts it settles get exactly the general path's result", 
       "k1ll", "kill", "ki11", "k!ll", "sh!t", "$h1t", "shit!", "c@ke", "c4k3", "cake5", "cakes", "kiss", "kis", "ki s", "to be", "to  be", "to\nbe", "tobe", "to-be",
       "be", "bet", "beta", "hi!", "hi1", "h1", "!hi", "1hi", "o k", "o.k", "ok", "okay", "hate cats", "i hate bots", "sick tea", "hate", "cats",
       "killer bots", "hike", "oak tree", "stocks up", "kite", "abc!!!", "abcabc", "a!b", "a$b", "a@b", "@bc", "4bc", "ABC", "A.B.C", "A B", "\u0000ab\u0000",
-      "x 外挂", "abé", "ab\u200b", "ＡＢ", "h4te c4ts", "H A T E cats", "hhhaaattteee cats", "c.a.t.s hate",
+      "kis$x", "kiss$x", "kis$ x", "kis$", "hi!x", "hi!!x", "h!!x", "c@ke", "c@@ke", "be@", "tea$y", "kis!s", "  tea", "tea  ", "a  b", "x 外挂", "abé", "ab\u200b", "ＡＢ", "h4te c4ts", "H A T E cats", "hhhaaattteee cats", "c.a.t.s hate",
     ];
     for (const s of cases) {
       for (const forum of FORUMS) {
