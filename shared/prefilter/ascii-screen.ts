@@ -15,6 +15,11 @@ const MAX_TABLE_CELLS = 16 * 1024 * 1024;
 
 class TooLarge extends Error {}
 
+/** {@link AsciiScreen.screen}: the post has no hit. */
+export const NO_HIT = -2;
+/** {@link AsciiScreen.screen}: the post needs the normaliser (a letter-by-letter spelling). */
+export const NEEDS_NORMALISER = -1;
+
 function isWordUnit(code: number): boolean {
   const k = CLS[code] as number;
   return k === CharClass.Letter || k === CharClass.WordPart;
@@ -43,10 +48,12 @@ function isLetterUnit(code: number): boolean {
  * letter-by-letter spelling (a one-letter word followed by a join separator) and a state where
  * a pattern ends.
  *
- * "No" is exact: the post has no hit for any active policy, so its decisions are the ones
- * known in advance. "Maybe" sends the post through normalise + match, which settles it and
- * finds the offsets: on a hit (a keyword, or a signal and a target of one policy), and on a
- * letter-by-letter spelling, whose joined form this pass does not build.
+ * "No hit" is exact: the post has no hit for any active policy, so its decisions are the
+ * ones known in advance. On a hit (a keyword, or a signal and a target of one policy) the pass
+ * goes on collecting every occurrence, which {@link occurrenceStart} and
+ * {@link occurrenceEnd} place in the original text as the normaliser's offset map would. A
+ * letter-by-letter spelling, whose joined form this pass does not build, sends the post
+ * through normalise + match.
  */
 export class AsciiScreen {
   /** Number of DFA states. */
@@ -76,7 +83,7 @@ export class AsciiScreen {
   private readonly own: Int32Array;
   /** Per state: the next state down its failure chain with patterns of its own (0: none). */
   private readonly outLink: Int32Array;
-  /** Per policy, while {@link mayHit} runs: bit 1 a signal was seen, bit 2 a target. */
+  /** Per policy, while {@link screen} checks: bit 1 a signal was seen, bit 2 a target. */
   private readonly pairs: Uint8Array;
   private pairsDirty = false;
 
@@ -286,48 +293,21 @@ export class AsciiScreen {
   private readonly unitClass: Int32Array;
 
   /**
-   * False when the normalised form of the ASCII text `t[0..n)` has no hit for the policies set
-   * in `active` (all when undefined); true when it may have one.
+   * Reads the ASCII text `t[0..n)` for the policies set in `active` (all when undefined).
+   * Returns {@link NO_HIT} when its normalised form has no hit for them; {@link NEEDS_NORMALISER}
+   * when a letter-by-letter spelling ("s.o.f.t") needs the normaliser's joined form; else the
+   * number of occurrences in {@link occurrences}, every occurrence of every pattern, which
+   * include a hit. The pass checks until the first hit, then collects: from there it records
+   * everything, and before it the only occurrences a hit needs are the active policies'
+   * signals and targets, which checking records.
    */
-  mayHit(t: Uint8Array, n: number, active: Uint8Array | undefined): boolean {
+  screen(t: Uint8Array, n: number, active: Uint8Array | undefined): number {
     if (this.pairsDirty) {
       this.pairs.fill(0);
       this.pairsDirty = false;
     }
-    return this.run(t, n, active);
-  }
-
-  /**
-   * Finds every pattern occurrence in the ASCII text `t[0..n)`, for all policies, into
-   * {@link occurrences} as pairs (patternId, index of the byte its last unit came from).
-   * Returns their number, or -1 when a letter-by-letter spelling ("s.o.f.t") needs the
-   * normaliser's joined form.
-   */
-  collect(t: Uint8Array, n: number): number {
-    this.collecting = true;
+    this.collecting = false;
     this.found = 0;
-    try {
-      return this.run(t, n, undefined) ? -1 : this.found;
-    } finally {
-      this.collecting = false;
-    }
-  }
-
-  /** What {@link collect} found: (patternId, last byte) pairs; valid until the next call. */
-  get occurrences(): Int32Array {
-    return this.out;
-  }
-
-  private collecting = false;
-  private found = 0;
-  private out = new Int32Array(256);
-
-  /**
-   * The pass over the bytes. Checking (not {@link collecting}): true as soon as a hit or a
-   * letter-by-letter spelling is found. Collecting: records every occurrence; true only for
-   * a letter-by-letter spelling.
-   */
-  private run(t: Uint8Array, n: number, active: Uint8Array | undefined): boolean {
     const next = this.next;
     const column = this.column;
     let s = this.start;
@@ -337,17 +317,32 @@ export class AsciiScreen {
         s = v;
         continue;
       }
-      const r = this.slowStep(t, i, n, s, v, active);
-      if (r < 0) return true;
-      s = r;
+      s = this.slowStep(t, i, n, s, v, active);
+      if (s < 0) return NEEDS_NORMALISER;
     }
     // The end of the text ends a word.
-    return this.reached(this.afterDollar[s / this.width] as number, t, n, n, true, active);
+    this.transition(this.afterDollar[this.stateOf(s)] as number, -1, -1, t, n, n, active);
+    return this.collecting ? this.found : NO_HIT;
+  }
+
+  /** What {@link screen} found: (patternId, index of the byte its last unit came from) pairs. */
+  get occurrences(): Int32Array {
+    return this.out;
+  }
+
+  /** Past the first hit: every occurrence is recorded. */
+  private collecting = false;
+  private found = 0;
+  private out = new Int32Array(256);
+
+  private stateOf(row: number): number {
+    return (row / this.width) | 0;
   }
 
   /**
    * The transition the table could not take alone: a leet byte, a possible letter-by-letter
-   * spelling, a pattern ending. Returns the next row offset, or -1 to stop (see {@link run}).
+   * spelling, a pattern ending. Returns the next row offset, or -1 for a letter-by-letter
+   * spelling.
    */
   private slowStep(t: Uint8Array, i: number, n: number, s: number, v: number, active: Uint8Array | undefined): number {
     const width = this.width;
@@ -358,7 +353,7 @@ export class AsciiScreen {
       v = this.next[s + k] as number;
       if (v >= 0) return v;
     }
-    const state = s / width;
+    const state = this.stateOf(s);
     const target = ~v;
     if (this.joinClass[k] === 1 && this.joinState[state] === 1) {
       // The letter before starts a word: does a letter-by-letter spelling start there?
@@ -366,37 +361,55 @@ export class AsciiScreen {
       if (isLetterUnit(asciiAt(t, p, n)) && (p === 0 || !isWordUnit(asciiAt(t, p - 1, n))) && asciiJoinRunEnd(t, p, n) >= 0) return -1;
     }
     const oi = this.otherIndex[k] as number;
-    if (oi < 0 || target === s) return this.reached(target, t, i, n, false, active) ? -1 : target;
-    // A non-word character: `$`, the character, `^`; a pattern may end after any of the three.
-    const s1 = this.afterDollar[state] as number;
-    const s2 = this.afterOther[(s1 / width) * this.otherCount + oi] as number;
-    const stop = this.reached(s1, t, i, n, true, active) || this.reached(s2, t, i, n, false, active) || this.reached(target, t, i, n, false, active);
-    return stop ? -1 : target;
+    if (oi < 0 || target === s) this.transition(-1, -1, target, t, i, n, active);
+    else {
+      // A non-word character: `$`, the character, `^`; a pattern may end after any of the three.
+      const s1 = this.afterDollar[state] as number;
+      const s2 = this.afterOther[this.stateOf(s1) * this.otherCount + oi] as number;
+      this.transition(s1, s2, target, t, i, n, active);
+    }
+    return target;
+  }
+
+  /**
+   * Takes note of the patterns ending along one transition on byte `i`: at `afterDollar` (their
+   * last unit is then the one before byte `i`), `afterChar` and `end` (row offsets, -1: none).
+   * On the first hit, the transition is read again collecting.
+   */
+  private transition(afterDollar: number, afterChar: number, end: number, t: Uint8Array, i: number, n: number, active: Uint8Array | undefined): void {
+    const mark = this.found;
+    const hit = (afterDollar >= 0 && this.reached(afterDollar, t, i, n, true, active)) || (afterChar >= 0 && this.reached(afterChar, t, i, n, false, active)) || (end >= 0 && this.reached(end, t, i, n, false, active));
+    if (!hit) return;
+    this.found = mark;
+    this.collecting = true;
+    if (afterDollar >= 0) this.reached(afterDollar, t, i, n, true, active);
+    if (afterChar >= 0) this.reached(afterChar, t, i, n, false, active);
+    if (end >= 0) this.reached(end, t, i, n, false, active);
   }
 
   /**
    * The patterns ending at the state at row offset `row`, reached on byte `i` (after its `$`
-   * when `dollar`: their last unit is then the one before byte `i`). Checking: whether they
-   * make a hit for the active policies. Collecting: records them all, false.
+   * when `dollar`: their last unit is then the one before byte `i`). Checking: records the
+   * active policies' signals and targets, and tells whether they make a hit. Collecting:
+   * records them all, false.
    */
   private reached(row: number, t: Uint8Array, i: number, n: number, dollar: boolean, active: Uint8Array | undefined): boolean {
     let last = -1;
-    for (let u = row / this.width; u !== 0; u = this.outLink[u] as number) {
+    for (let u = this.stateOf(row); u !== 0; u = this.outLink[u] as number) {
       for (let p = this.ownStart[u] as number, e = this.ownStart[u + 1] as number; p < e; p++) {
         const id = this.own[p] as number;
-        if (this.collecting) {
-          if (last < 0) last = dollar ? unitBefore(t, i, n) : i;
-          this.record(id, last);
-          continue;
+        if (!this.collecting) {
+          const policy = this.policyOf[id] as number;
+          if (active !== undefined && active[policy] === 0) continue;
+          const bit = this.pairBit[id] as number;
+          if (bit === 0) return true;
+          const pairs = this.pairs;
+          pairs[policy] = (pairs[policy] as number) | bit;
+          this.pairsDirty = true;
+          if (pairs[policy] === 3) return true;
         }
-        const policy = this.policyOf[id] as number;
-        if (active !== undefined && active[policy] === 0) continue;
-        const bit = this.pairBit[id] as number;
-        if (bit === 0) return true;
-        const pairs = this.pairs;
-        pairs[policy] = (pairs[policy] as number) | bit;
-        this.pairsDirty = true;
-        if (pairs[policy] === 3) return true;
+        if (last < 0) last = dollar ? unitBefore(t, i, n) : i;
+        this.record(id, last);
       }
     }
     return false;

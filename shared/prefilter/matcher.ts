@@ -1,7 +1,7 @@
 import type { Policy } from "../policy/policy.js";
 import { AhoCorasick } from "./aho-corasick.js";
 import { AnchoredTrie } from "./anchored-trie.js";
-import { AsciiScreen, occurrenceEnd, occurrenceStart } from "./ascii-screen.js";
+import { AsciiScreen, NEEDS_NORMALISER, NO_HIT, occurrenceEnd, occurrenceStart } from "./ascii-screen.js";
 import { CharClass, charClassTable } from "./char-class.js";
 import type { NormaliseBuffers } from "./normalise.js";
 import { asciiBytes, codesToString, normaliseIntoScratch, originalEnd } from "./normalise.js";
@@ -125,9 +125,9 @@ export class Matcher {
     const screen = this.screen;
     const bytes = screen === undefined ? undefined : asciiBytes(text);
     if (screen !== undefined && bytes !== undefined) {
-      if (!screen.mayHit(bytes, text.length, active)) return NO_LOCATED_HITS;
-      const count = screen.collect(bytes, text.length);
-      if (count >= 0) return this.locateAscii(bytes, text.length, screen.occurrences, count, active);
+      const count = screen.screen(bytes, text.length, active);
+      if (count === NO_HIT) return NO_LOCATED_HITS;
+      if (count !== NEEDS_NORMALISER) return this.locateAscii(bytes, text.length, screen.occurrences, count, active);
     }
     const buf = normaliseIntoScratch(text);
     const hits = this.match(buf, active);
@@ -159,7 +159,7 @@ export class Matcher {
   mayHit(text: string, active: Uint8Array | undefined): boolean {
     if (this.screen === undefined) return true;
     const bytes = asciiBytes(text);
-    return bytes === undefined || this.screen.mayHit(bytes, text.length, active);
+    return bytes === undefined || this.screen.screen(bytes, text.length, active) !== NO_HIT;
   }
 
   /** Number of trie and automaton states, for sizing reports. */
