@@ -82,6 +82,29 @@ export function actionOf(verdicts: readonly PolicyVerdict[]): Action {
   return "ALLOW";
 }
 
+/**
+ * The decision for a post that no policy sends to the model (the path most posts take): what
+ * `decide` gives for prefilter outcomes only at the primary stage, built directly.
+ */
+export function prefilterDecision(input: { post: Post; policySetVersion: string; latencyMs: number; truncated: boolean; now: number }): Decision {
+  return {
+    decisionId: decisionId(input.post.id, input.policySetVersion, [], "prefilter"),
+    postId: input.post.id,
+    forumId: input.post.forumId,
+    action: "ALLOW",
+    stage: "prefilter",
+    policySetVersion: input.policySetVersion,
+    verdicts: [],
+    modelId: null,
+    effort: null,
+    latencyMs: input.latencyMs,
+    truncated: input.truncated,
+    postCreatedAt: input.post.createdAt,
+    decidedAt: input.now,
+    replayId: null,
+  };
+}
+
 /** Turns one post's per-policy outcomes into the records to publish. Pure. */
 export function decide(input: DecideInput): DecideOutput {
   const byId = new Map(input.policies.map((p) => [p.id, p]));

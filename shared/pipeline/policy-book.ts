@@ -2,6 +2,7 @@ import type { Policy } from "../policy/policy.js";
 import type { PolicySet } from "../policy/policy-set.js";
 import { LivePrefilter } from "../prefilter/live-prefilter.js";
 import type { PrefilterOptions } from "../prefilter/prefilter-options.js";
+import type { PolicyPrefilterResult, PrefilterResult } from "../prefilter/prefilter-result.js";
 import type { PipelinePolicy, PrefilterPort, ScreenedPost } from "./ports.js";
 
 function toPipelinePolicy(policy: Policy): PipelinePolicy {
@@ -16,10 +17,41 @@ function toPipelinePolicy(policy: Policy): PipelinePolicy {
   };
 }
 
+interface Routing {
+  policies: readonly PipelinePolicy[];
+  toModel: ReadonlySet<string>;
+}
+
+/** A screened post (a class, not a literal with a closure: this runs for every post). */
+class Screened implements ScreenedPost {
+  readonly policies: readonly PipelinePolicy[];
+  readonly toModel: ReadonlySet<string>;
+  readonly modelText: string;
+  readonly truncated: boolean;
+
+  constructor(
+    readonly policySetVersion: string,
+    routing: Routing,
+    private readonly result: PrefilterResult,
+  ) {
+    this.policies = routing.policies;
+    this.toModel = routing.toModel;
+    this.modelText = result.modelText;
+    this.truncated = result.truncated;
+  }
+
+  /** Only posts that go to the model need it; most posts never build the string. */
+  cacheText(): string {
+    return this.result.normalisedText;
+  }
+}
+
 /** The policies in force and their prefilter, swapped as one when the policy set changes. */
 export class PolicyBook implements PrefilterPort {
   private readonly live: LivePrefilter;
   private pipelinePolicies = new Map<string, PipelinePolicy>();
+  /** Routing of the prefilter's shared (frozen) results, by identity. */
+  private routingOf = new WeakMap<readonly PolicyPrefilterResult[], Routing>();
 
   constructor(set: PolicySet, options?: PrefilterOptions) {
     this.live = new LivePrefilter(set, options);
@@ -38,17 +70,24 @@ export class PolicyBook implements PrefilterPort {
 
   screen(text: string, forumId: string): ScreenedPost {
     const prefilter = this.live.current;
-    const byId = this.pipelinePolicies;
     const result = prefilter.match(text, forumId);
-    return {
-      policySetVersion: prefilter.version,
-      policies: result.policies.map((r) => byId.get(r.policyId)!),
-      toModel: new Set(result.policies.filter((r) => r.sendToModel).map((r) => r.policyId)),
-      modelText: result.modelText,
-      truncated: result.truncated,
-      // Only posts that go to the model need it; most posts never build the string.
-      cacheText: () => result.normalisedText,
+    return new Screened(prefilter.version, this.routing(result.policies), result);
+  }
+
+  /**
+   * The pipeline policies and the model-bound ids for a prefilter result. A post with no hit
+   * gets the prefilter's shared per-forum list, so its routing is worked out once per forum.
+   */
+  private routing(results: readonly PolicyPrefilterResult[]): Routing {
+    const known = this.routingOf.get(results);
+    if (known) return known;
+    const byId = this.pipelinePolicies;
+    const routing: Routing = {
+      policies: results.map((r) => byId.get(r.policyId)!),
+      toModel: new Set(results.filter((r) => r.sendToModel).map((r) => r.policyId)),
     };
+    if (Object.isFrozen(results)) this.routingOf.set(results, routing);
+    return routing;
   }
 
   get policySetVersion(): string {
@@ -61,5 +100,6 @@ export class PolicyBook implements PrefilterPort {
 
   private index(set: PolicySet): void {
     this.pipelinePolicies = new Map(set.policies.map((p) => [p.id, toPipelinePolicy(p)]));
+    this.routingOf = new WeakMap();
   }
 }

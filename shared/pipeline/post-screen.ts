@@ -1,6 +1,6 @@
 import type { Post } from "../codec/records.js";
 import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
-import { decide } from "./decide.js";
+import { prefilterDecision } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
 import type { PrefilterPort } from "./ports.js";
 import { readPost } from "./post-input.js";
@@ -59,17 +59,6 @@ export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenRes
       screenMs: performance.now() - started,
     };
   }
-  const out = decide({
-    post,
-    policies: screened.policies,
-    outcomes: screened.policies.map((p) => ({ kind: "prefilter", policyId: p.id })),
-    stage: "primary",
-    policySetVersion: screened.policySetVersion,
-    modelId: null,
-    effort: null,
-    latencyMs: performance.now() - started,
-    truncated: screened.truncated,
-    now: deps.now(),
-  });
-  return { kind: "decided", records: [encodeDecision(deps, out.decision)], stage: out.decision.stage, action: out.decision.action };
+  const decision = prefilterDecision({ post, policySetVersion: screened.policySetVersion, latencyMs: performance.now() - started, truncated: screened.truncated, now: deps.now() });
+  return { kind: "decided", records: [encodeDecision(deps, decision)], stage: decision.stage, action: decision.action };
 }

@@ -1,5 +1,5 @@
 import type { Post } from "@arbiter/shared/codec/records.js";
-import { decide, decisionId } from "@arbiter/shared/pipeline/decide.js";
+import { decide, decisionId, prefilterDecision } from "@arbiter/shared/pipeline/decide.js";
 import type { ModelVerdict, PipelinePolicy } from "@arbiter/shared/pipeline/ports.js";
 
 const post: Post = { id: "p1", forumId: "games", authorId: "a", text: "text", language: null, createdAt: 5, metadata: {} };
@@ -52,6 +52,16 @@ test("all-prefilter posts are decided at the prefilter stage, naming the policy 
   expect(out.audit).toBeNull();
   const mixed = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.9) }, { kind: "prefilter", policyId: "cheats" }] });
   expect(mixed.decision.verdicts.map((v) => v.policyId)).toEqual(["spam"]);
+});
+
+test("the prefilter fast path gives exactly the decision that decide gives for prefilter outcomes only", () => {
+  for (const truncated of [false, true]) {
+    const input = { ...base, truncated, latencyMs: 0.25, now: 1234 };
+    const general = decide({ ...input, outcomes: [{ kind: "prefilter", policyId: "spam" }, { kind: "prefilter", policyId: "cheats" }] });
+    expect(general.escalation).toBeNull();
+    expect(general.ticket).toBeNull();
+    expect(prefilterDecision(input)).toStrictEqual(general.decision);
+  }
 });
 
 test("the escalation stage raises a ticket for what is still unsure and keeps earlier verdicts", () => {

@@ -1,0 +1,33 @@
+import path from "node:path";
+import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
+import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
+import { PolicySet } from "@arbiter/shared/policy/policy-set.js";
+import { repoRoot } from "../../support/env.js";
+
+const dir = path.join(repoRoot, "test/fixtures/policies");
+
+test("routing: a hit sends its policy to the model; posts with no hit share one routing per forum", async () => {
+  const set = await loadPolicySet(dir);
+  const book = new PolicyBook(set);
+  const hit = book.screen("selling an aimbot, dm me", "gaming");
+  expect([...hit.toModel]).toEqual(["test-cheats"]);
+  expect(hit.policies.map((p) => p.id).sort()).toEqual(["test-cheats", "test-spam"]);
+  const a = book.screen("good game everyone", "gaming");
+  const b = book.screen("see you tomorrow", "gaming");
+  expect(a.toModel.size).toBe(0);
+  expect(a.policies).toBe(b.policies);
+  expect(a.policies.map((p) => p.id)).toEqual(hit.policies.map((p) => p.id));
+  // A later hit in the same forum is not given the shared no-hit routing.
+  expect([...book.screen("free wallhack here", "gaming").toModel]).toEqual(["test-cheats"]);
+});
+
+test("after a policy-set update the routing names the new set's policies only", async () => {
+  const set = await loadPolicySet(dir);
+  const book = new PolicyBook(set);
+  expect(book.screen("good game", "gaming").policies).toHaveLength(2);
+  const cheatsOnly = new PolicySet(set.policies.filter((p) => p.id === "test-cheats"));
+  expect(book.update(cheatsOnly)).toBe(true);
+  const after = book.screen("good game", "gaming");
+  expect(after.policySetVersion).toBe(cheatsOnly.version);
+  expect(after.policies.map((p) => p.id)).toEqual(["test-cheats"]);
+});
