@@ -126,13 +126,13 @@ export class PostProcessor implements RecordProcessor {
     // Most records are finished here, synchronously; only those bound for the model go on, in
     // key order. Outputs are published in offset order whatever finishes first.
     const out = new Array<OutboundRecord[]>(records.length);
-    const decided = new Map<string, { stage: string; action: string; count: number }>();
+    // stage -> action -> count (a few distinct strings; no per-record key string)
+    const decided = new Map<string, Map<string, number>>();
     const modelBound: number[] = [];
     screened.forEach((result, i) => {
       if (result.kind === "decided") {
-        const key = `${result.stage}/${result.action}`;
-        const entry = decided.get(key) ?? decided.set(key, { stage: result.stage, action: result.action, count: 0 }).get(key)!;
-        entry.count++;
+        const byAction = decided.get(result.stage) ?? decided.set(result.stage, new Map()).get(result.stage)!;
+        byAction.set(result.action, (byAction.get(result.action) ?? 0) + 1);
         out[i] = result.records;
       } else if (result.kind === "dead-letter") {
         const record = records[i]!;
@@ -143,7 +143,7 @@ export class PostProcessor implements RecordProcessor {
         modelBound.push(i);
       }
     });
-    for (const { stage, action, count } of decided.values()) deps.metrics.decided.inc({ stage, action }, count);
+    for (const [stage, byAction] of decided) for (const [action, count] of byAction) deps.metrics.decided.inc({ stage, action }, count);
     if (modelBound.length > 0) {
       const decidedByModel = await guardedInKeyOrder(deps, modelBound.map((i) => records[i]!), signal, async (record, j) => {
         const result = screened[modelBound[j]!] as Extract<ScreenResult, { kind: "to-model" }>;

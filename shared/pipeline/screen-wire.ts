@@ -111,6 +111,7 @@ export function packRecords(records: readonly InboundRecord[]): [PackedRecords, 
   const bytes = new ByteWriter(size);
   const layout = new Layout(records.length * 5);
   const offsets = new Array<string>(records.length);
+  const headerNames = new Map<string, Uint8Array>();
   records.forEach((r, i) => {
     if (r.topic !== records[0]!.topic || r.partition !== records[0]!.partition) throw new Error("packRecords: a chunk must come from one topic-partition");
     offsets[i] = r.offset;
@@ -122,8 +123,15 @@ export function packRecords(records: readonly InboundRecord[]): [PackedRecords, 
     for (const name in r.headers) {
       const value: HeaderValue = r.headers[name];
       if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) {
-        layout.push(bytes.write(name));
+      const nameBytes = headerNames.get(name) ?? headerNames.set(name, utf8.encode(name)).get(name)!;
+      if (!Array.isArray(value)) {
+        layout.push(bytes.write(nameBytes));
+        layout.push(bytes.write(value));
+        count++;
+        continue;
+      }
+      for (const v of value) {
+        layout.push(bytes.write(nameBytes));
         layout.push(bytes.write(v));
         count++;
       }
