@@ -72,7 +72,7 @@ export class ScreenPool {
         resolve: (packed) => {
           thread.load -= records.length;
           try {
-            resolve(unpackResults(packed));
+            resolve(unpackResults(packed, records));
           } catch (error) {
             reject(error as Error);
           }

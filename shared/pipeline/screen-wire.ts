@@ -7,6 +7,8 @@ import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
 import type { ScreenResult } from "./post-screen.js";
 
 const NULL = -1;
+/** An outbound key that is the inbound record's key, byte for byte: the main thread reuses its Buffer. */
+const SAME_KEY = -2;
 const utf8 = new TextEncoder();
 
 /** A growable byte buffer with its own ArrayBuffer (never Node's shared pool: it is transferred). */
@@ -37,6 +39,15 @@ class ByteWriter {
     const { written } = utf8.encodeInto(value, this.bytes.subarray(this.length));
     this.length += written;
     return written;
+  }
+
+  /** Whether the last `n` bytes written equal `other`; if so they are taken back. */
+  takeBackIfEqual(n: number, other: Uint8Array): boolean {
+    if (n !== other.length) return false;
+    const from = this.length - n;
+    for (let i = 0; i < n; i++) if (this.bytes[from + i] !== other[i]) return false;
+    this.length = from;
+    return true;
   }
 
   /** The bytes written; their ArrayBuffer is the one to transfer. */
@@ -197,7 +208,8 @@ class StringTable {
   }
 }
 
-export function packResults(results: readonly ScreenResult[]): [PackedResults, ArrayBuffer[]] {
+/** `inbound`: the records screened (same order); an outbound key equal to its record's key is not sent again. */
+export function packResults(results: readonly ScreenResult[], inbound: readonly InboundRecord[]): [PackedResults, ArrayBuffer[]] {
   const bytes = new ByteWriter(results.length * 192);
   const layout = new Layout(results.length * 6);
   const table = new StringTable();
@@ -219,9 +231,11 @@ export function packResults(results: readonly ScreenResult[]): [PackedResults, A
       details.push(result.reason, result.errorClass, result.message);
     }
     layout.push(result.records.length);
+    const inboundKey = inbound[i]?.key ?? null;
     for (const r of result.records) {
       layout.push(table.of(r.topic));
-      layout.push(writeNullable(bytes, r.key));
+      const keyLength = writeNullable(bytes, r.key);
+      layout.push(keyLength > 0 && inboundKey !== null && bytes.takeBackIfEqual(keyLength, inboundKey) ? SAME_KEY : keyLength);
       layout.push(bytes.write(r.value));
       // Codecs hand out one headers object per writer schema: look it up by identity first.
       let set = headerSets.get(r.headers);
@@ -237,11 +251,12 @@ export function packResults(results: readonly ScreenResult[]): [PackedResults, A
 }
 
 /**
- * The results again. Outbound keys and values are Buffers over the transferred bytes; records
+ * The results again, for the records screened (`inbound`, same order). Outbound keys and
+ * values are Buffers over the transferred bytes (or the inbound record's key); records
  * with the same headers share one frozen headers object whose values are Buffers (so kafkajs
  * encodes nothing per record).
  */
-export function unpackResults(packed: PackedResults): ScreenResult[] {
+export function unpackResults(packed: PackedResults, inbound: readonly InboundRecord[]): ScreenResult[] {
   const read = new ByteReader(packed.bytes);
   const { layout, strings, details } = packed;
   const headerSets = new Map<number, Record<string, Buffer>>();
@@ -271,7 +286,8 @@ export function unpackResults(packed: PackedResults): ScreenResult[] {
     const records: OutboundRecord[] = [];
     for (let n = layout[at++]!; n > 0; n--) {
       const topic = strings[layout[at++]!]!;
-      const key = read.buffer(layout[at++]!);
+      const keyLength = layout[at++]!;
+      const key = keyLength === SAME_KEY ? inbound[results.length]!.key : read.buffer(keyLength);
       const value = read.buffer(layout[at++]!)!;
       records.push({ topic, key, value, headers: headersAt(layout[at++]!) });
     }

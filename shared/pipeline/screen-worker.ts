@@ -27,8 +27,9 @@ try {
     let response: ScreenResponse;
     let transfer: ArrayBuffer[] = [];
     try {
-      const results: ScreenResult[] = unpackRecords(request.records).map((r) => screenRecord(r, deps));
-      const [packed, buffers] = packResults(results);
+      const records = unpackRecords(request.records);
+      const results: ScreenResult[] = records.map((r) => screenRecord(r, deps));
+      const [packed, buffers] = packResults(results, records);
       response = { id: request.id, results: packed };
       transfer = buffers;
     } catch (error) {

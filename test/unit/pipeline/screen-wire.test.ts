@@ -57,13 +57,17 @@ test("results cross packed, in input order, with shared Buffer headers", async (
     { kind: "decided", records: [decision("d2"), { topic: "audit", key: "d2", value: Buffer.alloc(0), headers: {} }], stage: "primary", action: "HIDE" },
     toModel,
   ];
-  const [packed, transfer] = packResults(results);
-  const received = unpackResults(await viaChannel(packed, transfer));
+  // What was screened: d1's key is its post id (the outbound key is not sent again); the others differ or are null.
+  const inbound: InboundRecord[] = ["d1", null, "x", "not-d2", null].map((key, i) => ({ topic: "posts", partition: 0, offset: String(i), key: key === null ? null : Buffer.from(key), value: null, headers: {} }));
+  const [packed, transfer] = packResults(results, inbound);
+  const received = unpackResults(await viaChannel(packed, transfer), inbound);
   const plainOut = (r: ScreenResult) =>
     r.kind === "to-model" ? r : { ...r, records: r.records.map((o) => ({ ...o, key: o.key?.toString() ?? null, value: o.value.toString("hex"), headers: Object.fromEntries(Object.entries(o.headers).map(([k, v]) => [k, String(v)])) })) };
   expect(received.map(plainOut)).toEqual(results.map(plainOut));
   const [d1, , , d2] = received as Array<Extract<ScreenResult, { kind: "decided" }>>;
-  expect(Buffer.isBuffer(d1!.records[0]!.key)).toBe(true);
+  expect(d1!.records[0]!.key).toBe(inbound[0]!.key);
+  expect(Buffer.isBuffer(d2!.records[0]!.key)).toBe(true);
+  expect(d2!.records[0]!.key).not.toBe(inbound[3]!.key);
   expect(Buffer.isBuffer(d1!.records[0]!.headers["arbiter-schema-fp"])).toBe(true);
   expect(d1!.records[0]!.headers).toBe(d2!.records[0]!.headers);
   expect(codecs.post.decode(d2!.records[0]!.value, d2!.records[0]!.headers).text).toBe("text of d2");
