@@ -6,7 +6,7 @@
 //      (the same posts straight into SafeguardEngine.classify, same concurrency).
 // Needs Kafka and Redis running (bash scripts/services.sh start) and the test models.
 // Last line: one JSON object with the figures.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { cpus } from "node:os";
 import type { Kafka } from "kafkajs";
@@ -65,7 +65,7 @@ async function produce(kafka: Kafka, topic: string, posts: Post[]): Promise<void
 }
 
 /** The baseline: consume a batch, produce every record to another topic, commit; nothing else. */
-async function passthrough(kafka: Kafka, from: string, to: string, expected: number, group: string): Promise<{ seconds: number; mainBusy: number }> {
+async function passthrough(kafka: Kafka, from: string, to: string, expected: number, group: string): Promise<{ seconds: number; mainBusy: number; mainCpu: number }> {
   const stopProfile = await startProfile(group);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -75,6 +75,7 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
   let done = 0;
   let first = 0;
   let elu = performance.eventLoopUtilization();
+  let cpu0 = mainThreadCpu();
   const seconds = await new Promise<number>((resolve) => {
     void consumer.run({
       autoCommit: false,
@@ -84,6 +85,7 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
         if (first === 0) {
           first = performance.now();
           elu = performance.eventLoopUtilization();
+          cpu0 = mainThreadCpu();
         }
         for (let i = 0; i < batch.messages.length; i += CHUNK) {
           const chunk = batch.messages.slice(i, i + CHUNK);
@@ -98,23 +100,26 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
     });
   });
   const mainBusy = performance.eventLoopUtilization(elu).utilization;
+  const mainCpu = mainThreadCpu() - cpu0;
   await stopProfile();
   await consumer.disconnect();
   await producer.disconnect();
-  return { seconds, mainBusy };
+  return { seconds, mainBusy, mainCpu };
 }
 
 /** Runs the worker on a filled posts topic; seconds from its first consumed record to the last decision. */
-async function workerRun(config: ArbiterConfig, expected: number, phase: string): Promise<{ seconds: number; modelVerdicts: number; mainBusy: number }> {
+async function workerRun(config: ArbiterConfig, expected: number, phase: string): Promise<{ seconds: number; modelVerdicts: number; mainBusy: number; mainCpu: number }> {
   const worker = await startClassifierWorker(config, silentLogger);
   const stopProfile = await startProfile(phase);
   let first = 0;
   let elu = performance.eventLoopUtilization();
+  let cpu0 = mainThreadCpu();
   for (;;) {
     const consumed = worker.metrics.consumed.get({ topic: "posts" });
     if (first === 0 && consumed > 0) {
       first = performance.now();
       elu = performance.eventLoopUtilization();
+      cpu0 = mainThreadCpu();
     }
     const decided = ["prefilter", "primary"].flatMap((stage) => ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.decided.get({ stage, action }))).reduce((a, b) => a + b, 0);
     if (decided >= expected) break;
@@ -122,10 +127,11 @@ async function workerRun(config: ArbiterConfig, expected: number, phase: string)
   }
   const seconds = (performance.now() - first) / 1000;
   const mainBusy = performance.eventLoopUtilization(elu).utilization;
+  const mainCpu = mainThreadCpu() - cpu0;
   await stopProfile();
   const modelVerdicts = worker.metrics.engineLatency.render().find((l) => l.includes("_count"));
   await worker.stop();
-  return { seconds, mainBusy, modelVerdicts: Number(modelVerdicts?.split(" ").pop() ?? 0) };
+  return { seconds, mainBusy, mainCpu, modelVerdicts: Number(modelVerdicts?.split(" ").pop() ?? 0) };
 }
 
 const words = ["nice", "round", "well", "played", "team", "map", "score", "match", "great", "comeback", "today", "tonight", "again", "ranked", "season", "patch", "notes", "skill", "practice", "lobby"];
@@ -149,6 +155,19 @@ const passTopic = `${run}.passthrough.out`;
 await ensureTopics(kafka, [missConfig.kafka.topics.posts, passTopic], 3);
 await produce(kafka, missConfig.kafka.topics.posts, benign);
 process.stderr.write(`produced ${N} posts; ${ROUNDS} rounds of passthrough and worker...\n`);
+/**
+ * CPU seconds the main thread has used (Linux: /proc/self/task/<pid>/stat; the main thread's
+ * id is the process id). Unlike wall time, other jobs on a shared machine do not inflate it.
+ */
+function mainThreadCpu(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** With BENCH_PROFILE=dir, each phase of round 1 is CPU-profiled on the main thread (from its start, worker loaded) into dir/<phase>.cpuprofile. */
 async function startProfile(phase: string): Promise<() => Promise<void>> {
   const dir = process.env.BENCH_PROFILE;
@@ -165,7 +184,7 @@ async function startProfile(phase: string): Promise<() => Promise<void>> {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rounds: Array<{ worker: number; passthrough: number; ratio: number; workerBusy: number; passthroughBusy: number }> = [];
+const rounds: Array<{ worker: number; passthrough: number; ratio: number; workerBusy: number; passthroughBusy: number; workerCpuUs: number; passthroughCpuUs: number }> = [];
 for (let r = 0; r < ROUNDS; r++) {
   // Alternate which goes first, so a slow stretch of a shared machine does not always fall on one.
   const runPassthrough = () => passthrough(kafka, missConfig.kafka.topics.posts, passTopic, N, `passthrough-${r}`);
@@ -180,9 +199,17 @@ for (let r = 0; r < ROUNDS; r++) {
     pass = await runPassthrough();
   }
   if (miss.modelVerdicts !== 0) throw new Error(`benchmark posts were meant to miss the prefilter, but ${miss.modelVerdicts} reached the model`);
-  rounds.push({ worker: N / miss.seconds, passthrough: N / pass.seconds, ratio: pass.seconds / miss.seconds, workerBusy: miss.mainBusy, passthroughBusy: pass.mainBusy });
+  rounds.push({
+    worker: N / miss.seconds,
+    passthrough: N / pass.seconds,
+    ratio: pass.seconds / miss.seconds,
+    workerBusy: miss.mainBusy,
+    passthroughBusy: pass.mainBusy,
+    workerCpuUs: (miss.mainCpu / N) * 1e6,
+    passthroughCpuUs: (pass.mainCpu / N) * 1e6,
+  });
   process.stderr.write(
-    `round ${r + 1}/${ROUNDS}: worker ${(N / miss.seconds).toFixed(0)} posts/s, passthrough ${(N / pass.seconds).toFixed(0)} posts/s, ratio ${(pass.seconds / miss.seconds).toFixed(2)}; main thread busy: worker ${(miss.mainBusy * 100).toFixed(0)} %, passthrough ${(pass.mainBusy * 100).toFixed(0)} %\n`,
+    `round ${r + 1}/${ROUNDS}: worker ${(N / miss.seconds).toFixed(0)} posts/s, passthrough ${(N / pass.seconds).toFixed(0)} posts/s, ratio ${(pass.seconds / miss.seconds).toFixed(2)}; main thread busy: worker ${(miss.mainBusy * 100).toFixed(0)} %, passthrough ${(pass.mainBusy * 100).toFixed(0)} %; main-thread CPU per post: worker ${((miss.mainCpu / N) * 1e6).toFixed(1)} µs, passthrough ${((pass.mainCpu / N) * 1e6).toFixed(1)} µs\n`,
   );
 }
 const part1 = {
@@ -194,6 +221,10 @@ const part1 = {
   vs_passthrough_rounds: rounds.map((x) => Number(x.ratio.toFixed(2))),
   worker_main_thread_busy: Number(median(rounds.map((x) => x.workerBusy)).toFixed(2)),
   passthrough_main_thread_busy: Number(median(rounds.map((x) => x.passthroughBusy)).toFixed(2)),
+  /** Main-thread CPU per post: what bounds either side on a machine with a core to spare. */
+  worker_main_cpu_us_per_post: Number(median(rounds.map((x) => x.workerCpuUs)).toFixed(1)),
+  passthrough_main_cpu_us_per_post: Number(median(rounds.map((x) => x.passthroughCpuUs)).toFixed(1)),
+  vs_passthrough_main_cpu: Number(median(rounds.map((x) => x.passthroughCpuUs / x.workerCpuUs)).toFixed(2)),
 };
 
 if (M === 0) {
