@@ -68,10 +68,6 @@ class ByteReader {
     this.position += length;
     return b;
   }
-
-  string(length: number): string {
-    return this.buffer(length)!.toString("utf8");
-  }
 }
 
 /** Int32 layout numbers, growable. */
@@ -97,6 +93,18 @@ class Layout {
   }
 }
 
+/** Interns strings into a table, so each distinct one crosses once. */
+class StringTable {
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  of(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) this.index.set(s, (i = this.strings.push(s) - 1));
+    return i;
+  }
+}
+
 function writeNullable(bytes: ByteWriter, value: Uint8Array | string | null): number {
   return value === null ? NULL : bytes.write(value);
 }
@@ -109,10 +117,11 @@ export interface PackedRecords {
   topic: string;
   partition: number;
   offsets: string[];
-  /** Keys, values, header names and header values, back to back. */
+  /** Keys, values and header values, back to back. */
   bytes: Uint8Array;
-  /** Per record: key length, value length, header count, then per header name and value lengths (-1 = null). */
+  /** Per record: key length, value length, header count, then per header its name (index into `headerNames`) and value length (-1 = null). */
   layout: Int32Array;
+  headerNames: string[];
 }
 
 /** Packs a chunk (one topic-partition, as a kafkajs batch is); the second item lists what to transfer. */
@@ -122,7 +131,7 @@ export function packRecords(records: readonly InboundRecord[]): [PackedRecords, 
   const bytes = new ByteWriter(size);
   const layout = new Layout(records.length * 5);
   const offsets = new Array<string>(records.length);
-  const headerNames = new Map<string, Uint8Array>();
+  const headerNames = new StringTable();
   records.forEach((r, i) => {
     if (r.topic !== records[0]!.topic || r.partition !== records[0]!.partition) throw new Error("packRecords: a chunk must come from one topic-partition");
     offsets[i] = r.offset;
@@ -134,22 +143,22 @@ export function packRecords(records: readonly InboundRecord[]): [PackedRecords, 
     for (const name in r.headers) {
       const value: HeaderValue = r.headers[name];
       if (value === undefined) continue;
-      const nameBytes = headerNames.get(name) ?? headerNames.set(name, utf8.encode(name)).get(name)!;
+      const nameIndex = headerNames.of(name);
       if (!Array.isArray(value)) {
-        layout.push(bytes.write(nameBytes));
+        layout.push(nameIndex);
         layout.push(bytes.write(value));
         count++;
         continue;
       }
       for (const v of value) {
-        layout.push(bytes.write(nameBytes));
+        layout.push(nameIndex);
         layout.push(bytes.write(v));
         count++;
       }
     }
     layout.values[countAt] = count;
   });
-  const packed: PackedRecords = { topic: records[0]?.topic ?? "", partition: records[0]?.partition ?? 0, offsets, bytes: bytes.finish(), layout: layout.finish() };
+  const packed: PackedRecords = { topic: records[0]?.topic ?? "", partition: records[0]?.partition ?? 0, offsets, bytes: bytes.finish(), layout: layout.finish(), headerNames: headerNames.strings };
   return [packed, [packed.bytes.buffer as ArrayBuffer, packed.layout.buffer as ArrayBuffer]];
 }
 
@@ -163,7 +172,7 @@ export function unpackRecords(packed: PackedRecords): InboundRecord[] {
     const value = read.buffer(layout[at++]!);
     const headers: Headers = {};
     for (let count = layout[at++]!; count > 0; count--) {
-      const name = read.string(layout[at++]!);
+      const name = packed.headerNames[layout[at++]!]!;
       const v = read.buffer(layout[at++]!)!;
       const seen = headers[name];
       headers[name] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v];
@@ -196,17 +205,6 @@ export interface PackedResults {
   toModel: Array<[number, Extract<ScreenResult, { kind: "to-model" }>]>;
 }
 
-/** Interns strings into a table, so each distinct one crosses once. */
-class StringTable {
-  readonly strings: string[] = [];
-  private readonly index = new Map<string, number>();
-
-  of(s: string): number {
-    let i = this.index.get(s);
-    if (i === undefined) this.index.set(s, (i = this.strings.push(s) - 1));
-    return i;
-  }
-}
 
 /** `inbound`: the records screened (same order); an outbound key equal to its record's key is not sent again. */
 export function packResults(results: readonly ScreenResult[], inbound: readonly InboundRecord[]): [PackedResults, ArrayBuffer[]] {
