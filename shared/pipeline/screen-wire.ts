@@ -116,7 +116,8 @@ function writeNullable(bytes: ByteWriter, value: Uint8Array | string | null): nu
 export interface PackedRecords {
   topic: string;
   partition: number;
-  offsets: string[];
+  /** As numbers when all are below 2^53 (cheaper to post than 500 strings), else as strings. */
+  offsets: Float64Array | string[];
   /** Keys, values and header values, back to back. */
   bytes: Uint8Array;
   /** Per record: key length, value length, header count, then per header its name (index into `headerNames`) and value length (-1 = null). */
@@ -130,11 +131,15 @@ export function packRecords(records: readonly InboundRecord[]): [PackedRecords, 
   for (const r of records) size += (r.key?.length ?? 0) + (r.value?.length ?? 0) + 96;
   const bytes = new ByteWriter(size);
   const layout = new Layout(records.length * 5);
-  const offsets = new Array<string>(records.length);
+  let offsets: Float64Array | string[] = new Float64Array(records.length);
   const headerNames = new StringTable();
   records.forEach((r, i) => {
     if (r.topic !== records[0]!.topic || r.partition !== records[0]!.partition) throw new Error("packRecords: a chunk must come from one topic-partition");
-    offsets[i] = r.offset;
+    if (offsets instanceof Float64Array) {
+      const n = Number(r.offset);
+      if (Number.isSafeInteger(n)) offsets[i] = n;
+      else offsets = records.map((x) => x.offset);
+    }
     layout.push(writeNullable(bytes, r.key));
     layout.push(writeNullable(bytes, r.value));
     const countAt = layout.length;
@@ -159,7 +164,9 @@ export function packRecords(records: readonly InboundRecord[]): [PackedRecords, 
     layout.values[countAt] = count;
   });
   const packed: PackedRecords = { topic: records[0]?.topic ?? "", partition: records[0]?.partition ?? 0, offsets, bytes: bytes.finish(), layout: layout.finish(), headerNames: headerNames.strings };
-  return [packed, [packed.bytes.buffer as ArrayBuffer, packed.layout.buffer as ArrayBuffer]];
+  const transfer = [packed.bytes.buffer as ArrayBuffer, packed.layout.buffer as ArrayBuffer];
+  if (offsets instanceof Float64Array) transfer.push(offsets.buffer as ArrayBuffer);
+  return [packed, transfer];
 }
 
 /** The records again, with Buffers over the transferred bytes; a repeated header name gives an array. */
@@ -167,7 +174,9 @@ export function unpackRecords(packed: PackedRecords): InboundRecord[] {
   const read = new ByteReader(packed.bytes);
   const { layout } = packed;
   let at = 0;
-  return packed.offsets.map((offset) => {
+  const offsets = packed.offsets;
+  return Array.from({ length: offsets.length }, (_, i) => {
+    const offset = String(offsets[i]);
     const key = read.buffer(layout[at++]!);
     const value = read.buffer(layout[at++]!);
     const headers: Headers = {};

@@ -39,6 +39,11 @@ test("records cross packed: null and empty keys and values, binary bytes, unicod
   expect(received.every((r) => r.value === null || Buffer.isBuffer(r.value))).toBe(true);
   // The sender's buffers were moved, not copied.
   expect(packed.bytes.byteLength).toBe(0);
+  // An offset past 2^53 makes the chunk send its offsets as strings; smaller ones cross as numbers.
+  expect(Array.isArray(packed.offsets)).toBe(true);
+  const [small, smallTransfer] = packRecords(records.slice(0, 3));
+  expect(small.offsets).toBeInstanceOf(Float64Array);
+  expect(unpackRecords(await viaChannel(small, smallTransfer)).map((r) => r.offset)).toEqual(["10", "11", "13"]);
 });
 
 test("a chunk that spans partitions is refused, not silently mislabelled", () => {
