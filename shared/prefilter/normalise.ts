@@ -1,8 +1,9 @@
 import { CharClass, charClassTable } from "./char-class.js";
 import * as foldTable from "./fold-table.js";
 
-// Module-local copies of what the loops below use: run under tsx (which compiles modules to
-// CommonJS), every imported name is a getter on the other module, called again at each use.
+// Module-local copies of what the loops below use: when these modules are compiled to CommonJS
+// (tsx does that when a CommonJS module imports them), every imported name becomes a getter on
+// the other module, called again at each use. As native ES modules it makes no difference.
 const { FOLD_BMP, FOLD_DROP, FOLD_SURROGATE, computeFold, foldAstral, foldExpansion } = foldTable;
 const OTHER = CharClass.Other;
 const LETTER = CharClass.Letter;

@@ -161,7 +161,7 @@ interface NoHitDecisions {
  * The hits that count: keyword hits always; signal and target hits only when the post has
  * both (a signal alone, or a group named in passing, is no reason to call the model).
  */
-// Module-local: under tsx an imported enum is read through a getter at each use.
+// Module-local copies (see the same note in normalise.ts).
 const KEYWORD = TermRole.Keyword;
 const SIGNAL = TermRole.Signal;
 const TARGET = TermRole.Target;

@@ -83,6 +83,19 @@ describe("AsciiScreen: posts it settles get exactly the general path's result", 
     expect(hits).toBeLessThan(25_000);
   });
 
+  it("on long posts, which it reads as two halves at once", () => {
+    const pf = new Prefilter(policies);
+    const rand = seededRandom(4242);
+    for (let t = 0; t < 5_000; t++) {
+      let s = randomPost(rand);
+      for (let k = Math.floor(rand() * 4); k >= 0; k--) s += [", ", ",", "? ", "; ", " "][Math.floor(rand() * 5)] + randomPost(rand);
+      const forum = FORUMS[t % FORUMS.length];
+      const fast = pf.match(s, forum);
+      const general = pf.match(`${s}\u200b`, forum);
+      expect({ s, forum, policies: fast.policies }).toEqual({ s, forum, policies: general.policies });
+    }
+  });
+
   it("answers 'maybe' only for a post with a hit or a letter-by-letter spelling", () => {
     const live = policies.filter((p) => p.prefilter !== "off");
     const pf = new Prefilter(live);
