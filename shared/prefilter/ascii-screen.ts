@@ -1,7 +1,8 @@
 import { CharClass, charClassTable } from "./char-class.js";
 import * as normaliser from "./normalise.js";
 
-// Module-local copies of what the loops use (see the same note in normalise.ts).
+// Module-local copies of what the hot loop uses: when this module is compiled to CommonJS (tsx
+// does that for a CommonJS importer), every imported name is a getter, read at each use.
 const { ASCII_FOLD, LEET, asciiAt, asciiJoinRunEnd } = normaliser;
 
 const CLS = charClassTable();
@@ -13,20 +14,6 @@ const JOIN_SEPARATORS = " .-_*";
 const MAX_TABLE_CELLS = 16 * 1024 * 1024;
 
 class TooLarge extends Error {}
-
-/** Posts shorter than this are read as one chain. */
-const MIN_SPLIT = 48;
-/** {@link AsciiScreen.checkSplit}: a hit; start over as one chain. */
-const RESTART = -3;
-
-/** Whether the leet character at `i` sits in a run of 16 or more. */
-function longLeetRun(t: Uint8Array, i: number, n: number): boolean {
-  let r0 = i;
-  while (r0 > 0 && i - r0 < 16 && LEET[ASCII_FOLD[t[r0 - 1] as number] as number] !== 0) r0--;
-  let r1 = i + 1;
-  while (r1 < n && r1 - r0 < 16 && LEET[ASCII_FOLD[t[r1] as number] as number] !== 0) r1++;
-  return r1 - r0 >= 16;
-}
 
 /** {@link AsciiScreen.screen}: the post has no hit. */
 export const NO_HIT = -2;
@@ -298,23 +285,8 @@ export class AsciiScreen {
     }
     this.next = next;
     this.start = row(delta[CARET] as number);
-    this.leetMark = ~(n * width);
-    // Columns after which every state is the start state: no pattern holds that character.
-    this.sync = new Uint8Array(width);
-    for (let k = 0; k < units; k++) {
-      let always = true;
-      for (let r = 0; r < n && always; r++) {
-        const v = next[r * width + k] as number;
-        always = (v < 0 ? ~v : v) === this.start;
-      }
-      this.sync[k] = always ? 1 : 0;
-    }
   }
 
-  /** The leet column's value in {@link next}. */
-  private readonly leetMark: number;
-  /** Per column: 1 when its transition always leads to the start state. */
-  private readonly sync: Uint8Array;
   /** Per state: 1 when it ends with `^` and a letter (a one-letter word may have started). */
   private readonly joinState: Uint8Array;
   /** Per folded unit: its class. */
@@ -330,92 +302,31 @@ export class AsciiScreen {
    * signals and targets, which checking records.
    */
   screen(t: Uint8Array, n: number, active: Uint8Array | undefined): number {
-    this.reset();
-    const m = n >= MIN_SPLIT ? this.splitAt(t, n) : -1;
-    if (m >= 0) {
-      const r = this.checkSplit(t, n, m, active);
-      if (r !== RESTART) return r;
-      this.reset();
-    }
-    const s = this.run(t, 0, n, n, this.start, active);
-    if (s < 0) return NEEDS_NORMALISER;
-    // The end of the text ends a word.
-    this.transition(this.afterDollar[this.stateOf(s)] as number, -1, -1, t, n, n, active);
-    return this.collecting ? this.found : NO_HIT;
-  }
-
-  private reset(): void {
     if (this.pairsDirty) {
       this.pairs.fill(0);
       this.pairsDirty = false;
     }
     this.collecting = false;
     this.found = 0;
-  }
-
-  /** Reads bytes `from..to` from the state at row `s`; returns the row reached, or -1 (a letter-by-letter spelling). */
-  private run(t: Uint8Array, from: number, to: number, n: number, s: number, active: Uint8Array | undefined): number {
     const next = this.next;
     const column = this.column;
-    for (let i = from; i < to; i++) {
-      const v = next[s + (column[t[i] as number] as number)] as number;
-      if (v >= 0) {
-        s = v;
-        continue;
-      }
-      s = this.slowStep(t, i, n, s, v, active);
-      if (s < 0) return -1;
-    }
-    return s;
-  }
-
-  /**
-   * A byte near the middle after which the state is always the start state (a character no
-   * pattern holds: its `^` leaves nothing before it), or -1.
-   */
-  private splitAt(t: Uint8Array, n: number): number {
-    const sync = this.sync;
-    const column = this.column;
-    for (let i = n >> 1, end = Math.min(n - 1, (n >> 1) + 64); i < end; i++) if (sync[column[t[i] as number] as number] === 1) return i;
-    return -1;
-  }
-
-  /**
-   * Checks a text split after the byte `m` as two independent chains read in one loop: the
-   * second starts in the start state, which the split byte guarantees, and the processor
-   * overlaps the two chains of dependent table reads. Returns what {@link screen} returns, or
-   * {@link RESTART} on a hit (collecting must start over, from the start).
-   */
-  private checkSplit(t: Uint8Array, n: number, m: number, active: Uint8Array | undefined): number {
-    const next = this.next;
-    const column = this.column;
-    let a = this.start;
-    let b = this.start;
+    let s = this.start;
     let i = 0;
-    let j = m + 1;
-    for (const stop = m + 1 - Math.max(0, m + 1 - (n - m - 1)); i < stop; i++, j++) {
-      const va = next[a + (column[t[i] as number] as number)] as number;
-      const vb = next[b + (column[t[j] as number] as number)] as number;
-      if ((va | vb) >= 0) {
-        a = va;
-        b = vb;
-        continue;
+    for (;;) {
+      // No call in this loop: the engine keeps the arrays' bases and lengths in registers.
+      let v = 0;
+      while (i < n && (v = next[s + (column[t[i] as number] as number)] as number) >= 0) {
+        s = v;
+        i++;
       }
-      // A long leet run is read by one chain at a time: the fold's run cache holds one run.
-      if ((va === this.leetMark && longLeetRun(t, i, n)) || (vb === this.leetMark && longLeetRun(t, j, n))) break;
-      a = va >= 0 ? va : this.slowStep(t, i, n, a, va, active);
-      b = vb >= 0 ? vb : this.slowStep(t, j, n, b, vb, active);
-      if (a < 0 || b < 0) return NEEDS_NORMALISER;
-      if (this.collecting) return RESTART;
+      if (i >= n) break;
+      s = this.slowStep(t, i, n, s, v, active);
+      if (s < 0) return NEEDS_NORMALISER;
+      i++;
     }
-    // The rest of each chain, one after the other.
-    a = this.run(t, i, m + 1, n, a, active);
-    if (a < 0) return NEEDS_NORMALISER;
-    b = this.run(t, j, n, n, b, active);
-    if (b < 0) return NEEDS_NORMALISER;
-    if (this.collecting) return RESTART;
-    this.transition(this.afterDollar[this.stateOf(b)] as number, -1, -1, t, n, n, active);
-    return this.collecting ? RESTART : NO_HIT;
+    // The end of the text ends a word.
+    this.transition(this.afterDollar[this.stateOf(s)] as number, -1, -1, t, n, n, active);
+    return this.collecting ? this.found : NO_HIT;
   }
 
   /** What {@link screen} found: (patternId, index of the byte its last unit came from) pairs. */
@@ -438,8 +349,9 @@ export class AsciiScreen {
    * spelling.
    */
   private slowStep(t: Uint8Array, i: number, n: number, s: number, v: number, active: Uint8Array | undefined): number {
+    const width = this.width;
     let k = this.column[t[i] as number] as number;
-    if (v === this.leetMark) {
+    if (~v === this.stateCount * width) {
       // A leet character: fold it, then take its class's transition.
       k = this.unitClass[asciiAt(t, i, n)] as number;
       v = this.next[s + k] as number;

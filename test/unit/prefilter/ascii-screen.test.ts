@@ -83,7 +83,7 @@ describe("AsciiScreen: posts it settles get exactly the general path's result", 
     expect(hits).toBeLessThan(25_000);
   });
 
-  it("on long posts, which it reads as two halves at once", () => {
+  it("on longer posts, hits on both sides of a separator", () => {
     const pf = new Prefilter(policies);
     const rand = seededRandom(4242);
     for (let t = 0; t < 5_000; t++) {
