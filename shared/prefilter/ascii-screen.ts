@@ -20,6 +20,16 @@ export const NO_HIT = -2;
 /** {@link AsciiScreen.screen}: the post needs the normaliser (a letter-by-letter spelling). */
 export const NEEDS_NORMALISER = -1;
 
+/** Per byte: 1 for `!`, `@`, `$`, which leet folds only before a letter. */
+const LEET_SYMBOL = new Uint8Array(256);
+/** Per byte: 1 when it folds to neither a letter nor a leet character. */
+const NEITHER_LETTER_NOR_LEET = new Uint8Array(256);
+for (let b = 0; b < 128; b++) {
+  const f = ASCII_FOLD[b] as number;
+  LEET_SYMBOL[b] = LEET[f] !== 0 && CLS[f] === CharClass.Other ? 1 : 0;
+  NEITHER_LETTER_NOR_LEET[b] = LEET[f] === 0 && CLS[f] !== CharClass.Letter ? 1 : 0;
+}
+
 function isWordUnit(code: number): boolean {
   const k = CLS[code] as number;
   return k === CharClass.Letter || k === CharClass.WordPart;
@@ -352,8 +362,11 @@ export class AsciiScreen {
     const width = this.width;
     let k = this.column[t[i] as number] as number;
     if (~v === this.stateCount * width) {
-      // A leet character: fold it, then take its class's transition.
-      k = this.unitClass[asciiAt(t, i, n)] as number;
+      // A leet character: fold it, then take its class's transition. A symbol (`!` `@` `$`)
+      // before a character that is neither a letter nor leet stays itself (the common "wow! ").
+      const b = t[i] as number;
+      const u = LEET_SYMBOL[b] === 1 && (i + 1 === n || NEITHER_LETTER_NOR_LEET[t[i + 1] as number] === 1) ? b : asciiAt(t, i, n);
+      k = this.unitClass[u] as number;
       v = this.next[s + k] as number;
       if (v >= 0) return v;
     }
