@@ -1,6 +1,7 @@
 import type { Policy } from "../policy/policy.js";
 import { AhoCorasick } from "./aho-corasick.js";
 import { AnchoredTrie } from "./anchored-trie.js";
+import { holdsOneOf, requiredChars } from "./required-chars.js";
 import { AsciiScreen, NEEDS_NORMALISER, NO_HIT, occurrenceEnd, occurrenceStart } from "./ascii-screen.js";
 import { CharClass, charClassTable } from "./char-class.js";
 import type { NormaliseBuffers } from "./normalise.js";
@@ -71,7 +72,8 @@ export class Matcher {
   private readonly hasUnanchored: boolean;
   private readonly lengths: Int32Array;
   private readonly refs: PatternRef[];
-  private readonly regexes: { policyIndex: number; re: RegExp }[];
+  /** `required`: characters one of which every match holds ({@link requiredChars}; "" = unknown). */
+  private readonly regexes: { policyIndex: number; re: RegExp; required: string }[];
   /** Settles most ASCII posts without normalising them; undefined when the patterns are too many for it. */
   private readonly screen: AsciiScreen | undefined;
   /** Reused between calls: (patternId, end) pairs from the automaton. */
@@ -93,7 +95,7 @@ export class Matcher {
       add(i, TermRole.Keyword, p.keywords, p.typos);
       add(i, TermRole.Signal, p.signals, p.typos);
       add(i, TermRole.Target, p.targets, p.typos);
-      for (const r of p.regexes) this.regexes.push({ policyIndex: i, re: new RegExp(r, "gi") });
+      for (const r of p.regexes) this.regexes.push({ policyIndex: i, re: new RegExp(r, "gi"), required: requiredChars(r) ?? "" });
     });
     // Each pattern goes to exactly one structure; the other sees an empty (ignored) string, so
     // ids stay the same everywhere.
@@ -213,8 +215,9 @@ export class Matcher {
   matchRegexes(text: string, active: Uint8Array | undefined, maxPerPolicy: number): RegexHit[] {
     if (this.regexes.length === 0) return NO_REGEX_HITS;
     let hits: RegexHit[] | undefined;
-    for (const { policyIndex, re } of this.regexes) {
+    for (const { policyIndex, re, required } of this.regexes) {
       if (active !== undefined && active[policyIndex] === 0) continue;
+      if (required !== "" && !holdsOneOf(text, required)) continue; // it cannot match
       re.lastIndex = 0;
       let found = 0;
       for (let m = re.exec(text); m !== null && found < maxPerPolicy; m = re.exec(text)) {
