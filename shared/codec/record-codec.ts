@@ -2,13 +2,14 @@ import type avro from "avsc";
 import { FINGERPRINT_HEADER, type SchemaRegistry, type SchemaVersion } from "./schema-registry.js";
 import type { RecordKind, RecordTypes } from "./records.js";
 
-export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+/** A header as kafkajs hands it over; Kafka allows a null header value (kafkajs gives null). */
+export type HeaderValue = Buffer | string | null | (Buffer | string | null)[] | undefined;
 export type Headers = Record<string, HeaderValue>;
 
 export function headerString(headers: Headers | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
+  return first === undefined || first === null ? undefined : first.toString();
 }
 
 /** Encodes and decodes one record kind; the writer fingerprint travels in a header. */

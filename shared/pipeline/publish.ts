@@ -45,7 +45,8 @@ export function deadLetterRecord(deps: Encoders, record: InboundRecord, error: E
   const headers: Record<string, Buffer> = {};
   for (const [name, value] of Object.entries(record.headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name] = Buffer.from(first);
+    // The dead letter's headers are a map of bytes: a null header value has no place there.
+    if (first !== undefined && first !== null) headers[name] = Buffer.from(first);
   }
   const letter: DeadLetter = {
     topic: record.topic,

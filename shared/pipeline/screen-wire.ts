@@ -151,13 +151,13 @@ export function packRecords(records: readonly InboundRecord[]): [PackedRecords, 
       const nameIndex = headerNames.of(name);
       if (!Array.isArray(value)) {
         layout.push(nameIndex);
-        layout.push(bytes.write(value));
+        layout.push(writeNullable(bytes, value));
         count++;
         continue;
       }
       for (const v of value) {
         layout.push(nameIndex);
-        layout.push(bytes.write(v));
+        layout.push(writeNullable(bytes, v));
         count++;
       }
     }
@@ -179,10 +179,11 @@ export function unpackRecords(packed: PackedRecords): InboundRecord[] {
     const offset = String(offsets[i]);
     const key = read.buffer(layout[at++]!);
     const value = read.buffer(layout[at++]!);
-    const headers: Headers = {};
+    // No prototype: a header may be called "__proto__".
+    const headers: Headers = Object.create(null) as Headers;
     for (let count = layout[at++]!; count > 0; count--) {
       const name = packed.headerNames[layout[at++]!]!;
-      const v = read.buffer(layout[at++]!)!;
+      const v = read.buffer(layout[at++]!);
       const seen = headers[name];
       headers[name] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v];
     }

@@ -44,12 +44,15 @@ test("a screen thread gives the same results as screening on the main thread", a
     record(1, "cheat-1", "gaming", "selling a private aimbot, dm me"),
     record(2, "ok-2", "general", "lovely weather here today"),
     record(3, "bad-fp", "gaming", "hello", { [FINGERPRINT_HEADER]: "00".repeat(32) }),
+    // Kafka allows null header values: a null fingerprint is a missing one, and the record a dead letter.
+    record(4, "null-fp", "gaming", "hello", { [FINGERPRINT_HEADER]: null, other: null }),
   ];
   const inline = records.map((r) => screenRecord(r, { codecs, topics: config.kafka.topics, input: config.input, prefilter: book, now: Date.now }));
   const pool = await ScreenPool.start(1, { policiesDir, only: [], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics: config.kafka.topics }, silentLogger);
   try {
     const threaded = await pool.screen(records);
-    expect(threaded.map((r) => r.kind)).toEqual(["decided", "to-model", "decided", "dead-letter"]);
+    expect(threaded.map((r) => r.kind)).toEqual(["decided", "to-model", "decided", "dead-letter", "dead-letter"]);
+    expect((threaded[4] as Extract<ScreenResult, { kind: "dead-letter" }>).reason).toBe("MISSING_FINGERPRINT");
     expect(threaded.map(essence)).toEqual(inline.map(essence));
   } finally {
     await pool.close();

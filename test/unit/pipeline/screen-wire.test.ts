@@ -20,7 +20,7 @@ const plain = (r: InboundRecord) => ({
   ...r,
   key: r.key?.toString("hex") ?? null,
   value: r.value?.toString("hex") ?? null,
-  headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)])),
+  headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => (x === null ? null : String(x))) : v === null ? null : String(v)])),
 });
 
 test("records cross packed: null and empty keys and values, binary bytes, unicode, repeated and string headers", async () => {
@@ -37,6 +37,15 @@ test("records cross packed: null and empty keys and values, binary bytes, unicod
     records.map((r) => plain({ ...r, headers: Object.fromEntries(Object.entries(r.headers).filter(([, v]) => v !== undefined)) })),
   );
   expect(received.every((r) => r.value === null || Buffer.isBuffer(r.value))).toBe(true);
+  // Kafka allows a null header value (kafkajs gives null), and a header may be called __proto__.
+  const odd: InboundRecord = { topic: "posts", partition: 2, offset: "20", key: null, value: Buffer.from("v"), headers: { "x-null": null, multi: [Buffer.from("a"), null] } };
+  Object.defineProperty(odd.headers, "__proto__", { value: Buffer.from("p"), enumerable: true });
+  const [oddPacked, oddTransfer] = packRecords([odd]);
+  const [oddBack] = unpackRecords(await viaChannel(oddPacked, oddTransfer));
+  expect(oddBack!.headers["x-null"]).toBeNull();
+  expect(oddBack!.headers["multi"]).toEqual([Buffer.from("a"), null]);
+  expect(Object.keys(oddBack!.headers).sort()).toEqual(["__proto__", "multi", "x-null"]);
+  expect(String(Object.getOwnPropertyDescriptor(oddBack!.headers, "__proto__")?.value)).toBe("p");
   // The sender's buffers were moved, not copied.
   expect(packed.bytes.byteLength).toBe(0);
   // An offset past 2^53 makes the chunk send its offsets as strings; smaller ones cross as numbers.
