@@ -109,7 +109,8 @@ export class ScreenPool {
     });
     thread.worker.on("exit", (code) => {
       thread.alive = false;
-      if (!this.closed) failAll(new Error(`screen thread exited with code ${code}`));
+      // A chunk still in the thread when the pool closes is rejected too: nobody waits forever.
+      failAll(new Error(this.closed ? "screen pool closed" : `screen thread exited with code ${code}`));
     });
   }
 }

@@ -60,6 +60,15 @@ test("a screen thread gives the same results as screening on the main thread", a
   await expect(pool.screen(records)).rejects.toThrow(/closed/);
 }, 30_000);
 
+test("a chunk still in a thread when the pool closes is rejected, not left pending", async () => {
+  const set = await loadPolicySet(policiesDir);
+  const pool = await ScreenPool.start(1, { policiesDir, only: [], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics: config.kafka.topics }, silentLogger);
+  const many = Array.from({ length: 500 }, (_, i) => record(i, `p-${i}`, "gaming", "good game ".repeat(200)));
+  const inFlight = pool.screen(many);
+  await pool.close();
+  await expect(inFlight).rejects.toThrow(/closed/);
+}, 30_000);
+
 test("a thread refuses a policy set other than the main thread's", async () => {
   await expect(
     ScreenPool.start(1, { policiesDir, only: [], policySetVersion: "not-this-one", maxModelChars: 100, input: config.input, topics: config.kafka.topics }, silentLogger),
