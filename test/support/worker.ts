@@ -3,7 +3,7 @@ import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipel
 import { testKafka } from "./kafka.js";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
-import type { RecordKind, RecordTypes, Post } from "@arbiter/shared/codec/records.js";
+import type { Decision, RecordKind, RecordTypes, Post } from "@arbiter/shared/codec/records.js";
 import { createCodecs } from "@arbiter/shared/pipeline/classifier-worker.js";
 import { createLogger, silentLogger, type Logger } from "@arbiter/shared/observability/logger.js";
 import { kafkaBrokers, modelPath, redisUrl, repoRoot, testModels } from "./env.js";
@@ -107,6 +107,16 @@ export async function readRecords<K extends RecordKind>(
   });
   await consumer.disconnect();
   return seen;
+}
+
+/** Reads the decisions topic until decisions for `postCount` distinct posts are seen (or the time is up); returns all read. */
+export function readDecisionsFor(
+  kafka: Kafka,
+  topic: string,
+  postCount: number,
+  opts: { groupId: string; timeoutMs: number; settleMs?: number },
+): Promise<Decision[]> {
+  return readRecords(kafka, topic, "decision", { ...opts, until: (seen) => new Set(seen.map((d) => d.postId)).size >= postCount });
 }
 
 /** Silent unless LOG_LEVEL is set (then JSON logs on stdout, for debugging a test). */

@@ -1,5 +1,5 @@
 import { testNamespace } from "../../support/namespace.js";
-import { post, producePosts, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
+import { post, producePosts, readDecisionsFor, testConfig, workersUnderTest } from "../../support/worker.js";
 
 // An engine queue of 2 behind one sequence: a chunk of model-bound posts fills it, the worker
 // pauses its partitions until it drains, and every post is still decided once.
@@ -14,9 +14,8 @@ const under = workersUnderTest(ns.id, config);
 test("a full engine queue pauses partitions, which resume when it drains", async () => {
   const posts = Array.from({ length: 12 }, (_, i) => post(`bp-${i}`, `cheap aimbot offer number ${i}, message me`));
   await producePosts(under.kafka, config.kafka.topics.posts, posts);
-  const decisions = await readRecords(under.kafka, config.kafka.topics.decisions, "decision", {
+  const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, posts.length, {
     groupId: ns.group("check"),
-    until: (seen) => new Set(seen.map((d) => d.postId)).size >= posts.length,
     timeoutMs: 180_000,
     settleMs: 2000,
   });

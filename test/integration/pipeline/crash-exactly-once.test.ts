@@ -5,7 +5,7 @@ import type { Kafka } from "kafkajs";
 import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
 import { exited, spawnWorker, waitForOutput } from "../../support/worker-process.js";
-import { post, producePosts, readRecords, testConfig } from "../../support/worker.js";
+import { post, producePosts, readDecisionsFor, testConfig } from "../../support/worker.js";
 
 // 5,000 posts, 60 of them distinct enough to reach the model; the worker is killed with
 // SIGKILL three times at random moments and restarted. In exactly-once mode every post must
@@ -44,9 +44,8 @@ test("SIGKILL three times mid-stream: every post has exactly one decision", asyn
     worker = spawnWorker(config, log);
   }
 
-  const decisions = await readRecords(kafka, config.kafka.topics.decisions, "decision", {
+  const decisions = await readDecisionsFor(kafka, config.kafka.topics.decisions, N, {
     groupId: ns.group("check"),
-    until: (seen) => new Set(seen.map((d) => d.postId)).size >= N,
     timeoutMs: 400_000,
     settleMs: 3000,
   });

@@ -1,6 +1,6 @@
 import type { Decision } from "@arbiter/shared/codec/records.js";
 import { testNamespace } from "../../support/namespace.js";
-import { post, producePosts, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
+import { post, producePosts, readDecisionsFor, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
 
 const ns = testNamespace("pipeline end to end");
 const config = testConfig(ns);
@@ -20,9 +20,8 @@ test("every post gets exactly one decision; model-decided ones have audit record
   const posts = [...benign, ...flagged].sort(() => Math.random() - 0.5);
   await producePosts(under.kafka, config.kafka.topics.posts, posts);
 
-  const decisions = await readRecords(under.kafka, config.kafka.topics.decisions, "decision", {
+  const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, posts.length, {
     groupId: ns.group("check-decisions"),
-    until: (seen) => new Set(seen.map((d) => d.postId)).size >= posts.length,
     timeoutMs: 150_000,
     settleMs: 2000,
   });

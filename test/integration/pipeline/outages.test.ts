@@ -3,7 +3,7 @@ import { Kafka as KafkaClient, logLevel } from "kafkajs";
 import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
 import { testNamespace } from "../../support/namespace.js";
 import { PrivateKafka, PrivateRedis } from "../../support/private-services.js";
-import { post, producePosts, readRecords, testConfig, testLogger } from "../../support/worker.js";
+import { post, producePosts, readDecisionsFor, testConfig, testLogger } from "../../support/worker.js";
 
 // Its own broker and Redis, so that stopping them disturbs no other test.
 const broker = new PrivateKafka(19092 + (process.pid % 500) * 2, 29093 + (process.pid % 500) * 2);
@@ -34,9 +34,8 @@ function batch(from: number, count: number) {
 }
 
 async function decidedIds(group: string, expected: number, timeoutMs: number): Promise<Set<string>> {
-  const decisions = await readRecords(kafka, config.kafka.topics.decisions, "decision", {
+  const decisions = await readDecisionsFor(kafka, config.kafka.topics.decisions, expected, {
     groupId: ns.group(group),
-    until: (seen) => new Set(seen.map((d) => d.postId)).size >= expected,
     timeoutMs,
   });
   return new Set(decisions.map((d) => d.postId));

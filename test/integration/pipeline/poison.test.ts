@@ -1,7 +1,7 @@
 import type { Message } from "kafkajs";
 import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
 import { testNamespace } from "../../support/namespace.js";
-import { codecs, post, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
+import { codecs, post, readDecisionsFor, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
 
 
 function good(id: string, text: string): Message {
@@ -64,9 +64,8 @@ describe.each([1, 0])("with %i screen threads", (screenThreads) => {
       expect(Buffer.compare(letter.value!, message.value as Buffer)).toBe(0);
     }
 
-    const decisions = await readRecords(under.kafka, config.kafka.topics.decisions, "decision", {
+    const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, goodPosts.length, {
       groupId: ns.group("check-decisions"),
-      until: (seen) => new Set(seen.map((d) => d.postId)).size >= goodPosts.length,
       timeoutMs: 120_000,
     });
     expect([...new Set(decisions.map((d) => d.postId))].sort()).toEqual(goodPosts.map((m) => String(m.key)).sort());

@@ -1,5 +1,5 @@
 import { testNamespace } from "../../support/namespace.js";
-import { codecs, post, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
+import { codecs, post, readDecisionsFor, testConfig, workersUnderTest } from "../../support/worker.js";
 
 // A batch whose model calls take several session timeouts: the worker must keep its group
 // membership (heartbeats on a timer), so nothing is rebalanced away and nothing is decided twice.
@@ -21,9 +21,8 @@ test("model work longer than the session timeout causes no rebalance and no dupl
   await producer.disconnect();
   const started = Date.now();
 
-  const decisions = await readRecords(under.kafka, config.kafka.topics.decisions, "decision", {
+  const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, posts.length, {
     groupId: ns.group("check"),
-    until: (seen) => new Set(seen.map((d) => d.postId)).size >= posts.length,
     timeoutMs: 180_000,
     settleMs: 3000,
   });
