@@ -64,8 +64,34 @@ async function produce(kafka: Kafka, topic: string, posts: Post[]): Promise<void
   await producer.disconnect();
 }
 
+interface PhaseFigures {
+  seconds: number;
+  /** Main-thread event-loop busy share. */
+  mainBusy: number;
+  /** Main-thread CPU seconds. */
+  mainCpu: number;
+}
+
+/** Times a phase from its first record (`start`, idempotent) to `stop`: wall time, main-thread busy share and CPU. */
+class PhaseClock {
+  private first = 0;
+  private elu = performance.eventLoopUtilization();
+  private cpu0 = 0;
+
+  start(): void {
+    if (this.first !== 0) return;
+    this.first = performance.now();
+    this.elu = performance.eventLoopUtilization();
+    this.cpu0 = mainThreadCpu();
+  }
+
+  stop(): PhaseFigures {
+    return { seconds: (performance.now() - this.first) / 1000, mainBusy: performance.eventLoopUtilization(this.elu).utilization, mainCpu: mainThreadCpu() - this.cpu0 };
+  }
+}
+
 /** The baseline: consume a batch, produce every record to another topic, commit; nothing else. */
-async function passthrough(kafka: Kafka, from: string, to: string, expected: number, group: string): Promise<{ seconds: number; mainBusy: number; mainCpu: number }> {
+async function passthrough(kafka: Kafka, from: string, to: string, expected: number, group: string): Promise<PhaseFigures> {
   const stopProfile = await startProfile(group);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -73,20 +99,14 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
   await consumer.connect();
   await consumer.subscribe({ topic: from, fromBeginning: true });
   let done = 0;
-  let first = 0;
-  let elu = performance.eventLoopUtilization();
-  let cpu0 = mainThreadCpu();
-  const seconds = await new Promise<number>((resolve) => {
+  const clock = new PhaseClock();
+  const figures = await new Promise<PhaseFigures>((resolve) => {
     void consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, resolveOffset }) => {
-        if (first === 0) {
-          first = performance.now();
-          elu = performance.eventLoopUtilization();
-          cpu0 = mainThreadCpu();
-        }
+        clock.start();
         for (let i = 0; i < batch.messages.length; i += CHUNK) {
           const chunk = batch.messages.slice(i, i + CHUNK);
           await producer.sendBatch({ acks: -1, topicMessages: [{ topic: to, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }] });
@@ -95,43 +115,32 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
           resolveOffset(last);
           done += chunk.length;
         }
-        if (done >= expected) resolve((performance.now() - first) / 1000);
+        if (done >= expected) resolve(clock.stop());
       },
     });
   });
-  const mainBusy = performance.eventLoopUtilization(elu).utilization;
-  const mainCpu = mainThreadCpu() - cpu0;
   await stopProfile();
   await consumer.disconnect();
   await producer.disconnect();
-  return { seconds, mainBusy, mainCpu };
+  return figures;
 }
 
 /** Runs the worker on a filled posts topic; seconds from its first consumed record to the last decision. */
-async function workerRun(config: ArbiterConfig, expected: number, phase: string): Promise<{ seconds: number; modelVerdicts: number; mainBusy: number; mainCpu: number }> {
+async function workerRun(config: ArbiterConfig, expected: number, phase: string): Promise<PhaseFigures & { modelVerdicts: number }> {
   const worker = await startClassifierWorker(config, silentLogger);
   const stopProfile = await startProfile(phase);
-  let first = 0;
-  let elu = performance.eventLoopUtilization();
-  let cpu0 = mainThreadCpu();
+  const clock = new PhaseClock();
   for (;;) {
-    const consumed = worker.metrics.consumed.get({ topic: "posts" });
-    if (first === 0 && consumed > 0) {
-      first = performance.now();
-      elu = performance.eventLoopUtilization();
-      cpu0 = mainThreadCpu();
-    }
+    if (worker.metrics.consumed.get({ topic: "posts" }) > 0) clock.start();
     const decided = ["prefilter", "primary"].flatMap((stage) => ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.decided.get({ stage, action }))).reduce((a, b) => a + b, 0);
     if (decided >= expected) break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  const seconds = (performance.now() - first) / 1000;
-  const mainBusy = performance.eventLoopUtilization(elu).utilization;
-  const mainCpu = mainThreadCpu() - cpu0;
+  const figures = clock.stop();
   await stopProfile();
   const modelVerdicts = worker.metrics.engineLatency.render().find((l) => l.includes("_count"));
   await worker.stop();
-  return { seconds, mainBusy, mainCpu, modelVerdicts: Number(modelVerdicts?.split(" ").pop() ?? 0) };
+  return { ...figures, modelVerdicts: Number(modelVerdicts?.split(" ").pop() ?? 0) };
 }
 
 const words = ["nice", "round", "well", "played", "team", "map", "score", "match", "great", "comeback", "today", "tonight", "again", "ranked", "season", "patch", "notes", "skill", "practice", "lobby"];
