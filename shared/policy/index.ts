@@ -1,7 +1,7 @@
 export type { Policy, PolicyRule, PrefilterMode, ReasoningEffort } from "./policy.js";
 export { PREFILTER_MODES, REASONING_EFFORTS } from "./policy.js";
 export { PolicyError } from "./policy-error.js";
-export { parseFrontMatter, type FrontMatterValue, type FrontMatterDocument } from "./front-matter.js";
+export { parseFrontMatter, type FrontMatterValue, type FrontMatterDocument, type FrontMatterPath } from "./front-matter.js";
 export { parsePolicy, policyVersion } from "./parse-policy.js";
 export { PolicySet } from "./policy-set.js";
 export { loadPolicyDir, loadPolicySet } from "./load-policy-dir.js";

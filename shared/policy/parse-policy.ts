@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { parseFrontMatter, type FrontMatterValue } from "./front-matter.js";
+import { parseFrontMatter, type FrontMatterPath, type FrontMatterValue } from "./front-matter.js";
 import { PREFILTER_MODES, REASONING_EFFORTS, type Policy, type PolicyRule, type PrefilterMode, type ReasoningEffort } from "./policy.js";
 import { PolicyError } from "./policy-error.js";
 
@@ -14,13 +14,14 @@ export function policyVersion(text: string): string {
 }
 
 /**
- * Parses a policy file (Markdown with front matter). Errors are {@link PolicyError}s naming
- * `source` and the field. The version is computed from the content, never read from it.
+ * Parses a policy file (Markdown with YAML front matter). Errors are {@link PolicyError}s naming
+ * `source`, the field and the line of the offending key or item. The version is computed from
+ * the content, never read from it.
  */
 export function parsePolicy(text: string, source: string): Policy {
-  const { data, body } = parseFrontMatter(text, source);
-  const err = (field: string, detail: string): never => {
-    throw new PolicyError(source, field, detail);
+  const { data, body, lineOf } = parseFrontMatter(text, source);
+  const err = (field: string, detail: string, at: FrontMatterPath = [field]): never => {
+    throw new PolicyError(source, field, detail, lineOf(at));
   };
   for (const key of Object.keys(data)) if (!KNOWN_FIELDS.has(key)) err(key, "unknown field");
   if (data.version !== undefined) err("version", "is computed from the file content and must not be written");
@@ -37,7 +38,7 @@ export function parsePolicy(text: string, source: string): Policy {
     if (!Array.isArray(v)) return err(field, "must be a list");
     return v.map((item, i) => {
       if (typeof item === "number") return String(item);
-      if (typeof item !== "string" || item.trim().length === 0) return err(field, `item ${i + 1} must be a non-empty string`);
+      if (typeof item !== "string" || item.trim().length === 0) return err(field, `item ${i + 1} must be a non-empty string`, [field, i]);
       return item;
     });
   };
@@ -57,7 +58,7 @@ export function parsePolicy(text: string, source: string): Policy {
     try {
       new RegExp(r, "g");
     } catch (e) {
-      err("regexes", `item ${i + 1} is not a valid regular expression: ${(e as Error).message}`);
+      err("regexes", `item ${i + 1} is not a valid regular expression: ${(e as Error).message}`, ["regexes", i]);
     }
   });
 
@@ -67,7 +68,7 @@ export function parsePolicy(text: string, source: string): Policy {
   const typos = data.typos ?? false;
   if (typeof typos !== "boolean") err("typos", "must be true or false");
 
-  const rules = parseRules(data.rules, (detail) => err("rules", detail));
+  const rules = parseRules(data.rules, (detail, at = []) => err("rules", detail, ["rules", ...at]));
   const forums = data.forums === undefined ? ["*"] : strList("forums");
   if (forums.length === 0) err("forums", "must name at least one forum (or \"*\")");
 
@@ -95,7 +96,8 @@ export function parsePolicy(text: string, source: string): Policy {
   return policy;
 }
 
-function parseRules(v: FrontMatterValue | undefined, err: (detail: string) => never): PolicyRule[] {
+/** `err` takes the path of the offending item (or key) under `rules`. */
+function parseRules(v: FrontMatterValue | undefined, err: (detail: string, at?: FrontMatterPath) => never): PolicyRule[] {
   if (v === undefined || v === null) return err("is required (the rule ids the model may name)");
   if (!Array.isArray(v) || v.length === 0) return err("must be a non-empty list");
   const seen = new Set<string>();
@@ -103,13 +105,13 @@ function parseRules(v: FrontMatterValue | undefined, err: (detail: string) => ne
     let rule: PolicyRule;
     if (typeof item === "string") rule = { id: item, escalate: false };
     else if (item !== null && typeof item === "object" && !Array.isArray(item)) {
-      for (const k of Object.keys(item)) if (k !== "id" && k !== "escalate") err(`item ${i + 1}: unknown key "${k}"`);
-      if (typeof item.id !== "string") err(`item ${i + 1} needs an "id"`);
-      if (item.escalate !== undefined && typeof item.escalate !== "boolean") err(`item ${i + 1}: "escalate" must be true or false`);
+      for (const k of Object.keys(item)) if (k !== "id" && k !== "escalate") err(`item ${i + 1}: unknown key "${k}"`, [i, k]);
+      if (typeof item.id !== "string") err(`item ${i + 1} needs an "id"`, [i, "id"]);
+      if (item.escalate !== undefined && typeof item.escalate !== "boolean") err(`item ${i + 1}: "escalate" must be true or false`, [i, "escalate"]);
       rule = { id: item.id as string, escalate: item.escalate === true };
-    } else return err(`item ${i + 1} must be a rule id or {id, escalate}`);
-    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(rule.id)) err(`item ${i + 1}: bad rule id "${rule.id}"`);
-    if (seen.has(rule.id)) err(`duplicate rule id "${rule.id}"`);
+    } else return err(`item ${i + 1} must be a rule id or {id, escalate}`, [i]);
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(rule.id)) err(`item ${i + 1}: bad rule id "${rule.id}"`, [i, "id"]);
+    if (seen.has(rule.id)) err(`duplicate rule id "${rule.id}"`, [i, "id"]);
     seen.add(rule.id);
     return rule;
   });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { PolicyError, parsePolicy } from "@arbiter/shared/policy/index.js";
+import { thrown } from "../../support/thrown.js";
 
 const valid = `---
 id: cheats
@@ -55,23 +56,60 @@ describe("parsePolicy", () => {
     ["prefilter: sometimes", "prefilter", /must be one of keywords, all, off/],
     ["reasoning_effort: extreme", "reasoning_effort", /must be one of low, medium, high/],
     ["escalation_threshold: 1.5", "escalation_threshold", /from 0 to 1/],
+    ["escalation_threshold: 2", "escalation_threshold", /from 0 to 1/],
+    ['escalation_threshold: "0.7"', "escalation_threshold", /must be a number/],
     ['regexes: ["(unclosed"]', "regexes", /item 1 is not a valid regular expression/],
     ["colour: blue", "colour", /unknown field/],
     ["version: abc", "version", /computed from the file content/],
     ["signals: [hate]", "signals", /need a "targets" list/],
     ["typos: yes", "typos", /true or false/],
-  ])("rejects %j naming the file and the field", (line, field, message) => {
+    ["forums: []", "forums", /at least one forum/],
+    ["targets: gay", "targets", /must be a list/],
+  ])("rejects %j naming the file, the line of the key and the field", (line, field, message) => {
+    // The sixth line of the file.
     const text = `---\nid: cheats\ntitle: Cheats\nkeywords: [aimbot]\nrules: [CH0]\n${line}\n---\nbody\n`;
-    let error: unknown;
-    try {
-      parsePolicy(text, "cheats.md");
-    } catch (e) {
-      error = e;
+    const error = thrown(() => parsePolicy(text, "cheats.md"), PolicyError);
+    expect(error.field).toBe(field);
+    expect(error.line).toBe(6);
+    expect(error.message).toMatch(new RegExp(`^cheats\\.md:6: field "${field}": `));
+    expect(error.message).toMatch(message);
+  });
+
+  it("names the line of the offending list item or rule, not only of its key", () => {
+    const policy = (...lines: string[]): string => ["---", "id: a", "title: A", ...lines, "---", "body"].join("\n");
+    const cases: [string, string, string][] = [
+      [policy("keywords:", "  - spam", "  - 12.5", "  - ''", "rules: [A1]"), "a.md:7: field \"keywords\": item 3 must be a non-empty string", "keywords"],
+      [policy("keywords: [x]", "regexes:", '  - "ok"', '  - "(bad"', "rules: [A1]"), "a.md:7: field \"regexes\": item 2 is not a valid regular expression", "regexes"],
+      [policy("keywords: [x]", "rules:", "  - id: A1", "  - escalate: true"), 'a.md:7: field "rules": item 2 needs an "id"', "rules"],
+      [policy("keywords: [x]", "rules:", "  - id: A1", "    escalate: true", "  - id: A2", "    severe: true"), 'a.md:9: field "rules": item 2: unknown key "severe"', "rules"],
+      [policy("keywords: [x]", "rules:", "  - id: A1", "    escalate: sometimes"), 'a.md:7: field "rules": item 1: "escalate" must be true or false', "rules"],
+      [policy("keywords: [x]", "rules:", "  - A1", "  - B2", "  - A1"), 'a.md:8: field "rules": duplicate rule id "A1"', "rules"],
+      [policy("keywords: [x]", "rules: [A1, [B2]]"), "a.md:5: field \"rules\": item 2 must be a rule id or {id, escalate}", "rules"],
+    ];
+    for (const [text, message, field] of cases) {
+      const error = thrown(() => parsePolicy(text, "a.md"), PolicyError);
+      expect(error.message.slice(0, message.length)).toBe(message);
+      expect(error.field).toBe(field);
     }
-    expect(error).toBeInstanceOf(PolicyError);
-    expect((error as PolicyError).field).toBe(field);
-    expect((error as PolicyError).message).toMatch(/^cheats\.md: field "/);
-    expect((error as PolicyError).message).toMatch(message);
+  });
+
+  it("gives no line for a field that is missing", () => {
+    const error = thrown(() => parsePolicy("---\nid: a\nkeywords: [x]\nrules: [A1]\n---\n", "a.md"), PolicyError);
+    expect(error.message).toBe('a.md: field "title": is required');
+    expect(error.line).toBeUndefined();
+  });
+
+  it("keeps a keyword list's numbers as keywords, as the hand-written parser did", () => {
+    expect(parsePolicy("---\nid: a\ntitle: A\nkeywords: [50, 1.5, \"007\"]\nrules: [A1]\n---\n", "a.md").keywords).toEqual(["50", "1.5", "007"]);
+  });
+
+  it("takes YAML block scalars and flow-map rules", () => {
+    const p = parsePolicy("---\nid: a\ntitle: >-\n  Spam, scams\n  and phishing\nkeywords: [x]\nrules: [A1, {id: A2, escalate: true}]\n---\n", "a.md");
+    expect(p.title).toBe("Spam, scams and phishing");
+    expect(p.rules).toEqual([
+      { id: "A1", escalate: false },
+      { id: "A2", escalate: true },
+    ]);
   });
 
   it("requires rules and, in keywords mode, something to match", () => {
