@@ -131,16 +131,16 @@ async function workerRun(config: ArbiterConfig, expected: number, phase: string)
   const stopProfile = await startProfile(phase);
   const clock = new PhaseClock();
   for (;;) {
-    if (worker.metrics.consumed.get({ topic: "posts" }) > 0) clock.start();
-    const decided = ["prefilter", "primary"].flatMap((stage) => ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.decided.get({ stage, action }))).reduce((a, b) => a + b, 0);
+    if ((await worker.metrics.value("arbiter_consumed_total", { topic: "posts" })) > 0) clock.start();
+    const decided = (await Promise.all(["prefilter", "primary"].flatMap((stage) => ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.value("arbiter_decisions_total", { stage, action }))))).reduce((a, b) => a + b, 0);
     if (decided >= expected) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   const figures = clock.stop();
   await stopProfile();
-  const modelVerdicts = worker.metrics.engineLatency.render().find((l) => l.includes("_count"));
+  const modelVerdicts = await worker.metrics.value("arbiter_engine_latency_seconds_count");
   await worker.stop();
-  return { ...figures, modelVerdicts: Number(modelVerdicts?.split(" ").pop() ?? 0) };
+  return { ...figures, modelVerdicts };
 }
 
 const words = ["nice", "round", "well", "played", "team", "map", "score", "match", "great", "comeback", "today", "tonight", "again", "ranked", "season", "patch", "notes", "skill", "practice", "lobby"];

@@ -161,7 +161,7 @@ export class StreamRunner {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const o = this.options;
     const { batch } = payload;
-    o.metrics.lag.set(Number(batch.offsetLag()), { partition: String(batch.partition) });
+    o.metrics.lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
     this.lastActivity = Date.now();
     const heartbeats = setInterval(() => {
       payload.heartbeat().then(

@@ -14,8 +14,10 @@ export async function startHealthServer(host: string, port: number, probes: Heal
   const server = createServer((req, res) => {
     const url = (req.url ?? "/").split("?")[0];
     if (url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics.render());
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+        (error: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${error.message}\n`),
+      );
       return;
     }
     const probe = url === "/healthz" ? probes.live() : url === "/readyz" ? probes.ready() : null;

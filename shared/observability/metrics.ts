@@ -1,122 +1,71 @@
-/** A small Prometheus registry: counters, gauges and histograms with labels, text exposition. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from "prom-client";
 
-type Labels = Record<string, string>;
+let processRegistry: Registry | undefined;
 
-function renderLabels(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, "_")}"`).join(",");
+/**
+ * prom-client's default metrics (CPU, RSS, heap, handles, event-loop lag, GC), collected once per
+ * process: each `collectDefaultMetrics` call starts an event-loop-delay monitor and a GC observer
+ * that nothing stops, so every worker's registry shares these metric objects instead.
+ */
+function processMetrics(): Metric[] {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  const registry = processRegistry;
+  return registry.getMetricsAsArray().map((m) => registry.getSingleMetric(m.name)!);
 }
 
-// inc() runs per record: remember each label set's rendering by its values (label names are
-// fixed per call site), so the hot path does one string join and a Map lookup.
-const rendered = new Map<string, string>();
-function labelKey(labels: Labels): string {
-  let id = "";
-  for (const k in labels) id += `${k}\u0000${labels[k]}\u0001`;
-  let key = rendered.get(id);
-  if (key === undefined) {
-    key = renderLabels(labels);
-    if (rendered.size < 10_000) rendered.set(id, key);
-  }
-  return key;
-}
-
-interface Metric {
-  name: string;
-  help: string;
-  render(): string[];
-}
-
-export class Counter implements Metric {
-  private readonly values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelKey(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`, ...[...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${v}`)];
-  }
-}
-
-export class Gauge implements Metric {
-  private readonly values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly collect?: () => number,
-  ) {}
-  set(value: number, labels: Labels = {}): void {
-    this.values.set(labelKey(labels), value);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    if (this.collect) this.values.set("", this.collect());
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, ...[...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${v}`)];
-  }
-}
-
-export class Histogram implements Metric {
-  private readonly counts: number[];
-  private sum = 0;
-  private count = 0;
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly buckets: number[],
-  ) {
-    this.counts = buckets.map(() => 0);
-  }
-  observe(value: number): void {
-    this.sum += value;
-    this.count++;
-    this.buckets.forEach((le, i) => {
-      if (value <= le) this.counts[i]!++;
-    });
-  }
-  render(): string[] {
-    return [
-      `# HELP ${this.name} ${this.help}`,
-      `# TYPE ${this.name} histogram`,
-      ...this.buckets.map((le, i) => `${this.name}_bucket{le="${le}"} ${this.counts[i]}`),
-      `${this.name}_bucket{le="+Inf"} ${this.count}`,
-      `${this.name}_sum ${this.sum}`,
-      `${this.name}_count ${this.count}`,
-    ];
-  }
-}
-
-/** The worker's metrics. */
+/**
+ * The worker's metrics, in a prom-client registry of their own (several workers may share a
+ * process, as in the tests) that also holds the process's default metrics.
+ */
 export class WorkerMetrics {
-  readonly consumed = new Counter("arbiter_consumed_total", "Records consumed");
-  readonly decided = new Counter("arbiter_decisions_total", "Decisions published, by stage and action");
-  readonly escalated = new Counter("arbiter_escalations_total", "Posts escalated, by reason");
-  readonly tickets = new Counter("arbiter_tickets_total", "Tickets raised for moderators");
-  readonly deadLettered = new Counter("arbiter_dead_letters_total", "Records sent to the dead-letter topic, by reason");
-  readonly cacheHits = new Counter("arbiter_cache_hits_total", "Verdict cache hits");
-  readonly cacheMisses = new Counter("arbiter_cache_misses_total", "Verdict cache misses (including Redis errors)");
-  readonly engineErrors = new Counter("arbiter_engine_errors_total", "Engine call failures, by error class");
-  readonly engineLatency = new Histogram("arbiter_engine_latency_seconds", "Engine call latency", [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120]);
-  readonly queueDepth = new Gauge("arbiter_engine_queue_depth", "Engine requests waiting for a sequence");
-  readonly lag = new Gauge("arbiter_consumer_lag", "Records behind the partition's high watermark at the last batch");
-  readonly pausedPartitions = new Gauge("arbiter_paused_partitions", "Partitions paused for backpressure");
-  readonly partitionPauses = new Counter("arbiter_partition_pauses_total", "Times a partition was paused because the engine queue was full");
-  readonly groupJoins = new Counter("arbiter_group_joins_total", "Times this worker (re)joined its consumer group: a climbing count means rebalances");
+  readonly registry = new Registry();
+  private readonly registers = [this.registry];
 
-  private readonly all: Metric[] = [
-    this.consumed, this.decided, this.escalated, this.tickets, this.deadLettered, this.cacheHits, this.cacheMisses,
-    this.engineErrors, this.engineLatency, this.queueDepth, this.lag, this.pausedPartitions, this.partitionPauses, this.groupJoins,
-  ];
+  readonly consumed = new Counter({ name: "arbiter_consumed_total", help: "Records consumed", labelNames: ["topic"] as const, registers: this.registers });
+  readonly decided = new Counter({ name: "arbiter_decisions_total", help: "Decisions published, by stage and action", labelNames: ["stage", "action"] as const, registers: this.registers });
+  readonly escalated = new Counter({ name: "arbiter_escalations_total", help: "Posts escalated, by reason", labelNames: ["reason"] as const, registers: this.registers });
+  readonly tickets = new Counter({ name: "arbiter_tickets_total", help: "Tickets raised for moderators", registers: this.registers });
+  readonly deadLettered = new Counter({ name: "arbiter_dead_letters_total", help: "Records sent to the dead-letter topic, by reason", labelNames: ["reason"] as const, registers: this.registers });
+  readonly cacheHits = new Counter({ name: "arbiter_cache_hits_total", help: "Verdict cache hits", registers: this.registers });
+  readonly cacheMisses = new Counter({ name: "arbiter_cache_misses_total", help: "Verdict cache misses (including Redis errors)", registers: this.registers });
+  readonly engineErrors = new Counter({ name: "arbiter_engine_errors_total", help: "Engine call failures, by error class", labelNames: ["error"] as const, registers: this.registers });
+  readonly engineLatency = new Histogram({
+    name: "arbiter_engine_latency_seconds",
+    help: "Engine call latency",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: this.registers,
+  });
+  readonly queueDepth = new Gauge({ name: "arbiter_engine_queue_depth", help: "Engine requests waiting for a sequence", registers: this.registers });
+  readonly lag = new Gauge({ name: "arbiter_consumer_lag", help: "Records behind the partition's high watermark at the last batch", labelNames: ["partition"] as const, registers: this.registers });
+  readonly pausedPartitions = new Gauge({ name: "arbiter_paused_partitions", help: "Partitions paused for backpressure", registers: this.registers });
+  readonly partitionPauses = new Counter({ name: "arbiter_partition_pauses_total", help: "Times a partition was paused because the engine queue was full", registers: this.registers });
+  readonly groupJoins = new Counter({
+    name: "arbiter_group_joins_total",
+    help: "Times this worker (re)joined its consumer group: a climbing count means rebalances",
+    registers: this.registers,
+  });
 
-  render(): string {
-    return this.all.flatMap((m) => m.render()).join("\n") + "\n";
+  constructor() {
+    for (const metric of processMetrics()) this.registry.registerMetric(metric);
+  }
+
+  /**
+   * The current value of one series, 0 when it has none yet (for tests and the bench). `name` is a
+   * metric's name or a histogram's `_count`/`_sum`/`_bucket` series; `labels` must match exactly.
+   */
+  async value(name: string, labels: Record<string, string | number> = {}): Promise<number> {
+    const metricName = this.registry.getSingleMetric(name) ? name : name.replace(/_(count|sum|bucket)$/, "");
+    const metric = this.registry.getSingleMetric(metricName);
+    if (!metric) throw new Error(`no metric ${name}`);
+    const wanted = Object.entries(labels);
+    const sample = (await metric.get()).values.find((v) => {
+      const series = "metricName" in v && v.metricName !== undefined ? v.metricName : metricName;
+      const have = v.labels as Record<string, string | number | undefined>;
+      return series === name && Object.keys(have).length === wanted.length && wanted.every(([k, x]) => Object.hasOwn(have, k) && String(have[k]) === String(x));
+    });
+    return sample?.value ?? 0;
   }
 }

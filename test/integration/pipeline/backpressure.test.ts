@@ -20,6 +20,6 @@ test("a full engine queue pauses partitions, which resume when it drains", async
     settleMs: 2000,
   });
   expect(decisions.map((d) => d.postId).sort()).toEqual(posts.map((p) => p.id).sort());
-  expect(under.worker.metrics.partitionPauses.get()).toBeGreaterThan(0);
-  expect(under.worker.metrics.pausedPartitions.get()).toBe(0);
+  expect(await under.worker.metrics.value("arbiter_partition_pauses_total")).toBeGreaterThan(0);
+  expect(await under.worker.metrics.value("arbiter_paused_partitions")).toBe(0);
 }, 240_000);

@@ -68,6 +68,6 @@ test("every post gets exactly one decision; model-decided ones have audit record
   }
 
   const metrics = await (await fetch(`http://127.0.0.1:${under.worker.httpPort}/metrics`)).text();
-  expect(metrics).toMatch(/arbiter_decisions_total\{action="ALLOW",stage="prefilter"\} 24/);
+  expect(metrics).toMatch(/arbiter_decisions_total\{stage="prefilter",action="ALLOW"\} 24/);
   expect((await fetch(`http://127.0.0.1:${under.worker.httpPort}/readyz`)).status).toBe(200);
 }, 200_000);
