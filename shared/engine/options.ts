@@ -88,9 +88,10 @@ export function engineOptionsSchemaWith(defaults: EngineDefaults) {
   const redefaulted: Record<string, z.ZodType> = {};
   for (const [key, value] of Object.entries(others)) {
     const field = engineOptionFields[key as keyof typeof engineOptionFields] as z.ZodType;
-    redefaulted[key] = (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).default(value);
+    // prefault: the new default goes through the field's checks (and fills a nested object's defaults).
+    redefaulted[key] = (field instanceof z.ZodDefault || field instanceof z.ZodPrefault ? (field.unwrap() as z.ZodType) : field).prefault(value);
   }
-  const fields = { ...engineOptionFields, ...(redefaulted as object), modelPath: engineOptionFields.modelPath.default(modelPath) };
+  const fields = { ...engineOptionFields, ...(redefaulted as object), modelPath: engineOptionFields.modelPath.prefault(modelPath) };
   return z.strictObject(fields).superRefine(crossFieldRules).transform(withModelId);
 }
 
