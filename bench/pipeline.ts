@@ -30,7 +30,7 @@ const codecs = createCodecs();
 const engineSettings = {
   modelPath: resolveFromRoot("models/gemma-3-270m-q4_k_m.gguf"),
   modelId: "gemma-3-270m",
-  gpu: false,
+  gpu: false as const,
   threads: 1,
   sequences: 2,
   contextSize: 2048,

@@ -1,127 +1,141 @@
-/** Arbiter's settings. Each field's default is in config/default.json and in its @defaultValue. */
+import { hostname } from "node:os";
+import { z } from "zod";
+import { effortSchema, engineOptionsSchemaWith } from "../engine/options.js";
 
-export type WorkerRole = "primary" | "escalation";
-export type PostFormat = "avro" | "json";
-export type Effort = "low" | "medium" | "high";
+// Every setting's type, default and doc in one schema, so config/default.json and the README table can be generated from it.
 
-export interface TopicNames {
-  /** @defaultValue "posts" */
-  posts: string;
-  /** @defaultValue "moderation.decisions" */
-  decisions: string;
-  /** @defaultValue "moderation.audit" */
-  audit: string;
-  /** @defaultValue "moderation.escalations" */
-  escalations: string;
-  /** @defaultValue "moderation.tickets" */
-  tickets: string;
-  /** @defaultValue "moderation.dlq" */
-  dlq: string;
-}
+const nonBlank = () => z.string().regex(/\S/, "must not be empty");
+const topic = (name: string) => z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "is not a legal Kafka topic name").default(name);
 
-export interface KafkaSettings {
-  /** host:port list. @defaultValue ["127.0.0.1:9092"] */
-  brokers: string[];
-  /** @defaultValue "arbiter" */
-  clientId: string;
-  /** Consumer group; the escalation role appends ".escalation". @defaultValue "arbiter-classifier" */
-  groupId: string;
-  topics: TopicNames;
-  /** Kafka transactions: produce + offsets in one transaction, consumers read_committed. @defaultValue false */
-  exactlyOnce: boolean;
-  /** Prefix of the transactional id; the worker id is appended. @defaultValue "arbiter" */
-  transactionalIdPrefix: string;
-  /** @defaultValue 30000 */
-  sessionTimeoutMs: number;
-  /** @defaultValue 60000 */
-  rebalanceTimeoutMs: number;
-  /** @defaultValue 3000 */
-  heartbeatIntervalMs: number;
-  /** Partitions processed at once by one worker. @defaultValue 3 */
-  partitionsConsumedConcurrently: number;
-  /** Records decided, produced and committed together (one transaction in exactly-once mode). @defaultValue 500 */
-  maxRecordsPerCommit: number;
-  /** Create missing topics at start (3 partitions). @defaultValue true */
-  createTopics: boolean;
-  /** Partitions of topics created at start. @defaultValue 3 */
-  topicPartitions: number;
-}
+const topicNamesSchema = z
+  .strictObject({
+    posts: topic("posts").describe("Posts to moderate (the primary role reads it)."),
+    decisions: topic("moderation.decisions").describe("Decisions: action, stage, verdicts; never the reasoning."),
+    audit: topic("moderation.audit").describe("The analysis-channel text, token counts, errors."),
+    escalations: topic("moderation.escalations").describe("Unsure items for the escalation role."),
+    tickets: topic("moderation.tickets").describe("Moderator tickets."),
+    dlq: topic("moderation.dlq").describe("Dead letters: the original record and the reason."),
+  })
+  .prefault({});
 
-export interface InputSettings {
-  /** Encoding of records on the posts topic. @defaultValue "avro" */
-  format: PostFormat;
-  /** A larger record is a dead letter. @defaultValue 1048576 */
-  maxRecordBytes: number;
-}
+const kafkaSchema = z
+  .strictObject({
+    brokers: z
+      .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, "must be host:port"))
+      .min(1, "must list at least one host:port")
+      .describe("Bootstrap brokers, host:port.")
+      .default(["127.0.0.1:9092"]),
+    clientId: nonBlank().describe("Kafka client id (the role is appended).").default("arbiter"),
+    groupId: nonBlank().describe('Consumer group; the escalation role appends ".escalation".').default("arbiter-classifier"),
+    topics: topicNamesSchema,
+    exactlyOnce: z.boolean().describe("Transactions: outputs and offsets commit together; readers use read_committed.").default(false),
+    transactionalIdPrefix: nonBlank().describe("Prefix of the transactional id; the role and worker id are appended.").default("arbiter"),
+    sessionTimeoutMs: z.int().min(1000).describe("Consumer session timeout; at most `rebalanceTimeoutMs`.").default(30_000),
+    rebalanceTimeoutMs: z.int().min(1000).describe("Consumer rebalance timeout.").default(60_000),
+    heartbeatIntervalMs: z.int().min(100).describe("Heartbeat interval; at most a third of `sessionTimeoutMs`.").default(3000),
+    partitionsConsumedConcurrently: z.int().min(1).max(1024).describe("Partitions processed at once by one worker.").default(3),
+    maxRecordsPerCommit: z.int().min(1).max(100_000).describe("Records decided, produced and committed together (one transaction in exactly-once mode).").default(500),
+    createTopics: z.boolean().describe("Create missing topics at start.").default(true),
+    topicPartitions: z.int().min(1).max(10_000).describe("Partitions of topics created at start.").default(3),
+  })
+  .superRefine((k, ctx) => {
+    // The broker's rule: heartbeats must come well inside the session timeout.
+    if (k.heartbeatIntervalMs * 3 > k.sessionTimeoutMs)
+      ctx.addIssue({ code: "custom", path: ["heartbeatIntervalMs"], message: `(${k.heartbeatIntervalMs}) must be at most a third of kafka.sessionTimeoutMs (${k.sessionTimeoutMs})` });
+    if (k.sessionTimeoutMs > k.rebalanceTimeoutMs)
+      ctx.addIssue({ code: "custom", path: ["sessionTimeoutMs"], message: `(${k.sessionTimeoutMs}) must not exceed kafka.rebalanceTimeoutMs (${k.rebalanceTimeoutMs})` });
+  })
+  .prefault({});
 
-export interface CacheSettings {
-  /** @defaultValue true */
-  enabled: boolean;
-  /** @defaultValue "redis://127.0.0.1:6379" */
-  url: string;
-  /** @defaultValue "arbiter:" */
-  keyPrefix: string;
-  /** @defaultValue 86400 */
-  ttlSeconds: number;
-  /** A slower Redis call counts as a miss. @defaultValue 250 */
-  commandTimeoutMs: number;
-}
+const postFormatSchema = z.enum(["avro", "json"]);
 
-export interface PolicySettings {
-  /** Folder of `<id>.md` policies. @defaultValue "config/policies" */
-  dir: string;
-  /** Only these policy ids (empty: all in the folder). @defaultValue [] */
-  only: string[];
-}
+const inputSchema = z
+  .strictObject({
+    format: postFormatSchema.describe('Encoding of records on the posts topic (`json`: one Post object per record).').default("avro"),
+    maxRecordBytes: z.int().min(64).describe("A larger record is a dead letter.").default(1_048_576),
+  })
+  .prefault({});
 
-export interface PipelineSettings {
-  /** Model attempts for a retriable engine error before the post escalates. @defaultValue 2 */
-  engineAttempts: number;
-  /** Per model call. @defaultValue 120000 */
-  engineTimeoutMs: number;
-  /** Text beyond this is scanned by the prefilter but not sent to the model. @defaultValue 8000 */
-  maxModelChars: number;
-  /** Ask all of a post's policies in one call instead of one call per policy. @defaultValue false */
-  combinePolicies: boolean;
-  /**
-   * Worker threads for the pure first stage (decode, validate, prefilter, prefilter decisions),
-   * beside kafkajs on the main thread; 0 runs it on the main thread. @defaultValue 1
-   */
-  screenThreads: number;
-  /** Reasoning effort of this role, overriding the policy's own. @defaultValue null (policy's) */
-  effort: Effort | null;
-}
+const cacheSchema = z
+  .strictObject({
+    enabled: z.boolean().describe("Verdict cache in Redis, keyed by policy version + hash of the normalised text; Redis down = no cache, no stall.").default(true),
+    url: z.string().describe("Redis URL (redis:// or rediss://); checked when the cache is enabled.").default("redis://127.0.0.1:6379"),
+    keyPrefix: z.string().describe("Prefix of every Redis key.").default("arbiter:"),
+    ttlSeconds: z.int().min(1).describe("Lifetime of a cached verdict.").default(86_400),
+    commandTimeoutMs: z.int().min(1).describe("A slower Redis call counts as a miss.").default(250),
+  })
+  .superRefine((c, ctx) => {
+    if (c.enabled && !/^rediss?:\/\//.test(c.url)) ctx.addIssue({ code: "custom", path: ["url"], message: `must be a redis:// URL when the cache is enabled, got ${JSON.stringify(c.url)}` });
+  })
+  .prefault({});
 
-export interface HttpSettings {
-  /** Readiness, liveness and /metrics. 0 = an ephemeral port. @defaultValue 9464 */
-  port: number;
-  /** @defaultValue "127.0.0.1" */
-  host: string;
-}
+const policiesSchema = z
+  .strictObject({
+    dir: nonBlank().describe("Folder of `<id>.md` policies (relative paths: from the repository root).").default("config/policies"),
+    only: z.array(nonBlank()).describe("Only these policy ids (empty: every policy in the folder).").default([]),
+  })
+  .prefault({});
 
-export interface LogSettings {
-  /** @defaultValue "info" */
-  level: string;
-  /** Put post text into logs (debugging only). @defaultValue false */
-  includePostText: boolean;
-}
+const pipelineSchema = z
+  .strictObject({
+    engineAttempts: z.int().min(1).max(10).describe("Model attempts for a retriable engine error before the post escalates.").default(2),
+    engineTimeoutMs: z.int().min(1).describe("Deadline per model call.").default(120_000),
+    maxModelChars: z.int().min(16).describe("The prefilter scans all of a post; the model sees this much (`truncated` on the decision).").default(8000),
+    combinePolicies: z.boolean().describe("Ask all of a post's policies in one model call instead of one call per policy.").default(false),
+    screenThreads: z.int().min(0).max(64).describe("Worker threads for decode → prefilter → prefilter decisions, beside kafkajs (0: the main thread).").default(1),
+    effort: effortSchema.nullable().describe("Reasoning effort of this role, over the policy's own (null: the policy's; the escalation role: high).").default(null),
+  })
+  .prefault({});
 
-export interface ArbiterConfig {
-  /** primary: posts -> decisions; escalation: escalations -> final decisions and tickets. @defaultValue "primary" */
-  role: WorkerRole;
-  /** Names this process in transactional ids and logs. @defaultValue the host name */
-  workerId: string;
-  kafka: KafkaSettings;
-  input: InputSettings;
-  cache: CacheSettings;
-  policies: PolicySettings;
-  pipeline: PipelineSettings;
-  /** Passed to the engine's own validation (shared/engine/options.ts). */
-  engine: Record<string, unknown>;
-  /** Engine settings the escalation role uses instead (the 120b model, effort high). */
-  escalationEngine: Record<string, unknown>;
-  http: HttpSettings;
-  log: LogSettings;
-  /** Drain bound on SIGTERM/SIGINT. @defaultValue 30000 */
-  shutdownTimeoutMs: number;
-}
+const httpSchema = z
+  .strictObject({
+    port: z.int().min(0).max(65_535).describe("Port of `/healthz`, `/readyz`, `/metrics` (0: an ephemeral port).").default(9464),
+    host: nonBlank().describe("Address the HTTP server listens on.").default("127.0.0.1"),
+  })
+  .prefault({});
+
+const logSchema = z
+  .strictObject({
+    level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).describe("Log level.").default("info"),
+    includePostText: z.boolean().describe("Put post text and the model's reasoning into logs (debugging only); credentials stay out regardless.").default(false),
+  })
+  .prefault({});
+
+export const arbiterConfigSchema = z.strictObject({
+  role: z.enum(["primary", "escalation"]).describe("`primary`: posts → decisions; `escalation`: escalations → final decisions and tickets.").default("primary"),
+  workerId: z
+    .string()
+    .describe("Names this process in transactional ids and logs (empty: the host name).")
+    .default("")
+    .transform((id) => id || hostname()),
+  kafka: kafkaSchema,
+  input: inputSchema,
+  cache: cacheSchema,
+  policies: policiesSchema,
+  pipeline: pipelineSchema,
+  engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", sequences: 2 })
+    .describe("The safeguard engine of the primary role (shared/engine/options.ts).")
+    .prefault({}),
+  escalationEngine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-120b.gguf", contextSize: 8192, defaultEffort: "high" })
+    .describe("The engine of the escalation role: the same keys as `engine`.")
+    .prefault({}),
+  http: httpSchema,
+  log: logSchema,
+  shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
+});
+
+/** The settings after parsing: every default filled in. */
+export type ArbiterConfig = z.output<typeof arbiterConfigSchema>;
+/** Settings as written in a file or passed as overrides: every key optional. */
+export type ArbiterConfigInput = z.input<typeof arbiterConfigSchema>;
+export type WorkerRole = ArbiterConfig["role"];
+export type PostFormat = z.infer<typeof postFormatSchema>;
+export type Effort = z.infer<typeof effortSchema>;
+export type TopicNames = z.output<typeof topicNamesSchema>;
+export type KafkaSettings = z.output<typeof kafkaSchema>;
+export type InputSettings = z.output<typeof inputSchema>;
+export type CacheSettings = z.output<typeof cacheSchema>;
+export type PolicySettings = z.output<typeof policiesSchema>;
+export type PipelineSettings = z.output<typeof pipelineSchema>;
+export type HttpSettings = z.output<typeof httpSchema>;
+export type LogSettings = z.output<typeof logSchema>;

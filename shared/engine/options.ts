@@ -1,137 +1,119 @@
-import type { ReasoningEffort } from "./harmony-renderer.js";
+import { z } from "zod";
 import { InvalidEngineOptionsError } from "./errors/invalid-engine-options-error.js";
 
+/** Reasoning effort: the one definition the engine options and the worker config share. */
+export const effortSchema = z.enum(["low", "medium", "high"]);
+
 /** How prompts are written for the model. */
-export type PromptFormat = "auto" | "harmony" | "chat-template";
+export const promptFormatSchema = z.enum(["auto", "harmony", "chat-template"]);
+export type PromptFormat = z.infer<typeof promptFormatSchema>;
 
-/** Settings of the safeguard engine. Every field is checked at start by {@link validateEngineOptions}. */
-export interface EngineOptions {
-  /** Path of the GGUF model file. */
-  modelPath: string;
-  /** Identifier reported in every verdict. @defaultValue the file name without `.gguf` */
-  modelId?: string;
-  /**
-   * Compute backend. `auto` uses a GPU when a prebuilt binary and device exist, else the CPU
-   * (and logs that it did); `cuda`/`vulkan` fail at start when unavailable; `false` forces CPU.
-   * @defaultValue "auto"
-   */
-  gpu?: "auto" | "cuda" | "vulkan" | false;
-  /** Layers to offload to the GPU: a count, `max`, or `auto` (fit to free VRAM). @defaultValue "auto" */
-  gpuLayers?: number | "auto" | "max";
-  /** KV-cache tokens per sequence (node-llama-cpp allocates this × `sequences`); must hold the longest policy + post + output. @defaultValue 4096 */
-  contextSize?: number;
-  /** Flash attention (ignored where the model or backend lacks it). @defaultValue "auto" */
-  flashAttention?: boolean | "auto";
-  /** Posts evaluated at once, as sequences of one context (batched together). @defaultValue 1 */
-  sequences?: number;
-  /**
-   * CPU threads per evaluation. Unset, llama.cpp takes every core, which on small models
-   * was hundreds of times slower here (see FACTS.md): measure per model and machine.
-   * @defaultValue 1
-   */
-  threads?: number;
-  /** Tokens per decode batch. @defaultValue 512 */
-  batchSize?: number;
-  /** `auto`: harmony when the vocabulary holds harmony's control tokens, else the model's chat template. @defaultValue "auto" */
-  promptFormat?: PromptFormat;
-  /** Effort used when a policy names none. @defaultValue "medium" */
-  defaultEffort?: ReasoningEffort;
-  /** Most analysis-channel tokens per effort before the channel is cut and closed. @defaultValue {low: 128, medium: 512, high: 2048} */
-  analysisBudget?: Partial<Record<ReasoningEffort, number>>;
-  /** Most final-channel tokens; a verdict not complete by then is an output error. @defaultValue 384 */
-  finalMaxTokens?: number;
-  /** Longest rationale the grammar allows, in characters. @defaultValue 400 */
-  rationaleMaxChars?: number;
-  /** Most rule ids per verdict the grammar allows. @defaultValue 8 */
-  maxRuleIds?: number;
-  /** Keep each sequence's evaluated policy prefix and evaluate only the post (off only to measure its worth). @defaultValue true */
-  prefixReuse?: boolean;
-  /** Calls waiting for a sequence before `classify` itself waits for room (backpressure). @defaultValue 64 */
-  queueCapacity?: number;
-  /** Deadline per call, queue wait included; `0` disables it. @defaultValue 60000 */
-  timeoutMs?: number;
-  /** `separate`: one model call per policy; `combined`: one call with a verdict per policy. @defaultValue "separate" */
-  multiPolicyMode?: "separate" | "combined";
-  /** Harmony system identity line. @defaultValue "You are ChatGPT, a large language model trained by OpenAI." */
-  harmonyIdentity?: string;
-  /** Harmony knowledge-cutoff line. @defaultValue "2024-06" */
-  knowledgeCutoff?: string;
-  /** Harmony `Current date:` line; off by default, since a daily change would invalidate every cached prefix. @defaultValue undefined */
-  currentDate?: string;
-}
+type Effort = z.infer<typeof effortSchema>;
 
-/** {@link EngineOptions} with every default filled in. */
-export type ResolvedEngineOptions = Required<Omit<EngineOptions, "currentDate" | "analysisBudget">> & {
-  currentDate: string | undefined;
-  analysisBudget: Record<ReasoningEffort, number>;
+export const DEFAULT_ANALYSIS_BUDGET: Readonly<Record<Effort, number>> = { low: 128, medium: 512, high: 2048 };
+
+const budget = (effort: Effort) =>
+  z.int().min(0).describe(`Most analysis-channel tokens at effort ${effort} before the channel is cut and closed (budgets grow with effort).`).default(DEFAULT_ANALYSIS_BUDGET[effort]);
+
+/** Every engine option, with its default and its doc. */
+const engineOptionFields = {
+  modelPath: z.string().regex(/\S/, "must be a non-empty path").describe("Path of the GGUF model file (the worker resolves a relative path from the repository root)."),
+  modelId: z.string().min(1).optional().describe("Identifier reported in every verdict; unset: the model file name without `.gguf`."),
+  gpu: z
+    .literal(["auto", "cuda", "vulkan", false])
+    .describe("Compute backend: `auto` uses a GPU when a prebuilt binary and device exist, else the CPU (and logs it); `cuda`/`vulkan` fail at start when unavailable; `false` forces the CPU.")
+    .default("auto"),
+  gpuLayers: z
+    .union([z.int().min(0), z.enum(["auto", "max"])], { error: 'must be a count (≥ 0), "auto" or "max"' })
+    .describe("Layers offloaded to the GPU: a count, `max`, or `auto` (fit to free VRAM).")
+    .default("auto"),
+  contextSize: z.int().min(256).describe("KV-cache tokens per sequence (allocated × `sequences`); must hold the longest policy + post + output.").default(4096),
+  flashAttention: z.literal(["auto", true, false]).describe("Flash attention (ignored where the model or backend lacks it).").default("auto"),
+  sequences: z.int().min(1).max(64).describe("Posts evaluated at once, as sequences of one context (batched together).").default(1),
+  // Unset, llama.cpp takes every core: on 2-core machines a context created without `threads` ran 4 threads and took ~220 ms per generated token on the 1.7 MB random model; with `threads: 1`, 0.6 ms.
+  threads: z.int().min(1).max(256).describe("CPU threads per evaluation; measure per model and machine (llama.cpp's own choice, every core, was far slower on small models).").default(1),
+  batchSize: z.int().min(1).describe("Tokens per decode batch.").default(512),
+  promptFormat: promptFormatSchema.describe("`auto`: harmony when the vocabulary holds harmony's control tokens, else the model's chat template.").default("auto"),
+  defaultEffort: effortSchema.describe("Reasoning effort used when a policy names none.").default("medium"),
+  analysisBudget: z
+    .strictObject({ low: budget("low"), medium: budget("medium"), high: budget("high") })
+    .describe("Most analysis-channel tokens per effort; a partial budget keeps the other defaults.")
+    .prefault({}),
+  finalMaxTokens: z.int().min(16).describe("Most final-channel tokens; a verdict not complete by then is an output error.").default(384),
+  rationaleMaxChars: z.int().min(1).describe("Longest rationale the grammar allows, in characters.").default(400),
+  maxRuleIds: z.int().min(0).max(64).describe("Most rule ids per verdict the grammar allows.").default(8),
+  prefixReuse: z.boolean().describe("Keep each sequence's evaluated policy prefix and evaluate only the post (off only to measure its worth).").default(true),
+  queueCapacity: z.int().min(1).describe("Calls waiting for a sequence before `classify` itself waits for room (backpressure).").default(64),
+  timeoutMs: z.int().min(0).describe("Deadline per call, queue wait included; 0 disables it.").default(60_000),
+  multiPolicyMode: z.enum(["separate", "combined"]).describe("`separate`: one model call per policy; `combined`: one call with a verdict per policy.").default("separate"),
+  harmonyIdentity: z.string().describe("Harmony system identity line.").default("You are ChatGPT, a large language model trained by OpenAI."),
+  knowledgeCutoff: z.string().describe("Harmony knowledge-cutoff line.").default("2024-06"),
+  currentDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
+    .optional()
+    .describe("Harmony `Current date:` line; unset by default, since a daily change would invalidate every cached prefix."),
 };
 
-export const DEFAULT_ANALYSIS_BUDGET: Readonly<Record<ReasoningEffort, number>> = { low: 128, medium: 512, high: 2048 };
-const EFFORTS: readonly ReasoningEffort[] = ["low", "medium", "high"];
+type EngineOptionFields = z.output<z.ZodObject<typeof engineOptionFields>>;
+
+function crossFieldRules(o: EngineOptionFields, ctx: z.RefinementCtx<EngineOptionFields>): void {
+  const { low, medium, high } = o.analysisBudget;
+  // A budget that grows with effort is the point of effort levels.
+  if (!(low <= medium && medium <= high)) ctx.addIssue({ code: "custom", path: ["analysisBudget"], message: "must grow with effort (low ≤ medium ≤ high)" });
+  // A sequence must hold the output budgets with room left for a prompt.
+  if (o.contextSize < o.finalMaxTokens + low + 128)
+    ctx.addIssue({ code: "custom", path: ["contextSize"], message: `(${o.contextSize}) is too small for the output budgets (finalMaxTokens + analysisBudget.low + 128)` });
+}
+
+function withModelId(o: EngineOptionFields): EngineOptionFields & { modelId: string } {
+  const fileName = o.modelPath.split(/[\\/]/).pop() ?? o.modelPath;
+  return { ...o, modelId: o.modelId ?? fileName.replace(/\.gguf$/i, "") };
+}
+
+/** The engine's options: parsing fills every default and checks every field and rule. */
+export const engineOptionsSchema = z.strictObject(engineOptionFields).superRefine(crossFieldRules).transform(withModelId);
+
+/** Settings of the safeguard engine, as given (every field but `modelPath` has a default). */
+export type EngineOptions = z.input<typeof engineOptionsSchema>;
+/** {@link EngineOptions} with every default filled in. */
+export type ResolvedEngineOptions = z.output<typeof engineOptionsSchema>;
+
+/** Defaults a deployment puts over the engine's own (the config's `engine` and `escalationEngine`). */
+export type EngineDefaults = { modelPath: string } & Partial<Omit<ResolvedEngineOptions, "modelPath" | "modelId" | "currentDate">>;
+
+/** The same options, fields and rules, with other defaults (so `modelPath` is optional too). */
+export function engineOptionsSchemaWith(defaults: EngineDefaults) {
+  const { modelPath, ...others } = defaults;
+  const redefaulted: Record<string, z.ZodType> = {};
+  for (const [key, value] of Object.entries(others)) {
+    const field = engineOptionFields[key as keyof typeof engineOptionFields] as z.ZodType;
+    // prefault: the new default goes through the field's checks (and fills a nested object's defaults).
+    redefaulted[key] = (field instanceof z.ZodDefault || field instanceof z.ZodPrefault ? (field.unwrap() as z.ZodType) : field).prefault(value);
+  }
+  const fields = { ...engineOptionFields, ...(redefaulted as object), modelPath: engineOptionFields.modelPath.prefault(modelPath) };
+  return z.strictObject(fields).superRefine(crossFieldRules).transform(withModelId);
+}
+
+/** The dotted name of the setting an issue is about (`kafka.brokers[0]`); an unknown key names itself. */
+export function issueField(path: readonly PropertyKey[], unknownKey?: string): string {
+  const keys = unknownKey === undefined ? path : [...path, unknownKey];
+  return keys.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
+}
+
+/** What is wrong, in words: zod's message, with the value given when it is a plain value. */
+export function issueProblem(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return "unknown setting";
+  const given = issue.input;
+  if (issue.code === "custom" || given === undefined || (typeof given === "object" && given !== null)) return issue.message;
+  // JSON would show NaN (a non-numeric ARBITER_HTTP_PORT) as null.
+  return `${issue.message}, got ${typeof given === "number" ? String(given) : JSON.stringify(given)}`;
+}
 
 /** Fills defaults and checks every field, throwing {@link InvalidEngineOptionsError} naming the first bad one. */
 export function validateEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  if (typeof options.modelPath !== "string" || options.modelPath.trim() === "") throw new InvalidEngineOptionsError("modelPath", "must be a non-empty path");
-  const fileName = options.modelPath.split(/[\\/]/).pop() ?? options.modelPath;
-  const resolved: ResolvedEngineOptions = {
-    modelPath: options.modelPath,
-    modelId: options.modelId ?? fileName.replace(/\.gguf$/i, ""),
-    gpu: options.gpu ?? "auto",
-    gpuLayers: options.gpuLayers ?? "auto",
-    contextSize: options.contextSize ?? 4096,
-    flashAttention: options.flashAttention ?? "auto",
-    sequences: options.sequences ?? 1,
-    threads: options.threads ?? 1,
-    batchSize: options.batchSize ?? 512,
-    promptFormat: options.promptFormat ?? "auto",
-    defaultEffort: options.defaultEffort ?? "medium",
-    analysisBudget: { ...DEFAULT_ANALYSIS_BUDGET, ...options.analysisBudget },
-    finalMaxTokens: options.finalMaxTokens ?? 384,
-    rationaleMaxChars: options.rationaleMaxChars ?? 400,
-    maxRuleIds: options.maxRuleIds ?? 8,
-    prefixReuse: options.prefixReuse ?? true,
-    queueCapacity: options.queueCapacity ?? 64,
-    timeoutMs: options.timeoutMs ?? 60_000,
-    multiPolicyMode: options.multiPolicyMode ?? "separate",
-    harmonyIdentity: options.harmonyIdentity ?? "You are ChatGPT, a large language model trained by OpenAI.",
-    knowledgeCutoff: options.knowledgeCutoff ?? "2024-06",
-    currentDate: options.currentDate,
-  };
-
-  oneOf("gpu", resolved.gpu, ["auto", "cuda", "vulkan", false]);
-  if (!(resolved.gpuLayers === "auto" || resolved.gpuLayers === "max")) integer("gpuLayers", resolved.gpuLayers, 0);
-  integer("contextSize", resolved.contextSize, 256);
-  oneOf("flashAttention", resolved.flashAttention, ["auto", true, false]);
-  integer("sequences", resolved.sequences, 1, 64);
-  integer("threads", resolved.threads, 1, 256);
-  integer("batchSize", resolved.batchSize, 1);
-  oneOf("promptFormat", resolved.promptFormat, ["auto", "harmony", "chat-template"]);
-  oneOf("defaultEffort", resolved.defaultEffort, EFFORTS);
-  for (const effort of Object.keys(resolved.analysisBudget)) oneOf("analysisBudget", effort, EFFORTS);
-  for (const effort of EFFORTS) integer(`analysisBudget.${effort}`, resolved.analysisBudget[effort], 0);
-  // Cross-field: a budget that grows with effort is the point of effort levels.
-  if (!(resolved.analysisBudget.low <= resolved.analysisBudget.medium && resolved.analysisBudget.medium <= resolved.analysisBudget.high))
-    throw new InvalidEngineOptionsError("analysisBudget", "must grow with effort (low ≤ medium ≤ high)");
-  integer("finalMaxTokens", resolved.finalMaxTokens, 16);
-  integer("rationaleMaxChars", resolved.rationaleMaxChars, 1);
-  integer("maxRuleIds", resolved.maxRuleIds, 0, 64);
-  if (typeof resolved.prefixReuse !== "boolean") throw new InvalidEngineOptionsError("prefixReuse", "must be a boolean");
-  integer("queueCapacity", resolved.queueCapacity, 1);
-  integer("timeoutMs", resolved.timeoutMs, 0);
-  oneOf("multiPolicyMode", resolved.multiPolicyMode, ["separate", "combined"]);
-  if (resolved.currentDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(resolved.currentDate))
-    throw new InvalidEngineOptionsError("currentDate", "must be YYYY-MM-DD");
-  // Cross-field: a sequence must hold the output budgets with room left for a prompt.
-  if (resolved.contextSize < resolved.finalMaxTokens + resolved.analysisBudget.low + 128)
-    throw new InvalidEngineOptionsError("contextSize", `(${resolved.contextSize}) is too small for the output budgets (finalMaxTokens + analysisBudget.low + 128)`);
-  return resolved;
-}
-
-function integer(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
-    throw new InvalidEngineOptionsError(field, `must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? "∞" : max}], got ${JSON.stringify(value)}`);
-}
-
-function oneOf<T>(field: string, value: T, allowed: readonly T[]): void {
-  if (!allowed.includes(value)) throw new InvalidEngineOptionsError(field, `must be one of ${allowed.map((item) => JSON.stringify(item)).join(", ")}, got ${JSON.stringify(value)}`);
+  const parsed = engineOptionsSchema.safeParse(options, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new InvalidEngineOptionsError(issueField(issue.path, issue.code === "unrecognized_keys" ? issue.keys[0] : undefined), issueProblem(issue));
 }

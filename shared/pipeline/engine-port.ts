@@ -1,5 +1,5 @@
 import { SafeguardEngine } from "../engine/engine.js";
-import type { EngineOptions } from "../engine/options.js";
+import { validateEngineOptions, type EngineOptions } from "../engine/options.js";
 import { resolveFromRoot } from "../config/load-config.js";
 import type { Logger } from "../observability/logger.js";
 import type { ClassifyRequest, EnginePort, ModelVerdict } from "./ports.js";
@@ -45,9 +45,8 @@ export class SafeguardEnginePort implements EnginePort {
 }
 
 /** Loads the engine named by a config section (`engine` or `escalationEngine`). */
-export async function loadEnginePort(settings: Record<string, unknown>, logger: Logger): Promise<SafeguardEnginePort> {
-  const options = { ...settings, modelPath: resolveFromRoot(String(settings.modelPath)) } as unknown as EngineOptions;
+export async function loadEnginePort(settings: EngineOptions, logger: Logger): Promise<SafeguardEnginePort> {
+  const options = validateEngineOptions({ ...settings, modelPath: resolveFromRoot(settings.modelPath) });
   const engine = await SafeguardEngine.load(options, logger.child({ component: "engine" }));
-  const fileName = options.modelPath.split("/").pop() ?? options.modelPath;
-  return new SafeguardEnginePort(engine, options.modelId ?? fileName.replace(/\.gguf$/i, ""), options.queueCapacity ?? 64);
+  return new SafeguardEnginePort(engine, options.modelId, options.queueCapacity);
 }

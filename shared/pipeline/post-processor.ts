@@ -82,7 +82,7 @@ export async function classifyWithRetries(
       lastError = error as Error;
       deps.metrics.engineErrors.inc({ error: lastError.name });
       const retriable = (error as { retriable?: boolean }).retriable === true;
-      deps.logger.warn({ postId, attempt: attempts, err: lastError.message, retriable }, "engine call failed");
+      deps.logger.warn({ postId, attempt: attempts, err: lastError.message, retriable, postText: text }, "engine call failed");
       if (!retriable || signal.aborted) break;
     }
   }
@@ -137,7 +137,7 @@ export class PostProcessor implements RecordProcessor {
       } else if (result.kind === "dead-letter") {
         const record = records[i]!;
         deps.metrics.deadLettered.inc({ reason: result.reason });
-        deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: result.reason, err: result.message }, "dead letter");
+        deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: result.reason, err: result.message, postText: record.value?.toString("utf8", 0, deps.pipeline.maxModelChars) }, "dead letter");
         out[i] = result.records;
       } else {
         modelBound.push(i);

@@ -1,8 +1,10 @@
 import type { Kafka } from "kafkajs";
 import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
 import { testKafka } from "./kafka.js";
-import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
+import type { ArbiterConfig, ArbiterConfigInput } from "@arbiter/shared/config/arbiter-config.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
+import { overlay } from "@arbiter/shared/config/overlay.js";
+import type { EngineOptions } from "@arbiter/shared/engine/options.js";
 import type { Decision, RecordKind, RecordTypes, Post } from "@arbiter/shared/codec/records.js";
 import { createCodecs } from "@arbiter/shared/pipeline/classifier-worker.js";
 import { createLogger, silentLogger, type Logger } from "@arbiter/shared/observability/logger.js";
@@ -12,15 +14,13 @@ import path from "node:path";
 
 export const codecs = createCodecs();
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-
 /** Engine settings for the small real model on CPU in tests. */
-export function testEngineSettings(): Record<string, unknown> {
+export function testEngineSettings(): EngineOptions {
   return { modelPath: modelPath(testModels.gemma), modelId: "gemma-3-270m", gpu: false, threads: 1, contextSize: 2048, sequences: 2, rationaleMaxChars: 120, timeoutMs: 60_000 };
 }
 
 /** A worker config whose topics, group, transactional id and Redis keys belong to one test. */
-export function testConfig(ns: TestNamespace, overrides: DeepPartial<ArbiterConfig> = {}): ArbiterConfig {
+export function testConfig(ns: TestNamespace, overrides: ArbiterConfigInput = {}): ArbiterConfig {
   const base = {
     workerId: ns.id,
     kafka: {
@@ -48,14 +48,7 @@ export function testConfig(ns: TestNamespace, overrides: DeepPartial<ArbiterConf
     log: { level: process.env.LOG_LEVEL ?? "silent" },
     shutdownTimeoutMs: 20_000,
   };
-  return loadConfig(mergeDeep(base, overrides) as Record<string, unknown>, {});
-}
-
-function mergeDeep(a: unknown, b: unknown): unknown {
-  if (typeof a !== "object" || a === null || Array.isArray(a) || typeof b !== "object" || b === null || Array.isArray(b)) return b === undefined ? a : b;
-  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(b)) out[k] = mergeDeep(out[k], v);
-  return out;
+  return loadConfig(overlay(base, overrides) as Record<string, unknown>, {});
 }
 
 export function post(id: string, text: string, forumId = "games"): Post {
