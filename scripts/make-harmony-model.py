@@ -8,7 +8,7 @@ analysis -> final -> grammar loop on CPU in seconds.
 Needs PyPI's `gguf` (llama.cpp's own writer) and numpy. The weights are random (seeded), so
 the model writes gibberish: it exercises token plumbing, not judgement.
 
-Vocabulary: the 256 byte-level BPE tokens (GPT-2 byte alphabet), a few merged words (so
+Vocabulary (scripts/byte_bpe.py): the 256 byte-level BPE tokens, a few merged words (so
 "violate"/"allow" can be sampled as multi-byte tokens, as with a real BPE), then the
 harmony control tokens. The chat template is a small harmony template written for this
 file (system / developer `# Instructions` / user / assistant channels), not OpenAI's.
@@ -17,6 +17,8 @@ import sys
 
 import numpy as np
 import gguf
+
+from byte_bpe import byte_bpe_vocabulary
 
 N_EMBD = 64
 N_HEAD = 4
@@ -61,44 +63,9 @@ CHAT_TEMPLATE = (
 )
 
 
-def byte_alphabet():
-    """GPT-2's reversible byte -> printable-character map used by byte-level BPE."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return [chr(c) for _, c in sorted(zip(bs, cs))]
-
-
-def vocabulary():
-    tokens = byte_alphabet()
-    merges = []
-    known = set(tokens)
-    for word in WORDS:
-        # Left-to-right merges: each prefix becomes a token, so the BPE can reach the word.
-        for end in range(2, len(word) + 1):
-            prefix, piece = word[: end - 1], word[end - 1]
-            if word[:end] in known:
-                continue
-            merges.append(f"{prefix} {piece}")
-            tokens.append(word[:end])
-            known.add(word[:end])
-    types = [gguf.TokenType.NORMAL] * len(tokens)
-    control_ids = {}
-    for name in CONTROL_TOKENS:
-        control_ids[name] = len(tokens)
-        tokens.append(name)
-        types.append(gguf.TokenType.CONTROL)
-    return tokens, types, merges, control_ids
-
-
 def main(path):
     rng = np.random.default_rng(SEED)
-    tokens, types, merges, control = vocabulary()
+    tokens, types, merges, control = byte_bpe_vocabulary(WORDS, CONTROL_TOKENS)
     n_vocab = len(tokens)
 
     def rand(*shape, scale=0.08):
