@@ -13,17 +13,16 @@ import { runInNewContext } from "node:vm";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "@arbiter/shared/engine/index.js";
-import { fixturesDir, testModels } from "../test/support/env.js";
+import { fixturesDir, repoRoot, testModels } from "../test/support/env.js";
 
-const root = path.resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 const args = new Map<string, string>();
 for (let index = 2; index < process.argv.length; index += 2) args.set(process.argv[index]!.replace(/^--/, ""), process.argv[index + 1] ?? "");
 const postCount = Number(args.get("posts") ?? 12);
 // One thread by default: on this shared 2-core machine two llama.cpp threads stalled whenever another process took a core.
 const threads = Number(args.get("threads") ?? 1);
 const leakCalls = Number(args.get("leak-calls") ?? 1000);
-const modelPath = args.get("model") ?? path.join(root, "models", testModels.gemma);
-const tinyPath = path.join(root, "models", testModels.tinyLlama);
+const modelPath = args.get("model") ?? path.join(repoRoot, "models", testModels.gemma);
+const tinyPath = path.join(repoRoot, "models", testModels.tinyLlama);
 for (const file of [modelPath, tinyPath]) if (!existsSync(file)) throw new Error(`${file} is missing: run \`bash scripts/models.sh\``);
 
 const log = (message: string): void => void process.stderr.write(`[bench:engine] ${message}\n`);
