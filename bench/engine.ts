@@ -12,18 +12,17 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "../shared/engine/index.js";
+import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "@arbiter/shared/engine/index.js";
+import { fixturesDir, repoRoot, testModels } from "../test/support/env.js";
 
-const root = path.resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
-const fixtures = process.env.ARBITER_FIXTURES ?? path.resolve(root, "../shared/fixtures");
 const args = new Map<string, string>();
 for (let index = 2; index < process.argv.length; index += 2) args.set(process.argv[index]!.replace(/^--/, ""), process.argv[index + 1] ?? "");
 const postCount = Number(args.get("posts") ?? 12);
 // One thread by default: on this shared 2-core machine two llama.cpp threads stalled whenever another process took a core.
 const threads = Number(args.get("threads") ?? 1);
 const leakCalls = Number(args.get("leak-calls") ?? 1000);
-const modelPath = args.get("model") ?? path.join(root, "models", "gemma-3-270m-q4_k_m.gguf");
-const tinyPath = path.join(root, "models", "llama-2-tiny-random.gguf");
+const modelPath = args.get("model") ?? path.join(repoRoot, "models", testModels.gemma);
+const tinyPath = path.join(repoRoot, "models", testModels.tinyLlama);
 for (const file of [modelPath, tinyPath]) if (!existsSync(file)) throw new Error(`${file} is missing: run \`bash scripts/models.sh\``);
 
 const log = (message: string): void => void process.stderr.write(`[bench:engine] ${message}\n`);
@@ -179,7 +178,7 @@ async function leakCheck(calls: number) {
 
 /** OpenAI's spam policy, cut to about 500 tokens of this model. */
 function makePolicy(count: (text: string) => number): PolicyInput {
-  const full = readFileSync(path.join(fixtures, "policies", "spam", "policy.txt"), "utf8");
+  const full = readFileSync(path.join(fixturesDir, "spam-policy", "policy.txt"), "utf8");
   let end = full.length;
   while (count(full.slice(0, end)) > 500) end = Math.floor(end * 0.95);
   return { id: "spam", version: "bench", text: full.slice(0, end), ruleIds: ["SP0", "SP2", "SP3", "SP4"] };
@@ -187,7 +186,7 @@ function makePolicy(count: (text: string) => number): PolicyInput {
 
 /** Posts of about 60 tokens built from the golden dataset's texts, deterministic. */
 function makePosts(count: (text: string) => number): string[] {
-  const rows = parseCsv(readFileSync(path.join(fixtures, "policies", "spam", "golden_dataset.csv"), "utf8"));
+  const rows = parseCsv(readFileSync(path.join(fixturesDir, "spam-policy", "golden_dataset.csv"), "utf8"));
   // Data rows start with a number; section rows (SP0, SP2, ...) do not.
   const texts = rows.filter((row) => /^\d+$/.test(row[0] ?? "")).map((row) => (row[1] ?? "").trim()).filter((text) => text.length > 20);
   const posts: string[] = [];

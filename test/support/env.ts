@@ -5,15 +5,15 @@ import { fileURLToPath } from "node:url";
 /** The repository root (this file is test/support/env.ts). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The read-only handbook fixtures beside the repo; ARBITER_FIXTURES overrides. */
-export const fixturesDir = process.env.ARBITER_FIXTURES ?? path.resolve(repoRoot, "../shared/fixtures");
+/** Public test data kept in the repo (each folder's README gives its source and licence). */
+export const fixturesDir = path.join(repoRoot, "test", "fixtures");
 
 export const kafkaBrokers = (process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? "9092"}`).split(",");
 export const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:${process.env.REDIS_PORT ?? "6379"}`;
 
 /** The test models that scripts/models.sh puts in ./models. */
 export const testModels = {
-  tinyLlama: "llama-2-tiny-random.gguf",
+  tinyLlama: "llama-tiny-random.gguf",
   gemma: "gemma-3-270m-q4_k_m.gguf",
   harmonyTiny: "harmony-tiny-random.gguf",
 } as const;

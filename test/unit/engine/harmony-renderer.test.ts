@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { renderHarmony, renderHarmonySegments, type HarmonyConversation } from "@arbiter/shared/engine/index.js";
-import { fixturesDir } from "./fixtures-path.js";
+import { fixturesDir } from "../../support/env.js";
 
 const reference = (name: string): string => readFileSync(path.join(fixturesDir, "harmony", `${name}.txt`), "utf8").trimEnd();
 const robot = "Answer the user's questions like a robot.";
@@ -50,7 +50,9 @@ describe("harmony renderer", () => {
   });
 
   it("covers every reference file in the fixtures", () => {
-    const files = readdirSync(path.join(fixturesDir, "harmony")).map((file) => file.replace(/\.txt$/, ""));
+    const files = readdirSync(path.join(fixturesDir, "harmony"))
+      .filter((file) => file.endsWith(".txt"))
+      .map((file) => file.replace(/\.txt$/, ""));
     expect(files.sort()).toEqual(cases.map(([name]) => name).sort());
   });
 
