@@ -8,10 +8,10 @@
  * Last line: one JSON object with the figures.
  */
 import os from "node:os";
-import type { Policy } from "../shared/policy/policy.js";
-import { Prefilter } from "../shared/prefilter/prefilter.js";
-import { normalise } from "../shared/prefilter/normalise.js";
-import { loadPolicySet } from "../shared/policy/load-policy-dir.js";
+import type { Policy } from "@arbiter/shared/policy/policy.js";
+import { Prefilter } from "@arbiter/shared/prefilter/prefilter.js";
+import { normalise } from "@arbiter/shared/prefilter/normalise.js";
+import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { seededRandom } from "../test/support/seeded-random.js";
 
 function arg(name: string, fallback: number): number {
