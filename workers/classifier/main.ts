@@ -17,9 +17,7 @@ try {
   let first: { signal: NodeJS.Signals; at: number } | null = null;
   const shutdown = (signal: NodeJS.Signals) => {
     if (first) {
-      // One stop often arrives twice: a terminal's Ctrl-C reaches a whole process group, and
-      // wrappers (npm, start.sh) forward it too, as SIGINT or as SIGTERM. Only the same signal
-      // again, and not straight after the first, is a request to stop at once.
+      // One Ctrl-C can arrive twice (the terminal's, and a wrapper's forward as SIGINT or SIGTERM): only a later repeat forces.
       if (signal !== first.signal || Date.now() - first.at < REPEAT_WINDOW_MS) {
         logger.info({ signal }, "already draining; the same signal again exits at once");
         return;

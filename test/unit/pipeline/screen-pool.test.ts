@@ -81,6 +81,13 @@ async function replacementOf(pool: ScreenPool, old: Worker): Promise<Worker> {
   }
 }
 
+/** Waits for `old`'s replacement and checks that the pool screens with it. */
+async function expectReplacedAndScreening(pool: ScreenPool, old: Worker): Promise<void> {
+  const replacement = await replacementOf(pool, old);
+  expect(replacement.threadId).not.toBe(old.threadId);
+  expect((await pool.screen(mixedChunk("fine"))).map((r) => r.kind)).toEqual(["decided", "decided", "decided", "dead-letter"]);
+}
+
 /** A PostProcessor on the pool; no post here needs the model. */
 function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
   const engine: EnginePort = {
@@ -164,10 +171,7 @@ describe("a screen thread that dies", () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       await victim!.terminate();
       await expect(inFlight).rejects.toThrow(/screen thread exited/);
-      const replacement = await replacementOf(pool, victim!);
-      expect(replacement.threadId).not.toBe(victim!.threadId);
-      const after = await pool.screen(mixedChunk("fine"));
-      expect(after.map((r) => r.kind)).toEqual(["decided", "decided", "decided", "dead-letter"]);
+      await expectReplacedAndScreening(pool, victim!);
     } finally {
       await pool.close();
     }
@@ -200,10 +204,7 @@ describe("a screen thread that hangs", () => {
       await expect(pool.screen(mixedChunk(ENDLESS))).rejects.toBeInstanceOf(ScreenTimeoutError);
       expect(Date.now() - started).toBeGreaterThanOrEqual(450);
       await exited; // terminated, not left spinning
-      const replacement = await replacementOf(pool, hung!);
-      expect(replacement.threadId).not.toBe(hung!.threadId);
-      const after = await pool.screen(mixedChunk("fine"));
-      expect(after.map((r) => r.kind)).toEqual(["decided", "decided", "decided", "dead-letter"]);
+      await expectReplacedAndScreening(pool, hung!);
     } finally {
       await pool.close();
     }
