@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# The quick start's main job: installs what is missing, starts Kafka and Redis, starts the
-# classifier worker (primary role) and the escalation worker, feeds the demo posts and prints
-# each decision; the workers keep running until Ctrl-C (which drains and commits).
-#   ARBITER_DEMO=0        skip the demo posts
-#   ARBITER_MODEL=...     the primary model (default models/gpt-oss-safeguard-20b.gguf, else Gemma 270M)
+# The quick start's main job: installs what is missing, starts Kafka and Redis, builds dist/ when
+# it is missing or stale, starts the classifier worker (primary role) and the escalation worker
+# from the build, feeds the demo posts and prints each decision; the workers keep running until
+# Ctrl-C, which drains in-flight work and commits (a second Ctrl-C forces them out).
+#   ARBITER_DEMO=0                skip the demo posts
+#   ARBITER_MODEL=...             the primary model (default models/gpt-oss-safeguard-20b.gguf, else Gemma 270M)
+#   ARBITER_ESCALATION_MODEL=...  the escalation model (default models/gpt-oss-safeguard-120b.gguf, else Gemma 270M)
+#   ARBITER_HTTP_PORT=9464        the primary worker's /healthz /readyz /metrics port (0: any free one)
+#   ARBITER_ESCALATION_HTTP_PORT=9465   the escalation worker's
+#   ARBITER_LOG_DIR=.run/logs     where the workers' logs go (primary.log, escalation.log)
+#   ARBITER_SERVICES=0            Kafka and Redis run elsewhere (KAFKA_BROKERS, REDIS_URL): don't start them
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/setup.sh
-bash scripts/services.sh start
+if [ "${ARBITER_SERVICES:-1}" != "0" ]; then bash scripts/services.sh start; fi
+bash scripts/build.sh --if-stale
 
 fallback=models/gemma-3-270m-q4_k_m.gguf
 primary=${ARBITER_MODEL:-models/gpt-oss-safeguard-20b.gguf}
@@ -16,19 +23,55 @@ escalation=${ARBITER_ESCALATION_MODEL:-models/gpt-oss-safeguard-120b.gguf}
 if [ ! -f "$primary" ]; then echo "[start] $primary not found: the primary worker uses $fallback on CPU"; primary=$fallback; fi
 if [ ! -f "$escalation" ]; then echo "[start] $escalation not found: the escalation worker uses $fallback on CPU"; escalation=$fallback; fi
 
-tsx=(node --import tsx)
-logs=.run/logs
+primary_port=${ARBITER_HTTP_PORT:-9464}
+escalation_port=${ARBITER_ESCALATION_HTTP_PORT:-9465}
+logs=${ARBITER_LOG_DIR:-.run/logs}
 mkdir -p "$logs"
-ARBITER_MODEL="$primary" ARBITER_ROLE=primary "${tsx[@]}" workers/classifier/main.ts >>"$logs/primary.log" 2>&1 &
+# Each worker in a session of its own: the terminal's Ctrl-C reaches only this script, which
+# passes it on as one SIGTERM (a worker sent both would take the second for "exit now").
+detach=(); command -v setsid >/dev/null && detach=(setsid)
+ARBITER_MODEL="$primary" ARBITER_ROLE=primary ARBITER_HTTP_PORT="$primary_port" \
+  "${detach[@]}" node dist/workers/classifier/main.js >>"$logs/primary.log" 2>&1 &
 primary_pid=$!
-ARBITER_ESCALATION_MODEL="$escalation" ARBITER_ROLE=escalation ARBITER_HTTP_PORT=9465 "${tsx[@]}" workers/classifier/main.ts >>"$logs/escalation.log" 2>&1 &
+ARBITER_ESCALATION_MODEL="$escalation" ARBITER_ROLE=escalation ARBITER_HTTP_PORT="$escalation_port" \
+  "${detach[@]}" node dist/workers/classifier/main.js >>"$logs/escalation.log" 2>&1 &
 escalation_pid=$!
 echo "[start] workers started (pids $primary_pid, $escalation_pid); logs in $logs/"
-stop() { kill -TERM "$primary_pid" "$escalation_pid" 2>/dev/null || true; wait "$primary_pid" "$escalation_pid" 2>/dev/null || true; }
+
+stopping=""
+interrupted=""
+stop() {
+  local now=${EPOCHREALTIME/./}
+  interrupted=1
+  if [ -z "$stopping" ]; then
+    stopping=$now
+    echo "[start] stopping: the workers drain in-flight work and commit (Ctrl-C again forces them out)"
+    kill -TERM "$primary_pid" "$escalation_pid" 2>/dev/null || true
+  elif ((now - stopping > 1000000)); then
+    # Within a second it is the same Ctrl-C again (npm forwards the terminal's to this script).
+    echo "[start] forcing the workers out"
+    kill -TERM "$primary_pid" "$escalation_pid" 2>/dev/null || true
+  fi
+}
 trap stop INT TERM
 
 if [ "${ARBITER_DEMO:-1}" = "1" ]; then
-  "${tsx[@]}" scripts/demo.ts || echo "[start] the demo did not see every decision in time"
-  echo "[start] the workers keep running (metrics: http://127.0.0.1:9464/metrics); Ctrl-C stops them"
+  node --import tsx scripts/demo.ts || echo "[start] the demo did not see every decision in time"
+  echo "[start] the workers keep running (metrics: http://127.0.0.1:$primary_port/metrics); Ctrl-C stops them"
 fi
-wait "$primary_pid" "$escalation_pid"
+
+# A trapped signal ends `wait` early (the trap sets `interrupted`): wait again for the status.
+wait_for() {
+  local rc
+  while :; do
+    interrupted=""
+    rc=0
+    wait "$1" || rc=$?
+    [ -n "$interrupted" ] || break
+  done
+  code=$rc
+}
+wait_for "$primary_pid"; primary_code=$code
+wait_for "$escalation_pid"; escalation_code=$code
+echo "[start] the workers exited: primary $primary_code, escalation $escalation_code"
+[ "$primary_code" = 0 ] && [ "$escalation_code" = 0 ]

@@ -45,6 +45,8 @@ export class StreamRunner {
   private readonly paused = new Set<number>();
   private watchdog: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Batches being processed: stop() lets them finish and commit before it stops the consumer. */
+  private readonly inFlight = new Set<Promise<void>>();
   private restarting = false;
 
   constructor(private readonly options: StreamRunnerOptions) {
@@ -113,7 +115,11 @@ export class StreamRunner {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: (payload) => {
+        const batch = this.eachBatch(payload);
+        this.inFlight.add(batch);
+        return batch.finally(() => this.inFlight.delete(batch));
+      },
     });
   }
 
@@ -149,6 +155,8 @@ export class StreamRunner {
     if (this.watchdog) clearInterval(this.watchdog);
     const timer = setTimeout(() => this.abort.abort(new Error("shutdown timeout")), timeoutMs);
     try {
+      // kafkajs drops commitOffsets once its consumer is stopping, so the batches in flight finish first.
+      await Promise.allSettled([...this.inFlight]);
       await this.consumer?.stop();
       await this.consumer?.disconnect();
       await this.producer?.disconnect();
@@ -175,7 +183,7 @@ export class StreamRunner {
     let published: Promise<void> = Promise.resolve();
     try {
       for (let start = 0; start < batch.messages.length; start += o.maxRecordsPerCommit) {
-        if (!payload.isRunning() || payload.isStale()) break;
+        if (this.stopping || !payload.isRunning() || payload.isStale()) break;
         const chunk = batch.messages.slice(start, start + o.maxRecordsPerCommit);
         const outputs = await this.processChunk(batch.topic, batch.partition, chunk);
         const last = chunk.at(-1)!.offset;

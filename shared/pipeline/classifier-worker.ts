@@ -65,7 +65,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     !escalation && config.pipeline.screenThreads > 0
       ? await ScreenPool.start(
           config.pipeline.screenThreads,
-          { policiesDir: resolveFromRoot(config.policies.dir), only: config.policies.only, policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics },
+          { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics },
           log,
         )
       : null;

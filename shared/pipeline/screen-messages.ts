@@ -1,10 +1,11 @@
 import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
+import type { Policy } from "../policy/policy.js";
 import type { PackedRecords, PackedResults } from "./screen-wire.js";
 
 /** What a screen thread needs to build its own prefilter and codecs (workerData). */
 export interface ScreenWorkerInit {
-  policiesDir: string;
-  only: string[];
+  /** The main thread's policies, as data: a replacement thread builds the same set even if the files changed since. */
+  policies: Policy[];
   /** The policy-set version the main thread runs; the thread refuses to start on another. */
   policySetVersion: string;
   maxModelChars: number;

@@ -1,9 +1,27 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../observability/logger.js";
+import { ScreenTimeoutError } from "./errors/screen-timeout-error.js";
 import type { InboundRecord } from "./inbound-record.js";
 import type { ScreenResult } from "./post-screen.js";
 import type { ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
 import { packRecords, unpackResults, type PackedResults } from "./screen-wire.js";
+
+export interface ScreenPoolOptions {
+  /**
+   * How long a thread may go without answering while it holds chunks: it is then taken as
+   * hung, terminated and replaced, and its chunks are rejected. Default 30 s.
+   */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_SCREEN_TIMEOUT_MS = 30_000;
+/** A thread not ready this long after its start (loading code, building its prefilter) is given up. */
+const START_TIMEOUT_MS = 60_000;
+/** The longest wait between attempts to replace a thread when replacements fail to start. */
+const MAX_RESTART_DELAY_MS = 30_000;
+
+// Built, the compiled thread body is the entry; from sources (tsx, jest) the thread registers tsx first.
+const threadEntry = new URL(import.meta.url.endsWith(".ts") ? "./screen-thread.mjs" : "./screen-worker.js", import.meta.url);
 
 interface Pending {
   resolve: (results: PackedResults) => void;
@@ -12,50 +30,56 @@ interface Pending {
 
 interface Thread {
   worker: Worker;
-  alive: boolean;
   pending: Map<number, Pending>;
   load: number;
+  /** Armed when the thread gets work while idle and re-armed at each answer: fires if it stops answering. */
+  watchdog: NodeJS.Timeout | null;
 }
 
 /**
  * Worker threads that run the pure first stage of the primary role, so that the main thread
- * keeps to kafkajs and the model stage. Each chunk goes to the least-loaded thread.
+ * keeps to kafkajs and the model stage. Each chunk goes to the least-loaded thread. A thread
+ * that dies, or holds chunks without answering for `timeoutMs` (then it is terminated), is
+ * replaced; its chunks are rejected, never retried here: the caller screens them on the main
+ * thread, so no record is lost and none is screened into two answers. While no thread runs,
+ * chunks are rejected at once.
  */
 export class ScreenPool {
   private nextId = 1;
   private closed = false;
+  private readonly running: Thread[] = [];
+  /** Threads started but not yet ready (the first ones or replacements). */
+  private readonly starting = new Set<Worker>();
+  private restartDelayMs = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
 
   private constructor(
-    private readonly threads: Thread[],
+    readonly size: number,
+    private readonly init: ScreenWorkerInit,
     private readonly logger: Logger,
+    private readonly timeoutMs: number,
   ) {}
 
-  static async start(size: number, init: ScreenWorkerInit, logger: Logger): Promise<ScreenPool> {
-    const threads = await Promise.all(
-      Array.from({ length: size }, async (): Promise<Thread> => {
-        // The thread runs TypeScript through tsx, as the worker does; nothing is compiled ahead.
-        const worker = new Worker(new URL("./screen-thread.mjs", import.meta.url), { workerData: init });
-        await new Promise<void>((resolve, reject) => {
-          worker.once("error", reject);
-          worker.once("message", (message: ScreenReady) => (message.ready ? resolve() : reject(new Error(`screen thread failed to start: ${message.error}`))));
-        });
-        return { worker, alive: true, pending: new Map(), load: 0 };
-      }),
-    );
-    const pool = new ScreenPool(threads, logger);
-    for (const thread of threads) pool.listen(thread);
+  static async start(size: number, init: ScreenWorkerInit, logger: Logger, options: ScreenPoolOptions = {}): Promise<ScreenPool> {
+    const pool = new ScreenPool(size, init, logger, options.timeoutMs ?? DEFAULT_SCREEN_TIMEOUT_MS);
+    const started = await Promise.allSettled(Array.from({ length: size }, () => pool.spawn()));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) {
+      await pool.close();
+      throw failed.reason;
+    }
     return pool;
   }
 
-  get size(): number {
-    return this.threads.length;
+  /** The threads that take chunks now (diagnostics and tests). */
+  get threads(): readonly Worker[] {
+    return this.running.map((t) => t.worker);
   }
 
   screen(records: readonly InboundRecord[]): Promise<ScreenResult[]> {
     if (this.closed) return Promise.reject(new Error("screen pool closed"));
-    const live = this.threads.filter((t) => t.alive);
-    if (live.length === 0) return Promise.reject(new Error("no screen thread is running"));
-    const thread = live.reduce((a, b) => (b.load < a.load ? b : a));
+    if (this.running.length === 0) return Promise.reject(new Error("no screen thread is running"));
+    const thread = this.running.reduce((a, b) => (b.load < a.load ? b : a));
     let request: ScreenRequest;
     let transfer: ArrayBuffer[];
     try {
@@ -82,35 +106,110 @@ export class ScreenPool {
           reject(error);
         },
       });
+      // An idle thread's clock starts with this chunk; a busy one's runs from its last answer.
+      if (thread.pending.size === 1) this.watch(thread);
       thread.worker.postMessage(request, transfer);
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await Promise.all([...this.running.map((t) => t.worker), ...this.starting].map((w) => w.terminate()));
   }
 
-  private listen(thread: Thread): void {
-    thread.worker.on("message", (message: ScreenResponse) => {
+  /** Starts one thread; resolves once it is ready and taking chunks. */
+  private spawn(): Promise<void> {
+    const worker = new Worker(threadEntry, { workerData: this.init });
+    this.starting.add(worker);
+    return new Promise<void>((resolve, reject) => {
+      const onExit = (code: number) => settle(new Error(`exited with code ${code}`));
+      const onReady = (message: ScreenReady) => settle(message.ready ? null : new Error(message.error));
+      const settle = (error: Error | null) => {
+        clearTimeout(timer);
+        // Only these: removeAllListeners would also drop the Worker's own port bookkeeping.
+        worker.off("error", settle).off("exit", onExit).off("message", onReady);
+        this.starting.delete(worker);
+        if (!error && this.closed) error = new Error("screen pool closed");
+        if (error) {
+          worker.on("error", () => undefined); // it is being dropped: a late error must not throw
+          void worker.terminate();
+          reject(new Error(`screen thread failed to start: ${error.message}`));
+        } else {
+          this.adopt(worker);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => settle(new Error(`not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      worker.once("error", settle).once("exit", onExit).once("message", onReady);
+    });
+  }
+
+  private adopt(worker: Worker): void {
+    const thread: Thread = { worker, pending: new Map(), load: 0, watchdog: null };
+    this.running.push(thread);
+    worker.on("message", (message: ScreenResponse) => {
       const pending = thread.pending.get(message.id);
       if (!pending) return;
       thread.pending.delete(message.id);
+      if (thread.pending.size > 0) this.watch(thread);
       if ("error" in message) pending.reject(new Error(`screen thread: ${message.error}`));
       else pending.resolve(message.results);
     });
-    const failAll = (error: Error) => {
-      for (const p of thread.pending.values()) p.reject(error);
-      thread.pending.clear();
-    };
-    thread.worker.on("error", (error) => {
-      this.logger.error({ err: error.message }, "screen thread crashed");
-      failAll(error);
+    worker.on("error", (error) => {
+      this.logger.error({ err: error.message, thread: worker.threadId }, "screen thread crashed; replacing it");
+      this.retire(thread, error);
     });
-    thread.worker.on("exit", (code) => {
-      thread.alive = false;
-      // A chunk still in the thread when the pool closes is rejected too: nobody waits forever.
-      failAll(new Error(this.closed ? "screen pool closed" : `screen thread exited with code ${code}`));
+    worker.on("exit", (code) => {
+      // A chunk still in a thread when the pool closes is rejected too: nobody waits forever.
+      if (this.closed) return this.retire(thread, new Error("screen pool closed"));
+      if (this.running.includes(thread)) this.logger.error({ code, thread: worker.threadId }, "screen thread exited; replacing it");
+      this.retire(thread, new Error(`screen thread exited with code ${code}`));
     });
+  }
+
+  /** (Re)arms the thread's watchdog for `timeoutMs` from now. */
+  private watch(thread: Thread): void {
+    if (thread.watchdog) thread.watchdog.refresh();
+    else thread.watchdog = setTimeout(() => this.onSilence(thread), this.timeoutMs).unref();
+  }
+
+  private onSilence(thread: Thread): void {
+    // Answered everything since the last arming: not hung, just idle.
+    if (thread.pending.size === 0 || !this.running.includes(thread)) return;
+    this.logger.error({ thread: thread.worker.threadId, chunks: thread.pending.size, timeoutMs: this.timeoutMs }, "screen thread hung; terminating and replacing it");
+    this.retire(thread, new ScreenTimeoutError(this.timeoutMs));
+    void thread.worker.terminate();
+  }
+
+  /** Takes a thread out of rotation (once), rejects its chunks and starts its replacement. */
+  private retire(thread: Thread, error: Error): void {
+    const i = this.running.indexOf(thread);
+    if (i !== -1) this.running.splice(i, 1);
+    if (thread.watchdog) clearTimeout(thread.watchdog);
+    for (const p of thread.pending.values()) p.reject(error);
+    thread.pending.clear();
+    if (i !== -1) this.replenish();
+  }
+
+  /** Starts threads up to `size`; a replacement that fails to start is retried with a growing delay. */
+  private replenish(): void {
+    while (!this.closed && this.running.length + this.starting.size < this.size) {
+      this.spawn().then(
+        () => {
+          this.restartDelayMs = 0;
+          this.logger.info({ threads: this.running.length }, "screen thread replaced");
+        },
+        (error: Error) => {
+          if (this.closed) return;
+          this.restartDelayMs = Math.min(Math.max(this.restartDelayMs * 2, 1000), MAX_RESTART_DELAY_MS);
+          this.logger.error({ err: error.message, retryInMs: this.restartDelayMs }, "screen thread could not be replaced");
+          this.restartTimer ??= setTimeout(() => {
+            this.restartTimer = null;
+            this.replenish();
+          }, this.restartDelayMs).unref();
+        },
+      );
+    }
   }
 }

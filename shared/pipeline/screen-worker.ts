@@ -1,7 +1,7 @@
 // A screen thread: decode -> validate -> prefilter -> prefilter decisions, off the main thread
-// that runs kafkajs. Started by ScreenPool; talks in ScreenRequest/ScreenResponse messages.
+// that runs kafkajs. Started by ScreenPool (built: this module is the thread's entry; from
+// sources, screen-thread.mjs registers tsx first); talks in ScreenRequest/ScreenResponse messages.
 import { parentPort, workerData } from "node:worker_threads";
-import { loadPolicySet } from "../policy/load-policy-dir.js";
 import { PolicySet } from "../policy/policy-set.js";
 import { createCodecs } from "./codecs.js";
 import { PolicyBook } from "./policy-book.js";
@@ -13,8 +13,7 @@ const init = workerData as ScreenWorkerInit;
 const port = parentPort!;
 
 try {
-  let set = await loadPolicySet(init.policiesDir);
-  if (init.only.length > 0) set = new PolicySet(set.policies.filter((p) => init.only.includes(p.id)));
+  const set = new PolicySet(init.policies);
   if (set.version !== init.policySetVersion) throw new Error(`policy set ${set.version} differs from the main thread's ${init.policySetVersion}`);
   const deps: ScreenDeps = {
     codecs: createCodecs(),

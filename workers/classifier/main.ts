@@ -1,21 +1,31 @@
 // The classifier worker: `ARBITER_ROLE=primary` (posts -> decisions) or `escalation`
 // (escalations -> final decisions and tickets). Settings: config/default.json and overrides
-// (see README). SIGTERM/SIGINT drain in-flight work, commit and exit 0.
+// (see README). SIGTERM/SIGINT drain in-flight work, commit and exit 0; the same signal again
+// (a second Ctrl-C) exits at once with 1.
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { createLogger } from "@arbiter/shared/observability/logger.js";
 import { startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+
+/** A repeat of the first signal within this long is the same request delivered twice. */
+const REPEAT_WINDOW_MS = 1_000;
 
 const config = loadConfig();
 const logger = createLogger("arbiter", config.log.level);
 
 try {
   const worker = await startClassifierWorker(config, logger);
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    if (++signals > 1) {
-      logger.warn({ signal }, "second signal: exiting now");
+  let first: { signal: NodeJS.Signals; at: number } | null = null;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (first) {
+      // One Ctrl-C can arrive twice (the terminal's, and a wrapper's forward as SIGINT or SIGTERM): only a later repeat forces.
+      if (signal !== first.signal || Date.now() - first.at < REPEAT_WINDOW_MS) {
+        logger.info({ signal }, "already draining; the same signal again exits at once");
+        return;
+      }
+      logger.warn({ signal }, "second signal: exiting now, without draining");
       process.exit(1);
     }
+    first = { signal, at: Date.now() };
     logger.info({ signal }, "shutting down");
     // The bound: whatever still hangs after drain time plus a margin is abandoned.
     setTimeout(() => {

@@ -1,13 +1,19 @@
 import path from "node:path";
+import type { Worker } from "node:worker_threads";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
 import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
-import type { InboundRecord } from "@arbiter/shared/pipeline/inbound-record.js";
+import { ScreenTimeoutError } from "@arbiter/shared/pipeline/errors/screen-timeout-error.js";
+import type { InboundRecord, OutboundRecord } from "@arbiter/shared/pipeline/inbound-record.js";
 import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
+import { PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
 import { screenRecord, type ScreenResult } from "@arbiter/shared/pipeline/post-screen.js";
-import { ScreenPool } from "@arbiter/shared/pipeline/screen-pool.js";
+import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
+import { ScreenPool, type ScreenPoolOptions } from "@arbiter/shared/pipeline/screen-pool.js";
+import { WorkerMetrics } from "@arbiter/shared/observability/metrics.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
+import { PolicySet } from "@arbiter/shared/policy/policy-set.js";
 import { repoRoot } from "../../support/env.js";
 
 const config = loadConfig({}, {});
@@ -17,6 +23,11 @@ const policiesDir = path.join(repoRoot, "config/policies");
 function record(offset: number, id: string, forumId: string, text: string, headers?: InboundRecord["headers"]): InboundRecord {
   const encoded = codecs.post.encode({ id, forumId, authorId: "a", text, language: null, createdAt: 1, metadata: {}, threadId: null });
   return { topic: "posts", partition: 0, offset: String(offset), key: Buffer.from(id), value: encoded.value, headers: headers ?? encoded.headers };
+}
+
+function startPool(set: PolicySet, options?: ScreenPoolOptions, size = 1): Promise<ScreenPool> {
+  const init = { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics: config.kafka.topics };
+  return ScreenPool.start(size, init, silentLogger, options);
 }
 
 /** What a result says, without the clock-dependent parts. */
@@ -36,6 +47,80 @@ function essence(result: ScreenResult): unknown {
   };
 }
 
+/**
+ * The default pack plus a policy whose regex backtracks exponentially on "aaa…a!b" (about
+ * doubling per extra "a"): a post that keeps a screen thread busy for as long as a test needs,
+ * with no hook in the production code. It never matches, so every post is ALLOWed.
+ */
+async function backtrackingSet(): Promise<PolicySet> {
+  const base = await loadPolicySet(policiesDir);
+  const slow = { ...base.policies[0]!, id: "backtracking", version: "0123456789abcdef", forums: ["*"], keywords: [], signals: [], targets: [], regexes: ["(a+)+b"], prefilter: "keywords" as const };
+  return new PolicySet([...base.policies, slow]);
+}
+const busyFor = (aCount: number) => "a".repeat(aCount) + "!b";
+/** ~0.25 s on an idle core here (more on a busy one); forever, for practical purposes. */
+const SLOW = busyFor(25);
+const ENDLESS = busyFor(60);
+
+function mixedChunk(slowText: string): InboundRecord[] {
+  return [
+    record(0, "ok-1", "gaming", "good game everyone, see you tomorrow"),
+    record(1, "slow", "gaming", slowText),
+    record(2, "ok-2", "general", "lovely weather here today"),
+    record(3, "bad-fp", "gaming", "hello", { [FINGERPRINT_HEADER]: "00".repeat(32) }),
+  ];
+}
+
+async function replacementOf(pool: ScreenPool, old: Worker): Promise<Worker> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const next = pool.threads.find((t) => t !== old);
+    if (next && pool.threads.length === pool.size) return next;
+    if (Date.now() > deadline) throw new Error("no replacement thread within 20 s");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Waits for `old`'s replacement and checks that the pool screens with it. */
+async function expectReplacedAndScreening(pool: ScreenPool, old: Worker): Promise<void> {
+  const replacement = await replacementOf(pool, old);
+  expect(replacement.threadId).not.toBe(old.threadId);
+  expect((await pool.screen(mixedChunk("fine"))).map((r) => r.kind)).toEqual(["decided", "decided", "decided", "dead-letter"]);
+}
+
+/** A PostProcessor on the pool; no post here needs the model. */
+function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
+  const engine: EnginePort = {
+    modelId: "none",
+    classify: () => Promise.reject(new Error("no post in these tests goes to the model")),
+    queue: () => ({ depth: 0, capacity: 1, inFlight: 0 }),
+  };
+  const deps = {
+    codecs,
+    topics: config.kafka.topics,
+    input: config.input,
+    pipeline: config.pipeline,
+    engine,
+    prefilter: new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars }),
+    cache: null,
+    metrics: new WorkerMetrics(),
+    logger: silentLogger,
+  };
+  return new PostProcessor(deps, pool);
+}
+
+/** Each record's outputs: "post:action" per decision, "dlq:key" per dead letter. */
+function decidedPosts(outputs: readonly (readonly OutboundRecord[])[]): string[][] {
+  return outputs.map((records) =>
+    records.map((r) => {
+      if (r.topic === config.kafka.topics.dlq) return `dlq:${r.key?.toString()}`;
+      const decision = codecs.decision.decode(r.value, r.headers);
+      return `${decision.postId}:${decision.action}`;
+    }),
+  );
+}
+const EXPECTED_DECISIONS = [["ok-1:ALLOW"], ["slow:ALLOW"], ["ok-2:ALLOW"], ["dlq:bad-fp"]];
+
 test("a screen thread gives the same results as screening on the main thread", async () => {
   const set = await loadPolicySet(policiesDir);
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
@@ -48,7 +133,7 @@ test("a screen thread gives the same results as screening on the main thread", a
     record(4, "null-fp", "gaming", "hello", { [FINGERPRINT_HEADER]: null, other: null }),
   ];
   const inline = records.map((r) => screenRecord(r, { codecs, topics: config.kafka.topics, input: config.input, prefilter: book, now: Date.now }));
-  const pool = await ScreenPool.start(1, { policiesDir, only: [], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics: config.kafka.topics }, silentLogger);
+  const pool = await startPool(set);
   try {
     const threaded = await pool.screen(records);
     expect(threaded.map((r) => r.kind)).toEqual(["decided", "to-model", "decided", "dead-letter", "dead-letter"]);
@@ -61,8 +146,7 @@ test("a screen thread gives the same results as screening on the main thread", a
 }, 30_000);
 
 test("a chunk still in a thread when the pool closes is rejected, not left pending", async () => {
-  const set = await loadPolicySet(policiesDir);
-  const pool = await ScreenPool.start(1, { policiesDir, only: [], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics: config.kafka.topics }, silentLogger);
+  const pool = await startPool(await loadPolicySet(policiesDir));
   const many = Array.from({ length: 500 }, (_, i) => record(i, `p-${i}`, "gaming", "good game ".repeat(200)));
   const inFlight = pool.screen(many);
   await pool.close();
@@ -70,7 +154,93 @@ test("a chunk still in a thread when the pool closes is rejected, not left pendi
 }, 30_000);
 
 test("a thread refuses a policy set other than the main thread's", async () => {
+  const set = await loadPolicySet(policiesDir);
   await expect(
-    ScreenPool.start(1, { policiesDir, only: [], policySetVersion: "not-this-one", maxModelChars: 100, input: config.input, topics: config.kafka.topics }, silentLogger),
-  ).rejects.toThrow(/differs from the main thread/);
+    ScreenPool.start(1, { policies: [...set.policies], policySetVersion: "not-this-one", maxModelChars: 100, input: config.input, topics: config.kafka.topics }, silentLogger),
+  ).rejects.toThrow(/failed to start: .*differs from the main thread/);
 }, 30_000);
+
+describe("a screen thread that dies", () => {
+  test("is replaced; the chunk it held is rejected, and the pool goes on screening", async () => {
+    const set = await backtrackingSet();
+    const pool = await startPool(set, {}, 2);
+    try {
+      const inFlight = pool.screen(mixedChunk(ENDLESS));
+      // Both threads idle: the chunk went to the first; kill it mid-chunk.
+      const [victim] = pool.threads;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await victim!.terminate();
+      await expect(inFlight).rejects.toThrow(/screen thread exited/);
+      await expectReplacedAndScreening(pool, victim!);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  test("loses no record: the processor screens the chunk in flight on the main thread, each record once", async () => {
+    const set = await backtrackingSet();
+    const pool = await startPool(set);
+    try {
+      const [victim] = pool.threads;
+      const outputs = processorOn(pool, set).processBatch(mixedChunk(SLOW), new AbortController().signal);
+      await victim!.terminate(); // the chunk was posted to it within processBatch's first step
+      expect(decidedPosts(await outputs)).toEqual(EXPECTED_DECISIONS);
+      await replacementOf(pool, victim!);
+      expect(decidedPosts(await processorOn(pool, set).processBatch(mixedChunk("fine"), new AbortController().signal))).toEqual(EXPECTED_DECISIONS);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});
+
+describe("a screen thread that hangs", () => {
+  test("times out, is terminated and replaced; the pool goes on screening", async () => {
+    const set = await backtrackingSet();
+    const pool = await startPool(set, { timeoutMs: 500 });
+    try {
+      const [hung] = pool.threads;
+      const exited = new Promise((resolve) => hung!.once("exit", resolve));
+      const started = Date.now();
+      await expect(pool.screen(mixedChunk(ENDLESS))).rejects.toBeInstanceOf(ScreenTimeoutError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      await exited; // terminated, not left spinning
+      await expectReplacedAndScreening(pool, hung!);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  test("a busy thread that keeps answering is not taken for hung: the clock runs from its last answer", async () => {
+    const pool = await startPool(await backtrackingSet(), { timeoutMs: 1_000 });
+    try {
+      const [thread] = pool.threads;
+      // V8 interprets a regex at first and compiles it once it has run: a short run first, so no chunk here is the slow cold one.
+      await pool.screen([record(0, "warm", "gaming", busyFor(5))]);
+      const slow = [record(0, "slow", "gaming", busyFor(20))];
+      // Three chunks in the thread at all times, for three times the timeout.
+      const until = performance.now() + 3_000;
+      const lane = async () => {
+        while (performance.now() < until) expect((await pool.screen(slow)).map((r) => r.kind)).toEqual(["decided"]);
+      };
+      await Promise.all([lane(), lane(), lane()]);
+      expect(pool.threads).toEqual([thread]);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  test("loses no record: the processor screens the timed-out chunk on the main thread, each record once", async () => {
+    const set = await backtrackingSet();
+    const pool = await startPool(set, { timeoutMs: 100 });
+    try {
+      const [hung] = pool.threads;
+      // SLOW outlasts the timeout in the thread, then is screened again, once, on the main thread.
+      expect(decidedPosts(await processorOn(pool, set).processBatch(mixedChunk(SLOW), new AbortController().signal))).toEqual(EXPECTED_DECISIONS);
+      expect(pool.threads).not.toContain(hung); // it did time out
+      await replacementOf(pool, hung!);
+      expect(decidedPosts(await processorOn(pool, set).processBatch(mixedChunk("fine"), new AbortController().signal))).toEqual(EXPECTED_DECISIONS);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});
