@@ -20,9 +20,4 @@ cp -R shared/codec/schemas dist/shared/codec/schemas
 # first, so from dist/ it finds the compiled library, not the workspace's TypeScript.
 mkdir -p dist/node_modules/@arbiter
 ln -s ../../shared dist/node_modules/@arbiter/shared
-# load-config.ts takes the directory two levels above itself for the repository root, which
-# for dist/shared/config/ is dist/: until it knows better, the root's config/ and models/ are
-# reached from there through links.
-ln -s ../config dist/config
-ln -s ../models dist/models
 touch "$stamp"

@@ -83,6 +83,11 @@ const pipelineSchema = z
     maxModelChars: z.int().min(16).describe("The prefilter scans all of a post; the model sees this much (`truncated` on the decision).").default(8000),
     combinePolicies: z.boolean().describe("Ask all of a post's policies in one model call instead of one call per policy.").default(false),
     screenThreads: z.int().min(0).max(64).describe("Worker threads for decode → prefilter → prefilter decisions, beside kafkajs (0: the main thread).").default(1),
+    screenTimeoutMs: z
+      .int()
+      .min(100)
+      .describe("How long a screen thread may hold chunks without answering before it is taken as hung: it is replaced, and its chunks are screened on the main thread.")
+      .default(30000),
     effort: effortSchema.nullable().describe("Reasoning effort of this role, over the policy's own (null: the policy's; the escalation role: high).").default(null),
   })
   .prefault({});

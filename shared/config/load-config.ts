@@ -6,7 +6,9 @@ import { configError } from "./config-issues.js";
 import { overlay } from "./overlay.js";
 import { readConfigFile } from "./read-config-file.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Relative paths in settings resolve here: ARBITER_ROOT, else the checkout (this file is shared/config/, or dist/shared/config/ when built). */
+const repoRoot = process.env.ARBITER_ROOT ?? path.resolve(here, path.basename(path.resolve(here, "../..")) === "dist" ? "../../.." : "../..");
 /** Generated from the schema (`npm run config:defaults`): documentation, not read at start. */
 export const defaultConfigPath = path.join(repoRoot, "config", "default.json");
 

@@ -67,6 +67,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
           config.pipeline.screenThreads,
           { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics },
           log,
+          { timeoutMs: config.pipeline.screenTimeoutMs },
         )
       : null;
   const processor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps, pool);

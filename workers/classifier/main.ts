@@ -10,7 +10,7 @@ import { startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worke
 const REPEAT_WINDOW_MS = 1_000;
 
 const config = loadConfig();
-const logger = createLogger("arbiter", config.log.level);
+const logger = createLogger("arbiter", config.log);
 
 try {
   const worker = await startClassifierWorker(config, logger);
