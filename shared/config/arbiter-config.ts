@@ -7,6 +7,45 @@ import { effortSchema, engineOptionsSchemaWith } from "../engine/options.js";
 const nonBlank = () => z.string().regex(/\S/, "must not be empty");
 const topic = (name: string) => z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "is not a legal Kafka topic name").default(name);
 
+/** A credential: inline (local runs and tests only), or read at start from an environment variable or a file (a mounted Secret). */
+const secretSchema = z.union(
+  [nonBlank(), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name") }), z.strictObject({ file: nonBlank() })],
+  { error: "must be a string, {env: VARIABLE} or {file: path}" },
+);
+
+const pem = (what: string) => nonBlank().optional().describe(`${what}: a PEM file path, or the PEM text itself.`);
+
+/** Certificates and verification of one TLS client; Kafka's and Redis's sections share them. */
+const tlsFields = {
+  ca: pem("CA certificates to trust (unset: Node's bundled CAs)"),
+  cert: pem("Client certificate, for a server that asks for one (mutual TLS; with `key`)"),
+  key: pem("Client private key (with `cert`)"),
+  rejectUnauthorized: z.boolean().describe("Verify the server's certificate and name (false: only for a throwaway local test).").default(true),
+  servername: nonBlank().optional().describe("Name the server's certificate must carry (and SNI), when it differs from the address connected to."),
+};
+
+function tlsPairRule(t: { cert?: string | undefined; key?: string | undefined }, ctx: z.RefinementCtx): void {
+  if ((t.cert === undefined) !== (t.key === undefined)) ctx.addIssue({ code: "custom", path: [t.cert === undefined ? "cert" : "key"], message: "must be set with the other of cert and key" });
+}
+
+const kafkaTlsSchema = z
+  .strictObject({ enabled: z.boolean().describe("TLS to the brokers (their SSL or SASL_SSL listener).").default(false), ...tlsFields })
+  .superRefine(tlsPairRule)
+  .superRefine((t, ctx) => {
+    for (const key of ["ca", "cert", "key", "servername"] as const)
+      if (!t.enabled && t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "is set but kafka.ssl.enabled is false" });
+  })
+  .prefault({});
+
+const kafkaSaslSchema = z
+  .strictObject({
+    mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).describe("SASL mechanism, one the broker's listener enables (`plain` only with `ssl.enabled`); no `kafka.sasl`: no SASL."),
+    username: nonBlank().describe("SASL user."),
+    password: secretSchema.describe("SASL password: `{env: VARIABLE}` or `{file: path}` (a mounted Secret); a plain string only for local tests."),
+  })
+  .optional()
+  .describe("SASL authentication (unset: none).");
+
 const topicNamesSchema = z
   .strictObject({
     posts: topic("posts").describe("Posts to moderate (the primary role reads it)."),
@@ -37,8 +76,12 @@ const kafkaSchema = z
     maxRecordsPerCommit: z.int().min(1).max(100_000).describe("Records decided, produced and committed together (one transaction in exactly-once mode).").default(500),
     createTopics: z.boolean().describe("Create missing topics at start.").default(true),
     topicPartitions: z.int().min(1).max(10_000).describe("Partitions of topics created at start.").default(3),
+    ssl: kafkaTlsSchema,
+    sasl: kafkaSaslSchema,
   })
   .superRefine((k, ctx) => {
+    // PLAIN sends the password as it is: never over a connection anyone on the path can read.
+    if (k.sasl?.mechanism === "plain" && !k.ssl.enabled) ctx.addIssue({ code: "custom", path: ["sasl", "mechanism"], message: '"plain" sends the password in clear: set kafka.ssl.enabled, or use a scram mechanism' });
     // The broker's rule: heartbeats must come well inside the session timeout.
     if (k.heartbeatIntervalMs * 3 > k.sessionTimeoutMs)
       ctx.addIssue({ code: "custom", path: ["heartbeatIntervalMs"], message: `(${k.heartbeatIntervalMs}) must be at most a third of kafka.sessionTimeoutMs (${k.sessionTimeoutMs})` });
@@ -59,13 +102,23 @@ const inputSchema = z
 const cacheSchema = z
   .strictObject({
     enabled: z.boolean().describe("Verdict cache in Redis, keyed by policy version + hash of the normalised text; Redis down = no cache, no stall.").default(true),
-    url: z.string().describe("Redis URL (redis:// or rediss://); checked when the cache is enabled.").default("redis://127.0.0.1:6379"),
+    url: z.string().describe("Redis URL (redis://, or rediss:// for TLS with `cache.tls`); checked when the cache is enabled.").default("redis://127.0.0.1:6379"),
     keyPrefix: z.string().describe("Prefix of every Redis key.").default("arbiter:"),
     ttlSeconds: z.int().min(1).describe("Lifetime of a cached verdict.").default(86_400),
     commandTimeoutMs: z.int().min(1).describe("A slower Redis call counts as a miss.").default(250),
+    username: nonBlank().optional().describe("Redis ACL user (unset: `default`)."),
+    password: secretSchema.optional().describe("Redis password (AUTH, or the ACL user's): `{env: VARIABLE}` or `{file: path}`; a plain string only for local tests."),
+    tls: z.strictObject(tlsFields).superRefine(tlsPairRule).describe("TLS settings of a rediss:// URL.").prefault({}),
   })
   .superRefine((c, ctx) => {
-    if (c.enabled && !/^rediss?:\/\//.test(c.url)) ctx.addIssue({ code: "custom", path: ["url"], message: `must be a redis:// URL when the cache is enabled, got ${JSON.stringify(c.url)}` });
+    if (!c.enabled) return;
+    if (!/^rediss?:\/\//.test(c.url)) ctx.addIssue({ code: "custom", path: ["url"], message: `must be a redis:// URL when the cache is enabled, got ${JSON.stringify(c.url)}` });
+    // ioredis takes a URL's userinfo over the options: a password in both places would silently use the URL's.
+    if ((c.username !== undefined || c.password !== undefined) && /^rediss?:\/\/[^/@]*@/.test(c.url))
+      ctx.addIssue({ code: "custom", path: [c.password !== undefined ? "password" : "username"], message: "is set and cache.url holds a user too: keep the credentials in cache.username and cache.password only" });
+    if (!c.url.startsWith("rediss://"))
+      for (const key of ["ca", "cert", "key", "servername"] as const)
+        if (c.tls[key] !== undefined) ctx.addIssue({ code: "custom", path: ["tls", key], message: "is set but cache.url is not rediss:// (TLS)" });
   })
   .prefault({});
 
@@ -138,6 +191,9 @@ export type PostFormat = z.infer<typeof postFormatSchema>;
 export type Effort = z.infer<typeof effortSchema>;
 export type TopicNames = z.output<typeof topicNamesSchema>;
 export type KafkaSettings = z.output<typeof kafkaSchema>;
+export type Secret = z.output<typeof secretSchema>;
+/** One TLS client's certificates and verification (`kafka.ssl` without `enabled`, `cache.tls`). */
+export type TlsSettings = z.output<z.ZodObject<typeof tlsFields>>;
 export type InputSettings = z.output<typeof inputSchema>;
 export type CacheSettings = z.output<typeof cacheSchema>;
 export type PolicySettings = z.output<typeof policiesSchema>;
