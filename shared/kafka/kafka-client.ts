@@ -1,5 +1,7 @@
-import { Kafka, logLevel, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from "kafkajs";
 import type { KafkaSettings } from "../config/arbiter-config.js";
+import { ConfigError } from "../config/config-error.js";
+import { certificateProblem, errorChain, resolveSecret, tlsOptions } from "../config/transport-security.js";
 import type { Logger } from "../observability/logger.js";
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -9,14 +11,60 @@ const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.DEBUG]: "debug",
 };
 
-/** A kafkajs client whose logs go through pino (at most warnings unless the logger is verbose). */
+/** kafkajs's TLS and SASL options from `kafka.ssl` and `kafka.sasl`; secrets are read here, at start. */
+export function kafkaSecurity(settings: KafkaSettings): Pick<KafkaConfig, "ssl" | "sasl"> {
+  const { enabled, ...tls } = settings.ssl;
+  const sasl = settings.sasl;
+  // kafkajs types each mechanism as its own member of a union; the schema allows only members of it.
+  const login = sasl && ({ mechanism: sasl.mechanism, username: sasl.username, password: resolveSecret(sasl.password, "kafka.sasl.password") } as SASLOptions);
+  return { ...(enabled ? { ssl: tlsOptions(tls, "kafka.ssl") } : {}), ...(login ? { sasl: login } : {}) };
+}
+
+/**
+ * A failed connect that a security setting explains, as a {@link ConfigError} naming that
+ * setting (the error as cause); any other error as it is.
+ */
+export function explainKafkaError(error: unknown, settings: KafkaSettings): unknown {
+  const chain = errorChain(error);
+  const because = (field: string, problem: string) => Object.assign(new ConfigError(field, problem), { cause: error });
+  const rejected = chain.find((e) => e.name === "KafkaJSSASLAuthenticationError");
+  if (rejected && settings.sasl)
+    return because("kafka.sasl", `the broker rejected user ${JSON.stringify(settings.sasl.username)} (${settings.sasl.mechanism}); check kafka.sasl.username, password and mechanism: ${rejected.message}`);
+  if (settings.sasl && chain.some((e) => (e as { type?: unknown }).type === "ILLEGAL_SASL_STATE"))
+    return because("kafka.sasl", "is set but the broker's listener takes no SASL (PLAINTEXT or SSL)");
+  const certificate = settings.ssl.enabled ? certificateProblem(error, "kafka.ssl") : undefined;
+  if (certificate) return certificate;
+  const handshake = chain.find((e) => /before secure TLS connection was established|wrong version number/i.test(e.message));
+  if (handshake && settings.ssl.enabled) return because("kafka.ssl.enabled", `is true but the TLS handshake failed (${handshake.message}): is the broker's listener SSL or SASL_SSL?`);
+  return error;
+}
+
+/** Makes every client of `kafka` reject a failed connect with {@link explainKafkaError}. */
+function explainingConnects(kafka: Kafka, settings: KafkaSettings): Kafka {
+  const explaining = <C extends { connect(): Promise<void> }>(client: C): C => {
+    const connect = client.connect.bind(client);
+    client.connect = () => connect().catch((error: unknown) => Promise.reject(explainKafkaError(error, settings)));
+    return client;
+  };
+  const [producer, consumer, admin] = [kafka.producer.bind(kafka), kafka.consumer.bind(kafka), kafka.admin.bind(kafka)];
+  kafka.producer = (config) => explaining(producer(config));
+  kafka.consumer = (config) => explaining(consumer(config));
+  kafka.admin = (config) => explaining(admin(config));
+  return kafka;
+}
+
+/**
+ * A kafkajs client whose logs go through pino (at most warnings unless the logger is verbose),
+ * with `kafka.ssl` and `kafka.sasl` applied; its clients' failed connects name the setting at fault.
+ */
 export function createKafka(settings: KafkaSettings, clientId: string, logger: Logger): Kafka {
   // Arbiter keys by post id and never relied on the old partitioner; the warning is noise.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
   const kafkaLogger = logger.child({ component: "kafkajs" });
-  return new Kafka({
+  const kafka = new Kafka({
     clientId,
     brokers: settings.brokers,
+    ...kafkaSecurity(settings),
     logLevel: logger.isLevelEnabled("debug") ? logLevel.INFO : logLevel.WARN,
     logCreator:
       () =>
@@ -31,6 +79,7 @@ export function createKafka(settings: KafkaSettings, clientId: string, logger: L
     connectionTimeout: 5000,
     requestTimeout: 30000,
   });
+  return explainingConnects(kafka, settings);
 }
 
 /** Creates the topics that are missing (existing ones are left alone). */

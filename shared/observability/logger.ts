@@ -3,15 +3,17 @@ import type { LogSettings } from "../config/arbiter-config.js";
 
 export type { Logger };
 
-// pino's redaction paths are exact or one-wildcard deep: each field is listed at the top and one level down.
+// pino's redaction paths are exact or wildcard segments: each field is listed at the top and one level down.
 const atTwoDepths = (fields: readonly string[]) => fields.flatMap((f) => [f, `*.${f}`]);
+// Settings go one level deeper: a whole config logged holds `config.kafka.sasl`.
+const atThreeDepths = (fields: readonly string[]) => fields.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]);
 /** Post text and the model's reasoning: kept out unless `log.includePostText`. */
 const POST_TEXT_FIELDS = atTwoDepths(["postText", "reasoning"]);
-/** Credentials: always kept out. */
-const CREDENTIAL_FIELDS = atTwoDepths(["password", "token", "secret", "sasl"]);
+/** Credentials, and TLS private keys given inline (not every `key`: a record's key is a post id): always kept out. */
+const CREDENTIAL_FIELDS = atThreeDepths(["password", "token", "secret", "sasl", "ssl.key", "tls.key"]);
 /** URLs: logged without their userinfo (`redis://user:pass@host` → `redis://[Redacted]@host`). */
 const URL_KEYS = ["url", "redisUrl"];
-const URL_FIELDS = atTwoDepths(URL_KEYS);
+const URL_FIELDS = atThreeDepths(URL_KEYS);
 
 const REDACTED = "[Redacted]";
 

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { ConfigError } from "../config/config-error.js";
 import type { Logger } from "../observability/logger.js";
+import { createRedis, explainRedisError, type RedisConnection } from "../redis/redis-client.js";
 import type { ModelVerdict } from "./ports.js";
 
-export interface VerdictCacheOptions {
-  url: string;
+/** The `cache` section: the Redis connection and how the cache uses it. */
+export interface VerdictCacheOptions extends RedisConnection {
   keyPrefix: string;
   ttlSeconds: number;
   /** A slower call counts as a miss, so a sick Redis never stalls the stream. */
@@ -26,22 +28,27 @@ export interface CacheStats {
 export class VerdictCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
   private readonly redis: Redis;
-  private lastWarning = 0;
+  /** When the last line of each kind was logged: outage warnings, wrong-setting errors. */
+  private readonly lastLogged = { warning: 0, wrongSetting: 0 };
 
   constructor(
     private readonly options: VerdictCacheOptions,
     private readonly logger: Logger,
   ) {
-    this.redis = new Redis(options.url, {
-      lazyConnect: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: 2000,
-      // Keep trying in the background, at most every 2 s, so the cache comes back with Redis.
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
-    this.redis.on("error", (error) => this.warn("redis error", error));
+    this.redis = createRedis(
+      options,
+      {
+        lazyConnect: false,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: options.commandTimeoutMs,
+        connectTimeout: 2000,
+        // Keep trying in the background, at most every 2 s, so the cache comes back with Redis.
+        retryStrategy: (times) => Math.min(times * 200, 2000),
+      },
+      "cache",
+    );
+    this.redis.on("error", (error) => this.warn("redis error", explainRedisError(error, options, "cache")));
   }
 
   key(policyVersion: string, cacheText: string): string {
@@ -88,10 +95,13 @@ export class VerdictCache {
   }
 
   private warn(message: string, error: unknown): void {
-    // At most one warning per 5 s: a Redis outage must not flood the log.
+    // A wrong setting (a rejected password, an untrusted certificate) is no outage: it needs a person, and an outage warning must not hide it.
+    const kind = error instanceof ConfigError ? "wrongSetting" : "warning";
+    // At most one line of each kind per 5 s: a Redis outage must not flood the log.
     const now = Date.now();
-    if (now - this.lastWarning < 5000) return;
-    this.lastWarning = now;
-    this.logger.warn({ err: (error as Error).message }, message);
+    if (now - this.lastLogged[kind] < 5000) return;
+    this.lastLogged[kind] = now;
+    if (error instanceof ConfigError) this.logger.error({ err: error.message }, `${message}; deciding without the cache`);
+    else this.logger.warn({ err: (error as Error).message }, message);
   }
 }
