@@ -15,6 +15,15 @@
 #   KAFKA_CACHE_DIR        where the jars are kept between runs       (default ~/.cache/arbiter/kafka)
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness              (default 120)
 #   KAFKA_HEAP_OPTS        JVM heap                                   (default -Xms256m -Xmx1g)
+#
+# A SASL_SSL listener instead of PLAINTEXT (the tests' private brokers of test/support/private-services.ts):
+#   KAFKA_SECURITY              plaintext | sasl_ssl                      (default plaintext)
+#   KAFKA_SSL_KEYSTORE          PKCS12 file: the broker's key and certificate chain
+#   KAFKA_SSL_KEYSTORE_PASSWORD its password
+#   KAFKA_SSL_TRUSTSTORE        PEM file: the CA certificates the broker trusts (clients', inter-broker)
+#   KAFKA_SSL_CLIENT_AUTH       none | requested | required: client certificates   (default none)
+#   KAFKA_SASL_USERS            user:password[,user:password...]: PLAIN and SCRAM-SHA-256/512 logins;
+#                               the first is also the broker's own inter-broker login
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +35,7 @@ data_dir=${KAFKA_DATA_DIR:-$root/.run/kafka}
 cache_dir=${KAFKA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/arbiter/kafka}
 timeout=${KAFKA_START_TIMEOUT:-120}
 heap=${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}
+security=${KAFKA_SECURITY:-plaintext}
 
 lib="$cache_dir/$version/lib"
 logs="$data_dir/logs"
@@ -34,6 +44,8 @@ pid_file="$data_dir/broker.pid"
 broker_log="$data_dir/broker.log"
 # What the data dir was formatted for; a mismatch means the dir is stale and is reformatted.
 stamp="kafka=$version host=$host port=$port controller=$controller_port"
+# SCRAM credentials are written into the metadata log at format time: other users mean a reformat.
+if [ "$security" != "plaintext" ]; then stamp="$stamp security=$security users=$(printf '%s' "${KAFKA_SASL_USERS:-}" | sha256sum | cut -c1-16)"; fi
 
 log() { echo "[kafka] $*" >&2; }
 
@@ -62,15 +74,21 @@ port_open() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
 
 write_config() {
   mkdir -p "$data_dir"
+  local listener
+  case "$security" in
+    plaintext) listener=PLAINTEXT ;;
+    sasl_ssl) listener=SASL_SSL ;;
+    *) log "KAFKA_SECURITY must be plaintext or sasl_ssl, got $security"; exit 1 ;;
+  esac
   cat >"$config" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$host:$controller_port
-listeners=PLAINTEXT://$host:$port,CONTROLLER://$host:$controller_port
-advertised.listeners=PLAINTEXT://$host:$port
+listeners=$listener://$host:$port,CONTROLLER://$host:$controller_port
+advertised.listeners=$listener://$host:$port
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=$listener
+listener.security.protocol.map=$listener:$listener,CONTROLLER:PLAINTEXT
 log.dirs=$logs
 num.partitions=3
 default.replication.factor=1
@@ -85,6 +103,42 @@ log.retention.hours=24
 log.segment.bytes=67108864
 message.max.bytes=4194304
 EOF
+  if [ "$security" = "sasl_ssl" ]; then write_sasl_ssl_config; fi
+}
+
+# One user:password per line, from KAFKA_SASL_USERS.
+sasl_users() {
+  [ -n "${KAFKA_SASL_USERS:-}" ] || { log "KAFKA_SECURITY=sasl_ssl needs KAFKA_SASL_USERS (user:password,...)"; exit 1; }
+  tr ',' '\n' <<<"$KAFKA_SASL_USERS"
+}
+
+write_sasl_ssl_config() {
+  local store=${KAFKA_SSL_KEYSTORE:?KAFKA_SECURITY=sasl_ssl needs KAFKA_SSL_KEYSTORE}
+  local store_password=${KAFKA_SSL_KEYSTORE_PASSWORD:?KAFKA_SECURITY=sasl_ssl needs KAFKA_SSL_KEYSTORE_PASSWORD}
+  local trust=${KAFKA_SSL_TRUSTSTORE:?KAFKA_SECURITY=sasl_ssl needs KAFKA_SSL_TRUSTSTORE}
+  local first admin_user admin_password plain_users="" entry
+  first=$(sasl_users | head -n 1)
+  admin_user=${first%%:*}
+  admin_password=${first#*:}
+  # PLAIN checks passwords against the JAAS entries; SCRAM against the credentials format wrote.
+  while IFS= read -r entry; do plain_users="$plain_users user_${entry%%:*}=\"${entry#*:}\""; done < <(sasl_users)
+  local scram_login="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$admin_user\" password=\"$admin_password\";"
+  # The file holds passwords.
+  chmod 600 "$config"
+  cat >>"$config" <<EOF
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$admin_user" password="$admin_password"$plain_users;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$scram_login
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$scram_login
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$store
+ssl.keystore.password=$store_password
+ssl.key.password=$store_password
+ssl.truststore.type=PEM
+ssl.truststore.location=$trust
+ssl.client.auth=${KAFKA_SSL_CLIENT_AUTH:-none}
+EOF
 }
 
 format_if_needed() {
@@ -95,8 +149,14 @@ format_if_needed() {
   rm -rf "$logs" "$data_dir/.formatted"
   local id
   id=$(java -cp "$lib/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+  local scram=() entry mechanism
+  if [ "$security" = "sasl_ssl" ]; then
+    while IFS= read -r entry; do
+      for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do scram+=(--add-scram "$mechanism=[name=${entry%%:*},password=${entry#*:}]"); done
+    done < <(sasl_users)
+  fi
   java -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.properties" -cp "$lib/*" \
-    kafka.tools.StorageTool format -t "$id" -c "$config" >"$data_dir/format.log" 2>&1 ||
+    kafka.tools.StorageTool format -t "$id" -c "$config" "${scram[@]}" >"$data_dir/format.log" 2>&1 ||
     { log "formatting failed:"; tail -n 20 "$data_dir/format.log" >&2; exit 1; }
   echo "$stamp" >"$data_dir/.formatted"
 }
