@@ -1,0 +1,203 @@
+// Everything under deploy/ parses; the Kubernetes objects are well-formed and agree with each
+// other and with the settings; every config example (the ConfigMap's, the image's, compose's,
+// and ```yaml arbiter-config / ```json arbiter-config blocks in Markdown) loads through the
+// settings schema; the Dockerfile copies only what exists.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
+import { loadConfig } from "@arbiter/shared/config/load-config.js";
+import { repoRoot } from "../../support/env.js";
+
+const deployDir = path.join(repoRoot, "deploy");
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+const relative = (file: string) => path.relative(repoRoot, file);
+const deployFiles = filesUnder(deployDir);
+const yamlFiles = deployFiles.filter((f) => /\.ya?ml$/.test(f));
+const jsonFiles = deployFiles.filter((f) => f.endsWith(".json"));
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [key: string]: unknown };
+
+/** Every YAML document of a file, parsed (throws naming the file and line when one does not parse). */
+function yamlDocuments(file: string): unknown[] {
+  return parseAllDocuments(readFileSync(file, "utf8")).map((doc) => {
+    if (doc.errors.length > 0) throw new Error(`${relative(file)}: ${doc.errors[0]!.message}`);
+    return doc.toJS() as unknown;
+  });
+}
+
+const k8sObjects: Array<{ file: string; object: K8sObject }> = yamlFiles
+  .filter((f) => f.includes(`${path.sep}k8s${path.sep}`))
+  .flatMap((file) => yamlDocuments(file).map((object) => ({ file: relative(file), object: object as K8sObject })));
+
+function objectsOf<T = K8sObject>(kind: string): T[] {
+  return k8sObjects.filter(({ object }) => object.kind === kind).map(({ object }) => object as unknown as T);
+}
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(tmpdir(), "arbiter-config-examples-"));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Loads a config example as the worker would: a file named by ARBITER_CONFIG. */
+function loadExample(name: string, text: string, format: "yaml" | "json"): ArbiterConfig {
+  const file = path.join(scratch, `${name.replace(/[^\w.-]+/g, "_")}.${format}`);
+  writeFileSync(file, text);
+  return loadConfig({}, { ARBITER_CONFIG: file });
+}
+
+/** The ```yaml arbiter-config and ```json arbiter-config blocks of a Markdown file. */
+function markdownExamples(file: string): Array<{ name: string; text: string; format: "yaml" | "json" }> {
+  const blocks = [...readFileSync(file, "utf8").matchAll(/^```(yaml|json) arbiter-config[^\n]*\n([\s\S]*?)^```$/gm)];
+  return blocks.map((m, i) => ({ name: `${relative(file)}#${i + 1}`, text: m[2]!, format: m[1] as "yaml" | "json" }));
+}
+
+test("every YAML and JSON file under deploy/ parses", () => {
+  expect(yamlFiles.length).toBeGreaterThanOrEqual(10);
+  for (const file of yamlFiles) expect(() => yamlDocuments(file)).not.toThrow();
+  for (const file of jsonFiles) expect(() => JSON.parse(readFileSync(file, "utf8"))).not.toThrow();
+});
+
+test("every document under deploy/k8s is a Kubernetes object with apiVersion, kind and metadata.name, each name once per kind", () => {
+  expect(k8sObjects.length).toBeGreaterThanOrEqual(12);
+  for (const { file, object } of k8sObjects) {
+    expect({ file, apiVersion: typeof object.apiVersion, kind: typeof object.kind, name: typeof object.metadata?.name }).toEqual({ file, apiVersion: "string", kind: "string", name: "string" });
+  }
+  const keys = k8sObjects.map(({ object }) => `${object.kind}/${object.metadata.name}`);
+  expect(new Set(keys).size).toBe(keys.length);
+});
+
+interface Container {
+  env: Array<{ name: string; value?: string }>;
+  resources: { limits: Record<string, unknown> };
+  ports: Array<{ name: string; containerPort: number }>;
+  startupProbe: { httpGet: { path: string } };
+  livenessProbe: { httpGet: { path: string } };
+  readinessProbe: { httpGet: { path: string } };
+  volumeMounts: Array<{ name: string; mountPath: string }>;
+}
+interface Deployment extends K8sObject {
+  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> } } };
+}
+
+const configMap = objectsOf<{ metadata: { name: string }; data: Record<string, string> }>("ConfigMap").find((c) => c.metadata.name === "arbiter-config")!;
+const workerConfig = (role: string) => loadConfig({}, { ARBITER_CONFIG: writeConfigMapConfig(), ARBITER_ROLE: role });
+function writeConfigMapConfig(): string {
+  const file = path.join(scratch, "configmap-arbiter.yaml");
+  writeFileSync(file, configMap.data["arbiter.yaml"]!);
+  return file;
+}
+
+test("one Deployment per role: a GPU each, probes on /healthz and /readyz, the role in ARBITER_ROLE, the ConfigMap mounted where ARBITER_CONFIG points", () => {
+  const deployments = objectsOf<Deployment>("Deployment");
+  expect(deployments.map((d) => d.metadata.labels?.["arbiter.io/role"]).sort()).toEqual(["escalation", "primary"]);
+  for (const d of deployments) {
+    const role = d.metadata.labels!["arbiter.io/role"]!;
+    const pod = d.spec.template;
+    expect(pod.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+    const [worker] = pod.spec.containers;
+    expect(worker!.resources.limits["nvidia.com/gpu"]).toBe(1);
+    expect(worker!.env.find((e) => e.name === "ARBITER_ROLE")?.value).toBe(role);
+    expect([worker!.startupProbe.httpGet.path, worker!.livenessProbe.httpGet.path, worker!.readinessProbe.httpGet.path]).toEqual(["/healthz", "/healthz", "/readyz"]);
+    const config = workerConfig(role);
+    expect(worker!.ports.find((p) => p.name === "http")?.containerPort).toBe(config.http.port);
+    expect(config.http.host).toBe("0.0.0.0");
+    const configPath = worker!.env.find((e) => e.name === "ARBITER_CONFIG")!.value!;
+    const mount = worker!.volumeMounts.find((m) => configPath.startsWith(`${m.mountPath}/`))!;
+    expect(pod.spec.volumes.find((v) => v.name === mount.name)?.configMap?.name).toBe("arbiter-config");
+    // The model the role loads lies in a mounted volume.
+    const modelPath = (role === "escalation" ? config.escalationEngine : config.engine).modelPath;
+    expect(worker!.volumeMounts.some((m) => modelPath.startsWith(`${m.mountPath}/`))).toBe(true);
+  }
+});
+
+test("each PodDisruptionBudget selects one role's pods, each ScaledObject scales a Deployment on its role's group and topic", () => {
+  const deployments = objectsOf<Deployment>("Deployment");
+  for (const pdb of objectsOf<{ metadata: { name: string }; spec: { selector: { matchLabels: Record<string, string> } } }>("PodDisruptionBudget")) {
+    const selected = deployments.filter((d) => Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+    expect({ pdb: pdb.metadata.name, selects: selected.length }).toEqual({ pdb: pdb.metadata.name, selects: 1 });
+  }
+  type Trigger = { type: string; metadata: Record<string, string>; authenticationRef: { name: string } };
+  const scaled = objectsOf<{ spec: { scaleTargetRef: { name: string }; triggers: Trigger[] } }>("ScaledObject");
+  expect(scaled.length).toBe(2);
+  const auth = new Set(objectsOf("TriggerAuthentication").map((t) => t.metadata.name));
+  for (const s of scaled) {
+    const target = deployments.find((d) => d.metadata.name === s.spec.scaleTargetRef.name)!;
+    const role = target.metadata.labels!["arbiter.io/role"]!;
+    const config = workerConfig(role);
+    const [trigger] = s.spec.triggers;
+    expect(trigger!.type).toBe("kafka");
+    expect(trigger!.metadata.consumerGroup).toBe(role === "escalation" ? `${config.kafka.groupId}.escalation` : config.kafka.groupId);
+    expect(trigger!.metadata.topic).toBe(role === "escalation" ? config.kafka.topics.escalations : config.kafka.topics.posts);
+    expect(trigger!.metadata.bootstrapServers!.split(",")).toEqual(config.kafka.brokers);
+    expect(Number(trigger!.metadata.lagThreshold)).toBeGreaterThan(0);
+    expect(auth.has(trigger!.authenticationRef.name)).toBe(true);
+  }
+});
+
+test("the Secrets hold placeholders, not credentials", () => {
+  const secrets = objectsOf<{ metadata: { name: string }; stringData?: Record<string, string>; data?: Record<string, string> }>("Secret");
+  expect(secrets.length).toBeGreaterThan(0);
+  for (const secret of secrets) {
+    expect(secret.data).toBeUndefined();
+    for (const [key, value] of Object.entries(secret.stringData ?? {}))
+      if (/password|\.crt|\.key/.test(key)) expect({ secret: secret.metadata.name, key, value }).toEqual({ secret: secret.metadata.name, key, value: "REPLACE_ME" });
+  }
+});
+
+test("every config example loads through the settings schema: the ConfigMap's, the image's, compose's and the Markdown ones", () => {
+  const examples = [
+    { name: "deploy/k8s/configmap.yaml arbiter.yaml", text: configMap.data["arbiter.yaml"]!, format: "yaml" as const },
+    ...["deploy/container/arbiter.yaml", "deploy/compose/arbiter.yaml"].map((f) => ({ name: f, text: readFileSync(path.join(repoRoot, f), "utf8"), format: "yaml" as const })),
+    ...[path.join(repoRoot, "README.md"), ...deployFiles.filter((f) => f.endsWith(".md"))].flatMap(markdownExamples),
+  ];
+  const failures: string[] = [];
+  for (const example of examples) {
+    try {
+      loadExample(example.name, example.text, example.format);
+    } catch (error) {
+      failures.push(`${example.name}: ${(error as Error).message}`);
+    }
+  }
+  expect(failures).toEqual([]);
+  // deploy/GPU.md has a profile per model and GPU size; the README shows the security settings.
+  expect(examples.filter((e) => e.name.startsWith("deploy/GPU.md#")).length).toBeGreaterThanOrEqual(6);
+  expect(examples.filter((e) => e.name.startsWith("README.md#")).length).toBeGreaterThanOrEqual(1);
+});
+
+test("the compose stack: Kafka in KRaft mode, Redis, both roles from the Dockerfile's cpu target, the workers pointed at the compose services", () => {
+  const [compose] = yamlDocuments(path.join(deployDir, "compose/compose.yaml")) as Array<{ services: Record<string, { image?: string; build?: { target: string; dockerfile: string }; environment?: Record<string, string> }> }>;
+  const { kafka, redis, primary, escalation } = compose!.services;
+  expect(kafka?.environment?.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+  expect(redis?.image).toMatch(/^redis:/);
+  expect(primary?.build).toMatchObject({ target: "cpu", dockerfile: "deploy/Dockerfile" });
+  expect([primary?.environment?.ARBITER_ROLE, escalation?.environment?.ARBITER_ROLE]).toEqual(["primary", "escalation"]);
+  const config = loadExample("compose", readFileSync(path.join(deployDir, "compose/arbiter.yaml"), "utf8"), "yaml");
+  expect(config.kafka.brokers).toEqual(["kafka:9092"]);
+  expect(config.cache.url).toBe("redis://redis:6379");
+  expect(config.engine.gpu).toBe(false);
+});
+
+test("the Dockerfile builds in stages from a CUDA 12 runtime and Node 20, installs production dependencies, runs the built worker as a non-root user, and copies only paths that exist", () => {
+  const dockerfile = readFileSync(path.join(deployDir, "Dockerfile"), "utf8");
+  expect(dockerfile).toMatch(/^ARG CUDA_IMAGE=nvidia\/cuda:12\.\d+\.\d+-runtime-ubuntu(22|24)\.04$/m);
+  expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-/m);
+  expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+  expect(dockerfile).toMatch(/^RUN npm run build$/m);
+  expect([...dockerfile.matchAll(/^USER (\d+)/gm)].map((m) => Number(m[1]))).toEqual([10001, 10001]);
+  expect([...dockerfile.matchAll(/^ENTRYPOINT (.*)$/gm)].map((m) => m[1])).toEqual(Array(2).fill('["node", "dist/workers/classifier/main.js"]'));
+  const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+  expect(sources.length).toBeGreaterThan(8);
+  for (const source of sources) expect({ source, exists: existsSync(path.join(repoRoot, source)) }).toEqual({ source, exists: true });
+  const ignored = readFileSync(path.join(deployDir, "Dockerfile.dockerignore"), "utf8");
+  for (const source of new Set(sources.map((s) => s.replace(/\/.*$/, "")))) expect({ source, reincluded: ignored.includes(`!${source}`) }).toEqual({ source, reincluded: true });
+});
