@@ -54,6 +54,11 @@ function cacheSettings(cache: NonNullable<ArbiterConfigInput["cache"]>): CacheSe
   return loadConfig({ cache: { keyPrefix: ns.redisPrefix, ...cache } }, {}).cache;
 }
 
+/** The TLS Redis as user arbiter with `password`, showing the client certificate and trusting `ca`. */
+function tlsCacheSettings(password: NonNullable<ArbiterConfigInput["cache"]>["password"], ca = certs.ca): CacheSettings {
+  return cacheSettings({ url: tlsRedis.url, username: "arbiter", password, tls: { ca, cert: certs.clientCert, key: certs.clientKey } });
+}
+
 function cacheWith(settings: CacheSettings, logger = capturedLogger().logger): VerdictCache {
   const cache = new VerdictCache(settings, logger);
   caches.push(cache);
@@ -80,12 +85,7 @@ function firstError(lines: Array<Record<string, unknown>>): Promise<string> {
 test("over TLS with a client certificate, as an ACL user whose password comes from a file, a verdict is written and read back", async () => {
   const passwordFile = path.join(certs.dir, "redis-password");
   writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
-  const settings = cacheSettings({
-    url: tlsRedis.url,
-    username: "arbiter",
-    password: { file: passwordFile },
-    tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey },
-  });
+  const settings = tlsCacheSettings({ file: passwordFile });
   expect(settings.url.startsWith("rediss://")).toBe(true);
   const { logger, lines } = capturedLogger();
   const cache = cacheWith(settings, logger);
@@ -105,12 +105,7 @@ test("the PEM material may be given inline instead of as paths", async () => {
 
 test("a wrong password: calls are misses, and the error logged names cache.password and the user, never a password", async () => {
   process.env.ARBITER_TEST_REDIS_PASSWORD = WRONG;
-  const settings = cacheSettings({
-    url: tlsRedis.url,
-    username: "arbiter",
-    password: { env: "ARBITER_TEST_REDIS_PASSWORD" },
-    tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey },
-  });
+  const settings = tlsCacheSettings({ env: "ARBITER_TEST_REDIS_PASSWORD" });
   const { logger, lines, text } = capturedLogger();
   const cache = cacheWith(settings, logger);
   const error = await firstError(lines);
@@ -123,12 +118,7 @@ test("a wrong password: calls are misses, and the error logged names cache.passw
 }, 30_000);
 
 test("a CA that did not sign the server's certificate: the error logged names cache.tls.ca", async () => {
-  const settings = cacheSettings({
-    url: tlsRedis.url,
-    username: "arbiter",
-    password: PASSWORD,
-    tls: { ca: certs.otherCa, cert: certs.clientCert, key: certs.clientKey },
-  });
+  const settings = tlsCacheSettings(PASSWORD, certs.otherCa);
   const { logger, lines } = capturedLogger();
   const cache = cacheWith(settings, logger);
   expect(await firstError(lines)).toMatch(/^config: cache\.tls\.ca: the server's certificate is not signed by a CA this client trusts/);

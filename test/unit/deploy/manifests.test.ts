@@ -174,12 +174,12 @@ test("every config example loads through the settings schema: the ConfigMap's, t
   expect(examples.filter((e) => e.name.startsWith("README.md#")).length).toBeGreaterThanOrEqual(1);
 });
 
-test("the compose stack: Kafka in KRaft mode, Redis, both roles from the Dockerfile's cpu target, the workers pointed at the compose services", () => {
-  const [compose] = yamlDocuments(path.join(deployDir, "compose/compose.yaml")) as Array<{ services: Record<string, { image?: string; build?: { target: string; dockerfile: string }; environment?: Record<string, string> }> }>;
+test("the compose stack: Kafka in KRaft mode, Redis, both roles from the Dockerfile's CPU variant, the workers pointed at the compose services", () => {
+  const [compose] = yamlDocuments(path.join(deployDir, "compose/compose.yaml")) as Array<{ services: Record<string, { image?: string; build?: { args: Record<string, string>; dockerfile: string }; environment?: Record<string, string> }> }>;
   const { kafka, redis, primary, escalation } = compose!.services;
   expect(kafka?.environment?.KAFKA_PROCESS_ROLES).toBe("broker,controller");
   expect(redis?.image).toMatch(/^redis:/);
-  expect(primary?.build).toMatchObject({ target: "cpu", dockerfile: "deploy/Dockerfile" });
+  expect(primary?.build).toMatchObject({ args: { VARIANT: "cpu" }, dockerfile: "deploy/Dockerfile" });
   expect([primary?.environment?.ARBITER_ROLE, escalation?.environment?.ARBITER_ROLE]).toEqual(["primary", "escalation"]);
   const config = loadExample("compose", readFileSync(path.join(deployDir, "compose/arbiter.yaml"), "utf8"), "yaml");
   expect(config.kafka.brokers).toEqual(["kafka:9092"]);
@@ -187,14 +187,16 @@ test("the compose stack: Kafka in KRaft mode, Redis, both roles from the Dockerf
   expect(config.engine.gpu).toBe(false);
 });
 
-test("the Dockerfile builds in stages from a CUDA 12 runtime and Node 20, installs production dependencies, runs the built worker as a non-root user, and copies only paths that exist", () => {
+test("the Dockerfile builds in stages from a CUDA 12 runtime (or Node's image for the CPU) and Node 20, installs production dependencies, runs the built worker as a non-root user, and copies only paths that exist", () => {
   const dockerfile = readFileSync(path.join(deployDir, "Dockerfile"), "utf8");
   expect(dockerfile).toMatch(/^ARG CUDA_IMAGE=nvidia\/cuda:12\.\d+\.\d+-runtime-ubuntu(22|24)\.04$/m);
   expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-/m);
   expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
   expect(dockerfile).toMatch(/^RUN npm run build$/m);
-  expect([...dockerfile.matchAll(/^USER (\d+)/gm)].map((m) => Number(m[1]))).toEqual([10001, 10001]);
-  expect([...dockerfile.matchAll(/^ENTRYPOINT (.*)$/gm)].map((m) => m[1])).toEqual(Array(2).fill('["node", "dist/workers/classifier/main.js"]'));
+  expect(dockerfile).toMatch(/^ARG VARIANT=gpu$/m);
+  expect(dockerfile).toMatch(/^FROM base-\$\{VARIANT\} AS runtime$/m);
+  expect([...dockerfile.matchAll(/^USER (\d+)/gm)].map((m) => Number(m[1]))).toEqual([10001]);
+  expect([...dockerfile.matchAll(/^ENTRYPOINT (.*)$/gm)].map((m) => m[1])).toEqual(['["node", "dist/workers/classifier/main.js"]']);
   const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
   expect(sources.length).toBeGreaterThan(8);
   for (const source of sources) expect({ source, exists: existsSync(path.join(repoRoot, source)) }).toEqual({ source, exists: true });
