@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -57,6 +57,8 @@ export interface RedisSecurity {
 /** A redis-server of a test's own, on its own port, that the test may kill; with `security`, TLS-only and/or behind ACL users. */
 export class PrivateRedis {
   private child: ChildProcess | null = null;
+  /** The secured server's config dir (it holds the ACL passwords), removed on stop. */
+  private configDir: string | null = null;
   constructor(
     readonly port: number,
     private readonly security: RedisSecurity = {},
@@ -85,7 +87,8 @@ export class PrivateRedis {
     else lines.push(`port ${this.port}`);
     // Without an entry of its own, the default user is switched off: every client must log in.
     if (users) lines.push(...(users.default === undefined ? ["user default off"] : []), ...Object.entries(users).map(([user, password]) => `user ${user} on >${password} ~* &* +@all`));
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "arbiter-redis-")), "redis.conf");
+    this.configDir = mkdtempSync(path.join(tmpdir(), "arbiter-redis-"));
+    const file = path.join(this.configDir, "redis.conf");
     writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
     const child = spawn("redis-server", [file], { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
@@ -108,6 +111,7 @@ export class PrivateRedis {
   }
   async stop(): Promise<void> {
     const child = this.child;
+    if (this.configDir) rmSync(this.configDir, { recursive: true, force: true });
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const done = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");

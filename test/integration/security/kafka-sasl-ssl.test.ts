@@ -1,7 +1,7 @@
 // Kafka clients and a whole worker against a broker of this test's own with only a SASL_SSL
 // listener (certificates made for this run, SCRAM users written at format time, PLAIN by JAAS),
 // and a Redis of its own that takes only TLS and an ACL user.
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ArbiterConfigInput, KafkaSettings } from "@arbiter/shared/config/arbiter-config.js";
 import { ConfigError } from "@arbiter/shared/config/config-error.js";
@@ -37,6 +37,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([broker?.stop(), redis?.stop()]);
+  // The broker's data dir holds its config, with the SASL passwords.
+  if (broker) rmSync(broker.dataDir, { recursive: true, force: true });
   certs?.remove();
 }, 60_000);
 
