@@ -30,7 +30,7 @@ const threads = Number(args.get("threads") ?? 1);
 const leakCalls = Number(args.get("leak-calls") ?? 1000);
 const realisticCalls = Number(args.get("realistic-calls") ?? 1000);
 const realisticPosts = Number(args.get("realistic-posts") ?? 8);
-const realisticRounds = Number(args.get("realistic-rounds") ?? 3);
+const realisticRounds = Number(args.get("realistic-rounds") ?? 5);
 const modelPath = args.get("model") ?? path.join(repoRoot, "models", testModels.gemma);
 const tinyPath = path.join(repoRoot, "models", testModels.tinyLlama);
 const harmonyPath = path.join(repoRoot, "models", testModels.harmonyTiny);
@@ -257,8 +257,9 @@ interface Round {
  * The realistic row: the worker's default engine settings on the harmony model, 3 policies.
  * Each round submits its posts at once, as the worker does under load (the engine queues
  * them and spreads each post's 3 policy calls over its sequences). The first round of each
- * engine is a warm-up and not counted. With reuse: rounds until `realisticCalls` model calls,
- * RSS read after load and after them (GC first); without reuse: `realisticRounds` rounds.
+ * engine is a warm-up and not counted. First the engine alone, with reuse: rounds until
+ * `realisticCalls` model calls, RSS read after load and after them (GC first); then a fresh
+ * engine with reuse and one without, `realisticRounds` rounds each, alternated.
  */
 async function realisticRow() {
   const deployed = (JSON.parse(readFileSync(path.join(repoRoot, "config", "default.json"), "utf8")) as { engine: EngineOptions }).engine;
@@ -313,16 +314,20 @@ async function realisticRow() {
   } finally {
     await reuse.dispose();
   }
-  const noReuse = await SafeguardEngine.load({ ...settings, prefixReuse: false });
-  const noReuseRounds: Round[] = [];
+  // With vs without reuse: two fresh engines, rounds alternated (order flipped each round), so load hits both alike.
+  const pair = [await SafeguardEngine.load({ ...settings, prefixReuse: true }), await SafeguardEngine.load({ ...settings, prefixReuse: false })] as const;
+  const pairRounds: [Round[], Round[]] = [[], []];
   try {
-    await runRound(noReuse);
-    for (let index = 0; index < realisticRounds; index += 1) noReuseRounds.push(await runRound(noReuse));
+    for (const engine of pair) await runRound(engine);
+    for (let index = 0; index < realisticRounds; index += 1) {
+      for (const side of index % 2 === 0 ? [0, 1] : [1, 0]) pairRounds[side as 0 | 1].push(await runRound(pair[side as 0 | 1]));
+    }
   } finally {
-    await noReuse.dispose();
+    for (const engine of pair) await engine.dispose();
   }
+  const [withReuse, noReuseRounds] = pairRounds;
   const med = (rounds: readonly Round[], key: keyof Round, digits = 1): number => round(median(rounds.map((r) => r[key])), digits);
-  log(`realistic: ${med(reuseRounds, "postsPerSecond", 3)} posts/s with reuse, ${med(noReuseRounds, "postsPerSecond", 3)} without; RSS ${rssAfterLoad} → ${rssAfterCalls} MB after ${modelCalls} model calls`);
+  log(`realistic: ${med(reuseRounds, "postsPerSecond", 3)} posts/s over ${reuseRounds.length} rounds; alternated: ${med(withReuse, "postsPerSecond", 3)} with reuse, ${med(noReuseRounds, "postsPerSecond", 3)} without; RSS ${rssAfterLoad} → ${rssAfterCalls} MB after ${modelCalls} model calls`);
   return {
     realistic_model: path.basename(harmonyPath),
     realistic_measures: "token plumbing and prompt sizes of the default configuration; the model is random, its verdicts mean nothing",
@@ -333,17 +338,19 @@ async function realisticRow() {
     realistic_posts_per_round: posts.length,
     realistic_post_chars_avg: round(posts.reduce((sum, post) => sum + post.length, 0) / posts.length, 1),
     realistic_rounds_reuse: reuseRounds.length,
-    realistic_rounds_no_reuse: noReuseRounds.length,
+    realistic_rounds_alternated: noReuseRounds.length,
     realistic_posts_per_s: med(reuseRounds, "postsPerSecond", 3),
     realistic_posts_per_s_rounds_min_max: [round(Math.min(...reuseRounds.map((r) => r.postsPerSecond)), 3), round(Math.max(...reuseRounds.map((r) => r.postsPerSecond)), 3)],
     realistic_ms_per_post: med(reuseRounds, "msPerPost", 0),
-    realistic_posts_per_s_no_reuse: med(noReuseRounds, "postsPerSecond", 3),
-    realistic_ms_per_post_no_reuse: med(noReuseRounds, "msPerPost", 0),
+    realistic_alternated_posts_per_s_reuse: med(withReuse, "postsPerSecond", 3),
+    realistic_alternated_posts_per_s_no_reuse: med(noReuseRounds, "postsPerSecond", 3),
+    realistic_alternated_ms_per_post_no_reuse: med(noReuseRounds, "msPerPost", 0),
+    realistic_alternated_reuse_speedup: round(median(withReuse.map((r, index) => r.postsPerSecond / (noReuseRounds[index] as Round).postsPerSecond))),
     realistic_prompt_tokens_per_post: med(reuseRounds, "promptTokensPerPost"),
     realistic_evaluated_prompt_tokens_per_post_reuse: med(reuseRounds, "evaluatedPerPost"),
     realistic_evaluated_prompt_tokens_per_post_no_reuse: med(noReuseRounds, "evaluatedPerPost"),
     realistic_generated_tokens_per_post: med(reuseRounds, "generatedPerPost"),
-    realistic_failed_posts: [...reuseRounds, ...noReuseRounds].reduce((sum, r) => sum + r.failures, 0),
+    realistic_failed_posts: [...reuseRounds, ...withReuse, ...noReuseRounds].reduce((sum, r) => sum + r.failures, 0),
     realistic_model_calls: modelCalls,
     realistic_rss_after_load_mb: rssAfterLoad,
     realistic_rss_after_calls_mb: rssAfterCalls,
