@@ -1,10 +1,15 @@
 /**
- * Engine benchmark: `npm run bench:engine [-- --posts 12 --threads 1 --leak-calls 1000]`.
- * On the small real model (Gemma 3 270M, CPU) with a ~500-token policy and ~60-token posts:
+ * Engine benchmark: `npm run bench:engine [-- --posts 12 --threads 1 --leak-calls 1000 --realistic-calls 1000 --only realistic|reuse]`.
+ * First, a realistic configuration: the worker's default engine settings (config/default.json:
+ * 2 sequences, analysis channel on) on the tiny random harmony model, 3 policies of the default
+ * pack at their real sizes, in rounds: posts/s, ms/post and prompt tokens evaluated per post
+ * with and without prefix reuse, RSS after load and after 1,000 model calls. The model writes
+ * gibberish: the row measures token plumbing and prompt sizes, not judgement.
+ * Then, on the small real model (Gemma 3 270M, CPU) with a ~500-token policy and ~60-token posts:
  *   - posts/s with policy-prefix reuse vs without (same model, posts and run),
  *   - 4 sequences vs 1 (both with reuse),
  *   - prompt and generation tokens/s;
- * and, first, 1,000 calls on the tiny random llama to check that memory does not grow (leak check).
+ * and 1,000 calls on the tiny random llama to check that memory does not grow (leak check).
  * Prints its figures as one JSON object on the last line.
  */
 import { cpus } from "node:os";
@@ -13,6 +18,8 @@ import { runInNewContext } from "node:vm";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "@arbiter/shared/engine/index.js";
+import { loadSpamGolden } from "@arbiter/shared/eval/labelled-sets.js";
+import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { fixturesDir, repoRoot, testModels } from "../test/support/env.js";
 
 const args = new Map<string, string>();
@@ -21,9 +28,13 @@ const postCount = Number(args.get("posts") ?? 12);
 // One thread by default: on this shared 2-core machine two llama.cpp threads stalled whenever another process took a core.
 const threads = Number(args.get("threads") ?? 1);
 const leakCalls = Number(args.get("leak-calls") ?? 1000);
+const realisticCalls = Number(args.get("realistic-calls") ?? 1000);
+const realisticPosts = Number(args.get("realistic-posts") ?? 8);
+const realisticRounds = Number(args.get("realistic-rounds") ?? 5);
 const modelPath = args.get("model") ?? path.join(repoRoot, "models", testModels.gemma);
 const tinyPath = path.join(repoRoot, "models", testModels.tinyLlama);
-for (const file of [modelPath, tinyPath]) if (!existsSync(file)) throw new Error(`${file} is missing: run \`bash scripts/models.sh\``);
+const harmonyPath = path.join(repoRoot, "models", testModels.harmonyTiny);
+for (const file of [modelPath, tinyPath, harmonyPath]) if (!existsSync(file)) throw new Error(`${file} is missing: run \`bash scripts/models.sh\``);
 
 const log = (message: string): void => void process.stderr.write(`[bench:engine] ${message}\n`);
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
@@ -32,11 +43,19 @@ const round = (value: number, digits = 2): number => Number(value.toFixed(digits
 const common: EngineOptions = { modelPath, threads, contextSize: 1536, rationaleMaxChars: 60, maxRuleIds: 1, finalMaxTokens: 96, defaultEffort: "low" };
 
 async function main(): Promise<void> {
+  // First, while no other model has touched the process's memory: its RSS readings are this engine's.
+  const realistic = args.get("only") === "reuse" ? {} : await realisticRow();
+  if (args.get("only") === "realistic") {
+    console.log(JSON.stringify({ bench: "engine-realistic", ...realistic, cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version }));
+    return;
+  }
   const probe = await SafeguardEngine.load({ ...common });
   const model = probe.llamaModel;
   const policy = makePolicy((text) => model.tokenize(text, false).length);
   const posts = makePosts((text) => model.tokenize(text, false).length);
   const policyTokens = model.tokenize(policy.text, false).length;
+  // The harmony model's vocabulary is byte-level: the same policies in a real 262k-token vocabulary, for scale.
+  const realisticPolicyTokensGemma = (await realisticPolicies()).map((p) => model.tokenize(p.text, false).length);
   const postTokens = posts.map((post) => model.tokenize(post, false).length);
   await probe.dispose();
   log(`policy ${policyTokens} tokens, ${posts.length} posts of ${Math.min(...postTokens)}–${Math.max(...postTokens)} tokens, threads ${threads}`);
@@ -89,6 +108,8 @@ async function main(): Promise<void> {
     leak_rss_after_mb: leak.rssAfterMb,
     leak_rss_growth_mb: round(leak.rssAfterMb - leak.rssBeforeMb, 1),
     leak_heap_growth_mb: leak.heapGrowthMb,
+    ...realistic,
+    realistic_policy_tokens_gemma_vocab: realisticPolicyTokensGemma,
     cpu: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
     node: process.version,
@@ -184,11 +205,14 @@ function makePolicy(count: (text: string) => number): PolicyInput {
   return { id: "spam", version: "bench", text: full.slice(0, end), ruleIds: ["SP0", "SP2", "SP3", "SP4"] };
 }
 
+/** The spam golden set's texts longer than 20 characters, in file order. */
+function goldenTexts(): string[] {
+  return loadSpamGolden(path.join(fixturesDir, "spam-policy", "golden_dataset.csv")).map((c) => c.text.trim()).filter((text) => text.length > 20);
+}
+
 /** Posts of about 60 tokens built from the golden dataset's texts, deterministic. */
 function makePosts(count: (text: string) => number): string[] {
-  const rows = parseCsv(readFileSync(path.join(fixturesDir, "spam-policy", "golden_dataset.csv"), "utf8"));
-  // Data rows start with a number; section rows (SP0, SP2, ...) do not.
-  const texts = rows.filter((row) => /^\d+$/.test(row[0] ?? "")).map((row) => (row[1] ?? "").trim()).filter((text) => text.length > 20);
+  const texts = goldenTexts();
   const posts: string[] = [];
   for (let index = 0; posts.length < postCount; index += 1) {
     let post = texts[index % texts.length] ?? "post";
@@ -200,32 +224,137 @@ function makePosts(count: (text: string) => number): string[] {
   return posts;
 }
 
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const char = text[index]!;
-    if (quoted) {
-      if (char === '"' && text[index + 1] === '"') {
-        field += '"';
-        index += 1;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") {
-      row.push(field);
-      field = "";
-    } else if (char === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else if (char !== "\r") field += char;
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** Three policies of the default pack that a gaming-forum post can hit together, as the worker passes them. */
+const REALISTIC_POLICIES = ["cheats", "harassment", "violence"];
+
+/** The realistic row's policies as the worker passes them to the engine (body, effort, rule ids). */
+async function realisticPolicies(): Promise<PolicyInput[]> {
+  const policySet = await loadPolicySet(path.join(repoRoot, "config", "policies"));
+  return REALISTIC_POLICIES.map((id) => {
+    const policy = policySet.policies.find((p) => p.id === id);
+    if (policy === undefined) throw new Error(`config/policies has no ${id}`);
+    return { id, version: policy.version, text: policy.body, effort: policy.reasoningEffort, ruleIds: policy.rules.map((rule) => rule.id) };
+  });
+}
+
+/** Per round: throughput and per-post token counts (deltas of the engine's counters). */
+interface Round {
+  postsPerSecond: number;
+  msPerPost: number;
+  promptTokensPerPost: number;
+  evaluatedPerPost: number;
+  generatedPerPost: number;
+  failures: number;
+}
+
+/**
+ * The realistic row: the worker's default engine settings on the harmony model, 3 policies.
+ * Each round submits its posts at once, as the worker does under load (the engine queues
+ * them and spreads each post's 3 policy calls over its sequences). The first round of each
+ * engine is a warm-up and not counted. First the engine alone, with reuse: rounds until
+ * `realisticCalls` model calls, RSS read after load and after them (GC first); then a fresh
+ * engine with reuse and one without, `realisticRounds` rounds each, alternated.
+ */
+async function realisticRow() {
+  const deployed = (JSON.parse(readFileSync(path.join(repoRoot, "config", "default.json"), "utf8")) as { engine: EngineOptions }).engine;
+  const settings: EngineOptions = { ...deployed, modelPath: harmonyPath, threads };
+  const policies = await realisticPolicies();
+  // Posts of 200–300 characters from the golden set's texts (the model's judgement is not measured).
+  const texts = goldenTexts();
+  const posts = Array.from({ length: realisticPosts }, (_, index) => {
+    let post = texts[index % texts.length] as string;
+    for (let next = index + 1; post.length < 200; next += 1) post += ` ${texts[next % texts.length]}`;
+    return post.slice(0, 300);
+  });
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const rssMb = (): number => {
+    gc();
+    return round(process.memoryUsage().rss / 2 ** 20, 1);
+  };
+
+  async function runRound(engine: SafeguardEngine): Promise<Round> {
+    const before = engine.stats();
+    const started = performance.now();
+    const outcomes = await Promise.allSettled(posts.map((postText) => engine.classify({ postText, policies })));
+    const elapsed = performance.now() - started;
+    const after = engine.stats();
+    const perPost = (key: "promptTokens" | "evaluatedPromptTokens" | "generatedTokens"): number => (after[key] - before[key]) / posts.length;
+    return {
+      postsPerSecond: posts.length / (elapsed / 1000),
+      msPerPost: elapsed / posts.length,
+      promptTokensPerPost: perPost("promptTokens"),
+      evaluatedPerPost: perPost("evaluatedPromptTokens"),
+      generatedPerPost: perPost("generatedTokens"),
+      failures: outcomes.filter((outcome) => outcome.status === "rejected").length,
+    };
   }
-  if (field.length > 0 || row.length > 0) rows.push([...row, field]);
-  return rows;
+
+  const reuse = await SafeguardEngine.load({ ...settings, prefixReuse: true });
+  const rssAfterLoad = rssMb();
+  const policyTokens = policies.map((policy) => reuse.llamaModel.tokenize(policy.text, false).length);
+  const reuseRounds: Round[] = [];
+  let modelCalls = 0;
+  let rssAfterCalls: number;
+  try {
+    await runRound(reuse);
+    modelCalls += posts.length * policies.length;
+    while (modelCalls < realisticCalls || reuseRounds.length < realisticRounds) {
+      reuseRounds.push(await runRound(reuse));
+      modelCalls += posts.length * policies.length;
+      if (reuseRounds.length % 5 === 0) log(`realistic: ${modelCalls} model calls, ${median(reuseRounds.map((r) => r.postsPerSecond)).toFixed(2)} posts/s (median so far)`);
+    }
+    rssAfterCalls = rssMb();
+  } finally {
+    await reuse.dispose();
+  }
+  // With vs without reuse: two fresh engines, rounds alternated (order flipped each round), so load hits both alike.
+  const pair = [await SafeguardEngine.load({ ...settings, prefixReuse: true }), await SafeguardEngine.load({ ...settings, prefixReuse: false })] as const;
+  const pairRounds: [Round[], Round[]] = [[], []];
+  try {
+    for (const engine of pair) await runRound(engine);
+    for (let index = 0; index < realisticRounds; index += 1) {
+      for (const side of index % 2 === 0 ? [0, 1] : [1, 0]) pairRounds[side as 0 | 1].push(await runRound(pair[side as 0 | 1]));
+    }
+  } finally {
+    for (const engine of pair) await engine.dispose();
+  }
+  const [withReuse, noReuseRounds] = pairRounds;
+  const med = (rounds: readonly Round[], key: keyof Round, digits = 1): number => round(median(rounds.map((r) => r[key])), digits);
+  log(`realistic: ${med(reuseRounds, "postsPerSecond", 3)} posts/s over ${reuseRounds.length} rounds; alternated: ${med(withReuse, "postsPerSecond", 3)} with reuse, ${med(noReuseRounds, "postsPerSecond", 3)} without; RSS ${rssAfterLoad} → ${rssAfterCalls} MB after ${modelCalls} model calls`);
+  return {
+    realistic_model: path.basename(harmonyPath),
+    realistic_measures: "token plumbing and prompt sizes of the default configuration; the model is random, its verdicts mean nothing",
+    realistic_policies: REALISTIC_POLICIES,
+    realistic_policy_efforts: policies.map((policy) => policy.effort),
+    realistic_policy_tokens: policyTokens,
+    realistic_settings: { sequences: deployed.sequences, threads, contextSize: deployed.contextSize, analysisBudget: deployed.analysisBudget, finalMaxTokens: deployed.finalMaxTokens, multiPolicyMode: deployed.multiPolicyMode },
+    realistic_posts_per_round: posts.length,
+    realistic_post_chars_avg: round(posts.reduce((sum, post) => sum + post.length, 0) / posts.length, 1),
+    realistic_rounds_reuse: reuseRounds.length,
+    realistic_rounds_alternated: noReuseRounds.length,
+    realistic_posts_per_s: med(reuseRounds, "postsPerSecond", 3),
+    realistic_posts_per_s_rounds_min_max: [round(Math.min(...reuseRounds.map((r) => r.postsPerSecond)), 3), round(Math.max(...reuseRounds.map((r) => r.postsPerSecond)), 3)],
+    realistic_ms_per_post: med(reuseRounds, "msPerPost", 0),
+    realistic_alternated_posts_per_s_reuse: med(withReuse, "postsPerSecond", 3),
+    realistic_alternated_posts_per_s_no_reuse: med(noReuseRounds, "postsPerSecond", 3),
+    realistic_alternated_ms_per_post_no_reuse: med(noReuseRounds, "msPerPost", 0),
+    realistic_alternated_reuse_speedup: round(median(withReuse.map((r, index) => r.postsPerSecond / (noReuseRounds[index] as Round).postsPerSecond))),
+    realistic_prompt_tokens_per_post: med(reuseRounds, "promptTokensPerPost"),
+    realistic_evaluated_prompt_tokens_per_post_reuse: med(reuseRounds, "evaluatedPerPost"),
+    realistic_evaluated_prompt_tokens_per_post_no_reuse: med(noReuseRounds, "evaluatedPerPost"),
+    realistic_generated_tokens_per_post: med(reuseRounds, "generatedPerPost"),
+    realistic_failed_posts: [...reuseRounds, ...withReuse, ...noReuseRounds].reduce((sum, r) => sum + r.failures, 0),
+    realistic_model_calls: modelCalls,
+    realistic_rss_after_load_mb: rssAfterLoad,
+    realistic_rss_after_calls_mb: rssAfterCalls,
+  };
 }
 
 await main();
