@@ -1,9 +1,13 @@
-import { setMaxListeners } from "node:events";
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
-import type { InboundRecord, OutboundRecord } from "../pipeline/inbound-record.js";
-import type { RecordProcessor } from "../pipeline/post-processor.js";
+import { AcknowledgedPublisher } from "./acknowledged-publisher.js";
+import { AssignedPartition } from "./assigned-partition.js";
+import type { PartitionFencedError } from "./errors/partition-fenced-error.js";
+import type { InboundRecord } from "./inbound-record.js";
+import type { PartitionPublisher } from "./partition-publisher.js";
+import type { RecordProcessor } from "./record-processor.js";
+import { TransactionalPublisher } from "./transactional-publisher.js";
 
 export interface StreamRunnerOptions {
   kafka: Kafka;
@@ -11,14 +15,20 @@ export interface StreamRunnerOptions {
   /** The topic this runner consumes. */
   topic: string;
   exactlyOnce: boolean;
-  transactionalId: string;
+  /** Exactly-once: each input partition's producer has the id `<prefix>-<group>-<topic>-<partition>`, so its next owner fences this worker. */
+  transactionalIdPrefix: string;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   heartbeatIntervalMs: number;
   partitionsConsumedConcurrently: number;
+  /** Records screened together and published together (one transaction in exactly-once mode). */
   maxRecordsPerCommit: number;
+  /** Deferred (model-bound) records in flight per worker; at this many the worker pauses its partitions. @defaultValue 64 */
+  maxInFlight?: number;
+  /** Longest offset-commit metadata (the broker's offset.metadata.max.bytes). @defaultValue 4096 */
+  maxCommitMetadataBytes?: number;
   processor: RecordProcessor;
-  /** The engine's queue, for backpressure: partitions pause while it is full. */
+  /** The engine's queue, for backpressure: partitions also pause while it is full. */
   engineQueue: () => { depth: number; capacity: number };
   metrics: WorkerMetrics;
   logger: Logger;
@@ -27,36 +37,42 @@ export interface StreamRunnerOptions {
 }
 
 /**
- * Consumes one topic in a consumer group and publishes what the processor returns.
- *
- * Records of a batch are processed concurrently, in order per key (post id); then the outputs
- * are produced and the offsets committed — after every output is acknowledged (at-least-once),
- * or in one Kafka transaction with the offsets (exactly-once). A long model call never costs the
- * group membership: the runner heartbeats on a timer while a batch is in flight.
+ * Consumes one topic in a consumer group and publishes what the processor returns, the
+ * parallel-consumer way: records complete out of order across keys and in order within a key;
+ * a record the processor decides at once is published with its fetch, never behind a model
+ * call; offsets commit up to the lowest unfinished record, with the done set above it in the
+ * commit's metadata. eachBatch returns while deferred work goes on, so kafkajs keeps fetching
+ * and heartbeating; past `maxInFlight` deferred records (or a full engine queue) the worker
+ * pauses its partitions, and kafkajs heartbeats from its fetch loop while they are paused.
  */
 export class StreamRunner {
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
+  private admin: Admin | null = null;
+  private readonly partitions = new Map<number, AssignedPartition>();
+  private assigned = new Set<number>();
+  private memberId: string | null = null;
+  private joins = 0;
+  private inFlight = 0;
+  private paused = false;
+  private readonly batches = new Set<Promise<void>>();
   private joined = false;
   private lastActivity = Date.now();
-  private readonly abort = new AbortController();
-  /** Transactions of one producer run one at a time; partitions take turns here. */
-  private transactionLane: Promise<void> = Promise.resolve();
-  private readonly paused = new Set<number>();
   private watchdog: NodeJS.Timeout | undefined;
+  private pressure: NodeJS.Timeout | undefined;
   private stopping = false;
-  /** Batches being processed: stop() lets them finish and commit before it stops the consumer. */
-  private readonly inFlight = new Set<Promise<void>>();
   private restarting = false;
+  private readonly maxInFlight: number;
+  private readonly maxCommitMetadataBytes: number;
 
   constructor(private readonly options: StreamRunnerOptions) {
-    // Every in-flight model call listens on this one signal.
-    setMaxListeners(0, this.abort.signal);
+    this.maxInFlight = options.maxInFlight ?? 64;
+    this.maxCommitMetadataBytes = options.maxCommitMetadataBytes ?? 4096;
   }
 
   /** Joined the group and able to produce. */
   ready(): boolean {
-    return this.joined && this.producer !== null;
+    return this.joined && (this.options.exactlyOnce || this.producer !== null);
   }
 
   /** Heard from the broker lately (a fetch, a heartbeat or a batch). */
@@ -66,15 +82,18 @@ export class StreamRunner {
 
   async start(): Promise<void> {
     const o = this.options;
-    this.producer = o.kafka.producer(
-      o.exactlyOnce
-        ? { transactionalId: o.transactionalId, idempotent: true, maxInFlightRequests: 1 }
-        : { idempotent: true, maxInFlightRequests: 1 },
-    );
-    await this.producer.connect();
+    this.admin = o.kafka.admin();
+    await this.admin.connect();
+    if (!o.exactlyOnce) {
+      this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await this.producer.connect();
+    }
     await this.startConsumer();
     this.watchdog = setInterval(() => void this.restartIfStalled(), 5000);
     this.watchdog.unref();
+    // The engine queue drains without telling the runner; look at it now and then.
+    this.pressure = setInterval(() => this.applyBackpressure(), 200);
+    this.pressure.unref();
   }
 
   private async startConsumer(): Promise<void> {
@@ -92,10 +111,11 @@ export class StreamRunner {
     const touch = () => {
       this.lastActivity = Date.now();
     };
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.joined = true;
       o.metrics.groupJoins.inc();
       touch();
+      this.onAssignment(consumer, event.payload.memberId, event.payload.memberAssignment[o.topic] ?? []);
     });
     consumer.on(consumer.events.HEARTBEAT, touch);
     consumer.on(consumer.events.FETCH, touch);
@@ -115,12 +135,116 @@ export class StreamRunner {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-      eachBatch: (payload) => {
-        const batch = this.eachBatch(payload);
-        this.inFlight.add(batch);
-        return batch.finally(() => this.inFlight.delete(batch));
-      },
+      eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  /**
+   * A new assignment. Partitions kept by the same member keep their work and fetch on from where
+   * they were (kafkajs would go back to the committed offset); any other partition, and all of
+   * them when this worker comes back under a new member id (it was expelled: another member may
+   * have owned them since), starts afresh: fence, then read the committed offset and done set.
+   */
+  private onAssignment(consumer: Consumer, memberId: string, partitions: number[]): void {
+    const o = this.options;
+    const rejoined = this.memberId !== null && memberId !== this.memberId;
+    this.memberId = memberId;
+    this.joins++;
+    this.assigned = new Set(partitions);
+    for (const [p, part] of this.partitions) {
+      if (rejoined || part.closed || !this.assigned.has(p)) this.drop(p, rejoined ? "rejoined under a new member id" : "revoked");
+    }
+    for (const p of partitions) {
+      const kept = this.partitions.get(p);
+      if (!kept) {
+        this.partitions.set(p, this.open(consumer, p));
+        continue;
+      }
+      void kept.ready.then(
+        () => {
+          if (!kept.closed && this.consumer === consumer) consumer.seek({ topic: o.topic, partition: p, offset: kept.position() });
+        },
+        () => undefined,
+      );
+    }
+    o.logger.info({ partitions, rejoined }, "partitions assigned");
+    // A pause (backpressure or fencing) outlives a rebalance in kafkajs: start the new assignment unpaused.
+    if (partitions.length > 0) consumer.resume([{ topic: o.topic, partitions }]);
+    this.paused = false;
+    o.metrics.pausedPartitions.set(0);
+    if (this.stopping) this.pauseAll();
+    else this.applyBackpressure();
+  }
+
+  private open(consumer: Consumer, partition: number): AssignedPartition {
+    const o = this.options;
+    return new AssignedPartition({
+      topic: o.topic,
+      partition,
+      maxRecordsPerCommit: o.maxRecordsPerCommit,
+      maxCommitMetadataBytes: this.maxCommitMetadataBytes,
+      exact: o.exactlyOnce,
+      connect: async () => {
+        const publisher: PartitionPublisher = o.exactlyOnce
+          ? await TransactionalPublisher.open(o.kafka, `${o.transactionalIdPrefix}-${o.groupId}-${o.topic}-${partition}`, o.groupId, o.topic, partition)
+          : new AcknowledgedPublisher(this.producer!, consumer, o.topic, partition);
+        try {
+          return { publisher, committed: await this.committed(partition) };
+        } catch (error) {
+          await publisher.close().catch(() => undefined);
+          throw error;
+        }
+      },
+      onInFlight: (delta) => {
+        this.inFlight += delta;
+        if (delta < 0) this.applyBackpressure();
+      },
+      onFenced: (error) => this.onFenced(consumer, error),
+      logger: o.logger,
+    });
+  }
+
+  /** The group's committed offset and metadata for a partition, read from the broker now. */
+  private async committed(partition: number): Promise<{ offset: string | null; metadata: string | null }> {
+    const o = this.options;
+    const topics = await this.admin!.fetchOffsets({ groupId: o.groupId, topics: [o.topic] });
+    const entry = topics.find((t) => t.topic === o.topic)?.partitions.find((p) => p.partition === partition);
+    return { offset: entry?.offset ?? null, metadata: entry?.metadata ?? null };
+  }
+
+  private drop(partition: number, reason: string): void {
+    const part = this.partitions.get(partition);
+    if (!part) return;
+    this.partitions.delete(partition);
+    part.close(reason).catch((error: Error) => this.options.logger.warn({ partition, err: error.message }, "closing a partition's producer failed"));
+  }
+
+  /**
+   * A newer producer took this partition's transactional id: normally a rebalance this worker
+   * has not heard of yet moved the partition away. The partition stays paused until the next
+   * assignment; if none comes within a session timeout and the partition is still assigned, the
+   * group has kept it here (the fence came from a stale owner): open it again.
+   */
+  private onFenced(consumer: Consumer, error: PartitionFencedError): void {
+    const o = this.options;
+    const p = error.partition;
+    if (this.consumer === consumer) consumer.pause([{ topic: o.topic, partitions: [p] }]);
+    const joinsAtFence = this.joins;
+    setTimeout(() => {
+      const part = this.partitions.get(p);
+      if (this.stopping || this.joins !== joinsAtFence || this.consumer !== consumer || !this.assigned.has(p) || !part?.closed) return;
+      o.logger.warn({ partition: p }, "still assigned a session timeout after being fenced: opening the partition again");
+      const again = this.open(consumer, p);
+      this.partitions.set(p, again);
+      void again.ready.then(
+        () => {
+          if (again.closed || this.consumer !== consumer) return;
+          consumer.seek({ topic: o.topic, partition: p, offset: again.position() });
+          consumer.resume([{ topic: o.topic, partitions: [p] }]);
+        },
+        () => this.drop(p, "failed to open"),
+      );
+    }, o.sessionTimeoutMs + o.heartbeatIntervalMs).unref();
   }
 
   /**
@@ -146,123 +270,125 @@ export class StreamRunner {
   }
 
   /**
-   * Stops taking batches, lets the one in flight finish and commit, and disconnects. Past
-   * `timeoutMs` in-flight model calls are aborted: their records are not committed and are
-   * processed again after a restart.
+   * Stops taking records, lets in-flight work finish and publishes and commits it, then leaves
+   * the group. Past `timeoutMs` in-flight deferred work is aborted: those records are not
+   * committed and are processed again after a restart (or by the partition's next owner).
    */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     if (this.watchdog) clearInterval(this.watchdog);
-    const timer = setTimeout(() => this.abort.abort(new Error("shutdown timeout")), timeoutMs);
+    if (this.pressure) clearInterval(this.pressure);
+    // Paused, the consumer stays in the group (kafkajs heartbeats from its idle fetch loop), so the drain can still commit.
+    this.pauseAll();
+    const timer = setTimeout(() => {
+      for (const part of this.partitions.values()) part.abortWork(new Error("shutdown timeout"));
+    }, timeoutMs);
     try {
-      // kafkajs drops commitOffsets once its consumer is stopping, so the batches in flight finish first.
-      await Promise.allSettled([...this.inFlight]);
+      await Promise.allSettled([...this.batches]);
+      await Promise.all([...this.partitions.values()].map((part) => part.drain()));
       await this.consumer?.stop();
       await this.consumer?.disconnect();
+      await Promise.allSettled([...this.partitions.values()].map((part) => part.close("stopped")));
+      this.partitions.clear();
       await this.producer?.disconnect();
+      await this.admin?.disconnect();
     } finally {
       clearTimeout(timer);
       this.joined = false;
     }
   }
 
-  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+  private eachBatch(payload: EachBatchPayload): Promise<void> {
+    const run = this.consumeBatch(payload);
+    this.batches.add(run);
+    const forget = () => this.batches.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const o = this.options;
     const { batch } = payload;
     o.metrics.lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
     this.lastActivity = Date.now();
+    const part = this.partitions.get(batch.partition);
+    // Not (or no longer) ours, or fenced and paused: leave the records where they are.
+    if (!part || part.closed || this.stopping) return;
+    // Only while this batch waits (for the partition's fence and offsets, or a publish); between batches kafkajs heartbeats itself.
     const heartbeats = setInterval(() => {
       payload.heartbeat().then(
         () => (this.lastActivity = Date.now()),
         (error: Error) => o.logger.debug({ err: error.message }, "heartbeat failed"),
       );
-      this.applyBackpressure(batch.topic, batch.partition);
     }, Math.max(100, Math.floor(o.heartbeatIntervalMs / 2)));
-    // Chunk k+1 is processed while chunk k is being produced and committed; publishing stays
-    // in order, so offsets only move forward and a key's records keep their order.
-    let published: Promise<void> = Promise.resolve();
     try {
-      for (let start = 0; start < batch.messages.length; start += o.maxRecordsPerCommit) {
-        if (this.stopping || !payload.isRunning() || payload.isStale()) break;
-        const chunk = batch.messages.slice(start, start + o.maxRecordsPerCommit);
-        const outputs = await this.processChunk(batch.topic, batch.partition, chunk);
-        const last = chunk.at(-1)!.offset;
-        await published;
-        published = this.publish(outputs, batch.topic, batch.partition, (BigInt(last) + 1n).toString()).then(() => payload.resolveOffset(last));
-        // Awaited on the next turn; until then a failure must not count as unhandled.
-        published.catch(() => undefined);
-      }
-      await published;
-    } finally {
-      clearInterval(heartbeats);
-      this.resumeIfPaused(batch.topic, batch.partition);
-    }
-  }
-
-  /** Hands a chunk to the processor (which keeps each key's records in order) and flattens its outputs in offset order. */
-  private async processChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<OutboundRecord[]> {
-    const records: InboundRecord[] = messages.map((message) => ({
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key ?? null,
-      value: message.value ?? null,
-      headers: (message.headers ?? {}) as InboundRecord["headers"],
-    }));
-    const results = await this.options.processor.processBatch(records, this.abort.signal);
-    return results.flat();
-  }
-
-  private async publish(outputs: OutboundRecord[], topic: string, partition: number, nextOffset: string): Promise<void> {
-    const o = this.options;
-    const producer = this.producer!;
-    const byTopic = new Map<string, TopicMessages>();
-    for (const r of outputs) {
-      let entry = byTopic.get(r.topic);
-      if (!entry) byTopic.set(r.topic, (entry = { topic: r.topic, messages: [] }));
-      // An OutboundRecord is a kafkajs message as it is (kafkajs reads key, value, headers).
-      entry.messages.push(r as Message);
-    }
-    const topicMessages = [...byTopic.values()];
-    if (!o.exactlyOnce) {
-      if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
-      await this.consumer!.commitOffsets([{ topic, partition, offset: nextOffset }]);
-      return;
-    }
-    const turn = this.transactionLane.then(async () => {
-      const transaction = await producer.transaction();
       try {
-        if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
-        await transaction.sendOffsets({
-          consumerGroupId: o.groupId,
-          topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
-        });
-        await transaction.commit();
+        await part.ready;
       } catch (error) {
-        await transaction.abort().catch(() => undefined);
+        this.drop(batch.partition, "failed to open");
         throw error;
       }
-    });
-    this.transactionLane = turn.catch(() => undefined);
-    await turn;
-  }
-
-  private applyBackpressure(topic: string, partition: number): void {
-    const { depth, capacity } = this.options.engineQueue();
-    if (depth >= capacity && !this.paused.has(partition)) {
-      this.consumer?.pause([{ topic, partitions: [partition] }]);
-      this.paused.add(partition);
-      this.options.metrics.pausedPartitions.set(this.paused.size);
-      this.options.metrics.partitionPauses.inc();
-      this.options.logger.debug({ partition, depth }, "engine queue full: partition paused");
-    } else if (depth < capacity) {
-      this.resumeIfPaused(topic, partition);
+      for (let start = 0; start < batch.messages.length; start += o.maxRecordsPerCommit) {
+        if (!payload.isRunning() || payload.isStale() || part.closed || this.stopping) break;
+        const chunk = batch.messages.slice(start, start + o.maxRecordsPerCommit);
+        const records = this.inbound(part, batch.topic, chunk);
+        if (records.length > 0) {
+          let results;
+          try {
+            results = await o.processor.processBatch(records, part.signal);
+          } catch (error) {
+            if (part.closed) break;
+            throw error;
+          }
+          // One chunk's publish overlaps the next chunk's processing, no more.
+          await part.lastPublished;
+          part.lastPublished = part.admit(records, results);
+          this.applyBackpressure();
+        }
+        // The fetch position moves on (autoCommit is off: nothing is committed by kafkajs).
+        payload.resolveOffset(chunk.at(-1)!.offset);
+      }
+    } finally {
+      clearInterval(heartbeats);
     }
   }
 
-  private resumeIfPaused(topic: string, partition: number): void {
-    if (!this.paused.delete(partition)) return;
-    this.consumer?.resume([{ topic, partitions: [partition] }]);
-    this.options.metrics.pausedPartitions.set(this.paused.size);
+  /** The chunk's records the partition has not seen or finished before. */
+  private inbound(part: AssignedPartition, topic: string, messages: KafkaMessage[]): InboundRecord[] {
+    const records: InboundRecord[] = [];
+    for (const message of messages) {
+      if (!part.accept(message.offset)) continue;
+      records.push({
+        topic,
+        partition: part.partition,
+        offset: message.offset,
+        key: message.key ?? null,
+        value: message.value ?? null,
+        headers: (message.headers ?? {}) as InboundRecord["headers"],
+      });
+    }
+    return records;
+  }
+
+  private applyBackpressure(): void {
+    if (this.stopping || !this.consumer) return;
+    const { depth, capacity } = this.options.engineQueue();
+    const full = this.inFlight >= this.maxInFlight || depth >= capacity;
+    const partitions = [...this.assigned].filter((p) => !this.partitions.get(p)?.closed);
+    if (full && !this.paused) {
+      this.paused = true;
+      this.consumer.pause([{ topic: this.options.topic, partitions }]);
+      this.options.metrics.pausedPartitions.set(partitions.length);
+      this.options.metrics.partitionPauses.inc({}, partitions.length);
+      this.options.logger.debug({ inFlight: this.inFlight, depth }, "model stage full: partitions paused");
+    } else if (!full && this.paused) {
+      this.paused = false;
+      this.consumer.resume([{ topic: this.options.topic, partitions }]);
+      this.options.metrics.pausedPartitions.set(0);
+    }
+  }
+
+  private pauseAll(): void {
+    this.consumer?.pause([{ topic: this.options.topic }]);
   }
 }

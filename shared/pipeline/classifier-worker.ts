@@ -11,7 +11,8 @@ import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
 import { createCodecs } from "./codecs.js";
-import { PostProcessor, type RecordProcessor } from "./post-processor.js";
+import type { RecordProcessor } from "../kafka/record-processor.js";
+import { PostProcessor } from "./post-processor.js";
 import { ScreenPool } from "./screen-pool.js";
 import { loadEnginePort } from "./engine-port.js";
 import { VerdictCache } from "./verdict-cache.js";
@@ -79,12 +80,15 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     groupId: escalation ? `${config.kafka.groupId}.escalation` : config.kafka.groupId,
     topic: escalation ? topics.escalations : topics.posts,
     exactlyOnce: config.kafka.exactlyOnce,
-    transactionalId: `${config.kafka.transactionalIdPrefix}-${config.role}-${config.workerId}`,
+    transactionalIdPrefix: config.kafka.transactionalIdPrefix,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
     heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
+    // Literal until kafka.maxInFlight and kafka.maxCommitMetadataBytes join the config schema.
+    maxInFlight: 64,
+    maxCommitMetadataBytes: 4096,
     processor,
     engineQueue: () => {
       const q = engine.queue();

@@ -1,7 +1,8 @@
 import type { Escalation } from "../codec/records.js";
 import { decide } from "./decide.js";
-import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
-import { classifyWithRetries, deadLetter, guardedInKeyOrder, type ProcessorDeps, type RecordProcessor } from "./post-processor.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
+import { classifyWithRetries, deadLetter, guarded, type ProcessorDeps } from "./post-processor.js";
 import { publishable } from "./publish.js";
 import type { PipelinePolicy } from "./ports.js";
 
@@ -16,20 +17,23 @@ export class EscalationProcessor implements RecordProcessor {
     this.now = deps.now ?? Date.now;
   }
 
-  processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<OutboundRecord[][]> {
-    return guardedInKeyOrder(this.deps, records, signal, (record) => this.process(record, signal));
+  async processBatch(records: readonly InboundRecord[]): Promise<RecordResult[]> {
+    const { deps } = this;
+    deps.metrics.consumed.inc({ topic: "escalations" }, records.length);
+    return records.map((record): RecordResult => {
+      let escalation: Escalation;
+      try {
+        if (!record.value) throw Object.assign(new Error("empty record value"), { code: "MALFORMED" });
+        escalation = deps.codecs.escalation.decode(record.value, record.headers);
+      } catch (error) {
+        return { kind: "ready", outputs: [deadLetter(deps, record, error as Error, "decode", this.now())] };
+      }
+      return guarded(deps, record, (signal) => this.decide(escalation, signal));
+    });
   }
 
-  private async process(record: InboundRecord, signal: AbortSignal): Promise<OutboundRecord[]> {
+  private async decide(escalation: Escalation, signal: AbortSignal): Promise<OutboundRecord[]> {
     const { deps } = this;
-    deps.metrics.consumed.inc({ topic: "escalations" });
-    let escalation: Escalation;
-    try {
-      if (!record.value) throw Object.assign(new Error("empty record value"), { code: "MALFORMED" });
-      escalation = deps.codecs.escalation.decode(record.value, record.headers);
-    } catch (error) {
-      return [deadLetter(deps, record, error as Error, "decode", this.now())];
-    }
     const started = performance.now();
     const { post } = escalation;
     const current = new Map(deps.prefilter.policiesFor(post.forumId).map((p) => [p.id, p]));

@@ -2,7 +2,7 @@ import { DecodeError } from "../codec/errors/decode-error.js";
 import type { RecordCodec } from "../codec/record-codec.js";
 import type { Post } from "../codec/records.js";
 import type { PostFormat } from "../config/arbiter-config.js";
-import type { InboundRecord } from "./inbound-record.js";
+import type { InboundRecord } from "../kafka/inbound-record.js";
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

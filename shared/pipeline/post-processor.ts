@@ -2,8 +2,8 @@ import type { Effort, InputSettings, PipelineSettings, TopicNames } from "../con
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import { decide } from "./decide.js";
-import { inKeyOrder } from "./in-key-order.js";
-import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import type { EnginePort, ModelVerdict, PipelinePolicy, PrefilterPort } from "./ports.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
 import { deadLetterRecord, publishable, type Codecs } from "./publish.js";
@@ -27,30 +27,23 @@ export interface ProcessorDeps {
   now?: () => number;
 }
 
-/**
- * Turns a chunk of records into the records to publish, one list per input record, keeping each
- * key's records in order. Never throws for bad input: that is a dead letter. Rejects only when
- * `signal` aborts (the chunk is then not committed).
- */
-export interface RecordProcessor {
-  processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<OutboundRecord[][]>;
-}
-
-/** inKeyOrder, where a record whose processing throws (a bug, not bad input) becomes a dead letter. */
-export function guardedInKeyOrder(
+/** Deferred work whose processing throws (a bug, not bad input) ends as a dead letter, not a stuck record. */
+export function guarded(
   deps: Pick<ProcessorDeps, "codecs" | "topics" | "metrics" | "logger">,
-  records: readonly InboundRecord[],
-  signal: AbortSignal,
-  fn: (record: InboundRecord, index: number) => Promise<OutboundRecord[]>,
-): Promise<OutboundRecord[][]> {
-  return inKeyOrder(records, async (record, i) => {
-    try {
-      return await fn(record, i);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      return [deadLetter(deps, record, error as Error, "process", Date.now())];
-    }
-  });
+  record: InboundRecord,
+  fn: (signal: AbortSignal) => Promise<OutboundRecord[]>,
+): RecordResult {
+  return {
+    kind: "deferred",
+    run: async (signal) => {
+      try {
+        return await fn(signal);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        return [deadLetter(deps, record, error as Error, "process", Date.now())];
+      }
+    },
+  };
 }
 
 /** Calls the engine with retries on retriable errors; a final failure is an outcome, not a throw. */
@@ -119,41 +112,35 @@ export class PostProcessor implements RecordProcessor {
     this.screenDeps = { codecs: deps.codecs, topics: deps.topics, input: deps.input, prefilter: deps.prefilter, now: this.now };
   }
 
-  async processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<OutboundRecord[][]> {
+  async processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<RecordResult[]> {
     const { deps } = this;
     const screened = await this.screen(records, signal);
     deps.metrics.consumed.inc({ topic: "posts" }, records.length);
-    // Most records are finished here, synchronously; only those bound for the model go on, in
-    // key order. Outputs are published in offset order whatever finishes first.
-    const out = new Array<OutboundRecord[]>(records.length);
+    // Most records are finished here, synchronously; those bound for the model are deferred
+    // (the runner starts them in key order and publishes each when it completes).
+    const out = new Array<RecordResult>(records.length);
     // stage -> action -> count (a few distinct strings; no per-record key string)
     const decided = new Map<string, Map<string, number>>();
-    const modelBound: number[] = [];
     screened.forEach((result, i) => {
+      const record = records[i]!;
       if (result.kind === "decided") {
         const byAction = decided.get(result.stage) ?? decided.set(result.stage, new Map()).get(result.stage)!;
         byAction.set(result.action, (byAction.get(result.action) ?? 0) + 1);
-        out[i] = result.records;
+        out[i] = { kind: "ready", outputs: result.records };
       } else if (result.kind === "dead-letter") {
-        const record = records[i]!;
         deps.metrics.deadLettered.inc({ reason: result.reason });
         deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: result.reason, err: result.message, postText: record.value?.toString("utf8", 0, deps.pipeline.maxModelChars) }, "dead letter");
-        out[i] = result.records;
+        out[i] = { kind: "ready", outputs: result.records };
       } else {
-        modelBound.push(i);
+        out[i] = guarded(deps, record, (modelSignal) => {
+          if (result.policySetVersion === deps.prefilter.policySetVersion) return this.decideWithModel(result, modelSignal);
+          // Screened under another policy-set version than the one in force here: screen again.
+          const again = screenRecord(record, this.screenDeps);
+          return again.kind === "to-model" ? this.decideWithModel(again, modelSignal) : Promise.resolve(again.records);
+        });
       }
     });
     for (const [stage, byAction] of decided) for (const [action, count] of byAction) deps.metrics.decided.inc({ stage, action }, count);
-    if (modelBound.length > 0) {
-      const decidedByModel = await guardedInKeyOrder(deps, modelBound.map((i) => records[i]!), signal, async (record, j) => {
-        const result = screened[modelBound[j]!] as Extract<ScreenResult, { kind: "to-model" }>;
-        if (result.policySetVersion === deps.prefilter.policySetVersion) return this.decideWithModel(result, signal);
-        // Screened under another policy-set version than the one in force here: screen again.
-        const again = screenRecord(record, this.screenDeps);
-        return again.kind === "to-model" ? this.decideWithModel(again, signal) : again.records;
-      });
-      modelBound.forEach((i, j) => (out[i] = decidedByModel[j]!));
-    }
     return out;
   }
 

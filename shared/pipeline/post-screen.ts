@@ -1,7 +1,7 @@
 import type { Post } from "../codec/records.js";
 import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
 import { prefilterDecision } from "./decide.js";
-import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import type { PrefilterPort } from "./ports.js";
 import { readPost } from "./post-input.js";
 import { deadLetterRecord, encodeDecision, type Codecs } from "./publish.js";

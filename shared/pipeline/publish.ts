@@ -3,7 +3,7 @@ import type { DeadLetter, Decision } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { DecideOutput } from "./decide.js";
-import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 
 export interface Codecs {
   post: RecordCodec<"post">;

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../observability/logger.js";
+import type { InboundRecord } from "../kafka/inbound-record.js";
 import { ScreenTimeoutError } from "./errors/screen-timeout-error.js";
-import type { InboundRecord } from "./inbound-record.js";
 import type { ScreenResult } from "./post-screen.js";
 import type { ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
 import { packRecords, unpackResults, type PackedResults } from "./screen-wire.js";

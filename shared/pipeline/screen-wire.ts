@@ -3,7 +3,7 @@
 // few small tables. Structured clone of per-record objects cost ~4-5 µs per record on the main
 // thread (see BENCHMARKS.md, Pipeline); this costs well under 1 µs.
 import type { HeaderValue, Headers } from "../codec/record-codec.js";
-import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import type { ScreenResult } from "./post-screen.js";
 
 const NULL = -1;
