@@ -1,7 +1,9 @@
 // npm run bench:pipeline — the classifier worker's throughput on the local broker.
 //
-//   1. posts that all miss the prefilter (the path most traffic takes): the worker vs a bare
-//      kafkajs consume -> produce passthrough of the same records on the same broker, same run;
+//   1. posts that all miss the prefilter (the path most traffic takes): the worker (at-least-once
+//      and exactly-once) vs a bare kafkajs consume -> produce passthrough of the same records on
+//      the same broker, same run; each timed from its first record consumed to its last record
+//      produced and committed (the group's committed offsets reach the end of the topic);
 //   2. posts that all go to the small real model: the worker vs the engine's own ceiling
 //      (the same posts straight into SafeguardEngine.classify, same concurrency).
 // Needs Kafka and Redis running (bash scripts/services.sh start) and the test models.
@@ -9,7 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { cpus } from "node:os";
-import type { Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import { loadConfig, resolveFromRoot } from "@arbiter/shared/config/load-config.js";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import type { Post } from "@arbiter/shared/codec/records.js";
@@ -38,10 +40,11 @@ const engineSettings = {
 };
 
 /** A worker config on this run's topics for `name`; `group` names the consumer group (a fresh one reads from the start). */
-function configFor(name: string, overrides: Record<string, unknown> = {}, group = name): ArbiterConfig {
+function configFor(name: string, overrides: Record<string, unknown> = {}, group = name, exactlyOnce = false): ArbiterConfig {
   return loadConfig({
     workerId: `${run}-${group}`,
     kafka: {
+      exactlyOnce,
       groupId: `${run}-${group}`,
       transactionalIdPrefix: `${run}-${group}`,
       maxRecordsPerCommit: CHUNK,
@@ -70,24 +73,41 @@ interface PhaseFigures {
   mainBusy: number;
   /** Main-thread CPU seconds. */
   mainCpu: number;
+  /** CPU seconds of the whole process, every thread (screen threads, kafkajs, libuv) counted. */
+  processCpu: number;
 }
 
-/** Times a phase from its first record (`start`, idempotent) to `stop`: wall time, main-thread busy share and CPU. */
+/** Times a phase from its first record (`start`, idempotent) to `stop`: wall time, main-thread busy share and CPU, process CPU. */
 class PhaseClock {
   private first = 0;
   private elu = performance.eventLoopUtilization();
   private cpu0 = 0;
+  private process0 = process.cpuUsage();
 
   start(): void {
     if (this.first !== 0) return;
     this.first = performance.now();
     this.elu = performance.eventLoopUtilization();
     this.cpu0 = mainThreadCpu();
+    this.process0 = process.cpuUsage();
   }
 
   stop(): PhaseFigures {
-    return { seconds: (performance.now() - this.first) / 1000, mainBusy: performance.eventLoopUtilization(this.elu).utilization, mainCpu: mainThreadCpu() - this.cpu0 };
+    const cpu = process.cpuUsage(this.process0);
+    return {
+      seconds: (performance.now() - this.first) / 1000,
+      mainBusy: performance.eventLoopUtilization(this.elu).utilization,
+      mainCpu: mainThreadCpu() - this.cpu0,
+      processCpu: (cpu.user + cpu.system) / 1e6,
+    };
   }
+}
+
+/** Whether the group's committed offsets have reached the end of the topic (every record committed). */
+async function allCommitted(admin: Admin, group: string, topic: string): Promise<boolean> {
+  const [committed, ends] = await Promise.all([admin.fetchOffsets({ groupId: group, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+  const at = new Map(committed[0]?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+  return ends.every((e) => (at.get(e.partition) ?? -1n) >= BigInt(e.high));
 }
 
 /** The baseline: consume a batch, produce every record to another topic, commit; nothing else. */
@@ -125,17 +145,20 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
   return figures;
 }
 
-/** Runs the worker on a filled posts topic; seconds from its first consumed record to the last decision. */
+/** Runs the worker on a filled posts topic; seconds from its first consumed record to its last commit (every output is produced before it). */
 async function workerRun(config: ArbiterConfig, expected: number, phase: string): Promise<PhaseFigures & { modelVerdicts: number }> {
   const worker = await startClassifierWorker(config, silentLogger);
   const stopProfile = await startProfile(phase);
   const clock = new PhaseClock();
+  const admin = kafka.admin();
+  await admin.connect();
   for (;;) {
     if ((await worker.metrics.value("arbiter_consumed_total", { topic: "posts" })) > 0) clock.start();
     const decided = (await Promise.all(["prefilter", "primary"].flatMap((stage) => ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.value("arbiter_decisions_total", { stage, action }))))).reduce((a, b) => a + b, 0);
-    if (decided >= expected) break;
-    await new Promise((r) => setTimeout(r, 20));
+    if (decided >= expected && (await allCommitted(admin, config.kafka.groupId, config.kafka.topics.posts))) break;
+    await new Promise((r) => setTimeout(r, decided >= expected ? 10 : 5));
   }
+  await admin.disconnect();
   const figures = clock.stop();
   await stopProfile();
   const modelVerdicts = await worker.metrics.value("arbiter_engine_latency_seconds_count");
@@ -193,47 +216,76 @@ async function startProfile(phase: string): Promise<() => Promise<void>> {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rounds: Array<{ worker: number; passthrough: number; ratio: number; workerBusy: number; passthroughBusy: number; workerCpuUs: number; passthroughCpuUs: number }> = [];
+interface Round {
+  worker: number;
+  exactlyOnce: number;
+  passthrough: number;
+  ratio: number;
+  exactlyOnceRatio: number;
+  workerBusy: number;
+  passthroughBusy: number;
+  workerCpuUs: number;
+  passthroughCpuUs: number;
+  workerProcessCpuUs: number;
+  exactlyOnceProcessCpuUs: number;
+  passthroughProcessCpuUs: number;
+}
+const rounds: Round[] = [];
+const us = (cpuSeconds: number) => (cpuSeconds / N) * 1e6;
 for (let r = 0; r < ROUNDS; r++) {
-  // Alternate which goes first, so a slow stretch of a shared machine does not always fall on one.
+  // Rotate which goes first, so a slow stretch of a shared machine does not always fall on one.
   const runPassthrough = () => passthrough(kafka, missConfig.kafka.topics.posts, passTopic, N, `passthrough-${r}`);
   const runWorker = () => workerRun(configFor("miss", {}, `miss-${r}`), N, `worker-${r}`);
-  let pass: Awaited<ReturnType<typeof runPassthrough>>;
-  let miss: Awaited<ReturnType<typeof runWorker>>;
-  if (r % 2 === 0) {
-    pass = await runPassthrough();
-    miss = await runWorker();
-  } else {
-    miss = await runWorker();
-    pass = await runPassthrough();
+  const runExactlyOnce = () => workerRun(configFor("miss", {}, `miss-eos-${r}`, true), N, `worker-eos-${r}`);
+  const order = [runPassthrough, runWorker, runExactlyOnce];
+  const figures = new Map<unknown, PhaseFigures & { modelVerdicts?: number }>();
+  for (let k = 0; k < order.length; k++) {
+    const phase = order[(k + r) % order.length]!;
+    figures.set(phase, await phase());
   }
-  if (miss.modelVerdicts !== 0) throw new Error(`benchmark posts were meant to miss the prefilter, but ${miss.modelVerdicts} reached the model`);
+  const pass = figures.get(runPassthrough)!;
+  const miss = figures.get(runWorker)!;
+  const eos = figures.get(runExactlyOnce)!;
+  if (miss.modelVerdicts !== 0 || eos.modelVerdicts !== 0) throw new Error("benchmark posts were meant to miss the prefilter, but some reached the model");
   rounds.push({
     worker: N / miss.seconds,
+    exactlyOnce: N / eos.seconds,
     passthrough: N / pass.seconds,
     ratio: pass.seconds / miss.seconds,
+    exactlyOnceRatio: pass.seconds / eos.seconds,
     workerBusy: miss.mainBusy,
     passthroughBusy: pass.mainBusy,
-    workerCpuUs: (miss.mainCpu / N) * 1e6,
-    passthroughCpuUs: (pass.mainCpu / N) * 1e6,
+    workerCpuUs: us(miss.mainCpu),
+    passthroughCpuUs: us(pass.mainCpu),
+    workerProcessCpuUs: us(miss.processCpu),
+    exactlyOnceProcessCpuUs: us(eos.processCpu),
+    passthroughProcessCpuUs: us(pass.processCpu),
   });
   process.stderr.write(
-    `round ${r + 1}/${ROUNDS}: worker ${(N / miss.seconds).toFixed(0)} posts/s, passthrough ${(N / pass.seconds).toFixed(0)} posts/s, ratio ${(pass.seconds / miss.seconds).toFixed(2)}; main thread busy: worker ${(miss.mainBusy * 100).toFixed(0)} %, passthrough ${(pass.mainBusy * 100).toFixed(0)} %; main-thread CPU per post: worker ${((miss.mainCpu / N) * 1e6).toFixed(1)} µs, passthrough ${((pass.mainCpu / N) * 1e6).toFixed(1)} µs\n`,
+    `round ${r + 1}/${ROUNDS}: worker ${(N / miss.seconds).toFixed(0)} posts/s, exactly-once ${(N / eos.seconds).toFixed(0)} posts/s, passthrough ${(N / pass.seconds).toFixed(0)} posts/s, ratio ${(pass.seconds / miss.seconds).toFixed(2)} (exactly-once ${(pass.seconds / eos.seconds).toFixed(2)}); main thread busy: worker ${(miss.mainBusy * 100).toFixed(0)} %, passthrough ${(pass.mainBusy * 100).toFixed(0)} %; CPU per post, main thread / process: worker ${us(miss.mainCpu).toFixed(1)} / ${us(miss.processCpu).toFixed(1)} µs, exactly-once ${us(eos.mainCpu).toFixed(1)} / ${us(eos.processCpu).toFixed(1)} µs, passthrough ${us(pass.mainCpu).toFixed(1)} / ${us(pass.processCpu).toFixed(1)} µs\n`,
   );
 }
+const med = (f: (x: Round) => number, digits: number) => Number(median(rounds.map(f)).toFixed(digits));
 const part1 = {
   posts: N,
   rounds: ROUNDS,
   worker_posts_per_s: Math.round(median(rounds.map((x) => x.worker))),
+  exactly_once_posts_per_s: Math.round(median(rounds.map((x) => x.exactlyOnce))),
   passthrough_posts_per_s: Math.round(median(rounds.map((x) => x.passthrough))),
-  vs_passthrough: Number(median(rounds.map((x) => x.ratio)).toFixed(2)),
+  vs_passthrough: med((x) => x.ratio, 2),
   vs_passthrough_rounds: rounds.map((x) => Number(x.ratio.toFixed(2))),
-  worker_main_thread_busy: Number(median(rounds.map((x) => x.workerBusy)).toFixed(2)),
-  passthrough_main_thread_busy: Number(median(rounds.map((x) => x.passthroughBusy)).toFixed(2)),
+  exactly_once_vs_passthrough: med((x) => x.exactlyOnceRatio, 2),
+  worker_main_thread_busy: med((x) => x.workerBusy, 2),
+  passthrough_main_thread_busy: med((x) => x.passthroughBusy, 2),
   /** Main-thread CPU per post: what bounds either side on a machine with a core to spare. */
-  worker_main_cpu_us_per_post: Number(median(rounds.map((x) => x.workerCpuUs)).toFixed(1)),
-  passthrough_main_cpu_us_per_post: Number(median(rounds.map((x) => x.passthroughCpuUs)).toFixed(1)),
-  vs_passthrough_main_cpu: Number(median(rounds.map((x) => x.passthroughCpuUs / x.workerCpuUs)).toFixed(2)),
+  worker_main_cpu_us_per_post: med((x) => x.workerCpuUs, 1),
+  passthrough_main_cpu_us_per_post: med((x) => x.passthroughCpuUs, 1),
+  vs_passthrough_main_cpu: med((x) => x.passthroughCpuUs / x.workerCpuUs, 2),
+  /** Process CPU per post, every thread counted (the worker's screen threads too). */
+  worker_cpu_us_per_post: med((x) => x.workerProcessCpuUs, 1),
+  exactly_once_cpu_us_per_post: med((x) => x.exactlyOnceProcessCpuUs, 1),
+  passthrough_cpu_us_per_post: med((x) => x.passthroughProcessCpuUs, 1),
+  vs_passthrough_cpu: med((x) => x.passthroughProcessCpuUs / x.workerProcessCpuUs, 2),
 };
 
 if (M === 0) {

@@ -28,8 +28,16 @@ export interface RunningWorker {
 
 export { createCodecs } from "./codecs.js";
 
+/** Parts a bench puts in place of the configured ones. */
+export interface WorkerOverrides {
+  /** Instead of loading the model named by the config. */
+  engine?: EnginePort & { dispose(): Promise<void> };
+  /** Wraps the role's processor. */
+  processor?: (processor: RecordProcessor) => RecordProcessor;
+}
+
 /** Wires config -> policies, prefilter, engine, cache, Kafka; starts consuming. */
-export async function startClassifierWorker(config: ArbiterConfig, logger: Logger): Promise<RunningWorker> {
+export async function startClassifierWorker(config: ArbiterConfig, logger: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   const log = logger.child({ role: config.role, worker: config.workerId });
   const metrics = new WorkerMetrics();
   let set = await loadPolicySet(resolveFromRoot(config.policies.dir));
@@ -42,7 +50,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
 
   const escalation = config.role === "escalation";
-  const engine: EnginePort & { dispose(): Promise<void> } = await loadEnginePort(escalation ? config.escalationEngine : config.engine, log);
+  const engine: EnginePort & { dispose(): Promise<void> } = overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
   metrics.queueDepth.set(0);
   const codecs = createCodecs();
   const { topics } = config.kafka;
@@ -71,7 +79,8 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
           { timeoutMs: config.pipeline.screenTimeoutMs },
         )
       : null;
-  const processor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps, pool);
+  const roleProcessor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps, pool);
+  const processor = overrides.processor ? overrides.processor(roleProcessor) : roleProcessor;
 
   let endWith: (code: number) => void = () => undefined;
   const ended = new Promise<number>((resolve) => (endWith = resolve));
@@ -86,8 +95,9 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
-    // Literal until kafka.maxInFlight and kafka.maxCommitMetadataBytes join the config schema.
-    maxInFlight: 64,
+    // Literals until kafka.maxInFlight and kafka.maxCommitMetadataBytes join the config schema.
+    // Four per sequence: every sequence busy, and a queue short enough that no call waits out its timeout.
+    maxInFlight: 4 * engine.queue().sequences,
     maxCommitMetadataBytes: 4096,
     processor,
     engineQueue: () => {

@@ -34,9 +34,9 @@ export class SafeguardEnginePort implements EnginePort {
     }));
   }
 
-  queue(): { depth: number; capacity: number; inFlight: number } {
+  queue(): { depth: number; capacity: number; inFlight: number; sequences: number } {
     const s = this.engine.stats();
-    return { depth: s.queueDepth + s.waitingForRoom, capacity: this.capacity, inFlight: s.busy };
+    return { depth: s.queueDepth + s.waitingForRoom, capacity: this.capacity, inFlight: s.busy, sequences: s.busy + s.idle };
   }
 
   dispose(): Promise<void> {

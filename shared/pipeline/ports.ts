@@ -64,6 +64,6 @@ export interface ClassifyRequest {
 export interface EnginePort {
   readonly modelId: string;
   classify(request: ClassifyRequest): Promise<ModelVerdict[]>;
-  /** Requests waiting for a sequence, and the bound past which callers wait. */
-  queue(): { depth: number; capacity: number; inFlight: number };
+  /** Requests waiting for a sequence, the bound past which callers wait, requests running and the sequences they run on. */
+  queue(): { depth: number; capacity: number; inFlight: number; sequences: number };
 }

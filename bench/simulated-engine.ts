@@ -1,0 +1,61 @@
+import type { ClassifyRequest, EnginePort, ModelVerdict } from "@arbiter/shared/pipeline/ports.js";
+
+/**
+ * A fake engine for benches: every call takes `latencyMs` once it holds one of `capacity`
+ * slots (a model with that many sequences); later calls wait in line. Verdicts are a confident
+ * "allow". It records when the model stage was busy, for utilisation.
+ */
+export class SimulatedEngine implements EnginePort {
+  readonly modelId = "simulated";
+  private busy = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** Calls finished, and the span from the first call's start to the last call's end. */
+  calls = 0;
+  firstStart = 0;
+  lastEnd = 0;
+
+  constructor(
+    readonly latencyMs: number,
+    readonly capacity: number,
+    /** Waiting calls past which the runner pauses (the engine's queueCapacity). */
+    private readonly queueCapacity = 1024,
+  ) {}
+
+  async classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
+    if (this.busy >= this.capacity) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.busy++;
+    if (this.firstStart === 0) this.firstStart = performance.now();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, this.latencyMs);
+        request.signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(new Error("aborted"));
+        }, { once: true });
+      });
+    } finally {
+      this.busy--;
+      this.waiting.shift()?.();
+    }
+    this.calls++;
+    this.lastEnd = performance.now();
+    return request.policies.map((p) => ({
+      policyId: p.id,
+      policyVersion: p.version,
+      decision: "allow",
+      ruleIds: [],
+      rationale: "simulated",
+      confidence: 0.95,
+      reasoning: "",
+      promptTokens: 0,
+      generatedTokens: 0,
+      latencyMs: this.latencyMs,
+    }));
+  }
+
+  queue(): { depth: number; capacity: number; inFlight: number; sequences: number } {
+    return { depth: this.waiting.length, capacity: this.queueCapacity, inFlight: this.busy, sequences: this.capacity };
+  }
+
+  async dispose(): Promise<void> {}
+}
