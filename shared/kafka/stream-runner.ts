@@ -112,6 +112,13 @@ export class StreamRunner {
       this.lastActivity = Date.now();
     };
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (this.consumer !== consumer) {
+        // A replaced consumer whose own crash-restart was still joining when it was disconnected
+        // (kafkajs' stop does nothing to a runner that has not joined yet): it must not hold partitions.
+        o.logger.warn("a replaced consumer joined the group; disconnecting it");
+        void consumer.disconnect().catch(() => undefined);
+        return;
+      }
       this.joined = true;
       o.metrics.groupJoins.inc();
       touch();
@@ -135,7 +142,7 @@ export class StreamRunner {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: (payload) => (this.consumer === consumer ? this.eachBatch(payload) : Promise.resolve()),
     });
   }
 
@@ -162,14 +169,14 @@ export class StreamRunner {
       }
       void kept.ready.then(
         () => {
-          if (!kept.closed && this.consumer === consumer) consumer.seek({ topic: o.topic, partition: p, offset: kept.position() });
+          if (!kept.closed && this.consumer === consumer) this.control((c) => c.seek({ topic: o.topic, partition: p, offset: kept.position() }));
         },
         () => undefined,
       );
     }
     o.logger.info({ partitions, rejoined }, "partitions assigned");
     // A pause (backpressure or fencing) outlives a rebalance in kafkajs: start the new assignment unpaused.
-    if (partitions.length > 0) consumer.resume([{ topic: o.topic, partitions }]);
+    if (partitions.length > 0) this.control((c) => c.resume([{ topic: o.topic, partitions }]));
     this.paused = false;
     o.metrics.pausedPartitions.set(0);
     if (this.stopping) this.pauseAll();
@@ -228,7 +235,7 @@ export class StreamRunner {
   private onFenced(consumer: Consumer, error: PartitionFencedError): void {
     const o = this.options;
     const p = error.partition;
-    if (this.consumer === consumer) consumer.pause([{ topic: o.topic, partitions: [p] }]);
+    if (this.consumer === consumer) this.control((c) => c.pause([{ topic: o.topic, partitions: [p] }]));
     const joinsAtFence = this.joins;
     setTimeout(() => {
       const part = this.partitions.get(p);
@@ -239,8 +246,10 @@ export class StreamRunner {
       void again.ready.then(
         () => {
           if (again.closed || this.consumer !== consumer) return;
-          consumer.seek({ topic: o.topic, partition: p, offset: again.position() });
-          consumer.resume([{ topic: o.topic, partitions: [p] }]);
+          this.control((c) => {
+            c.seek({ topic: o.topic, partition: p, offset: again.position() });
+            c.resume([{ topic: o.topic, partitions: [p] }]);
+          });
         },
         () => this.drop(p, "failed to open"),
       );
@@ -377,18 +386,28 @@ export class StreamRunner {
     const partitions = [...this.assigned].filter((p) => !this.partitions.get(p)?.closed);
     if (full && !this.paused) {
       this.paused = true;
-      this.consumer.pause([{ topic: this.options.topic, partitions }]);
+      this.control((c) => c.pause([{ topic: this.options.topic, partitions }]));
       this.options.metrics.pausedPartitions.set(partitions.length);
       this.options.metrics.partitionPauses.inc({}, partitions.length);
       this.options.logger.debug({ inFlight: this.inFlight, depth }, "model stage full: partitions paused");
     } else if (!full && this.paused) {
       this.paused = false;
-      this.consumer.resume([{ topic: this.options.topic, partitions }]);
+      this.control((c) => c.resume([{ topic: this.options.topic, partitions }]));
       this.options.metrics.pausedPartitions.set(0);
     }
   }
 
   private pauseAll(): void {
-    this.consumer?.pause([{ topic: this.options.topic }]);
+    this.control((c) => c.pause([{ topic: this.options.topic }]));
+  }
+
+  /** pause, resume and seek throw while a replacement consumer is not running yet; its first assignment sets them again. */
+  private control(action: (consumer: Consumer) => void): void {
+    if (!this.consumer) return;
+    try {
+      action(this.consumer);
+    } catch (error) {
+      this.options.logger.debug({ err: (error as Error).message }, "consumer not running: pause/resume/seek skipped");
+    }
   }
 }

@@ -2,7 +2,9 @@ import { testNamespace } from "../../support/namespace.js";
 import { codecs, post, readDecisionsFor, testConfig, workersUnderTest } from "../../support/worker.js";
 
 // A batch whose model calls take several session timeouts: the worker must keep its group
-// membership (heartbeats on a timer), so nothing is rebalanced away and nothing is decided twice.
+// membership, so nothing is rebalanced away and nothing is decided twice. Its 8 model posts are
+// more than it keeps in flight (4 per sequence), so its partitions sit paused for most of it:
+// kafkajs heartbeats from its idle fetch loop.
 const SESSION_MS = 6000;
 const ns = testNamespace("slow model liveness");
 const config = testConfig(ns, {
@@ -31,4 +33,5 @@ test("model work longer than the session timeout causes no rebalance and no dupl
   expect(elapsed).toBeGreaterThan(2 * SESSION_MS);
   expect(decisions.map((d) => d.postId).sort()).toEqual(posts.map((p) => p.id).sort());
   expect(await under.worker.metrics.value("arbiter_group_joins_total")).toBe(1);
+  expect(await under.worker.metrics.value("arbiter_partition_pauses_total")).toBeGreaterThan(0);
 }, 240_000);
