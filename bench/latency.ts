@@ -16,7 +16,7 @@ import { loadConfig, resolveFromRoot } from "@arbiter/shared/config/load-config.
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import type { Post } from "@arbiter/shared/codec/records.js";
 import { createKafka, ensureTopics } from "@arbiter/shared/kafka/kafka-client.js";
-import { silentLogger } from "@arbiter/shared/observability/logger.js";
+import { createLogger, silentLogger } from "@arbiter/shared/observability/logger.js";
 import { createCodecs, startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
 import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
@@ -41,6 +41,8 @@ const REAL_SHARE = Number(process.env.BENCH_REAL_SHARE ?? 0.01);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 500);
 
 const run = `latency-${Date.now().toString(36)}`;
+/** LOG_LEVEL=info shows the workers' logs (on stdout, before the result line). */
+const logger = process.env.LOG_LEVEL ? createLogger("bench-worker", process.env.LOG_LEVEL) : silentLogger;
 const codecs = createCodecs();
 const engineSettings = {
   modelPath: resolveFromRoot("models/gemma-3-270m-q4_k_m.gguf"),
@@ -140,7 +142,7 @@ async function utilisation(kafka: Kafka, name: string, mode: Mode, engine: Simul
   await produce(kafka, config.kafka.topics.posts, backlog);
   const modelPosts = backlog.filter((p) => p.text.includes("aimbot")).length;
   const timed = engine ?? new TimedEngine(real!.engine());
-  const worker = await startClassifierWorker(config, silentLogger, { engine: timed, processor: mode === "before" ? (p) => new ChunkAtATimeProcessor(p) : undefined });
+  const worker = await startClassifierWorker(config, logger, { engine: timed, processor: mode === "before" ? (p) => new ChunkAtATimeProcessor(p) : undefined });
   try {
     await readDecisions(kafka, config.kafka.topics.decisions, `${run}-${name}-read`, posts, 600_000);
   } finally {
@@ -157,7 +159,7 @@ async function utilisation(kafka: Kafka, name: string, mode: Mode, engine: Simul
 async function latency(kafka: Kafka, name: string, mode: Mode, engine: EnginePort & { dispose(): Promise<void> }, rate: number, seconds: number, share: number) {
   const config = configFor(name);
   await ensureTopics(kafka, [config.kafka.topics.posts, config.kafka.topics.decisions], 3);
-  const worker = await startClassifierWorker(config, silentLogger, { engine, processor: mode === "before" ? (p) => new ChunkAtATimeProcessor(p) : undefined });
+  const worker = await startClassifierWorker(config, logger, { engine, processor: mode === "before" ? (p) => new ChunkAtATimeProcessor(p) : undefined });
   const producedAt = new Map<string, number>();
   const total = Math.round(rate * seconds);
   try {
