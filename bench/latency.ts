@@ -21,6 +21,7 @@ import { createCodecs, startClassifierWorker } from "@arbiter/shared/pipeline/cl
 import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
 import { ChunkAtATimeProcessor } from "./chunk-at-a-time-processor.js";
+import { gemmaEngineSettings } from "./gemma-engine-settings.js";
 import { SimulatedEngine } from "./simulated-engine.js";
 
 const SIM_LATENCY_MS = Number(process.env.BENCH_SIM_LATENCY_MS ?? 200);
@@ -44,15 +45,7 @@ const run = `latency-${Date.now().toString(36)}`;
 /** LOG_LEVEL=info shows the workers' logs (on stdout, before the result line). */
 const logger = process.env.LOG_LEVEL ? createLogger("bench-worker", process.env.LOG_LEVEL) : silentLogger;
 const codecs = createCodecs();
-const engineSettings = {
-  modelPath: resolveFromRoot("models/gemma-3-270m-q4_k_m.gguf"),
-  modelId: "gemma-3-270m",
-  gpu: false,
-  threads: 1,
-  sequences: 2,
-  contextSize: 2048,
-  rationaleMaxChars: 60,
-};
+const engineSettings = gemmaEngineSettings(60);
 
 type Mode = "before" | "after";
 type EngineFor = () => EnginePort & { dispose(): Promise<void> };

@@ -20,6 +20,7 @@ import { silentLogger } from "@arbiter/shared/observability/logger.js";
 import { createCodecs, startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
 import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
+import { gemmaEngineSettings } from "./gemma-engine-settings.js";
 
 const N = Number(process.env.BENCH_POSTS ?? 50_000);
 /** Rounds of part 1: each runs the passthrough and the worker over the same posts (order alternating); figures are medians. */
@@ -29,15 +30,7 @@ const M = Number(process.env.BENCH_MODEL_POSTS ?? 24);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 500);
 const run = `bench-${Date.now().toString(36)}`;
 const codecs = createCodecs();
-const engineSettings = {
-  modelPath: resolveFromRoot("models/gemma-3-270m-q4_k_m.gguf"),
-  modelId: "gemma-3-270m",
-  gpu: false as const,
-  threads: 1,
-  sequences: 2,
-  contextSize: 2048,
-  rationaleMaxChars: 120,
-};
+const engineSettings = gemmaEngineSettings(120);
 
 /** A worker config on this run's topics for `name`; `group` names the consumer group (a fresh one reads from the start). */
 function configFor(name: string, overrides: Record<string, unknown> = {}, group = name, exactlyOnce = false): ArbiterConfig {

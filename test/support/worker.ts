@@ -112,6 +112,15 @@ export function readDecisionsFor(
   return readRecords(kafka, topic, "decision", { ...opts, until: (seen) => new Set(seen.map((d) => d.postId)).size >= postCount });
 }
 
+/** Posts with no decision and posts with more than one (first ten ids of each, and the counts). */
+export function decisionCounts(posts: readonly Post[], decisions: readonly Decision[]) {
+  const counts = new Map<string, number>();
+  for (const d of decisions) counts.set(d.postId, (counts.get(d.postId) ?? 0) + 1);
+  const missing = posts.filter((p) => !counts.has(p.id)).map((p) => p.id);
+  const duplicated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+  return { missing: missing.slice(0, 10), missingCount: missing.length, duplicated: duplicated.slice(0, 10), duplicatedCount: duplicated.length };
+}
+
 /** Silent unless LOG_LEVEL is set (then JSON logs on stdout, for debugging a test). */
 export async function testLogger(): Promise<Logger> {
   return process.env.LOG_LEVEL ? createLogger("test-worker", process.env.LOG_LEVEL) : silentLogger;

@@ -5,7 +5,7 @@ import type { Kafka } from "kafkajs";
 import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
 import { exited, spawnWorker, waitForOutput } from "../../support/worker-process.js";
-import { post, producePosts, readDecisionsFor, testConfig } from "../../support/worker.js";
+import { decisionCounts, post, producePosts, readDecisionsFor, testConfig } from "../../support/worker.js";
 
 // 5,000 posts, 60 of them distinct enough to reach the model; the worker is killed with
 // SIGKILL three times at random moments and restarted. In exactly-once mode every post must
@@ -53,11 +53,6 @@ test("SIGKILL three times mid-stream: every post has exactly one decision", asyn
   expect(await exited(worker)).toBe(0);
   log.end();
 
-  const counts = new Map<string, number>();
-  for (const d of decisions) counts.set(d.postId, (counts.get(d.postId) ?? 0) + 1);
-  const missing = posts.filter((p) => !counts.has(p.id)).map((p) => p.id);
-  const duplicated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
-  expect({ missing: missing.slice(0, 10), missingCount: missing.length }).toEqual({ missing: [], missingCount: 0 });
-  expect(duplicated).toEqual([]);
+  expect(decisionCounts(posts, decisions)).toEqual({ missing: [], missingCount: 0, duplicated: [], duplicatedCount: 0 });
   expect(decisions.filter((d) => d.stage === "primary").length).toBe(modelPosts);
 }, 600_000);

@@ -5,7 +5,7 @@ import type { Kafka } from "kafkajs";
 import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
 import { exited, spawnWorker, waitForOutput } from "../../support/worker-process.js";
-import { post, producePosts, readDecisionsFor, testConfig } from "../../support/worker.js";
+import { decisionCounts, post, producePosts, readDecisionsFor, testConfig } from "../../support/worker.js";
 
 // Two workers in exactly-once mode. One is frozen (SIGSTOP) past the session timeout while it
 // holds model-bound work, so the group gives its partitions to the other, and then thawed: its
@@ -67,12 +67,7 @@ test("a worker frozen past the session timeout, then thawed, and a worker killed
   expect(await exited(b)).toBe(0);
   log.end();
 
-  const counts = new Map<string, number>();
-  for (const d of decisions) counts.set(d.postId, (counts.get(d.postId) ?? 0) + 1);
-  const missing = posts.filter((p) => !counts.has(p.id)).map((p) => p.id);
-  const duplicated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
-  expect({ missing: missing.slice(0, 10), missingCount: missing.length, log: logFile }).toEqual({ missing: [], missingCount: 0, log: logFile });
-  expect({ duplicated: duplicated.slice(0, 10), duplicatedCount: duplicated.length, log: logFile }).toEqual({ duplicated: [], duplicatedCount: 0, log: logFile });
+  expect({ ...decisionCounts(posts, decisions), log: logFile }).toEqual({ missing: [], missingCount: 0, duplicated: [], duplicatedCount: 0, log: logFile });
   expect(decisions.filter((d) => d.stage === "primary").length).toBe(modelPosts);
   // The thawed worker really was a zombie whose work the fence stopped (not merely idle while frozen).
   expect(await fenced).toBe(true);
