@@ -67,13 +67,26 @@ const kafkaSchema = z
     clientId: nonBlank().describe("Kafka client id (the role is appended).").default("arbiter"),
     groupId: nonBlank().describe('Consumer group; the escalation role appends ".escalation".').default("arbiter-classifier"),
     topics: topicNamesSchema,
-    exactlyOnce: z.boolean().describe("Transactions: outputs and offsets commit together; readers use read_committed.").default(false),
-    transactionalIdPrefix: nonBlank().describe("Prefix of the transactional id; the role and worker id are appended.").default("arbiter"),
+    exactlyOnce: z.boolean().describe("Transactions: outputs and offsets commit together, one producer per input partition; readers use read_committed.").default(false),
+    transactionalIdPrefix: nonBlank().describe("Prefix of the transactional ids: `<prefix>-<group>-<topic>-<partition>`, so a partition's next owner fences the last.").default("arbiter"),
     sessionTimeoutMs: z.int().min(1000).describe("Consumer session timeout; at most `rebalanceTimeoutMs`.").default(30_000),
     rebalanceTimeoutMs: z.int().min(1000).describe("Consumer rebalance timeout.").default(60_000),
     heartbeatIntervalMs: z.int().min(100).describe("Heartbeat interval; at most a third of `sessionTimeoutMs`.").default(3000),
     partitionsConsumedConcurrently: z.int().min(1).max(1024).describe("Partitions processed at once by one worker.").default(3),
-    maxRecordsPerCommit: z.int().min(1).max(100_000).describe("Records decided, produced and committed together (one transaction in exactly-once mode).").default(500),
+    maxRecordsPerCommit: z.int().min(1).max(100_000).describe("Records screened together, and at most this many records' outputs produced and committed together (one transaction in exactly-once mode).").default(500),
+    maxInFlight: z
+      .int()
+      .min(1)
+      .max(100_000)
+      .nullable()
+      .describe("Model-bound posts in flight per worker; at this many its partitions pause (null: four per engine sequence).")
+      .default(null),
+    maxCommitMetadataBytes: z
+      .int()
+      .min(64)
+      .max(1_048_576)
+      .describe("Longest offset-commit metadata (the done set above the committed offset); at most the broker's offset.metadata.max.bytes.")
+      .default(4096),
     createTopics: z.boolean().describe("Create missing topics at start.").default(true),
     topicPartitions: z.int().min(1).max(10_000).describe("Partitions of topics created at start.").default(3),
     ssl: kafkaTlsSchema,
@@ -163,7 +176,7 @@ export const arbiterConfigSchema = z.strictObject({
   role: z.enum(["primary", "escalation"]).describe("`primary`: posts → decisions; `escalation`: escalations → final decisions and tickets.").default("primary"),
   workerId: z
     .string()
-    .describe("Names this process in transactional ids and logs (empty: the host name).")
+    .describe("Names this process in logs (empty: the host name).")
     .default("")
     .transform((id) => id || hostname()),
   kafka: kafkaSchema,

@@ -388,7 +388,7 @@ export class StreamRunner {
       this.paused = true;
       this.control((c) => c.pause([{ topic: this.options.topic, partitions }]));
       this.options.metrics.pausedPartitions.set(partitions.length);
-      this.options.metrics.partitionPauses.inc({}, partitions.length);
+      this.options.metrics.partitionPauses.inc(partitions.length);
       this.options.logger.debug({ inFlight: this.inFlight, depth }, "model stage full: partitions paused");
     } else if (!full && this.paused) {
       this.paused = false;

@@ -95,10 +95,9 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
-    // Literals until kafka.maxInFlight and kafka.maxCommitMetadataBytes join the config schema.
     // Four per sequence: every sequence busy, and a queue short enough that no call waits out its timeout.
-    maxInFlight: 4 * engine.queue().sequences,
-    maxCommitMetadataBytes: 4096,
+    maxInFlight: config.kafka.maxInFlight ?? 4 * engine.queue().sequences,
+    maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
     processor,
     engineQueue: () => {
       const q = engine.queue();

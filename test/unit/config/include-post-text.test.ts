@@ -27,7 +27,7 @@ const noMetrics = new Proxy({}, { get: () => ({ inc() {}, observe() {}, set() {}
 const failingEngine: EnginePort = {
   modelId: "m",
   classify: () => Promise.reject(Object.assign(new Error("model fell over"), { retriable: false })),
-  queue: () => ({ depth: 0, capacity: 1, inFlight: 0 }),
+  queue: () => ({ depth: 0, capacity: 1, inFlight: 0, sequences: 1 }),
 };
 const policy: PipelinePolicy = { id: "spam", version: "v1", body: "No spam.", reasoningEffort: "low", escalationThreshold: 0.5, escalateRuleIds: new Set(), ruleIds: [] };
 
