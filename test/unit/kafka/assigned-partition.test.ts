@@ -1,0 +1,159 @@
+import { AssignedPartition } from "@arbiter/shared/kafka/assigned-partition.js";
+import { PartitionFencedError } from "@arbiter/shared/kafka/errors/partition-fenced-error.js";
+import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import type { CommitPoint } from "@arbiter/shared/kafka/offset-tracker.js";
+import type { PartitionPublisher } from "@arbiter/shared/kafka/partition-publisher.js";
+import type { RecordResult } from "@arbiter/shared/kafka/record-processor.js";
+import { silentLogger } from "@arbiter/shared/observability/logger.js";
+
+/** Records what would have been produced and committed, in order. */
+class FakePublisher implements PartitionPublisher {
+  readonly published: Array<{ keys: string[]; commit: CommitPoint }> = [];
+  fenceNext = false;
+  closed = false;
+  async publish(outputs: readonly OutboundRecord[], commit: CommitPoint): Promise<void> {
+    await new Promise((r) => setTimeout(r, 1));
+    if (this.fenceNext) throw new PartitionFencedError("t", 0, new Error("INVALID_PRODUCER_EPOCH"));
+    this.published.push({ keys: outputs.map((o) => String(o.key)), commit });
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+function record(offset: number, key: string): InboundRecord {
+  return { topic: "t", partition: 0, offset: String(offset), key: Buffer.from(key), value: Buffer.from("v"), headers: {} };
+}
+const out = (key: string, tag: string): OutboundRecord => ({ topic: "out", key: `${key}:${tag}`, value: Buffer.from(tag), headers: {} });
+const ready = (key: string, tag: string): RecordResult => ({ kind: "ready", outputs: [out(key, tag)] });
+
+/** A deferred result that finishes when the test says so. */
+function gate(key: string, tag: string) {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  let started = false;
+  const result: RecordResult = {
+    kind: "deferred",
+    run: async (signal) => {
+      started = true;
+      await Promise.race([opened, new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))))]);
+      return [out(key, tag)];
+    },
+  };
+  return { result, open, started: () => started };
+}
+
+async function partitionWith(publisher: FakePublisher, committed = "0", metadata: string | null = null, options: { maxBytes?: number; exact?: boolean } = {}) {
+  const inFlight: number[] = [];
+  const fenced: PartitionFencedError[] = [];
+  const part = new AssignedPartition({
+    topic: "t",
+    partition: 0,
+    maxRecordsPerCommit: 500,
+    maxCommitMetadataBytes: options.maxBytes ?? 4096,
+    exact: options.exact ?? true,
+    connect: async () => ({ publisher, committed: { offset: committed, metadata } }),
+    onInFlight: (d) => inFlight.push(d),
+    onFenced: (e) => fenced.push(e),
+    logger: silentLogger,
+  });
+  await part.ready;
+  return { part, inFlight, fenced };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+function admit(part: AssignedPartition, entries: Array<[number, string, RecordResult]>): Promise<void> {
+  const records = entries.map(([o, k]) => record(o, k)).filter((r) => part.accept(r.offset));
+  return part.admit(records, entries.filter(([o]) => records.some((r) => r.offset === String(o))).map(([, , r]) => r));
+}
+
+test("records decided at once are published while an earlier record's model call runs; the commit stays at the unfinished one", async () => {
+  const publisher = new FakePublisher();
+  const { part } = await partitionWith(publisher);
+  const slow = gate("a", "model");
+  await admit(part, [
+    [0, "a", slow.result],
+    [1, "b", ready("b", "pre")],
+    [2, "c", ready("c", "pre")],
+  ]);
+  expect(publisher.published).toEqual([{ keys: ["b:pre", "c:pre"], commit: { offset: "0", metadata: expect.stringMatching(/^a1:0:/) } }]);
+  slow.open();
+  await settle();
+  expect(publisher.published[1]).toEqual({ keys: ["a:model"], commit: { offset: "3", metadata: "" } });
+});
+
+test("within a key, records complete in offset order, across chunks; other keys do not wait", async () => {
+  const publisher = new FakePublisher();
+  const { part } = await partitionWith(publisher);
+  const first = gate("k", "1");
+  const second = gate("k", "2");
+  await admit(part, [[0, "k", first.result]]);
+  await admit(part, [
+    [1, "k", second.result],
+    [2, "k", ready("k", "3")],
+    [3, "x", ready("x", "now")],
+  ]);
+  await settle();
+  // The second model call has not started: its key's earlier record is unfinished.
+  expect(second.started()).toBe(false);
+  expect(publisher.published.map((p) => p.keys)).toEqual([["x:now"]]);
+  first.open();
+  await settle();
+  expect(second.started()).toBe(true);
+  second.open();
+  await settle();
+  expect(publisher.published.flatMap((p) => p.keys)).toEqual(["x:now", "k:1", "k:2", "k:3"]);
+  expect(publisher.published.at(-1)!.commit).toEqual({ offset: "4", metadata: "" });
+});
+
+test("after a restart from the committed metadata, records done above the committed offset are skipped", async () => {
+  const publisher = new FakePublisher();
+  const { part } = await partitionWith(publisher, "10");
+  const slow = gate("a", "m");
+  await admit(part, [
+    [10, "a", slow.result],
+    [11, "b", ready("b", "p")],
+    [12, "c", ready("c", "p")],
+  ]);
+  const { commit } = publisher.published[0]!;
+  const again = new FakePublisher();
+  const { part: restarted } = await partitionWith(again, commit.offset, commit.metadata);
+  expect(["9", "10", "11", "12", "13"].filter((o) => restarted.accept(o))).toEqual(["10", "13"]);
+});
+
+test("deferred records in flight are counted up and down; a fenced partition drops its work and closes its producer", async () => {
+  const publisher = new FakePublisher();
+  const { part, inFlight, fenced } = await partitionWith(publisher);
+  const slow = gate("a", "m");
+  await admit(part, [[0, "a", slow.result]]);
+  expect(inFlight).toEqual([1]);
+  publisher.fenceNext = true;
+  await admit(part, [[1, "b", ready("b", "p")]]);
+  await settle();
+  expect(fenced).toHaveLength(1);
+  expect(part.closed).toBe(true);
+  expect(part.signal.aborted).toBe(true);
+  await settle();
+  expect(inFlight).toEqual([1, -1]);
+  expect(publisher.closed).toBe(true);
+  expect(publisher.published).toEqual([]);
+});
+
+test("exactly-once: completions whose done set would not fit the metadata wait for the lowest unfinished record", async () => {
+  const publisher = new FakePublisher();
+  // Room for the header and a few runs only.
+  const { part } = await partitionWith(publisher, "0", null, { maxBytes: 20, exact: true });
+  const gates = [0, 2, 4, 6, 8].map((o) => gate(`m${o}`, "m"));
+  const entries: Array<[number, string, RecordResult]> = [];
+  for (let o = 0; o < 10; o++) entries.push(o % 2 === 0 ? [o, `m${o}`, gates[o / 2]!.result] : [o, `p${o}`, ready(`p${o}`, "p")]);
+  void admit(part, entries);
+  await settle();
+  for (const p of publisher.published) expect(p.commit.metadata.length).toBeLessThanOrEqual(20);
+  const early = publisher.published.flatMap((p) => p.keys);
+  expect(early.length).toBeLessThan(5);
+  for (const g of gates) g.open();
+  await settle();
+  expect(publisher.published.flatMap((p) => p.keys).sort()).toEqual([...[0, 2, 4, 6, 8].map((o) => `m${o}:m`), ...[1, 3, 5, 7, 9].map((o) => `p${o}:p`)].sort());
+  expect(publisher.published.at(-1)!.commit).toEqual({ offset: "10", metadata: "" });
+});
