@@ -4,6 +4,7 @@ import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
 import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
 import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import type { RecordResult } from "@arbiter/shared/kafka/record-processor.js";
 import { ScreenTimeoutError } from "@arbiter/shared/pipeline/errors/screen-timeout-error.js";
 import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
 import { PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
@@ -93,7 +94,7 @@ function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
   const engine: EnginePort = {
     modelId: "none",
     classify: () => Promise.reject(new Error("no post in these tests goes to the model")),
-    queue: () => ({ depth: 0, capacity: 1, inFlight: 0 }),
+    queue: () => ({ depth: 0, capacity: 1, inFlight: 0, sequences: 1 }),
   };
   const deps = {
     codecs,
@@ -109,10 +110,10 @@ function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
   return new PostProcessor(deps, pool);
 }
 
-/** Each record's outputs: "post:action" per decision, "dlq:key" per dead letter. */
-function decidedPosts(outputs: readonly (readonly OutboundRecord[])[]): string[][] {
-  return outputs.map((records) =>
-    records.map((r) => {
+/** Each record's outputs: "post:action" per decision, "dlq:key" per dead letter ("deferred" for a record left to the model). */
+function decidedPosts(results: readonly RecordResult[]): string[][] {
+  return results.map((result) =>
+    result.kind === "deferred" ? ["deferred"] : result.outputs.map((r: OutboundRecord) => {
       if (r.topic === config.kafka.topics.dlq) return `dlq:${r.key?.toString()}`;
       const decision = codecs.decision.decode(r.value, r.headers);
       return `${decision.postId}:${decision.action}`;
