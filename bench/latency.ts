@@ -11,6 +11,7 @@
 // Needs Kafka running (bash scripts/services.sh start) and the test models.
 // Last line: one JSON object with the figures.
 import { cpus } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Kafka } from "kafkajs";
 import { loadConfig, resolveFromRoot } from "@arbiter/shared/config/load-config.js";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
@@ -160,6 +161,9 @@ async function latency(kafka: Kafka, name: string, mode: Mode, engine: EnginePor
     await new Promise((r) => setTimeout(r, 3000));
     const producer = kafka.producer();
     await producer.connect();
+    // The main thread's event-loop delay while traffic runs: what the worker's own thread adds to a post's latency.
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     const started = performance.now();
     let sent = 0;
     while (sent < total) {
@@ -173,12 +177,13 @@ async function latency(kafka: Kafka, name: string, mode: Mode, engine: EnginePor
       }
       await new Promise((r) => setTimeout(r, 5));
     }
+    loopDelay.disable();
     await producer.disconnect();
     const seen = await readDecisions(kafka, config.kafka.topics.decisions, `${run}-${name}-read`, total, 600_000);
     const byKind = { prefilter: [] as number[], model: [] as number[] };
     for (const s of seen.values()) (s.stage === "prefilter" ? byKind.prefilter : byKind.model).push(s.at - producedAt.get(s.postId)!);
     const figures = (xs: number[]) => ({ n: xs.length, p50_ms: pct(xs, 50), p95_ms: pct(xs, 95), p99_ms: pct(xs, 99) });
-    return { prefilter: figures(byKind.prefilter), model: figures(byKind.model) };
+    return { prefilter: figures(byKind.prefilter), model: figures(byKind.model), event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6), event_loop_delay_max_ms: round(loopDelay.max / 1e6) };
   } finally {
     await worker.stop();
   }
@@ -214,7 +219,7 @@ for (const mode of ["before", "after"] as const) {
   const u = await utilisation(kafka, `sim-u-${mode}`, mode, engine, null, BACKLOG, MODEL_SHARE);
   log(`simulated L=${SIM_LATENCY_MS} ms C=${SIM_CAPACITY}, ${MODEL_SHARE * 100} % to the model, ${mode}: utilisation ${u.utilisation} (${u.modelPostsPerS} model posts/s over ${u.seconds} s)`);
   const l = await latency(kafka, `sim-l-${mode}`, mode, new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY), RATE, SECONDS, MODEL_SHARE);
-  log(`  latency at ${RATE} posts/s: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n})`);
+  log(`  latency at ${RATE} posts/s: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n}); event-loop delay p99 ${l.event_loop_delay_p99_ms} ms`);
   results[`sim_${mode}`] = { ...u, latency: l };
 }
 
@@ -239,7 +244,7 @@ if (REAL) {
     const u = await utilisation(kafka, `real-u-${mode}`, mode, null, real, REAL_BACKLOG, MODEL_SHARE);
     log(`gemma, ${MODEL_SHARE * 100} % to the model, ${mode}: utilisation ${u.utilisation} (${u.modelPostsPerS} model posts/s over ${u.seconds} s)`);
     const l = await latency(kafka, `real-l-${mode}`, mode, new TimedEngine(gemma), REAL_RATE, REAL_SECONDS, REAL_SHARE);
-    log(`  latency at ${REAL_RATE} posts/s, ${REAL_SHARE * 100} % to the model: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n})`);
+    log(`  latency at ${REAL_RATE} posts/s, ${REAL_SHARE * 100} % to the model: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n}); event-loop delay p99 ${l.event_loop_delay_p99_ms} ms, max ${l.event_loop_delay_max_ms} ms`);
     results[`real_${mode}`] = { ...u, latency: l, single_call_ms: Math.round(realLatencyMs) };
   }
   await gemma.dispose();
