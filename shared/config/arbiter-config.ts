@@ -78,9 +78,8 @@ const kafkaSchema = z
       .int()
       .min(1)
       .max(100_000)
-      .nullable()
-      .describe("Model-bound posts in flight per worker; at this many its partitions pause (null: four per engine sequence).")
-      .default(null),
+      .describe("Model-bound posts taken on and unfinished per worker (two per engine sequence run, the rest wait); at this many its partitions pause.")
+      .default(64),
     maxCommitMetadataBytes: z
       .int()
       .min(64)

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "../observability/logger.js";
+import type { ConcurrencyLimit } from "./concurrency-limit.js";
 import { PartitionFencedError } from "./errors/partition-fenced-error.js";
 import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
 import { OffsetTracker, toOffset, type CommitPoint } from "./offset-tracker.js";
@@ -19,7 +20,9 @@ export interface AssignedPartitionOptions {
    * is opened first: its producer fences the partition's previous owner before the offset is read.
    */
   connect: () => Promise<{ publisher: PartitionPublisher; committed: { offset: string | null; metadata: string | null } }>;
-  /** Called with +1 / -1 as deferred records start and settle. */
+  /** Deferred work runs through this (shared by the worker's partitions): the model gets what keeps it busy, and the rest waits here, not in its queue. */
+  deferredLimit: ConcurrencyLimit;
+  /** Called with +1 / -1 as deferred records are taken on and settle. */
   onInFlight: (delta: number) => void;
   onFenced: (error: PartitionFencedError) => void;
   logger: Logger;
@@ -113,7 +116,7 @@ export class AssignedPartition {
       const deferred = result.kind === "deferred";
       if (deferred) this.changeInFlight(1);
       const tail: Promise<void> = (previous ?? Promise.resolve())
-        .then(() => (this.closed ? null : work(this.abort.signal)))
+        .then(() => (this.closed ? null : deferred ? this.o.deferredLimit.run(() => (this.closed ? Promise.resolve(null) : work(this.abort.signal))) : work(this.abort.signal)))
         .then(
           (outputs) => {
             if (outputs) this.complete({ offset, outputs });

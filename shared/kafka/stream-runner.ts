@@ -3,6 +3,7 @@ import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import { AcknowledgedPublisher } from "./acknowledged-publisher.js";
 import { AssignedPartition } from "./assigned-partition.js";
+import { ConcurrencyLimit } from "./concurrency-limit.js";
 import type { PartitionFencedError } from "./errors/partition-fenced-error.js";
 import type { InboundRecord } from "./inbound-record.js";
 import type { PartitionPublisher } from "./partition-publisher.js";
@@ -23,8 +24,10 @@ export interface StreamRunnerOptions {
   partitionsConsumedConcurrently: number;
   /** Records screened together and published together (one transaction in exactly-once mode). */
   maxRecordsPerCommit: number;
-  /** Deferred (model-bound) records in flight per worker; at this many the worker pauses its partitions. @defaultValue 64 */
+  /** Deferred (model-bound) records taken on and unfinished per worker; at this many the worker pauses its partitions. @defaultValue 64 */
   maxInFlight?: number;
+  /** Deferred records running at once (the rest wait in the runner): enough to keep every model sequence busy. @defaultValue 4 */
+  maxDeferredRunning?: number;
   /** Longest offset-commit metadata (the broker's offset.metadata.max.bytes). @defaultValue 4096 */
   maxCommitMetadataBytes?: number;
   processor: RecordProcessor;
@@ -64,9 +67,11 @@ export class StreamRunner {
   private restarting = false;
   private readonly maxInFlight: number;
   private readonly maxCommitMetadataBytes: number;
+  private readonly deferredLimit: ConcurrencyLimit;
 
   constructor(private readonly options: StreamRunnerOptions) {
     this.maxInFlight = options.maxInFlight ?? 64;
+    this.deferredLimit = new ConcurrencyLimit(options.maxDeferredRunning ?? 4);
     this.maxCommitMetadataBytes = options.maxCommitMetadataBytes ?? 4096;
   }
 
@@ -191,6 +196,7 @@ export class StreamRunner {
       maxRecordsPerCommit: o.maxRecordsPerCommit,
       maxCommitMetadataBytes: this.maxCommitMetadataBytes,
       exact: o.exactlyOnce,
+      deferredLimit: this.deferredLimit,
       connect: async () => {
         const publisher: PartitionPublisher = o.exactlyOnce
           ? await TransactionalPublisher.open(o.kafka, `${o.transactionalIdPrefix}-${o.groupId}-${o.topic}-${partition}`, o.groupId, o.topic, partition)

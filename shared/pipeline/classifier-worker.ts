@@ -95,8 +95,9 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
-    // Four per sequence: every sequence busy, and a queue short enough that no call waits out its timeout.
-    maxInFlight: config.kafka.maxInFlight ?? 4 * engine.queue().sequences,
+    maxInFlight: config.kafka.maxInFlight,
+    // Two per sequence: a call waits in the engine's queue for each one running, so no sequence idles and none waits out its timeout there.
+    maxDeferredRunning: 2 * engine.queue().sequences,
     maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
     processor,
     engineQueue: () => {

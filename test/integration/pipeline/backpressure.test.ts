@@ -1,17 +1,18 @@
 import { testNamespace } from "../../support/namespace.js";
 import { post, producePosts, readDecisionsFor, testConfig, workersUnderTest } from "../../support/worker.js";
 
-// An engine queue of 2 behind one sequence: a chunk of model-bound posts fills it, the worker
-// pauses its partitions until it drains, and every post is still decided once.
+// One sequence and at most 4 model-bound posts taken on (kafka.maxInFlight): 12 model-bound
+// posts fill the model stage, the worker pauses its partitions until it drains, and every post
+// is still decided once.
 const ns = testNamespace("backpressure");
 const config = testConfig(ns, {
   engine: { sequences: 1, queueCapacity: 2, rationaleMaxChars: 40 },
   cache: { enabled: false },
-  kafka: { heartbeatIntervalMs: 400 },
+  kafka: { heartbeatIntervalMs: 400, maxInFlight: 4 },
 });
 const under = workersUnderTest(ns.id, config);
 
-test("a full engine queue pauses partitions, which resume when it drains", async () => {
+test("a full model stage pauses partitions, which resume when it drains", async () => {
   const posts = Array.from({ length: 12 }, (_, i) => post(`bp-${i}`, `cheap aimbot offer number ${i}, message me`));
   await producePosts(under.kafka, config.kafka.topics.posts, posts);
   const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, posts.length, {

@@ -3,12 +3,12 @@ import { codecs, post, readDecisionsFor, testConfig, workersUnderTest } from "..
 
 // A batch whose model calls take several session timeouts: the worker must keep its group
 // membership, so nothing is rebalanced away and nothing is decided twice. Its 8 model posts are
-// more than it keeps in flight (4 per sequence), so its partitions sit paused for most of it:
+// more than it takes on (kafka.maxInFlight: 4), so its partitions sit paused for most of it:
 // kafkajs heartbeats from its idle fetch loop.
 const SESSION_MS = 6000;
 const ns = testNamespace("slow model liveness");
 const config = testConfig(ns, {
-  kafka: { sessionTimeoutMs: SESSION_MS, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 12_000, partitionsConsumedConcurrently: 1 },
+  kafka: { sessionTimeoutMs: SESSION_MS, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 12_000, partitionsConsumedConcurrently: 1, maxInFlight: 4 },
   engine: { sequences: 1, rationaleMaxChars: 300 },
   cache: { enabled: false },
 });

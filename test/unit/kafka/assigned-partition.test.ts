@@ -1,4 +1,5 @@
 import { AssignedPartition } from "@arbiter/shared/kafka/assigned-partition.js";
+import { ConcurrencyLimit } from "@arbiter/shared/kafka/concurrency-limit.js";
 import { PartitionFencedError } from "@arbiter/shared/kafka/errors/partition-fenced-error.js";
 import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
 import type { CommitPoint } from "@arbiter/shared/kafka/offset-tracker.js";
@@ -43,7 +44,7 @@ function gate(key: string, tag: string) {
   return { result, open, started: () => started };
 }
 
-async function partitionWith(publisher: FakePublisher, committed = "0", metadata: string | null = null, options: { maxBytes?: number; exact?: boolean } = {}) {
+async function partitionWith(publisher: FakePublisher, committed = "0", metadata: string | null = null, options: { maxBytes?: number; exact?: boolean; running?: number } = {}) {
   const inFlight: number[] = [];
   const fenced: PartitionFencedError[] = [];
   const part = new AssignedPartition({
@@ -52,6 +53,7 @@ async function partitionWith(publisher: FakePublisher, committed = "0", metadata
     maxRecordsPerCommit: 500,
     maxCommitMetadataBytes: options.maxBytes ?? 4096,
     exact: options.exact ?? true,
+    deferredLimit: new ConcurrencyLimit(options.running ?? 16),
     connect: async () => ({ publisher, committed: { offset: committed, metadata } }),
     onInFlight: (d) => inFlight.push(d),
     onFenced: (e) => fenced.push(e),
@@ -156,4 +158,28 @@ test("exactly-once: completions whose done set would not fit the metadata wait f
   await settle();
   expect(publisher.published.flatMap((p) => p.keys).sort()).toEqual([...[0, 2, 4, 6, 8].map((o) => `m${o}:m`), ...[1, 3, 5, 7, 9].map((o) => `p${o}:p`)].sort());
   expect(publisher.published.at(-1)!.commit).toEqual({ offset: "10", metadata: "" });
+});
+
+test("deferred records beyond the running limit wait in the runner, taken on but not started", async () => {
+  const publisher = new FakePublisher();
+  const { part, inFlight } = await partitionWith(publisher, "0", null, { running: 2 });
+  const gates = ["a", "b", "c"].map((k) => gate(k, "m"));
+  await admit(part, [
+    [0, "a", gates[0]!.result],
+    [1, "b", gates[1]!.result],
+    [2, "c", gates[2]!.result],
+    [3, "d", ready("d", "p")],
+  ]);
+  await settle();
+  expect(gates.map((g) => g.started())).toEqual([true, true, false]);
+  expect(inFlight).toEqual([1, 1, 1]);
+  // The record decided at once does not wait for any of them.
+  expect(publisher.published.flatMap((p) => p.keys)).toEqual(["d:p"]);
+  gates[1]!.open();
+  await settle();
+  expect(gates[2]!.started()).toBe(true);
+  gates[0]!.open();
+  gates[2]!.open();
+  await settle();
+  expect(publisher.published.at(-1)!.commit).toEqual({ offset: "4", metadata: "" });
 });
