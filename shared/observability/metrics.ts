@@ -41,7 +41,7 @@ export class WorkerMetrics {
   readonly queueDepth = new Gauge({ name: "arbiter_engine_queue_depth", help: "Engine requests waiting for a sequence", registers: this.registers });
   readonly lag = new Gauge({ name: "arbiter_consumer_lag", help: "Records behind the partition's high watermark at the last batch", labelNames: ["partition"] as const, registers: this.registers });
   readonly pausedPartitions = new Gauge({ name: "arbiter_paused_partitions", help: "Partitions paused for backpressure", registers: this.registers });
-  readonly partitionPauses = new Counter({ name: "arbiter_partition_pauses_total", help: "Times a partition was paused because the engine queue was full", registers: this.registers });
+  readonly partitionPauses = new Counter({ name: "arbiter_partition_pauses_total", help: "Times a partition was paused because the model stage was full (kafka.maxInFlight posts held, or the engine queue at capacity)", registers: this.registers });
   readonly groupJoins = new Counter({
     name: "arbiter_group_joins_total",
     help: "Times this worker (re)joined its consumer group: a climbing count means rebalances",
