@@ -10,6 +10,7 @@ export function createCodecs(registry = SchemaRegistry.shipped()): Codecs {
     audit: new RecordCodec(registry, "audit"),
     escalation: new RecordCodec(registry, "escalation"),
     ticket: new RecordCodec(registry, "ticket"),
+    appeal: new RecordCodec(registry, "appeal"),
     deadLetter: new RecordCodec(registry, "deadLetter"),
   };
 }

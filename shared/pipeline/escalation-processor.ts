@@ -44,7 +44,7 @@ export class EscalationProcessor implements RecordProcessor {
     const outcomes =
       policies.length > 0 ? await classifyWithRetries(deps, post.id, text, policies, deps.pipeline.effort ?? "high", signal) : [];
     const failedPolicies = missing.map((id) => ({ kind: "failure" as const, policyId: id, errorClass: "PolicyRemoved", message: `policy ${id} is no longer loaded`, attempts: 0 }));
-    const placeholder = missing.map((id): PipelinePolicy => ({ id, version: "removed", body: "", reasoningEffort: "high", escalationThreshold: 1, escalateRuleIds: new Set(), ruleIds: [] }));
+    const placeholder = missing.map((id): PipelinePolicy => ({ id, version: "removed", body: "", reasoningEffort: "high", escalationThreshold: 1, escalateRuleIds: new Set(), ruleIds: [], onViolate: "hide", page: false }));
     const out = decide({
       post,
       policies: [...policies, ...placeholder],

@@ -11,6 +11,7 @@ export interface Codecs {
   audit: RecordCodec<"audit">;
   escalation: RecordCodec<"escalation">;
   ticket: RecordCodec<"ticket">;
+  appeal: RecordCodec<"appeal">;
   deadLetter: RecordCodec<"deadLetter">;
 }
 
