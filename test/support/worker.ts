@@ -158,3 +158,15 @@ export function workersUnderTest(clientId: string, ...configs: ArbiterConfig[]):
     workers: started,
   };
 }
+
+/** Produces records of any kind, keyed by `key(record)` (post ids). */
+export async function produceRecords<K extends RecordKind>(kafka: Kafka, topic: string, kind: K, records: RecordTypes[K][], key: (record: RecordTypes[K]) => string): Promise<void> {
+  const codec = codecs[kind] as unknown as { encode(value: RecordTypes[K]): { value: Buffer; headers: Readonly<Record<string, string>> } };
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: key(r), ...codec.encode(r) })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
