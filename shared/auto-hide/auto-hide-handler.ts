@@ -1,11 +1,12 @@
-import type { Decision, HttpExchange } from "../codec/records.js";
+import type { Decision } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
 import type { InboundRecord, OutboundRecord } from "../pipeline/inbound-record.js";
-import { deadLetterRecord, type Codecs } from "../pipeline/publish.js";
+import type { Codecs } from "../pipeline/publish.js";
 import { HttpCallError } from "../sinks/errors/http-call-error.js";
 import type { RecordHandler, RecordWork } from "../sinks/key-ordered-processor.js";
 import type { RetryPolicy } from "../sinks/retry-policy.js";
+import { decodeOrDeadLetter, sinkDeadLetter } from "../sinks/sink-dead-letter.js";
 import type { SinkMetrics } from "../sinks/sink-metrics.js";
 import type { ForumClient } from "./forum-client.js";
 import { planActions, UNTOUCHED, type PostActionState } from "./post-action-plan.js";
@@ -36,16 +37,10 @@ export class AutoHideHandler implements RecordHandler {
   }
 
   handle(record: InboundRecord): RecordWork {
-    const { deps } = this;
-    deps.metrics.consumed.inc({ topic: "decisions" });
-    let decision: Decision;
-    try {
-      if (!record.value) throw Object.assign(new Error("empty record value"), { code: "MALFORMED" });
-      decision = deps.codecs.decision.decode(record.value, record.headers);
-    } catch (error) {
-      return { kind: "ready", outputs: [this.deadLetter(record, error as Error, "decode", null)] };
-    }
-    return { kind: "deferred", run: (signal) => this.apply(record, decision, signal) };
+    this.deps.metrics.consumed.inc({ topic: "decisions" });
+    const decoded = decodeOrDeadLetter(this.deps, "decision", record);
+    if ("deadLetter" in decoded) return { kind: "ready", outputs: [decoded.deadLetter] };
+    return { kind: "deferred", run: (signal) => this.apply(record, decoded.value, signal) };
   }
 
   private async apply(record: InboundRecord, decision: Decision, signal: AbortSignal): Promise<OutboundRecord[]> {
@@ -69,19 +64,12 @@ export class AutoHideHandler implements RecordHandler {
         if (signal.aborted || (error as { retriable?: boolean }).retriable === true) throw error;
         // Refused for good: remember how far it got and that this decision is done with.
         await save({ ...reached, handled: plan.final.handled });
-        return [this.deadLetter(record, error as Error, "deliver", HttpCallError.exchangeOf(error))];
+        return [sinkDeadLetter(deps, record, error as Error, "deliver", HttpCallError.exchangeOf(error), this.now())];
       }
       deps.logger.info({ postId, decisionId: decision.decisionId, stage: decision.stage, call: step.call }, "forum call done");
       reached = i === plan.steps.length - 1 ? plan.final : step.after;
       await save(reached);
     }
     return [];
-  }
-
-  private deadLetter(record: InboundRecord, error: Error & { code?: string }, stage: string, response: HttpExchange | null): OutboundRecord {
-    const { deps } = this;
-    deps.metrics.deadLettered.inc({ reason: error.code ?? error.name });
-    deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.code ?? error.name, err: error.message, status: response?.status }, "dead letter");
-    return deadLetterRecord(deps, record, error, stage, this.now(), response);
   }
 }

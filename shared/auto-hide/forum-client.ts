@@ -2,9 +2,9 @@ import type { Decision, HttpExchange } from "../codec/records.js";
 import type { AutoHideSettings, HttpCallSettings } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
 import { EndpointNotConfiguredError } from "../sinks/errors/endpoint-not-configured-error.js";
-import { HttpCallError } from "../sinks/errors/http-call-error.js";
 import type { ForumRateLimiter } from "../sinks/forum-rate-limiter.js";
 import { HttpEndpoint } from "../sinks/http-endpoint.js";
+import { RetryingEndpoint } from "../sinks/retrying-endpoint.js";
 import type { RetryPolicy } from "../sinks/retry-policy.js";
 import type { SinkMetrics } from "../sinks/sink-metrics.js";
 import { fillUrlTemplate } from "../sinks/url-template.js";
@@ -31,21 +31,21 @@ export function forumCallBody(call: ForumCall, decision: Decision): Record<strin
  * timeouts and connection errors; a call the far side refuses (other 4xx) throws.
  */
 export class ForumClient {
-  private readonly forum: HttpEndpoint;
-  private readonly pager: HttpEndpoint;
+  private readonly forum: RetryingEndpoint;
+  private readonly pager: RetryingEndpoint;
 
   constructor(
     private readonly settings: AutoHideSettings,
     private readonly limiter: ForumRateLimiter,
-    private readonly retry: RetryPolicy,
+    retry: RetryPolicy,
     private readonly metrics: SinkMetrics,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.forum = new HttpEndpoint(settings.forum);
-    this.pager = new HttpEndpoint(settings.pager);
+    this.forum = new RetryingEndpoint(new HttpEndpoint(settings.forum), retry, metrics, logger);
+    this.pager = new RetryingEndpoint(new HttpEndpoint(settings.pager), retry, metrics, logger);
   }
 
-  private target(call: ForumCall): { endpoint: HttpEndpoint; template: HttpCallSettings; setting: string } {
+  private target(call: ForumCall): { endpoint: RetryingEndpoint; template: HttpCallSettings; setting: string } {
     if (call === "page") return { endpoint: this.pager, template: this.settings.pager, setting: "autoHide.pager.url" };
     return { endpoint: this.forum, template: this.settings.forum[call], setting: `autoHide.forum.${call}.url` };
   }
@@ -55,25 +55,8 @@ export class ForumClient {
     if (template.url === "") throw new EndpointNotConfiguredError(setting);
     const url = fillUrlTemplate(template.url, { forumId: decision.forumId, postId: decision.postId, decisionId: decision.decisionId });
     const request = { method: template.method, url, body: forumCallBody(call, decision), idempotencyKey: `${decision.decisionId}:${call}` };
-    try {
-      const exchange = await this.retry.run(
-        async () => {
-          if (call !== "page") this.metrics.rateLimitWait.inc((await this.limiter.acquire(decision.forumId, signal)) / 1000);
-          return endpoint.call(request, signal);
-        },
-        signal,
-        {
-          onRetry: (attempt, error, delayMs) => {
-            this.metrics.calls.inc({ call, outcome: "retry" });
-            this.logger.warn({ call, postId: decision.postId, decisionId: decision.decisionId, attempt, delayMs, err: error.message }, "forum call failed; retrying");
-          },
-        },
-      );
-      this.metrics.calls.inc({ call, outcome: "ok" });
-      return exchange;
-    } catch (error) {
-      if (!signal.aborted) this.metrics.calls.inc({ call, outcome: error instanceof HttpCallError ? "rejected" : "gave-up" });
-      throw error;
-    }
+    // The pager is not the forum: only forum calls count against the forum's rate.
+    const rateLimit = call === "page" ? undefined : async () => void this.metrics.rateLimitWait.inc((await this.limiter.acquire(decision.forumId, signal)) / 1000);
+    return endpoint.call(call, request, signal, { postId: decision.postId, decisionId: decision.decisionId }, rateLimit);
   }
 }

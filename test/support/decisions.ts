@@ -1,4 +1,4 @@
-import type { Action, Decision, PolicyVerdict, Stage } from "@arbiter/shared/codec/records.js";
+import type { Action, Decision, PolicyVerdict, Stage, Ticket } from "@arbiter/shared/codec/records.js";
 import { decisionId } from "@arbiter/shared/pipeline/decide.js";
 
 /** A verdict as a test needs it: a policy's finding with its actions on violate. */
@@ -26,5 +26,25 @@ export function decisionFor(postId: string, action: Action, stage: Stage, opts: 
     replayId: null,
     ticketId: null,
     appealId: null,
+  };
+}
+
+/** A v2 ticket for a post, as the escalation tier raises one. */
+export function ticketFor(postId: string, opts: { text?: string; forumId?: string; verdicts?: PolicyVerdict[]; reasoning?: string; appealId?: string | null; createdAt?: number; stage?: Stage } = {}): Ticket {
+  const verdicts = opts.verdicts ?? [verdict("cheats", "violate", { ruleIds: ["CH1"], confidence: 0.55, rationale: "Offers an aimbot.", escalate: true })];
+  const stage = opts.stage ?? "escalation";
+  const id = decisionId(postId, "set-1", verdicts, stage, opts.appealId);
+  const createdAt = opts.createdAt ?? Date.now();
+  return {
+    ticketId: `${id}:ticket`,
+    decisionId: id,
+    post: { id: postId, forumId: opts.forumId ?? "games", authorId: `author-${postId}`, text: opts.text ?? `post ${postId}: selling an aimbot`, language: null, createdAt: createdAt - 60_000, metadata: {}, threadId: null },
+    verdicts,
+    reason: verdicts.map((v) => `${v.policyId}: LOW_CONFIDENCE`).join("; "),
+    stage,
+    policySetVersion: "set-1",
+    reasoning: verdicts.map((v) => ({ policyId: v.policyId, policyVersion: v.policyVersion, reasoning: opts.reasoning ?? `The post offers a cheat (${v.policyId}).` })),
+    appealId: opts.appealId ?? null,
+    createdAt,
   };
 }
