@@ -67,7 +67,7 @@ const kafkaSchema = z
       .describe("Bootstrap brokers, host:port.")
       .default(["127.0.0.1:9092"]),
     clientId: nonBlank().describe("Kafka client id (the role is appended).").default("arbiter"),
-    groupId: nonBlank().describe('Consumer group; the escalation role appends ".escalation".').default("arbiter-classifier"),
+    groupId: nonBlank().describe('Consumer group; the escalation role appends ".escalation" (and ".appeal" for the appeals it serves).').default("arbiter-classifier"),
     topics: topicNamesSchema,
     exactlyOnce: z.boolean().describe("Transactions: outputs and offsets commit together, one producer per input partition; readers use read_committed.").default(false),
     transactionalIdPrefix: nonBlank().describe("Prefix of the transactional ids: `<prefix>-<group>-<topic>-<partition>`, so a partition's next owner fences the last.").default("arbiter"),

@@ -34,6 +34,7 @@ export function testConfig(ns: TestNamespace, overrides: ArbiterConfigInput = {}
         escalations: ns.topic("escalations"),
         tickets: ns.topic("tickets"),
         dlq: ns.topic("dlq"),
+        appeals: ns.topic("appeals"),
       },
       sessionTimeoutMs: 10_000,
       rebalanceTimeoutMs: 20_000,
@@ -169,4 +170,26 @@ export async function produceRecords<K extends RecordKind>(kafka: Kafka, topic: 
   } finally {
     await producer.disconnect();
   }
+}
+
+/**
+ * The escalation tier on the tiny random harmony model: Gemma through its chat template has no
+ * analysis channel, so its reasoning is empty; this model writes one (gibberish, but real text
+ * through the whole harmony loop), which is what tickets and the console show.
+ */
+export function harmonyEscalationEngine(): EngineOptions {
+  return {
+    modelPath: modelPath(testModels.harmonyTiny),
+    modelId: "harmony-tiny",
+    gpu: false,
+    threads: 1,
+    contextSize: 2048,
+    sequences: 1,
+    rationaleMaxChars: 48,
+    maxRuleIds: 2,
+    analysisBudget: { low: 8, medium: 16, high: 48 },
+    finalMaxTokens: 256,
+    defaultEffort: "high",
+    timeoutMs: 60_000,
+  };
 }
