@@ -1,12 +1,10 @@
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
 import { createKafka, ensureTopics } from "../kafka/kafka-client.js";
 import { StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
-import { loadPolicySet } from "../policy/load-policy-dir.js";
-import { PolicySet } from "../policy/policy-set.js";
+import { loadConfiguredPolicies } from "./configured-policies.js";
 import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
@@ -40,12 +38,7 @@ export interface WorkerOverrides {
 export async function startClassifierWorker(config: ArbiterConfig, logger: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   const log = logger.child({ role: config.role, worker: config.workerId });
   const metrics = new WorkerMetrics();
-  let set = await loadPolicySet(resolveFromRoot(config.policies.dir));
-  if (config.policies.only.length > 0) {
-    const unknown = config.policies.only.filter((id) => !set.get(id));
-    if (unknown.length > 0) throw new Error(`config: policies.only: no policy ${unknown.join(", ")} in ${config.policies.dir}`);
-    set = new PolicySet(set.policies.filter((p) => config.policies.only.includes(p.id)));
-  }
+  const set = await loadConfiguredPolicies(config.policies);
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
 
