@@ -70,7 +70,9 @@ export interface QueueQuery {
   newerThanHours: string;
 }
 
-export function queuePage(ctx: PageContext, tickets: readonly StoredTicket[], query: QueueQuery, policyIds: readonly string[], now: number): SafeHtml {
+const statusLine = (message: string | null) => (message === null ? "" : html`<p class="notice" role="status">${message}</p>`);
+
+export function queuePage(ctx: PageContext, tickets: readonly StoredTicket[], query: QueueQuery, policyIds: readonly string[], now: number, message: string | null): SafeHtml {
   const rows = tickets.map(
     ({ ticket }) => html`<tr data-row>
 <td>${age(now - ticket.createdAt)}</td>
@@ -83,7 +85,8 @@ export function queuePage(ctx: PageContext, tickets: readonly StoredTicket[], qu
   return layout(
     ctx,
     "Open tickets",
-    html`<h1>Open tickets <span class="muted">(${tickets.length})</span></h1>
+    html`${statusLine(message)}
+<h1>Open tickets <span class="muted">(${tickets.length})</span></h1>
 <form class="filters" method="get" action="${ctx.base}/tickets">
 <label>Policy <select name="policy"><option value="">any</option>${policyIds.map((id) => html`<option value="${id}"${id === query.policy ? html` selected` : ""}>${id}</option>`)}</select></label>
 <label>Forum <input name="forum" value="${query.forum}" size="12"></label>
@@ -156,7 +159,7 @@ ${csrfField(ctx)}
     `Ticket ${post.id}`,
     html`<p><a href="${ctx.base}/tickets" data-shortcut="u">← Queue</a> <span class="muted"><kbd>u</kbd> · <kbd>?</kbd> shortcuts</span></p>
 <p id="shortcuts" class="notice" hidden><kbd>c</kbd> confirm · <kbd>x</kbd> overturn · <kbd>a</kbd> re-run (appeal) · <kbd>n</kbd> note · <kbd>u</kbd> queue · <kbd>Esc</kbd> leave the note</p>
-${message === null ? "" : html`<p class="notice" role="status">${message}</p>`}
+${statusLine(message)}
 <h1>Post ${post.id} <span class="muted">in ${post.forumId}, by ${post.authorId}, ${age(now - post.createdAt)} ago</span></h1>
 <p class="muted">Ticket <code>${ticket.ticketId}</code> · ${ticket.stage} · ${ticket.reason} · raised ${when(ticket.createdAt)} · policy set <code>${ticket.policySetVersion || "unknown"}</code></p>
 <div class="post" dir="auto" data-post>${highlightedText(post.text, view.hits)}</div>

@@ -168,7 +168,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/tickets`, guarded, async (request, reply) => {
     const query = queueQuery(request.query);
     const tickets = await store.openTickets(queueFilter(query), settings.queueLimit, now());
-    return sendPage(reply, queuePage(context(request, reply), tickets, query, deps.policies.policies.map((p) => p.id), now()));
+    return sendPage(reply, queuePage(context(request, reply), tickets, query, deps.policies.policies.map((p) => p.id), now(), takeFlash(request)));
   });
 
   app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/api/tickets`, guarded, async (request) => {

@@ -8,15 +8,14 @@ export class SafeHtml {
 
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
 
-/**
- * Text as HTML text or a quoted attribute value. Post text is hostile input: besides the markup
- * characters, C0/C1 controls and bidirectional overrides are shown as visible marks (⟨U+202E⟩),
- * so nothing hides or reorders what a moderator reads.
- */
+/** C0/C1 controls (not newline or tab) and bidirectional marks, overrides and isolates, shown as visible marks (⟨U+202E⟩), so nothing hides or reorders what a moderator reads. */
+export function showControls(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+}
+
+/** Text as HTML text or a quoted attribute value; post text is hostile input, so its controls are shown too ({@link showControls}). */
 export function escapeHtml(text: string): string {
-  return text
-    .replace(/[&<>"'`]/g, (c) => ENTITIES[c]!)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+  return showControls(text.replace(/[&<>"'`]/g, (c) => ENTITIES[c]!));
 }
 
 type Fragment = SafeHtml | string | number | null | undefined | false | readonly Fragment[];
