@@ -2,7 +2,7 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyCsrfProtection from "@fastify/csrf-protection";
 import fastifyFormbody from "@fastify/formbody";
 import fastifySession from "@fastify/session";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import type { Appeal } from "../codec/records.js";
 import type { ConsoleSettings } from "../config/arbiter-config.js";
@@ -80,7 +80,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   const now = deps.now ?? Date.now;
   const base = new URL(settings.publicUrl).pathname.replace(/\/+$/, "");
   const throttle = new LoginThrottle(deps.redis, deps.keyPrefix);
-  const app = Fastify({ loggerInstance: deps.logger.child({ component: "console-http" }) as FastifyBaseLogger, disableRequestLogging: true, trustProxy: false });
+  const app = Fastify({ loggerInstance: deps.logger.child({ component: "console-http" }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: false });
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
