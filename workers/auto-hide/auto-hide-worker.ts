@@ -64,7 +64,7 @@ export async function startAutoHideWorker(config: ArbiterConfig, logger: Logger)
       kafka,
       metrics,
       logger: log,
-      consumers: [{ groupId: settings.groupId, topic: topics.decisions, processor: new KeyOrderedProcessor(handler) }],
+      consumers: [{ groupId: settings.groupId, topic: topics.decisions, processor: new KeyOrderedProcessor(handler, { codecs, topics, metrics, logger: log }) }],
       afterDrain: async () => void (await redis.quit()),
     });
     log.info({ http: runtime.httpPort }, "auto-hide sink started");

@@ -67,12 +67,12 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
       metrics,
       logger: log,
       consumers: [
-        { groupId: settings.groupId, topic: topics.tickets, processor: new KeyOrderedProcessor(new ConsoleIntake(deps, "ticket", (ticket) => store.addTicket(ticket, Date.now()))) },
+        { groupId: settings.groupId, topic: topics.tickets, processor: new KeyOrderedProcessor(new ConsoleIntake(deps, "ticket", (ticket) => store.addTicket(ticket, Date.now())), deps) },
         {
           groupId: `${settings.groupId}.audit`,
           topic: topics.audit,
           // Only what a moderator can read: reasoning, or an engine error.
-          processor: new KeyOrderedProcessor(new ConsoleIntake(deps, "audit", (audit) => (audit.entries.some((e) => e.reasoning !== "" || e.error !== null) ? store.addAudit(audit) : Promise.resolve()))),
+          processor: new KeyOrderedProcessor(new ConsoleIntake(deps, "audit", (audit) => (audit.entries.some((e) => e.reasoning !== "" || e.error !== null) ? store.addAudit(audit) : Promise.resolve())), deps),
         },
       ],
       ready: () => server.server.listening,

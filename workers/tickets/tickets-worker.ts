@@ -20,13 +20,14 @@ export async function startTicketsWorker(config: ArbiterConfig, logger: Logger):
   if (settings.webhook.url === "" && settings.stream === "") throw new ConfigError("tickets.webhook.url", "set it, or tickets.stream, or both: the ticket sink has nowhere to send tickets");
   if (settings.webhook.url !== "" && !URL.canParse(settings.webhook.url)) throw new ConfigError("tickets.webhook.url", `${JSON.stringify(settings.webhook.url)} is not a URL`);
   const metrics = new SinkMetrics();
+  const codecs = createCodecs();
   const { topics } = config.kafka;
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-tickets`, log);
   if (config.kafka.createTopics) await ensureTopics(kafka, [topics.tickets, topics.dlq], config.kafka.topicPartitions);
   const redis = sinkRedis(config.cache.url, log);
   const retry = new RetryPolicy(settings.retry);
   const handler = new TicketHandler({
-    codecs: createCodecs(),
+    codecs,
     topics,
     settings,
     consoleUrl: config.console.publicUrl,
@@ -42,7 +43,7 @@ export async function startTicketsWorker(config: ArbiterConfig, logger: Logger):
       kafka,
       metrics,
       logger: log,
-      consumers: [{ groupId: settings.groupId, topic: topics.tickets, processor: new KeyOrderedProcessor(handler) }],
+      consumers: [{ groupId: settings.groupId, topic: topics.tickets, processor: new KeyOrderedProcessor(handler, { codecs, topics, metrics, logger: log }) }],
       afterDrain: async () => void (await redis.quit()),
     });
     log.info({ http: runtime.httpPort, webhook: settings.webhook.url !== "", stream: settings.stream || null }, "ticket sink started");

@@ -13,7 +13,7 @@ import { deletePrefix, testRedis } from "../../support/redis.js";
 import { harmonyEscalationEngine, post, producePosts, readRecords, testConfig, testLogger, workersUnderTest } from "../../support/worker.js";
 
 // The whole loop, in a real browser: a post → the primary tier (Gemma) says the cheats policy is
-// violated, surely: HIDE → the forum hides it once; the spam policy's verdict names a rule that
+// violated, surely: HIDE → the forum (after two 500s) hides it once; the spam policy's verdict names a rule that
 // escalates → the escalation tier (the harmony model, which writes reasoning) is still unsure →
 // a ticket → the ticket system's webhook and the console → a moderator logs in, opens the
 // ticket, reads the reasoning, overturns → a decision at stage human → the forum unhides it.
@@ -54,6 +54,8 @@ test("a moderator logs in, opens the ticket, reads the reasoning and overturns; 
   const config = configWith();
   const { topics } = config.kafka;
   const suspect = post("loop-1", "buy followers and a private aimbot here", "games");
+  // The forum stumbles on the hide: the post is still hidden exactly once.
+  forum.failNext(/\/posts\/loop-1\/hide$/, [500, 500]);
   await producePosts(under.kafka, topics.posts, [suspect]);
 
   expect(await eventually(() => forum.isHidden("loop-1"), 120_000, 250)).toBe(true);
@@ -100,6 +102,7 @@ test("a moderator logs in, opens the ticket, reads the reasoning and overturns; 
 
   expect(await eventually(() => !forum.isHidden("loop-1"), 30_000)).toBe(true);
   expect(forum.applied.filter((a) => a.postId === "loop-1").map((a) => a.call)).toEqual(["hide", "unhide"]);
+  expect(forum.requestsTo(/\/posts\/loop-1\/hide$/)).toHaveLength(3);
   const decisions = await readRecords(under.kafka, topics.decisions, "decision", { groupId: ns.group("check-decisions"), until: (seen) => seen.some((d) => d.stage === "human"), timeoutMs: 20_000, settleMs: 0 });
   expect(decisions.map((d) => [d.stage, d.action])).toEqual([
     ["primary", "HIDE"],
