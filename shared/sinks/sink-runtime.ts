@@ -1,17 +1,33 @@
+import type { Redis } from "ioredis";
 import type { Kafka } from "kafkajs";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
+import { createKafka, ensureTopics } from "../kafka/kafka-client.js";
 import { StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
-import type { RecordProcessor } from "../pipeline/post-processor.js";
+import { createCodecs } from "../pipeline/codecs.js";
+import type { Codecs } from "../pipeline/publish.js";
 import type { WorkerHandle } from "../worker/worker-process.js";
-import type { SinkMetrics } from "./sink-metrics.js";
+import { KeyOrderedProcessor, type RecordHandler } from "./key-ordered-processor.js";
+import { SinkMetrics } from "./sink-metrics.js";
+import { sinkRedis } from "./sink-redis.js";
 
-/** A topic a sink consumes, in a consumer group of its own, and what processes it. */
+/** What every sink (and the console) is built from. */
+export interface SinkParts {
+  config: ArbiterConfig;
+  logger: Logger;
+  metrics: SinkMetrics;
+  codecs: Codecs;
+  kafka: Kafka;
+  /** Its state: closed once the consumers have drained (or when the start fails). */
+  redis: Redis;
+}
+
+/** A topic a sink consumes, in a consumer group of its own, and what handles each record. */
 export interface ConsumedTopic {
   groupId: string;
   topic: string;
-  processor: RecordProcessor;
+  handler: RecordHandler;
 }
 
 export interface SinkRuntime extends WorkerHandle {
@@ -20,26 +36,30 @@ export interface SinkRuntime extends WorkerHandle {
 }
 
 export interface SinkRuntimeOptions {
-  config: ArbiterConfig;
-  kafka: Kafka;
-  metrics: SinkMetrics;
-  logger: Logger;
   consumers: readonly ConsumedTopic[];
   /** Ready besides the consumers (e.g. the console's web server listening). */
   ready?: () => boolean;
   /** Runs before the consumers drain (stop taking new work from elsewhere). */
   beforeDrain?: () => Promise<void>;
-  /** Runs after they stopped (close connections). */
+  /** Runs after they stopped (close the worker's other connections). */
   afterDrain?: () => Promise<void>;
 }
 
+/** Metrics, codecs, a Kafka client (the topics it uses created when missing) and a Redis connection, for the sink `name`. */
+export async function sinkParts(config: ArbiterConfig, logger: Logger, name: string, topicsUsed: readonly string[]): Promise<SinkParts> {
+  const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${name}`, logger);
+  if (config.kafka.createTopics) await ensureTopics(kafka, [...topicsUsed, config.kafka.topics.dlq], config.kafka.topicPartitions);
+  return { config, logger, metrics: new SinkMetrics(), codecs: createCodecs(), kafka, redis: sinkRedis(config.cache.url, logger) };
+}
+
 /**
- * The Kafka side of a sink or the console: a stream runner per consumed topic, the health
- * server, and a stop that drains them in order. Its only outputs are dead letters and its
- * side effects are idempotent through Redis, so it runs without transactions.
+ * The Kafka side of a sink or the console: a stream runner per consumed topic (each record's
+ * work in key order, see {@link KeyOrderedProcessor}), the health server, and a stop that drains
+ * them in order. Its only outputs are dead letters and its side effects are idempotent through
+ * Redis, so it runs without transactions.
  */
-export async function startSinkRuntime(options: SinkRuntimeOptions): Promise<SinkRuntime> {
-  const { config, kafka, metrics, logger } = options;
+export async function startSinkRuntime(parts: SinkParts, options: SinkRuntimeOptions): Promise<SinkRuntime> {
+  const { config, kafka, metrics, logger } = parts;
   let endWith: (code: number) => void = () => undefined;
   const ended = new Promise<number>((resolve) => (endWith = resolve));
   const runners = options.consumers.map(
@@ -55,7 +75,7 @@ export async function startSinkRuntime(options: SinkRuntimeOptions): Promise<Sin
         heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
         partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
         maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
-        processor: consumer.processor,
+        processor: new KeyOrderedProcessor(consumer.handler, { codecs: parts.codecs, topics: config.kafka.topics, metrics, logger }),
         // No engine queue: a sink's calls wait in its retries and rate limit instead.
         engineQueue: () => ({ depth: 0, capacity: 1 }),
         metrics,
@@ -63,18 +83,21 @@ export async function startSinkRuntime(options: SinkRuntimeOptions): Promise<Sin
         onFatal: () => endWith(1),
       }),
   );
-  const http = await startHealthServer(
-    config.http.host,
-    config.http.port,
-    { ready: () => runners.every((r) => r.ready()) && (options.ready?.() ?? true), live: () => runners.every((r) => r.live()) },
-    metrics,
-  );
+  let http: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   try {
+    http = await startHealthServer(
+      config.http.host,
+      config.http.port,
+      { ready: () => runners.every((r) => r.ready()) && (options.ready?.() ?? true), live: () => runners.every((r) => r.live()) },
+      metrics,
+    );
     for (const runner of runners) await runner.start();
   } catch (error) {
-    await new Promise<void>((resolve) => http.server.close(() => resolve()));
+    await new Promise<void>((resolve) => (http ? http.server.close(() => resolve()) : resolve()));
+    parts.redis.disconnect();
     throw error;
   }
+  const server = http.server;
   let stopping: Promise<void> | null = null;
   return {
     httpPort: http.port,
@@ -85,7 +108,8 @@ export async function startSinkRuntime(options: SinkRuntimeOptions): Promise<Sin
         await options.beforeDrain?.();
         await Promise.all(runners.map((r) => r.stop(config.shutdownTimeoutMs)));
         await options.afterDrain?.();
-        await new Promise<void>((resolve) => http.server.close(() => resolve()));
+        await parts.redis.quit();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
         logger.info("stopped");
       })()),
   };

@@ -7,16 +7,11 @@ import { buildConsoleServer } from "@arbiter/shared/console/console-server.js";
 import { ConsoleStore } from "@arbiter/shared/console/console-store.js";
 import { ModeratorDirectory } from "@arbiter/shared/console/moderator-directory.js";
 import { ModeratorLog } from "@arbiter/shared/console/moderator-log.js";
-import { createKafka, ensureTopics } from "@arbiter/shared/kafka/kafka-client.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
-import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
 import { loadConfiguredPolicies } from "@arbiter/shared/pipeline/configured-policies.js";
 import { Prefilter } from "@arbiter/shared/prefilter/prefilter.js";
-import { KeyOrderedProcessor } from "@arbiter/shared/sinks/key-ordered-processor.js";
 import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
-import { SinkMetrics } from "@arbiter/shared/sinks/sink-metrics.js";
-import { sinkRedis } from "@arbiter/shared/sinks/sink-redis.js";
-import { startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
+import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 
 export interface RunningConsole extends SinkRuntime {
   /** Where the console's pages are served (its actual port when `console.port` is 0). */
@@ -34,60 +29,52 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
   if (sessionSecret.length < 32) throw new ConfigError("console.sessionSecret", "must be set, at least 32 characters (e.g. `openssl rand -base64 48`)");
   const moderators = new ModeratorDirectory(settings.moderators);
   const policies = await loadConfiguredPolicies(config.policies);
-  const metrics = new SinkMetrics();
-  const codecs = createCodecs();
   const { topics } = config.kafka;
-  const kafka = createKafka(config.kafka, `${config.kafka.clientId}-console`, log);
-  if (config.kafka.createTopics) await ensureTopics(kafka, [topics.tickets, topics.audit, topics.decisions, topics.appeals, topics.dlq], config.kafka.topicPartitions);
-  const redis = sinkRedis(config.cache.url, log);
+  const parts = await sinkParts(config, log, "console", [topics.tickets, topics.audit, topics.decisions, topics.appeals]);
+  const { codecs, kafka, redis, metrics } = parts;
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const store = new ConsoleStore(redis, config.cache.keyPrefix, settings.auditTtlHours * 3600);
-  const server = await buildConsoleServer({
-    settings,
-    sessionSecret,
-    store,
-    log: new ModeratorLog(redis, config.cache.keyPrefix),
-    moderators,
-    publisher: new ConsolePublisher(producer, codecs, topics),
-    policies,
-    prefilter: new Prefilter(policies),
-    redis,
-    keyPrefix: config.cache.keyPrefix,
-    metrics,
-    logger: log,
-  });
+  let server: Awaited<ReturnType<typeof buildConsoleServer>> | undefined;
   try {
-    await producer.connect();
-    await server.listen({ host: settings.host, port: settings.port });
-    const retry = new RetryPolicy(INTAKE_RETRY);
-    const deps = { codecs, topics, metrics, logger: log, retry };
-    const runtime = await startSinkRuntime({
-      config,
-      kafka,
+    server = await buildConsoleServer({
+      settings,
+      sessionSecret,
+      store,
+      log: new ModeratorLog(redis, config.cache.keyPrefix),
+      moderators,
+      publisher: new ConsolePublisher(producer, codecs, topics),
+      policies,
+      prefilter: new Prefilter(policies),
+      redis,
+      keyPrefix: config.cache.keyPrefix,
       metrics,
       logger: log,
+    });
+    await producer.connect();
+    const app = server;
+    await app.listen({ host: settings.host, port: settings.port });
+    const retry = new RetryPolicy(INTAKE_RETRY);
+    const deps = { codecs, topics, metrics, logger: log, retry };
+    const runtime = await startSinkRuntime(parts, {
       consumers: [
-        { groupId: settings.groupId, topic: topics.tickets, processor: new KeyOrderedProcessor(new ConsoleIntake(deps, "ticket", (ticket) => store.addTicket(ticket, Date.now())), deps) },
+        { groupId: settings.groupId, topic: topics.tickets, handler: new ConsoleIntake(deps, "ticket", (ticket) => store.addTicket(ticket, Date.now())) },
         {
           groupId: `${settings.groupId}.audit`,
           topic: topics.audit,
           // Only what a moderator can read: reasoning, or an engine error.
-          processor: new KeyOrderedProcessor(new ConsoleIntake(deps, "audit", (audit) => (audit.entries.some((e) => e.reasoning !== "" || e.error !== null) ? store.addAudit(audit) : Promise.resolve())), deps),
+          handler: new ConsoleIntake(deps, "audit", (audit) => (audit.entries.some((e) => e.reasoning !== "" || e.error !== null) ? store.addAudit(audit) : Promise.resolve())),
         },
       ],
-      ready: () => server.server.listening,
-      beforeDrain: () => server.close(),
-      afterDrain: async () => {
-        await producer.disconnect();
-        await redis.quit();
-      },
+      ready: () => app.server.listening,
+      beforeDrain: () => app.close(),
+      afterDrain: () => producer.disconnect(),
     });
-    const { port } = server.server.address() as AddressInfo;
+    const { port } = app.server.address() as AddressInfo;
     const url = `http://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${port}`;
     log.info({ url, http: runtime.httpPort, moderators: moderators.size, policySet: policies.version }, "console started");
     return { ...runtime, url };
   } catch (error) {
-    await server.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     redis.disconnect();
     throw error;
