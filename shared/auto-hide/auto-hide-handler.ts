@@ -62,8 +62,8 @@ export class AutoHideHandler implements RecordHandler {
         await deps.forum.perform(step.call, decision, signal);
       } catch (error) {
         if (signal.aborted || (error as { retriable?: boolean }).retriable === true) throw error;
-        // Refused for good: remember how far it got and that this decision is done with.
-        await save({ ...reached, handled: plan.final.handled });
+        // Refused for good: remember how far it got, who decided, and that this decision is done with.
+        await save({ ...reached, decidedBy: plan.final.decidedBy, handled: plan.final.handled });
         return [sinkDeadLetter(deps, record, error as Error, "deliver", HttpCallError.exchangeOf(error), this.now())];
       }
       deps.logger.info({ postId, decisionId: decision.decisionId, stage: decision.stage, call: step.call }, "forum call done");

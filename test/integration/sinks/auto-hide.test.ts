@@ -99,6 +99,14 @@ test("a moderator's hide is not undone by a later model ALLOW; a moderator's ove
   expect(forum.applied.filter((a) => a.postId === "mod-2").map((a) => a.call)).toEqual(["hide", "unhide"]);
 }, 60_000);
 
+test("a moderator's decision the forum refuses still stands against later model decisions", async () => {
+  forum.failNext(/\/posts\/mod-3\/hide$/, [409], JSON.stringify({ error: "locked thread" }));
+  await publish([decisionFor("mod-3", "HIDE", "human", { requestId: "t3:confirm" }), decisionFor("mod-3", "BANNER", "escalation", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] })]);
+  expect(await eventually(async () => JSON.parse((await redis.get(`${ns.redisPrefix}auto-hide:post:mod-3`)) ?? "{}").handled?.length === 2, 20_000)).toBe(true);
+  expect(JSON.parse((await redis.get(`${ns.redisPrefix}auto-hide:post:mod-3`))!)).toMatchObject({ visibility: "shown", decidedBy: "human", paged: false });
+  expect(forum.requestsTo(/\/posts\/mod-3\//).map((r) => r.path.split("/").pop())).toEqual(["hide"]);
+}, 60_000);
+
 test("a post's retrying call is not overtaken by its own later decision; other posts go on meanwhile", async () => {
   forum.failNext(/\/posts\/order-1\/hide$/, [500, 500, 500, 500]);
   await publish([decisionFor("order-1", "HIDE", "primary"), decisionFor("order-1", "ALLOW", "escalation"), decisionFor("order-2", "HIDE", "primary")]);
