@@ -58,7 +58,7 @@ test("a moderator logs in, opens the ticket, reads the reasoning and overturns; 
   forum.failNext(/\/posts\/loop-1\/hide$/, [500, 500]);
   await producePosts(under.kafka, topics.posts, [suspect]);
 
-  expect(await eventually(() => forum.isHidden("loop-1"), 120_000, 250)).toBe(true);
+  await eventually(() => forum.isHidden("loop-1") || undefined, 120_000, "loop-1 hidden");
   const tickets = await readRecords(under.kafka, topics.tickets, "ticket", { groupId: ns.group("check-tickets"), until: (seen) => seen.length >= 1, timeoutMs: 120_000, settleMs: 0 });
   expect(tickets).toHaveLength(1);
   const ticket: Ticket = tickets[0]!;
@@ -66,7 +66,7 @@ test("a moderator logs in, opens the ticket, reads the reasoning and overturns; 
   const escalationAudit: Audit = audits.find((a) => a.decisionId === ticket.decisionId)!;
   const reasoning = escalationAudit.entries.find((e) => e.reasoning !== "")!.reasoning;
   expect(reasoning.length).toBeGreaterThan(0);
-  expect(await eventually(() => forum.tickets.length === 1, 30_000)).toBe(true);
+  await eventually(() => (forum.tickets.length === 1 ? true : undefined), 30_000, "the ticket on the webhook");
   expect(forum.tickets[0]).toMatchObject({ ticketId: ticket.ticketId, post: { id: "loop-1", text: suspect.text }, reasoning: [expect.objectContaining({ policyId: "test-spam", reasoning })] });
 
   const browser = await launchBrowser();
@@ -81,7 +81,7 @@ test("a moderator logs in, opens the ticket, reads the reasoning and overturns; 
 
     // The console may take in the ticket a moment after the webhook did.
     const row = page.locator("[data-row]", { hasText: "aimbot" });
-    expect(await eventually(async () => (await page.reload(), (await row.count()) === 1), 30_000, 500)).toBe(true);
+    await eventually(async () => (await page.reload(), (await row.count()) === 1 ? true : undefined), 30_000, "the ticket in the console's queue");
     await page.keyboard.press("j");
     await Promise.all([page.waitForURL(/\/tickets\/.+/), page.keyboard.press("o")]);
     expect(decodeURIComponent(new URL(page.url()).pathname)).toBe(`/tickets/${ticket.ticketId}`);
@@ -100,7 +100,7 @@ test("a moderator logs in, opens the ticket, reads the reasoning and overturns; 
     await browser.close();
   }
 
-  expect(await eventually(() => !forum.isHidden("loop-1"), 30_000)).toBe(true);
+  await eventually(() => !forum.isHidden("loop-1") || undefined, 30_000, "loop-1 shown again");
   expect(forum.applied.filter((a) => a.postId === "loop-1").map((a) => a.call)).toEqual(["hide", "unhide"]);
   expect(forum.requestsTo(/\/posts\/loop-1\/hide$/)).toHaveLength(3);
   const decisions = await readRecords(under.kafka, topics.decisions, "decision", { groupId: ns.group("check-decisions"), until: (seen) => seen.some((d) => d.stage === "human"), timeoutMs: 20_000, settleMs: 0 });

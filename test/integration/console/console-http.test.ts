@@ -39,8 +39,8 @@ beforeAll(async () => {
   consoleWorker = await startConsoleWorker(config, await testLogger());
   const session = new ConsoleSession(consoleWorker.url);
   await session.login("alice", testModerators.alice);
-  const stored = await eventually(async () => JSON.parse((await session.get("/api/tickets")).text).length === 2 && (await redis.hlen(`${ns.redisPrefix}console:audit:hostile-1`)) === 1, 30_000);
-  if (!stored) throw new Error("the console did not take in the tickets and the audit record");
+  const takenIn = async () => JSON.parse((await session.get("/api/tickets")).text).length === 2 && (await redis.hlen(`${ns.redisPrefix}console:audit:hostile-1`)) === 1;
+  await eventually(async () => ((await takenIn()) ? true : undefined), 30_000, "the console to take in the tickets and the audit record");
 }, 90_000);
 
 afterAll(async () => {

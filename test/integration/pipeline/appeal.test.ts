@@ -37,7 +37,7 @@ const appealOf = (postId: string, appealId: string, policyIds: string[]): Appeal
 test("an appeal is decided again at the escalation tier (stage appeal, high effort) and an overturn unhides the post; a moderator's hide stands", async () => {
   const { topics } = escalationConfig.kafka;
   await produceRecords(under.kafka, topics.decisions, "decision", [decisionFor("ap-1", "HIDE", "primary"), decisionFor("ap-2", "HIDE", "human", { requestId: "t9:confirm" })], (d) => d.postId);
-  expect(await eventually(() => forum.isHidden("ap-1") && forum.isHidden("ap-2"), 20_000)).toBe(true);
+  await eventually(() => (forum.isHidden("ap-1") && forum.isHidden("ap-2")) || undefined, 20_000, "ap-1 and ap-2 hidden");
 
   await produceRecords(under.kafka, topics.appeals, "appeal", [appealOf("ap-1", "appeal-1", ["test-cheats"]), appealOf("ap-2", "appeal-2", ["test-cheats"]), appealOf("ap-3", "appeal-3", [])], (a) => a.post.id);
   const decisions = await readRecords(under.kafka, topics.decisions, "decision", {
@@ -52,7 +52,7 @@ test("an appeal is decided again at the escalation tier (stage appeal, high effo
   // No policy named: every policy of the post's forum is asked again.
   expect(appeals.get("ap-3")!.verdicts.map((v) => v.policyId).sort()).toEqual(["test-cheats", "test-spam"]);
 
-  expect(await eventually(() => !forum.isHidden("ap-1"), 20_000)).toBe(true);
+  await eventually(() => !forum.isHidden("ap-1") || undefined, 20_000, "ap-1 shown again");
   const audits = await readRecords(under.kafka, topics.audit, "audit", { groupId: ns.group("check-audit"), until: (seen) => seen.length >= 3, timeoutMs: 20_000 });
   expect(audits.map((a) => a.stage)).toEqual(["appeal", "appeal", "appeal"]);
   expect(audits.find((a) => a.postId === "ap-1")!.decisionId).toBe(appeals.get("ap-1")!.decisionId);
