@@ -41,8 +41,8 @@ export class ForumClient {
     private readonly metrics: SinkMetrics,
     logger: Logger,
   ) {
-    this.forum = new RetryingEndpoint(new HttpEndpoint(settings.forum), retry, metrics, logger);
-    this.pager = new RetryingEndpoint(new HttpEndpoint(settings.pager), retry, metrics, logger);
+    this.forum = new RetryingEndpoint(new HttpEndpoint(settings.forum, "autoHide.forum.token"), retry, metrics, logger);
+    this.pager = new RetryingEndpoint(new HttpEndpoint(settings.pager, "autoHide.pager.token"), retry, metrics, logger);
   }
 
   private target(call: ForumCall): { endpoint: RetryingEndpoint; template: HttpCallSettings; setting: string } {

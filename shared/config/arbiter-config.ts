@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { effortSchema, engineOptionsSchemaWith } from "../engine/options.js";
@@ -173,33 +172,8 @@ const logSchema = z
   })
   .prefault({});
 
-/**
- * A credential: never defaulted, never in config/default.json. Written as `env:NAME` (read from
- * the environment) or `file:/path` (a mounted secret, trailing newline dropped) it is resolved
- * when the config loads; any other text is the secret itself (tests, local runs).
- */
-const secret = (doc: string) =>
-  z
-    .string()
-    .transform((value, ctx) => {
-      const [, kind, ref] = /^(env|file):(.+)$/s.exec(value) ?? [];
-      if (kind === "env") {
-        const found = process.env[ref!];
-        if (found === undefined || found === "") ctx.addIssue({ code: "custom", message: `names the environment variable ${ref}, which is not set` });
-        return found ?? "";
-      }
-      if (kind === "file") {
-        try {
-          return readFileSync(ref!, "utf8").replace(/\r?\n$/, "");
-        } catch (error) {
-          ctx.addIssue({ code: "custom", message: `names the file ${ref}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` });
-          return "";
-        }
-      }
-      return value;
-    })
-    .optional()
-    .describe(`${doc} A secret: unset by default; \`env:NAME\` or \`file:/path\` reads it from there.`);
+/** A credential of the sinks and the console: no default, read when the worker starts (as `kafka.sasl.password`). */
+const secret = (doc: string) => secretSchema.optional().describe(`${doc} \`{env: VARIABLE}\` or \`{file: path}\` (a mounted Secret); a plain string only for local tests.`);
 
 const httpMethod = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 

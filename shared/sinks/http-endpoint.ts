@@ -1,4 +1,6 @@
 import type { HttpExchange } from "../codec/records.js";
+import type { Secret } from "../config/arbiter-config.js";
+import { resolveSecret } from "../config/transport-security.js";
 import { HttpCallError } from "./errors/http-call-error.js";
 import { loggableUrl } from "./url-template.js";
 
@@ -6,7 +8,7 @@ import { loggableUrl } from "./url-template.js";
 export interface EndpointSettings {
   headers: Readonly<Record<string, string>>;
   /** Sent as `Authorization: Bearer …`; unset: no Authorization header. */
-  token?: string | undefined;
+  token?: Secret | undefined;
   timeoutMs: number;
 }
 
@@ -36,12 +38,20 @@ function retryAfterMs(header: string | null): number | undefined {
  * the signal's reason, never an HttpCallError.
  */
 export class HttpEndpoint {
-  constructor(private readonly settings: EndpointSettings) {}
+  private readonly authorization: string | undefined;
+
+  /** `tokenSetting` names the token's setting in the error when it cannot be read (read once, here, at start). */
+  constructor(
+    private readonly settings: EndpointSettings,
+    tokenSetting: string,
+  ) {
+    this.authorization = settings.token === undefined ? undefined : `Bearer ${resolveSecret(settings.token, tokenSetting)}`;
+  }
 
   async call(request: HttpRequest, signal: AbortSignal): Promise<HttpExchange> {
     const { settings } = this;
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...settings.headers };
-    if (settings.token) headers.authorization = `Bearer ${settings.token}`;
+    if (this.authorization) headers.authorization = this.authorization;
     if (request.idempotencyKey) headers["idempotency-key"] = request.idempotencyKey;
     const exchange = (status: number, body: string): HttpExchange => ({ method: request.method, url: loggableUrl(request.url), status, body: body.slice(0, BODY_LIMIT) });
     const deadline = AbortSignal.timeout(settings.timeoutMs);

@@ -49,7 +49,7 @@ export interface SinkRuntimeOptions {
 export async function sinkParts(config: ArbiterConfig, logger: Logger, name: string, topicsUsed: readonly string[]): Promise<SinkParts> {
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${name}`, logger);
   if (config.kafka.createTopics) await ensureTopics(kafka, [...topicsUsed, config.kafka.topics.dlq], config.kafka.topicPartitions);
-  return { config, logger, metrics: new SinkMetrics(), codecs: createCodecs(), kafka, redis: sinkRedis(config.cache.url, logger) };
+  return { config, logger, metrics: new SinkMetrics(), codecs: createCodecs(), kafka, redis: sinkRedis(config.cache, logger) };
 }
 
 /**

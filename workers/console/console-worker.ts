@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { resolveSecret } from "@arbiter/shared/config/transport-security.js";
 import { ConsoleIntake } from "@arbiter/shared/console/console-intake.js";
 import { ConsolePublisher } from "@arbiter/shared/console/console-publisher.js";
 import { buildConsoleServer } from "@arbiter/shared/console/console-server.js";
@@ -25,9 +26,9 @@ const INTAKE_RETRY = { initialDelayMs: 200, maxDelayMs: 5000, maxAttempts: 0 };
 export async function startConsoleWorker(config: ArbiterConfig, logger: Logger): Promise<RunningConsole> {
   const log = logger.child({ worker: "console", workerId: config.workerId });
   const settings = config.console;
-  const sessionSecret = settings.sessionSecret ?? "";
+  const sessionSecret = settings.sessionSecret === undefined ? "" : resolveSecret(settings.sessionSecret, "console.sessionSecret");
   if (sessionSecret.length < 32) throw new ConfigError("console.sessionSecret", "must be set, at least 32 characters (e.g. `openssl rand -base64 48`)");
-  const moderators = new ModeratorDirectory(settings.moderators);
+  const moderators = new ModeratorDirectory(settings.moderators === undefined ? undefined : resolveSecret(settings.moderators, "console.moderators"));
   const policies = await loadConfiguredPolicies(config.policies);
   const { topics } = config.kafka;
   const parts = await sinkParts(config, log, "console", [topics.tickets, topics.audit, topics.decisions, topics.appeals]);

@@ -22,7 +22,7 @@ export async function startTicketsWorker(config: ArbiterConfig, logger: Logger):
     topics,
     settings,
     consoleUrl: config.console.publicUrl,
-    webhook: settings.webhook.url === "" ? null : new RetryingEndpoint(new HttpEndpoint(settings.webhook), retry, parts.metrics, log),
+    webhook: settings.webhook.url === "" ? null : new RetryingEndpoint(new HttpEndpoint(settings.webhook, "tickets.webhook.token"), retry, parts.metrics, log),
     log: new TicketDeliveryLog(parts.redis, config.cache.keyPrefix, settings.dedupeTtlDays * 86_400),
     retry,
     metrics: parts.metrics,
