@@ -1,10 +1,11 @@
 import type { Decision } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
-import type { InboundRecord, OutboundRecord } from "../pipeline/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import type { Codecs } from "../pipeline/publish.js";
 import { HttpCallError } from "../sinks/errors/http-call-error.js";
-import type { RecordHandler, RecordWork } from "../sinks/key-ordered-processor.js";
+import type { RecordResult } from "../kafka/record-processor.js";
+import type { RecordHandler } from "../sinks/sink-processor.js";
 import type { RetryPolicy } from "../sinks/retry-policy.js";
 import { decodeOrDeadLetter, sinkDeadLetter } from "../sinks/sink-dead-letter.js";
 import type { SinkMetrics } from "../sinks/sink-metrics.js";
@@ -36,7 +37,7 @@ export class AutoHideHandler implements RecordHandler {
     this.now = deps.now ?? Date.now;
   }
 
-  handle(record: InboundRecord): RecordWork {
+  handle(record: InboundRecord): RecordResult {
     this.deps.metrics.consumed.inc({ topic: "decisions" });
     const decoded = decodeOrDeadLetter(this.deps, "decision", record);
     if ("deadLetter" in decoded) return { kind: "ready", outputs: [decoded.deadLetter] };

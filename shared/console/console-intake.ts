@@ -1,6 +1,7 @@
 import type { RecordKind, RecordTypes } from "../codec/records.js";
-import type { InboundRecord } from "../pipeline/inbound-record.js";
-import type { RecordHandler, RecordWork } from "../sinks/key-ordered-processor.js";
+import type { InboundRecord } from "../kafka/inbound-record.js";
+import type { RecordResult } from "../kafka/record-processor.js";
+import type { RecordHandler } from "../sinks/sink-processor.js";
 import type { RetryPolicy } from "../sinks/retry-policy.js";
 import { decodeOrDeadLetter, type DeadLetterDeps } from "../sinks/sink-dead-letter.js";
 
@@ -15,7 +16,7 @@ export class ConsoleIntake<K extends RecordKind> implements RecordHandler {
     private readonly store: (record: RecordTypes[K]) => Promise<unknown>,
   ) {}
 
-  handle(record: InboundRecord): RecordWork {
+  handle(record: InboundRecord): RecordResult {
     this.deps.metrics.consumed.inc({ topic: this.kind });
     const decoded = decodeOrDeadLetter(this.deps, this.kind, record);
     if ("deadLetter" in decoded) return { kind: "ready", outputs: [decoded.deadLetter] };

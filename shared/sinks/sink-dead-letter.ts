@@ -1,7 +1,7 @@
 import type { HttpExchange, RecordKind, RecordTypes } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
-import type { InboundRecord, OutboundRecord } from "../pipeline/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import { deadLetterRecord, type Codecs } from "../pipeline/publish.js";
 import type { SinkMetrics } from "./sink-metrics.js";
 

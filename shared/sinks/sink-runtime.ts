@@ -8,7 +8,7 @@ import type { Logger } from "../observability/logger.js";
 import { createCodecs } from "../pipeline/codecs.js";
 import type { Codecs } from "../pipeline/publish.js";
 import type { WorkerHandle } from "../worker/worker-process.js";
-import { KeyOrderedProcessor, type RecordHandler } from "./key-ordered-processor.js";
+import { SinkProcessor, type RecordHandler } from "./sink-processor.js";
 import { SinkMetrics } from "./sink-metrics.js";
 import { sinkRedis } from "./sink-redis.js";
 
@@ -54,8 +54,8 @@ export async function sinkParts(config: ArbiterConfig, logger: Logger, name: str
 
 /**
  * The Kafka side of a sink or the console: a stream runner per consumed topic (each record's
- * work in key order, see {@link KeyOrderedProcessor}), the health server, and a stop that drains
- * them in order. Its only outputs are dead letters and its side effects are idempotent through
+ * work through a {@link SinkProcessor}, in order per post), the health server, and a stop that
+ * drains them in order. Its only outputs are dead letters and its side effects are idempotent through
  * Redis, so it runs without transactions.
  */
 export async function startSinkRuntime(parts: SinkParts, options: SinkRuntimeOptions): Promise<SinkRuntime> {
@@ -69,13 +69,17 @@ export async function startSinkRuntime(parts: SinkParts, options: SinkRuntimeOpt
         groupId: consumer.groupId,
         topic: consumer.topic,
         exactlyOnce: false,
-        transactionalId: `${config.kafka.transactionalIdPrefix}-${consumer.groupId}-${config.workerId}`,
+        transactionalIdPrefix: config.kafka.transactionalIdPrefix,
         sessionTimeoutMs: config.kafka.sessionTimeoutMs,
         rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
         heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
         partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
         maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
-        processor: new KeyOrderedProcessor(consumer.handler, { codecs: parts.codecs, topics: config.kafka.topics, metrics, logger }),
+        maxInFlight: config.kafka.maxInFlight,
+        // A sink's deferred work is a few HTTP calls, mostly waiting: as many run as are taken on, so a post in its backoff holds no one else.
+        maxDeferredRunning: config.kafka.maxInFlight,
+        maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
+        processor: new SinkProcessor(consumer.handler, { codecs: parts.codecs, topics: config.kafka.topics, metrics, logger }),
         // No engine queue: a sink's calls wait in its retries and rate limit instead.
         engineQueue: () => ({ depth: 0, capacity: 1 }),
         metrics,

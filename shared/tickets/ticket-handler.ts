@@ -1,11 +1,12 @@
 import type { Ticket } from "../codec/records.js";
 import type { TicketSinkSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
-import type { InboundRecord, OutboundRecord } from "../pipeline/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import type { Codecs } from "../pipeline/publish.js";
 import { HttpCallError } from "../sinks/errors/http-call-error.js";
 import type { RetryingEndpoint } from "../sinks/retrying-endpoint.js";
-import type { RecordHandler, RecordWork } from "../sinks/key-ordered-processor.js";
+import type { RecordResult } from "../kafka/record-processor.js";
+import type { RecordHandler } from "../sinks/sink-processor.js";
 import type { RetryPolicy } from "../sinks/retry-policy.js";
 import { decodeOrDeadLetter, sinkDeadLetter } from "../sinks/sink-dead-letter.js";
 import type { SinkMetrics } from "../sinks/sink-metrics.js";
@@ -39,7 +40,7 @@ export class TicketHandler implements RecordHandler {
     this.now = deps.now ?? Date.now;
   }
 
-  handle(record: InboundRecord): RecordWork {
+  handle(record: InboundRecord): RecordResult {
     this.deps.metrics.consumed.inc({ topic: "tickets" });
     const decoded = decodeOrDeadLetter(this.deps, "ticket", record);
     if ("deadLetter" in decoded) return { kind: "ready", outputs: [decoded.deadLetter] };
