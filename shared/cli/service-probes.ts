@@ -1,0 +1,103 @@
+import { Socket } from "node:net";
+import { Redis } from "ioredis";
+import { Kafka, logLevel } from "kafkajs";
+import { ServiceUnreachableError } from "./errors/service-unreachable-error.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Why a TCP connection failed, in words (null: it connected). */
+export function tcpProbe(host: string, port: number, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const finish = (problem: string | null) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(timeoutMs, () => finish(`did not answer within ${timeoutMs / 1000} s`));
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ECONNREFUSED") finish("refused the connection");
+      else if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") finish("is not a known host name");
+      else finish(`could not be reached (${error.code ?? error.message})`);
+    });
+    socket.connect(port, host, () => finish(null));
+  });
+}
+
+function hostPort(broker: string): { host: string; port: number } {
+  const at = broker.lastIndexOf(":");
+  return { host: broker.slice(0, at), port: Number(broker.slice(at + 1)) };
+}
+
+/** What to do when a service on this host is down: the project's script for loopback, a check otherwise. */
+function startHint(host: string, script: string, setting: string): string {
+  return LOOPBACK.has(host) ? `start it with \`bash scripts/${script} start\`` : `check that it runs there and that ${setting} is right`;
+}
+
+export interface KafkaProbe {
+  clusterId: string;
+  brokers: number;
+  topics: string[];
+}
+
+/**
+ * Connects to the first broker that answers and asks for the cluster; throws a
+ * {@link ServiceUnreachableError} naming every broker and what to do when none answers.
+ */
+export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): Promise<KafkaProbe> {
+  const problems: string[] = [];
+  const reachable: string[] = [];
+  for (const broker of brokers) {
+    const { host, port } = hostPort(broker);
+    const problem = await tcpProbe(host, port, timeoutMs);
+    if (problem === null) reachable.push(broker);
+    else problems.push(`Kafka at ${broker} ${problem}`);
+  }
+  if (reachable.length === 0) throw new ServiceUnreachableError("Kafka", problems.join("; "), startHint(hostPort(brokers[0]!).host, "kafka.sh", "kafka.brokers (KAFKA_BROKERS)"));
+  const admin = new Kafka({
+    clientId: "arbiter-probe",
+    brokers: reachable,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs * 2,
+    retry: { retries: 1, initialRetryTime: 200 },
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return { clusterId: cluster.clusterId, brokers: cluster.brokers.length, topics: await admin.listTopics() };
+  } catch (error) {
+    throw new ServiceUnreachableError("Kafka", `Kafka at ${reachable.join(", ")} accepts connections but does not answer as a broker (${(error as Error).message})`, "wait if it is still starting, or check that no other program holds that port");
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** A Redis URL without its userinfo, for messages. */
+export function displayRedisUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1");
+}
+
+/** Pings Redis; throws a {@link ServiceUnreachableError} saying what failed and what to do. */
+export async function probeRedis(url: string, timeoutMs = 3000): Promise<void> {
+  const shown = displayRedisUrl(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ServiceUnreachableError("Redis", `cache.url ${JSON.stringify(shown)} is not a URL`, "set cache.url (REDIS_URL) to redis://host:port");
+  }
+  const host = parsed.hostname || "127.0.0.1";
+  const problem = await tcpProbe(host, Number(parsed.port || 6379), timeoutMs);
+  const hint = `${startHint(host, "redis.sh", "cache.url (REDIS_URL)")}, or turn the verdict cache off (cache.enabled: false)`;
+  if (problem !== null) throw new ServiceUnreachableError("Redis", `Redis at ${shown} ${problem}`, hint);
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new ServiceUnreachableError("Redis", `Redis at ${shown} accepts connections but does not answer PING (${(error as Error).message})`, hint);
+  } finally {
+    redis.disconnect();
+  }
+}
