@@ -55,7 +55,7 @@ async function checkRedis(config: ArbiterConfig): Promise<CheckResult> {
   }
 }
 
-async function checkModel(name: string, setting: string, modelPath: string): Promise<CheckResult> {
+async function checkModel(name: string, setting: { key: string; variable: string }, modelPath: string): Promise<CheckResult> {
   const resolved = resolveFromRoot(modelPath);
   try {
     await assertGgufFile(resolved);
@@ -67,7 +67,7 @@ async function checkModel(name: string, setting: string, modelPath: string): Pro
       name,
       status: "fail",
       detail: missing ? `no model file at ${resolved}` : (error as Error).message,
-      fix: `put the GGUF file there, or point ${setting} at one (the small test model: \`bash scripts/models.sh\`, then ARBITER_MODEL=models/gemma-3-270m-q4_k_m.gguf)`,
+      fix: `put the GGUF file there, or point ${setting.key} (${setting.variable}) at one (the small test model: \`bash scripts/models.sh\`, then ${setting.variable}=models/gemma-3-270m-q4_k_m.gguf)`,
     };
   }
 }
@@ -118,8 +118,8 @@ export async function runDoctor(config: ArbiterConfig, scope: DoctorScope): Prom
   results.push(...(await checkKafka(config)));
   results.push(await checkRedis(config));
   results.push(await checkPolicies(config));
-  if (scope !== "escalation") results.push(await checkModel("model", "engine.modelPath (ARBITER_MODEL)", config.engine.modelPath));
-  if (scope !== "primary") results.push(await checkModel("escalation model", "escalationEngine.modelPath (ARBITER_ESCALATION_MODEL)", config.escalationEngine.modelPath));
+  if (scope !== "escalation") results.push(await checkModel("model", { key: "engine.modelPath", variable: "ARBITER_MODEL" }, config.engine.modelPath));
+  if (scope !== "primary") results.push(await checkModel("escalation model", { key: "escalationEngine.modelPath", variable: "ARBITER_ESCALATION_MODEL" }, config.escalationEngine.modelPath));
   results.push(await checkGpu(config, scope));
   return results;
 }

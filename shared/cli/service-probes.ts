@@ -28,10 +28,15 @@ function hostPort(broker: string): { host: string; port: number } {
   return { host: broker.slice(0, at), port: Number(broker.slice(at + 1)) };
 }
 
-/** What to do when a service on this host is down: the project's script for loopback, a check otherwise. */
-function startHint(host: string, script: string, setting: string): string {
-  return LOOPBACK.has(host) ? `start it with \`bash scripts/${script} start\`` : `check that it runs there and that ${setting} is right`;
+/** What to do when a service is down: the project's script (on that port) for loopback, a check otherwise. */
+function startHint(host: string, port: number, service: { script: string; portVariable: string; defaultPort: number; setting: string }): string {
+  if (!LOOPBACK.has(host)) return `check that it runs there and that ${service.setting} is right`;
+  const env = port === service.defaultPort ? "" : `${service.portVariable}=${port} `;
+  return `start it with \`${env}bash scripts/${service.script} start\``;
 }
+
+const KAFKA = { script: "kafka.sh", portVariable: "KAFKA_PORT", defaultPort: 9092, setting: "kafka.brokers (KAFKA_BROKERS)" };
+const REDIS = { script: "redis.sh", portVariable: "REDIS_PORT", defaultPort: 6379, setting: "cache.url (REDIS_URL)" };
 
 export interface KafkaProbe {
   clusterId: string;
@@ -52,7 +57,8 @@ export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): 
     if (problem === null) reachable.push(broker);
     else problems.push(`Kafka at ${broker} ${problem}`);
   }
-  if (reachable.length === 0) throw new ServiceUnreachableError("Kafka", problems.join("; "), startHint(hostPort(brokers[0]!).host, "kafka.sh", "kafka.brokers (KAFKA_BROKERS)"));
+  const first = hostPort(brokers[0]!);
+  if (reachable.length === 0) throw new ServiceUnreachableError("Kafka", problems.join("; "), startHint(first.host, first.port, KAFKA));
   const admin = new Kafka({
     clientId: "arbiter-probe",
     brokers: reachable,
@@ -87,8 +93,9 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<void> {
     throw new ServiceUnreachableError("Redis", `cache.url ${JSON.stringify(shown)} is not a URL`, "set cache.url (REDIS_URL) to redis://host:port");
   }
   const host = parsed.hostname || "127.0.0.1";
-  const problem = await tcpProbe(host, Number(parsed.port || 6379), timeoutMs);
-  const hint = `${startHint(host, "redis.sh", "cache.url (REDIS_URL)")}, or turn the verdict cache off (cache.enabled: false)`;
+  const port = Number(parsed.port || REDIS.defaultPort);
+  const problem = await tcpProbe(host, port, timeoutMs);
+  const hint = `${startHint(host, port, REDIS)}, or turn the verdict cache off (cache.enabled: false)`;
   if (problem !== null) throw new ServiceUnreachableError("Redis", `Redis at ${shown} ${problem}`, hint);
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   redis.on("error", () => undefined);

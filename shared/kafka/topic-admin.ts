@@ -1,5 +1,8 @@
-import { ConfigResourceTypes, type Admin, type Kafka } from "kafkajs";
+import kafkajs, { type Admin, type Kafka } from "kafkajs";
 import type { TopicKey, TopicNames, TopicSettings, TopicsSettings } from "../config/arbiter-config.js";
+
+// kafkajs is CommonJS, and Node finds no named export for this enum.
+const { ConfigResourceTypes } = kafkajs;
 
 /** A topic as Arbiter wants it: its name and how it is created. */
 export interface TopicSpec {
