@@ -44,7 +44,10 @@ export async function runEval(options: EvalRunOptions): Promise<EvalRun> {
       while (next < todo.length && !options.signal.aborted) {
         const post = todo[next++]!;
         try {
-          store.add(await evaluator.evaluate(post.id, post.text, options.signal));
+          const result = await evaluator.evaluate(post.id, post.text, options.signal);
+          // A model call cut short by the interrupt ends as a failure: not a result to keep.
+          if (options.signal.aborted && result.outcome === "failed") continue;
+          store.add(result);
           options.onProgress?.(++done, total);
         } catch (error) {
           // Only an abort rejects (a failing model call is a result): the post runs again next time.

@@ -7,7 +7,8 @@ import { resolveFromRoot } from "../config/load-config.js";
 import { validateEngineOptions, type ResolvedEngineOptions } from "../engine/options.js";
 import type { Logger } from "../observability/logger.js";
 import { UsageError } from "../cli/errors/usage-error.js";
-import { loadEnginePort } from "../pipeline/engine-port.js";
+import { loadEnginePort, type SafeguardEnginePort } from "../pipeline/engine-port.js";
+import type { ClassifyRequest, EnginePort, ModelVerdict } from "../pipeline/ports.js";
 import type { DatasetFormat } from "./dataset-file.js";
 import { buildEvalReport, flips, type EvalItem, type EvalReport, type Flip } from "./eval-report.js";
 import { runEval } from "./eval-run.js";
@@ -106,20 +107,19 @@ export async function runEvaluation(config: ArbiterConfig, options: EvaluationOp
     return ResultsStore.open(options.resultsDir, key, options.resume);
   });
 
-  const todo = targets.reduce((n, _t, i) => n + posts.filter((p) => !stores[i]!.done(p.id)).length, 0);
-  // Everything already decided: no need to load the model.
-  const engine = todo === 0 ? null : await loadEnginePort(engineSettings, options.logger);
+  const engine = new LazyEngine(engineSettings, options.logger);
   try {
     const run = await runEval({
       posts,
       targets: targets.map((target, i) => ({ target, store: stores[i]! })),
-      engine: engine ?? unusedEngine(engineSettings.modelId),
+      engine,
       settings: { pipeline: config.pipeline, effort: options.effort, maxRecordBytes: config.input.maxRecordBytes, topics: config.kafka.topics },
       concurrency: engineSettings.sequences * 2,
       signal: options.signal,
       logger: options.logger,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
+    if (engine.loadError) throw engine.loadError;
     const reports = targets.map((t, i) => buildEvalReport(t.name, { id: t.policy.id, version: t.policy.version, escalationThreshold: t.policy.escalationThreshold, ruleIds: t.policy.rules.map((r) => r.id) }, run.items[i]!));
     return {
       posts,
@@ -133,15 +133,38 @@ export async function runEvaluation(config: ArbiterConfig, options: EvaluationOp
       interrupted: run.interrupted,
     };
   } finally {
-    await engine?.dispose();
+    await engine.dispose();
   }
 }
 
-/** Stands in for the engine when every result comes from the results files: nothing calls it. */
-function unusedEngine(modelId: string) {
-  return {
-    modelId,
-    classify: () => Promise.reject(new Error("no model call expected: every result came from the results files")),
-    queue: () => ({ depth: 0, capacity: 1, inFlight: 0 }),
-  };
+/** The configured engine, loaded at the first model call: a run whose posts all stop at the prefilter, or are all in the results files, loads no model. */
+class LazyEngine implements EnginePort {
+  private loaded: Promise<SafeguardEnginePort> | null = null;
+  constructor(
+    private readonly settings: ResolvedEngineOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get modelId(): string {
+    return this.settings.modelId;
+  }
+
+  /** Why the model did not load, if it did not: the run reports that rather than one engine failure per post. */
+  loadError: Error | null = null;
+
+  async classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
+    this.loaded ??= loadEnginePort(this.settings, this.logger).catch((error: Error) => {
+      this.loadError = error;
+      throw error;
+    });
+    return (await this.loaded).classify(request);
+  }
+
+  queue(): { depth: number; capacity: number; inFlight: number } {
+    return { depth: 0, capacity: this.settings.queueCapacity, inFlight: 0 };
+  }
+
+  async dispose(): Promise<void> {
+    await (await this.loaded?.catch(() => null))?.dispose();
+  }
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { doctorFailure, runDoctor, type CheckResult, type DoctorScope } from "@arbiter/shared/cli/doctor.js";
+import type { CheckResult, DoctorScope } from "@arbiter/shared/cli/doctor.js";
 import { commandContext } from "../command-context.js";
 
 const MARK: Record<CheckResult["status"], string> = { ok: "ok  ", warn: "WARN", fail: "FAIL", skip: "skip" };
@@ -12,6 +12,8 @@ export function doctorCommand(): Command {
     .addHelpText("after", "\nExits 1 when a required check fails, 3 when the only failures are services that do not answer (starting them may be all it takes); warnings exit 0.")
     .action(async (options: { role: DoctorScope; json?: boolean }, command: Command) => {
       const { config } = commandContext(command);
+      // Loaded here, not at start: node-llama-cpp alone takes most of a second to import.
+      const { doctorFailure, runDoctor } = await import("@arbiter/shared/cli/doctor.js");
       const results = await runDoctor(config, options.role);
       if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       else {

@@ -6,7 +6,7 @@ import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
 import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
 import { assertColumns } from "@arbiter/shared/cli/post-file.js";
 import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/eval/dataset-file.js";
-import { runEvaluation, type Evaluation } from "@arbiter/shared/eval/evaluation.js";
+import type { Evaluation } from "@arbiter/shared/eval/evaluation.js";
 import { DEFAULT_LABEL_COLUMNS } from "@arbiter/shared/eval/labelled-posts.js";
 import { renderHtmlReport } from "@arbiter/shared/eval/report-html.js";
 import { renderTextReport } from "@arbiter/shared/eval/report-text.js";
@@ -97,6 +97,8 @@ Ctrl-C stops after the posts in flight (exit 130); run the same command again to
       const format = flags.format ?? datasetFormatOf(flags.dataset);
       await assertColumns(flags.dataset, format, { "--text-col": flags.textCol, "--label-col": flags.labelCol });
       const context = commandContext(command);
+      // Loaded here, not at start: the engine's node-llama-cpp alone takes most of a second to import.
+      const { runEvaluation } = await import("@arbiter/shared/eval/evaluation.js");
       const stop = new AbortController();
       const onSignal = () => {
         if (stop.signal.aborted) process.exit(130);

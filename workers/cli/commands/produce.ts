@@ -39,7 +39,7 @@ export function produceCommand(): Command {
       const format = flags.format ?? datasetFormatOf(file);
       await assertColumns(file, format, { "--text-col": flags.textCol, "--id-col": flags.idCol });
       const kafka = await connectedKafka(context, "produce");
-      const producer = kafka.producer({ idempotent: true });
+      const producer = kafka.producer();
       await producer.connect();
       const topic = flags.topic ?? context.config.kafka.topics.posts;
       try {
