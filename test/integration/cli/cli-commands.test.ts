@@ -7,12 +7,13 @@ import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
 import type { Decision } from "@arbiter/shared/codec/records.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { commands } from "../../../workers/cli/commands/index.js";
-import { runCli } from "../../support/cli.js";
+import { finished, runCli, spawnCli } from "../../support/cli.js";
 import { kafkaBrokers, modelPath, redisUrl, testModels } from "../../support/env.js";
 import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
 import { PrivateRedis } from "../../support/private-services.js";
-import { codecs } from "../../support/worker.js";
+import { codecs, testEngineSettings } from "../../support/worker.js";
+import { waitForOutput } from "../../support/worker-process.js";
 
 jest.setTimeout(240_000);
 
@@ -223,5 +224,24 @@ describe("arbiter doctor", () => {
     expect(missingModel.code).toBe(1);
     const checks = JSON.parse(missingModel.stdout) as { name: string; status: string; fix?: string }[];
     expect(checks.find((c) => c.name === "model")).toMatchObject({ status: "fail", fix: expect.stringContaining("ARBITER_MODEL") });
+  });
+});
+
+describe("arbiter worker", () => {
+  it("runs the classifier worker in a role until SIGTERM, which drains it to exit 0", async () => {
+    const workerEnv = { ARBITER_CONFIG_JSON: JSON.stringify({ ...settings, kafka: { ...settings.kafka, groupId: ns.group("worker") }, engine: testEngineSettings(), http: { port: 0 }, cache: { enabled: false } }) };
+    const child = spawnCli(["worker", "primary"], workerEnv);
+    const done = finished(child, 120_000, ["worker", "primary"]);
+    await waitForOutput(child, /"role":"primary".*"msg":"worker started"/, 90_000);
+    child.kill("SIGTERM");
+    const run = await done;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('"msg":"draining"');
+  });
+
+  it("exits 3 at once, naming the broker, when Kafka does not answer", async () => {
+    const run = await runCli(["worker", "escalation"], { ...env, KAFKA_BROKERS: "127.0.0.1:1" });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("Kafka at 127.0.0.1:1 refused the connection: start it with `KAFKA_PORT=1 bash scripts/kafka.sh start`");
   });
 });
