@@ -58,6 +58,7 @@ function jsonReport(evaluation: Evaluation, meta: Record<string, unknown>): stri
 
 export function evalCommand(): Command {
   return new Command("eval")
+    .summary("measure a policy (or two versions) on a labelled set")
     .description("decide a labelled set under a policy (or two versions side by side) on the worker's path in-process — prefilter, model, verdict; no Kafka — and report precision, recall, F1, accuracy, false-positive rate, the confusion matrix, per-rule figures, the funnel, the escalation rate, calibration, latency and the disagreements")
     .requiredOption("--dataset <file>", 'labelled posts: JSON lines ({"id","text","label"}) or CSV with a header row')
     .requiredOption("--policy <ref>", "ID (from policies.dir), ID@FILE (a draft of policy ID) or FILE.md; give it twice to compare two versions", collect)

@@ -19,6 +19,7 @@ interface ProduceFlags {
 
 export function produceCommand(): Command {
   return new Command("produce")
+    .summary("send posts from a JSONL or CSV file to the posts topic")
     .description("send posts from a JSON-lines or CSV file to the posts topic, keyed by post id: Avro with the schema fingerprint header, or JSON when input.format is json")
     .argument("<file>", "JSON lines (one object a line: id, text, forumId, authorId, language, createdAt, metadata, threadId) or CSV with a header row")
     .addOption(new Option("--format <format>", "file format (default: csv for a .csv name, else jsonl)").choices(["jsonl", "csv"]))

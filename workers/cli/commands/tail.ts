@@ -7,6 +7,7 @@ import { commandContext, connectedKafka, wholeNumber } from "../command-context.
 
 export function tailCommand(): Command {
   return new Command("tail")
+    .summary("print a topic's records, decoded")
     .description("print a topic's records decoded (any schema version, by the fingerprint header); a record that cannot be decoded is shown as such")
     .argument("<topic>", "posts, decisions, audit, escalations, tickets, dlq (the names in kafka.topics), or any topic name")
     .option("--from-beginning", "from the first record kept (default: the last --limit records)")

@@ -33,7 +33,7 @@ function describeText(spec: TopicSpec, state: TopicState | undefined): string {
 }
 
 export function topicsCommand(): Command {
-  const topics = new Command("topics").description("create or describe Arbiter's topics (names: kafka.topics; partitions, retention, cleanup policy: the topics section)");
+  const topics = new Command("topics").summary("create or describe Arbiter's topics, as configured").description("create or describe Arbiter's topics (names: kafka.topics; partitions, retention, cleanup policy: the topics section)");
   topics
     .command("create")
     .description("create the topics that do not exist yet, as configured; existing topics are left as they are (run it any number of times)")

@@ -10,6 +10,7 @@ const ROLES: Record<string, { main: string; env: Record<string, string>; about: 
 
 export function workerCommand(): Command {
   return new Command("worker")
+    .summary("run a worker (primary, escalation) until SIGTERM/Ctrl-C")
     .description("run a worker in the foreground until SIGTERM/Ctrl-C (drains, commits, exits 0; the same signal again a second later exits at once with 1)")
     .addArgument(new Argument("<role>", Object.entries(ROLES).map(([role, r]) => `${role}: ${r.about}`).join("; ")).choices(Object.keys(ROLES)))
     .addHelpText("after", "\nThe worker reads its settings as workers/classifier/main.ts does (ARBITER_CONFIG, ARBITER_CONFIG_JSON, the environment shortcuts). It exits 1 when it cannot start or ends on a fatal error.")
