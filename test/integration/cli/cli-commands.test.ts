@@ -12,20 +12,13 @@ import { kafkaBrokers, modelPath, redisUrl, testModels } from "../../support/env
 import { testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
 import { PrivateRedis } from "../../support/private-services.js";
-import { codecs, testEngineSettings } from "../../support/worker.js";
+import { codecs, testConfig, testEngineSettings } from "../../support/worker.js";
 import { waitForOutput } from "../../support/worker-process.js";
 
 jest.setTimeout(240_000);
 
 const ns = testNamespace("cli-commands");
-const topics = {
-  posts: ns.topic("posts"),
-  decisions: ns.topic("decisions"),
-  audit: ns.topic("audit"),
-  escalations: ns.topic("escalations"),
-  tickets: ns.topic("tickets"),
-  dlq: ns.topic("dlq"),
-};
+const topics = testConfig(ns).kafka.topics;
 /** Settings of this test's own topics, as a user's config would give them (decisions get 2 partitions here). */
 const settings = { kafka: { brokers: kafkaBrokers, topics }, cache: { url: redisUrl }, topics: { decisions: { partitions: 2 } } };
 const env = { ARBITER_CONFIG_JSON: JSON.stringify(settings) };
