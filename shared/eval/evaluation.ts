@@ -9,7 +9,7 @@ import type { Logger } from "../observability/logger.js";
 import { UsageError } from "../cli/errors/usage-error.js";
 import { loadEnginePort, type SafeguardEnginePort } from "../pipeline/engine-port.js";
 import type { ClassifyRequest, EnginePort, ModelVerdict } from "../pipeline/ports.js";
-import type { DatasetFormat } from "./dataset-file.js";
+import type { DatasetFormat } from "../cli/dataset-file.js";
 import { buildEvalReport, flips, type EvalItem, type EvalReport, type Flip } from "./eval-report.js";
 import { runEval } from "./eval-run.js";
 import { readLabelledPosts, type BadRowPolicy, type LabelColumns, type LabelledPost } from "./labelled-posts.js";

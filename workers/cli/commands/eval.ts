@@ -5,7 +5,7 @@ import { resolveFromRoot } from "@arbiter/shared/config/load-config.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
 import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
 import { assertColumns } from "@arbiter/shared/cli/post-file.js";
-import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/eval/dataset-file.js";
+import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/cli/dataset-file.js";
 import type { Evaluation } from "@arbiter/shared/eval/evaluation.js";
 import { DEFAULT_LABEL_COLUMNS } from "@arbiter/shared/eval/labelled-posts.js";
 import { renderHtmlReport } from "@arbiter/shared/eval/report-html.js";
