@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { getLlama } from "node-llama-cpp";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
+import { ConfigError } from "../config/config-error.js";
 import { resolveFromRoot } from "../config/load-config.js";
 import { assertGgufFile } from "../engine/engine.js";
 import { loadPolicySet } from "../policy/load-policy-dir.js";
@@ -24,7 +25,7 @@ export type DoctorScope = "primary" | "escalation" | "all";
 
 async function checkKafka(config: ArbiterConfig): Promise<CheckResult[]> {
   try {
-    const probe = await probeKafka(config.kafka.brokers);
+    const probe = await probeKafka(config.kafka);
     const names = Object.values(config.kafka.topics);
     const missing = [...new Set(names)].filter((t) => !probe.topics.includes(t));
     const kafka: CheckResult = { name: "kafka", status: "ok", detail: `${config.kafka.brokers.join(", ")}: cluster ${probe.clusterId}, ${probe.brokers} broker(s)` };
@@ -39,6 +40,7 @@ async function checkKafka(config: ArbiterConfig): Promise<CheckResult[]> {
           };
     return [kafka, topics];
   } catch (error) {
+    if (error instanceof ConfigError) return [{ name: "kafka", status: "fail", detail: error.message, fix: "correct the setting named" }];
     if (!(error instanceof ServiceUnreachableError)) throw error;
     return [{ name: "kafka", status: "fail", detail: error.detail, fix: error.fix, unreachable: true }];
   }
@@ -47,9 +49,10 @@ async function checkKafka(config: ArbiterConfig): Promise<CheckResult[]> {
 async function checkRedis(config: ArbiterConfig): Promise<CheckResult> {
   if (!config.cache.enabled) return { name: "redis", status: "skip", detail: "the verdict cache is off (cache.enabled: false)" };
   try {
-    await probeRedis(config.cache.url);
+    await probeRedis(config.cache);
     return { name: "redis", status: "ok", detail: `${displayRedisUrl(config.cache.url)} answers PING` };
   } catch (error) {
+    if (error instanceof ConfigError) return { name: "redis", status: "fail", detail: error.message, fix: "correct the setting named" };
     if (!(error instanceof ServiceUnreachableError)) throw error;
     return { name: "redis", status: "fail", detail: error.detail, fix: error.fix, unreachable: true };
   }

@@ -1,6 +1,9 @@
 import { Socket } from "node:net";
-import { Redis } from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
+import type { CacheSettings, KafkaSettings } from "../config/arbiter-config.js";
+import { ConfigError } from "../config/config-error.js";
+import { explainKafkaError, kafkaSecurity } from "../kafka/kafka-client.js";
+import { createRedis, explainRedisError } from "../redis/redis-client.js";
 import { ServiceUnreachableError } from "./errors/service-unreachable-error.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -45,10 +48,12 @@ export interface KafkaProbe {
 }
 
 /**
- * Connects to the first broker that answers and asks for the cluster; throws a
- * {@link ServiceUnreachableError} naming every broker and what to do when none answers.
+ * Connects to the first broker that answers (with `kafka.ssl` and `kafka.sasl`) and asks for the
+ * cluster; throws a {@link ServiceUnreachableError} naming every broker and what to do when none
+ * answers, or the {@link ConfigError} of a security setting the broker refused.
  */
-export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): Promise<KafkaProbe> {
+export async function probeKafka(settings: KafkaSettings, timeoutMs = 3000): Promise<KafkaProbe> {
+  const { brokers } = settings;
   const problems: string[] = [];
   const reachable: string[] = [];
   for (const broker of brokers) {
@@ -62,6 +67,7 @@ export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): 
   const admin = new Kafka({
     clientId: "arbiter-probe",
     brokers: reachable,
+    ...kafkaSecurity(settings),
     logLevel: logLevel.NOTHING,
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs * 2,
@@ -72,6 +78,8 @@ export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): 
     const cluster = await admin.describeCluster();
     return { clusterId: cluster.clusterId, brokers: cluster.brokers.length, topics: await admin.listTopics() };
   } catch (error) {
+    const explained = explainKafkaError(error, settings);
+    if (explained instanceof ConfigError) throw explained;
     throw new ServiceUnreachableError("Kafka", `Kafka at ${reachable.join(", ")} accepts connections but does not answer as a broker (${(error as Error).message})`, "wait if it is still starting, or check that no other program holds that port");
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -83,8 +91,9 @@ export function displayRedisUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1");
 }
 
-/** Pings Redis; throws a {@link ServiceUnreachableError} saying what failed and what to do. */
-export async function probeRedis(url: string, timeoutMs = 3000): Promise<void> {
+/** Pings Redis as the cache logs in; throws a {@link ServiceUnreachableError} saying what failed and what to do, or the {@link ConfigError} of a login or TLS setting. */
+export async function probeRedis(cache: CacheSettings, timeoutMs = 3000): Promise<void> {
+  const { url } = cache;
   const shown = displayRedisUrl(url);
   let parsed: URL;
   try {
@@ -97,12 +106,14 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<void> {
   const problem = await tcpProbe(host, port, timeoutMs);
   const hint = `${startHint(host, port, REDIS)}, or turn the verdict cache off (cache.enabled: false)`;
   if (problem !== null) throw new ServiceUnreachableError("Redis", `Redis at ${shown} ${problem}`, hint);
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const redis = createRedis(cache, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }, "cache");
   redis.on("error", () => undefined);
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
+    const explained = explainRedisError(error, cache, "cache");
+    if (explained instanceof ConfigError) throw explained;
     throw new ServiceUnreachableError("Redis", `Redis at ${shown} accepts connections but does not answer PING (${(error as Error).message})`, hint);
   } finally {
     redis.disconnect();

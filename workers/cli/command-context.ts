@@ -21,7 +21,7 @@ export function commandContext(command: Command, overrides: Record<string, unkno
 
 /** A Kafka client, after checking that a broker answers (exit code 3 with what to do when none does). */
 export async function connectedKafka(context: CommandContext, purpose: string): Promise<Kafka> {
-  await probeKafka(context.config.kafka.brokers);
+  await probeKafka(context.config.kafka);
   return createKafka(context.config.kafka, `${context.config.kafka.clientId}-${purpose}`, context.logger);
 }
 

@@ -19,7 +19,7 @@ export function workerCommand(): Command {
       Object.assign(process.env, env);
       const { config } = commandContext(command);
       // The worker would retry a missing broker for a minute and exit 1; say at once what is down (exit code 3).
-      await probeKafka(config.kafka.brokers);
+      await probeKafka(config.kafka);
       await import(new URL(main, import.meta.url).href);
     });
 }
