@@ -74,9 +74,9 @@ export function selectPosts(posts: readonly LabelledPost[], options: Pick<Evalua
 }
 
 /**
- * `arbiter eval` without the terminal: reads the labelled set, resolves the policies, loads the
- * configured engine once, decides every selected post under each policy on the worker's path
- * (resuming from the results files), and builds the reports. The engine is disposed at the end.
+ * `arbiter eval` without the terminal: reads the labelled set, resolves the policies, decides
+ * every selected post under each policy on the worker's path (resuming from the results files;
+ * one engine, loaded at the first model call, disposed at the end), and builds the reports.
  */
 export async function runEvaluation(config: ArbiterConfig, options: EvaluationOptions): Promise<Evaluation> {
   const all = await readLabelledPosts(options.dataset, options.format, options.columns, options.onBadRow, options.warn);
@@ -100,7 +100,7 @@ export async function runEvaluation(config: ArbiterConfig, options: EvaluationOp
     const key: RunKey = {
       dataset: { sha256: datasetSha, textField: options.columns.text, idField: options.columns.id },
       policy: { id: target.policy.id, version: target.policy.version },
-      effort: options.effort,
+      effort: options.effort ?? config.pipeline.effort,
       model: { id: engineSettings.modelId, bytes: modelFile.size, modifiedMs: Math.round(modelFile.mtimeMs) },
       settings: answerSettings(engineSettings, config),
     };
