@@ -160,8 +160,8 @@ class LazyEngine implements EnginePort {
     return (await this.loaded).classify(request);
   }
 
-  queue(): { depth: number; capacity: number; inFlight: number } {
-    return { depth: 0, capacity: this.settings.queueCapacity, inFlight: 0 };
+  queue(): { depth: number; capacity: number; inFlight: number; sequences: number } {
+    return { depth: 0, capacity: this.settings.queueCapacity, inFlight: 0, sequences: this.settings.sequences };
   }
 
   async dispose(): Promise<void> {

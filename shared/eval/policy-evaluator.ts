@@ -5,7 +5,7 @@ import { WorkerMetrics } from "../observability/metrics.js";
 import { PolicySet } from "../policy/policy-set.js";
 import type { Policy } from "../policy/policy.js";
 import { createCodecs } from "../pipeline/codecs.js";
-import type { InboundRecord, OutboundRecord } from "../pipeline/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import { PolicyBook } from "../pipeline/policy-book.js";
 import { PostProcessor } from "../pipeline/post-processor.js";
 import type { EnginePort } from "../pipeline/ports.js";
@@ -79,8 +79,10 @@ export class PolicyEvaluator {
   async evaluate(id: string, text: string, signal: AbortSignal): Promise<PostResult> {
     const post: Post = { id, forumId: this.forumId, authorId: "eval", text, language: null, createdAt: Date.now(), metadata: {}, threadId: null };
     const record: InboundRecord = { topic: this.settings.topics.posts, partition: 0, offset: String(this.offset++), key: Buffer.from(id), value: Buffer.from(JSON.stringify(post)), headers: {} };
-    const [outputs] = await this.processor.processBatch([record], signal);
-    return this.read(id, outputs ?? []);
+    const [result] = await this.processor.processBatch([record], signal);
+    // A post bound for the model comes back as work to run; one decided at the prefilter, as its outputs.
+    const outputs = result === undefined ? [] : result.kind === "ready" ? result.outputs : await result.run(signal);
+    return this.read(id, outputs);
   }
 
   private read(id: string, outputs: readonly OutboundRecord[]): PostResult {
