@@ -86,8 +86,7 @@ const kafkaSchema = z
       .max(1_048_576)
       .describe("Longest offset-commit metadata (the done set above the committed offset); at most the broker's offset.metadata.max.bytes.")
       .default(4096),
-    createTopics: z.boolean().describe("Create missing topics at start.").default(true),
-    topicPartitions: z.int().min(1).max(10_000).describe("Partitions of topics created at start.").default(3),
+    createTopics: z.boolean().describe("Create missing topics at start, as the `topics` section says.").default(true),
     ssl: kafkaTlsSchema,
     sasl: kafkaSaslSchema,
   })
@@ -99,6 +98,32 @@ const kafkaSchema = z
       ctx.addIssue({ code: "custom", path: ["heartbeatIntervalMs"], message: `(${k.heartbeatIntervalMs}) must be at most a third of kafka.sessionTimeoutMs (${k.sessionTimeoutMs})` });
     if (k.sessionTimeoutMs > k.rebalanceTimeoutMs)
       ctx.addIssue({ code: "custom", path: ["sessionTimeoutMs"], message: `(${k.sessionTimeoutMs}) must not exceed kafka.rebalanceTimeoutMs (${k.rebalanceTimeoutMs})` });
+  })
+  .prefault({});
+
+const DAY_MS = 86_400_000;
+
+/** How one topic is created (`arbiter topics create`, and a worker at start): one of these per topic. */
+const topicSettings = (defaults: { retentionMs: number; cleanupPolicy: "delete" | "compact" | "compact,delete" }) =>
+  z
+    .strictObject({
+      // The same count on every topic keeps a post's records on the same partition number everywhere.
+      partitions: z.int().min(1).max(10_000).describe("Partitions: the most workers of one group that can share the topic.").default(3),
+      replicationFactor: z.int().min(1).max(32).describe("Replicas of each partition (1 on a one-broker cluster; 3 in production).").default(1),
+      retentionMs: z.int().min(-1).describe("`retention.ms`: how long records are kept when the cleanup policy includes delete (-1: forever).").default(defaults.retentionMs),
+      cleanupPolicy: z.enum(["delete", "compact", "compact,delete"]).describe("`cleanup.policy`: delete old records, or compact to the latest per key.").default(defaults.cleanupPolicy),
+    })
+    .prefault({});
+
+// Retention follows who reads each topic and how late; see the README (Topics) for the reasons.
+const topicsSchema = z
+  .strictObject({
+    posts: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
+    decisions: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "compact" }),
+    audit: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "delete" }),
+    escalations: topicSettings({ retentionMs: 7 * DAY_MS, cleanupPolicy: "delete" }),
+    tickets: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
+    dlq: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "delete" }),
   })
   .prefault({});
 
@@ -179,6 +204,7 @@ export const arbiterConfigSchema = z.strictObject({
     .default("")
     .transform((id) => id || hostname()),
   kafka: kafkaSchema,
+  topics: topicsSchema,
   input: inputSchema,
   cache: cacheSchema,
   policies: policiesSchema,
@@ -202,6 +228,9 @@ export type WorkerRole = ArbiterConfig["role"];
 export type PostFormat = z.infer<typeof postFormatSchema>;
 export type Effort = z.infer<typeof effortSchema>;
 export type TopicNames = z.output<typeof topicNamesSchema>;
+export type TopicKey = keyof TopicNames;
+export type TopicSettings = z.output<typeof topicsSchema>[TopicKey];
+export type TopicsSettings = z.output<typeof topicsSchema>;
 export type KafkaSettings = z.output<typeof kafkaSchema>;
 export type Secret = z.output<typeof secretSchema>;
 /** One TLS client's certificates and verification (`kafka.ssl` without `enabled`, `cache.tls`). */

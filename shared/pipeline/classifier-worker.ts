@@ -1,6 +1,7 @@
 import type { ArbiterConfig } from "../config/arbiter-config.js";
 import { resolveFromRoot } from "../config/load-config.js";
-import { createKafka, ensureTopics } from "../kafka/kafka-client.js";
+import { createKafka } from "../kafka/kafka-client.js";
+import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import { StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
@@ -56,7 +57,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const { topics } = config.kafka;
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${config.role}`, log);
   if (config.kafka.createTopics) {
-    await ensureTopics(kafka, Object.values(topics), config.kafka.topicPartitions);
+    await createTopics(kafka, topicSpecs(topics, config.topics).map(newTopic));
   }
   const cache = !escalation && config.cache.enabled ? new VerdictCache(config.cache, log) : null;
   const deps = {
