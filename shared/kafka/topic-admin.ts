@@ -80,8 +80,11 @@ export async function createTopics(kafka: Kafka, topics: readonly NewTopic[]): P
     // Two keys may name one topic (a test, a small setup): the first wins.
     const missing = topics.filter((t) => !existing.has(t.name) && !seen.has(t.name) && seen.add(t.name));
     if (missing.length > 0) {
+      // kafkajs' own wait for leaders retries only LEADER_NOT_AVAILABLE: a broker whose metadata
+      // has not caught up yet answers UNKNOWN_TOPIC_OR_PARTITION and the create fails although the
+      // topic exists; and when another client created the topic first it does not wait at all.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
@@ -89,9 +92,39 @@ export async function createTopics(kafka: Kafka, topics: readonly NewTopic[]): P
           configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
         })),
       });
+      await waitForLeaders(admin, missing);
     }
     return missing.map((t) => t.name);
   });
+}
+
+const notReadyYet = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+
+/** Polls metadata until every partition of `topics` has a leader; errors that only mean "not yet" are retried. */
+async function waitForLeaders(admin: Admin, topics: readonly NewTopic[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastProblem = "";
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+      const waiting = topics.filter((t) => {
+        const m = meta.find((x) => x.name === t.name);
+        return !m || m.partitions.length < t.partitions || m.partitions.some((p) => p.leader < 0);
+      });
+      if (waiting.length === 0) return;
+      lastProblem = `no leader yet for ${waiting.map((t) => t.name).join(", ")}`;
+    } catch (err) {
+      // kafkajs' retrier wraps the broker's error once its own retries run out.
+      const e = err as { type?: string; originalError?: { type?: string } };
+      const type = e.type ?? e.originalError?.type;
+      if (!type || !notReadyYet.has(type)) throw err;
+      lastProblem = `${type}: ${(err as Error).message}`;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`topics created but not ready after ${timeoutMs} ms (${lastProblem})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Partitions, leaders, replicas, offsets and configs of existing topics; a missing topic is left out. */
