@@ -10,7 +10,7 @@ import { PolicySet } from "../policy/policy-set.js";
 import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
-import { createCodecs } from "./codecs.js";
+import { createWorkerCodecs } from "./codecs.js";
 import type { RecordProcessor } from "../kafka/record-processor.js";
 import { PostProcessor } from "./post-processor.js";
 import { ScreenPool } from "./screen-pool.js";
@@ -52,7 +52,8 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const escalation = config.role === "escalation";
   const engine: EnginePort & { dispose(): Promise<void> } = overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
   metrics.queueDepth.set(0);
-  const codecs = createCodecs();
+  // Before Kafka: an output schema incompatible with its subject stops the worker here.
+  const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
   const { topics } = config.kafka;
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${config.role}`, log);
   if (config.kafka.createTopics) {
@@ -63,6 +64,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     codecs,
     topics,
     input: config.input,
+    confluentInput: escalation ? null : confluentInput,
     pipeline: escalation ? { ...config.pipeline, effort: config.pipeline.effort ?? "high" } : config.pipeline,
     engine,
     prefilter: book,
@@ -74,7 +76,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     !escalation && config.pipeline.screenThreads > 0
       ? await ScreenPool.start(
           config.pipeline.screenThreads,
-          { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics },
+          { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics, outputSchemaIds },
           log,
           { timeoutMs: config.pipeline.screenTimeoutMs },
         )
@@ -124,6 +126,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         await runner.stop(config.shutdownTimeoutMs);
         await cache?.close();
         await pool?.close();
+        closeCodecs();
         await engine.dispose();
         await new Promise<void>((resolve) => http.server.close(() => resolve()));
         log.info("stopped");
