@@ -49,11 +49,11 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
 
+  // Before the model and Kafka: an output schema incompatible with its subject stops the worker here.
+  const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
   const escalation = config.role === "escalation";
   const engine: EnginePort & { dispose(): Promise<void> } = overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
   metrics.queueDepth.set(0);
-  // Before Kafka: an output schema incompatible with its subject stops the worker here.
-  const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
   const { topics } = config.kafka;
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${config.role}`, log);
   if (config.kafka.createTopics) {
