@@ -33,6 +33,8 @@ log_file="$data_dir/registry.log"
 url="http://$host:$port/apis/ccompat/v7"
 
 log() { echo "[schema-registry] $*" >&2; }
+# shellcheck source=lib/pid-file.sh
+. "$root/scripts/lib/pid-file.sh"
 
 fetch() {
   if [ -f "$work/.complete" ]; then return; fi
@@ -45,16 +47,7 @@ fetch() {
   log "built in $((SECONDS - started))s"
 }
 
-running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid=$(cat "$pid_file")
-  if kill -0 "$pid" 2>/dev/null && grep -q "sr-1-runner.jar" "/proc/$pid/cmdline" 2>/dev/null; then
-    echo "$pid"
-    return 0
-  fi
-  return 1
-}
+running_pid() { pid_file_process "sr-1-runner.jar"; }
 
 answers() { curl -sf -m 2 -o /dev/null "$url/subjects"; }
 port_open() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
@@ -103,22 +96,7 @@ wait_ready() {
   exit 1
 }
 
-stop() {
-  local pid
-  if ! pid=$(running_pid); then
-    rm -f "$pid_file"
-    log "not running"
-    return 0
-  fi
-  kill "$pid"
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$pid_file"; log "stopped"; return 0; }
-    sleep 0.5
-  done
-  log "did not stop in 30s; killing"
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pid_file"
-}
+stop() { stop_pid_file_process "sr-1-runner.jar"; }
 
 case "${1:-}" in
   start) start ;;
