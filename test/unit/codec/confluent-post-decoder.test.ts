@@ -4,26 +4,13 @@ import { confluentFrame, confluentSchemaId } from "@arbiter/shared/codec/conflue
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
 import type { WriterSchemaNote } from "@arbiter/shared/codec/writer-schema-cache.js";
+// The forum backend's own schema: other names, a nullable body, an extra field, its own record name.
+import { forumFieldMap, forumPostSchema as forumPost } from "../../support/confluent.js";
 import { thrown } from "../../support/thrown.js";
 
 const postReader = SchemaRegistry.shipped().version("post");
 
-/** A forum backend's own schema: other names, a nullable body, an extra field, its own record name. */
-const forumPost = {
-  type: "record",
-  name: "ForumPost",
-  namespace: "com.example.forum",
-  fields: [
-    { name: "id", type: "string" },
-    { name: "community", type: "string" },
-    { name: "authorId", type: "string" },
-    { name: "body", type: ["null", "string"] },
-    { name: "createdAt", type: { type: "long", logicalType: "timestamp-millis" } },
-    { name: "likes", type: "int" },
-  ],
-} as const;
-
-function decoderOver(schemas: Record<number, object | WriterSchemaNote>, fieldMap: PostFieldMap = { text: "body", forumId: "community" }) {
+function decoderOver(schemas: Record<number, object | WriterSchemaNote>, fieldMap: PostFieldMap = forumFieldMap) {
   const lookup = (id: number): WriterSchemaNote | undefined => {
     const s = schemas[id];
     if (s === undefined) return undefined;
@@ -101,7 +88,7 @@ test("unframed bytes, an id without a schema, a non-Avro schema and truncated by
 
 test("an id unknown at first is looked up again, so a schema registered later is read", () => {
   const notes = new Map<number, WriterSchemaNote>([[11, { id: 11, code: "UNKNOWN_SCHEMA_ID", reason: "not yet" }]]);
-  const decoder = new ConfluentPostDecoder(postReader, { text: "body", forumId: "community" }, (id) => notes.get(id));
+  const decoder = new ConfluentPostDecoder(postReader, forumFieldMap, (id) => notes.get(id));
   const bytes = encode(forumPost, 11, { id: "p", community: "c", authorId: "u", body: "later", createdAt: 1, likes: 0 });
   expect(thrown(() => decoder.decode(bytes), DecodeError).code).toBe("UNKNOWN_SCHEMA_ID");
   notes.set(11, { id: 11, schema: JSON.stringify(forumPost) });
