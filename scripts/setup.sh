@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, and only that: npm packages, the Kafka jars, Redis, the test models.
+# Installs what is missing, and only that: npm packages, the Kafka jars, the Schema Registry, Redis,
+# the test models.
 # Safe to run again; each step is a no-op when its result is already there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,5 +24,6 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
 fi
 
 bash scripts/kafka.sh fetch
+bash scripts/schema-registry.sh fetch
 bash scripts/models.sh
 log "done"

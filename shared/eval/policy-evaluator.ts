@@ -61,7 +61,7 @@ export class PolicyEvaluator {
     private readonly settings: EvaluatorSettings,
     logger: Logger,
   ) {
-    const input: InputSettings = { format: "json", maxRecordBytes: settings.maxRecordBytes };
+    const input: InputSettings = { format: "json", maxRecordBytes: settings.maxRecordBytes, fieldMap: {} };
     this.forumId = forumFor(policy);
     this.processor = new PostProcessor({
       codecs: this.codecs,

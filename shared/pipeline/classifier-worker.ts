@@ -11,7 +11,7 @@ import { PolicySet } from "../policy/policy-set.js";
 import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
-import { createCodecs } from "./codecs.js";
+import { createWorkerCodecs } from "./codecs.js";
 import type { RecordProcessor } from "../kafka/record-processor.js";
 import { PostProcessor } from "./post-processor.js";
 import { ScreenPool } from "./screen-pool.js";
@@ -50,10 +50,11 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
 
+  // Before the model and Kafka: an output schema incompatible with its subject stops the worker here.
+  const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
   const escalation = config.role === "escalation";
   const engine: EnginePort & { dispose(): Promise<void> } = overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
   metrics.queueDepth.set(0);
-  const codecs = createCodecs();
   const { topics } = config.kafka;
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${config.role}`, log);
   if (config.kafka.createTopics) {
@@ -64,6 +65,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     codecs,
     topics,
     input: config.input,
+    confluentInput: escalation ? null : confluentInput,
     pipeline: escalation ? { ...config.pipeline, effort: config.pipeline.effort ?? "high" } : config.pipeline,
     engine,
     prefilter: book,
@@ -75,7 +77,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     !escalation && config.pipeline.screenThreads > 0
       ? await ScreenPool.start(
           config.pipeline.screenThreads,
-          { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics },
+          { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics, outputSchemaIds },
           log,
           { timeoutMs: config.pipeline.screenTimeoutMs },
         )
@@ -125,6 +127,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         await runner.stop(config.shutdownTimeoutMs);
         await cache?.close();
         await pool?.close();
+        closeCodecs();
         await engine.dispose();
         await new Promise<void>((resolve) => http.server.close(() => resolve()));
         log.info("stopped");
