@@ -19,5 +19,10 @@ cp -R shared/codec/schemas dist/shared/codec/schemas
 # `@arbiter/shared/<folder>/<file>.js` in compiled code: Node looks in the nearest node_modules
 # first, so from dist/ it finds the compiled library, not the workspace's TypeScript.
 mkdir -p dist/node_modules/@arbiter
-ln -s ../../shared dist/node_modules/@arbiter/shared
+ln -sr dist/shared dist/node_modules/@arbiter/shared
+# A workspace's own node_modules (a version the root does not hoist, e.g. the CLI's commander 14)
+# must resolve from its compiled code too.
+for ws in shared workers/*; do
+  if [ -d "$ws/node_modules" ] && [ -d "dist/$ws" ]; then ln -sr "$ws/node_modules" "dist/$ws/node_modules"; fi
+done
 touch "$stamp"

@@ -48,6 +48,8 @@ stamp="kafka=$version host=$host port=$port controller=$controller_port"
 if [ "$security" != "plaintext" ]; then stamp="$stamp security=$security users=$(printf '%s' "${KAFKA_SASL_USERS:-}" | sha256sum | cut -c1-16)"; fi
 
 log() { echo "[kafka] $*" >&2; }
+# shellcheck source=lib/pid-file.sh
+. "$root/scripts/lib/pid-file.sh"
 
 fetch_jars() {
   if [ -f "$lib/.complete" ]; then return; fi
@@ -59,16 +61,7 @@ fetch_jars() {
   touch "$lib/.complete"
 }
 
-running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid=$(cat "$pid_file")
-  if kill -0 "$pid" 2>/dev/null && grep -q "kafka.Kafka" "/proc/$pid/cmdline" 2>/dev/null; then
-    echo "$pid"
-    return 0
-  fi
-  return 1
-}
+running_pid() { pid_file_process "kafka.Kafka"; }
 
 port_open() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
 
@@ -200,22 +193,7 @@ start() {
   exit 1
 }
 
-stop() {
-  local pid
-  if ! pid=$(running_pid); then
-    rm -f "$pid_file"
-    log "not running"
-    return 0
-  fi
-  kill "$pid"
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$pid_file"; log "stopped"; return 0; }
-    sleep 0.5
-  done
-  log "did not stop in 30s; killing"
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pid_file"
-}
+stop() { stop_pid_file_process "kafka.Kafka"; }
 
 case "${1:-}" in
   start) start ;;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, and only that: npm packages, the Kafka jars, Redis, Chromium (the
-# console's browser tests), the test models.
+# Installs what is missing, and only that: npm packages, the Kafka jars, the Schema Registry, Redis,
+# Chromium (the console's browser tests), the test models.
 # Safe to run again; each step is a no-op when its result is already there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,5 +26,6 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
 fi
 
 bash scripts/kafka.sh fetch
+bash scripts/schema-registry.sh fetch
 bash scripts/models.sh
 log "done"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, starts Kafka and Redis if they are not running, runs every test
-# (unit + integration), and stops the services it started itself. Extra args go to jest.
+# Installs what is missing, starts Kafka, Redis and the Schema Registry if they are not running,
+# runs every test (unit + integration), and stops the services it started itself. Extra args go to jest.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,7 +11,7 @@ cleanup() {
   for svc in "${started[@]}"; do bash "scripts/$svc.sh" stop || true; done
 }
 trap cleanup EXIT
-for svc in redis kafka; do
+for svc in redis kafka schema-registry; do
   if ! bash "scripts/$svc.sh" status 2>/dev/null; then
     bash "scripts/$svc.sh" start
     started+=("$svc")

@@ -87,8 +87,7 @@ const kafkaSchema = z
       .max(1_048_576)
       .describe("Longest offset-commit metadata (the done set above the committed offset); at most the broker's offset.metadata.max.bytes.")
       .default(4096),
-    createTopics: z.boolean().describe("Create missing topics at start.").default(true),
-    topicPartitions: z.int().min(1).max(10_000).describe("Partitions of topics created at start.").default(3),
+    createTopics: z.boolean().describe("Create missing topics at start, as the `topics` section says.").default(true),
     ssl: kafkaTlsSchema,
     sasl: kafkaSaslSchema,
   })
@@ -103,12 +102,99 @@ const kafkaSchema = z
   })
   .prefault({});
 
-const postFormatSchema = z.enum(["avro", "json"]);
+const DAY_MS = 86_400_000;
+
+/** How one topic is created (`arbiter topics create`, and a worker at start): one of these per topic. */
+const topicSettings = (defaults: { retentionMs: number; cleanupPolicy: "delete" | "compact" | "compact,delete" }) =>
+  z
+    .strictObject({
+      // The same count on every topic keeps a post's records on the same partition number everywhere.
+      partitions: z.int().min(1).max(10_000).describe("Partitions: the most workers of one group that can share the topic.").default(3),
+      replicationFactor: z.int().min(1).max(32).describe("Replicas of each partition (1 on a one-broker cluster; 3 in production).").default(1),
+      retentionMs: z.int().min(-1).describe("`retention.ms`: how long records are kept when the cleanup policy includes delete (-1: forever).").default(defaults.retentionMs),
+      cleanupPolicy: z.enum(["delete", "compact", "compact,delete"]).describe("`cleanup.policy`: delete old records, or compact to the latest per key.").default(defaults.cleanupPolicy),
+    })
+    .prefault({});
+
+// Retention follows who reads each topic and how late; see the README (Topics) for the reasons.
+const topicsSchema = z
+  .strictObject({
+    posts: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
+    decisions: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "compact" }),
+    audit: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "delete" }),
+    escalations: topicSettings({ retentionMs: 7 * DAY_MS, cleanupPolicy: "delete" }),
+    tickets: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
+    dlq: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "delete" }),
+    appeals: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
+  })
+  .prefault({});
+
+const postFormatSchema = z.enum(["avro", "json", "confluent-avro"]);
+const outputFormatSchema = z.enum(["avro", "confluent-avro"]);
+
+/** The Post fields a producer's schema may name otherwise (shared/codec/records.ts). */
+export const POST_FIELDS = ["id", "forumId", "authorId", "text", "language", "createdAt", "metadata", "threadId"] as const;
 
 const inputSchema = z
   .strictObject({
-    format: postFormatSchema.describe('Encoding of records on the posts topic (`json`: one Post object per record).').default("avro"),
+    format: postFormatSchema
+      .describe("Encoding of records on the posts topic: `avro` (Arbiter's, the writer's fingerprint in a header), `json` (one Post object per record), `confluent-avro` (Confluent wire format, the writer schema from `schemaRegistry`).")
+      .default("avro"),
     maxRecordBytes: z.int().min(64).describe("A larger record is a dead letter.").default(1_048_576),
+    fieldMap: z
+      .partialRecord(z.enum(POST_FIELDS), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an Avro field name"))
+      .describe('`confluent-avro`: the producer\'s field name per Post field it names otherwise, e.g. `{text: "body", forumId: "community"}`; fields Post lacks are ignored, a post without `id` or `text` is a dead letter naming it.')
+      .default({}),
+  })
+  .superRefine((i, ctx) => {
+    if (i.format !== "confluent-avro" && Object.keys(i.fieldMap).length > 0) ctx.addIssue({ code: "custom", path: ["fieldMap"], message: `is set but input.format is "${i.format}", not "confluent-avro"` });
+    // Each producer field feeds one Post field: two reading the same name would make the reader schema ambiguous.
+    const readBy = new Map<string, string>();
+    for (const field of POST_FIELDS) {
+      const source = i.fieldMap[field] ?? field;
+      const other = readBy.get(source);
+      if (other !== undefined) ctx.addIssue({ code: "custom", path: ["fieldMap", i.fieldMap[field] === undefined ? other : field], message: `reads producer field "${source}", which Post.${i.fieldMap[field] === undefined ? field : other} reads too` });
+      readBy.set(source, field);
+    }
+  })
+  .prefault({});
+
+const outputSchema = z
+  .strictObject({
+    format: outputFormatSchema
+      .describe("Encoding of every record Arbiter writes: `avro` (the writer's fingerprint in a header), `confluent-avro` (Confluent wire format, schemas registered under `<topic>-value` in `schemaRegistry`; the fingerprint header stays).")
+      .default("avro"),
+  })
+  .prefault({});
+
+const schemaRegistrySchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^/\s@]+(\/|$)/, "must be an http:// or https:// URL, without credentials (those go in username and password)")
+      .optional()
+      .describe("Base URL of the Confluent-compatible Schema Registry API (e.g. `http://registry:8081`, Apicurio's `…/apis/ccompat/v7`); needed by the `confluent-avro` formats."),
+    username: nonBlank().optional().describe("Basic-auth user (Confluent Cloud: the API key)."),
+    password: secretSchema.optional().describe("Basic-auth password (with `username`): `{env: VARIABLE}` or `{file: path}`; a plain string only for local tests."),
+    tls: z.strictObject(tlsFields).superRefine(tlsPairRule).describe("TLS settings of an https:// URL.").prefault({}),
+    timeoutMs: z.int().min(100).describe("Deadline per registry request; a slower answer counts as the registry being down.").default(5000),
+    notFoundAttempts: z
+      .int()
+      .min(1)
+      .max(10)
+      .describe("Fetches of a schema id the registry says it does not know (404) before its posts are dead letters (a replica may lag the registry's leader).")
+      .default(3),
+    retryMaxMs: z.int().min(100).describe("Longest wait between attempts while the registry is down: posts wait (the stream pauses), none is dead-lettered for an outage.").default(10_000),
+    autoRegister: z
+      .boolean()
+      .describe("Register Arbiter's output schemas at start (after the compatibility check); false: they must be registered already, else the worker does not start.")
+      .default(true),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.username === undefined) !== (r.password === undefined)) ctx.addIssue({ code: "custom", path: [r.username === undefined ? "username" : "password"], message: "must be set with the other of username and password" });
+    if (r.url !== undefined && !r.url.startsWith("https://"))
+      for (const key of ["ca", "cert", "key", "servername"] as const)
+        if (r.tls[key] !== undefined) ctx.addIssue({ code: "custom", path: ["tls", key], message: "is set but schemaRegistry.url is not https://" });
   })
   .prefault({});
 
@@ -271,7 +357,10 @@ export const arbiterConfigSchema = z.strictObject({
     .default("")
     .transform((id) => id || hostname()),
   kafka: kafkaSchema,
+  topics: topicsSchema,
   input: inputSchema,
+  output: outputSchema,
+  schemaRegistry: schemaRegistrySchema,
   cache: cacheSchema,
   policies: policiesSchema,
   pipeline: pipelineSchema,
@@ -287,6 +376,11 @@ export const arbiterConfigSchema = z.strictObject({
   tickets: ticketsSchema,
   console: consoleSchema,
   shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
+}).superRefine((c, ctx) => {
+  // Read at start, not at the first record: a worker that could not decode or encode does not start.
+  if (c.schemaRegistry.url !== undefined) return;
+  if (c.input.format === "confluent-avro") ctx.addIssue({ code: "custom", path: ["schemaRegistry", "url"], message: 'must be set: input.format is "confluent-avro"' });
+  else if (c.output.format === "confluent-avro") ctx.addIssue({ code: "custom", path: ["schemaRegistry", "url"], message: 'must be set: output.format is "confluent-avro"' });
 });
 
 /** The settings after parsing: every default filled in. */
@@ -297,11 +391,20 @@ export type WorkerRole = ArbiterConfig["role"];
 export type PostFormat = z.infer<typeof postFormatSchema>;
 export type Effort = z.infer<typeof effortSchema>;
 export type TopicNames = z.output<typeof topicNamesSchema>;
+export type TopicKey = keyof TopicNames;
+/** Every topic key of `kafka.topics` (and of the `topics` section), in the order the settings list them. */
+export const TOPIC_KEYS = Object.keys(topicNamesSchema.parse({})) as readonly TopicKey[];
+export type TopicSettings = z.output<typeof topicsSchema>[TopicKey];
+export type TopicsSettings = z.output<typeof topicsSchema>;
 export type KafkaSettings = z.output<typeof kafkaSchema>;
 export type Secret = z.output<typeof secretSchema>;
 /** One TLS client's certificates and verification (`kafka.ssl` without `enabled`, `cache.tls`). */
 export type TlsSettings = z.output<z.ZodObject<typeof tlsFields>>;
+export type OutputFormat = z.infer<typeof outputFormatSchema>;
 export type InputSettings = z.output<typeof inputSchema>;
+export type OutputSettings = z.output<typeof outputSchema>;
+export type SchemaRegistrySettings = z.output<typeof schemaRegistrySchema>;
+export type PostField = (typeof POST_FIELDS)[number];
 export type CacheSettings = z.output<typeof cacheSchema>;
 export type PolicySettings = z.output<typeof policiesSchema>;
 export type PipelineSettings = z.output<typeof pipelineSchema>;

@@ -319,7 +319,7 @@ function maxEffort(efforts: readonly ReasoningEffort[]): ReasoningEffort {
 }
 
 /** Fails with the path in the message before llama.cpp gets a chance to crash on a bad file. */
-async function assertGgufFile(modelPath: string): Promise<void> {
+export async function assertGgufFile(modelPath: string): Promise<void> {
   let handle;
   try {
     handle = await open(modelPath, "r");

@@ -3,6 +3,7 @@ import type { KafkaSettings } from "../config/arbiter-config.js";
 import { ConfigError } from "../config/config-error.js";
 import { certificateProblem, errorChain, resolveSecret, tlsOptions } from "../config/transport-security.js";
 import type { Logger } from "../observability/logger.js";
+import { createTopics } from "./topic-admin.js";
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.ERROR]: "error",
@@ -82,17 +83,7 @@ export function createKafka(settings: KafkaSettings, clientId: string, logger: L
   return explainingConnects(kafka, settings);
 }
 
-/** Creates the topics that are missing (existing ones are left alone). */
+/** Creates the topics that are missing (existing ones are left alone), with the broker's default configs. */
 export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  await createTopics(kafka, topics.map((name) => ({ name, partitions: numPartitions, replicationFactor: 1, configs: {} })));
 }

@@ -1,5 +1,6 @@
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { createKafka, ensureTopics } from "../kafka/kafka-client.js";
+import { createKafka } from "../kafka/kafka-client.js";
+import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import { StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
@@ -8,7 +9,7 @@ import { loadConfiguredPolicies } from "./configured-policies.js";
 import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
-import { createCodecs } from "./codecs.js";
+import { createWorkerCodecs } from "./codecs.js";
 import type { RecordProcessor } from "../kafka/record-processor.js";
 import { PostProcessor } from "./post-processor.js";
 import { ScreenPool } from "./screen-pool.js";
@@ -42,20 +43,22 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
 
+  // Before the model and Kafka: an output schema incompatible with its subject stops the worker here.
+  const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
   const escalation = config.role === "escalation";
   const engine: EnginePort & { dispose(): Promise<void> } = overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
   metrics.queueDepth.set(0);
-  const codecs = createCodecs();
   const { topics } = config.kafka;
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${config.role}`, log);
   if (config.kafka.createTopics) {
-    await ensureTopics(kafka, Object.values(topics), config.kafka.topicPartitions);
+    await createTopics(kafka, topicSpecs(topics, config.topics).map(newTopic));
   }
   const cache = !escalation && config.cache.enabled ? new VerdictCache(config.cache, log) : null;
   const deps = {
     codecs,
     topics,
     input: config.input,
+    confluentInput: escalation ? null : confluentInput,
     pipeline: escalation ? { ...config.pipeline, effort: config.pipeline.effort ?? "high" } : config.pipeline,
     engine,
     prefilter: book,
@@ -67,7 +70,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     !escalation && config.pipeline.screenThreads > 0
       ? await ScreenPool.start(
           config.pipeline.screenThreads,
-          { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics },
+          { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics, outputSchemaIds },
           log,
           { timeoutMs: config.pipeline.screenTimeoutMs },
         )
@@ -122,6 +125,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         await Promise.all(runners.map((runner) => runner.stop(config.shutdownTimeoutMs)));
         await cache?.close();
         await pool?.close();
+        closeCodecs();
         await engine.dispose();
         await new Promise<void>((resolve) => http.server.close(() => resolve()));
         log.info("stopped");

@@ -1,23 +1,29 @@
 import { DecodeError } from "../codec/errors/decode-error.js";
-import type { RecordCodec } from "../codec/record-codec.js";
+import type { Headers } from "../codec/record-codec.js";
 import type { Post } from "../codec/records.js";
 import type { PostFormat } from "../config/arbiter-config.js";
 import type { InboundRecord } from "../kafka/inbound-record.js";
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Reads a post from the posts topic (Avro with a fingerprint header, or JSON) and validates it. */
-export function readPost(record: InboundRecord, format: PostFormat, maxRecordBytes: number, codec: RecordCodec<"post">): Post {
+/** Turns an Avro record value into a Post: the Post codec (`avro`) or a ConfluentPostDecoder (`confluent-avro`). */
+export interface PostDecoder {
+  decode(value: Buffer, headers: Headers | undefined): Post;
+}
+
+/** Reads a post from the posts topic (Avro with a fingerprint header, Avro in the Confluent wire format, or JSON) and validates it. */
+export function readPost(record: InboundRecord, format: PostFormat, maxRecordBytes: number, decoder: PostDecoder): Post {
   const value = record.value;
   if (!value || value.length === 0) throw new DecodeError("MALFORMED", "empty record value");
   if (value.length > maxRecordBytes) {
     throw new DecodeError("OVERSIZED", `record of ${value.length} bytes exceeds input.maxRecordBytes (${maxRecordBytes})`);
   }
-  const post = format === "avro" ? codec.decode(value, record.headers) : parseJsonPost(value);
+  const avro = format !== "json";
+  const post = avro ? decoder.decode(value, record.headers) : parseJsonPost(value);
   validatePost(post);
   // avsc turns invalid UTF-8 (e.g. an encoded lone surrogate) into U+FFFD; valid text round-trips to
   // the exact bytes in the record, corrupted text does not.
-  if (format === "avro" && post.text.includes("\uFFFD") && !value.includes(Buffer.from(post.text, "utf8"))) {
+  if (avro && post.text.includes("\uFFFD") && !value.includes(Buffer.from(post.text, "utf8"))) {
     throw new DecodeError("INVALID_RECORD", `post ${post.id} text is not valid UTF-8 (an encoded surrogate or a broken sequence)`);
   }
   return post;

@@ -1,6 +1,7 @@
 import type { Effort, InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
+import type { ConfluentInput } from "./codecs.js";
 import { decide } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
@@ -17,6 +18,8 @@ export interface ProcessorDeps {
   codecs: Codecs;
   topics: TopicNames;
   input: InputSettings;
+  /** Set exactly when input.format is confluent-avro. */
+  confluentInput?: ConfluentInput | null;
   pipeline: PipelineSettings;
   engine: EnginePort;
   /** Prefilter and policies in force (one policy-set version per post). */
@@ -109,7 +112,8 @@ export class PostProcessor implements RecordProcessor {
     private readonly pool: ScreenPool | null = null,
   ) {
     this.now = deps.now ?? Date.now;
-    this.screenDeps = { codecs: deps.codecs, topics: deps.topics, input: deps.input, prefilter: deps.prefilter, now: this.now };
+    if ((deps.input.format === "confluent-avro") !== Boolean(deps.confluentInput)) throw new Error(`PostProcessor: input.format ${deps.input.format} ${deps.confluentInput ? "with" : "without"} a ConfluentInput`);
+    this.screenDeps = { codecs: deps.codecs, topics: deps.topics, input: deps.input, confluentPosts: deps.confluentInput?.decoder ?? null, prefilter: deps.prefilter, now: this.now };
   }
 
   async processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<RecordResult[]> {
@@ -145,9 +149,11 @@ export class PostProcessor implements RecordProcessor {
   }
 
   private async screen(records: readonly InboundRecord[], signal: AbortSignal): Promise<ScreenResult[]> {
+    // The decode is synchronous: unknown writer schemas are fetched first (waiting out a registry outage).
+    const schemas = this.deps.confluentInput ? await this.deps.confluentInput.schemas.notesFor(records, signal) : undefined;
     if (this.pool) {
       try {
-        return await this.pool.screen(records);
+        return await this.pool.screen(records, schemas);
       } catch (error) {
         if (signal.aborted) throw error;
         // A broken thread costs speed, not records: screen on the main thread.

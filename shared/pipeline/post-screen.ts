@@ -3,13 +3,15 @@ import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
 import { prefilterDecision } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import type { PrefilterPort } from "./ports.js";
-import { readPost } from "./post-input.js";
+import { readPost, type PostDecoder } from "./post-input.js";
 import { deadLetterRecord, encodeDecision, type Codecs } from "./publish.js";
 
 export interface ScreenDeps {
   codecs: Codecs;
   topics: TopicNames;
   input: InputSettings;
+  /** The decoder of posts in the Confluent wire format; set exactly when input.format is confluent-avro. */
+  confluentPosts?: PostDecoder | null;
   prefilter: PrefilterPort;
   now: () => number;
 }
@@ -38,7 +40,7 @@ export type ScreenResult =
 export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenResult {
   let post: Post;
   try {
-    post = readPost(record, deps.input.format, deps.input.maxRecordBytes, deps.codecs.post);
+    post = readPost(record, deps.input.format, deps.input.maxRecordBytes, deps.confluentPosts ?? deps.codecs.post);
   } catch (error) {
     const e = error as Error & { code?: string };
     const letter = deadLetterRecord(deps, record, e, "decode", deps.now());

@@ -1,5 +1,7 @@
+import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
 import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Policy } from "../policy/policy.js";
+import type { OutputSchemaIds } from "./codecs.js";
 import type { PackedRecords, PackedResults } from "./screen-wire.js";
 
 /** What a screen thread needs to build its own prefilter and codecs (workerData). */
@@ -11,12 +13,16 @@ export interface ScreenWorkerInit {
   maxModelChars: number;
   input: InputSettings;
   topics: TopicNames;
+  /** Registry ids of the output schemas when output.format is confluent-avro (the thread encodes decisions and dead letters). */
+  outputSchemaIds?: OutputSchemaIds | null;
 }
 
 /** A chunk to screen, packed (see screen-wire.ts); its buffers are transferred. */
 export interface ScreenRequest {
   id: number;
   records: PackedRecords;
+  /** input.format confluent-avro: the chunk's writer schemas this thread has not been sent yet, and ids without a schema. */
+  schemas?: WriterSchemaNote[];
 }
 
 export type ScreenResponse = { id: number; results: PackedResults } | { id: number; error: string };

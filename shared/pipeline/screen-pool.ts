@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
 import type { Logger } from "../observability/logger.js";
 import type { InboundRecord } from "../kafka/inbound-record.js";
 import { ScreenTimeoutError } from "./errors/screen-timeout-error.js";
@@ -34,6 +35,8 @@ interface Thread {
   load: number;
   /** Armed when the thread gets work while idle and re-armed at each answer: fires if it stops answering. */
   watchdog: NodeJS.Timeout | null;
+  /** Writer schema ids whose schema this thread was sent (an id's schema never changes). */
+  schemasSent: Set<number>;
 }
 
 /**
@@ -76,7 +79,8 @@ export class ScreenPool {
     return this.running.map((t) => t.worker);
   }
 
-  screen(records: readonly InboundRecord[]): Promise<ScreenResult[]> {
+  /** `schemas`: the chunk's writer schemas (input.format confluent-avro); each thread is sent a schema once. */
+  screen(records: readonly InboundRecord[], schemas?: readonly WriterSchemaNote[]): Promise<ScreenResult[]> {
     if (this.closed) return Promise.reject(new Error("screen pool closed"));
     if (this.running.length === 0) return Promise.reject(new Error("no screen thread is running"));
     const thread = this.running.reduce((a, b) => (b.load < a.load ? b : a));
@@ -88,6 +92,12 @@ export class ScreenPool {
       transfer = buffers;
     } catch (error) {
       return Promise.reject(error as Error);
+    }
+    if (schemas && schemas.length > 0) {
+      // Ids without a schema go every time: one may be registered by the next chunk.
+      const unsent = schemas.filter((note) => !("schema" in note) || !thread.schemasSent.has(note.id));
+      for (const note of unsent) if ("schema" in note) thread.schemasSent.add(note.id);
+      if (unsent.length > 0) request.schemas = unsent;
     }
     const { id } = request;
     thread.load += records.length;
@@ -146,7 +156,7 @@ export class ScreenPool {
   }
 
   private adopt(worker: Worker): void {
-    const thread: Thread = { worker, pending: new Map(), load: 0, watchdog: null };
+    const thread: Thread = { worker, pending: new Map(), load: 0, watchdog: null, schemasSent: new Set() };
     this.running.push(thread);
     worker.on("message", (message: ScreenResponse) => {
       const pending = thread.pending.get(message.id);

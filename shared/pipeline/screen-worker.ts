@@ -2,6 +2,9 @@
 // that runs kafkajs. Started by ScreenPool (built: this module is the thread's entry; from
 // sources, screen-thread.mjs registers tsx first); talks in ScreenRequest/ScreenResponse messages.
 import { parentPort, workerData } from "node:worker_threads";
+import { ConfluentPostDecoder } from "../codec/confluent-post-decoder.js";
+import { SchemaRegistry } from "../codec/schema-registry.js";
+import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
 import { PolicySet } from "../policy/policy-set.js";
 import { createCodecs } from "./codecs.js";
 import { PolicyBook } from "./policy-book.js";
@@ -15,10 +18,14 @@ const port = parentPort!;
 try {
   const set = new PolicySet(init.policies);
   if (set.version !== init.policySetVersion) throw new Error(`policy set ${set.version} differs from the main thread's ${init.policySetVersion}`);
+  const registry = SchemaRegistry.shipped();
+  // Writer schemas by registry id, as the main thread fetched them and sends them with the chunks.
+  const writerSchemas = new Map<number, WriterSchemaNote>();
   const deps: ScreenDeps = {
-    codecs: createCodecs(),
+    codecs: createCodecs(registry, init.outputSchemaIds ?? null),
     topics: init.topics,
     input: init.input,
+    confluentPosts: init.input.format === "confluent-avro" ? new ConfluentPostDecoder(registry.version("post"), init.input.fieldMap, (id) => writerSchemas.get(id)) : null,
     prefilter: new PolicyBook(set, { maxModelChars: init.maxModelChars }),
     now: Date.now,
   };
@@ -26,6 +33,7 @@ try {
     let response: ScreenResponse;
     let transfer: ArrayBuffer[] = [];
     try {
+      if (request.schemas) for (const note of request.schemas) writerSchemas.set(note.id, note);
       const records = unpackRecords(request.records);
       const results: ScreenResult[] = records.map((r) => screenRecord(r, deps));
       const [packed, buffers] = packResults(results, records);

@@ -1,11 +1,12 @@
 import type { Redis } from "ioredis";
 import type { Kafka } from "kafkajs";
-import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { createKafka, ensureTopics } from "../kafka/kafka-client.js";
+import type { ArbiterConfig, TopicKey } from "../config/arbiter-config.js";
+import { createKafka } from "../kafka/kafka-client.js";
+import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import { StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
-import { createCodecs } from "../pipeline/codecs.js";
+import { createWorkerCodecs } from "../pipeline/codecs.js";
 import type { Codecs } from "../pipeline/publish.js";
 import type { WorkerHandle } from "../worker/worker-process.js";
 import { SinkProcessor, type RecordHandler } from "./sink-processor.js";
@@ -45,11 +46,24 @@ export interface SinkRuntimeOptions {
   afterDrain?: () => Promise<void>;
 }
 
-/** Metrics, codecs, a Kafka client (the topics it uses created when missing) and a Redis connection, for the sink `name`. */
-export async function sinkParts(config: ArbiterConfig, logger: Logger, name: string, topicsUsed: readonly string[]): Promise<SinkParts> {
+/**
+ * Metrics, codecs, a Kafka client (the topics it uses and the dead-letter topic created when
+ * missing, as the `topics` section says) and a Redis connection, for the sink `name`. The codecs
+ * follow `output.format`: with confluent-avro the records Arbiter wrote are framed, and what this
+ * worker writes (dead letters; the console's decisions and appeals) is registered and framed like
+ * the classifier's, checked before Kafka is touched.
+ */
+export async function sinkParts(config: ArbiterConfig, logger: Logger, name: string, topicsUsed: readonly TopicKey[]): Promise<SinkParts> {
+  // No posts are read here, so input.format is not this worker's business: only output is set up.
+  const workerCodecs = await createWorkerCodecs({ ...config, input: { ...config.input, format: "avro" } }, logger);
+  // The schema ids are known now; writing needs the registry no more.
+  workerCodecs.close();
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${name}`, logger);
-  if (config.kafka.createTopics) await ensureTopics(kafka, [...topicsUsed, config.kafka.topics.dlq], config.kafka.topicPartitions);
-  return { config, logger, metrics: new SinkMetrics(), codecs: createCodecs(), kafka, redis: sinkRedis(config.cache, logger) };
+  if (config.kafka.createTopics) {
+    const wanted = new Set<TopicKey>([...topicsUsed, "dlq"]);
+    await createTopics(kafka, topicSpecs(config.kafka.topics, config.topics).filter((spec) => wanted.has(spec.key)).map(newTopic));
+  }
+  return { config, logger, metrics: new SinkMetrics(), codecs: workerCodecs.codecs, kafka, redis: sinkRedis(config.cache, logger) };
 }
 
 /**

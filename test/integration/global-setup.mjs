@@ -1,5 +1,6 @@
-// Integration tests need the real broker, the real Redis, the test models and Chromium. When one
-// is missing the whole run fails here with what to do — it never quietly skips.
+// Integration tests need the real broker, the real Redis, the real Schema Registry, the test
+// models and Chromium. When one is missing the whole run fails here with what to do — it never
+// quietly skips.
 // Plain JS: jest loads globalSetup outside its module mapper, so this file imports nothing of ours.
 import { existsSync } from "node:fs";
 import { Socket } from "node:net";
@@ -50,6 +51,13 @@ export default async function globalSetup() {
     problems.push(`Redis is not reachable at ${redisUrl}: run \`bash scripts/services.sh start\``);
   } finally {
     redis.disconnect();
+  }
+  const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${process.env.SCHEMA_REGISTRY_PORT ?? "18081"}/apis/ccompat/v7`;
+  try {
+    const response = await fetch(`${registryUrl}/subjects`, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`GET /subjects answered ${response.status}`);
+  } catch (error) {
+    problems.push(`the Schema Registry is not answering at ${registryUrl} (${error.message}): run \`bash scripts/schema-registry.sh start\` (or \`bash scripts/services.sh start\`)`);
   }
   const modelsDir = process.env.ARBITER_MODELS_DIR ?? path.join(repoRoot, "models");
   for (const file of ["llama-tiny-random.gguf", "gemma-3-270m-q4_k_m.gguf", "harmony-tiny-random.gguf"]) {

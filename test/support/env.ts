@@ -10,6 +10,8 @@ export const fixturesDir = path.join(repoRoot, "test", "fixtures");
 
 export const kafkaBrokers = (process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? "9092"}`).split(",");
 export const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:${process.env.REDIS_PORT ?? "6379"}`;
+/** The Confluent-compatible API of the registry scripts/schema-registry.sh runs. */
+export const schemaRegistryUrl = process.env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${process.env.SCHEMA_REGISTRY_PORT ?? "18081"}/apis/ccompat/v7`;
 
 /** The test models that scripts/models.sh puts in ./models. */
 export const testModels = {

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage } from "kafkajs";
+import { Kafka, logLevel, type Consumer, type KafkaMessage } from "kafkajs";
+import { createTopics as createTopicsAsConfigured } from "@arbiter/shared/kafka/topic-admin.js";
 import { kafkaBrokers } from "./env.js";
 
 export function testKafka(clientId: string): Kafka {
@@ -11,18 +12,12 @@ export function testKafka(clientId: string): Kafka {
   });
 }
 
-/** Creates topics and waits until their leaders are known. */
+/** Creates topics (those missing) and waits until their leaders are known, as the workers do. */
 export async function createTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await createTopicsAsConfigured(
+    kafka,
+    topics.map((name) => ({ name, partitions: numPartitions, replicationFactor: 1, configs: {} })),
+  );
 }
 
 export interface Collected {

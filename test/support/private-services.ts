@@ -48,6 +48,34 @@ export class PrivateKafka {
   }
 }
 
+/**
+ * A Schema Registry of a test's own (its own port and data dir, started by
+ * scripts/schema-registry.sh), for tests that stop and restart the registry while the shared one
+ * keeps running. Its schemas outlive a restart (they are in its data dir), as a real registry's do.
+ */
+export class PrivateSchemaRegistry {
+  readonly dataDir = mkdtempSync(path.join(tmpdir(), "arbiter-schema-registry-"));
+  constructor(readonly port: number) {}
+  /** The Confluent-compatible API's base URL. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/apis/ccompat/v7`;
+  }
+  private script(command: "start" | "stop", timeout: number) {
+    return run("bash", [path.join(repoRoot, "scripts/schema-registry.sh"), command], { env: { ...process.env, SCHEMA_REGISTRY_PORT: String(this.port), SCHEMA_REGISTRY_DATA_DIR: this.dataDir }, timeout });
+  }
+  async start(): Promise<void> {
+    await this.script("start", 240_000);
+  }
+  async stop(): Promise<void> {
+    await this.script("stop", 60_000);
+  }
+  /** Stops it and removes its data dir. */
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
 /** A TLS-only port (`clientCertificates`: clients must show one signed by `ca`) and ACL users (name → password). */
 export interface RedisSecurity {
   tls?: { cert: string; key: string; ca: string; clientCertificates: boolean };

@@ -1,10 +1,2 @@
-/** A deterministic PRNG (mulberry32) in [0, 1), so a randomized test or bench reproduces from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The PRNG lives with the eval's sampling; tests and benches keep importing it from here.
+export { seededRandom } from "@arbiter/shared/eval/seeded-sample.js";

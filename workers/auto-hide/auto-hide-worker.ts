@@ -38,7 +38,7 @@ export async function startAutoHideWorker(config: ArbiterConfig, logger: Logger)
   checkUrls(config, log);
   const settings = config.autoHide;
   const { topics } = config.kafka;
-  const parts = await sinkParts(config, log, "auto-hide", [topics.decisions]);
+  const parts = await sinkParts(config, log, "auto-hide", ["decisions"]);
   const retry = new RetryPolicy(settings.retry);
   const handler = new AutoHideHandler({
     codecs: parts.codecs,

@@ -31,7 +31,7 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
   const moderators = new ModeratorDirectory(settings.moderators === undefined ? undefined : resolveSecret(settings.moderators, "console.moderators"));
   const policies = await loadConfiguredPolicies(config.policies);
   const { topics } = config.kafka;
-  const parts = await sinkParts(config, log, "console", [topics.tickets, topics.audit, topics.decisions, topics.appeals]);
+  const parts = await sinkParts(config, log, "console", ["tickets", "audit", "decisions", "appeals"]);
   const { codecs, kafka, redis, metrics } = parts;
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const store = new ConsoleStore(redis, config.cache.keyPrefix, settings.auditTtlHours * 3600);

@@ -15,7 +15,7 @@ export async function startTicketsWorker(config: ArbiterConfig, logger: Logger):
   if (settings.webhook.url === "" && settings.stream === "") throw new ConfigError("tickets.webhook.url", "set it, or tickets.stream, or both: the ticket sink has nowhere to send tickets");
   if (settings.webhook.url !== "" && !URL.canParse(settings.webhook.url)) throw new ConfigError("tickets.webhook.url", `${JSON.stringify(settings.webhook.url)} is not a URL`);
   const { topics } = config.kafka;
-  const parts = await sinkParts(config, log, "tickets", [topics.tickets]);
+  const parts = await sinkParts(config, log, "tickets", ["tickets"]);
   const retry = new RetryPolicy(settings.retry);
   const handler = new TicketHandler({
     codecs: parts.codecs,

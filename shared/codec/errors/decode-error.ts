@@ -3,7 +3,11 @@ export type DecodeErrorCode =
   | "UNKNOWN_FINGERPRINT"
   | "MALFORMED"
   | "INVALID_RECORD"
-  | "OVERSIZED";
+  | "OVERSIZED"
+  /** Confluent wire format: the registry has no schema with the record's id. */
+  | "UNKNOWN_SCHEMA_ID"
+  /** Confluent wire format: the writer schema cannot be read as a Post (a required field missing, a type that does not resolve). */
+  | "INCOMPATIBLE_SCHEMA";
 
 /** A record that cannot be turned into a valid value. Never retriable: it goes to the dead-letter topic. */
 export class DecodeError extends Error {

@@ -130,3 +130,15 @@ test("a v1 ticket and a v1 audit are read by today's readers with the new fields
   const audit = new RecordCodec(registry, "audit", { writer: 1 }).encode(auditV1);
   expect(new RecordCodec(registry, "audit").decode(audit.value, audit.headers)).toEqual(auditV1);
 });
+
+test("with a registry schema id a codec writes the Confluent wire format, keeps the fingerprint header, and reads its own records back", () => {
+  const framed = new RecordCodec(registry, "post", {}, 0x0a0b0c0d);
+  const plain = new RecordCodec(registry, "post");
+  const post = { ...postV1, threadId: null };
+  const { value, headers } = framed.encode(post);
+  expect([...value.subarray(0, 5)]).toEqual([0, 0x0a, 0x0b, 0x0c, 0x0d]);
+  expect(Buffer.compare(value.subarray(5), plain.encode(post).value)).toBe(0);
+  expect(headers[FINGERPRINT_HEADER]).toBe(plain.writer.fingerprint);
+  expect(framed.decode(value, headers)).toEqual(post);
+  expect(thrown(() => framed.decode(plain.encode(post).value, headers), DecodeError).message).toMatch(/not in the Confluent wire format/);
+});

@@ -1,0 +1,136 @@
+import { stat } from "node:fs/promises";
+import { getLlama } from "node-llama-cpp";
+import type { ArbiterConfig } from "../config/arbiter-config.js";
+import { ConfigError } from "../config/config-error.js";
+import { resolveFromRoot } from "../config/load-config.js";
+import { assertGgufFile } from "../engine/engine.js";
+import { loadPolicySet } from "../policy/load-policy-dir.js";
+import { CliError } from "./errors/cli-error.js";
+import { ServiceUnreachableError } from "./errors/service-unreachable-error.js";
+import { displayRedisUrl, probeKafka, probeRedis } from "./service-probes.js";
+
+export type CheckStatus = "ok" | "warn" | "fail" | "skip";
+
+/** One thing the doctor looked at: what it found and, when something is wrong, what to do. */
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+  /** A failure because a service did not answer (starting it may be all it takes). */
+  unreachable?: boolean;
+}
+
+export type DoctorScope = "primary" | "escalation" | "all";
+
+async function checkKafka(config: ArbiterConfig): Promise<CheckResult[]> {
+  try {
+    const probe = await probeKafka(config.kafka);
+    const names = Object.values(config.kafka.topics);
+    const missing = [...new Set(names)].filter((t) => !probe.topics.includes(t));
+    const kafka: CheckResult = { name: "kafka", status: "ok", detail: `${config.kafka.brokers.join(", ")}: cluster ${probe.clusterId}, ${probe.brokers} broker(s)` };
+    const topics: CheckResult =
+      missing.length === 0
+        ? { name: "topics", status: "ok", detail: `all ${names.length} topics exist` }
+        : {
+            name: "topics",
+            status: "warn",
+            detail: `missing: ${missing.join(", ")}`,
+            fix: config.kafka.createTopics ? "workers create them at start (kafka.createTopics); or run `arbiter topics create`" : "run `arbiter topics create` (kafka.createTopics is off)",
+          };
+    return [kafka, topics];
+  } catch (error) {
+    if (error instanceof ConfigError) return [{ name: "kafka", status: "fail", detail: error.message, fix: "correct the setting named" }];
+    if (!(error instanceof ServiceUnreachableError)) throw error;
+    return [{ name: "kafka", status: "fail", detail: error.detail, fix: error.fix, unreachable: true }];
+  }
+}
+
+async function checkRedis(config: ArbiterConfig): Promise<CheckResult> {
+  if (!config.cache.enabled) return { name: "redis", status: "skip", detail: "the verdict cache is off (cache.enabled: false)" };
+  try {
+    await probeRedis(config.cache);
+    return { name: "redis", status: "ok", detail: `${displayRedisUrl(config.cache.url)} answers PING` };
+  } catch (error) {
+    if (error instanceof ConfigError) return { name: "redis", status: "fail", detail: error.message, fix: "correct the setting named" };
+    if (!(error instanceof ServiceUnreachableError)) throw error;
+    return { name: "redis", status: "fail", detail: error.detail, fix: error.fix, unreachable: true };
+  }
+}
+
+async function checkModel(name: string, setting: { key: string; variable: string }, modelPath: string): Promise<CheckResult> {
+  const resolved = resolveFromRoot(modelPath);
+  try {
+    await assertGgufFile(resolved);
+    const { size } = await stat(resolved);
+    return { name, status: "ok", detail: `${resolved} (${(size / 1e6).toFixed(1)} MB, GGUF)` };
+  } catch (error) {
+    const missing = (error as Error).message.includes("file not found");
+    return {
+      name,
+      status: "fail",
+      detail: missing ? `no model file at ${resolved}` : (error as Error).message,
+      fix: `put the GGUF file there, or point ${setting.key} (${setting.variable}) at one (the small test model: \`bash scripts/models.sh\`, then ${setting.variable}=models/gemma-3-270m-q4_k_m.gguf)`,
+    };
+  }
+}
+
+/** What node-llama-cpp's prebuilt binaries find here, with `build: "never"` as the engine loads it. */
+async function checkGpu(config: ArbiterConfig, scope: DoctorScope): Promise<CheckResult> {
+  const wanted = [...(scope !== "escalation" ? [config.engine.gpu] : []), ...(scope !== "primary" ? [config.escalationEngine.gpu] : [])];
+  let found: string;
+  let devices: string[] = [];
+  let vram = "";
+  try {
+    const llama = await getLlama({ build: "never", gpu: "auto" });
+    found = llama.gpu === false ? "cpu" : llama.gpu;
+    if (llama.gpu !== false) {
+      devices = await llama.getGpuDeviceNames();
+      const state = await llama.getVramState();
+      vram = `, VRAM ${(state.free / 1e9).toFixed(1)} of ${(state.total / 1e9).toFixed(1)} GB free`;
+    }
+    await llama.dispose();
+  } catch (error) {
+    return { name: "gpu", status: "fail", detail: `node-llama-cpp found no usable prebuilt llama.cpp binary: ${(error as Error).message}`, fix: "reinstall with `npm ci` (the prebuilt binaries come with node-llama-cpp's optional packages)" };
+  }
+  const detail = found === "cpu" ? "no GPU backend found (gpu: auto falls back to the CPU)" : `${found}: ${devices.join(", ") || "device unnamed"}${vram}`;
+  const forced = wanted.filter((g): g is "cuda" | "vulkan" => g === "cuda" || g === "vulkan");
+  const unmet = forced.find((g) => g !== found);
+  if (unmet) return { name: "gpu", status: "fail", detail: `engine.gpu is "${unmet}" but ${detail}`, fix: `install the ${unmet} driver and runtime, or set engine.gpu to "auto" or false` };
+  if (found === "cpu" && wanted.includes("auto"))
+    return { name: "gpu", status: "warn", detail, fix: "fine for the Gemma test model; gpt-oss-safeguard on CPU is far too slow for a live stream" };
+  return { name: "gpu", status: "ok", detail: wanted.every((g) => g === false) ? `${detail} (engine.gpu false: the CPU is used)` : detail };
+}
+
+async function checkPolicies(config: ArbiterConfig): Promise<CheckResult> {
+  const dir = resolveFromRoot(config.policies.dir);
+  try {
+    const set = await loadPolicySet(dir);
+    const unknown = config.policies.only.filter((id) => !set.get(id));
+    if (unknown.length > 0) return { name: "policies", status: "fail", detail: `policies.only names ${unknown.join(", ")}, not in ${dir}`, fix: `one of: ${set.policies.map((p) => p.id).join(", ")}` };
+    const ids = set.policies.map((p) => p.id).filter((id) => config.policies.only.length === 0 || config.policies.only.includes(id));
+    return { name: "policies", status: ids.length > 0 ? "ok" : "fail", detail: `${ids.length} in ${dir}: ${ids.join(", ")}`, ...(ids.length > 0 ? {} : { fix: "add a policy file (config/policies/<id>.md)" }) };
+  } catch (error) {
+    return { name: "policies", status: "fail", detail: (error as Error).message, fix: "fix the policy file named above" };
+  }
+}
+
+/** Every check, in the order a worker needs things: services, policies, models, GPU. */
+export async function runDoctor(config: ArbiterConfig, scope: DoctorScope): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  results.push(...(await checkKafka(config)));
+  results.push(await checkRedis(config));
+  results.push(await checkPolicies(config));
+  if (scope !== "escalation") results.push(await checkModel("model", { key: "engine.modelPath", variable: "ARBITER_MODEL" }, config.engine.modelPath));
+  if (scope !== "primary") results.push(await checkModel("escalation model", { key: "escalationEngine.modelPath", variable: "ARBITER_ESCALATION_MODEL" }, config.escalationEngine.modelPath));
+  results.push(await checkGpu(config, scope));
+  return results;
+}
+
+/** The doctor's verdict as an error to exit with (null: nothing required is wrong): 3 when only services are down, else 1. */
+export function doctorFailure(results: readonly CheckResult[]): CliError | null {
+  const failed = results.filter((r) => r.status === "fail");
+  if (failed.length === 0) return null;
+  const names = failed.map((r) => r.name).join(", ");
+  return new CliError(failed.every((r) => r.unreachable) ? "unreachable" : "failure", `failed: ${names}`);
+}

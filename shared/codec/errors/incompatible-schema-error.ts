@@ -1,0 +1,11 @@
+/** A schema Arbiter would write is incompatible with the latest one under its subject: the worker must not start. */
+export class IncompatibleSchemaError extends Error {
+  readonly retriable = false;
+  constructor(
+    readonly subject: string,
+    reason: string,
+  ) {
+    super(`schema registry: Arbiter's schema is incompatible with the latest version of subject "${subject}" (${reason}); publishing it would break that subject's readers`);
+    this.name = "IncompatibleSchemaError";
+  }
+}
