@@ -1,3 +1,4 @@
+import { confluentBody, confluentSchemaId } from "../codec/confluent-wire.js";
 import { headerString } from "../codec/record-codec.js";
 import type { Appeal, Audit, DeadLetter, Decision, Escalation, Post, PolicyVerdict, RecordKind, RecordTypes, Ticket } from "../codec/records.js";
 import { FINGERPRINT_HEADER, type SchemaRegistry } from "../codec/schema-registry.js";
@@ -24,9 +25,18 @@ export function decodeRecord(registry: SchemaRegistry, message: Pick<TopicMessag
   }
   const writer = registry.byWriterFingerprint(fingerprint);
   if (!writer) return { kind: "undecodable", reason: `unknown schema fingerprint ${fingerprint.slice(0, 12)}… (written by a newer Arbiter?)` };
+  const decode = (body: Buffer) => ({ kind: writer.kind, version: writer.version, value: registry.decode(registry.version(writer.kind), body, fingerprint) }) as DecodedRecord;
   try {
-    return { kind: writer.kind, version: writer.version, value: registry.decode(registry.version(writer.kind), bytes, fingerprint) } as DecodedRecord;
+    return decode(bytes);
   } catch (error) {
+    // output.format confluent-avro: the same Avro body behind the 5-byte frame (the header stays).
+    if (confluentSchemaId(bytes) !== undefined) {
+      try {
+        return decode(confluentBody(bytes));
+      } catch {
+        // Neither reading works: report the plain one's error.
+      }
+    }
     return { kind: "undecodable", reason: (error as Error).message };
   }
 }
