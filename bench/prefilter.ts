@@ -93,7 +93,7 @@ const nonAsciiMB = mbOf(nonAsciiPosts);
 const policy: Policy = {
   id: "bench", title: "bench", version: "0", body: "", keywords: terms, signals: [], targets: [], regexes: [],
   typos: false, prefilter: "keywords", reasoningEffort: "low", escalationThreshold: 0.5,
-  rules: [{ id: "B1", escalate: false }], forums: ["*"], source: "bench",
+  rules: [{ id: "B1", escalate: false }], onViolate: "hide", page: false, forums: ["*"], source: "bench",
 };
 
 const buildStart = process.hrtime.bigint();

@@ -1,5 +1,6 @@
+import { confluentBody, confluentSchemaId } from "../codec/confluent-wire.js";
 import { headerString } from "../codec/record-codec.js";
-import type { Audit, DeadLetter, Decision, Escalation, Post, PolicyVerdict, RecordKind, RecordTypes, Ticket } from "../codec/records.js";
+import type { Appeal, Audit, DeadLetter, Decision, Escalation, Post, PolicyVerdict, RecordKind, RecordTypes, Ticket } from "../codec/records.js";
 import { FINGERPRINT_HEADER, type SchemaRegistry } from "../codec/schema-registry.js";
 import type { TopicMessage } from "./topic-tail.js";
 
@@ -24,9 +25,18 @@ export function decodeRecord(registry: SchemaRegistry, message: Pick<TopicMessag
   }
   const writer = registry.byWriterFingerprint(fingerprint);
   if (!writer) return { kind: "undecodable", reason: `unknown schema fingerprint ${fingerprint.slice(0, 12)}… (written by a newer Arbiter?)` };
+  const decode = (body: Buffer) => ({ kind: writer.kind, version: writer.version, value: registry.decode(registry.version(writer.kind), body, fingerprint) }) as DecodedRecord;
   try {
-    return { kind: writer.kind, version: writer.version, value: registry.decode(registry.version(writer.kind), bytes, fingerprint) } as DecodedRecord;
+    return decode(bytes);
   } catch (error) {
+    // output.format confluent-avro: the same Avro body behind the 5-byte frame (the header stays).
+    if (confluentSchemaId(bytes) !== undefined) {
+      try {
+        return decode(confluentBody(bytes));
+      } catch {
+        // Neither reading works: report the plain one's error.
+      }
+    }
     return { kind: "undecodable", reason: (error as Error).message };
   }
 }
@@ -70,6 +80,10 @@ function describe(decoded: Exclude<DecodedRecord, { kind: "undecodable" }>): str
     case "ticket": {
       const t: Ticket = decoded.value;
       return `ticket ${t.post.id} ${verdicts(t.verdicts)} reason ${snippet(t.reason)}`;
+    }
+    case "appeal": {
+      const a: Appeal = decoded.value;
+      return `appeal ${a.post.id} by ${a.requestedBy} policies=${a.policyIds.length > 0 ? a.policyIds.join(",") : "all"} ${snippet(a.post.text)}${a.note ? ` note ${snippet(a.note)}` : ""}`;
     }
     case "deadLetter": {
       const l: DeadLetter = decoded.value;

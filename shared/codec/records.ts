@@ -1,9 +1,12 @@
 /** The records Arbiter reads and writes, as TypeScript sees them (Avro schemas in ./schemas). */
 
 export type VerdictDecision = "violate" | "allow";
-export type VerdictSource = "prefilter" | "model" | "cache" | "failure";
-export type Action = "ALLOW" | "HIDE" | "REVIEW";
-export type Stage = "prefilter" | "primary" | "escalation" | "human" | "replay";
+export type VerdictSource = "prefilter" | "model" | "cache" | "failure" | "human";
+/** BANNER (decision v2): the post stays visible under a crisis-line banner. */
+export type Action = "ALLOW" | "HIDE" | "REVIEW" | "BANNER";
+export type Stage = "prefilter" | "primary" | "escalation" | "human" | "replay" | "appeal";
+/** What a policy asks for when it says violate (its front matter's `actions`, without `page`). */
+export type PolicyAction = "hide" | "review" | "banner";
 export type EscalationReason = "LOW_CONFIDENCE" | "POLICY_RULE" | "ENGINE_FAILURE";
 
 export interface Post {
@@ -29,6 +32,10 @@ export interface PolicyVerdict {
   rationale: string;
   source: VerdictSource;
   escalate: boolean;
+  /** The policy's action on violate (decision v2; older records read as "hide"). */
+  onViolate: PolicyAction;
+  /** The policy pages the on-call counsellor on violate (decision v2; older records: false). */
+  page: boolean;
 }
 
 export interface Decision {
@@ -48,6 +55,10 @@ export interface Decision {
   postCreatedAt: number;
   decidedAt: number;
   replayId: string | null;
+  /** Stage human: the ticket the moderator closed (decision v2). */
+  ticketId: string | null;
+  /** Stage appeal: the appeal this decision answers (decision v2). */
+  appealId: string | null;
 }
 
 export interface AuditEntry {
@@ -80,12 +91,51 @@ export interface Escalation {
   escalatedAt: number;
 }
 
+/** The reasoning of the model call that raised a ticket, for one policy. */
+export interface TicketReasoning {
+  policyId: string;
+  policyVersion: string;
+  reasoning: string;
+}
+
 export interface Ticket {
   ticketId: string;
+  /** The decision published with the ticket (v1 tickets: ""). */
+  decisionId: string;
   post: Post;
   verdicts: PolicyVerdict[];
   reason: string;
+  /** escalation or appeal (v1 tickets: escalation). */
+  stage: Stage;
+  /** v1 tickets: "". */
+  policySetVersion: string;
+  /** Moderators read tickets, the product does not: the reasoning travels with them (v1 tickets: none). */
+  reasoning: TicketReasoning[];
+  appealId: string | null;
   createdAt: number;
+}
+
+/** A request to decide a post again at the escalation tier. */
+export interface Appeal {
+  appealId: string;
+  post: Post;
+  /** Empty: every policy of the post's forum. */
+  policyIds: string[];
+  /** `moderator:<name>` or `user:<id>`. */
+  requestedBy: string;
+  note: string;
+  requestedAt: number;
+}
+
+/** The HTTP call a sink's record ended with (dead letter v2). */
+export interface HttpExchange {
+  method: string;
+  /** Without query string or userinfo. */
+  url: string;
+  /** 0: no response. */
+  status: number;
+  /** The first 4 KiB. */
+  body: string;
 }
 
 export interface DeadLetter {
@@ -101,6 +151,8 @@ export interface DeadLetter {
   stage: string;
   attempts: number;
   firstSeenAt: number;
+  /** A sink's call that failed for good (dead letter v2). */
+  response?: HttpExchange | null;
 }
 
 export interface RecordTypes {
@@ -109,6 +161,7 @@ export interface RecordTypes {
   audit: Audit;
   escalation: Escalation;
   ticket: Ticket;
+  appeal: Appeal;
   deadLetter: DeadLetter;
 }
 export type RecordKind = keyof RecordTypes;

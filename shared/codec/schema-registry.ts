@@ -15,6 +15,7 @@ const fileKinds: Record<string, RecordKind> = {
   audit: "audit",
   escalation: "escalation",
   ticket: "ticket",
+  appeal: "appeal",
   "dead-letter": "deadLetter",
 };
 

@@ -54,6 +54,7 @@ const topicNamesSchema = z
     escalations: topic("moderation.escalations").describe("Unsure items for the escalation role."),
     tickets: topic("moderation.tickets").describe("Moderator tickets."),
     dlq: topic("moderation.dlq").describe("Dead letters: the original record and the reason."),
+    appeals: topic("moderation.appeals").describe("Appeals: posts to decide again at the escalation tier (the escalation role reads it)."),
   })
   .prefault({});
 
@@ -65,7 +66,7 @@ const kafkaSchema = z
       .describe("Bootstrap brokers, host:port.")
       .default(["127.0.0.1:9092"]),
     clientId: nonBlank().describe("Kafka client id (the role is appended).").default("arbiter"),
-    groupId: nonBlank().describe('Consumer group; the escalation role appends ".escalation".').default("arbiter-classifier"),
+    groupId: nonBlank().describe('Consumer group; the escalation role appends ".escalation" (and ".appeal" for the appeals it serves).').default("arbiter-classifier"),
     topics: topicNamesSchema,
     exactlyOnce: z.boolean().describe("Transactions: outputs and offsets commit together, one producer per input partition; readers use read_committed.").default(false),
     transactionalIdPrefix: nonBlank().describe("Prefix of the transactional ids: `<prefix>-<group>-<topic>-<partition>`, so a partition's next owner fences the last.").default("arbiter"),
@@ -124,6 +125,7 @@ const topicsSchema = z
     escalations: topicSettings({ retentionMs: 7 * DAY_MS, cleanupPolicy: "delete" }),
     tickets: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
     dlq: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "delete" }),
+    appeals: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
   })
   .prefault({});
 
@@ -199,8 +201,8 @@ const schemaRegistrySchema = z
 const cacheSchema = z
   .strictObject({
     enabled: z.boolean().describe("Verdict cache in Redis, keyed by policy version + hash of the normalised text; Redis down = no cache, no stall.").default(true),
-    url: z.string().describe("Redis URL (redis://, or rediss:// for TLS with `cache.tls`); checked when the cache is enabled.").default("redis://127.0.0.1:6379"),
-    keyPrefix: z.string().describe("Prefix of every Redis key.").default("arbiter:"),
+    url: z.string().describe("Redis URL (redis://, or rediss:// for TLS with `cache.tls`): the verdict cache's, and the sinks' and console's state; checked when the cache is enabled.").default("redis://127.0.0.1:6379"),
+    keyPrefix: z.string().describe("Prefix of every Redis key (the cache's, the sinks' and the console's).").default("arbiter:"),
     ttlSeconds: z.int().min(1).describe("Lifetime of a cached verdict.").default(86_400),
     commandTimeoutMs: z.int().min(1).describe("A slower Redis call counts as a miss.").default(250),
     username: nonBlank().optional().describe("Redis ACL user (unset: `default`)."),
@@ -256,8 +258,99 @@ const logSchema = z
   })
   .prefault({});
 
+/** A credential of the sinks and the console: no default, read when the worker starts (as `kafka.sasl.password`). */
+const secret = (doc: string) => secretSchema.optional().describe(`${doc} \`{env: VARIABLE}\` or \`{file: path}\` (a mounted Secret); a plain string only for local tests.`);
+
+const httpMethod = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]);
+
+/** One HTTP call of a sink: a URL template (`{forumId}`, `{postId}`, `{decisionId}` are filled in, URL-encoded) and a method. */
+const httpCallFields = (what: string) => ({
+  method: httpMethod.describe(`HTTP method of ${what}.`).default("POST"),
+  url: z.string().describe(`URL template of ${what} (\`{forumId}\`, \`{postId}\`, \`{decisionId}\`); empty: unset.`).default(""),
+});
+const httpCallSchema = (what: string) => z.strictObject(httpCallFields(what)).prefault({});
+
+/** What every outgoing HTTP endpoint of a sink shares: extra headers, a bearer token, a deadline. */
+const endpointFields = (what: string) => ({
+  headers: z.record(z.string(), z.string()).describe(`Extra request headers of ${what} (not for credentials: use \`token\`).`).default({}),
+  token: secret(`Bearer token sent to ${what} as \`Authorization: Bearer …\` (unset: no Authorization header).`),
+  timeoutMs: z.int().min(1).describe(`Deadline of one call to ${what}; a call past it is retried.`).default(5000),
+});
+
+const retrySchema = z
+  .strictObject({
+    initialDelayMs: z.int().min(1).describe("First wait before retrying a 5xx, 408, 429, timeout or connection error; it doubles each time, with jitter.").default(250),
+    maxDelayMs: z.int().min(1).describe("Longest wait between two attempts.").default(30_000),
+    maxAttempts: z.int().min(0).describe("Attempts before the record goes to the dead-letter topic (0: retry until it succeeds or the worker stops; the post's later records wait).").default(0),
+  })
+  .superRefine((r, ctx) => {
+    if (r.initialDelayMs > r.maxDelayMs) ctx.addIssue({ code: "custom", path: ["initialDelayMs"], message: `(${r.initialDelayMs}) must not exceed maxDelayMs (${r.maxDelayMs})` });
+  })
+  .prefault({});
+
+const autoHideSchema = z
+  .strictObject({
+    groupId: nonBlank().describe("Consumer group of the auto-hide sink (it reads the decisions topic).").default("arbiter-auto-hide"),
+    forum: z
+      .strictObject({
+        hide: httpCallSchema("the forum's hide call"),
+        unhide: httpCallSchema("the forum's unhide call"),
+        banner: httpCallSchema("the forum's call that shows a crisis-line banner under a post"),
+        unbanner: httpCallSchema("the forum's call that removes the banner"),
+        ...endpointFields("the forum API"),
+      })
+      .prefault({}),
+    pager: z
+      .strictObject({
+        ...httpCallFields("the on-call counsellor's pager webhook"),
+        ...endpointFields("the pager webhook"),
+      })
+      .prefault({}),
+    rateLimit: z
+      .strictObject({
+        perSecond: z.number().positive().describe("Forum API calls per second, per forum and worker process; over it, calls wait (none is dropped).").default(20),
+        burst: z.int().min(1).describe("Calls a forum may take at once after a quiet spell.").default(20),
+        forums: z.record(z.string(), z.number().positive()).describe("Calls per second for particular forums (forum id → rate), over `perSecond`.").default({}),
+      })
+      .prefault({}),
+    retry: retrySchema,
+    stateTtlDays: z.int().min(0).describe("How long the sink remembers what it did to a post (and who decided it) after the post's last decision (0: forever).").default(400),
+  })
+  .prefault({});
+
+const ticketsSchema = z
+  .strictObject({
+    groupId: nonBlank().describe("Consumer group of the ticket sink (it reads the tickets topic).").default("arbiter-tickets"),
+    webhook: z
+      .strictObject({
+        url: z.string().describe("The ticket system's webhook: each ticket is POSTed there as JSON (empty: no webhook).").default(""),
+        method: httpMethod.describe("HTTP method of the webhook.").default("POST"),
+        ...endpointFields("the ticket webhook"),
+      })
+      .prefault({}),
+    stream: z.string().describe("Redis stream (under `cache.keyPrefix`) each ticket is added to as JSON (empty: none). The webhook, the stream or both.").default("tickets"),
+    retry: retrySchema,
+    dedupeTtlDays: z.int().min(1).describe("How long a delivered ticket is remembered, so a post gets one ticket per policy version.").default(30),
+  })
+  .prefault({});
+
+const consoleSchema = z
+  .strictObject({
+    groupId: nonBlank().describe("Consumer group of the moderator console (it reads the tickets and audit topics into its own store).").default("arbiter-console"),
+    host: nonBlank().describe("Address the console's web server listens on.").default("127.0.0.1"),
+    port: z.int().min(0).max(65_535).describe("Port of the console's web server (0: an ephemeral port).").default(8080),
+    publicUrl: z.string().regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, "must be an http(s) URL").describe("The console's address as moderators reach it: ticket links in webhooks point there.").default("http://127.0.0.1:8080"),
+    sessionSecret: secret("Signs session cookies: at least 32 characters; the console does not start without it."),
+    moderators: secret("Who may log in: one `name:scrypt-hash` per line or comma (`npm run console:password` makes a hash)."),
+    sessionTtlMinutes: z.int().min(1).describe("A session ends this long after its last request.").default(720),
+    secureCookies: z.boolean().describe("Mark cookies Secure (set when the console is served over HTTPS).").default(false),
+    auditTtlHours: z.int().min(1).describe("How long the console keeps a model's reasoning from the audit topic (the reasoning on a ticket itself stays with the ticket).").default(168),
+    queueLimit: z.int().min(1).max(10_000).describe("Most open tickets the queue page reads and filters.").default(500),
+  })
+  .prefault({});
+
 export const arbiterConfigSchema = z.strictObject({
-  role: z.enum(["primary", "escalation"]).describe("`primary`: posts → decisions; `escalation`: escalations → final decisions and tickets.").default("primary"),
+  role: z.enum(["primary", "escalation"]).describe("`primary`: posts → decisions; `escalation`: escalations and appeals → final decisions and tickets.").default("primary"),
   workerId: z
     .string()
     .describe("Names this process in logs (empty: the host name).")
@@ -279,6 +372,9 @@ export const arbiterConfigSchema = z.strictObject({
     .prefault({}),
   http: httpSchema,
   log: logSchema,
+  autoHide: autoHideSchema,
+  tickets: ticketsSchema,
+  console: consoleSchema,
   shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
 }).superRefine((c, ctx) => {
   // Read at start, not at the first record: a worker that could not decode or encode does not start.
@@ -296,6 +392,8 @@ export type PostFormat = z.infer<typeof postFormatSchema>;
 export type Effort = z.infer<typeof effortSchema>;
 export type TopicNames = z.output<typeof topicNamesSchema>;
 export type TopicKey = keyof TopicNames;
+/** Every topic key of `kafka.topics` (and of the `topics` section), in the order the settings list them. */
+export const TOPIC_KEYS = Object.keys(topicNamesSchema.parse({})) as readonly TopicKey[];
 export type TopicSettings = z.output<typeof topicsSchema>[TopicKey];
 export type TopicsSettings = z.output<typeof topicsSchema>;
 export type KafkaSettings = z.output<typeof kafkaSchema>;
@@ -312,3 +410,8 @@ export type PolicySettings = z.output<typeof policiesSchema>;
 export type PipelineSettings = z.output<typeof pipelineSchema>;
 export type HttpSettings = z.output<typeof httpSchema>;
 export type LogSettings = z.output<typeof logSchema>;
+export type AutoHideSettings = z.output<typeof autoHideSchema>;
+export type TicketSinkSettings = z.output<typeof ticketsSchema>;
+export type ConsoleSettings = z.output<typeof consoleSchema>;
+export type RetrySettings = z.output<typeof retrySchema>;
+export type HttpCallSettings = z.output<ReturnType<typeof httpCallSchema>>;

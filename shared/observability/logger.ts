@@ -10,7 +10,7 @@ const atThreeDepths = (fields: readonly string[]) => fields.flatMap((f) => [f, `
 /** Post text and the model's reasoning: kept out unless `log.includePostText`. */
 const POST_TEXT_FIELDS = atTwoDepths(["postText", "reasoning"]);
 /** Credentials, and TLS private keys given inline (not every `key`: a record's key is a post id): always kept out. */
-const CREDENTIAL_FIELDS = atThreeDepths(["password", "token", "secret", "sasl", "ssl.key", "tls.key"]);
+const CREDENTIAL_FIELDS = atThreeDepths(["password", "token", "secret", "sessionSecret", "moderators", "sasl", "ssl.key", "tls.key"]);
 /** URLs: logged without their userinfo (`redis://user:pass@host` → `redis://[Redacted]@host`). */
 const URL_KEYS = ["url", "redisUrl"];
 const URL_FIELDS = atThreeDepths(URL_KEYS);

@@ -1,13 +1,11 @@
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import { StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
-import { loadPolicySet } from "../policy/load-policy-dir.js";
-import { PolicySet } from "../policy/policy-set.js";
+import { loadConfiguredPolicies } from "./configured-policies.js";
 import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
@@ -41,12 +39,7 @@ export interface WorkerOverrides {
 export async function startClassifierWorker(config: ArbiterConfig, logger: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   const log = logger.child({ role: config.role, worker: config.workerId });
   const metrics = new WorkerMetrics();
-  let set = await loadPolicySet(resolveFromRoot(config.policies.dir));
-  if (config.policies.only.length > 0) {
-    const unknown = config.policies.only.filter((id) => !set.get(id));
-    if (unknown.length > 0) throw new Error(`config: policies.only: no policy ${unknown.join(", ")} in ${config.policies.dir}`);
-    set = new PolicySet(set.policies.filter((p) => config.policies.only.includes(p.id)));
-  }
+  const set = await loadConfiguredPolicies(config.policies);
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
 
@@ -87,33 +80,38 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
 
   let endWith: (code: number) => void = () => undefined;
   const ended = new Promise<number>((resolve) => (endWith = resolve));
-  const runner = new StreamRunner({
-    kafka,
-    groupId: escalation ? `${config.kafka.groupId}.escalation` : config.kafka.groupId,
-    topic: escalation ? topics.escalations : topics.posts,
-    exactlyOnce: config.kafka.exactlyOnce,
-    transactionalIdPrefix: config.kafka.transactionalIdPrefix,
-    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-    rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
-    heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
-    partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
-    maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
-    maxInFlight: config.kafka.maxInFlight,
-    // Two per sequence: a call waits in the engine's queue for each one running, so no sequence idles and none waits out its timeout there.
-    maxDeferredRunning: 2 * engine.queue().sequences,
-    maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
-    processor,
-    engineQueue: () => {
-      const q = engine.queue();
-      metrics.queueDepth.set(q.depth);
-      return q;
-    },
-    metrics,
-    logger: log,
-    onFatal: () => endWith(1),
-  });
-  const http = await startHealthServer(config.http.host, config.http.port, { ready: () => runner.ready(), live: () => runner.live() }, metrics);
-  await runner.start();
+  const runnerFor = (groupId: string, topic: string, roleProcessor: RecordProcessor) =>
+    new StreamRunner({
+      kafka,
+      groupId,
+      topic,
+      exactlyOnce: config.kafka.exactlyOnce,
+      transactionalIdPrefix: config.kafka.transactionalIdPrefix,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
+      heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+      partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
+      maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
+      maxInFlight: config.kafka.maxInFlight,
+      // Two per sequence: a call waits in the engine's queue for each one running, so no sequence idles and none waits out its timeout there.
+      maxDeferredRunning: 2 * engine.queue().sequences,
+      maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
+      processor: roleProcessor,
+      engineQueue: () => {
+        const q = engine.queue();
+        metrics.queueDepth.set(q.depth);
+        return q;
+      },
+      metrics,
+      logger: log,
+      onFatal: () => endWith(1),
+    });
+  // The escalation role serves appeals too, on the same engine: one large model per GPU.
+  const runners = escalation
+    ? [runnerFor(`${config.kafka.groupId}.escalation`, topics.escalations, processor), runnerFor(`${config.kafka.groupId}.appeal`, topics.appeals, new EscalationProcessor(deps, "appeals"))]
+    : [runnerFor(config.kafka.groupId, topics.posts, processor)];
+  const http = await startHealthServer(config.http.host, config.http.port, { ready: () => runners.every((r) => r.ready()), live: () => runners.every((r) => r.live()) }, metrics);
+  for (const runner of runners) await runner.start();
   log.info({ http: http.port, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId }, "worker started");
 
   let stopping: Promise<void> | null = null;
@@ -124,7 +122,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     stop: () =>
       (stopping ??= (async () => {
         log.info("draining");
-        await runner.stop(config.shutdownTimeoutMs);
+        await Promise.all(runners.map((runner) => runner.stop(config.shutdownTimeoutMs)));
         await cache?.close();
         await pool?.close();
         closeCodecs();

@@ -31,13 +31,14 @@ export function createCodecs(registry = SchemaRegistry.shipped(), outputSchemaId
     audit: output("audit"),
     escalation: output("escalation"),
     ticket: output("ticket"),
+    appeal: output("appeal"),
     deadLetter: output("deadLetter"),
   };
 }
 
 /** The topic each kind of record Arbiter writes goes to. */
 export function outputTopics(topics: TopicNames): Record<OutputKind, string> {
-  return { decision: topics.decisions, audit: topics.audit, escalation: topics.escalations, ticket: topics.tickets, deadLetter: topics.dlq };
+  return { decision: topics.decisions, audit: topics.audit, escalation: topics.escalations, ticket: topics.tickets, appeal: topics.appeals, deadLetter: topics.dlq };
 }
 
 /** The Confluent TopicNameStrategy: a topic's values are registered under `<topic>-value`. */

@@ -10,6 +10,7 @@ import type {
   Post,
   Stage,
   Ticket,
+  TicketReasoning,
 } from "../codec/records.js";
 import type { PipelinePolicy } from "./ports.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
@@ -28,6 +29,8 @@ export interface DecideInput {
   replayId?: string | null;
   /** Verdicts decided earlier (escalation stage) for policies not decided again now. */
   earlier?: readonly PolicyVerdict[];
+  /** Stage appeal: the appeal answered (each appeal gets its own decision). */
+  appealId?: string | null;
 }
 
 export interface DecideOutput {
@@ -39,16 +42,18 @@ export interface DecideOutput {
   ticket: Ticket | null;
 }
 
+const shortHash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+
 /**
  * Deterministic from stage + policy-set version + post id (+ a hash of the verdicts' policy
- * versions when there are any), so a duplicate decision is recognisable — and readable. The
- * common prefilter case needs no hashing.
+ * versions when there are any, + a hash of the request answered: an appeal, a moderator's
+ * action), so a duplicate decision is recognisable — and readable. The common prefilter case
+ * needs no hashing.
  */
-export function decisionId(postId: string, policySetVersion: string, verdicts: readonly PolicyVerdict[], stage: Stage): string {
+export function decisionId(postId: string, policySetVersion: string, verdicts: readonly PolicyVerdict[], stage: Stage, requestId?: string | null): string {
   const base = `${stage}:${policySetVersion}:${postId}`;
-  if (verdicts.length === 0) return base;
-  const versions = verdicts.map((v) => `${v.policyId}@${v.policyVersion}`).sort().join(",");
-  return `${base}:${createHash("sha256").update(versions).digest("hex").slice(0, 12)}`;
+  const withVersions = verdicts.length === 0 ? base : `${base}:${shortHash(verdicts.map((v) => `${v.policyId}@${v.policyVersion}`).sort().join(","))}`;
+  return requestId ? `${withVersions}:${shortHash(requestId)}` : withVersions;
 }
 
 function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy): EscalationReason | null {
@@ -56,6 +61,8 @@ function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy): Esca
   if (outcome.kind === "prefilter") return null;
   const { verdict } = outcome;
   if (verdict.ruleIds.some((rule) => policy.escalateRuleIds.has(rule))) return "POLICY_RULE";
+  // A review-only policy leaves every violation to a human.
+  if (verdict.decision === "violate" && policy.onViolate === "review") return "POLICY_RULE";
   if (verdict.confidence < policy.escalationThreshold) return "LOW_CONFIDENCE";
   return null;
 }
@@ -66,18 +73,24 @@ const reasonRank: Record<EscalationReason, number> = { ENGINE_FAILURE: 3, POLICY
 // V8 keeps a single shape.
 function toVerdict(outcome: VerdictOutcome, policy: PipelinePolicy, escalate: boolean): PolicyVerdict {
   if (outcome.kind === "prefilter") {
-    return { policyId: policy.id, policyVersion: policy.version, decision: "allow", ruleIds: [], confidence: 1, rationale: "", source: "prefilter", escalate };
+    return { policyId: policy.id, policyVersion: policy.version, decision: "allow", ruleIds: [], confidence: 1, rationale: "", source: "prefilter", escalate, onViolate: policy.onViolate, page: policy.page };
   }
   if (outcome.kind === "failure") {
     // Never an invented verdict: "allow" here only fills the field; escalate=true and the action is REVIEW.
-    return { policyId: policy.id, policyVersion: policy.version, decision: "allow", ruleIds: [], confidence: 0, rationale: `Model failed: ${outcome.errorClass}.`, source: "failure", escalate };
+    return { policyId: policy.id, policyVersion: policy.version, decision: "allow", ruleIds: [], confidence: 0, rationale: `Model failed: ${outcome.errorClass}.`, source: "failure", escalate, onViolate: policy.onViolate, page: policy.page };
   }
   const v = outcome.verdict;
-  return { policyId: policy.id, policyVersion: policy.version, decision: v.decision, ruleIds: v.ruleIds, confidence: v.confidence, rationale: v.rationale, source: outcome.kind, escalate };
+  return { policyId: policy.id, policyVersion: policy.version, decision: v.decision, ruleIds: v.ruleIds, confidence: v.confidence, rationale: v.rationale, source: outcome.kind, escalate, onViolate: policy.onViolate, page: policy.page };
 }
 
+/**
+ * HIDE for a sure violation (a model's violation of a review-only policy always escalates, so
+ * only a moderator's hides); BANNER for any violation of a banner policy, sure or not (a banner
+ * leaves the post up and is undone by a later ALLOW); REVIEW while a verdict escalates.
+ */
 export function actionOf(verdicts: readonly PolicyVerdict[]): Action {
-  if (verdicts.some((v) => v.decision === "violate" && !v.escalate)) return "HIDE";
+  if (verdicts.some((v) => v.decision === "violate" && !v.escalate && v.onViolate !== "banner")) return "HIDE";
+  if (verdicts.some((v) => v.decision === "violate" && v.onViolate === "banner")) return "BANNER";
   if (verdicts.some((v) => v.escalate)) return "REVIEW";
   return "ALLOW";
 }
@@ -102,6 +115,8 @@ export function prefilterDecision(input: { post: Post; policySetVersion: string;
     postCreatedAt: input.post.createdAt,
     decidedAt: input.now,
     replayId: null,
+    ticketId: null,
+    appealId: null,
   };
 }
 
@@ -128,7 +143,8 @@ export function decide(input: DecideInput): DecideOutput {
   const verdicts = [...(input.earlier ?? []).filter((v) => !freshIds.has(v.policyId)), ...fresh];
   const allPrefilter = input.outcomes.every((o) => o.kind === "prefilter");
   const stage: Stage = input.stage === "primary" && allPrefilter ? "prefilter" : input.stage;
-  const id = decisionId(input.post.id, input.policySetVersion, verdicts, stage);
+  const appealId = input.appealId ?? null;
+  const id = decisionId(input.post.id, input.policySetVersion, verdicts, stage, appealId);
   const decision: Decision = {
     decisionId: id,
     postId: input.post.id,
@@ -144,6 +160,8 @@ export function decide(input: DecideInput): DecideOutput {
     postCreatedAt: input.post.createdAt,
     decidedAt: input.now,
     replayId: input.replayId ?? null,
+    ticketId: null,
+    appealId,
   };
 
   const entries: AuditEntry[] = [];
@@ -173,7 +191,8 @@ export function decide(input: DecideInput): DecideOutput {
       escalatedAt: input.now,
     };
   } else if (reason) {
-    ticket = { ticketId: `${id}:ticket`, post, verdicts, reason: details.join("; "), createdAt: input.now };
+    const reasoning: TicketReasoning[] = entries.filter((e) => e.reasoning !== "").map((e) => ({ policyId: e.policyId, policyVersion: e.policyVersion, reasoning: e.reasoning }));
+    ticket = { ticketId: `${id}:ticket`, decisionId: id, post, verdicts, reason: details.join("; "), stage, policySetVersion: input.policySetVersion, reasoning, appealId, createdAt: input.now };
   }
   return { decision, audit, escalation, ticket };
 }

@@ -1,4 +1,4 @@
-import type { Escalation } from "../codec/records.js";
+import type { Appeal, Escalation, PolicyVerdict, Post } from "../codec/records.js";
 import { decide } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
@@ -6,57 +6,80 @@ import { classifyWithRetries, deadLetter, guarded, type ProcessorDeps } from "./
 import { publishable } from "./publish.js";
 import type { PipelinePolicy } from "./ports.js";
 
+/** What the escalation tier decides again: from an escalation, or from an appeal (every policy of the forum unless it names some). */
+interface Redecision {
+  post: Post;
+  policyIds: readonly string[];
+  earlier: readonly PolicyVerdict[];
+  appealId: string | null;
+}
+
 /**
  * The escalation role: escalations -> the larger model at high effort -> the final decision
  * (stage escalation), and a ticket for what is still unsure or what a policy sends to humans.
+ * Over the appeals topic (`source` "appeals") the same, at stage appeal.
  */
 export class EscalationProcessor implements RecordProcessor {
   private readonly now: () => number;
 
-  constructor(private readonly deps: Omit<ProcessorDeps, "cache">) {
+  constructor(
+    private readonly deps: Omit<ProcessorDeps, "cache">,
+    private readonly source: "escalations" | "appeals" = "escalations",
+  ) {
     this.now = deps.now ?? Date.now;
   }
 
   async processBatch(records: readonly InboundRecord[]): Promise<RecordResult[]> {
     const { deps } = this;
-    deps.metrics.consumed.inc({ topic: "escalations" }, records.length);
+    deps.metrics.consumed.inc({ topic: this.source }, records.length);
     return records.map((record): RecordResult => {
-      let escalation: Escalation;
+      let redecision: Redecision;
       try {
-        if (!record.value) throw Object.assign(new Error("empty record value"), { code: "MALFORMED" });
-        escalation = deps.codecs.escalation.decode(record.value, record.headers);
+        redecision = this.read(record);
       } catch (error) {
         return { kind: "ready", outputs: [deadLetter(deps, record, error as Error, "decode", this.now())] };
       }
-      return guarded(deps, record, (signal) => this.decide(escalation, signal));
+      return guarded(deps, record, (signal) => this.decide(redecision, signal));
     });
   }
 
-  private async decide(escalation: Escalation, signal: AbortSignal): Promise<OutboundRecord[]> {
+  private read(record: InboundRecord): Redecision {
+    if (!record.value) throw Object.assign(new Error("empty record value"), { code: "MALFORMED" });
+    if (this.source === "escalations") {
+      const escalation: Escalation = this.deps.codecs.escalation.decode(record.value, record.headers);
+      return { post: escalation.post, policyIds: escalation.policyIds, earlier: escalation.verdicts, appealId: null };
+    }
+    const appeal: Appeal = this.deps.codecs.appeal.decode(record.value, record.headers);
+    const policyIds = appeal.policyIds.length > 0 ? appeal.policyIds : this.deps.prefilter.policiesFor(appeal.post.forumId).map((p) => p.id);
+    return { post: appeal.post, policyIds, earlier: [], appealId: appeal.appealId };
+  }
+
+  private async decide(redecision: Redecision, signal: AbortSignal): Promise<OutboundRecord[]> {
     const { deps } = this;
     const started = performance.now();
-    const { post } = escalation;
+    const { post } = redecision;
     const current = new Map(deps.prefilter.policiesFor(post.forumId).map((p) => [p.id, p]));
     // Decide again under the current version of each escalated policy; one removed since is a human's call.
-    const policies: PipelinePolicy[] = escalation.policyIds.flatMap((id) => current.get(id) ?? []);
-    const missing = escalation.policyIds.filter((id) => !current.has(id));
+    const policies: PipelinePolicy[] = redecision.policyIds.flatMap((id) => current.get(id) ?? []);
+    const missing = redecision.policyIds.filter((id) => !current.has(id));
     const text = post.text.length > deps.pipeline.maxModelChars ? post.text.slice(0, deps.pipeline.maxModelChars) : post.text;
     const outcomes =
       policies.length > 0 ? await classifyWithRetries(deps, post.id, text, policies, deps.pipeline.effort ?? "high", signal) : [];
     const failedPolicies = missing.map((id) => ({ kind: "failure" as const, policyId: id, errorClass: "PolicyRemoved", message: `policy ${id} is no longer loaded`, attempts: 0 }));
-    const placeholder = missing.map((id): PipelinePolicy => ({ id, version: "removed", body: "", reasoningEffort: "high", escalationThreshold: 1, escalateRuleIds: new Set(), ruleIds: [] }));
+    const placeholder = missing.map((id): PipelinePolicy => ({ id, version: "removed", body: "", reasoningEffort: "high", escalationThreshold: 1, escalateRuleIds: new Set(), ruleIds: [], onViolate: "hide", page: false }));
     const out = decide({
       post,
       policies: [...policies, ...placeholder],
       outcomes: [...outcomes, ...failedPolicies],
-      stage: "escalation",
+      stage: this.source === "appeals" ? "appeal" : "escalation",
       policySetVersion: deps.prefilter.policySetVersion,
       modelId: deps.engine.modelId,
       effort: deps.pipeline.effort ?? "high",
       latencyMs: performance.now() - started,
       truncated: text.length < post.text.length,
       now: this.now(),
-      earlier: escalation.verdicts,
+      earlier: redecision.earlier,
+      appealId: redecision.appealId,
     });
     return publishable(deps, out);
   }

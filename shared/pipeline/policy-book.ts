@@ -14,6 +14,8 @@ function toPipelinePolicy(policy: Policy): PipelinePolicy {
     escalationThreshold: policy.escalationThreshold,
     escalateRuleIds: new Set(policy.rules.filter((r) => r.escalate).map((r) => r.id)),
     ruleIds: policy.rules.map((r) => r.id),
+    onViolate: policy.onViolate,
+    page: policy.page,
   };
 }
 

@@ -1,7 +1,7 @@
 // What the pipeline needs from the engine, the prefilter and the policies: narrow interfaces
 // so that each stage gets what it needs as arguments and unit tests can pass a named fake.
 import type { Effort } from "../config/arbiter-config.js";
-import type { VerdictDecision } from "../codec/records.js";
+import type { PolicyAction, VerdictDecision } from "../codec/records.js";
 
 /** A policy as the pipeline sees it. */
 export interface PipelinePolicy {
@@ -15,6 +15,10 @@ export interface PipelinePolicy {
   escalateRuleIds: ReadonlySet<string>;
   /** Every rule id the policy defines (the verdict grammar allows only these). */
   ruleIds: readonly string[];
+  /** What a violation does: hide, review (always a human's call) or banner. */
+  onViolate: PolicyAction;
+  /** A violation pages the on-call counsellor. */
+  page: boolean;
 }
 
 export interface ScreenedPost {

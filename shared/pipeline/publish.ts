@@ -1,5 +1,5 @@
 import type { RecordCodec } from "../codec/record-codec.js";
-import type { DeadLetter, Decision } from "../codec/records.js";
+import type { DeadLetter, Decision, HttpExchange } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { DecideOutput } from "./decide.js";
@@ -11,6 +11,7 @@ export interface Codecs {
   audit: RecordCodec<"audit">;
   escalation: RecordCodec<"escalation">;
   ticket: RecordCodec<"ticket">;
+  appeal: RecordCodec<"appeal">;
   deadLetter: RecordCodec<"deadLetter">;
 }
 
@@ -40,8 +41,8 @@ export function publishable(deps: Encoders & { metrics: WorkerMetrics }, out: De
   return records;
 }
 
-/** The dead-letter record for input that cannot be processed: the original bytes and the reason. */
-export function deadLetterRecord(deps: Encoders, record: InboundRecord, error: Error & { code?: string }, stage: string, now: number): OutboundRecord {
+/** The dead-letter record for input that cannot be processed: the original bytes, the reason and, from a sink, the HTTP exchange it ended with. */
+export function deadLetterRecord(deps: Encoders, record: InboundRecord, error: Error & { code?: string }, stage: string, now: number, response: HttpExchange | null = null): OutboundRecord {
   const headers: Record<string, Buffer> = {};
   for (const [name, value] of Object.entries(record.headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;
@@ -60,6 +61,7 @@ export function deadLetterRecord(deps: Encoders, record: InboundRecord, error: E
     stage,
     attempts: 1,
     firstSeenAt: now,
+    response,
   };
   return { topic: deps.topics.dlq, key: record.key?.toString("utf8") ?? null, ...deps.codecs.deadLetter.encode(letter) };
 }

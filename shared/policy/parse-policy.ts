@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { parseFrontMatter, type FrontMatterPath, type FrontMatterValue } from "./front-matter.js";
-import { PREFILTER_MODES, REASONING_EFFORTS, type Policy, type PolicyRule, type PrefilterMode, type ReasoningEffort } from "./policy.js";
+import { POLICY_ACTIONS, PREFILTER_MODES, REASONING_EFFORTS, type Policy, type PolicyAction, type PolicyRule, type PrefilterMode, type ReasoningEffort } from "./policy.js";
 import { PolicyError } from "./policy-error.js";
 
 const KNOWN_FIELDS = new Set([
   "id", "title", "version", "keywords", "signals", "targets", "regexes", "typos", "prefilter",
-  "reasoning_effort", "escalation_threshold", "rules", "forums",
+  "reasoning_effort", "escalation_threshold", "rules", "forums", "actions",
 ]);
 
 /** The policy version: the first 16 hex characters of the SHA-256 of the file's content. */
@@ -69,6 +69,7 @@ export function parsePolicy(text: string, source: string): Policy {
   if (typeof typos !== "boolean") err("typos", "must be true or false");
 
   const rules = parseRules(data.rules, (detail, at = []) => err("rules", detail, ["rules", ...at]));
+  const actions = parseActions(data.actions, (detail, at = []) => err("actions", detail, ["actions", ...at]));
   const forums = data.forums === undefined ? ["*"] : strList("forums");
   if (forums.length === 0) err("forums", "must name at least one forum (or \"*\")");
 
@@ -86,6 +87,8 @@ export function parsePolicy(text: string, source: string): Policy {
     reasoningEffort: oneOf<ReasoningEffort>("reasoning_effort", REASONING_EFFORTS, "low"),
     escalationThreshold: threshold as number,
     rules,
+    onViolate: actions.onViolate,
+    page: actions.page,
     forums,
     source,
   };
@@ -115,4 +118,21 @@ function parseRules(v: FrontMatterValue | undefined, err: (detail: string, at?: 
     seen.add(rule.id);
     return rule;
   });
+}
+
+/** `actions`: one of hide, review, banner, plus `page` if wanted; a single word or a list. Default: hide. */
+function parseActions(v: FrontMatterValue | undefined, err: (detail: string, at?: FrontMatterPath) => never): { onViolate: PolicyAction; page: boolean } {
+  if (v === undefined || v === null) return { onViolate: "hide", page: false };
+  const items = Array.isArray(v) ? v : [v];
+  const allowed = [...POLICY_ACTIONS, "page"];
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const at = Array.isArray(v) ? [i] : [];
+    if (typeof item !== "string" || !allowed.includes(item)) err(`item ${i + 1} must be one of ${allowed.join(", ")}`, at);
+    if (seen.has(item as string)) err(`"${item as string}" is listed twice`, at);
+    seen.add(item as string);
+  });
+  const onViolate = POLICY_ACTIONS.filter((a) => seen.has(a));
+  if (onViolate.length !== 1) err(`must name exactly one of ${POLICY_ACTIONS.join(", ")} (and "page" if a counsellor is to be paged)`);
+  return { onViolate: onViolate[0]!, page: seen.has("page") };
 }

@@ -6,6 +6,10 @@ export const PREFILTER_MODES: readonly PrefilterMode[] = ["keywords", "all", "of
 export type ReasoningEffort = "low" | "medium" | "high";
 export const REASONING_EFFORTS: readonly ReasoningEffort[] = ["low", "medium", "high"];
 
+/** What a policy asks for when it says violate: hide the post, only raise a ticket, or show a crisis-line banner. */
+export type PolicyAction = "hide" | "review" | "banner";
+export const POLICY_ACTIONS: readonly PolicyAction[] = ["hide", "review", "banner"];
+
 /** An output rule of a policy (e.g. `SP4`), as the model may name it in a verdict. */
 export interface PolicyRule {
   id: string;
@@ -46,6 +50,10 @@ export interface Policy {
   /** A verdict whose confidence is below this escalates. 0..1. */
   escalationThreshold: number;
   rules: PolicyRule[];
+  /** Front matter `actions` (default `hide`): what a violation does to the post. */
+  onViolate: PolicyAction;
+  /** Front matter `actions` lists `page`: a violation pages the on-call counsellor. */
+  page: boolean;
   /** Forum ids the policy applies to; `"*"` means every forum. */
   forums: string[];
   /** Where the policy was read from (file path), for error messages. */

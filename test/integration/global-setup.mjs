@@ -1,5 +1,6 @@
-// Integration tests need the real broker, the real Redis, the real Schema Registry and the test
-// models. When one is missing the whole run fails here with what to do — it never quietly skips.
+// Integration tests need the real broker, the real Redis, the real Schema Registry, the test
+// models and Chromium. When one is missing the whole run fails here with what to do — it never
+// quietly skips.
 // Plain JS: jest loads globalSetup outside its module mapper, so this file imports nothing of ours.
 import { existsSync } from "node:fs";
 import { Socket } from "node:net";
@@ -63,6 +64,11 @@ export default async function globalSetup() {
     if (!existsSync(path.join(modelsDir, file))) {
       problems.push(`test model ${path.join(modelsDir, file)} is missing: run \`bash scripts/models.sh\``);
     }
+  }
+  // The console's tests drive Debian's chromium through playwright-core (test/support/browser.ts).
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (!existsSync(chromium)) {
+    problems.push(`Chromium is missing at ${chromium} (the console's browser tests need it): run \`bash scripts/setup.sh\`, which installs Debian's chromium`);
   }
   if (problems.length > 0) {
     throw new Error(`integration tests cannot run:\n  - ${problems.join("\n  - ")}`);

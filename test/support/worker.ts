@@ -34,6 +34,7 @@ export function testConfig(ns: TestNamespace, overrides: ArbiterConfigInput = {}
         escalations: ns.topic("escalations"),
         tickets: ns.topic("tickets"),
         dlq: ns.topic("dlq"),
+        appeals: ns.topic("appeals"),
       },
       sessionTimeoutMs: 10_000,
       rebalanceTimeoutMs: 20_000,
@@ -156,5 +157,39 @@ export function workersUnderTest(clientId: string, ...configs: ArbiterConfig[]):
       return first;
     },
     workers: started,
+  };
+}
+
+/** Produces records of any kind, keyed by `key(record)` (post ids). */
+export async function produceRecords<K extends RecordKind>(kafka: Kafka, topic: string, kind: K, records: RecordTypes[K][], key: (record: RecordTypes[K]) => string): Promise<void> {
+  const codec = codecs[kind] as unknown as { encode(value: RecordTypes[K]): { value: Buffer; headers: Readonly<Record<string, string>> } };
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: key(r), ...codec.encode(r) })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * The escalation tier on the tiny random harmony model: Gemma through its chat template has no
+ * analysis channel, so its reasoning is empty; this model writes one (gibberish, but real text
+ * through the whole harmony loop), which is what tickets and the console show.
+ */
+export function harmonyEscalationEngine(): EngineOptions {
+  return {
+    modelPath: modelPath(testModels.harmonyTiny),
+    modelId: "harmony-tiny",
+    gpu: false,
+    threads: 1,
+    contextSize: 2048,
+    sequences: 1,
+    rationaleMaxChars: 48,
+    maxRuleIds: 2,
+    analysisBudget: { low: 8, medium: 16, high: 48 },
+    finalMaxTokens: 256,
+    defaultEffort: "high",
+    timeoutMs: 60_000,
   };
 }

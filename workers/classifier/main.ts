@@ -1,52 +1,8 @@
 // The classifier worker: `ARBITER_ROLE=primary` (posts -> decisions) or `escalation`
-// (escalations -> final decisions and tickets). Settings: config/default.json and overrides
-// (see README). SIGTERM/SIGINT drain in-flight work, commit and exit 0; the same signal again
-// (a second Ctrl-C) exits at once with 1.
-import { loadConfig } from "@arbiter/shared/config/load-config.js";
-import { createLogger } from "@arbiter/shared/observability/logger.js";
+// (escalations and appeals -> final decisions and tickets). Settings: config/default.json and
+// overrides (see README). SIGTERM/SIGINT drain in-flight work, commit and exit 0; the same signal
+// again (a second Ctrl-C) exits at once with 1.
 import { startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { runWorkerProcess } from "@arbiter/shared/worker/worker-process.js";
 
-/** A repeat of the first signal within this long is the same request delivered twice. */
-const REPEAT_WINDOW_MS = 1_000;
-
-const config = loadConfig();
-const logger = createLogger("arbiter", config.log);
-
-try {
-  const worker = await startClassifierWorker(config, logger);
-  let first: { signal: NodeJS.Signals; at: number } | null = null;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (first) {
-      // One Ctrl-C can arrive twice (the terminal's, and a wrapper's forward as SIGINT or SIGTERM): only a later repeat forces.
-      if (signal !== first.signal || Date.now() - first.at < REPEAT_WINDOW_MS) {
-        logger.info({ signal }, "already draining; the same signal again exits at once");
-        return;
-      }
-      logger.warn({ signal }, "second signal: exiting now, without draining");
-      process.exit(1);
-    }
-    first = { signal, at: Date.now() };
-    logger.info({ signal }, "shutting down");
-    // The bound: whatever still hangs after drain time plus a margin is abandoned.
-    setTimeout(() => {
-      logger.error("shutdown exceeded its bound");
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 10_000).unref();
-    worker.stop().then(
-      () => process.exit(0),
-      (error: Error) => {
-        logger.error({ err: error.message }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  const code = await worker.ended;
-  logger.error({ code }, "worker ended; exiting for the supervisor to restart it");
-  await worker.stop().catch(() => undefined);
-  process.exit(code);
-} catch (error) {
-  logger.fatal({ err: (error as Error).message }, "worker failed to start");
-  process.exit(1);
-}
+await runWorkerProcess("arbiter", startClassifierWorker);

@@ -80,13 +80,13 @@ describe("arbiter topics", () => {
     expect(first.stdout).toMatch(new RegExp(`${topics.decisions.replace(/\./g, "\\.")} \\(decisions\\): created: 2 partitions.*cleanup\\.policy=compact`));
     const again = await runCli(["topics", "create"], env);
     expect(again.code).toBe(0);
-    expect(again.stdout.match(/: exists/g)).toHaveLength(6);
+    expect(again.stdout.match(/: exists/g)).toHaveLength(Object.keys(topics).length);
 
     const json = await runCli(["topics", "describe", "--json"], env);
     expect(json.code).toBe(0);
     const described = JSON.parse(json.stdout) as { key: string; name: string; exists: boolean; partitions: { leader: number; high: string }[]; configs: Record<string, string>; drift: string[] }[];
     const config = loadConfig(settings, {});
-    expect(described.map((d) => d.key)).toEqual(["posts", "decisions", "audit", "escalations", "tickets", "dlq"]);
+    expect(described.map((d) => d.key)).toEqual(["posts", "decisions", "audit", "escalations", "tickets", "dlq", "appeals"]);
     for (const d of described) {
       const want = config.topics[d.key as keyof typeof config.topics];
       expect(d).toMatchObject({ exists: true, drift: [] });
@@ -152,7 +152,7 @@ describe("arbiter produce and tail", () => {
       action: "HIDE",
       stage: "primary",
       policySetVersion: "v1",
-      verdicts: [{ policyId: "test-spam", policyVersion: "abc", decision: "violate", ruleIds: ["SP2"], confidence: 0.93, rationale: "sells followers", source: "model", escalate: false }],
+      verdicts: [{ policyId: "test-spam", policyVersion: "abc", decision: "violate", ruleIds: ["SP2"], confidence: 0.93, rationale: "sells followers", source: "model", escalate: false, onViolate: "hide", page: false }],
       modelId: "gemma",
       effort: "low",
       latencyMs: 120,
@@ -160,6 +160,8 @@ describe("arbiter produce and tail", () => {
       postCreatedAt: 0,
       decidedAt: 0,
       replayId: null,
+      ticketId: null,
+      appealId: null,
     };
     await producer.send({
       topic: topics.decisions,

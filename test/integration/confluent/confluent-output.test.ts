@@ -34,7 +34,7 @@ describe("output.format confluent-avro", () => {
 
     // TopicNameStrategy: every topic Arbiter writes has its <topic>-value subject.
     const registered = await subjects(schemaRegistryUrl);
-    for (const topic of [topics.decisions, topics.audit, topics.escalations, topics.tickets, topics.dlq]) expect(registered).toContain(`${topic}-value`);
+    for (const topic of [topics.decisions, topics.audit, topics.escalations, topics.tickets, topics.appeals, topics.dlq]) expect(registered).toContain(`${topic}-value`);
     // The fingerprint header stays, so Arbiter's own readers need no registry.
     const [raw] = await collect(under.kafka, topics.decisions, { count: 1, groupId: ns.group("raw"), timeoutMs: 30_000 });
     expect(codecs.decision.writer.fingerprint).toBe(raw!.message.headers!["arbiter-schema-fp"]!.toString());

@@ -1,7 +1,7 @@
 import { thrown } from "../../support/thrown.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
-import type { Decision, Post } from "@arbiter/shared/codec/records.js";
+import type { Decision, Post, Ticket } from "@arbiter/shared/codec/records.js";
 import { FINGERPRINT_HEADER, SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
 
 const registry = SchemaRegistry.shipped();
@@ -65,6 +65,8 @@ test("a decision round-trips and its schema has no field for reasoning", () => {
         rationale: "Offers an aimbot.",
         source: "model",
         escalate: false,
+        onViolate: "hide",
+        page: false,
       },
     ],
     modelId: "gemma",
@@ -74,11 +76,59 @@ test("a decision round-trips and its schema has no field for reasoning", () => {
     postCreatedAt: 1,
     decidedAt: 2,
     replayId: null,
+    ticketId: null,
+    appealId: null,
   };
   const { value, headers } = codec.encode(decision);
   expect(codec.decode(value, headers)).toEqual(decision);
   const fieldNames = JSON.stringify(registry.version("decision").type.schema());
   expect(fieldNames).not.toMatch(/reasoning|analysis/i);
+});
+
+const legacyDecision = {
+  decisionId: "primary:set:p1:abc",
+  postId: "p1",
+  forumId: "games",
+  action: "HIDE" as const,
+  stage: "primary" as const,
+  policySetVersion: "set",
+  verdicts: [{ policyId: "cheats", policyVersion: "abc", decision: "violate" as const, ruleIds: ["CH1"], confidence: 0.9, rationale: "r", source: "model" as const, escalate: false }],
+  modelId: "m",
+  effort: "low",
+  latencyMs: 1,
+  truncated: false,
+  postCreatedAt: 1,
+  decidedAt: 2,
+  replayId: null,
+};
+
+test("a v1 decision is read by today's reader: verdicts hide and page no one, no ticket or appeal", () => {
+  const v1Writer = new RecordCodec(registry, "decision", { writer: 1 });
+  const { value, headers } = v1Writer.encode(legacyDecision as unknown as Decision);
+  expect(new RecordCodec(registry, "decision").decode(value, headers)).toEqual({
+    ...legacyDecision,
+    verdicts: [{ ...legacyDecision.verdicts[0], onViolate: "hide", page: false }],
+    ticketId: null,
+    appealId: null,
+  });
+});
+
+test("a v1 ticket and a v1 audit are read by today's readers with the new fields defaulted", () => {
+  const post = { ...postV1, threadId: null };
+  const ticketV1 = { ticketId: "t1", post, verdicts: legacyDecision.verdicts, reason: "spam: LOW_CONFIDENCE", createdAt: 3 };
+  const ticket = new RecordCodec(registry, "ticket", { writer: 1 }).encode(ticketV1 as unknown as Ticket);
+  expect(new RecordCodec(registry, "ticket").decode(ticket.value, ticket.headers)).toEqual({
+    ...ticketV1,
+    verdicts: [{ ...legacyDecision.verdicts[0], onViolate: "hide", page: false }],
+    decisionId: "",
+    stage: "escalation",
+    policySetVersion: "",
+    reasoning: [],
+    appealId: null,
+  });
+  const auditV1 = { decisionId: "d", postId: "p1", stage: "escalation" as const, modelId: null, entries: [], createdAt: 4 };
+  const audit = new RecordCodec(registry, "audit", { writer: 1 }).encode(auditV1);
+  expect(new RecordCodec(registry, "audit").decode(audit.value, audit.headers)).toEqual(auditV1);
 });
 
 test("with a registry schema id a codec writes the Confluent wire format, keeps the fingerprint header, and reads its own records back", () => {

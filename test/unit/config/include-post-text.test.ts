@@ -29,7 +29,7 @@ const failingEngine: EnginePort = {
   classify: () => Promise.reject(Object.assign(new Error("model fell over"), { retriable: false })),
   queue: () => ({ depth: 0, capacity: 1, inFlight: 0, sequences: 1 }),
 };
-const policy: PipelinePolicy = { id: "spam", version: "v1", body: "No spam.", reasoningEffort: "low", escalationThreshold: 0.5, escalateRuleIds: new Set(), ruleIds: [] };
+const policy: PipelinePolicy = { id: "spam", version: "v1", body: "No spam.", reasoningEffort: "low", escalationThreshold: 0.5, escalateRuleIds: new Set(), ruleIds: [], onViolate: "hide", page: false };
 
 async function engineFailureLine(log: { includePostText?: boolean }): Promise<Record<string, unknown>> {
   const { logger, lines } = capturedLogger(log);

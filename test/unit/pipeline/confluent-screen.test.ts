@@ -17,7 +17,7 @@ import { forumFieldMap, forumPostSchema } from "../../support/confluent.js";
 import { repoRoot } from "../../support/env.js";
 
 const config = loadConfig({ input: { format: "confluent-avro", fieldMap: { ...forumFieldMap } }, output: { format: "confluent-avro" }, schemaRegistry: { url: "http://registry:8081" } }, {});
-const outputSchemaIds: OutputSchemaIds = { decision: 101, audit: 102, escalation: 103, ticket: 104, deadLetter: 105 };
+const outputSchemaIds: OutputSchemaIds = { decision: 101, audit: 102, escalation: 103, ticket: 104, appeal: 106, deadLetter: 105 };
 const registry = SchemaRegistry.shipped();
 const codecs = createCodecs(registry, outputSchemaIds);
 const forum = avro.Type.forSchema(forumPostSchema as avro.Schema);

@@ -3,8 +3,8 @@ import { decide, decisionId, prefilterDecision } from "@arbiter/shared/pipeline/
 import type { ModelVerdict, PipelinePolicy } from "@arbiter/shared/pipeline/ports.js";
 
 const post: Post = { id: "p1", forumId: "games", authorId: "a", text: "text", language: null, createdAt: 5, metadata: {} };
-const spam: PipelinePolicy = { id: "spam", version: "v1", body: "", reasoningEffort: "low", escalationThreshold: 0.7, escalateRuleIds: new Set(["SP4"]), ruleIds: ["SP2", "SP4"] };
-const cheats: PipelinePolicy = { id: "cheats", version: "v9", body: "", reasoningEffort: "low", escalationThreshold: 0.6, escalateRuleIds: new Set(), ruleIds: ["CH1"] };
+const spam: PipelinePolicy = { id: "spam", version: "v1", body: "", reasoningEffort: "low", escalationThreshold: 0.7, escalateRuleIds: new Set(["SP4"]), ruleIds: ["SP2", "SP4"], onViolate: "hide", page: false };
+const cheats: PipelinePolicy = { id: "cheats", version: "v9", body: "", reasoningEffort: "low", escalationThreshold: 0.6, escalateRuleIds: new Set(), ruleIds: ["CH1"], onViolate: "hide", page: false };
 
 function model(policy: PipelinePolicy, decision: "violate" | "allow", confidence: number, ruleIds: string[] = []): ModelVerdict {
   return { policyId: policy.id, policyVersion: policy.version, decision, confidence, ruleIds, rationale: "r", reasoning: "secret chain of thought", promptTokens: 10, generatedTokens: 5, latencyMs: 3 };
@@ -83,4 +83,54 @@ test("decision ids are deterministic and change with policy versions and stage",
   expect(decisionId("p1", "s", v, "primary")).not.toBe(decisionId("p1", "s", v, "escalation"));
   expect(decisionId("p1", "s", v, "primary")).not.toBe(decisionId("p1", "s", [{ ...v[0]!, policyVersion: "v2" }, v[1]!], "primary"));
   expect(decisionId("p1", "s", v, "primary")).not.toBe(decisionId("p1", "s2", v, "primary"));
+});
+
+const selfHarm: PipelinePolicy = { id: "self-harm", version: "v3", body: "", reasoningEffort: "low", escalationThreshold: 0.8, escalateRuleIds: new Set(["SH2"]), ruleIds: ["SH1", "SH2"], onViolate: "banner", page: true };
+const reviewOnly: PipelinePolicy = { id: "fake-reviews", version: "v1", body: "", reasoningEffort: "low", escalationThreshold: 0.5, escalateRuleIds: new Set(), ruleIds: ["FR1"], onViolate: "review", page: false };
+
+test("a banner policy's violation, sure or not, gives BANNER and carries the policy's actions on the verdict", () => {
+  const sure = decide({ ...base, policies: [selfHarm], outcomes: [{ kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.95, ["SH1"]) }] });
+  expect(sure.decision.action).toBe("BANNER");
+  expect(sure.decision.verdicts[0]).toMatchObject({ onViolate: "banner", page: true, escalate: false });
+  expect(sure.escalation).toBeNull();
+  const unsure = decide({ ...base, policies: [selfHarm], outcomes: [{ kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.99, ["SH2"]) }] });
+  expect(unsure.decision.action).toBe("BANNER");
+  expect(unsure.escalation?.reason).toBe("POLICY_RULE");
+  // A hide policy's sure violation wins over a banner: the post is hidden (the counsellor is still paged from the verdicts).
+  const both = decide({ ...base, policies: [selfHarm, spam], outcomes: [{ kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.95, ["SH1"]) }, { kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.95, ["SP2"]) }] });
+  expect(both.decision.action).toBe("HIDE");
+});
+
+test("a review-only policy never lets a model act: its violation escalates, then becomes a ticket", () => {
+  const primary = decide({ ...base, policies: [reviewOnly], outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "violate", 0.99, ["FR1"]) }] });
+  expect(primary.decision.action).toBe("REVIEW");
+  expect(primary.escalation?.reason).toBe("POLICY_RULE");
+  const final = decide({ ...base, stage: "escalation", policies: [reviewOnly], outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "violate", 0.99, ["FR1"]) }] });
+  expect(final.decision.action).toBe("REVIEW");
+  expect(final.ticket).not.toBeNull();
+  expect(decide({ ...base, policies: [reviewOnly], outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "allow", 0.99) }] }).decision.action).toBe("ALLOW");
+});
+
+test("a ticket carries the decision it follows, its stage, the policy-set version and the reasoning of the call that raised it", () => {
+  const out = decide({ ...base, stage: "escalation", policies: [spam], outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.5) }] });
+  expect(out.ticket).toMatchObject({
+    ticketId: `${out.decision.decisionId}:ticket`,
+    decisionId: out.decision.decisionId,
+    stage: "escalation",
+    policySetVersion: "set-1",
+    reasoning: [{ policyId: "spam", policyVersion: "v1", reasoning: "secret chain of thought" }],
+    appealId: null,
+  });
+});
+
+test("an appeal is decided at stage appeal, its own decision per appeal, and what is unsure becomes a ticket naming the appeal", () => {
+  const appeal = (appealId: string) => decide({ ...base, stage: "appeal", appealId, policies: [spam], outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.4) }] });
+  const first = appeal("ap-1");
+  expect(first.decision).toMatchObject({ stage: "appeal", appealId: "ap-1", action: "REVIEW" });
+  expect(first.decision.decisionId).toBe(appeal("ap-1").decision.decisionId);
+  expect(first.decision.decisionId).not.toBe(appeal("ap-2").decision.decisionId);
+  expect(first.decision.decisionId.startsWith(decisionId("p1", "set-1", first.decision.verdicts, "appeal"))).toBe(true);
+  expect(first.ticket).toMatchObject({ stage: "appeal", appealId: "ap-1" });
+  expect(first.audit?.stage).toBe("appeal");
+  expect(first.escalation).toBeNull();
 });

@@ -65,6 +65,9 @@ describe("parsePolicy", () => {
     ["typos: yes", "typos", /true or false/],
     ["forums: []", "forums", /at least one forum/],
     ["targets: gay", "targets", /must be a list/],
+    ["actions: [hide, banner]", "actions", /exactly one of hide, review, banner/],
+    ["actions: [page]", "actions", /exactly one of hide, review, banner/],
+    ["actions: delete", "actions", /item 1 must be one of hide, review, banner, page/],
   ])("rejects %j naming the file, the line of the key and the field", (line, field, message) => {
     // The sixth line of the file.
     const text = `---\nid: cheats\ntitle: Cheats\nkeywords: [aimbot]\nrules: [CH0]\n${line}\n---\nbody\n`;
@@ -121,5 +124,19 @@ describe("parsePolicy", () => {
   it("rejects duplicate rule ids and unknown rule keys", () => {
     expect(() => parsePolicy("---\nid: a\ntitle: A\nkeywords: [x]\nrules: [A1, A1]\n---\n", "a.md")).toThrow(/duplicate rule id "A1"/);
     expect(() => parsePolicy("---\nid: a\ntitle: A\nkeywords: [x]\nrules:\n  - id: A1\n    severe: true\n---\n", "a.md")).toThrow(/unknown key "severe"/);
+  });
+
+  it("reads the actions on violate: hide by default, review, banner, page beside any of them", () => {
+    const policy = (line: string) => parsePolicy(`---\nid: a\ntitle: A\nkeywords: [x]\nrules: [A1]\n${line}\n---\n`, "a.md");
+    expect(policy("")).toMatchObject({ onViolate: "hide", page: false });
+    expect(policy("actions: review")).toMatchObject({ onViolate: "review", page: false });
+    expect(policy("actions: [banner, page]")).toMatchObject({ onViolate: "banner", page: true });
+    expect(policy("actions:\n  - page\n  - hide")).toMatchObject({ onViolate: "hide", page: true });
+  });
+
+  it("names the line of a bad or repeated action", () => {
+    const text = "---\nid: a\ntitle: A\nkeywords: [x]\nrules: [A1]\nactions:\n  - banner\n  - page\n  - page\n---\n";
+    const error = thrown(() => parsePolicy(text, "a.md"), PolicyError);
+    expect(error.message).toBe('a.md:9: field "actions": "page" is listed twice');
   });
 });

@@ -15,6 +15,8 @@ export function testPolicy(overrides: Partial<Policy> & { id: string }): Policy 
     reasoningEffort: "low",
     escalationThreshold: 0.5,
     rules: [{ id: "R1", escalate: false }],
+    onViolate: "hide",
+    page: false,
     forums: ["*"],
     source: `${overrides.id}.md`,
     ...overrides,

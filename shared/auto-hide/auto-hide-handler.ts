@@ -1,0 +1,76 @@
+import type { Decision } from "../codec/records.js";
+import type { TopicNames } from "../config/arbiter-config.js";
+import type { Logger } from "../observability/logger.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { Codecs } from "../pipeline/publish.js";
+import { HttpCallError } from "../sinks/errors/http-call-error.js";
+import type { RecordResult } from "../kafka/record-processor.js";
+import type { RecordHandler } from "../sinks/sink-processor.js";
+import type { RetryPolicy } from "../sinks/retry-policy.js";
+import { decodeOrDeadLetter, sinkDeadLetter } from "../sinks/sink-dead-letter.js";
+import type { SinkMetrics } from "../sinks/sink-metrics.js";
+import type { ForumClient } from "./forum-client.js";
+import { planActions, UNTOUCHED, type PostActionState } from "./post-action-plan.js";
+import type { PostActionStore } from "./post-action-store.js";
+
+export interface AutoHideDeps {
+  codecs: Codecs;
+  topics: TopicNames;
+  store: PostActionStore;
+  forum: ForumClient;
+  /** For the state store's reads and writes (Redis away: wait, never act blind). */
+  retry: RetryPolicy;
+  metrics: SinkMetrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * The auto-hide sink's per-decision logic: what was done to the post (Redis) + the decision →
+ * the plan ({@link planActions}) → forum calls, the state saved after each. A call the forum
+ * refuses (4xx), or one that outlasts the retries, ends in a dead letter with the response.
+ */
+export class AutoHideHandler implements RecordHandler {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AutoHideDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  handle(record: InboundRecord): RecordResult {
+    this.deps.metrics.consumed.inc({ topic: "decisions" });
+    const decoded = decodeOrDeadLetter(this.deps, "decision", record);
+    if ("deadLetter" in decoded) return { kind: "ready", outputs: [decoded.deadLetter] };
+    return { kind: "deferred", run: (signal) => this.apply(record, decoded.value, signal) };
+  }
+
+  private async apply(record: InboundRecord, decision: Decision, signal: AbortSignal): Promise<OutboundRecord[]> {
+    const { deps } = this;
+    const { postId } = decision;
+    const save = (state: PostActionState) => deps.retry.run(() => deps.store.save(postId, state), signal);
+    const known = await deps.retry.run(() => deps.store.get(postId), signal);
+    const plan = planActions(known ?? UNTOUCHED, decision);
+    if (plan.kind === "skip") {
+      deps.metrics.skipped.inc({ reason: plan.reason });
+      if (plan.reason === "human-decided") deps.logger.info({ postId, decisionId: decision.decisionId, stage: decision.stage }, "a moderator decided this post: the model's decision is not applied");
+      // Nothing to remember about a post that was never touched and still is not (most ALLOWs).
+      if (plan.reason !== "duplicate" && (known !== null || plan.final.decidedBy === "human")) await save(plan.final);
+      return [];
+    }
+    let reached: PostActionState = known ?? UNTOUCHED;
+    for (const [i, step] of plan.steps.entries()) {
+      try {
+        await deps.forum.perform(step.call, decision, signal);
+      } catch (error) {
+        if (signal.aborted || (error as { retriable?: boolean }).retriable === true) throw error;
+        // Refused for good: remember how far it got, who decided, and that this decision is done with.
+        await save({ ...reached, decidedBy: plan.final.decidedBy, handled: plan.final.handled });
+        return [sinkDeadLetter(deps, record, error as Error, "deliver", HttpCallError.exchangeOf(error), this.now())];
+      }
+      deps.logger.info({ postId, decisionId: decision.decisionId, stage: decision.stage, call: step.call }, "forum call done");
+      reached = i === plan.steps.length - 1 ? plan.final : step.after;
+      await save(reached);
+    }
+    return [];
+  }
+}

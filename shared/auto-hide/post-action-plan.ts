@@ -1,0 +1,86 @@
+import type { Action, Decision } from "../codec/records.js";
+
+/** How the forum shows a post, as far as Arbiter made it so. */
+export type Visibility = "shown" | "hidden" | "bannered";
+/** A call of the forum API (or, for `page`, of the counsellor's pager). */
+export type ForumCall = "hide" | "unhide" | "banner" | "unbanner" | "page";
+
+/** What the auto-hide sink did to one post, kept in Redis. */
+export interface PostActionState {
+  visibility: Visibility;
+  /** Who decided the visibility last: once a moderator has, no model decision changes it. */
+  decidedBy: "model" | "human";
+  /** Decisions already handled (acted on, skipped or dead-lettered), newest last: a redelivered one is recognised. */
+  handled: string[];
+  /** The on-call counsellor was paged about this post (at most once). */
+  paged: boolean;
+}
+
+export const UNTOUCHED: Readonly<PostActionState> = Object.freeze({ visibility: "shown", decidedBy: "model", handled: Object.freeze([]) as unknown as string[], paged: false });
+
+/** One call and the state once it succeeded, so progress is kept call by call. */
+export interface PlanStep {
+  call: ForumCall;
+  after: PostActionState;
+}
+
+export type ActionPlan =
+  | { kind: "skip"; reason: "duplicate" | "human-decided" | "no-change"; final: PostActionState }
+  | { kind: "act"; steps: PlanStep[]; final: PostActionState };
+
+/** Decisions remembered per post; a post sees a handful (stages, appeals, moderators). */
+const HANDLED_LIMIT = 64;
+
+const CALLS: Record<Visibility, Record<Visibility, ForumCall[]>> = {
+  shown: { shown: [], hidden: ["hide"], bannered: ["banner"] },
+  hidden: { shown: ["unhide"], hidden: [], bannered: ["unhide", "banner"] },
+  // A banner comes off before a hide, so a later unhide shows the post as it was.
+  bannered: { shown: ["unbanner"], hidden: ["unbanner", "hide"], bannered: [] },
+};
+
+function target(action: Action, current: Visibility): Visibility {
+  switch (action) {
+    case "HIDE":
+      return "hidden";
+    case "BANNER":
+      return "bannered";
+    case "ALLOW":
+      return "shown";
+    case "REVIEW":
+      return current;
+  }
+}
+
+/** A violation of a policy whose actions include `page`, sure or not: a counsellor looks at an unsure one too. */
+export function pagesCounsellor(decision: Decision): boolean {
+  return decision.verdicts.some((v) => v.decision === "violate" && v.page);
+}
+
+/**
+ * What to do about one decision, given what was done to the post before. Pure.
+ * - A decision already handled is skipped (decision ids are deterministic).
+ * - A moderator's decision (stage human) always applies; after one, a model's decision
+ *   (any other stage: prefilter, primary, escalation, appeal, replay) changes nothing.
+ * - Otherwise the post moves to what the action asks (REVIEW leaves it as it is) and the
+ *   counsellor is paged once per post.
+ */
+export function planActions(state: PostActionState, decision: Decision): ActionPlan {
+  if (state.handled.includes(decision.decisionId)) return { kind: "skip", reason: "duplicate", final: state };
+  const handled = [...state.handled, decision.decisionId].slice(-HANDLED_LIMIT);
+  const human = decision.stage === "human";
+  if (!human && state.decidedBy === "human") return { kind: "skip", reason: "human-decided", final: { ...state, handled } };
+
+  const steps: PlanStep[] = [];
+  let current: PostActionState = { ...state, decidedBy: human ? "human" : state.decidedBy };
+  const goal = target(decision.action, state.visibility);
+  for (const call of CALLS[state.visibility][goal]) {
+    current = { ...current, visibility: call === "hide" ? "hidden" : call === "banner" ? "bannered" : "shown" };
+    steps.push({ call, after: current });
+  }
+  if (pagesCounsellor(decision) && !state.paged) {
+    current = { ...current, paged: true };
+    steps.push({ call: "page", after: current });
+  }
+  const final = { ...current, handled };
+  return steps.length === 0 ? { kind: "skip", reason: "no-change", final } : { kind: "act", steps, final };
+}

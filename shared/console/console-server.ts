@@ -1,0 +1,235 @@
+import fastifyCookie from "@fastify/cookie";
+import fastifyCsrfProtection from "@fastify/csrf-protection";
+import fastifyFormbody from "@fastify/formbody";
+import fastifySession from "@fastify/session";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Redis } from "ioredis";
+import type { Appeal } from "../codec/records.js";
+import type { ConsoleSettings } from "../config/arbiter-config.js";
+import type { Logger } from "../observability/logger.js";
+import type { PolicySet } from "../policy/policy-set.js";
+import type { Prefilter } from "../prefilter/prefilter.js";
+import type { SinkMetrics } from "../sinks/sink-metrics.js";
+import { CONSOLE_CSS, CONSOLE_SCRIPT } from "./console-assets.js";
+import { loginPage, queuePage, ticketPage, ticketPath, type PageContext, type QueueQuery } from "./console-pages.js";
+import type { ConsolePublisher } from "./console-publisher.js";
+import type { ConsoleStore, QueueFilter, TicketOutcome } from "./console-store.js";
+import { humanDecision } from "./human-decision.js";
+import { LoginThrottle } from "./login-throttle.js";
+import type { ModeratorDirectory } from "./moderator-directory.js";
+import type { ModeratorLog } from "./moderator-log.js";
+import { RedisSessionStore } from "./redis-session-store.js";
+import type { SafeHtml } from "./safe-html.js";
+import { ticketView } from "./ticket-view.js";
+
+declare module "fastify" {
+  interface Session {
+    moderator?: string;
+    /** One message for the next page (what the last answer did). */
+    flash?: string;
+    _csrf?: string;
+  }
+}
+
+export interface ConsoleServerDeps {
+  settings: ConsoleSettings;
+  /** The session secret, checked: at least 32 characters. */
+  sessionSecret: string;
+  store: ConsoleStore;
+  log: ModeratorLog;
+  moderators: ModeratorDirectory;
+  publisher: ConsolePublisher;
+  policies: PolicySet;
+  prefilter: Prefilter;
+  redis: Redis;
+  keyPrefix: string;
+  metrics: SinkMetrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+const SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+};
+
+const done: Record<TicketOutcome, string> = { confirm: "Confirmed", overturn: "Overturned", appeal: "Sent to the escalation tier" };
+const outcomeEffect = { ALLOW: "the post will be shown", HIDE: "the post will be hidden", BANNER: "the post will be shown under a crisis-line banner", REVIEW: "the post is left as it is" } as const;
+
+/** Only a path of this console: never another site, as a `next` after login could otherwise send a moderator. */
+function safeNext(base: string, next: unknown): string {
+  return typeof next === "string" && next.startsWith(`${base}/`) && !next.startsWith("//") && !/[\\\r\n]/.test(next) ? next : `${base}/tickets`;
+}
+
+function hoursMs(text: string): number | undefined {
+  const hours = Number(text);
+  return text.trim() === "" || !Number.isFinite(hours) || hours < 0 ? undefined : hours * 3_600_000;
+}
+
+/**
+ * The moderator console: log in (scrypt hashes, sessions in Redis, CSRF tokens on every form), the
+ * queue of open tickets (filtered by policy, forum and age), a ticket's page (the post with its
+ * prefilter hits, the verdicts with their rules' text, the models' reasoning), and one-click
+ * answers: confirm or overturn (a decision at stage human) or a re-run at the escalation tier
+ * (an appeal). Everything rendered is escaped; nothing about a post is served without a login.
+ */
+export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<FastifyInstance> {
+  const { settings, store, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const base = new URL(settings.publicUrl).pathname.replace(/\/+$/, "");
+  const throttle = new LoginThrottle(deps.redis, deps.keyPrefix);
+  const app = Fastify({ loggerInstance: deps.logger.child({ component: "console-http" }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: false });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifySession, {
+    secret: deps.sessionSecret,
+    cookieName: "arbiter_console",
+    store: new RedisSessionStore(deps.redis, deps.keyPrefix, settings.sessionTtlMinutes * 60),
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { path: base || "/", httpOnly: true, sameSite: "strict", secure: settings.secureCookies, maxAge: settings.sessionTtlMinutes * 60_000 },
+  });
+  await app.register(fastifyCsrfProtection, { sessionPlugin: "@fastify/session" });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.headers(SECURITY_HEADERS);
+    if (!request.url.startsWith(`${base}/static/`)) reply.header("cache-control", "no-store");
+    return payload;
+  });
+
+  const context = (request: FastifyRequest, reply: FastifyReply): PageContext => ({ base, moderator: request.session.moderator ?? null, csrf: reply.generateCsrf() });
+  const sendPage = (reply: FastifyReply, page: SafeHtml, status = 200) => reply.code(status).type("text/html; charset=utf-8").send(page.value);
+  const takeFlash = (request: FastifyRequest): string | null => {
+    const flash = request.session.flash ?? null;
+    if (flash !== null) request.session.flash = undefined;
+    return flash;
+  };
+
+  /** No login: a page asks for one, anything else is 401 — and nothing about a post goes out. */
+  const requireModerator = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.session.moderator) return;
+    if (request.method === "GET" && !request.url.startsWith(`${base}/api/`)) return reply.redirect(`${base}/login?next=${encodeURIComponent(request.url)}`, 302);
+    return reply.code(401).send({ error: "login required" });
+  };
+  const guarded = { preHandler: requireModerator };
+  const guardedForm = { preHandler: [requireModerator, app.csrfProtection] };
+
+  app.get(`${base}/static/console.css`, (_request, reply) => reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=300").send(CONSOLE_CSS));
+  app.get(`${base}/static/console.js`, (_request, reply) => reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=300").send(CONSOLE_SCRIPT));
+  app.get(base || "/", (_request, reply) => reply.redirect(`${base}/tickets`, 302));
+
+  app.get<{ Querystring: { next?: string } }>(`${base}/login`, (request, reply) => {
+    if (request.session.moderator) return reply.redirect(safeNext(base, request.query.next), 302);
+    return sendPage(reply, loginPage(context(request, reply), safeNext(base, request.query.next), null));
+  });
+
+  app.post<{ Body: { name?: string; password?: string; next?: string } }>(`${base}/login`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const name = String(request.body?.name ?? "").slice(0, 64);
+    const password = String(request.body?.password ?? "");
+    const next = safeNext(base, request.body?.next);
+    if (await throttle.blocked(name)) return sendPage(reply, loginPage(context(request, reply), next, "Too many failed logins for this name: wait a few minutes."), 429);
+    const moderator = await deps.moderators.authenticate(name, password);
+    if (moderator === null) {
+      await throttle.failed(name);
+      await deps.log.append({ moderator: name, action: "login-refused", at: now() });
+      return sendPage(reply, loginPage(context(request, reply), next, "Wrong name or password."), 401);
+    }
+    await throttle.succeeded(name);
+    // A new session id at login: a session id planted before it is worth nothing.
+    await request.session.regenerate();
+    request.session.moderator = moderator;
+    await deps.log.append({ moderator, action: "login", at: now() });
+    metrics.moderatorActions.inc({ action: "login" });
+    return reply.redirect(next, 303);
+  });
+
+  app.post(`${base}/logout`, guardedForm, async (request, reply) => {
+    await deps.log.append({ moderator: request.session.moderator!, action: "logout", at: now() });
+    await request.session.destroy();
+    return reply.redirect(`${base}/login`, 303);
+  });
+
+  const queueFilter = (query: QueueQuery): QueueFilter => ({
+    policyId: query.policy || undefined,
+    forumId: query.forum.trim() || undefined,
+    olderThanMs: hoursMs(query.olderThanHours),
+    newerThanMs: hoursMs(query.newerThanHours),
+  });
+  const queueQuery = (raw: Partial<Record<keyof QueueQuery, unknown>>): QueueQuery => ({
+    policy: String(raw.policy ?? ""),
+    forum: String(raw.forum ?? ""),
+    olderThanHours: String(raw.olderThanHours ?? ""),
+    newerThanHours: String(raw.newerThanHours ?? ""),
+  });
+
+  app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/tickets`, guarded, async (request, reply) => {
+    const query = queueQuery(request.query);
+    const tickets = await store.openTickets(queueFilter(query), settings.queueLimit, now());
+    return sendPage(reply, queuePage(context(request, reply), tickets, query, deps.policies.policies.map((p) => p.id), now(), takeFlash(request)));
+  });
+
+  app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/api/tickets`, guarded, async (request) => {
+    const tickets = await store.openTickets(queueFilter(queueQuery(request.query)), settings.queueLimit, now());
+    return tickets.map(({ ticket }) => ({ ticketId: ticket.ticketId, postId: ticket.post.id, forumId: ticket.post.forumId, policies: ticket.verdicts.map((v) => v.policyId), stage: ticket.stage, createdAt: ticket.createdAt, link: ticketPath(base, ticket.ticketId) }));
+  });
+
+  app.get<{ Params: { id: string } }>(`${base}/api/tickets/:id`, guarded, async (request, reply) => {
+    const stored = await store.ticket(request.params.id);
+    return stored ?? reply.code(404).send({ error: "no such ticket" });
+  });
+
+  app.get<{ Params: { id: string } }>(`${base}/tickets/:id`, guarded, async (request, reply) => {
+    const stored = await store.ticket(request.params.id);
+    if (!stored) return reply.code(404).type("text/plain; charset=utf-8").send("No such ticket.");
+    const view = ticketView(stored, await store.audits(stored.ticket.post.id), deps.policies, deps.prefilter);
+    return sendPage(reply, ticketPage(context(request, reply), view, now(), takeFlash(request)));
+  });
+
+  app.post<{ Params: { id: string; answer: string }; Body: { note?: string } }>(`${base}/tickets/:id/:answer`, guardedForm, async (request, reply) => {
+    const { id, answer } = request.params;
+    if (answer !== "confirm" && answer !== "overturn" && answer !== "appeal") return reply.code(404).send({ error: "no such answer" });
+    const stored = await store.ticket(id);
+    if (!stored) return reply.code(404).send({ error: "no such ticket" });
+    const moderator = request.session.moderator!;
+    const back = () => reply.redirect(ticketPath(base, id), 303);
+    if (stored.closing) {
+      request.session.flash = `Already closed: ${stored.closing.outcome} by ${stored.closing.by}.`;
+      return back();
+    }
+    const { ticket } = stored;
+    const at = now();
+    const note = String(request.body?.note ?? "").slice(0, 2000);
+    const decision = answer === "appeal" ? null : humanDecision(ticket, answer, at);
+    const appeal: Appeal | null =
+      answer === "appeal" ? { appealId: `console:${ticket.ticketId}`, post: ticket.post, policyIds: [...new Set(ticket.verdicts.map((v) => v.policyId))], requestedBy: `moderator:${moderator}`, note, requestedAt: at } : null;
+    const recordId = decision?.decisionId ?? appeal!.appealId;
+    // Claimed before it is published: of two moderators answering at once, one wins.
+    if (!(await store.close(id, { outcome: answer, by: moderator, at, recordId, note }))) {
+      request.session.flash = "Another moderator answered this ticket first.";
+      return back();
+    }
+    try {
+      if (decision) await deps.publisher.decision(decision);
+      else await deps.publisher.appeal(appeal!);
+    } catch (error) {
+      await store.reopen(id);
+      deps.logger.error({ ticketId: id, err: (error as Error).message }, "could not publish a moderator's answer");
+      request.session.flash = "The answer could not be published; the ticket is open again. Try again.";
+      return back();
+    }
+    if (decision) {
+      // The decision answers for the post: its other open tickets close with it.
+      for (const other of await store.openTicketsOfPost(ticket.post.id, id)) await store.close(other, { outcome: "superseded", by: moderator, at, recordId, note: "" });
+    }
+    await deps.log.append({ moderator, action: answer, at, ticketId: id, postId: ticket.post.id, recordId, note: note || undefined });
+    metrics.moderatorActions.inc({ action: answer });
+    request.session.flash = `${done[answer]}${decision ? `: ${outcomeEffect[decision.action]}` : ""} (post ${ticket.post.id}).`;
+    const next = await store.nextOpen(id);
+    return reply.redirect(next === null ? `${base}/tickets` : ticketPath(base, next), 303);
+  });
+
+  return app;
+}

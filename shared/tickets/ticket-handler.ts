@@ -1,0 +1,77 @@
+import type { Ticket } from "../codec/records.js";
+import type { TicketSinkSettings, TopicNames } from "../config/arbiter-config.js";
+import type { Logger } from "../observability/logger.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { Codecs } from "../pipeline/publish.js";
+import { HttpCallError } from "../sinks/errors/http-call-error.js";
+import type { RetryingEndpoint } from "../sinks/retrying-endpoint.js";
+import type { RecordResult } from "../kafka/record-processor.js";
+import type { RecordHandler } from "../sinks/sink-processor.js";
+import type { RetryPolicy } from "../sinks/retry-policy.js";
+import { decodeOrDeadLetter, sinkDeadLetter } from "../sinks/sink-dead-letter.js";
+import type { SinkMetrics } from "../sinks/sink-metrics.js";
+import type { TicketDeliveryLog } from "./ticket-delivery-log.js";
+import { ticketIdentity } from "./ticket-identity.js";
+import { ticketPayload } from "./ticket-payload.js";
+
+export interface TicketSinkDeps {
+  codecs: Codecs;
+  topics: TopicNames;
+  settings: TicketSinkSettings;
+  consoleUrl: string;
+  /** null: no webhook configured. */
+  webhook: RetryingEndpoint | null;
+  log: TicketDeliveryLog;
+  retry: RetryPolicy;
+  metrics: SinkMetrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * The ticket sink's per-ticket logic: each configured channel (webhook, Redis stream) gets the
+ * ticket once per post and policy version. A webhook that refuses it (4xx), or that outlasts
+ * the retries, sends the ticket to the dead-letter topic with the response.
+ */
+export class TicketHandler implements RecordHandler {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: TicketSinkDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  handle(record: InboundRecord): RecordResult {
+    this.deps.metrics.consumed.inc({ topic: "tickets" });
+    const decoded = decodeOrDeadLetter(this.deps, "ticket", record);
+    if ("deadLetter" in decoded) return { kind: "ready", outputs: [decoded.deadLetter] };
+    return { kind: "deferred", run: (signal) => this.deliver(record, decoded.value, signal) };
+  }
+
+  private async deliver(record: InboundRecord, ticket: Ticket, signal: AbortSignal): Promise<OutboundRecord[]> {
+    const { deps } = this;
+    const outputs: OutboundRecord[] = [];
+    const payload = ticketPayload(ticket, deps.consoleUrl);
+    if (deps.webhook) {
+      if (await deps.retry.run(() => deps.log.delivered(ticket, "webhook"), signal)) {
+        deps.metrics.skipped.inc({ reason: "duplicate" });
+      } else {
+        const request = { method: deps.settings.webhook.method, url: deps.settings.webhook.url, body: payload, idempotencyKey: ticketIdentity(ticket) };
+        try {
+          await deps.webhook.call("ticket-webhook", request, signal, { ticketId: ticket.ticketId, postId: ticket.post.id });
+          deps.metrics.delivered.inc({ channel: "webhook" });
+        } catch (error) {
+          if (signal.aborted || (error as { retriable?: boolean }).retriable === true) throw error;
+          outputs.push(sinkDeadLetter(deps, record, error as Error, "deliver", HttpCallError.exchangeOf(error), this.now()));
+        }
+        await deps.retry.run(() => deps.log.remember(ticket, "webhook"), signal);
+      }
+    }
+    if (deps.settings.stream !== "") {
+      const added = await deps.retry.run(() => deps.log.addToStream(ticket, deps.settings.stream, JSON.stringify(payload)), signal);
+      if (added) deps.metrics.delivered.inc({ channel: "stream" });
+      else deps.metrics.skipped.inc({ reason: "duplicate" });
+    }
+    deps.logger.info({ ticketId: ticket.ticketId, postId: ticket.post.id, deadLettered: outputs.length > 0 }, "ticket handled");
+    return outputs;
+  }
+}
