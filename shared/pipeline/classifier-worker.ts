@@ -1,13 +1,11 @@
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import { StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
-import { loadPolicySet } from "../policy/load-policy-dir.js";
-import { PolicySet } from "../policy/policy-set.js";
+import { LivePolicies } from "../registry/live-policies.js";
 import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
@@ -41,14 +39,11 @@ export interface WorkerOverrides {
 export async function startClassifierWorker(config: ArbiterConfig, logger: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   const log = logger.child({ role: config.role, worker: config.workerId });
   const metrics = new WorkerMetrics();
-  let set = await loadPolicySet(resolveFromRoot(config.policies.dir));
-  if (config.policies.only.length > 0) {
-    const unknown = config.policies.only.filter((id) => !set.get(id));
-    if (unknown.length > 0) throw new Error(`config: policies.only: no policy ${unknown.join(", ")} in ${config.policies.dir}`);
-    set = new PolicySet(set.policies.filter((p) => config.policies.only.includes(p.id)));
-  }
+  // The registry (or, Redis down, the snapshot): the set in force now; `live.watch` below follows its changes.
+  const policies = await LivePolicies.start(config.policies, config.cache, log);
+  const set = policies.current;
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
-  log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
+  log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`), source: policies.status.source }, "policies loaded");
 
   // Before the model and Kafka: an output schema incompatible with its subject stops the worker here.
   const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
@@ -82,6 +77,12 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
           { timeoutMs: config.pipeline.screenTimeoutMs },
         )
       : null;
+  // A new set reaches the main thread's book first, then the screen threads: a post screened under
+  // the old set and bound for the model is screened again (PostProcessor); none is dropped.
+  await policies.watch(async (next) => {
+    book.update(next);
+    await pool?.update(next.policies, next.version);
+  });
   const roleProcessor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps, pool);
   const processor = overrides.processor ? overrides.processor(roleProcessor) : roleProcessor;
 
@@ -112,7 +113,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     logger: log,
     onFatal: () => endWith(1),
   });
-  const http = await startHealthServer(config.http.host, config.http.port, { ready: () => runner.ready(), live: () => runner.live() }, metrics);
+  const http = await startHealthServer(config.http.host, config.http.port, { ready: () => runner.ready(), live: () => runner.live(), readyDetail: () => [policies.status.detail] }, metrics);
   await runner.start();
   log.info({ http: http.port, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId }, "worker started");
 
@@ -126,6 +127,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         log.info("draining");
         await runner.stop(config.shutdownTimeoutMs);
         await cache?.close();
+        await policies.close();
         await pool?.close();
         closeCodecs();
         await engine.dispose();
