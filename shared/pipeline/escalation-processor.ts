@@ -36,6 +36,8 @@ export class EscalationProcessor implements RecordProcessor {
     const { deps } = this;
     const started = performance.now();
     const { post } = escalation;
+    // Read together, before the model call: a policy switch during the call must not rename the set these versions belong to.
+    const policySetVersion = deps.prefilter.policySetVersion;
     const current = new Map(deps.prefilter.policiesFor(post.forumId).map((p) => [p.id, p]));
     // Decide again under the current version of each escalated policy; one removed since is a human's call.
     const policies: PipelinePolicy[] = escalation.policyIds.flatMap((id) => current.get(id) ?? []);
@@ -50,7 +52,7 @@ export class EscalationProcessor implements RecordProcessor {
       policies: [...policies, ...placeholder],
       outcomes: [...outcomes, ...failedPolicies],
       stage: "escalation",
-      policySetVersion: deps.prefilter.policySetVersion,
+      policySetVersion,
       modelId: deps.engine.modelId,
       effort: deps.pipeline.effort ?? "high",
       latencyMs: performance.now() - started,

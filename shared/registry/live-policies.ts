@@ -45,6 +45,8 @@ export class LivePolicies {
   private snapshotted = "";
   private outage = false;
   private closed = false;
+  /** The files of the set in force (a registry found empty is seeded with them). */
+  private known: StoredPolicy[] = [];
 
   private constructor(
     private set: PolicySet,
@@ -101,6 +103,7 @@ export class LivePolicies {
       if (current.length === 0 && folder instanceof Error) throw folder;
       const set = onlyPolicies(current.map(parseStored), policies.only, `the policy registry (${registry.prefix})`);
       const live = new LivePolicies(set, { source: "registry", detail: `policies: registry ${registry.prefix}, set ${set.version}` }, policies, logger, redis, registry);
+      live.known = current;
       await live.keepSnapshot(current);
       await registry.recordSet(set).catch(() => undefined);
       return live;
@@ -119,6 +122,7 @@ export class LivePolicies {
         }
         const set = onlyPolicies(folder.map((f) => f.policy), policies.only, dir);
         live = new LivePolicies(set, { source: "folder", detail: `policies: folder ${dir}, set ${set.version} (the registry was unreachable at start: ${why}; ${snapshot.problem})` }, policies, logger, redis, registry);
+        live.known = stored(folder);
       } else {
         const set = onlyPolicies(snapshot.policies.map(parseStored), policies.only, snapshotFile);
         live = new LivePolicies(
@@ -130,6 +134,7 @@ export class LivePolicies {
           registry,
         );
         live.snapshotted = snapshotKey(snapshot.policies);
+        live.known = snapshot.policies;
       }
       live.outage = true;
       logger.warn({ policySet: live.set.version, source: live.state.source, err: why }, `policy registry unreachable at start; running on the last known set: ${live.state.detail}`);
@@ -183,7 +188,13 @@ export class LivePolicies {
   private async reload(change: PolicyChange | null): Promise<void> {
     const registry = this.registry!;
     if (this.redis!.status === "wait") await this.redis!.connect();
-    const current = await registry.currentPolicies();
+    let current = await registry.currentPolicies();
+    if (current.length === 0 && this.known.length > 0) {
+      // Flushed, or a new Redis: an empty registry would mean no policy at all, so it gets the set in force.
+      await registry.seed(this.known);
+      this.logger.warn({ policies: this.known.map((p) => `${p.id}@${p.version}`) }, "policy registry was empty; seeded it with the policies in force");
+      current = await registry.currentPolicies();
+    }
     let set: PolicySet;
     try {
       set = onlyPolicies(current.map(parseStored), this.settings.only, `the policy registry (${registry.prefix})`);
@@ -199,6 +210,7 @@ export class LivePolicies {
     if (set.version !== from.version) {
       await this.watching?.listener(set);
       this.set = set;
+      this.known = current;
       const changed = set.policies.filter((p) => from.get(p.id)?.version !== p.version).map((p) => `${p.id}@${from.get(p.id)?.version ?? "none"}->${p.version}`);
       this.logger.info({ from: from.version, to: set.version, changed, lagMs: change ? Date.now() - change.at : null }, "policies switched");
       await registry.recordSet(set).catch(() => undefined);
