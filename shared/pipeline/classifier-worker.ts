@@ -39,7 +39,7 @@ export interface WorkerOverrides {
 export async function startClassifierWorker(config: ArbiterConfig, logger: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   const log = logger.child({ role: config.role, worker: config.workerId });
   const metrics = new WorkerMetrics();
-  // The registry (or, Redis down, the snapshot): the set in force now; `live.watch` below follows its changes.
+  // The registry (or, Redis down, the snapshot): the set in force now; `policies.watch` below follows its changes.
   const policies = await LivePolicies.start(config.policies, config.cache, log);
   const set = policies.current;
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
