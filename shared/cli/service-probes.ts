@@ -92,7 +92,7 @@ export function displayRedisUrl(url: string): string {
 }
 
 /** Pings Redis as the cache logs in; throws a {@link ServiceUnreachableError} saying what failed and what to do, or the {@link ConfigError} of a login or TLS setting. */
-export async function probeRedis(cache: CacheSettings, timeoutMs = 3000): Promise<void> {
+export async function probeRedis(cache: CacheSettings, timeoutMs = 3000, purpose: "cache" | "policy registry" = "cache"): Promise<void> {
   const { url } = cache;
   const shown = displayRedisUrl(url);
   let parsed: URL;
@@ -104,7 +104,7 @@ export async function probeRedis(cache: CacheSettings, timeoutMs = 3000): Promis
   const host = parsed.hostname || "127.0.0.1";
   const port = Number(parsed.port || REDIS.defaultPort);
   const problem = await tcpProbe(host, port, timeoutMs);
-  const hint = `${startHint(host, port, REDIS)}, or turn the verdict cache off (cache.enabled: false)`;
+  const hint = `${startHint(host, port, REDIS)}${purpose === "cache" ? ", or turn the verdict cache off (cache.enabled: false)" : " (the policy registry lives there)"}`;
   if (problem !== null) throw new ServiceUnreachableError("Redis", `Redis at ${shown} ${problem}`, hint);
   const redis = createRedis(cache, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }, "cache");
   redis.on("error", () => undefined);

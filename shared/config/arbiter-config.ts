@@ -201,8 +201,8 @@ const schemaRegistrySchema = z
 const cacheSchema = z
   .strictObject({
     enabled: z.boolean().describe("Verdict cache in Redis, keyed by policy version + hash of the normalised text; Redis down = no cache, no stall.").default(true),
-    url: z.string().describe("Redis URL (redis://, or rediss:// for TLS with `cache.tls`): the verdict cache's, and the sinks' and console's state; checked when the cache is enabled.").default("redis://127.0.0.1:6379"),
-    keyPrefix: z.string().describe("Prefix of every Redis key (the cache's, the sinks' and the console's).").default("arbiter:"),
+    url: z.string().describe("Redis URL (redis://, or rediss:// for TLS with `cache.tls`): the verdict cache's, the policy registry's, and the sinks' and console's state; checked when the cache or the registry is enabled.").default("redis://127.0.0.1:6379"),
+    keyPrefix: z.string().describe("Prefix of every Redis key (the cache's, the registry's, the sinks' and the console's).").default("arbiter:"),
     ttlSeconds: z.int().min(1).describe("Lifetime of a cached verdict.").default(86_400),
     commandTimeoutMs: z.int().min(1).describe("A slower Redis call counts as a miss.").default(250),
     username: nonBlank().optional().describe("Redis ACL user (unset: `default`)."),
@@ -224,7 +224,24 @@ const cacheSchema = z
 const policiesSchema = z
   .strictObject({
     dir: nonBlank().describe("Folder of `<id>.md` policies (relative paths: from the repository root).").default("config/policies"),
-    only: z.array(nonBlank()).describe("Only these policy ids (empty: every policy in the folder).").default([]),
+    only: z.array(nonBlank()).describe("Only these policy ids (empty: every policy in the folder, or in the registry).").default([]),
+    registry: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .describe(
+            "Policies live in Redis (the `cache` section's connection; keys under `cache.keyPrefix` + `policy:`): every version kept, a current pointer per id, changes over pub/sub, so running workers switch without a restart. `dir` seeds the ids the registry lacks. false: `dir` is read once at start.",
+          )
+          .default(true),
+        snapshotFile: nonBlank()
+          .describe("The last policy set read from the registry, rewritten at each change; a worker that starts while Redis is down runs on it (relative paths: from the repository root).")
+          .default(".run/policy-snapshot.json"),
+        startTimeoutMs: z.int().min(100).describe("How long a starting worker waits for Redis before it runs on the snapshot.").default(3000),
+        refreshMs: z.int().min(100).describe("The current pointers are also re-read this often: a lost pub/sub message or Redis coming back still reaches the worker.").default(10_000),
+      })
+      .prefault({}),
+    maxBodyChars: z.int().min(100).describe("`arbiter policy validate` and `push`: a longer policy body (the text the model reads) is rejected.").default(8000),
+    maxTokens: z.int().min(10).describe("`arbiter policy validate --model` and `push --model`: a body of more tokens is rejected (400–600 is the sweet spot; outside it is a warning).").default(1500),
   })
   .prefault({});
 
@@ -377,6 +394,8 @@ export const arbiterConfigSchema = z.strictObject({
   console: consoleSchema,
   shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
 }).superRefine((c, ctx) => {
+  if (c.policies.registry.enabled && !c.cache.enabled && !/^rediss?:\/\//.test(c.cache.url))
+    ctx.addIssue({ code: "custom", path: ["cache", "url"], message: `must be a redis:// URL: the policy registry (policies.registry.enabled) uses it, got ${JSON.stringify(c.cache.url)}` });
   // Read at start, not at the first record: a worker that could not decode or encode does not start.
   if (c.schemaRegistry.url !== undefined) return;
   if (c.input.format === "confluent-avro") ctx.addIssue({ code: "custom", path: ["schemaRegistry", "url"], message: 'must be set: input.format is "confluent-avro"' });
@@ -407,6 +426,7 @@ export type SchemaRegistrySettings = z.output<typeof schemaRegistrySchema>;
 export type PostField = (typeof POST_FIELDS)[number];
 export type CacheSettings = z.output<typeof cacheSchema>;
 export type PolicySettings = z.output<typeof policiesSchema>;
+export type PolicyRegistrySettings = PolicySettings["registry"];
 export type PipelineSettings = z.output<typeof pipelineSchema>;
 export type HttpSettings = z.output<typeof httpSchema>;
 export type LogSettings = z.output<typeof logSchema>;

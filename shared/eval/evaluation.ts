@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { ArbiterConfig, Effort } from "../config/arbiter-config.js";
@@ -86,15 +87,7 @@ export async function runEvaluation(config: ArbiterConfig, options: EvaluationOp
   const targets: PolicyTarget[] = [];
   for (const ref of options.policies) targets.push(await resolvePolicyRef(ref, policiesDir));
 
-  const engineSettings = validateEngineOptions({
-    ...config.engine,
-    modelPath: options.model === null ? resolveFromRoot(config.engine.modelPath) : path.resolve(options.model),
-    // The file name names a model given on the command line, not the configured id.
-    ...(options.model === null ? {} : { modelId: undefined }),
-  });
-  const modelFile = await stat(engineSettings.modelPath).catch(() => {
-    throw new UsageError(`model file ${engineSettings.modelPath} not found (--model, or engine.modelPath / ARBITER_MODEL)`);
-  });
+  const { engineSettings, modelFile } = await evaluationEngineSettings(config, options.model);
   const datasetSha = await sha256OfFile(options.dataset);
   const stores = targets.map((target) => {
     const key: RunKey = {
@@ -137,8 +130,22 @@ export async function runEvaluation(config: ArbiterConfig, options: EvaluationOp
   }
 }
 
+/** The engine section with `model` (a file given on the command line) over its model path; a usage error when the file is missing. */
+export async function evaluationEngineSettings(config: ArbiterConfig, model: string | null): Promise<{ engineSettings: ResolvedEngineOptions; modelFile: Stats }> {
+  const engineSettings = validateEngineOptions({
+    ...config.engine,
+    modelPath: model === null ? resolveFromRoot(config.engine.modelPath) : path.resolve(model),
+    // The file name names a model given on the command line, not the configured id.
+    ...(model === null ? {} : { modelId: undefined }),
+  });
+  const modelFile = await stat(engineSettings.modelPath).catch(() => {
+    throw new UsageError(`model file ${engineSettings.modelPath} not found (--model, or engine.modelPath / ARBITER_MODEL)`);
+  });
+  return { engineSettings, modelFile };
+}
+
 /** The configured engine, loaded at the first model call: a run whose posts all stop at the prefilter, or are all in the results files, loads no model. */
-class LazyEngine implements EnginePort {
+export class LazyEngine implements EnginePort {
   private loaded: Promise<SafeguardEnginePort> | null = null;
   constructor(
     private readonly settings: ResolvedEngineOptions,

@@ -7,9 +7,11 @@ export interface HealthProbes {
   ready(): boolean;
   /** The process makes progress: do not restart it. */
   live(): boolean;
+  /** Lines /readyz adds after its verdict (e.g. where the policies in force came from). */
+  readyDetail?(): string[];
 }
 
-/** GET /healthz (liveness), /readyz (readiness), /metrics (Prometheus text). */
+/** GET /healthz (liveness), /readyz (readiness, then its detail lines), /metrics (Prometheus text). */
 export async function startHealthServer(host: string, port: number, probes: HealthProbes, metrics: WorkerMetrics): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const url = (req.url ?? "/").split("?")[0];
@@ -25,7 +27,8 @@ export async function startHealthServer(host: string, port: number, probes: Heal
       res.writeHead(404).end("not found\n");
       return;
     }
-    res.writeHead(probe ? 200 : 503, { "content-type": "text/plain" }).end(probe ? "ok\n" : "not ok\n");
+    const detail = url === "/readyz" && probes.readyDetail ? probes.readyDetail().map((line) => `${line}\n`).join("") : "";
+    res.writeHead(probe ? 200 : 503, { "content-type": "text/plain" }).end(`${probe ? "ok" : "not ok"}\n${detail}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -5,7 +5,7 @@ import { StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
-import { loadConfiguredPolicies } from "./configured-policies.js";
+import { LivePolicies } from "../registry/live-policies.js";
 import { EscalationProcessor } from "./escalation-processor.js";
 import { PolicyBook } from "./policy-book.js";
 import type { EnginePort } from "./ports.js";
@@ -39,9 +39,11 @@ export interface WorkerOverrides {
 export async function startClassifierWorker(config: ArbiterConfig, logger: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
   const log = logger.child({ role: config.role, worker: config.workerId });
   const metrics = new WorkerMetrics();
-  const set = await loadConfiguredPolicies(config.policies);
+  // The registry (or, Redis down, the snapshot): the set in force now; `policies.watch` below follows its changes.
+  const policies = await LivePolicies.start(config.policies, config.cache, log);
+  const set = policies.current;
   const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
-  log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`) }, "policies loaded");
+  log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`), source: policies.status.source }, "policies loaded");
 
   // Before the model and Kafka: an output schema incompatible with its subject stops the worker here.
   const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
@@ -75,6 +77,12 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
           { timeoutMs: config.pipeline.screenTimeoutMs },
         )
       : null;
+  // A new set reaches the main thread's book first, then the screen threads: a post screened under
+  // the old set and bound for the model is screened again (PostProcessor); none is dropped.
+  await policies.watch(async (next) => {
+    book.update(next);
+    await pool?.update(next.policies, next.version);
+  });
   const roleProcessor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps, pool);
   const processor = overrides.processor ? overrides.processor(roleProcessor) : roleProcessor;
 
@@ -110,7 +118,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const runners = escalation
     ? [runnerFor(`${config.kafka.groupId}.escalation`, topics.escalations, processor), runnerFor(`${config.kafka.groupId}.appeal`, topics.appeals, new EscalationProcessor(deps, "appeals"))]
     : [runnerFor(config.kafka.groupId, topics.posts, processor)];
-  const http = await startHealthServer(config.http.host, config.http.port, { ready: () => runners.every((r) => r.ready()), live: () => runners.every((r) => r.live()) }, metrics);
+  const http = await startHealthServer(config.http.host, config.http.port, { ready: () => runners.every((r) => r.ready()), live: () => runners.every((r) => r.live()), readyDetail: () => [policies.status.detail] }, metrics);
   for (const runner of runners) await runner.start();
   log.info({ http: http.port, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId }, "worker started");
 
@@ -124,6 +132,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         log.info("draining");
         await Promise.all(runners.map((runner) => runner.stop(config.shutdownTimeoutMs)));
         await cache?.close();
+        await policies.close();
         await pool?.close();
         closeCodecs();
         await engine.dispose();

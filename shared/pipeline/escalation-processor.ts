@@ -58,6 +58,8 @@ export class EscalationProcessor implements RecordProcessor {
     const { deps } = this;
     const started = performance.now();
     const { post } = redecision;
+    // Read together, before the model call: a policy switch during the call must not rename the set these versions belong to.
+    const policySetVersion = deps.prefilter.policySetVersion;
     const current = new Map(deps.prefilter.policiesFor(post.forumId).map((p) => [p.id, p]));
     // Decide again under the current version of each escalated policy; one removed since is a human's call.
     const policies: PipelinePolicy[] = redecision.policyIds.flatMap((id) => current.get(id) ?? []);
@@ -72,7 +74,7 @@ export class EscalationProcessor implements RecordProcessor {
       policies: [...policies, ...placeholder],
       outcomes: [...outcomes, ...failedPolicies],
       stage: this.source === "appeals" ? "appeal" : "escalation",
-      policySetVersion: deps.prefilter.policySetVersion,
+      policySetVersion,
       modelId: deps.engine.modelId,
       effort: deps.pipeline.effort ?? "high",
       latencyMs: performance.now() - started,

@@ -25,6 +25,16 @@ export interface ScreenRequest {
   schemas?: WriterSchemaNote[];
 }
 
+/** The policies changed: chunks sent after this message are screened under these. */
+export interface ScreenPolicyUpdate {
+  kind: "policies";
+  policies: Policy[];
+  policySetVersion: string;
+}
+
 export type ScreenResponse = { id: number; results: PackedResults } | { id: number; error: string };
+
+/** A thread's answer to a {@link ScreenPolicyUpdate}: it screens under this version now (or failed to build it). */
+export type ScreenPoliciesApplied = { policiesApplied: string } | { policiesApplied: null; error: string };
 
 export type ScreenReady = { ready: true } | { ready: false; error: string };

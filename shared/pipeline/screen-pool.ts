@@ -4,7 +4,8 @@ import type { Logger } from "../observability/logger.js";
 import type { InboundRecord } from "../kafka/inbound-record.js";
 import { ScreenTimeoutError } from "./errors/screen-timeout-error.js";
 import type { ScreenResult } from "./post-screen.js";
-import type { ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
+import type { Policy } from "../policy/policy.js";
+import type { ScreenPoliciesApplied, ScreenPolicyUpdate, ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
 import { packRecords, unpackResults, type PackedResults } from "./screen-wire.js";
 
 export interface ScreenPoolOptions {
@@ -37,6 +38,8 @@ interface Thread {
   watchdog: NodeJS.Timeout | null;
   /** Writer schema ids whose schema this thread was sent (an id's schema never changes). */
   schemasSent: Set<number>;
+  /** Waiting for the thread to confirm a policy update (resolved when it does, or when it is retired). */
+  policyWaiters: (() => void)[];
 }
 
 /**
@@ -58,7 +61,7 @@ export class ScreenPool {
 
   private constructor(
     readonly size: number,
-    private readonly init: ScreenWorkerInit,
+    private init: ScreenWorkerInit,
     private readonly logger: Logger,
     private readonly timeoutMs: number,
   ) {}
@@ -122,6 +125,24 @@ export class ScreenPool {
     });
   }
 
+  /**
+   * Hands every thread a new policy set; resolves once each has confirmed it (a thread that
+   * cannot build it is replaced, and a replacement starts on it). Chunks sent after this call
+   * are screened under the new set: a thread takes its messages in order.
+   */
+  async update(policies: readonly Policy[], policySetVersion: string): Promise<void> {
+    this.init = { ...this.init, policies: [...policies], policySetVersion };
+    await Promise.all(this.running.map((thread) => this.sendPolicies(thread)));
+  }
+
+  private sendPolicies(thread: Thread): Promise<void> {
+    const update: ScreenPolicyUpdate = { kind: "policies", policies: this.init.policies, policySetVersion: this.init.policySetVersion };
+    return new Promise<void>((resolve) => {
+      thread.policyWaiters.push(resolve);
+      thread.worker.postMessage(update);
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -130,7 +151,8 @@ export class ScreenPool {
 
   /** Starts one thread; resolves once it is ready and taking chunks. */
   private spawn(): Promise<void> {
-    const worker = new Worker(threadEntry, { workerData: this.init });
+    const { init } = this;
+    const worker = new Worker(threadEntry, { workerData: init });
     this.starting.add(worker);
     return new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => settle(new Error(`exited with code ${code}`));
@@ -146,7 +168,9 @@ export class ScreenPool {
           void worker.terminate();
           reject(new Error(`screen thread failed to start: ${error.message}`));
         } else {
-          this.adopt(worker);
+          const thread = this.adopt(worker);
+          // Started before a policy update: it gets the update before any chunk.
+          if (init.policySetVersion !== this.init.policySetVersion) void this.sendPolicies(thread);
           resolve();
         }
       };
@@ -155,10 +179,18 @@ export class ScreenPool {
     });
   }
 
-  private adopt(worker: Worker): void {
-    const thread: Thread = { worker, pending: new Map(), load: 0, watchdog: null, schemasSent: new Set() };
+  private adopt(worker: Worker): Thread {
+    const thread: Thread = { worker, pending: new Map(), load: 0, watchdog: null, schemasSent: new Set(), policyWaiters: [] };
     this.running.push(thread);
-    worker.on("message", (message: ScreenResponse) => {
+    worker.on("message", (message: ScreenResponse | ScreenPoliciesApplied) => {
+      if ("policiesApplied" in message) {
+        if (message.policiesApplied === null) {
+          this.logger.error({ err: message.error, thread: worker.threadId }, "screen thread could not take the new policies; replacing it");
+          this.retire(thread, new Error(`screen thread could not take the new policies: ${message.error}`));
+          void worker.terminate();
+        } else thread.policyWaiters.shift()?.();
+        return;
+      }
       const pending = thread.pending.get(message.id);
       if (!pending) return;
       thread.pending.delete(message.id);
@@ -176,6 +208,7 @@ export class ScreenPool {
       if (this.running.includes(thread)) this.logger.error({ code, thread: worker.threadId }, "screen thread exited; replacing it");
       this.retire(thread, new Error(`screen thread exited with code ${code}`));
     });
+    return thread;
   }
 
   /** (Re)arms the thread's watchdog for `timeoutMs` from now. */
@@ -199,6 +232,8 @@ export class ScreenPool {
     if (thread.watchdog) clearTimeout(thread.watchdog);
     for (const p of thread.pending.values()) p.reject(error);
     thread.pending.clear();
+    // Its replacement starts on the pool's current policies.
+    for (const waiter of thread.policyWaiters.splice(0)) waiter();
     if (i !== -1) this.replenish();
   }
 

@@ -9,7 +9,7 @@ import { PolicySet } from "../policy/policy-set.js";
 import { createCodecs } from "./codecs.js";
 import { PolicyBook } from "./policy-book.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
-import type { ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
+import type { ScreenPoliciesApplied, ScreenPolicyUpdate, ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
 import { packResults, unpackRecords } from "./screen-wire.js";
 
 const init = workerData as ScreenWorkerInit;
@@ -21,15 +21,31 @@ try {
   const registry = SchemaRegistry.shipped();
   // Writer schemas by registry id, as the main thread fetched them and sends them with the chunks.
   const writerSchemas = new Map<number, WriterSchemaNote>();
+  const book = new PolicyBook(set, { maxModelChars: init.maxModelChars });
   const deps: ScreenDeps = {
     codecs: createCodecs(registry, init.outputSchemaIds ?? null),
     topics: init.topics,
     input: init.input,
     confluentPosts: init.input.format === "confluent-avro" ? new ConfluentPostDecoder(registry.version("post"), init.input.fieldMap, (id) => writerSchemas.get(id)) : null,
-    prefilter: new PolicyBook(set, { maxModelChars: init.maxModelChars }),
+    prefilter: book,
     now: Date.now,
   };
-  port.on("message", (request: ScreenRequest) => {
+  port.on("message", (message: ScreenRequest | ScreenPolicyUpdate) => {
+    if ("kind" in message) {
+      // Messages arrive in order: every chunk after this one is screened under the new set.
+      let applied: ScreenPoliciesApplied;
+      try {
+        const next = new PolicySet(message.policies);
+        if (next.version !== message.policySetVersion) throw new Error(`policy set ${next.version} differs from the main thread's ${message.policySetVersion}`);
+        book.update(next);
+        applied = { policiesApplied: next.version };
+      } catch (error) {
+        applied = { policiesApplied: null, error: (error as Error).message };
+      }
+      port.postMessage(applied);
+      return;
+    }
+    const request = message;
     let response: ScreenResponse;
     let transfer: ArrayBuffer[] = [];
     try {

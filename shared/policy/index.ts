@@ -5,4 +5,4 @@ export { PolicyError } from "./policy-error.js";
 export { parseFrontMatter, type FrontMatterValue, type FrontMatterDocument, type FrontMatterPath } from "./front-matter.js";
 export { parsePolicy, policyVersion } from "./parse-policy.js";
 export { PolicySet } from "./policy-set.js";
-export { loadPolicyDir, loadPolicySet } from "./load-policy-dir.js";
+export { loadPolicyDir, loadPolicySet, readPolicyDir, type PolicyFile } from "./load-policy-dir.js";

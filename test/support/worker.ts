@@ -10,6 +10,7 @@ import { createCodecs } from "@arbiter/shared/pipeline/classifier-worker.js";
 import { createLogger, silentLogger, type Logger } from "@arbiter/shared/observability/logger.js";
 import { kafkaBrokers, modelPath, redisUrl, repoRoot, testModels } from "./env.js";
 import type { TestNamespace } from "./namespace.js";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 export const codecs = createCodecs();
@@ -41,7 +42,8 @@ export function testConfig(ns: TestNamespace, overrides: ArbiterConfigInput = {}
       heartbeatIntervalMs: 1_000,
     },
     cache: { url: redisUrl, keyPrefix: ns.redisPrefix },
-    policies: { dir: path.join(repoRoot, "test/fixtures/policies") },
+    // The registry's keys are under cache.keyPrefix (the test's); its snapshot file is the test's too.
+    policies: { dir: path.join(repoRoot, "test/fixtures/policies"), registry: { snapshotFile: path.join(tmpdir(), `arbiter-policy-snapshot-${ns.id}.json`) } },
     engine: testEngineSettings(),
     escalationEngine: { ...testEngineSettings(), defaultEffort: "high" },
     http: { port: 0 },

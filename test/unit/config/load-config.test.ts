@@ -108,8 +108,11 @@ test.each([
   expect(error.message).toContain(field);
 });
 
-test("a disabled cache needs no redis:// URL", () => {
-  expect(loadConfig({ cache: { enabled: false, url: "" } }, noEnv).cache.enabled).toBe(false);
+test("a disabled cache needs no redis:// URL when the policy registry is off too; the registry alone needs one", () => {
+  expect(loadConfig({ cache: { enabled: false, url: "" }, policies: { registry: { enabled: false } } }, noEnv).cache.enabled).toBe(false);
+  const error = thrown(() => loadConfig({ cache: { enabled: false, url: "" } }, noEnv), ConfigError);
+  expect(error.field).toBe("cache.url");
+  expect(error.message).toContain("the policy registry (policies.registry.enabled) uses it");
 });
 
 describe("a typo is an unknown setting, named by its dotted key, in every section", () => {

@@ -245,3 +245,38 @@ describe("a screen thread that hangs", () => {
     }
   }, 60_000);
 });
+
+describe("a policy update", () => {
+  /** The default pack plus a policy whose only keyword is `keyword`, at a version of its own. */
+  async function setWithFruit(keyword: string, version: string): Promise<PolicySet> {
+    const base = await loadPolicySet(policiesDir);
+    const fruit = { ...base.policies[0]!, id: "fruit", version, forums: ["*"], keywords: [keyword], signals: [], targets: [], regexes: [], prefilter: "keywords" as const };
+    return new PolicySet([...base.policies, fruit]);
+  }
+  const summary = (result: ScreenResult) => (result.kind === "to-model" ? { kind: result.kind, toModel: result.toModel, policySetVersion: result.policySetVersion } : { kind: result.kind });
+
+  test("reaches every thread before the next chunk, and a thread started after it starts on it", async () => {
+    const before = await setWithFruit("pineapple", "aaaaaaaaaaaaaaaa");
+    const after = await setWithFruit("mango", "bbbbbbbbbbbbbbbb");
+    const pool = await startPool(before, {}, 2);
+    try {
+      const chunk = [record(1, "p1", "f", "pineapple pizza tonight"), record(2, "p2", "f", "mango pizza tonight")];
+      expect((await pool.screen(chunk)).map(summary)).toEqual([{ kind: "to-model", toModel: ["fruit"], policySetVersion: before.version }, { kind: "decided" }]);
+      await pool.update(after.policies, after.version);
+      // Both threads: the least loaded takes each chunk, so two chunks at once go to the two threads.
+      const screenOnBoth = async () => {
+        for (const results of await Promise.all([pool.screen(chunk), pool.screen(chunk)])) {
+          expect(results.map(summary)).toEqual([{ kind: "decided" }, { kind: "to-model", toModel: ["fruit"], policySetVersion: after.version }]);
+        }
+      };
+      await screenOnBoth();
+      const [victim] = pool.threads;
+      await victim!.terminate();
+      await replacementOf(pool, victim!);
+      expect(pool.threads).not.toContain(victim);
+      await screenOnBoth();
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});
