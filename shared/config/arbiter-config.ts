@@ -54,6 +54,7 @@ const topicNamesSchema = z
     escalations: topic("moderation.escalations").describe("Unsure items for the escalation role."),
     tickets: topic("moderation.tickets").describe("Moderator tickets."),
     dlq: topic("moderation.dlq").describe("Dead letters: the original record and the reason."),
+    shadow: topic("moderation.shadow").describe("Decisions of a replay or a shadow run (tagged with its replay id); the product never reads it."),
   })
   .prefault({});
 
@@ -124,6 +125,7 @@ const topicsSchema = z
     escalations: topicSettings({ retentionMs: 7 * DAY_MS, cleanupPolicy: "delete" }),
     tickets: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
     dlq: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "delete" }),
+    shadow: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
   })
   .prefault({});
 
@@ -226,6 +228,13 @@ const policiesSchema = z
   })
   .prefault({});
 
+const replaySchema = z
+  .strictObject({
+    maxModelCalls: z.int().min(1).max(64).describe("Model calls a replay or shadow run makes at once (its share of the model, beside live traffic).").default(1),
+    stateDir: nonBlank().describe("Where a replay keeps its plan (range, policy version) so the same command resumes it (relative: from the repository root).").default(".run/replay"),
+  })
+  .prefault({});
+
 const pipelineSchema = z
   .strictObject({
     engineAttempts: z.int().min(1).max(10).describe("Model attempts for a retriable engine error before the post escalates.").default(2),
@@ -271,6 +280,7 @@ export const arbiterConfigSchema = z.strictObject({
   cache: cacheSchema,
   policies: policiesSchema,
   pipeline: pipelineSchema,
+  replay: replaySchema,
   engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", sequences: 2 })
     .describe("The safeguard engine of the primary role (shared/engine/options.ts).")
     .prefault({}),
@@ -310,5 +320,6 @@ export type PostField = (typeof POST_FIELDS)[number];
 export type CacheSettings = z.output<typeof cacheSchema>;
 export type PolicySettings = z.output<typeof policiesSchema>;
 export type PipelineSettings = z.output<typeof pipelineSchema>;
+export type ReplaySettings = z.output<typeof replaySchema>;
 export type HttpSettings = z.output<typeof httpSchema>;
 export type LogSettings = z.output<typeof logSchema>;

@@ -34,6 +34,7 @@ export function testConfig(ns: TestNamespace, overrides: ArbiterConfigInput = {}
         escalations: ns.topic("escalations"),
         tickets: ns.topic("tickets"),
         dlq: ns.topic("dlq"),
+        shadow: ns.topic("shadow"),
       },
       sessionTimeoutMs: 10_000,
       rebalanceTimeoutMs: 20_000,

@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { doctorCommand } from "./doctor.js";
 import { evalCommand } from "./eval.js";
 import { produceCommand } from "./produce.js";
+import { replayCommand } from "./replay.js";
 import { tailCommand } from "./tail.js";
 import { topicsCommand } from "./topics.js";
 import { workerCommand } from "./worker.js";
 
 /** Every command of `arbiter`, in help order: a new command is a file in this folder and a line here. */
-export const commands: readonly (() => Command)[] = [workerCommand, topicsCommand, produceCommand, tailCommand, doctorCommand, evalCommand];
+export const commands: readonly (() => Command)[] = [workerCommand, topicsCommand, produceCommand, tailCommand, doctorCommand, evalCommand, replayCommand];

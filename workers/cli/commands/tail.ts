@@ -9,7 +9,7 @@ export function tailCommand(): Command {
   return new Command("tail")
     .summary("print a topic's records, decoded")
     .description("print a topic's records decoded (any schema version, by the fingerprint header); a record that cannot be decoded is shown as such")
-    .argument("<topic>", "posts, decisions, audit, escalations, tickets, dlq (the names in kafka.topics), or any topic name")
+    .argument("<topic>", "posts, decisions, audit, escalations, tickets, dlq, shadow (the names in kafka.topics), or any topic name")
     .option("--from-beginning", "from the first record kept (default: the last --limit records)")
     .option("-f, --follow", "keep printing new records until Ctrl-C (exit 0)")
     .option("-n, --limit <n>", "with --from-beginning: stop after n records; otherwise: print the last n (default 10)", wholeNumber(1))

@@ -37,7 +37,7 @@ export function topicsCommand(): Command {
   topics
     .command("create")
     .description("create the topics that do not exist yet, as configured; existing topics are left as they are (run it any number of times)")
-    .argument("[topics...]", "topic keys (posts, decisions, audit, escalations, tickets, dlq) or names; default: all")
+    .argument("[topics...]", "topic keys (posts, decisions, audit, escalations, tickets, dlq, shadow) or names; default: all")
     .action(async (wanted: string[], _options: unknown, command: Command) => {
       const context = commandContext(command);
       const specs = selectSpecs(topicSpecs(context.config.kafka.topics, context.config.topics), wanted);
@@ -54,7 +54,7 @@ export function topicsCommand(): Command {
   topics
     .command("describe")
     .description("print each topic's partitions (leader, replicas, in-sync replicas, start and end offsets) and configs, and where they differ from the settings")
-    .argument("[topics...]", "topic keys (posts, decisions, audit, escalations, tickets, dlq) or names; default: all")
+    .argument("[topics...]", "topic keys (posts, decisions, audit, escalations, tickets, dlq, shadow) or names; default: all")
     .option("--json", "one JSON document instead of text")
     .action(async (wanted: string[], options: { json?: boolean }, command: Command) => {
       const context = commandContext(command);
