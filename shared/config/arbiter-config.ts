@@ -248,6 +248,12 @@ const pipelineSchema = z
       .describe("How long a screen thread may hold chunks without answering before it is taken as hung: it is replaced, and its chunks are screened on the main thread.")
       .default(30000),
     effort: effortSchema.nullable().describe("Reasoning effort of this role, over the policy's own (null: the policy's; the escalation role: high).").default(null),
+    auditSampleRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe("Share of the posts the prefilter allows without the model that the model still reads, at the lowest priority, to measure what the keywords miss (verdicts to the audit topic only; 0: none).")
+      .default(0.005),
   })
   .prefault({});
 
