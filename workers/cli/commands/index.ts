@@ -4,9 +4,10 @@ import { evalCommand } from "./eval.js";
 import { funnelCommand } from "./funnel.js";
 import { produceCommand } from "./produce.js";
 import { replayCommand } from "./replay.js";
+import { shadowCommand } from "./shadow.js";
 import { tailCommand } from "./tail.js";
 import { topicsCommand } from "./topics.js";
 import { workerCommand } from "./worker.js";
 
 /** Every command of `arbiter`, in help order: a new command is a file in this folder and a line here. */
-export const commands: readonly (() => Command)[] = [workerCommand, topicsCommand, produceCommand, tailCommand, doctorCommand, evalCommand, replayCommand, funnelCommand];
+export const commands: readonly (() => Command)[] = [workerCommand, topicsCommand, produceCommand, tailCommand, doctorCommand, evalCommand, replayCommand, shadowCommand, funnelCommand];
