@@ -4,6 +4,7 @@ import { proportion } from "../eval/proportion.js";
 import type { OutboundRecord } from "../kafka/inbound-record.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
+import { decisionId } from "./decide.js";
 import type { EnginePort, PipelinePolicy } from "./ports.js";
 import type { Codecs } from "./publish.js";
 
@@ -157,7 +158,8 @@ export class AuditSampler {
         confidence: v.confidence,
       }));
       for (const v of verdicts) this.count(v.policyId, v.decision === "violate");
-      const audit: Audit = { decisionId: `sample:${sample.policySetVersion}:${sample.post.id}`, postId: sample.post.id, stage: "prefilter", modelId: deps.engine.modelId, entries, createdAt: this.now(), sampled: true };
+      // The audit of the decision in force: the prefilter's allow, which the sample leaves as it is.
+      const audit: Audit = { decisionId: decisionId(sample.post.id, sample.policySetVersion, [], "prefilter"), postId: sample.post.id, stage: "prefilter", modelId: deps.engine.modelId, entries, createdAt: this.now(), sampled: true };
       await deps.publish([{ topic: deps.topics.audit, key: sample.post.id, ...deps.codecs.audit.encode(audit) }]);
     } catch (error) {
       if (abort.signal.aborted && !this.closed) {

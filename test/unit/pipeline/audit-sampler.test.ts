@@ -78,7 +78,7 @@ describe("AuditSampler", () => {
     engine.finishAll();
     await until(() => published.length === 2);
     const audit = createCodecs().audit.decode(published[0]!.value, published[0]!.headers as Record<string, string>);
-    expect(audit).toMatchObject({ postId: "a", sampled: true, stage: "prefilter", entries: [{ policyId: "spam", decision: "violate", ruleIds: ["R1"], confidence: 0.8 }] });
+    expect(audit).toMatchObject({ decisionId: "prefilter:s:a", postId: "a", sampled: true, stage: "prefilter", entries: [{ policyId: "spam", decision: "violate", ruleIds: ["R1"], confidence: 0.8 }] });
     await s.close();
   });
 
