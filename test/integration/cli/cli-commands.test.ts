@@ -80,7 +80,7 @@ describe("arbiter topics", () => {
     expect(first.stdout).toMatch(new RegExp(`${topics.decisions.replace(/\./g, "\\.")} \\(decisions\\): created: 2 partitions.*cleanup\\.policy=compact`));
     const again = await runCli(["topics", "create"], env);
     expect(again.code).toBe(0);
-    expect(again.stdout.match(/: exists/g)).toHaveLength(6);
+    expect(again.stdout.match(/: exists/g)).toHaveLength(7);
 
     const json = await runCli(["topics", "describe", "--json"], env);
     expect(json.code).toBe(0);
