@@ -69,6 +69,10 @@ export interface AuditEntry {
   generatedTokens: number;
   latencyMs: number;
   error: string | null;
+  /** The model's verdict (null: an engine failure; records before schema v2 read as null). */
+  decision: VerdictDecision | null;
+  ruleIds: string[];
+  confidence: number | null;
 }
 
 export interface Audit {
@@ -78,6 +82,8 @@ export interface Audit {
   modelId: string | null;
   entries: AuditEntry[];
   createdAt: number;
+  /** Funnel audit sampling: the prefilter allowed the post and the model read it only to measure what the keywords miss. */
+  sampled: boolean;
 }
 
 export interface Escalation {

@@ -55,6 +55,7 @@ const topicNamesSchema = z
     tickets: topic("moderation.tickets").describe("Moderator tickets."),
     dlq: topic("moderation.dlq").describe("Dead letters: the original record and the reason."),
     appeals: topic("moderation.appeals").describe("Appeals: posts to decide again at the escalation tier (the escalation role reads it)."),
+    shadow: topic("moderation.shadow").describe("Decisions of a replay or a shadow run (tagged with its replay id); the product never reads it."),
   })
   .prefault({});
 
@@ -126,6 +127,7 @@ const topicsSchema = z
     tickets: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
     dlq: topicSettings({ retentionMs: 30 * DAY_MS, cleanupPolicy: "delete" }),
     appeals: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
+    shadow: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),
   })
   .prefault({});
 
@@ -245,6 +247,13 @@ const policiesSchema = z
   })
   .prefault({});
 
+const replaySchema = z
+  .strictObject({
+    maxModelCalls: z.int().min(1).max(64).describe("Model calls a replay or shadow run makes at once (its share of the model, beside live traffic).").default(1),
+    stateDir: nonBlank().describe("Where a replay keeps its plan (range, policy version) so the same command resumes it (relative: from the repository root).").default(".run/replay"),
+  })
+  .prefault({});
+
 const pipelineSchema = z
   .strictObject({
     engineAttempts: z.int().min(1).max(10).describe("Model attempts for a retriable engine error before the post escalates.").default(2),
@@ -258,6 +267,12 @@ const pipelineSchema = z
       .describe("How long a screen thread may hold chunks without answering before it is taken as hung: it is replaced, and its chunks are screened on the main thread.")
       .default(30000),
     effort: effortSchema.nullable().describe("Reasoning effort of this role, over the policy's own (null: the policy's; the escalation role: high).").default(null),
+    auditSampleRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe("Share of the posts the prefilter allows without the model that the model still reads, at the lowest priority, to measure what the keywords miss (verdicts to the audit topic only; 0: none).")
+      .default(0.005),
   })
   .prefault({});
 
@@ -381,6 +396,7 @@ export const arbiterConfigSchema = z.strictObject({
   cache: cacheSchema,
   policies: policiesSchema,
   pipeline: pipelineSchema,
+  replay: replaySchema,
   engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", sequences: 2 })
     .describe("The safeguard engine of the primary role (shared/engine/options.ts).")
     .prefault({}),
@@ -428,6 +444,7 @@ export type CacheSettings = z.output<typeof cacheSchema>;
 export type PolicySettings = z.output<typeof policiesSchema>;
 export type PolicyRegistrySettings = PolicySettings["registry"];
 export type PipelineSettings = z.output<typeof pipelineSchema>;
+export type ReplaySettings = z.output<typeof replaySchema>;
 export type HttpSettings = z.output<typeof httpSchema>;
 export type LogSettings = z.output<typeof logSchema>;
 export type AutoHideSettings = z.output<typeof autoHideSchema>;

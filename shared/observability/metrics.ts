@@ -42,6 +42,24 @@ export class WorkerMetrics {
   readonly lag = new Gauge({ name: "arbiter_consumer_lag", help: "Records behind the partition's high watermark at the last batch", labelNames: ["partition"] as const, registers: this.registers });
   readonly pausedPartitions = new Gauge({ name: "arbiter_paused_partitions", help: "Partitions paused for backpressure", registers: this.registers });
   readonly partitionPauses = new Counter({ name: "arbiter_partition_pauses_total", help: "Times a partition was paused because the model stage was full (kafka.maxInFlight posts held, or the engine queue at capacity)", registers: this.registers });
+  readonly auditSamples = new Counter({
+    name: "arbiter_audit_samples_total",
+    help: "Funnel audit samples: posts the prefilter allowed that the model read at the lowest priority, by policy and the model's verdict (violate: a prefilter miss)",
+    labelNames: ["policy", "verdict"] as const,
+    registers: this.registers,
+  });
+  readonly auditMissRate = new Gauge({
+    name: "arbiter_prefilter_miss_rate",
+    help: "Estimated share of the posts the prefilter allows that the model says violate, per policy, from the audit samples: the estimate and its 95 % Wilson interval (bound low/high)",
+    labelNames: ["policy", "bound"] as const,
+    registers: this.registers,
+  });
+  readonly auditSamplesDropped = new Counter({
+    name: "arbiter_audit_samples_dropped_total",
+    help: "Audit samples not taken, by reason: backlog (the sample queue was full), failed (the engine failed), preempted (stopped for a post the worker must decide, then tried again)",
+    labelNames: ["reason"] as const,
+    registers: this.registers,
+  });
   readonly groupJoins = new Counter({
     name: "arbiter_group_joins_total",
     help: "Times this worker (re)joined its consumer group: a climbing count means rebalances",

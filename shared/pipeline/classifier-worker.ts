@@ -12,6 +12,8 @@ import type { EnginePort } from "./ports.js";
 import { createWorkerCodecs } from "./codecs.js";
 import type { RecordProcessor } from "../kafka/record-processor.js";
 import { PostProcessor } from "./post-processor.js";
+import { AuditSampler } from "./audit-sampler.js";
+import { toTopicMessages } from "../kafka/partition-publisher.js";
 import { ScreenPool } from "./screen-pool.js";
 import { loadEnginePort } from "./engine-port.js";
 import { VerdictCache } from "./verdict-cache.js";
@@ -56,6 +58,20 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     await createTopics(kafka, topicSpecs(topics, config.topics).map(newTopic));
   }
   const cache = !escalation && config.cache.enabled ? new VerdictCache(config.cache, log) : null;
+  // Audit samples are outside the stream's commits (and its transactions): a lost one only widens the interval.
+  const sampleProducer = !escalation && config.pipeline.auditSampleRate > 0 ? kafka.producer({ idempotent: true, maxInFlightRequests: 1 }) : null;
+  await sampleProducer?.connect();
+  const auditSampler = sampleProducer
+    ? new AuditSampler({
+        engine,
+        pipeline: config.pipeline,
+        codecs,
+        topics,
+        publish: async (records) => void (await sampleProducer.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 })),
+        metrics,
+        logger: log,
+      })
+    : null;
   const deps = {
     codecs,
     topics,
@@ -67,6 +83,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     cache,
     metrics,
     logger: log,
+    auditSampler,
   } as const;
   const pool =
     !escalation && config.pipeline.screenThreads > 0
@@ -131,6 +148,8 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
       (stopping ??= (async () => {
         log.info("draining");
         await Promise.all(runners.map((runner) => runner.stop(config.shutdownTimeoutMs)));
+        await auditSampler?.close();
+        await sampleProducer?.disconnect();
         await cache?.close();
         await policies.close();
         await pool?.close();

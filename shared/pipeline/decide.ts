@@ -169,12 +169,12 @@ export function decide(input: DecideInput): DecideOutput {
     const version = byId.get(outcome.policyId)!.version;
     if (outcome.kind === "model") {
       const v = outcome.verdict;
-      entries.push({ policyId: v.policyId, policyVersion: version, reasoning: v.reasoning, promptTokens: v.promptTokens, generatedTokens: v.generatedTokens, latencyMs: v.latencyMs, error: null });
+      entries.push({ policyId: v.policyId, policyVersion: version, reasoning: v.reasoning, promptTokens: v.promptTokens, generatedTokens: v.generatedTokens, latencyMs: v.latencyMs, error: null, decision: v.decision, ruleIds: v.ruleIds, confidence: v.confidence });
     } else if (outcome.kind === "failure") {
-      entries.push({ policyId: outcome.policyId, policyVersion: version, reasoning: "", promptTokens: 0, generatedTokens: 0, latencyMs: 0, error: `${outcome.errorClass}: ${outcome.message} (after ${outcome.attempts} attempts)` });
+      entries.push({ policyId: outcome.policyId, policyVersion: version, reasoning: "", promptTokens: 0, generatedTokens: 0, latencyMs: 0, error: `${outcome.errorClass}: ${outcome.message} (after ${outcome.attempts} attempts)`, decision: null, ruleIds: [], confidence: null });
     }
   }
-  const audit: Audit | null = entries.length === 0 ? null : { decisionId: id, postId: input.post.id, stage, modelId: input.modelId, entries, createdAt: input.now };
+  const audit: Audit | null = entries.length === 0 ? null : { decisionId: id, postId: input.post.id, stage, modelId: input.modelId, entries, createdAt: input.now, sampled: false };
 
   let escalation: Escalation | null = null;
   let ticket: Ticket | null = null;

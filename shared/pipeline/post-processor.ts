@@ -2,10 +2,12 @@ import type { Effort, InputSettings, PipelineSettings, TopicNames } from "../con
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { ConfluentInput } from "./codecs.js";
+import { inAuditSample, type AuditSampler } from "./audit-sampler.js";
 import { decide } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import type { EnginePort, ModelVerdict, PipelinePolicy, PrefilterPort } from "./ports.js";
+import { readPost } from "./post-input.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
 import { deadLetterRecord, publishable, type Codecs } from "./publish.js";
 import type { ScreenPool } from "./screen-pool.js";
@@ -28,6 +30,8 @@ export interface ProcessorDeps {
   metrics: WorkerMetrics;
   logger: Logger;
   now?: () => number;
+  /** Funnel audit sampling of the posts the prefilter allows (none: no sampling). */
+  auditSampler?: AuditSampler | null;
 }
 
 /** Deferred work whose processing throws (a bug, not bad input) ends as a dead letter, not a stuck record. */
@@ -131,6 +135,7 @@ export class PostProcessor implements RecordProcessor {
         const byAction = decided.get(result.stage) ?? decided.set(result.stage, new Map()).get(result.stage)!;
         byAction.set(result.action, (byAction.get(result.action) ?? 0) + 1);
         out[i] = { kind: "ready", outputs: result.records };
+        if (deps.auditSampler && result.stage === "prefilter") this.sampleForAudit(record, deps.auditSampler);
       } else if (result.kind === "dead-letter") {
         deps.metrics.deadLettered.inc({ reason: result.reason });
         deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: result.reason, err: result.message, postText: record.value?.toString("utf8", 0, deps.pipeline.maxModelChars) }, "dead letter");
@@ -146,6 +151,21 @@ export class PostProcessor implements RecordProcessor {
     });
     for (const [stage, byAction] of decided) for (const [action, count] of byAction) deps.metrics.decided.inc({ stage, action }, count);
     return out;
+  }
+
+  /** A post the prefilter allowed goes to the audit sample when its id falls in the share; it is decoded again only then. */
+  private sampleForAudit(record: InboundRecord, sampler: AuditSampler): void {
+    const key = record.key?.toString("utf8");
+    if (!key || !inAuditSample(key, sampler.rate)) return;
+    const { deps } = this;
+    let post;
+    try {
+      post = readPost(record, deps.input.format, deps.input.maxRecordBytes, deps.confluentInput?.decoder ?? deps.codecs.post);
+    } catch {
+      return;
+    }
+    const screened = deps.prefilter.screen(post.text, post.forumId);
+    sampler.offer({ post, policySetVersion: screened.policySetVersion, policies: screened.policies, modelText: screened.modelText });
   }
 
   private async screen(records: readonly InboundRecord[], signal: AbortSignal): Promise<ScreenResult[]> {

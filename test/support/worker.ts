@@ -36,6 +36,7 @@ export function testConfig(ns: TestNamespace, overrides: ArbiterConfigInput = {}
         tickets: ns.topic("tickets"),
         dlq: ns.topic("dlq"),
         appeals: ns.topic("appeals"),
+        shadow: ns.topic("shadow"),
       },
       sessionTimeoutMs: 10_000,
       rebalanceTimeoutMs: 20_000,

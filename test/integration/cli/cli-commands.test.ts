@@ -86,7 +86,7 @@ describe("arbiter topics", () => {
     expect(json.code).toBe(0);
     const described = JSON.parse(json.stdout) as { key: string; name: string; exists: boolean; partitions: { leader: number; high: string }[]; configs: Record<string, string>; drift: string[] }[];
     const config = loadConfig(settings, {});
-    expect(described.map((d) => d.key)).toEqual(["posts", "decisions", "audit", "escalations", "tickets", "dlq", "appeals"]);
+    expect(described.map((d) => d.key)).toEqual(["posts", "decisions", "audit", "escalations", "tickets", "dlq", "appeals", "shadow"]);
     for (const d of described) {
       const want = config.topics[d.key as keyof typeof config.topics];
       expect(d).toMatchObject({ exists: true, drift: [] });

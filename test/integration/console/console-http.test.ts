@@ -24,8 +24,9 @@ const audit: Audit = {
   postId: "hostile-1",
   stage: "primary",
   modelId: "gpt-oss-safeguard-20b",
-  entries: [{ policyId: "test-cheats", policyVersion: "v1", reasoning: 'Primary tier thinks </div><script>alert("x")</script> it sells cheats.', promptTokens: 10, generatedTokens: 5, latencyMs: 1, error: null }],
+  entries: [{ policyId: "test-cheats", policyVersion: "v1", reasoning: 'Primary tier thinks </div><script>alert("x")</script> it sells cheats.', promptTokens: 10, generatedTokens: 5, latencyMs: 1, error: null, decision: "violate", ruleIds: ["CH1"], confidence: 0.9 }],
   createdAt: Date.now() - 1000,
+  sampled: false,
 };
 
 beforeAll(async () => {

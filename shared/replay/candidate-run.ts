@@ -1,0 +1,97 @@
+import type { Kafka } from "kafkajs";
+import type { Decision } from "../codec/records.js";
+import type { ArbiterConfig } from "../config/arbiter-config.js";
+import { resolveFromRoot } from "../config/load-config.js";
+import { StreamRunner } from "../kafka/stream-runner.js";
+import type { Logger } from "../observability/logger.js";
+import { WorkerMetrics } from "../observability/metrics.js";
+import type { PolicySet } from "../policy/policy-set.js";
+import { createWorkerCodecs } from "../pipeline/codecs.js";
+import { loadEnginePort } from "../pipeline/engine-port.js";
+import { PolicyBook } from "../pipeline/policy-book.js";
+import type { EnginePort, PrefilterPort } from "../pipeline/ports.js";
+import { PostProcessor } from "../pipeline/post-processor.js";
+import { VerdictCache } from "../pipeline/verdict-cache.js";
+import { BoundedEngine } from "./bounded-engine.js";
+import { ForumScopedPrefilter, ReplayProcessor, type ReplayScope } from "./replay-processor.js";
+
+/** An engine a run owns (and disposes of), or one it is lent. */
+export type RunEngine = EnginePort & { dispose?(): Promise<void> };
+
+/** The configured engine with `sequences` cut to the run's share (`modelPath` over the configured one when given). */
+export async function loadRunEngine(config: ArbiterConfig, maxModelCalls: number, modelPath: string | null, logger: Logger): Promise<RunEngine> {
+  const settings = { ...config.engine, sequences: Math.min(config.engine.sequences, maxModelCalls), ...(modelPath ? { modelPath: resolveFromRoot(modelPath) } : {}) };
+  return loadEnginePort(settings, logger);
+}
+
+export interface CandidateRun {
+  readonly runner: StreamRunner;
+  readonly metrics: WorkerMetrics;
+  /** Drains, commits what is finished and closes what the run opened (not a lent engine). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker's pipeline (prefilter, verdict cache, model, decide) under a candidate policy set,
+ * consuming the posts topic in a consumer group of its own, exactly once (each input
+ * partition's decisions and its offsets commit in one transaction), with at most
+ * `maxModelCalls` model calls at once.
+ */
+export async function startCandidateRun(options: {
+  config: ArbiterConfig;
+  kafka: Kafka;
+  set: PolicySet;
+  scope: ReplayScope;
+  groupId: string;
+  engine: RunEngine;
+  ownsEngine: boolean;
+  maxModelCalls: number;
+  logger: Logger;
+  onDecision?: (decision: Decision) => void;
+  /** kafkajs gave up (a non-retriable crash): the run cannot go on. */
+  onFatal?: (error: Error) => void;
+}): Promise<CandidateRun> {
+  const { config, logger: log } = options;
+  const metrics = new WorkerMetrics();
+  const { codecs, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
+  const book = new PolicyBook(options.set, { maxModelChars: config.pipeline.maxModelChars });
+  const prefilter: PrefilterPort = options.scope.forumId === null ? book : new ForumScopedPrefilter(book, options.scope.forumId);
+  const engine = new BoundedEngine(options.engine, options.maxModelCalls);
+  const cache = config.cache.enabled ? new VerdictCache(config.cache, log) : null;
+  const topics = config.kafka.topics;
+  const inner = new PostProcessor({ codecs, topics, input: config.input, confluentInput, pipeline: config.pipeline, engine, prefilter, cache, metrics, logger: log });
+  const runner = new StreamRunner({
+    kafka: options.kafka,
+    groupId: options.groupId,
+    topic: topics.posts,
+    exactlyOnce: true,
+    transactionalIdPrefix: config.kafka.transactionalIdPrefix,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
+    heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+    partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
+    maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
+    maxInFlight: Math.max(4, 4 * options.maxModelCalls),
+    maxDeferredRunning: options.maxModelCalls,
+    maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
+    processor: new ReplayProcessor(inner, options.scope, codecs, topics, options.onDecision),
+    engineQueue: () => engine.queue(),
+    metrics,
+    logger: log,
+    onFatal: (error) => {
+      log.error({ err: error.message }, "replay consumer crashed");
+      options.onFatal?.(error);
+    },
+  });
+  await runner.start();
+  return {
+    runner,
+    metrics,
+    stop: async () => {
+      await runner.stop(config.shutdownTimeoutMs);
+      await cache?.close();
+      closeCodecs();
+      if (options.ownsEngine) await options.engine.dispose?.();
+    },
+  };
+}
