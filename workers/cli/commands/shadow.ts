@@ -27,7 +27,7 @@ export function shadowCommand(): Command {
     .description(
       "decide the live posts (from the end of the posts topic when first started; then from where it stopped) under the policy set in force with the candidate in place of its policy, in a consumer group of its own and with a bounded share of the model; the decisions, tagged shadow-<policy>-<version>, go to the shadow topic only — never to the decisions topic",
     )
-    .requiredOption("--policy <ref>", "the candidate: ID (from policies.dir), ID@FILE (a draft of policy ID) or FILE.md")
+    .requiredOption("--policy <ref>", "the candidate: ID (the registry's current version), ID@VERSION, ID@FILE (a draft of policy ID) or FILE.md")
     .option("--max-model-calls <n>", "model calls at once (default: replay.maxModelCalls)", wholeNumber(1))
     .option("--model <path>", "GGUF model file instead of engine.modelPath")
     .action(async (flags: RunFlags, command: Command) => {
