@@ -53,7 +53,8 @@ function target(action: Action, current: Visibility): Visibility {
 
 /** A violation of a policy whose actions include `page`, sure or not: a counsellor looks at an unsure one too. */
 export function pagesCounsellor(decision: Decision): boolean {
-  return decision.verdicts.some((v) => v.decision === "violate" && v.page);
+  // A replay decides old posts again: paging someone now about a post from weeks ago helps no one.
+  return decision.stage !== "replay" && decision.verdicts.some((v) => v.decision === "violate" && v.page);
 }
 
 /**

@@ -118,8 +118,9 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
       partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
       maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
       maxInFlight: config.kafka.maxInFlight,
-      // Two per sequence: a call waits in the engine's queue for each one running, so no sequence idles and none waits out its timeout there.
-      maxDeferredRunning: 2 * engine.queue().sequences,
+      // Two per sequence in all: a call waits in the engine's queue for each one running, so no sequence idles and none waits out its
+      // timeout there. The escalation role's two runners (escalations, appeals) share one engine, so each gets half.
+      maxDeferredRunning: Math.max(1, Math.floor((2 * engine.queue().sequences) / (escalation ? 2 : 1))),
       maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
       processor: roleProcessor,
       engineQueue: () => {

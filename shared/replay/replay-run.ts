@@ -6,8 +6,9 @@ import { UsageError } from "../cli/errors/usage-error.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import type { Logger } from "../observability/logger.js";
-import { createCodecs } from "../pipeline/codecs.js";
 import { candidatePolicies } from "./candidate-policies.js";
+import { decodeRecord } from "../cli/record-format.js";
+import { SchemaRegistry } from "../codec/schema-registry.js";
 import { loadRunEngine, startCandidateRun, type RunEngine } from "./candidate-run.js";
 import { diffDecisions, type DecisionDiff } from "./decision-diff.js";
 import type { DiffMeta } from "./diff-report.js";
@@ -125,8 +126,8 @@ export async function runReplay(config: ArbiterConfig, options: ReplayOptions, o
   let interrupted = false;
   if (done < total && !options.signal.aborted) {
     const maxModelCalls = options.maxModelCalls ?? config.replay.maxModelCalls;
-    // A human decision always wins: with --apply, posts a moderator decided keep it.
-    const humanDecided = plan.apply ? await humanDecidedPosts(kafka, config) : undefined;
+    // With --apply, a post a moderator, an appeal or the escalation tier decided keeps that decision.
+    const humanDecided = plan.apply ? await protectedPosts(kafka, config) : undefined;
     const engine = overrides.engine ?? (await loadRunEngine(config, maxModelCalls, options.model, log));
     let fatal: Error | null = null;
     const run = await startCandidateRun({
@@ -175,27 +176,32 @@ export async function decisionsInForce(kafka: Kafka, config: ArbiterConfig, post
   return readDecisions(kafka, topic, ranges, (d) => postIds.has(d.postId) && (exceptReplayId === null || d.replayId !== exceptReplayId));
 }
 
-/** Posts whose latest decision on the decisions topic is a moderator's. */
-async function humanDecidedPosts(kafka: Kafka, config: ArbiterConfig): Promise<Set<string>> {
+/**
+ * Posts a replay's --apply leaves alone: their latest decision on the decisions topic is a
+ * moderator's, an appeal's, or the escalation tier's (the larger model at high effort, over the
+ * primary-tier pipeline a replay runs). Their replay decisions still go to the shadow topic.
+ */
+const PROTECTED_STAGES: ReadonlySet<Decision["stage"]> = new Set(["human", "appeal", "escalation"]);
+
+async function protectedPosts(kafka: Kafka, config: ArbiterConfig): Promise<Set<string>> {
   const topic = config.kafka.topics.decisions;
   const ranges = (await watermarks(kafka, topic)).map((w) => ({ partition: w.partition, start: w.low, end: w.high }));
   const latest = await readDecisions(kafka, topic, ranges, () => true);
-  return new Set([...latest.values()].filter((d) => d.stage === "human").map((d) => d.postId));
+  return new Set([...latest.values()].filter((d) => PROTECTED_STAGES.has(d.stage)).map((d) => d.postId));
 }
 
-/** The last decision per post over the ranges that `keep` keeps; undecodable records are skipped. */
+/**
+ * The last decision per post over the ranges that `keep` keeps. Records are read by their
+ * fingerprint header in either output format (Arbiter's Avro, or the Confluent frame around it);
+ * records that are no decision Arbiter can read are skipped.
+ */
 export async function readDecisions(kafka: Kafka, topic: string, ranges: readonly PartitionRange[], keep: (d: Decision) => boolean): Promise<Map<string, Decision>> {
-  const codec = createCodecs().decision;
+  const schemas = SchemaRegistry.shipped();
   const out = new Map<string, Decision>();
   await readRanges(kafka, topic, ranges, (record) => {
-    if (!record.value) return;
-    let decision: Decision;
-    try {
-      decision = codec.decode(record.value, record.headers as Parameters<typeof codec.decode>[1]);
-    } catch {
-      return;
-    }
-    if (keep(decision)) out.set(decision.postId, decision);
+    const decoded = decodeRecord(schemas, record as Parameters<typeof decodeRecord>[1]);
+    if (decoded.kind !== "decision") return;
+    if (keep(decoded.value)) out.set(decoded.value.postId, decoded.value);
   });
   return out;
 }

@@ -62,8 +62,11 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
         {
           groupId: `${settings.groupId}.audit`,
           topic: topics.audit,
-          // Only what a moderator can read: reasoning, or an engine error.
-          handler: new ConsoleIntake(deps, "audit", (audit) => (audit.entries.some((e) => e.reasoning !== "" || e.error !== null) ? store.addAudit(audit) : Promise.resolve())),
+          // Only what a moderator can read: reasoning, or an engine error. A funnel audit sample is not the reasoning behind
+          // any decision (the prefilter's allow stands), so it is not shown beside one.
+          handler: new ConsoleIntake(deps, "audit", (audit) =>
+            !audit.sampled && audit.entries.some((e) => e.reasoning !== "" || e.error !== null) ? store.addAudit(audit) : Promise.resolve(),
+          ),
         },
       ],
       ready: () => app.server.listening,

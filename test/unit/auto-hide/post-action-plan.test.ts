@@ -76,6 +76,12 @@ test("an unsure violation of a page policy pages without acting on the post", ()
   expect(run([unsure]).calls).toEqual(["page"]);
 });
 
+test("a replay applied to old posts acts on the post but pages no one (the counsellor is paged about live posts)", () => {
+  const replayed = decisionFor("p1", "BANNER", "replay", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] });
+  expect(run([replayed]).calls).toEqual(["banner"]);
+  expect(run([replayed]).state).toMatchObject({ visibility: "bannered", paged: false });
+});
+
 test("each step carries the state once its call succeeded; only the plan's end marks the decision handled", () => {
   const plan = planActions({ ...UNTOUCHED, visibility: "hidden" }, decisionFor("p1", "BANNER", "primary", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] }));
   expect(plan.kind).toBe("act");

@@ -1,7 +1,7 @@
 import { thrown } from "../../support/thrown.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
-import type { Decision, Post, Ticket } from "@arbiter/shared/codec/records.js";
+import type { Decision, Escalation, Post, Ticket } from "@arbiter/shared/codec/records.js";
 import { FINGERPRINT_HEADER, SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
 
 const registry = SchemaRegistry.shipped();
@@ -129,6 +129,29 @@ test("a v1 ticket and a v1 audit are read by today's readers with the new fields
   const auditV1 = { decisionId: "d", postId: "p1", stage: "escalation" as const, modelId: null, entries: [], createdAt: 4 };
   const audit = new RecordCodec(registry, "audit", { writer: 1 }).encode({ ...auditV1, sampled: false });
   expect(new RecordCodec(registry, "audit").decode(audit.value, audit.headers)).toEqual({ ...auditV1, sampled: false });
+});
+
+test("an escalation keeps each verdict's action and page (escalation v2): a sure banner verdict is still a banner at the escalation tier", () => {
+  const escalation: Escalation = {
+    escalationId: "e1",
+    post: { ...postV1, threadId: null },
+    verdicts: [
+      { ...legacyDecision.verdicts[0]!, policyId: "self-harm", onViolate: "banner", page: true },
+      { ...legacyDecision.verdicts[0]!, policyId: "spam", onViolate: "review", page: false, escalate: true },
+    ],
+    reason: "LOW_CONFIDENCE",
+    detail: "spam",
+    policyIds: ["spam"],
+    attempts: 0,
+    escalatedAt: 5,
+  };
+  const codec = new RecordCodec(registry, "escalation");
+  const { value, headers } = codec.encode(escalation);
+  expect(headers[FINGERPRINT_HEADER]).toBe(registry.version("escalation", 2).fingerprint);
+  expect(codec.decode(value, headers)).toEqual(escalation);
+  // One an older worker wrote (v1) reads with the defaults.
+  const old = new RecordCodec(registry, "escalation", { writer: 1 }).encode(escalation);
+  expect(codec.decode(old.value, old.headers).verdicts.map((v) => [v.onViolate, v.page])).toEqual([["hide", false], ["hide", false]]);
 });
 
 test("with a registry schema id a codec writes the Confluent wire format, keeps the fingerprint header, and reads its own records back", () => {

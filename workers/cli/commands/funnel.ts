@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import type { Audit } from "@arbiter/shared/codec/records.js";
 import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
-import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import { decodeRecord } from "@arbiter/shared/cli/record-format.js";
+import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
 import { funnelReport, renderFunnelText } from "@arbiter/shared/funnel/funnel-report.js";
 import { rangesFor, readRanges } from "@arbiter/shared/replay/topic-range-reader.js";
 import { commandContext, connectedKafka } from "../command-context.js";
@@ -34,16 +35,13 @@ export function funnelCommand(): Command {
         if ((error as { name?: string }).name?.startsWith("KafkaJS")) throw error;
         throw new UsageError(`--since/--until: ${(error as Error).message}`);
       }
-      const codec = createCodecs().audit;
+      // By the fingerprint header, in either output format (Arbiter's Avro or the Confluent frame).
+      const schemas = SchemaRegistry.shipped();
       const audits: Audit[] = [];
       await readRanges(kafka, topic, ranges, (record) => {
-        if (!record.value) return;
-        try {
-          const audit = codec.decode(record.value, record.headers as Parameters<typeof codec.decode>[1]);
-          if (audit.sampled) audits.push(audit);
-        } catch {
-          // Not an audit record Arbiter can read: not a sample either.
-        }
+        const decoded = decodeRecord(schemas, record as Parameters<typeof decodeRecord>[1]);
+        // Not an audit record Arbiter can read: not a sample either.
+        if (decoded.kind === "audit" && decoded.value.sampled) audits.push(decoded.value);
       });
       const report = funnelReport(audits);
       const window = `${flags.since} .. ${flags.until ?? "now"}`;
