@@ -1,4 +1,5 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { KafkaSettings } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import { AcknowledgedPublisher } from "./acknowledged-publisher.js";
@@ -48,6 +49,19 @@ export interface StreamRunnerOptions {
  * and heartbeating; past `maxInFlight` deferred records (or a full engine queue) the worker
  * pauses its partitions, and kafkajs heartbeats from its fetch loop while they are paused.
  */
+/** The consumer-group and commit settings every runner takes from the `kafka` section as they are. */
+export function runnerKafkaSettings(kafka: KafkaSettings) {
+  return {
+    transactionalIdPrefix: kafka.transactionalIdPrefix,
+    sessionTimeoutMs: kafka.sessionTimeoutMs,
+    rebalanceTimeoutMs: kafka.rebalanceTimeoutMs,
+    heartbeatIntervalMs: kafka.heartbeatIntervalMs,
+    partitionsConsumedConcurrently: kafka.partitionsConsumedConcurrently,
+    maxRecordsPerCommit: kafka.maxRecordsPerCommit,
+    maxCommitMetadataBytes: kafka.maxCommitMetadataBytes,
+  } satisfies Partial<StreamRunnerOptions>;
+}
+
 export class StreamRunner {
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;

@@ -1,7 +1,7 @@
 import type { ArbiterConfig } from "../config/arbiter-config.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
-import { StreamRunner } from "../kafka/stream-runner.js";
+import { runnerKafkaSettings, StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
@@ -111,17 +111,11 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
       groupId,
       topic,
       exactlyOnce: config.kafka.exactlyOnce,
-      transactionalIdPrefix: config.kafka.transactionalIdPrefix,
-      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-      rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
-      heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
-      partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
-      maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
+      ...runnerKafkaSettings(config.kafka),
       maxInFlight: config.kafka.maxInFlight,
       // Two per sequence in all: a call waits in the engine's queue for each one running, so no sequence idles and none waits out its
       // timeout there. The escalation role's two runners (escalations, appeals) share one engine, so each gets half.
       maxDeferredRunning: Math.max(1, Math.floor((2 * engine.queue().sequences) / (escalation ? 2 : 1))),
-      maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
       processor: roleProcessor,
       engineQueue: () => {
         const q = engine.queue();

@@ -2,7 +2,7 @@ import type { Kafka } from "kafkajs";
 import type { Decision } from "../codec/records.js";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
 import { resolveFromRoot } from "../config/load-config.js";
-import { StreamRunner } from "../kafka/stream-runner.js";
+import { runnerKafkaSettings, StreamRunner } from "../kafka/stream-runner.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
 import type { PolicySet } from "../policy/policy-set.js";
@@ -65,15 +65,9 @@ export async function startCandidateRun(options: {
     groupId: options.groupId,
     topic: topics.posts,
     exactlyOnce: true,
-    transactionalIdPrefix: config.kafka.transactionalIdPrefix,
-    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-    rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
-    heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
-    partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
-    maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
+    ...runnerKafkaSettings(config.kafka),
     maxInFlight: Math.max(4, 4 * options.maxModelCalls),
     maxDeferredRunning: options.maxModelCalls,
-    maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
     processor: new ReplayProcessor(inner, options.scope, codecs, topics, options.onDecision),
     engineQueue: () => engine.queue(),
     metrics,

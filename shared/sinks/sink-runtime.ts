@@ -3,7 +3,7 @@ import type { Kafka } from "kafkajs";
 import type { ArbiterConfig, TopicKey } from "../config/arbiter-config.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
-import { StreamRunner } from "../kafka/stream-runner.js";
+import { runnerKafkaSettings, StreamRunner } from "../kafka/stream-runner.js";
 import { startHealthServer } from "../observability/health-server.js";
 import type { Logger } from "../observability/logger.js";
 import { createWorkerCodecs } from "../pipeline/codecs.js";
@@ -83,16 +83,10 @@ export async function startSinkRuntime(parts: SinkParts, options: SinkRuntimeOpt
         groupId: consumer.groupId,
         topic: consumer.topic,
         exactlyOnce: false,
-        transactionalIdPrefix: config.kafka.transactionalIdPrefix,
-        sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-        rebalanceTimeoutMs: config.kafka.rebalanceTimeoutMs,
-        heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
-        partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
-        maxRecordsPerCommit: config.kafka.maxRecordsPerCommit,
+        ...runnerKafkaSettings(config.kafka),
         maxInFlight: config.kafka.maxInFlight,
         // A sink's deferred work is a few HTTP calls, mostly waiting: as many run as are taken on, so a post in its backoff holds no one else.
         maxDeferredRunning: config.kafka.maxInFlight,
-        maxCommitMetadataBytes: config.kafka.maxCommitMetadataBytes,
         processor: new SinkProcessor(consumer.handler, { codecs: parts.codecs, topics: config.kafka.topics, metrics, logger }),
         // No engine queue: a sink's calls wait in its retries and rate limit instead.
         engineQueue: () => ({ depth: 0, capacity: 1 }),
