@@ -83,22 +83,54 @@ export async function createTopics(kafka: Kafka, topics: readonly NewTopic[]): P
       // kafkajs' own wait for leaders retries only LEADER_NOT_AVAILABLE: a broker whose metadata
       // has not caught up yet answers UNKNOWN_TOPIC_OR_PARTITION and the create fails although the
       // topic exists; and when another client created the topic first it does not wait at all.
-      await admin.createTopics({
-        waitForLeaders: false,
-        topics: missing.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: t.replicationFactor,
-          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      try {
+        await admin.createTopics({
+          waitForLeaders: false,
+          // How long the broker waits for the controller to create them (kafkajs: 5 s, short for a broker just started).
+          timeout: CREATE_TIMEOUT_MS,
+          topics: missing.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: t.replicationFactor,
+            configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      } catch (err) {
+        // REQUEST_TIMED_OUT: the controller is still creating them (the metadata below says when it is done).
+        const types = errorTypes(err);
+        if (types.length === 0 || !types.every((t) => t === "REQUEST_TIMED_OUT" || t === "TOPIC_ALREADY_EXISTS")) throw err;
+      }
       await waitForLeaders(admin, missing);
     }
     return missing.map((t) => t.name);
   });
 }
 
-const notReadyYet = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+const CREATE_TIMEOUT_MS = 20_000; // under the client's 30 s request timeout
+// What a broker answers about a partition it is still taking on (a topic just created, a leader just moved).
+const notReadyYet = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "UNKNOWN_LEADER_EPOCH", "FENCED_LEADER_EPOCH"]);
+
+/** `read`, again every 100 ms while the broker only says "not yet" about a partition, for up to `timeoutMs`. */
+async function untilReady<T>(read: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      const types = errorTypes(err);
+      if (types.length === 0 || !types.every((t) => notReadyYet.has(t)) || Date.now() >= deadline) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The broker error types behind a kafkajs error: its own, the one its retrier wrapped, or each of an aggregate's. */
+function errorTypes(err: unknown): string[] {
+  const e = err as { type?: string; originalError?: unknown; errors?: unknown[] };
+  if (Array.isArray(e.errors)) return e.errors.flatMap(errorTypes);
+  if (e.type) return [e.type];
+  return e.originalError ? errorTypes(e.originalError) : [];
+}
 
 /** Polls metadata until every partition of `topics` has a leader; errors that only mean "not yet" are retried. */
 async function waitForLeaders(admin: Admin, topics: readonly NewTopic[], timeoutMs = 30_000): Promise<void> {
@@ -114,11 +146,9 @@ async function waitForLeaders(admin: Admin, topics: readonly NewTopic[], timeout
       if (waiting.length === 0) return;
       lastProblem = `no leader yet for ${waiting.map((t) => t.name).join(", ")}`;
     } catch (err) {
-      // kafkajs' retrier wraps the broker's error once its own retries run out.
-      const e = err as { type?: string; originalError?: { type?: string } };
-      const type = e.type ?? e.originalError?.type;
-      if (!type || !notReadyYet.has(type)) throw err;
-      lastProblem = `${type}: ${(err as Error).message}`;
+      const types = errorTypes(err);
+      if (types.length === 0 || !types.every((t) => notReadyYet.has(t))) throw err;
+      lastProblem = `${types.join(", ")}: ${(err as Error).message}`;
     }
     if (Date.now() >= deadline) {
       throw new Error(`topics created but not ready after ${timeoutMs} ms (${lastProblem})`);
@@ -133,16 +163,18 @@ export async function describeTopics(kafka: Kafka, names: readonly string[]): Pr
     const existing = new Set(await admin.listTopics());
     const present = [...new Set(names)].filter((n) => existing.has(n));
     if (present.length === 0) return [];
-    const { topics } = await admin.fetchTopicMetadata({ topics: present });
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms", "cleanup.policy"] })),
-    });
+    const { topics } = await untilReady(() => admin.fetchTopicMetadata({ topics: present }));
+    const described = await untilReady(() =>
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms", "cleanup.policy"] })),
+      }),
+    );
     const configsOf = new Map(described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
     const states: TopicState[] = [];
     for (const name of present) {
       const meta = topics.find((t) => t.name === name);
-      const offsets = await admin.fetchTopicOffsets(name);
+      const offsets = await untilReady(() => admin.fetchTopicOffsets(name));
       const partitions = (meta?.partitions ?? [])
         .map((p) => {
           const o = offsets.find((x) => x.partition === p.partitionId);
