@@ -199,7 +199,7 @@ export async function readDecisions(kafka: Kafka, topic: string, ranges: readonl
   const schemas = SchemaRegistry.shipped();
   const out = new Map<string, Decision>();
   await readRanges(kafka, topic, ranges, (record) => {
-    const decoded = decodeRecord(schemas, record as Parameters<typeof decodeRecord>[1]);
+    const decoded = decodeRecord(schemas, record);
     if (decoded.kind !== "decision") return;
     if (keep(decoded.value)) out.set(decoded.value.postId, decoded.value);
   });

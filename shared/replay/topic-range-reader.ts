@@ -1,15 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { IHeaders, Kafka } from "kafkajs";
+import type { Kafka } from "kafkajs";
+import type { TopicMessage } from "../cli/topic-tail.js";
 import { parseRangeBound, resolveRanges, type PartitionRange } from "./replay-range.js";
 
-export interface RangeRecord {
-  partition: number;
-  offset: string;
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-}
+/** A record read from one partition of a range (its topic is the range's). */
+export type RangeRecord = Omit<TopicMessage, "topic">;
 
 /** The topic's offsets now: each partition's low and high watermarks. */
 export async function watermarks(kafka: Kafka, topic: string): Promise<{ partition: number; low: string; high: string }[]> {

@@ -39,7 +39,7 @@ export function funnelCommand(): Command {
       const schemas = SchemaRegistry.shipped();
       const audits: Audit[] = [];
       await readRanges(kafka, topic, ranges, (record) => {
-        const decoded = decodeRecord(schemas, record as Parameters<typeof decodeRecord>[1]);
+        const decoded = decodeRecord(schemas, record);
         // Not an audit record Arbiter can read: not a sample either.
         if (decoded.kind === "audit" && decoded.value.sampled) audits.push(decoded.value);
       });
