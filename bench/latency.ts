@@ -18,7 +18,7 @@ import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import type { Post } from "@arbiter/shared/codec/records.js";
 import { createKafka, ensureTopics } from "@arbiter/shared/kafka/kafka-client.js";
 import { createLogger, silentLogger } from "@arbiter/shared/observability/logger.js";
-import { createCodecs, startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { createCodecs, startClassifierWorker } from "../workers/classifier/classifier-worker.js";
 import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
 import { ChunkAtATimeProcessor } from "./chunk-at-a-time-processor.js";

@@ -17,7 +17,7 @@ import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import type { Post } from "@arbiter/shared/codec/records.js";
 import { createKafka, ensureTopics } from "@arbiter/shared/kafka/kafka-client.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
-import { createCodecs, startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { createCodecs, startClassifierWorker } from "../workers/classifier/classifier-worker.js";
 import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { gemmaEngineSettings } from "./gemma-engine-settings.js";

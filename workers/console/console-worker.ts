@@ -9,7 +9,7 @@ import { ConsoleStore } from "@arbiter/shared/console/console-store.js";
 import { ModeratorDirectory } from "@arbiter/shared/console/moderator-directory.js";
 import { ModeratorLog } from "@arbiter/shared/console/moderator-log.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
-import { loadConfiguredPolicies } from "@arbiter/shared/pipeline/configured-policies.js";
+import { loadConfiguredPolicies } from "@arbiter/shared/policy/configured-policies.js";
 import { Prefilter } from "@arbiter/shared/prefilter/prefilter.js";
 import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";

@@ -1,7 +1,7 @@
 import type { KafkaMessage } from "kafkajs";
 import { IncompatibleSchemaError } from "@arbiter/shared/codec/errors/incompatible-schema-error.js";
 import { ConfigError } from "@arbiter/shared/config/config-error.js";
-import { startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { startClassifierWorker } from "../../../workers/classifier/classifier-worker.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 import { schemaRegistryUrl } from "../../support/env.js";
 import { ecosystemRegistry, registerProducerSchema, setSubjectCompatibility, subjects } from "../../support/confluent.js";

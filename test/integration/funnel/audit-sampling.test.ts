@@ -1,6 +1,6 @@
 import { jest } from "@jest/globals";
 import type { Kafka } from "kafkajs";
-import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { startClassifierWorker, type RunningWorker } from "../../../workers/classifier/classifier-worker.js";
 import type { ClassifyRequest, EnginePort, ModelVerdict } from "@arbiter/shared/pipeline/ports.js";
 import { inAuditSample } from "@arbiter/shared/pipeline/audit-sampler.js";
 import { runCli } from "../../support/cli.js";

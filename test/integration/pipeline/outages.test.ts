@@ -1,6 +1,6 @@
 import type { Kafka } from "kafkajs";
 import { Kafka as KafkaClient, logLevel } from "kafkajs";
-import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { startClassifierWorker, type RunningWorker } from "../../../workers/classifier/classifier-worker.js";
 import { testNamespace } from "../../support/namespace.js";
 import { PrivateKafka, PrivateRedis } from "../../support/private-services.js";
 import { post, producePosts, readDecisionsFor, testConfig, testLogger } from "../../support/worker.js";

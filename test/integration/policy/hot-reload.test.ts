@@ -5,7 +5,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import type { Consumer } from "kafkajs";
 import type { Decision } from "@arbiter/shared/codec/records.js";
-import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { startClassifierWorker, type RunningWorker } from "../../../workers/classifier/classifier-worker.js";
 import { parsePolicy } from "@arbiter/shared/policy/parse-policy.js";
 import { PolicySet } from "@arbiter/shared/policy/policy-set.js";
 import { parseStored, PolicyRegistry, registryPrefix } from "@arbiter/shared/registry/policy-registry.js";

@@ -2,7 +2,7 @@ import { jest } from "@jest/globals";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { startClassifierWorker, type RunningWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { startClassifierWorker, type RunningWorker } from "../../../workers/classifier/classifier-worker.js";
 import { parsePolicy } from "@arbiter/shared/policy/parse-policy.js";
 import { PolicySet } from "@arbiter/shared/policy/policy-set.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";

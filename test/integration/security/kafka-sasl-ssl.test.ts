@@ -8,7 +8,7 @@ import { ConfigError } from "@arbiter/shared/config/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { createKafka, ensureTopics } from "@arbiter/shared/kafka/kafka-client.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
-import { startClassifierWorker } from "@arbiter/shared/pipeline/classifier-worker.js";
+import { startClassifierWorker } from "../../../workers/classifier/classifier-worker.js";
 import { capturedLogger } from "../../support/captured-logger.js";
 import { testNamespace } from "../../support/namespace.js";
 import { PrivateKafka, PrivateRedis } from "../../support/private-services.js";

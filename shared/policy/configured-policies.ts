@@ -1,7 +1,7 @@
 import type { PolicySettings } from "../config/arbiter-config.js";
 import { resolveFromRoot } from "../config/load-config.js";
-import { loadPolicySet } from "../policy/load-policy-dir.js";
-import { PolicySet } from "../policy/policy-set.js";
+import { loadPolicySet } from "./load-policy-dir.js";
+import { PolicySet } from "./policy-set.js";
 
 /** The policies the config names: the folder `policies.dir`, narrowed to `policies.only` when it lists any. */
 export async function loadConfiguredPolicies(settings: PolicySettings): Promise<PolicySet> {

@@ -1,22 +1,22 @@
-import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { createKafka } from "../kafka/kafka-client.js";
-import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
-import { runnerKafkaSettings, StreamRunner } from "../kafka/stream-runner.js";
-import { startHealthServer } from "../observability/health-server.js";
-import type { Logger } from "../observability/logger.js";
-import { WorkerMetrics } from "../observability/metrics.js";
-import { LivePolicies } from "../registry/live-policies.js";
-import { EscalationProcessor } from "./escalation-processor.js";
-import { PolicyBook } from "./policy-book.js";
-import type { EnginePort } from "./ports.js";
-import { createWorkerCodecs } from "./codecs.js";
-import type { RecordProcessor } from "../kafka/record-processor.js";
-import { PostProcessor } from "./post-processor.js";
-import { AuditSampler } from "./audit-sampler.js";
-import { toTopicMessages } from "../kafka/partition-publisher.js";
-import { ScreenPool } from "./screen-pool.js";
-import { loadEnginePort } from "./engine-port.js";
-import { VerdictCache } from "./verdict-cache.js";
+import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
+import { createKafka } from "@arbiter/shared/kafka/kafka-client.js";
+import { createTopics, newTopic, topicSpecs } from "@arbiter/shared/kafka/topic-admin.js";
+import { runnerKafkaSettings, StreamRunner } from "@arbiter/shared/kafka/stream-runner.js";
+import { startHealthServer } from "@arbiter/shared/observability/health-server.js";
+import type { Logger } from "@arbiter/shared/observability/logger.js";
+import { WorkerMetrics } from "@arbiter/shared/observability/metrics.js";
+import { LivePolicies } from "@arbiter/shared/registry/live-policies.js";
+import { EscalationProcessor } from "@arbiter/shared/pipeline/escalation-processor.js";
+import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
+import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
+import { createWorkerCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import type { RecordProcessor } from "@arbiter/shared/kafka/record-processor.js";
+import { PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
+import { AuditSampler } from "@arbiter/shared/pipeline/audit-sampler.js";
+import { toTopicMessages } from "@arbiter/shared/kafka/partition-publisher.js";
+import { ScreenPool } from "@arbiter/shared/pipeline/screen-pool.js";
+import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
+import { VerdictCache } from "@arbiter/shared/pipeline/verdict-cache.js";
 
 export interface RunningWorker {
   readonly metrics: WorkerMetrics;
@@ -27,7 +27,7 @@ export interface RunningWorker {
   readonly ended: Promise<number>;
 }
 
-export { createCodecs } from "./codecs.js";
+export { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
 
 /** Parts a bench puts in place of the configured ones. */
 export interface WorkerOverrides {
