@@ -1,4 +1,4 @@
-import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "@arbiter/shared/kafka/record-processor.js";
 
 /**

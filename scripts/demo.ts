@@ -6,7 +6,7 @@ import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import type { Post } from "@arbiter/shared/codec/records.js";
 import { createKafka } from "@arbiter/shared/kafka/kafka-client.js";
 import { createLogger } from "@arbiter/shared/observability/logger.js";
-import { createCodecs } from "../workers/classifier/classifier-worker.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import { fixturesDir } from "../test/support/env.js";
 
 const config = loadConfig();

@@ -1,8 +1,8 @@
 import type { Decision } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
-import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
-import type { Codecs } from "../pipeline/publish.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
+import type { Codecs } from "../codec/codecs.js";
 import { HttpCallError } from "../sinks/errors/http-call-error.js";
 import type { RecordResult } from "../kafka/record-processor.js";
 import type { RecordHandler } from "../sinks/sink-processor.js";

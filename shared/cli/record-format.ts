@@ -1,45 +1,6 @@
-import { confluentBody, confluentSchemaId } from "../codec/confluent-wire.js";
-import { headerString } from "../codec/record-codec.js";
-import type { Appeal, Audit, DeadLetter, Decision, Escalation, Post, PolicyVerdict, RecordKind, RecordTypes, Ticket } from "../codec/records.js";
-import { FINGERPRINT_HEADER, type SchemaRegistry } from "../codec/schema-registry.js";
-import type { TopicMessage } from "./topic-tail.js";
-
-/** A record decoded by its writer schema's fingerprint (any topic, any known version), a JSON post, or why it could not be. */
-export type DecodedRecord =
-  | { [K in RecordKind]: { kind: K; version: number | "json"; value: RecordTypes[K] } }[RecordKind]
-  | { kind: "undecodable"; reason: string };
-
-/** Decodes a record by its fingerprint header; a record without one is read as a JSON post (`input.format: json`). Never throws. */
-export function decodeRecord(registry: SchemaRegistry, message: Pick<TopicMessage, "value" | "headers">): DecodedRecord {
-  const bytes = message.value;
-  if (!bytes || bytes.length === 0) return { kind: "undecodable", reason: "empty value (a tombstone or an empty record)" };
-  const fingerprint = headerString(message.headers, FINGERPRINT_HEADER);
-  if (fingerprint === undefined) {
-    try {
-      const value: unknown = JSON.parse(bytes.toString("utf8"));
-      if (typeof value === "object" && value !== null && typeof (value as Post).id === "string" && typeof (value as Post).text === "string") return { kind: "post", version: "json", value: value as Post };
-      return { kind: "undecodable", reason: `no ${FINGERPRINT_HEADER} header, and JSON that is no post` };
-    } catch {
-      return { kind: "undecodable", reason: `no ${FINGERPRINT_HEADER} header, and not JSON` };
-    }
-  }
-  const writer = registry.byWriterFingerprint(fingerprint);
-  if (!writer) return { kind: "undecodable", reason: `unknown schema fingerprint ${fingerprint.slice(0, 12)}… (written by a newer Arbiter?)` };
-  const decode = (body: Buffer) => ({ kind: writer.kind, version: writer.version, value: registry.decode(registry.version(writer.kind), body, fingerprint) }) as DecodedRecord;
-  try {
-    return decode(bytes);
-  } catch (error) {
-    // output.format confluent-avro: the same Avro body behind the 5-byte frame (the header stays).
-    if (confluentSchemaId(bytes) !== undefined) {
-      try {
-        return decode(confluentBody(bytes));
-      } catch {
-        // Neither reading works: report the plain one's error.
-      }
-    }
-    return { kind: "undecodable", reason: (error as Error).message };
-  }
-}
+import type { Appeal, Audit, DeadLetter, Decision, Escalation, Post, PolicyVerdict, Ticket } from "../codec/records.js";
+import type { DecodedRecord } from "../codec/topic-record.js";
+import type { ConsumedRecord } from "../kafka/consumed-record.js";
 
 const MAX_TEXT = 100;
 
@@ -93,7 +54,7 @@ function describe(decoded: Exclude<DecodedRecord, { kind: "undecodable" }>): str
 }
 
 /** One readable line: where the record is, then what it says. */
-export function formatRecord(message: TopicMessage, decoded: DecodedRecord): string {
+export function formatRecord(message: ConsumedRecord, decoded: DecodedRecord): string {
   const where = `${message.topic} ${message.partition}@${message.offset}`;
   if (decoded.kind === "undecodable") return `${where} key=${message.key?.toString("utf8") ?? "-"} UNDECODABLE: ${decoded.reason} (${message.value?.length ?? 0} bytes)`;
   return `${where} ${describe(decoded)}`;
@@ -108,7 +69,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 /** One JSON object a line: where the record is, its kind and schema version, and its value (or why it is undecodable). */
-export function recordJson(message: TopicMessage, decoded: DecodedRecord): string {
+export function recordJson(message: ConsumedRecord, decoded: DecodedRecord): string {
   const base = { topic: message.topic, partition: message.partition, offset: message.offset, timestamp: Number(message.timestamp), key: message.key?.toString("utf8") ?? null };
   const body = decoded.kind === "undecodable" ? { kind: "undecodable", reason: decoded.reason, bytes: message.value?.length ?? 0 } : { kind: decoded.kind, version: decoded.version, value: decoded.value };
   return JSON.stringify({ ...base, ...body }, jsonReplacer);

@@ -1,17 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { IHeaders, Kafka } from "kafkajs";
+import type { Kafka } from "kafkajs";
+import type { ConsumedRecord } from "../kafka/consumed-record.js";
 import { UsageError } from "./errors/usage-error.js";
-
-/** A record as read from a topic, before decoding. */
-export interface TopicMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-}
 
 export interface TailOptions {
   topic: string;
@@ -33,7 +23,7 @@ const LAST_BY_DEFAULT = 10;
  * hands each record to `print`, in order within a partition. Without `follow` it stops at the
  * end offsets it found at the start. Returns how many records it printed.
  */
-export async function tailTopic(kafka: Kafka, options: TailOptions, print: (message: TopicMessage) => void): Promise<number> {
+export async function tailTopic(kafka: Kafka, options: TailOptions, print: (message: ConsumedRecord) => void): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `arbiter-tail-${randomBytes(4).toString("hex")}`;
@@ -49,11 +39,11 @@ export async function tailTopic(kafka: Kafka, options: TailOptions, print: (mess
     let printed = 0;
     let done = false;
     // The last N across partitions are known only once every partition is read up to its end.
-    const backlog: TopicMessage[] = [];
+    const backlog: ConsumedRecord[] = [];
     let caughtUp = false;
     let finish: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (finish = () => ((done = true), resolve())));
-    const emit = (message: TopicMessage) => {
+    const emit = (message: ConsumedRecord) => {
       if (done) return;
       print(message);
       printed++;
@@ -83,7 +73,7 @@ export async function tailTopic(kafka: Kafka, options: TailOptions, print: (mess
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
-        const record: TopicMessage = { topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers ?? {} };
+        const record: ConsumedRecord = { topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers ?? {} };
         if (options.fromBeginning || caughtUp) emit(record);
         else backlog.push(record);
         if (caughtUp) return;

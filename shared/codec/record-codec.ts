@@ -1,12 +1,9 @@
+import type { Headers } from "../kafka/consumed-record.js";
 import type avro from "avsc";
 import { confluentBody, confluentFrame, confluentSchemaId } from "./confluent-wire.js";
 import { DecodeError } from "./errors/decode-error.js";
 import { FINGERPRINT_HEADER, type SchemaRegistry, type SchemaVersion } from "./schema-registry.js";
 import type { RecordKind, RecordTypes } from "./records.js";
-
-/** A header as kafkajs hands it over; Kafka allows a null header value (kafkajs gives null). */
-export type HeaderValue = Buffer | string | null | (Buffer | string | null)[] | undefined;
-export type Headers = Record<string, HeaderValue>;
 
 export function headerString(headers: Headers | undefined, name: string): string | undefined {
   const value = headers?.[name];

@@ -1,5 +1,5 @@
 import type { RecordKind, RecordTypes } from "../codec/records.js";
-import type { InboundRecord } from "../kafka/inbound-record.js";
+import type { InboundRecord } from "../kafka/consumed-record.js";
 import type { RecordResult } from "../kafka/record-processor.js";
 import type { RecordHandler } from "../sinks/sink-processor.js";
 import type { RetryPolicy } from "../sinks/retry-policy.js";

@@ -1,7 +1,7 @@
 import type { Producer } from "kafkajs";
 import type { Appeal, Decision } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
-import type { Codecs } from "../pipeline/publish.js";
+import type { Codecs } from "../codec/codecs.js";
 
 /** What the console publishes: moderators' decisions (stage human) and appeals, keyed by post id, acknowledged by every replica. */
 export class ConsolePublisher {

@@ -1,5 +1,5 @@
 import type { Decision, PolicyVerdict, Ticket } from "../codec/records.js";
-import { actionOf, decisionId } from "../pipeline/decide.js";
+import { actionOf, decisionId } from "../codec/decision-identity.js";
 
 /** A moderator's answer to a ticket: the model read it right (confirm) or wrong (overturn). */
 export type Verdict = "confirm" | "overturn";

@@ -1,5 +1,5 @@
 import type { Consumer, Producer } from "kafkajs";
-import type { OutboundRecord } from "./inbound-record.js";
+import type { OutboundRecord } from "./consumed-record.js";
 import type { CommitPoint } from "./offset-tracker.js";
 import { toTopicMessages, type PartitionPublisher } from "./partition-publisher.js";
 

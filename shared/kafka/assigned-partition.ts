@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import type { Logger } from "../observability/logger.js";
 import type { ConcurrencyLimit } from "./concurrency-limit.js";
 import { PartitionFencedError } from "./errors/partition-fenced-error.js";
-import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "./consumed-record.js";
 import { OffsetTracker, toOffset, type CommitPoint } from "./offset-tracker.js";
 import type { PartitionPublisher } from "./partition-publisher.js";
 import type { RecordResult } from "./record-processor.js";

@@ -1,5 +1,5 @@
 import type { Message, TopicMessages } from "kafkajs";
-import type { OutboundRecord } from "./inbound-record.js";
+import type { OutboundRecord } from "./consumed-record.js";
 import type { CommitPoint } from "./offset-tracker.js";
 
 /** Publishes one input partition's outputs and moves its committed offset. */

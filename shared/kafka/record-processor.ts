@@ -1,4 +1,4 @@
-import type { InboundRecord, OutboundRecord } from "./inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "./consumed-record.js";
 
 /**
  * What a processor made of one record: its outputs, ready now, or work still to do (a model

@@ -6,7 +6,7 @@ import { AcknowledgedPublisher } from "./acknowledged-publisher.js";
 import { AssignedPartition } from "./assigned-partition.js";
 import { ConcurrencyLimit } from "./concurrency-limit.js";
 import type { PartitionFencedError } from "./errors/partition-fenced-error.js";
-import type { InboundRecord } from "./inbound-record.js";
+import type { InboundRecord } from "./consumed-record.js";
 import type { PartitionPublisher } from "./partition-publisher.js";
 import type { RecordProcessor } from "./record-processor.js";
 import { TransactionalPublisher } from "./transactional-publisher.js";

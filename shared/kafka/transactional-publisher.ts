@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from "kafkajs";
 import { PartitionFencedError } from "./errors/partition-fenced-error.js";
-import type { OutboundRecord } from "./inbound-record.js";
+import type { OutboundRecord } from "./consumed-record.js";
 import type { CommitPoint } from "./offset-tracker.js";
 import { toTopicMessages, type PartitionPublisher } from "./partition-publisher.js";
 

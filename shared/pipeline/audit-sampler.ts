@@ -1,12 +1,12 @@
 import type { Audit, AuditEntry, Post } from "../codec/records.js";
 import type { PipelineSettings, TopicNames } from "../config/arbiter-config.js";
 import { proportion } from "../eval/proportion.js";
-import type { OutboundRecord } from "../kafka/inbound-record.js";
+import type { OutboundRecord } from "../kafka/consumed-record.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
-import { decisionId } from "./decide.js";
+import { decisionId } from "../codec/decision-identity.js";
 import type { EnginePort, PipelinePolicy } from "./ports.js";
-import type { Codecs } from "./publish.js";
+import type { Codecs } from "../codec/codecs.js";
 
 /**
  * Whether a post is in the audit sample: an FNV-1a hash of its id below `rate` of the 32-bit

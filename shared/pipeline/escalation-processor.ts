@@ -1,9 +1,9 @@
 import type { Appeal, Escalation, PolicyVerdict, Post } from "../codec/records.js";
 import { decide } from "./decide.js";
-import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import { classifyWithRetries, deadLetter, guarded, type ProcessorDeps } from "./post-processor.js";
-import { publishable } from "./publish.js";
+import { publishable } from "./output-records.js";
 import type { PipelinePolicy } from "./ports.js";
 
 /** What the escalation tier decides again: from an escalation, or from an appeal (every policy of the forum unless it names some). */

@@ -1,8 +1,8 @@
 import { DecodeError } from "../codec/errors/decode-error.js";
-import type { Headers } from "../codec/record-codec.js";
+import type { Headers } from "../kafka/consumed-record.js";
 import type { Post } from "../codec/records.js";
 import type { PostFormat } from "../config/arbiter-config.js";
-import type { InboundRecord } from "../kafka/inbound-record.js";
+import type { InboundRecord } from "../kafka/consumed-record.js";
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

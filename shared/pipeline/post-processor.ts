@@ -1,20 +1,22 @@
 import type { Effort, InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
-import type { ConfluentInput } from "./codecs.js";
+import type { ConfluentInput } from "../codec/codecs.js";
 import { inAuditSample, type AuditSampler } from "./audit-sampler.js";
 import { decide } from "./decide.js";
-import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import type { EnginePort, ModelVerdict, PipelinePolicy, PrefilterPort } from "./ports.js";
 import { readPost } from "./post-input.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
-import { deadLetterRecord, publishable, type Codecs } from "./publish.js";
+import { publishable } from "./output-records.js";
+import { deadLetterRecord } from "../codec/dead-letter-record.js";
+import { type Codecs } from "../codec/codecs.js";
 import type { ScreenPool } from "./screen-pool.js";
 import type { VerdictCache } from "./verdict-cache.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
 
-export type { Codecs } from "./publish.js";
+export type { Codecs } from "../codec/codecs.js";
 
 export interface ProcessorDeps {
   codecs: Codecs;

@@ -1,10 +1,12 @@
 import type { Post } from "../codec/records.js";
 import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
 import { prefilterDecision } from "./decide.js";
-import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { PrefilterPort } from "./ports.js";
 import { readPost, type PostDecoder } from "./post-input.js";
-import { deadLetterRecord, encodeDecision, type Codecs } from "./publish.js";
+import { encodeDecision } from "./output-records.js";
+import { deadLetterRecord } from "../codec/dead-letter-record.js";
+import { type Codecs } from "../codec/codecs.js";
 
 export interface ScreenDeps {
   codecs: Codecs;

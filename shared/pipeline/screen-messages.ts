@@ -1,7 +1,7 @@
 import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
 import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Policy } from "../policy/policy.js";
-import type { OutputSchemaIds } from "./codecs.js";
+import type { OutputSchemaIds } from "../codec/codecs.js";
 import type { PackedRecords, PackedResults } from "./screen-wire.js";
 
 /** What a screen thread needs to build its own prefilter and codecs (workerData). */

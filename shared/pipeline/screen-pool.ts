@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
 import type { Logger } from "../observability/logger.js";
-import type { InboundRecord } from "../kafka/inbound-record.js";
+import type { InboundRecord } from "../kafka/consumed-record.js";
 import { ScreenTimeoutError } from "./errors/screen-timeout-error.js";
 import type { ScreenResult } from "./post-screen.js";
 import type { Policy } from "../policy/policy.js";

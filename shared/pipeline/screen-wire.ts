@@ -2,8 +2,8 @@
 // made of them, each packed into one byte buffer that is transferred (moved, not copied) plus a
 // few small tables. Structured clone of per-record objects cost ~4-5 µs per record on the main
 // thread (see BENCHMARKS.md, Pipeline); this costs well under 1 µs.
-import type { HeaderValue, Headers } from "../codec/record-codec.js";
-import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { HeaderValue, Headers } from "../kafka/consumed-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { ScreenResult } from "./post-screen.js";
 
 const NULL = -1;

@@ -6,7 +6,7 @@ import { ConfluentPostDecoder } from "../codec/confluent-post-decoder.js";
 import { SchemaRegistry } from "../codec/schema-registry.js";
 import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
 import { PolicySet } from "../policy/policy-set.js";
-import { createCodecs } from "./codecs.js";
+import { createCodecs } from "../codec/codecs.js";
 import { PolicyBook } from "./policy-book.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
 import type { ScreenPoliciesApplied, ScreenPolicyUpdate, ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";

@@ -6,7 +6,7 @@ import { runnerKafkaSettings, StreamRunner } from "../kafka/stream-runner.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
 import type { PolicySet } from "../policy/policy-set.js";
-import { createWorkerCodecs } from "../pipeline/codecs.js";
+import { createWorkerCodecs } from "../codec/codecs.js";
 import { loadEnginePort } from "../pipeline/engine-port.js";
 import { PolicyBook } from "../pipeline/policy-book.js";
 import type { EnginePort, PrefilterPort } from "../pipeline/ports.js";

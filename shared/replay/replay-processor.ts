@@ -1,10 +1,10 @@
 import type { Decision } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
-import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
-import { decisionId } from "../pipeline/decide.js";
+import { decisionId } from "../codec/decision-identity.js";
 import type { PrefilterPort, ScreenedPost } from "../pipeline/ports.js";
-import type { Codecs } from "../pipeline/publish.js";
+import type { Codecs } from "../codec/codecs.js";
 import type { PartitionRange } from "./replay-range.js";
 
 /** Where a replay's or shadow run's decisions go, and which records it decides. */

@@ -7,7 +7,7 @@ import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import type { Logger } from "../observability/logger.js";
 import { candidatePolicies } from "./candidate-policies.js";
-import { decodeRecord } from "../cli/record-format.js";
+import { decodeRecord } from "../codec/topic-record.js";
 import { SchemaRegistry } from "../codec/schema-registry.js";
 import { loadRunEngine, startCandidateRun, type RunEngine } from "./candidate-run.js";
 import { diffDecisions, type DecisionDiff } from "./decision-diff.js";

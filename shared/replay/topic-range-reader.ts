@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Kafka } from "kafkajs";
-import type { TopicMessage } from "../cli/topic-tail.js";
+import type { ConsumedRecord } from "../kafka/consumed-record.js";
 import { parseRangeBound, resolveRanges, type PartitionRange } from "./replay-range.js";
 
-/** A record read from one partition of a range (its topic is the range's). */
-export type RangeRecord = Omit<TopicMessage, "topic">;
 
 /** The topic's offsets now: each partition's low and high watermarks. */
 export async function watermarks(kafka: Kafka, topic: string): Promise<{ partition: number; low: string; high: string }[]> {
@@ -23,7 +21,7 @@ export async function watermarks(kafka: Kafka, topic: string): Promise<{ partiti
  * in order within a partition. A partition is finished at its range's end, or after `idleMs`
  * without a record (transaction markers take the last offsets of a transactional topic).
  */
-export async function readRanges(kafka: Kafka, topic: string, ranges: readonly PartitionRange[], onRecord: (record: RangeRecord) => void, idleMs = 2000): Promise<void> {
+export async function readRanges(kafka: Kafka, topic: string, ranges: readonly PartitionRange[], onRecord: (record: ConsumedRecord) => void, idleMs = 2000): Promise<void> {
   const wanted = ranges.filter((r) => BigInt(r.start) < BigInt(r.end));
   if (wanted.length === 0) return;
   const groupId = `arbiter-range-${randomBytes(5).toString("hex")}`;
@@ -52,7 +50,7 @@ export async function readRanges(kafka: Kafka, topic: string, ranges: readonly P
         if (stop === undefined) return;
         for (const m of batch.messages) {
           if (BigInt(m.offset) >= stop) break;
-          onRecord({ partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
+          onRecord({ topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
         }
         const last = batch.messages.at(-1);
         if (last && BigInt(last.offset) + 1n >= stop) {

@@ -1,8 +1,9 @@
 import type { HttpExchange, RecordKind, RecordTypes } from "../codec/records.js";
 import type { TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
-import type { InboundRecord, OutboundRecord } from "../kafka/inbound-record.js";
-import { deadLetterRecord, type Codecs } from "../pipeline/publish.js";
+import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
+import { deadLetterRecord } from "../codec/dead-letter-record.js";
+import { type Codecs } from "../codec/codecs.js";
 import type { SinkMetrics } from "./sink-metrics.js";
 
 export interface DeadLetterDeps {

@@ -1,4 +1,4 @@
-import type { InboundRecord } from "../kafka/inbound-record.js";
+import type { InboundRecord } from "../kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import { sinkDeadLetter, type DeadLetterDeps } from "./sink-dead-letter.js";
 

@@ -1,5 +1,5 @@
 import type { Action, Decision, PolicyVerdict, Stage, Ticket } from "@arbiter/shared/codec/records.js";
-import { decisionId } from "@arbiter/shared/pipeline/decide.js";
+import { decisionId } from "@arbiter/shared/codec/decision-identity.js";
 
 /** A verdict as a test needs it: a policy's finding with its actions on violate. */
 export function verdict(policyId: string, decision: "violate" | "allow", extra: Partial<PolicyVerdict> = {}): PolicyVerdict {

@@ -6,7 +6,7 @@ import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { overlay } from "@arbiter/shared/config/overlay.js";
 import type { EngineOptions } from "@arbiter/shared/engine/options.js";
 import type { Decision, RecordKind, RecordTypes, Post } from "@arbiter/shared/codec/records.js";
-import { createCodecs } from "../../workers/classifier/classifier-worker.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import { createLogger, silentLogger, type Logger } from "@arbiter/shared/observability/logger.js";
 import { kafkaBrokers, modelPath, redisUrl, repoRoot, testModels } from "./env.js";
 import type { TestNamespace } from "./namespace.js";

@@ -9,7 +9,7 @@ import { LivePolicies } from "@arbiter/shared/registry/live-policies.js";
 import { EscalationProcessor } from "@arbiter/shared/pipeline/escalation-processor.js";
 import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
-import { createWorkerCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import { createWorkerCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { RecordProcessor } from "@arbiter/shared/kafka/record-processor.js";
 import { PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
 import { AuditSampler } from "@arbiter/shared/pipeline/audit-sampler.js";
@@ -27,7 +27,6 @@ export interface RunningWorker {
   readonly ended: Promise<number>;
 }
 
-export { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
 
 /** Parts a bench puts in place of the configured ones. */
 export interface WorkerOverrides {

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from "kafkajs";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
-import { createWorkerCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import { createWorkerCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import { startAutoHideWorker } from "../../../workers/auto-hide/auto-hide-worker.js";
 import { ecosystemRegistry, subjects } from "../../support/confluent.js";

@@ -1,8 +1,9 @@
 import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
 import type { Appeal } from "@arbiter/shared/codec/records.js";
 import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
-import { decodeRecord, formatRecord } from "@arbiter/shared/cli/record-format.js";
-import type { TopicMessage } from "@arbiter/shared/cli/topic-tail.js";
+import { formatRecord } from "@arbiter/shared/cli/record-format.js";
+import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";
+import type { ConsumedRecord } from "@arbiter/shared/kafka/consumed-record.js";
 
 const registry = SchemaRegistry.shipped();
 const appeal: Appeal = {
@@ -13,8 +14,8 @@ const appeal: Appeal = {
   note: "looks fine",
   requestedAt: 2,
 };
-const message = (encoded: { value: Buffer; headers: Readonly<Record<string, string>> }): TopicMessage =>
-  ({ topic: "moderation.appeals", partition: 0, offset: "5", timestamp: "0", key: Buffer.from("p1"), value: encoded.value, headers: { ...encoded.headers } }) as TopicMessage;
+const message = (encoded: { value: Buffer; headers: Readonly<Record<string, string>> }): ConsumedRecord =>
+  ({ topic: "moderation.appeals", partition: 0, offset: "5", timestamp: "0", key: Buffer.from("p1"), value: encoded.value, headers: { ...encoded.headers } }) as ConsumedRecord;
 
 test("an appeal is one readable line, framed in the Confluent wire format (output.format confluent-avro) or not", () => {
   for (const codec of [new RecordCodec(registry, "appeal"), new RecordCodec(registry, "appeal", {}, 42)]) {

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { createLogger } from "@arbiter/shared/observability/logger.js";
 import type { WorkerMetrics } from "@arbiter/shared/observability/metrics.js";
-import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { EnginePort, PipelinePolicy, PrefilterPort } from "@arbiter/shared/pipeline/ports.js";
 import { PostProcessor, classifyWithRetries } from "@arbiter/shared/pipeline/post-processor.js";
 

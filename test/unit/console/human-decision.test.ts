@@ -1,5 +1,5 @@
 import { answerAction, humanDecision } from "@arbiter/shared/console/human-decision.js";
-import { decisionId } from "@arbiter/shared/pipeline/decide.js";
+import { decisionId } from "@arbiter/shared/codec/decision-identity.js";
 import { ticketFor, verdict } from "../../support/decisions.js";
 
 const sureHide = verdict("cheats", "violate", { ruleIds: ["CH1"] });

@@ -1,7 +1,7 @@
 import { AssignedPartition } from "@arbiter/shared/kafka/assigned-partition.js";
 import { ConcurrencyLimit } from "@arbiter/shared/kafka/concurrency-limit.js";
 import { PartitionFencedError } from "@arbiter/shared/kafka/errors/partition-fenced-error.js";
-import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import type { CommitPoint } from "@arbiter/shared/kafka/offset-tracker.js";
 import type { PartitionPublisher } from "@arbiter/shared/kafka/partition-publisher.js";
 import type { RecordResult } from "@arbiter/shared/kafka/record-processor.js";

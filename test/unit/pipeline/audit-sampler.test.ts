@@ -1,7 +1,7 @@
 import { AuditSampler, inAuditSample } from "@arbiter/shared/pipeline/audit-sampler.js";
-import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { ClassifyRequest, EnginePort, ModelVerdict, PipelinePolicy } from "@arbiter/shared/pipeline/ports.js";
-import type { OutboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import type { OutboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import { WorkerMetrics } from "@arbiter/shared/observability/metrics.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 

@@ -5,9 +5,9 @@ import { confluentFrame, confluentSchemaId } from "@arbiter/shared/codec/conflue
 import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
 import type { WriterSchemaNote } from "@arbiter/shared/codec/writer-schema-cache.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
-import type { InboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
-import { createCodecs, type OutputSchemaIds } from "@arbiter/shared/pipeline/codecs.js";
+import { createCodecs, type OutputSchemaIds } from "@arbiter/shared/codec/codecs.js";
 import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
 import { screenRecord, type ScreenResult } from "@arbiter/shared/pipeline/post-screen.js";
 import { ScreenPool } from "@arbiter/shared/pipeline/screen-pool.js";

@@ -1,5 +1,6 @@
 import type { Post } from "@arbiter/shared/codec/records.js";
-import { decide, decisionId, prefilterDecision } from "@arbiter/shared/pipeline/decide.js";
+import { decide, prefilterDecision } from "@arbiter/shared/pipeline/decide.js";
+import { decisionId } from "@arbiter/shared/codec/decision-identity.js";
 import type { ModelVerdict, PipelinePolicy } from "@arbiter/shared/pipeline/ports.js";
 
 const post: Post = { id: "p1", forumId: "games", authorId: "a", text: "text", language: null, createdAt: 5, metadata: {} };

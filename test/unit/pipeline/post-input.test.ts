@@ -1,8 +1,8 @@
 import { thrown } from "../../support/thrown.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
-import { createCodecs } from "../../../workers/classifier/classifier-worker.js";
-import type { InboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
+import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import { readPost } from "@arbiter/shared/pipeline/post-input.js";
 
 const codecs = createCodecs();

@@ -1,5 +1,5 @@
-import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
-import type { InboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
+import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import type { ScreenResult } from "@arbiter/shared/pipeline/post-screen.js";
 import { packRecords, packResults, unpackRecords, unpackResults } from "@arbiter/shared/pipeline/screen-wire.js";
 

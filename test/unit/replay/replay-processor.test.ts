@@ -1,7 +1,7 @@
 import type { Decision } from "@arbiter/shared/codec/records.js";
-import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "@arbiter/shared/kafka/record-processor.js";
-import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import { ReplayProcessor, type ReplayScope } from "@arbiter/shared/replay/replay-processor.js";
 
 const codecs = createCodecs();

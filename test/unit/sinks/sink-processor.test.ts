@@ -1,7 +1,7 @@
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
-import type { InboundRecord } from "@arbiter/shared/kafka/inbound-record.js";
+import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
-import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import { SinkMetrics } from "@arbiter/shared/sinks/sink-metrics.js";
 import { SinkProcessor, type RecordHandler } from "@arbiter/shared/sinks/sink-processor.js";
 

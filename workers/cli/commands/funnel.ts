@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import type { Audit } from "@arbiter/shared/codec/records.js";
 import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
-import { decodeRecord } from "@arbiter/shared/cli/record-format.js";
+import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";
 import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
 import { funnelReport, renderFunnelText } from "@arbiter/shared/funnel/funnel-report.js";
 import { rangesFor, readRanges } from "@arbiter/shared/replay/topic-range-reader.js";

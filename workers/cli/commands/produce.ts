@@ -3,7 +3,7 @@ import { DEFAULT_POST_COLUMNS, assertColumns } from "@arbiter/shared/cli/post-fi
 import { producePostFile } from "@arbiter/shared/cli/produce-posts.js";
 import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
 import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/cli/dataset-file.js";
-import { createCodecs } from "@arbiter/shared/pipeline/codecs.js";
+import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import { commandContext, connectedKafka } from "../command-context.js";
 
 interface ProduceFlags {

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { TOPIC_KEYS, type TopicKey } from "@arbiter/shared/config/arbiter-config.js";
 import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
-import { decodeRecord, formatRecord, recordJson } from "@arbiter/shared/cli/record-format.js";
+import { formatRecord, recordJson } from "@arbiter/shared/cli/record-format.js";
+import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";
 import { tailTopic } from "@arbiter/shared/cli/topic-tail.js";
 import { commandContext, connectedKafka, wholeNumber } from "../command-context.js";
 

@@ -1,15 +1,25 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { ConfluentPostDecoder } from "../codec/confluent-post-decoder.js";
-import { IncompatibleSchemaError } from "../codec/errors/incompatible-schema-error.js";
-import { RecordCodec } from "../codec/record-codec.js";
-import type { RecordKind } from "../codec/records.js";
-import { RegistryClient } from "../codec/registry-client.js";
-import { SchemaRegistry } from "../codec/schema-registry.js";
-import { WriterSchemaCache } from "../codec/writer-schema-cache.js";
+import { ConfluentPostDecoder } from "./confluent-post-decoder.js";
+import { IncompatibleSchemaError } from "./errors/incompatible-schema-error.js";
+import { RecordCodec } from "./record-codec.js";
+import type { RecordKind } from "./records.js";
+import { RegistryClient } from "./registry-client.js";
+import { SchemaRegistry } from "./schema-registry.js";
+import { WriterSchemaCache } from "./writer-schema-cache.js";
 import type { ArbiterConfig, SchemaRegistrySettings, TopicNames } from "../config/arbiter-config.js";
 import { ConfigError } from "../config/config-error.js";
 import type { Logger } from "../observability/logger.js";
-import type { Codecs } from "./publish.js";
+
+/** A codec for each record kind. */
+export interface Codecs {
+  post: RecordCodec<"post">;
+  decision: RecordCodec<"decision">;
+  audit: RecordCodec<"audit">;
+  escalation: RecordCodec<"escalation">;
+  ticket: RecordCodec<"ticket">;
+  appeal: RecordCodec<"appeal">;
+  deadLetter: RecordCodec<"deadLetter">;
+}
 
 /** The records Arbiter writes. */
 export type OutputKind = Exclude<RecordKind, "post">;

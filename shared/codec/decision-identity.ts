@@ -1,0 +1,30 @@
+import { createHash } from "node:crypto";
+import type { Action, PolicyVerdict, Stage } from "./records.js";
+
+// A decision's identity and its action are facts of the record: the pipeline, the console and replay all derive them the same way.
+
+const shortHash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+
+/**
+ * Deterministic from stage + policy-set version + post id (+ a hash of the verdicts' policy
+ * versions when there are any, + a hash of the request answered: an appeal, a moderator's
+ * action), so a duplicate decision is recognisable — and readable. The common prefilter case
+ * needs no hashing.
+ */
+export function decisionId(postId: string, policySetVersion: string, verdicts: readonly PolicyVerdict[], stage: Stage, requestId?: string | null): string {
+  const base = `${stage}:${policySetVersion}:${postId}`;
+  const withVersions = verdicts.length === 0 ? base : `${base}:${shortHash(verdicts.map((v) => `${v.policyId}@${v.policyVersion}`).sort().join(","))}`;
+  return requestId ? `${withVersions}:${shortHash(requestId)}` : withVersions;
+}
+
+/**
+ * HIDE for a sure violation (a model's violation of a review-only policy always escalates, so
+ * only a moderator's hides); BANNER for any violation of a banner policy, sure or not (a banner
+ * leaves the post up and is undone by a later ALLOW); REVIEW while a verdict escalates.
+ */
+export function actionOf(verdicts: readonly PolicyVerdict[]): Action {
+  if (verdicts.some((v) => v.decision === "violate" && !v.escalate && v.onViolate !== "banner")) return "HIDE";
+  if (verdicts.some((v) => v.decision === "violate" && v.onViolate === "banner")) return "BANNER";
+  if (verdicts.some((v) => v.escalate)) return "REVIEW";
+  return "ALLOW";
+}
