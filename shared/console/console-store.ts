@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Audit, Ticket } from "../codec/records.js";
 import { StateStoreError } from "../sinks/errors/state-store-error.js";
-import { ticketIdentity } from "../tickets/ticket-identity.js";
+import { ticketIdentity } from "../sinks/tickets/ticket-identity.js";
 
 export type TicketOutcome = "confirm" | "overturn" | "appeal";
 

@@ -1,10 +1,10 @@
-import { ForumClient } from "@arbiter/shared/auto-hide/forum-client.js";
-import { AutoHideHandler } from "@arbiter/shared/auto-hide/auto-hide-handler.js";
-import { PostActionStore } from "@arbiter/shared/auto-hide/post-action-store.js";
+import { ForumClient } from "@arbiter/shared/sinks/auto-hide/forum-client.js";
+import { AutoHideHandler } from "@arbiter/shared/sinks/auto-hide/auto-hide-handler.js";
+import { PostActionStore } from "@arbiter/shared/sinks/auto-hide/post-action-store.js";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { ConfigError } from "@arbiter/shared/config/config-error.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
-import { ForumRateLimiter } from "@arbiter/shared/sinks/forum-rate-limiter.js";
+import { ForumRateLimiter } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
 import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import { templateProblem } from "@arbiter/shared/sinks/url-template.js";

@@ -5,8 +5,8 @@ import { HttpEndpoint } from "@arbiter/shared/sinks/http-endpoint.js";
 import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
 import { RetryingEndpoint } from "@arbiter/shared/sinks/retrying-endpoint.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
-import { TicketDeliveryLog } from "@arbiter/shared/tickets/ticket-delivery-log.js";
-import { TicketHandler } from "@arbiter/shared/tickets/ticket-handler.js";
+import { TicketDeliveryLog } from "@arbiter/shared/sinks/tickets/ticket-delivery-log.js";
+import { TicketHandler } from "@arbiter/shared/sinks/tickets/ticket-handler.js";
 
 /** Wires config → webhook and/or Redis stream, delivery log, tickets consumer; starts consuming. */
 export async function startTicketsWorker(config: ArbiterConfig, logger: Logger): Promise<SinkRuntime> {

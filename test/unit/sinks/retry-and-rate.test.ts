@@ -1,9 +1,9 @@
 import { Backoff } from "@arbiter/shared/sinks/backoff.js";
 import { HttpCallError } from "@arbiter/shared/sinks/errors/http-call-error.js";
 import { RetriesExhaustedError } from "@arbiter/shared/sinks/errors/retries-exhausted-error.js";
-import { ForumRateLimiter } from "@arbiter/shared/sinks/forum-rate-limiter.js";
+import { ForumRateLimiter } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
 import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
-import { TokenBucket } from "@arbiter/shared/sinks/token-bucket.js";
+import { TokenBucket } from "@arbiter/shared/sinks/auto-hide/token-bucket.js";
 import { fillUrlTemplate, loggableUrl, templateProblem } from "@arbiter/shared/sinks/url-template.js";
 import { seededRandom } from "../../support/seeded-random.js";
 

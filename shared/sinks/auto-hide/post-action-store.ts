@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { StateStoreError } from "../sinks/errors/state-store-error.js";
+import { StateStoreError } from "../errors/state-store-error.js";
 import type { PostActionState } from "./post-action-plan.js";
 
 /** What the auto-hide sink did to each post, one Redis key per post (`<prefix>auto-hide:post:<id>`), JSON. */

@@ -1,4 +1,4 @@
-import type { Action, Decision } from "../codec/records.js";
+import type { Action, Decision } from "../../codec/records.js";
 
 /** How the forum shows a post, as far as Arbiter made it so. */
 export type Visibility = "shown" | "hidden" | "bannered";

@@ -1,6 +1,6 @@
-import { ticketIdentity } from "@arbiter/shared/tickets/ticket-identity.js";
-import { ticketLink, ticketPayload } from "@arbiter/shared/tickets/ticket-payload.js";
-import { ticketFor, verdict } from "../../support/decisions.js";
+import { ticketIdentity } from "@arbiter/shared/sinks/tickets/ticket-identity.js";
+import { ticketLink, ticketPayload } from "@arbiter/shared/sinks/tickets/ticket-payload.js";
+import { ticketFor, verdict } from "../../../support/decisions.js";
 
 describe("ticketIdentity: one ticket per post and policy version", () => {
   const base = ticketFor("p1");

@@ -1,6 +1,6 @@
-import { planActions, UNTOUCHED, type ActionPlan, type PostActionState } from "@arbiter/shared/auto-hide/post-action-plan.js";
+import { planActions, UNTOUCHED, type ActionPlan, type PostActionState } from "@arbiter/shared/sinks/auto-hide/post-action-plan.js";
 import type { Decision } from "@arbiter/shared/codec/records.js";
-import { decisionFor, verdict } from "../../support/decisions.js";
+import { decisionFor, verdict } from "../../../support/decisions.js";
 
 /** Applies decisions one after another as the sink would (every call succeeds); returns the calls and the state. */
 function run(decisions: Decision[], start: PostActionState = UNTOUCHED): { calls: string[]; state: PostActionState; plans: ActionPlan[] } {

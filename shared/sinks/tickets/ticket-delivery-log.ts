@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
-import type { Ticket } from "../codec/records.js";
-import { StateStoreError } from "../sinks/errors/state-store-error.js";
+import type { Ticket } from "../../codec/records.js";
+import { StateStoreError } from "../errors/state-store-error.js";
 import { ticketIdentity } from "./ticket-identity.js";
 
 export type TicketChannel = "webhook" | "stream";

@@ -1,13 +1,13 @@
-import type { Decision, HttpExchange } from "../codec/records.js";
-import type { AutoHideSettings, HttpCallSettings } from "../config/arbiter-config.js";
-import type { Logger } from "../observability/logger.js";
-import { EndpointNotConfiguredError } from "../sinks/errors/endpoint-not-configured-error.js";
-import type { ForumRateLimiter } from "../sinks/forum-rate-limiter.js";
-import { HttpEndpoint } from "../sinks/http-endpoint.js";
-import { RetryingEndpoint } from "../sinks/retrying-endpoint.js";
-import type { RetryPolicy } from "../sinks/retry-policy.js";
-import type { SinkMetrics } from "../sinks/sink-metrics.js";
-import { fillUrlTemplate } from "../sinks/url-template.js";
+import type { Decision, HttpExchange } from "../../codec/records.js";
+import type { AutoHideSettings, HttpCallSettings } from "../../config/arbiter-config.js";
+import type { Logger } from "../../observability/logger.js";
+import { EndpointNotConfiguredError } from "../errors/endpoint-not-configured-error.js";
+import type { ForumRateLimiter } from "./forum-rate-limiter.js";
+import { HttpEndpoint } from "../http-endpoint.js";
+import { RetryingEndpoint } from "../retrying-endpoint.js";
+import type { RetryPolicy } from "../retry-policy.js";
+import type { SinkMetrics } from "../sink-metrics.js";
+import { fillUrlTemplate } from "../url-template.js";
 import type { ForumCall } from "./post-action-plan.js";
 
 /** What the forum and the pager are told: ids, stage and the policies' findings, never the post's text. */

@@ -1,4 +1,4 @@
-import type { Ticket } from "../codec/records.js";
+import type { Ticket } from "../../codec/records.js";
 
 /** The console's page of a ticket. */
 export function ticketLink(consoleUrl: string, ticketId: string): string {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Ticket } from "../codec/records.js";
+import type { Ticket } from "../../codec/records.js";
 
 /**
  * What makes two tickets the same: the post, the versions of the policies that judged it and,
