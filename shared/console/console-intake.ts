@@ -2,7 +2,7 @@ import type { RecordKind, RecordTypes } from "../codec/records.js";
 import type { InboundRecord } from "../kafka/consumed-record.js";
 import type { RecordResult } from "../kafka/record-processor.js";
 import type { RecordHandler } from "../sinks/sink-processor.js";
-import type { RetryPolicy } from "../sinks/retry-policy.js";
+import type { RetryPolicy } from "../retry/retry-policy.js";
 import { decodeOrDeadLetter, type DeadLetterDeps } from "../sinks/sink-dead-letter.js";
 
 /**

@@ -2,7 +2,7 @@ import type { HttpExchange } from "../codec/records.js";
 import type { Logger } from "../observability/logger.js";
 import { HttpCallError } from "./errors/http-call-error.js";
 import type { HttpEndpoint, HttpRequest } from "./http-endpoint.js";
-import type { RetryPolicy } from "./retry-policy.js";
+import type { RetryPolicy } from "../retry/retry-policy.js";
 import type { SinkMetrics } from "./sink-metrics.js";
 
 /**

@@ -5,7 +5,7 @@ import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { ConfigError } from "@arbiter/shared/config/config-error.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
 import { ForumRateLimiter } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
-import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
+import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import { templateProblem } from "@arbiter/shared/sinks/url-template.js";
 

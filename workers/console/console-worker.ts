@@ -11,7 +11,7 @@ import { ModeratorLog } from "@arbiter/shared/console/moderator-log.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
 import { loadConfiguredPolicies } from "@arbiter/shared/policy/configured-policies.js";
 import { Prefilter } from "@arbiter/shared/prefilter/prefilter.js";
-import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
+import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 
 export interface RunningConsole extends SinkRuntime {

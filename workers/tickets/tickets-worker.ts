@@ -2,7 +2,7 @@ import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { ConfigError } from "@arbiter/shared/config/config-error.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
 import { HttpEndpoint } from "@arbiter/shared/sinks/http-endpoint.js";
-import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
+import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
 import { RetryingEndpoint } from "@arbiter/shared/sinks/retrying-endpoint.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import { TicketDeliveryLog } from "@arbiter/shared/sinks/tickets/ticket-delivery-log.js";

@@ -6,7 +6,7 @@ import type { Codecs } from "../../codec/codecs.js";
 import { HttpCallError } from "../errors/http-call-error.js";
 import type { RecordResult } from "../../kafka/record-processor.js";
 import type { RecordHandler } from "../sink-processor.js";
-import type { RetryPolicy } from "../retry-policy.js";
+import type { RetryPolicy } from "../../retry/retry-policy.js";
 import { decodeOrDeadLetter, sinkDeadLetter } from "../sink-dead-letter.js";
 import type { SinkMetrics } from "../sink-metrics.js";
 import type { ForumClient } from "./forum-client.js";

@@ -5,7 +5,7 @@ import { EndpointNotConfiguredError } from "../errors/endpoint-not-configured-er
 import type { ForumRateLimiter } from "./forum-rate-limiter.js";
 import { HttpEndpoint } from "../http-endpoint.js";
 import { RetryingEndpoint } from "../retrying-endpoint.js";
-import type { RetryPolicy } from "../retry-policy.js";
+import type { RetryPolicy } from "../../retry/retry-policy.js";
 import type { SinkMetrics } from "../sink-metrics.js";
 import { fillUrlTemplate } from "../url-template.js";
 import type { ForumCall } from "./post-action-plan.js";

@@ -1,4 +1,4 @@
-import { abortableSleep } from "../abortable-sleep.js";
+import { abortableSleep } from "../../retry/abortable-sleep.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface RateLimitSettings {

@@ -7,7 +7,7 @@ import { HttpCallError } from "../errors/http-call-error.js";
 import type { RetryingEndpoint } from "../retrying-endpoint.js";
 import type { RecordResult } from "../../kafka/record-processor.js";
 import type { RecordHandler } from "../sink-processor.js";
-import type { RetryPolicy } from "../retry-policy.js";
+import type { RetryPolicy } from "../../retry/retry-policy.js";
 import { decodeOrDeadLetter, sinkDeadLetter } from "../sink-dead-letter.js";
 import type { SinkMetrics } from "../sink-metrics.js";
 import type { TicketDeliveryLog } from "./ticket-delivery-log.js";

@@ -1,8 +1,8 @@
-import { Backoff } from "@arbiter/shared/sinks/backoff.js";
+import { Backoff } from "@arbiter/shared/retry/backoff.js";
 import { HttpCallError } from "@arbiter/shared/sinks/errors/http-call-error.js";
-import { RetriesExhaustedError } from "@arbiter/shared/sinks/errors/retries-exhausted-error.js";
+import { RetriesExhaustedError } from "@arbiter/shared/retry/errors/retries-exhausted-error.js";
 import { ForumRateLimiter } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
-import { RetryPolicy } from "@arbiter/shared/sinks/retry-policy.js";
+import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
 import { TokenBucket } from "@arbiter/shared/sinks/auto-hide/token-bucket.js";
 import { fillUrlTemplate, loggableUrl, templateProblem } from "@arbiter/shared/sinks/url-template.js";
 import { seededRandom } from "../../support/seeded-random.js";
