@@ -19,7 +19,7 @@
 import path from "node:path";
 import { scoreFunnel, type FunnelScore } from "@arbiter/shared/eval/funnel-score.js";
 import { loadHateCheck, loadSpamGolden, loadXsTest, type LabelledCase } from "@arbiter/shared/eval/labelled-sets.js";
-import { formatProportion, proportion, type Proportion } from "@arbiter/shared/eval/proportion.js";
+import { formatProportion, proportion, type Proportion } from "@arbiter/shared/stats/proportion.js";
 import { templatePart } from "@arbiter/shared/eval/template-split.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { Prefilter } from "@arbiter/shared/prefilter/prefilter.js";

@@ -1,10 +1,10 @@
-import { binaryScores, confusion, type BinaryScores, type Confusion } from "./binary-metrics.js";
-import { calibration, type Calibration } from "./calibration.js";
+import { binaryScores, confusion, type BinaryScores, type Confusion } from "../stats/binary-metrics.js";
+import { calibration, type Calibration } from "../stats/calibration.js";
 import type { LabelledPost } from "./labelled-posts.js";
-import { percentile } from "./percentile.js";
+import { percentile } from "../stats/percentile.js";
 import type { PostResult } from "./policy-evaluator.js";
-import { proportion, type Proportion } from "./proportion.js";
-import { thresholdCurve, type CurveItem, type CurvePoint } from "./threshold-curve.js";
+import { proportion, type Proportion } from "../stats/proportion.js";
+import { thresholdCurve, type CurveItem, type CurvePoint } from "../stats/threshold-curve.js";
 
 /** A labelled post with what the pipeline made of it. */
 export interface EvalItem {

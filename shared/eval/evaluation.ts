@@ -16,7 +16,7 @@ import { runEval } from "./eval-run.js";
 import { readLabelledPosts, type BadRowPolicy, type LabelColumns, type LabelledPost } from "./labelled-posts.js";
 import { resolvePolicyRef, type PolicyTarget } from "./policy-ref.js";
 import { ResultsStore, type RunKey } from "./results-store.js";
-import { seededSample } from "./seeded-sample.js";
+import { seededSample } from "../stats/seeded-sample.js";
 
 export interface EvaluationOptions {
   dataset: string;

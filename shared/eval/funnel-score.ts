@@ -1,4 +1,4 @@
-import { proportion, type Proportion } from "./proportion.js";
+import { proportion, type Proportion } from "../stats/proportion.js";
 import type { LabelledCase } from "./labelled-sets.js";
 
 /** What a keyword stage did with a labelled set. */

@@ -1,5 +1,5 @@
 import type { EvalReport, Flip } from "./eval-report.js";
-import type { Proportion } from "./proportion.js";
+import type { Proportion } from "../stats/proportion.js";
 
 /** Text safe inside HTML elements and attribute values. */
 export function escapeHtml(text: string): string {

@@ -1,6 +1,6 @@
 import { textTable } from "../cli/text-table.js";
 import type { EvalReport, Flip } from "./eval-report.js";
-import type { Proportion } from "./proportion.js";
+import type { Proportion } from "../stats/proportion.js";
 
 const fixed = (x: number | null, digits = 3) => (x === null ? "n/a" : x.toFixed(digits));
 const ms = (x: number | null) => (x === null ? "n/a" : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`);

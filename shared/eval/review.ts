@@ -1,5 +1,5 @@
 import type { EvalItem } from "./eval-report.js";
-import { seededSample } from "./seeded-sample.js";
+import { seededSample } from "../stats/seeded-sample.js";
 
 /** `n` model decisions drawn with `seed` (prefilter allows have no reasoning to review; the disagreements list covers their misses). */
 export function reviewSample(items: readonly EvalItem[], n: number, seed: number): EvalItem[] {

@@ -1,5 +1,5 @@
 import type { Audit } from "../codec/records.js";
-import { formatProportion, proportion, type Proportion } from "../eval/proportion.js";
+import { formatProportion, proportion, type Proportion } from "../stats/proportion.js";
 
 /** One policy's audit samples: how many posts the prefilter let through the model read, and how many it says violate. */
 export interface PolicyMisses {

@@ -1,6 +1,6 @@
 import type { Audit, AuditEntry, Post } from "../codec/records.js";
 import type { PipelineSettings, TopicNames } from "../config/arbiter-config.js";
-import { proportion } from "../eval/proportion.js";
+import { proportion } from "../stats/proportion.js";
 import type { OutboundRecord } from "../kafka/consumed-record.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";

@@ -1,8 +1,8 @@
-import { binaryScores, confusion } from "@arbiter/shared/eval/binary-metrics.js";
-import { calibration } from "@arbiter/shared/eval/calibration.js";
-import { percentile } from "@arbiter/shared/eval/percentile.js";
-import { seededSample } from "@arbiter/shared/eval/seeded-sample.js";
-import { thresholdCurve } from "@arbiter/shared/eval/threshold-curve.js";
+import { binaryScores, confusion } from "@arbiter/shared/stats/binary-metrics.js";
+import { calibration } from "@arbiter/shared/stats/calibration.js";
+import { percentile } from "@arbiter/shared/stats/percentile.js";
+import { seededSample } from "@arbiter/shared/stats/seeded-sample.js";
+import { thresholdCurve } from "@arbiter/shared/stats/threshold-curve.js";
 
 // Every expected figure below is worked out by hand in the comment beside it.
 describe("binary metrics", () => {

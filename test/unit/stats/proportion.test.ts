@@ -1,4 +1,4 @@
-import { formatProportion, proportion, wilsonInterval } from "@arbiter/shared/eval/proportion.js";
+import { formatProportion, proportion, wilsonInterval } from "@arbiter/shared/stats/proportion.js";
 
 describe("wilsonInterval", () => {
   // Reference values from the closed form at the ends (0 of n: [0, z²/(n+z²)]) and hand-computed mid values.
