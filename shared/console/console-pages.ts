@@ -1,7 +1,7 @@
 import type { Action } from "../codec/records.js";
 import type { StoredTicket } from "./console-store.js";
 import { highlightedText } from "./highlighted-text.js";
-import { html, type SafeHtml } from "./safe-html.js";
+import { html, type SafeHtml } from "../html/safe-html.js";
 import type { TicketView } from "./ticket-view.js";
 
 /** What every page needs: where the console lives, who is logged in, the CSRF token for its forms. */

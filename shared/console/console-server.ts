@@ -19,7 +19,7 @@ import { LoginThrottle } from "./login-throttle.js";
 import type { ModeratorDirectory } from "./moderator-directory.js";
 import type { ModeratorLog } from "./moderator-log.js";
 import { RedisSessionStore } from "./redis-session-store.js";
-import type { SafeHtml } from "./safe-html.js";
+import type { SafeHtml } from "../html/safe-html.js";
 import { ticketView } from "./ticket-view.js";
 
 declare module "fastify" {

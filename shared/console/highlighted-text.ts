@@ -1,4 +1,4 @@
-import { escapeHtml, SafeHtml } from "./safe-html.js";
+import { escapeHtml, SafeHtml } from "../html/safe-html.js";
 
 /** A span of the text to mark, UTF-16 offsets (end exclusive), with what it matched. */
 export interface TextSpan {

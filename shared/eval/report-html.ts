@@ -1,10 +1,7 @@
+import { escapeHtml } from "../html/safe-html.js";
 import type { EvalReport, Flip } from "./eval-report.js";
 import type { Proportion } from "../stats/proportion.js";
 
-/** Text safe inside HTML elements and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 interface Series {
   name: string;

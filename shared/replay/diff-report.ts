@@ -1,4 +1,4 @@
-import { escapeHtml } from "../eval/report-html.js";
+import { escapeHtml } from "../html/safe-html.js";
 import type { DecisionDiff, FlipExample, VerdictSide } from "./decision-diff.js";
 
 /** What the report is about: the run and the policy version it decided under. */

@@ -1,5 +1,5 @@
 import type { Audit, Ticket } from "@arbiter/shared/codec/records.js";
-import { showControls } from "@arbiter/shared/console/safe-html.js";
+import { showControls } from "@arbiter/shared/html/safe-html.js";
 import type { SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import { startAutoHideWorker } from "../../../workers/auto-hide/auto-hide-worker.js";
 import { startConsoleWorker, type RunningConsole } from "../../../workers/console/console-worker.js";

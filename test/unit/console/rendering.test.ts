@@ -1,5 +1,5 @@
 import { highlightedText } from "@arbiter/shared/console/highlighted-text.js";
-import { escapeHtml, html, trusted } from "@arbiter/shared/console/safe-html.js";
+import { escapeHtml, html, trusted } from "@arbiter/shared/html/safe-html.js";
 
 describe("escaping", () => {
   it("escapes markup characters, in text and in quoted attributes", () => {
