@@ -10,7 +10,7 @@ import type { Policy } from "../policy/policy.js";
 import { PolicyError } from "../policy/policy-error.js";
 import { policyFieldChanges, unifiedDiff } from "../policy/policy-diff.js";
 import { createRedis } from "../redis/redis-client.js";
-import { matchVersion, parseStored, PolicyRegistry, registryPrefix, type PolicyChange, type StoredPolicy } from "../registry/policy-registry.js";
+import { matchVersion, parseStored, PolicyRegistry, registryPrefix, type PolicyChange, type StoredPolicy } from "../policy-registry/policy-registry.js";
 import { CliError } from "./errors/cli-error.js";
 import { UsageError } from "./errors/usage-error.js";
 import { probeRedis } from "./service-probes.js";

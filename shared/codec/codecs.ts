@@ -3,8 +3,8 @@ import { ConfluentPostDecoder } from "./confluent-post-decoder.js";
 import { IncompatibleSchemaError } from "./errors/incompatible-schema-error.js";
 import { RecordCodec } from "./record-codec.js";
 import type { RecordKind } from "./records.js";
-import { RegistryClient } from "./registry-client.js";
-import { SchemaRegistry } from "./schema-registry.js";
+import { SchemaRegistryClient } from "./schema-registry-client.js";
+import { ShippedSchemas } from "./shipped-schemas.js";
 import { WriterSchemaCache } from "./writer-schema-cache.js";
 import type { ArbiterConfig, SchemaRegistrySettings, TopicNames } from "../config/arbiter-config.js";
 import { ConfigError } from "../config/config-error.js";
@@ -33,7 +33,7 @@ export interface ConfluentInput {
 }
 
 /** A codec for every record kind, over the shipped schemas; with `outputSchemaIds`, what Arbiter writes is in the Confluent wire format. */
-export function createCodecs(registry = SchemaRegistry.shipped(), outputSchemaIds: OutputSchemaIds | null = null): Codecs {
+export function createCodecs(registry = ShippedSchemas.load(), outputSchemaIds: OutputSchemaIds | null = null): Codecs {
   const output = <K extends OutputKind>(kind: K) => new RecordCodec(registry, kind, {}, outputSchemaIds?.[kind] ?? null);
   return {
     post: new RecordCodec(registry, "post"),
@@ -64,8 +64,8 @@ const START_ATTEMPTS = 5;
  * {@link IncompatibleSchemaError} naming the subject, before anything is published.
  */
 export async function registerOutputSchemas(
-  client: Pick<RegistryClient, "compatibility" | "register" | "lookup" | "url">,
-  registry: SchemaRegistry,
+  client: Pick<SchemaRegistryClient, "compatibility" | "register" | "lookup" | "url">,
+  registry: ShippedSchemas,
   topics: TopicNames,
   settings: Pick<SchemaRegistrySettings, "autoRegister" | "retryMaxMs">,
   logger: Logger,
@@ -113,11 +113,11 @@ export interface WorkerCodecs {
 
 /** Codecs for `input.format` and `output.format`; talks to the registry only when one of them is confluent-avro. */
 export async function createWorkerCodecs(config: Pick<ArbiterConfig, "input" | "output" | "schemaRegistry" | "kafka">, logger: Logger): Promise<WorkerCodecs> {
-  const registry = SchemaRegistry.shipped();
+  const registry = ShippedSchemas.load();
   const confluentOut = config.output.format === "confluent-avro";
   const confluentIn = config.input.format === "confluent-avro";
   if (!confluentOut && !confluentIn) return { codecs: createCodecs(registry), outputSchemaIds: null, confluentInput: null, close: () => undefined };
-  const client = RegistryClient.fromSettings(config.schemaRegistry);
+  const client = SchemaRegistryClient.fromSettings(config.schemaRegistry);
   try {
     const outputSchemaIds = confluentOut ? await registerOutputSchemas(client, registry, config.kafka.topics, config.schemaRegistry, logger) : null;
     let confluentInput: ConfluentInput | null = null;

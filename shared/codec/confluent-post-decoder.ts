@@ -3,7 +3,7 @@ import type { PostField } from "../config/arbiter-config.js";
 import { confluentBody, confluentSchemaId } from "./confluent-wire.js";
 import { DecodeError } from "./errors/decode-error.js";
 import type { Post } from "./records.js";
-import type { SchemaVersion } from "./schema-registry.js";
+import type { SchemaVersion } from "./shipped-schemas.js";
 import type { WriterSchemaNote } from "./writer-schema-cache.js";
 
 /** The producer's name of each Post field it names otherwise (`input.fieldMap`). */

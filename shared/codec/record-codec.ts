@@ -2,7 +2,7 @@ import type { Headers } from "../kafka/consumed-record.js";
 import type avro from "avsc";
 import { confluentBody, confluentFrame, confluentSchemaId } from "./confluent-wire.js";
 import { DecodeError } from "./errors/decode-error.js";
-import { FINGERPRINT_HEADER, type SchemaRegistry, type SchemaVersion } from "./schema-registry.js";
+import { FINGERPRINT_HEADER, type ShippedSchemas, type SchemaVersion } from "./shipped-schemas.js";
 import type { RecordKind, RecordTypes } from "./records.js";
 
 export function headerString(headers: Headers | undefined, name: string): string | undefined {
@@ -23,7 +23,7 @@ export class RecordCodec<K extends RecordKind> {
   private readonly writerHeaders: Readonly<Record<string, string>>;
 
   constructor(
-    private readonly registry: SchemaRegistry,
+    private readonly registry: ShippedSchemas,
     readonly kind: K,
     versions: { writer?: number; reader?: number } = {},
     readonly confluentSchemaId: number | null = null,

@@ -2,7 +2,7 @@ import type { ConsumedRecord } from "../kafka/consumed-record.js";
 import { confluentBody, confluentSchemaId } from "./confluent-wire.js";
 import { headerString } from "./record-codec.js";
 import type { Post, RecordKind, RecordTypes } from "./records.js";
-import { FINGERPRINT_HEADER, type SchemaRegistry } from "./schema-registry.js";
+import { FINGERPRINT_HEADER, type ShippedSchemas } from "./shipped-schemas.js";
 
 /** A record decoded by its writer schema's fingerprint (any topic, any known version), a JSON post, or why it could not be. */
 export type DecodedRecord =
@@ -10,7 +10,7 @@ export type DecodedRecord =
   | { kind: "undecodable"; reason: string };
 
 /** Decodes a record by its fingerprint header; a record without one is read as a JSON post (`input.format: json`). Never throws. */
-export function decodeRecord(registry: SchemaRegistry, message: Pick<ConsumedRecord, "value" | "headers">): DecodedRecord {
+export function decodeRecord(registry: ShippedSchemas, message: Pick<ConsumedRecord, "value" | "headers">): DecodedRecord {
   const bytes = message.value;
   if (!bytes || bytes.length === 0) return { kind: "undecodable", reason: "empty value (a tombstone or an empty record)" };
   const fingerprint = headerString(message.headers, FINGERPRINT_HEADER);

@@ -2,7 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "../observability/logger.js";
 import { confluentSchemaId } from "./confluent-wire.js";
 import { SchemaNotFoundError } from "./errors/schema-not-found-error.js";
-import type { RegistryClient } from "./registry-client.js";
+import type { SchemaRegistryClient } from "./schema-registry-client.js";
 
 /** What a decoder needs to know of one writer schema id: its Avro schema, or why there is none. */
 export type WriterSchemaNote = { id: number; schema: string } | { id: number; code: "UNKNOWN_SCHEMA_ID" | "INCOMPATIBLE_SCHEMA"; reason: string };
@@ -44,7 +44,7 @@ export class WriterSchemaCache {
   private downSince: number | null = null;
 
   constructor(
-    private readonly registry: Pick<RegistryClient, "schemaById" | "url">,
+    private readonly registry: Pick<SchemaRegistryClient, "schemaById" | "url">,
     private readonly options: WriterSchemaCacheOptions,
     private readonly logger: Logger,
   ) {

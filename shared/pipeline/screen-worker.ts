@@ -3,7 +3,7 @@
 // sources, screen-thread.mjs registers tsx first); talks in ScreenRequest/ScreenResponse messages.
 import { parentPort, workerData } from "node:worker_threads";
 import { ConfluentPostDecoder } from "../codec/confluent-post-decoder.js";
-import { SchemaRegistry } from "../codec/schema-registry.js";
+import { ShippedSchemas } from "../codec/shipped-schemas.js";
 import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
 import { PolicySet } from "../policy/policy-set.js";
 import { createCodecs } from "../codec/codecs.js";
@@ -18,7 +18,7 @@ const port = parentPort!;
 try {
   const set = new PolicySet(init.policies);
   if (set.version !== init.policySetVersion) throw new Error(`policy set ${set.version} differs from the main thread's ${init.policySetVersion}`);
-  const registry = SchemaRegistry.shipped();
+  const registry = ShippedSchemas.load();
   // Writer schemas by registry id, as the main thread fetched them and sends them with the chunks.
   const writerSchemas = new Map<number, WriterSchemaNote>();
   const book = new PolicyBook(set, { maxModelChars: init.maxModelChars });

@@ -5,7 +5,7 @@ import { resolvePolicyRef } from "../eval/policy-ref.js";
 import { loadPolicySet } from "../policy/load-policy-dir.js";
 import { PolicySet } from "../policy/policy-set.js";
 import type { Policy } from "../policy/policy.js";
-import { parseStored } from "../registry/policy-registry.js";
+import { parseStored } from "../policy-registry/policy-registry.js";
 
 /** The policies a replay or shadow run decides under, and the candidate version among them. */
 export interface CandidatePolicies {

@@ -8,7 +8,7 @@ import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import type { Logger } from "../observability/logger.js";
 import { candidatePolicies } from "./candidate-policies.js";
 import { decodeRecord } from "../codec/topic-record.js";
-import { SchemaRegistry } from "../codec/schema-registry.js";
+import { ShippedSchemas } from "../codec/shipped-schemas.js";
 import { loadRunEngine, startCandidateRun, type RunEngine } from "./candidate-run.js";
 import { diffDecisions, type DecisionDiff } from "./decision-diff.js";
 import type { DiffMeta } from "./diff-report.js";
@@ -196,7 +196,7 @@ async function protectedPosts(kafka: Kafka, config: ArbiterConfig): Promise<Set<
  * records that are no decision Arbiter can read are skipped.
  */
 export async function readDecisions(kafka: Kafka, topic: string, ranges: readonly PartitionRange[], keep: (d: Decision) => boolean): Promise<Map<string, Decision>> {
-  const schemas = SchemaRegistry.shipped();
+  const schemas = ShippedSchemas.load();
   const out = new Map<string, Decision>();
   await readRanges(kafka, topic, ranges, (record) => {
     const decoded = decodeRecord(schemas, record);

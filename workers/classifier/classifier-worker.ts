@@ -5,7 +5,7 @@ import { runnerKafkaSettings, StreamRunner } from "@arbiter/shared/kafka/stream-
 import { startHealthServer } from "@arbiter/shared/observability/health-server.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
 import { WorkerMetrics } from "@arbiter/shared/observability/metrics.js";
-import { LivePolicies } from "@arbiter/shared/registry/live-policies.js";
+import { LivePolicies } from "@arbiter/shared/policy-registry/live-policies.js";
 import { EscalationProcessor } from "@arbiter/shared/pipeline/escalation-processor.js";
 import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";

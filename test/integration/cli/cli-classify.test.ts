@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { parsePolicy } from "@arbiter/shared/policy/parse-policy.js";
-import { PolicyRegistry, registryPrefix } from "@arbiter/shared/registry/policy-registry.js";
+import { PolicyRegistry, registryPrefix } from "@arbiter/shared/policy-registry/policy-registry.js";
 import { runCli } from "../../support/cli.js";
 import { modelPath, redisUrl, repoRoot, testModels } from "../../support/env.js";
 import { testNamespace } from "../../support/namespace.js";

@@ -3,7 +3,7 @@ import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
+import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/shipped-schemas.js";
 import type { Decision } from "@arbiter/shared/codec/records.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { commands } from "../../../workers/cli/commands/index.js";

@@ -1,5 +1,5 @@
 import type { Message } from "kafkajs";
-import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
+import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/shipped-schemas.js";
 import { testNamespace } from "../../support/namespace.js";
 import { codecs, post, readDecisionsFor, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
 

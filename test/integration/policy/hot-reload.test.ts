@@ -8,7 +8,7 @@ import type { Decision } from "@arbiter/shared/codec/records.js";
 import { startClassifierWorker, type RunningWorker } from "../../../workers/classifier/classifier-worker.js";
 import { parsePolicy } from "@arbiter/shared/policy/parse-policy.js";
 import { PolicySet } from "@arbiter/shared/policy/policy-set.js";
-import { parseStored, PolicyRegistry, registryPrefix } from "@arbiter/shared/registry/policy-registry.js";
+import { parseStored, PolicyRegistry, registryPrefix } from "@arbiter/shared/policy-registry/policy-registry.js";
 import { capturedLogger } from "../../support/captured-logger.js";
 import { runCli } from "../../support/cli.js";
 import { redisUrl, repoRoot } from "../../support/env.js";

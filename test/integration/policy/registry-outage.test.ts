@@ -6,7 +6,7 @@ import { startClassifierWorker, type RunningWorker } from "../../../workers/clas
 import { parsePolicy } from "@arbiter/shared/policy/parse-policy.js";
 import { PolicySet } from "@arbiter/shared/policy/policy-set.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
-import { PolicyRegistry, registryPrefix } from "@arbiter/shared/registry/policy-registry.js";
+import { PolicyRegistry, registryPrefix } from "@arbiter/shared/policy-registry/policy-registry.js";
 import { capturedLogger } from "../../support/captured-logger.js";
 import { repoRoot } from "../../support/env.js";
 import { eventually } from "../../support/eventually.js";

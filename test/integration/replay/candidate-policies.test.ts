@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { parsePolicy } from "@arbiter/shared/policy/parse-policy.js";
-import { PolicyRegistry, registryPrefix } from "@arbiter/shared/registry/policy-registry.js";
+import { PolicyRegistry, registryPrefix } from "@arbiter/shared/policy-registry/policy-registry.js";
 import { candidatePolicies } from "@arbiter/shared/replay/candidate-policies.js";
 import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
 import { redisUrl, repoRoot } from "../../support/env.js";

@@ -1,5 +1,5 @@
 import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
-import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
+import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import type { Ticket } from "@arbiter/shared/codec/records.js";
 import type { SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import type { Kafka } from "kafkajs";
@@ -88,7 +88,7 @@ test("a webhook that refuses a ticket (4xx) sends it to the dead-letter topic wi
 }, 60_000);
 
 test("a v1 ticket (before reasoning travelled with tickets) is delivered with what it has", async () => {
-  const v1 = new RecordCodec(SchemaRegistry.shipped(), "ticket", { writer: 1 });
+  const v1 = new RecordCodec(ShippedSchemas.load(), "ticket", { writer: 1 });
   const old = ticketFor("t-4");
   const producer = kafka.producer();
   await producer.connect();

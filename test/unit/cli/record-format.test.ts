@@ -1,11 +1,11 @@
 import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
 import type { Appeal } from "@arbiter/shared/codec/records.js";
-import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
+import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import { formatRecord } from "@arbiter/shared/cli/record-format.js";
 import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";
 import type { ConsumedRecord } from "@arbiter/shared/kafka/consumed-record.js";
 
-const registry = SchemaRegistry.shipped();
+const registry = ShippedSchemas.load();
 const appeal: Appeal = {
   appealId: "a1",
   post: { id: "p1", forumId: "games", authorId: "u1", text: "selling aimbot keys", language: null, createdAt: 1, metadata: {}, threadId: null },

@@ -2,13 +2,13 @@ import avro from "avsc";
 import { ConfluentPostDecoder, type PostFieldMap } from "@arbiter/shared/codec/confluent-post-decoder.js";
 import { confluentFrame, confluentSchemaId } from "@arbiter/shared/codec/confluent-wire.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
-import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
+import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import type { WriterSchemaNote } from "@arbiter/shared/codec/writer-schema-cache.js";
 // The forum backend's own schema: other names, a nullable body, an extra field, its own record name.
 import { forumFieldMap, forumPostSchema as forumPost } from "../../support/confluent.js";
 import { thrown } from "../../support/thrown.js";
 
-const postReader = SchemaRegistry.shipped().version("post");
+const postReader = ShippedSchemas.load().version("post");
 
 function decoderOver(schemas: Record<number, object | WriterSchemaNote>, fieldMap: PostFieldMap = forumFieldMap) {
   const lookup = (id: number): WriterSchemaNote | undefined => {

@@ -2,9 +2,9 @@ import { thrown } from "../../support/thrown.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
 import type { Decision, Escalation, Post, Ticket } from "@arbiter/shared/codec/records.js";
-import { FINGERPRINT_HEADER, SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
+import { FINGERPRINT_HEADER, ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 
-const registry = SchemaRegistry.shipped();
+const registry = ShippedSchemas.load();
 const postV1: Post = {
   id: "p1",
   forumId: "games",

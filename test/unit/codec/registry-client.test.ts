@@ -2,10 +2,10 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { IncompatibleSchemaError } from "@arbiter/shared/codec/errors/incompatible-schema-error.js";
-import { RegistryRequestError } from "@arbiter/shared/codec/errors/registry-request-error.js";
-import { RegistryUnavailableError } from "@arbiter/shared/codec/errors/registry-unavailable-error.js";
+import { SchemaRegistryRequestError } from "@arbiter/shared/codec/errors/schema-registry-request-error.js";
+import { SchemaRegistryUnavailableError } from "@arbiter/shared/codec/errors/schema-registry-unavailable-error.js";
 import { SchemaNotFoundError } from "@arbiter/shared/codec/errors/schema-not-found-error.js";
-import { RegistryClient } from "@arbiter/shared/codec/registry-client.js";
+import { SchemaRegistryClient } from "@arbiter/shared/codec/schema-registry-client.js";
 import { ConfigError } from "@arbiter/shared/config/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { makeTestCertificates, type TestCertificates } from "../../support/tls-certs.js";
@@ -31,16 +31,16 @@ async function fakeRegistry(handler: Handler, tls?: { cert: string; key: string 
 
 const json = (response: ServerResponse, status: number, body: unknown) => response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 const servers: Server[] = [];
-const clients: RegistryClient[] = [];
+const clients: SchemaRegistryClient[] = [];
 afterEach(async () => {
   clients.splice(0).forEach((c) => c.close());
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-async function clientFor(handler: Handler, options: Partial<ConstructorParameters<typeof RegistryClient>[0]> = {}) {
+async function clientFor(handler: Handler, options: Partial<ConstructorParameters<typeof SchemaRegistryClient>[0]> = {}) {
   const fake = await fakeRegistry(handler);
   servers.push(fake.server);
-  const client = new RegistryClient({ url: fake.url, timeoutMs: 1000, ...options });
+  const client = new SchemaRegistryClient({ url: fake.url, timeoutMs: 1000, ...options });
   clients.push(client);
   return { client, requests: fake.requests };
 }
@@ -68,29 +68,29 @@ test("each kind of failure is its own error: 404, 5xx/429 and no answer (retriab
   expect(notFound.message).toMatch(/no schema with id 1 \(Schema not found \(error_code 40403\)\)/);
   for (const id of [2, 3]) {
     const down = await rejection(client.schemaById(id));
-    expect(down).toBeInstanceOf(RegistryUnavailableError);
-    expect((down as RegistryUnavailableError).retriable).toBe(true);
+    expect(down).toBeInstanceOf(SchemaRegistryUnavailableError);
+    expect((down as SchemaRegistryUnavailableError).retriable).toBe(true);
   }
   expect(((await rejection(client.schemaById(4))) as ConfigError).field).toBe("schemaRegistry.password");
   expect(((await rejection(client.schemaById(5))) as ConfigError).field).toBe("schemaRegistry.username");
   const bad = await rejection(client.schemaById(6));
-  expect(bad).toBeInstanceOf(RegistryRequestError);
-  expect((bad as RegistryRequestError).retriable).toBe(false);
+  expect(bad).toBeInstanceOf(SchemaRegistryRequestError);
+  expect((bad as SchemaRegistryRequestError).retriable).toBe(false);
   expect(bad.message).not.toMatch(/"p"|:p\b/);
 });
 
 test("a refused connection and a registry that stops answering mid-body are outages, not bad requests", async () => {
-  const refused = new RegistryClient({ url: "http://127.0.0.1:9/", timeoutMs: 1000 });
+  const refused = new SchemaRegistryClient({ url: "http://127.0.0.1:9/", timeoutMs: 1000 });
   clients.push(refused);
   const error = await rejection(refused.schemaById(1));
-  expect(error).toBeInstanceOf(RegistryUnavailableError);
+  expect(error).toBeInstanceOf(SchemaRegistryUnavailableError);
   expect(error.message).toMatch(/cannot reach the schema registry at http:\/\/127\.0\.0\.1:9: ECONNREFUSED/);
   const { client } = await clientFor((_req, res) => {
     res.writeHead(200, { "content-type": "application/json" });
     res.write('{"schema":');
   }, { timeoutMs: 300 });
   const hung = await rejection(client.schemaById(1));
-  expect(hung).toBeInstanceOf(RegistryUnavailableError);
+  expect(hung).toBeInstanceOf(SchemaRegistryUnavailableError);
   expect(hung.message).toMatch(/within 300 ms \(schemaRegistry\.timeoutMs\)/);
 });
 
@@ -143,7 +143,7 @@ describe("over TLS", () => {
     const config = loadConfig({ schemaRegistry: { url, username: "arbiter", password: { env: "REGISTRY_PASSWORD" }, tls: { ca: certs.ca } } }, {});
     process.env.REGISTRY_PASSWORD = "from-env";
     try {
-      const client = RegistryClient.fromSettings(config.schemaRegistry);
+      const client = SchemaRegistryClient.fromSettings(config.schemaRegistry);
       clients.push(client);
       expect((await client.schemaById(3)).schema).toBe('"string"');
     } finally {
@@ -153,7 +153,7 @@ describe("over TLS", () => {
 
   test("a certificate no trusted CA signed names schemaRegistry.tls.ca", async () => {
     const url = await tlsRegistry();
-    const client = RegistryClient.fromSettings(loadConfig({ schemaRegistry: { url, tls: { ca: certs.otherCa } } }, {}).schemaRegistry);
+    const client = SchemaRegistryClient.fromSettings(loadConfig({ schemaRegistry: { url, tls: { ca: certs.otherCa } } }, {}).schemaRegistry);
     clients.push(client);
     const error = await rejection(client.schemaById(3));
     expect(error).toBeInstanceOf(ConfigError);
@@ -162,6 +162,6 @@ describe("over TLS", () => {
 
   test("an unset password variable names schemaRegistry.password when the client is made", () => {
     const settings = loadConfig({ schemaRegistry: { url: "https://registry:8081", username: "arbiter", password: { env: "UNSET_REGISTRY_PASSWORD" } } }, {}).schemaRegistry;
-    expect(() => RegistryClient.fromSettings(settings)).toThrow(/schemaRegistry\.password: environment variable UNSET_REGISTRY_PASSWORD is not set/);
+    expect(() => SchemaRegistryClient.fromSettings(settings)).toThrow(/schemaRegistry\.password: environment variable UNSET_REGISTRY_PASSWORD is not set/);
   });
 });

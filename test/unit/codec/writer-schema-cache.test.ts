@@ -1,7 +1,7 @@
 import { confluentFrame } from "@arbiter/shared/codec/confluent-wire.js";
-import { RegistryUnavailableError } from "@arbiter/shared/codec/errors/registry-unavailable-error.js";
+import { SchemaRegistryUnavailableError } from "@arbiter/shared/codec/errors/schema-registry-unavailable-error.js";
 import { SchemaNotFoundError } from "@arbiter/shared/codec/errors/schema-not-found-error.js";
-import type { RegisteredSchema } from "@arbiter/shared/codec/registry-client.js";
+import type { RegisteredSchema } from "@arbiter/shared/codec/schema-registry-client.js";
 import { WriterSchemaCache } from "@arbiter/shared/codec/writer-schema-cache.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 
@@ -18,7 +18,7 @@ function fakeRegistry(script: Record<number, Array<"schema" | "404" | "down" | "
       const answers = script[id] ?? ["404"];
       const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
       if (answer === "404") throw new SchemaNotFoundError(id, `the schema registry has no schema with id ${id}`);
-      if (answer === "down") throw new RegistryUnavailableError("cannot reach the schema registry: ECONNREFUSED");
+      if (answer === "down") throw new SchemaRegistryUnavailableError("cannot reach the schema registry: ECONNREFUSED");
       return { id, schemaType: answer === "protobuf" ? "PROTOBUF" : "AVRO", schema: `{"type":"record","name":"S${id}","fields":[]}` };
     },
   };

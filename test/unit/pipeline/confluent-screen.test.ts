@@ -2,7 +2,7 @@ import path from "node:path";
 import avro from "avsc";
 import { ConfluentPostDecoder } from "@arbiter/shared/codec/confluent-post-decoder.js";
 import { confluentFrame, confluentSchemaId } from "@arbiter/shared/codec/confluent-wire.js";
-import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
+import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import type { WriterSchemaNote } from "@arbiter/shared/codec/writer-schema-cache.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
@@ -18,7 +18,7 @@ import { repoRoot } from "../../support/env.js";
 
 const config = loadConfig({ input: { format: "confluent-avro", fieldMap: { ...forumFieldMap } }, output: { format: "confluent-avro" }, schemaRegistry: { url: "http://registry:8081" } }, {});
 const outputSchemaIds: OutputSchemaIds = { decision: 101, audit: 102, escalation: 103, ticket: 104, appeal: 106, deadLetter: 105 };
-const registry = SchemaRegistry.shipped();
+const registry = ShippedSchemas.load();
 const codecs = createCodecs(registry, outputSchemaIds);
 const forum = avro.Type.forSchema(forumPostSchema as avro.Schema);
 const schemaNote: WriterSchemaNote = { id: 7, schema: JSON.stringify(forumPostSchema) };

@@ -1,6 +1,6 @@
 import { thrown } from "../../support/thrown.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
-import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
+import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/shipped-schemas.js";
 import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import { readPost } from "@arbiter/shared/pipeline/post-input.js";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
-import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/schema-registry.js";
+import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/shipped-schemas.js";
 import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import type { RecordResult } from "@arbiter/shared/kafka/record-processor.js";

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import type { Audit } from "@arbiter/shared/codec/records.js";
 import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
 import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";
-import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
+import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import { funnelReport, renderFunnelText } from "@arbiter/shared/funnel/funnel-report.js";
 import { rangesFor, readRanges } from "@arbiter/shared/replay/topic-range-reader.js";
 import { commandContext, connectedKafka } from "../command-context.js";
@@ -36,7 +36,7 @@ export function funnelCommand(): Command {
         throw new UsageError(`--since/--until: ${(error as Error).message}`);
       }
       // By the fingerprint header, in either output format (Arbiter's Avro or the Confluent frame).
-      const schemas = SchemaRegistry.shipped();
+      const schemas = ShippedSchemas.load();
       const audits: Audit[] = [];
       await readRanges(kafka, topic, ranges, (record) => {
         const decoded = decodeRecord(schemas, record);

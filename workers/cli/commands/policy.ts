@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { PolicyRegistry } from "@arbiter/shared/registry/policy-registry.js";
+import type { PolicyRegistry } from "@arbiter/shared/policy-registry/policy-registry.js";
 import {
   checkPolicyFile,
   diffPolicy,

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { TOPIC_KEYS, type TopicKey } from "@arbiter/shared/config/arbiter-config.js";
-import { SchemaRegistry } from "@arbiter/shared/codec/schema-registry.js";
+import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import { formatRecord, recordJson } from "@arbiter/shared/cli/record-format.js";
 import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";
 import { tailTopic } from "@arbiter/shared/cli/topic-tail.js";
@@ -20,7 +20,7 @@ export function tailCommand(): Command {
       const names = context.config.kafka.topics;
       const topic = topicArg in names ? names[topicArg as TopicKey] : topicArg;
       const kafka = await connectedKafka(context, "tail");
-      const registry = SchemaRegistry.shipped();
+      const registry = ShippedSchemas.load();
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);

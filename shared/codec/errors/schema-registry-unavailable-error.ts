@@ -1,5 +1,5 @@
 /** The Schema Registry could not answer (refused, reset, timed out, 5xx, 429): try again later; never a reason to dead-letter a record. */
-export class RegistryUnavailableError extends Error {
+export class SchemaRegistryUnavailableError extends Error {
   readonly retriable = true;
   constructor(
     message: string,
@@ -7,6 +7,6 @@ export class RegistryUnavailableError extends Error {
     readonly status?: number,
   ) {
     super(message);
-    this.name = "RegistryUnavailableError";
+    this.name = "SchemaRegistryUnavailableError";
   }
 }

@@ -5,8 +5,8 @@ import type { SchemaRegistrySettings } from "../config/arbiter-config.js";
 import { ConfigError } from "../config/config-error.js";
 import { certificateProblem, resolveSecret, tlsOptions } from "../config/transport-security.js";
 import { IncompatibleSchemaError } from "./errors/incompatible-schema-error.js";
-import { RegistryRequestError } from "./errors/registry-request-error.js";
-import { RegistryUnavailableError } from "./errors/registry-unavailable-error.js";
+import { SchemaRegistryRequestError } from "./errors/schema-registry-request-error.js";
+import { SchemaRegistryUnavailableError } from "./errors/schema-registry-unavailable-error.js";
 import { SchemaNotFoundError } from "./errors/schema-not-found-error.js";
 
 export interface RegistryClientOptions {
@@ -43,11 +43,11 @@ const SECTION = "schemaRegistry";
 /**
  * The few calls of the Confluent Schema Registry API Arbiter makes, over node:http(s): one attempt
  * each (callers choose their retries), each within `timeoutMs`. Errors say what to do: a
- * {@link RegistryUnavailableError} (refused, reset, timed out, 5xx, 429) is worth retrying; a
+ * {@link SchemaRegistryUnavailableError} (refused, reset, timed out, 5xx, 429) is worth retrying; a
  * {@link SchemaNotFoundError} is the registry's answer; a {@link ConfigError} names the setting
- * at fault (credentials, TLS); a {@link RegistryRequestError} is any other refusal.
+ * at fault (credentials, TLS); a {@link SchemaRegistryRequestError} is any other refusal.
  */
-export class RegistryClient {
+export class SchemaRegistryClient {
   private readonly base: string;
   private readonly agent: http.Agent;
   private readonly authorization: string | undefined;
@@ -60,9 +60,9 @@ export class RegistryClient {
   }
 
   /** The client of the `schemaRegistry` settings; the password is read here (env or file), not at config load. */
-  static fromSettings(settings: SchemaRegistrySettings): RegistryClient {
+  static fromSettings(settings: SchemaRegistrySettings): SchemaRegistryClient {
     if (settings.url === undefined) throw new ConfigError(`${SECTION}.url`, "is unset");
-    return new RegistryClient({
+    return new SchemaRegistryClient({
       url: settings.url,
       timeoutMs: settings.timeoutMs,
       ...(settings.username === undefined ? {} : { username: settings.username }),
@@ -80,7 +80,7 @@ export class RegistryClient {
     if (answer.status === 404) throw new SchemaNotFoundError(id, `the schema registry has no schema with id ${id} (${registryMessage(answer)})`);
     this.expectOk(answer, `GET /schemas/ids/${id}`);
     const schema = answer.body.schema;
-    if (typeof schema !== "string") throw new RegistryRequestError(`GET /schemas/ids/${id}: the answer holds no schema`, answer.status);
+    if (typeof schema !== "string") throw new SchemaRegistryRequestError(`GET /schemas/ids/${id}: the answer holds no schema`, answer.status);
     return { id, schemaType: typeof answer.body.schemaType === "string" ? answer.body.schemaType : "AVRO", schema };
   }
 
@@ -125,7 +125,7 @@ export class RegistryClient {
       throw new ConfigError(`${SECTION}.password`, `the schema registry at ${this.base} rejected the login (401) of ${this.options.username === undefined ? "an anonymous client: set schemaRegistry.username and password" : `user ${JSON.stringify(this.options.username)}`}`);
     if (answer.status === 403) throw new ConfigError(`${SECTION}.username`, `the schema registry at ${this.base} does not let ${JSON.stringify(this.options.username ?? "an anonymous client")} ${what} (403)`);
     const code = typeof answer.body.error_code === "number" ? answer.body.error_code : undefined;
-    throw new RegistryRequestError(`schema registry: ${what} answered ${answer.status}: ${registryMessage(answer)}`, answer.status, code);
+    throw new SchemaRegistryRequestError(`schema registry: ${what} answered ${answer.status}: ${registryMessage(answer)}`, answer.status, code);
   }
 
   private request(method: "GET" | "POST", path: string, body: unknown, signal: AbortSignal | undefined): Promise<Answer> {
@@ -135,11 +135,11 @@ export class RegistryClient {
     return new Promise<Answer>((resolve, reject) => {
       const failed = (error: Error) => {
         if (signal?.aborted) return reject(signal.reason as Error);
-        if (deadline.aborted) return reject(new RegistryUnavailableError(`no answer from the schema registry at ${this.base} within ${this.options.timeoutMs} ms (schemaRegistry.timeoutMs)`));
+        if (deadline.aborted) return reject(new SchemaRegistryUnavailableError(`no answer from the schema registry at ${this.base} within ${this.options.timeoutMs} ms (schemaRegistry.timeoutMs)`));
         const certificate = certificateProblem(error, `${SECTION}.tls`);
         if (certificate) return reject(certificate);
         const code = (error as { code?: unknown }).code;
-        reject(Object.assign(new RegistryUnavailableError(`cannot reach the schema registry at ${this.base}: ${typeof code === "string" ? `${code} ` : ""}${error.message}`), { cause: error }));
+        reject(Object.assign(new SchemaRegistryUnavailableError(`cannot reach the schema registry at ${this.base}: ${typeof code === "string" ? `${code} ` : ""}${error.message}`), { cause: error }));
       };
       const request = (url.startsWith("https://") ? https : http).request(
         url,
@@ -161,7 +161,7 @@ export class RegistryClient {
             const status = response.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString("utf8");
             if (status >= 500 || status === 429) {
-              return reject(new RegistryUnavailableError(`the schema registry at ${this.base} answered ${status} to ${method} ${path}: ${text.slice(0, 200)}`, status));
+              return reject(new SchemaRegistryUnavailableError(`the schema registry at ${this.base} answered ${status} to ${method} ${path}: ${text.slice(0, 200)}`, status));
             }
             let parsed: unknown = {};
             try {
@@ -186,6 +186,6 @@ function registryMessage(answer: Answer): string {
 
 function schemaIdOf(answer: Answer, path: string): number {
   const id = answer.body.id;
-  if (typeof id !== "number" || !Number.isInteger(id)) throw new RegistryRequestError(`schema registry: POST ${path}: the answer holds no schema id`, answer.status);
+  if (typeof id !== "number" || !Number.isInteger(id)) throw new SchemaRegistryRequestError(`schema registry: POST ${path}: the answer holds no schema id`, answer.status);
   return id;
 }

@@ -30,14 +30,14 @@ export interface SchemaVersion {
  * Every schema version Arbiter knows, by fingerprint. Writers use the newest version of a kind
  * (or a pinned one); readers resolve any known writer version into the reader version.
  */
-export class SchemaRegistry {
+export class ShippedSchemas {
   private readonly byFingerprint = new Map<string, SchemaVersion>();
   private readonly byKind = new Map<RecordKind, SchemaVersion[]>();
   private readonly resolvers = new Map<string, avro.Resolver>();
 
-  /** The registry of the schema files shipped in shared/codec/schemas. */
-  static shipped(): SchemaRegistry {
-    const registry = new SchemaRegistry();
+  /** The schema files shipped in shared/codec/schemas. */
+  static load(): ShippedSchemas {
+    const registry = new ShippedSchemas();
     for (const file of readdirSync(schemaDir).sort()) {
       const match = /^(.+)\.v(\d+)\.avsc\.json$/.exec(file);
       if (!match) continue;

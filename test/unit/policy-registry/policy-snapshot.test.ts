@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { matchVersion } from "@arbiter/shared/registry/policy-registry.js";
-import { readSnapshot, writeSnapshot } from "@arbiter/shared/registry/policy-snapshot.js";
+import { matchVersion } from "@arbiter/shared/policy-registry/policy-registry.js";
+import { readSnapshot, writeSnapshot } from "@arbiter/shared/policy-registry/policy-snapshot.js";
 
 describe("policy snapshot file", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "arbiter-snapshot-"));

@@ -1,5 +1,5 @@
 /** The Schema Registry refused a request (a 4xx other than a missing schema): asking again will not help. */
-export class RegistryRequestError extends Error {
+export class SchemaRegistryRequestError extends Error {
   readonly retriable = false;
   constructor(
     message: string,
@@ -8,6 +8,6 @@ export class RegistryRequestError extends Error {
     readonly errorCode?: number,
   ) {
     super(message);
-    this.name = "RegistryRequestError";
+    this.name = "SchemaRegistryRequestError";
   }
 }
