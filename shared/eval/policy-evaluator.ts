@@ -6,7 +6,7 @@ import { PolicySet } from "../policy/policy-set.js";
 import type { Policy } from "../policy/policy.js";
 import { createCodecs } from "../codec/codecs.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
-import { PolicyBook } from "../pipeline/policy-book.js";
+import { PolicyPrefilter } from "../pipeline/policy-prefilter.js";
 import { PostProcessor } from "../pipeline/post-processor.js";
 import type { EnginePort } from "../pipeline/ports.js";
 
@@ -69,7 +69,7 @@ export class PolicyEvaluator {
       input,
       pipeline: { ...settings.pipeline, effort: settings.effort ?? settings.pipeline.effort },
       engine,
-      prefilter: new PolicyBook(new PolicySet([policy]), { maxModelChars: settings.pipeline.maxModelChars }),
+      prefilter: new PolicyPrefilter(new PolicySet([policy]), { maxModelChars: settings.pipeline.maxModelChars }),
       cache: null,
       metrics: new WorkerMetrics(),
       logger,

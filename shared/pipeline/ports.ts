@@ -36,7 +36,8 @@ export interface ScreenedPost {
 }
 
 export interface PrefilterPort {
-  screen(text: string, forumId: string): ScreenedPost;
+  /** The prefilter's routing of one post: its policies, and those the model must decide. */
+  match(text: string, forumId: string): ScreenedPost;
   readonly policySetVersion: string;
   /** The policies in force for a forum (the escalation role decides again under these). */
   policiesFor(forumId: string): readonly PipelinePolicy[];

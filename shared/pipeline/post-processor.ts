@@ -166,7 +166,7 @@ export class PostProcessor implements RecordProcessor {
     } catch {
       return;
     }
-    const screened = deps.prefilter.screen(post.text, post.forumId);
+    const screened = deps.prefilter.match(post.text, post.forumId);
     sampler.offer({ post, policySetVersion: screened.policySetVersion, policies: screened.policies, modelText: screened.modelText });
   }
 

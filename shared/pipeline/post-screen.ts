@@ -49,7 +49,7 @@ export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenRes
     return { kind: "dead-letter", records: [letter], reason: e.code ?? e.name, errorClass: e.name, message: e.message };
   }
   const started = performance.now();
-  const screened = deps.prefilter.screen(post.text, post.forumId);
+  const screened = deps.prefilter.match(post.text, post.forumId);
   if (screened.toModel.size > 0) {
     return {
       kind: "to-model",

@@ -7,7 +7,7 @@ import { ShippedSchemas } from "../codec/shipped-schemas.js";
 import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
 import { PolicySet } from "../policy/policy-set.js";
 import { createCodecs } from "../codec/codecs.js";
-import { PolicyBook } from "./policy-book.js";
+import { PolicyPrefilter } from "./policy-prefilter.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
 import type { ScreenPoliciesApplied, ScreenPolicyUpdate, ScreenReady, ScreenRequest, ScreenResponse, ScreenWorkerInit } from "./screen-messages.js";
 import { packResults, unpackRecords } from "./screen-wire.js";
@@ -21,13 +21,13 @@ try {
   const registry = ShippedSchemas.load();
   // Writer schemas by registry id, as the main thread fetched them and sends them with the chunks.
   const writerSchemas = new Map<number, WriterSchemaNote>();
-  const book = new PolicyBook(set, { maxModelChars: init.maxModelChars });
+  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: init.maxModelChars });
   const deps: ScreenDeps = {
     codecs: createCodecs(registry, init.outputSchemaIds ?? null),
     topics: init.topics,
     input: init.input,
     confluentPosts: init.input.format === "confluent-avro" ? new ConfluentPostDecoder(registry.version("post"), init.input.fieldMap, (id) => writerSchemas.get(id)) : null,
-    prefilter: book,
+    prefilter: policyPrefilter,
     now: Date.now,
   };
   port.on("message", (message: ScreenRequest | ScreenPolicyUpdate) => {
@@ -37,7 +37,7 @@ try {
       try {
         const next = new PolicySet(message.policies);
         if (next.version !== message.policySetVersion) throw new Error(`policy set ${next.version} differs from the main thread's ${message.policySetVersion}`);
-        book.update(next);
+        policyPrefilter.update(next);
         applied = { policiesApplied: next.version };
       } catch (error) {
         applied = { policiesApplied: null, error: (error as Error).message };

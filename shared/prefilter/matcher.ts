@@ -2,7 +2,7 @@ import type { Policy } from "../policy/policy.js";
 import { AhoCorasick } from "./aho-corasick.js";
 import { AnchoredTrie } from "./anchored-trie.js";
 import { holdsOneOf, requiredChars } from "./required-chars.js";
-import { AsciiScreen, NEEDS_NORMALISER, NO_HIT, occurrenceEnd, occurrenceStart } from "./ascii-screen.js";
+import { AsciiScanner, NEEDS_NORMALISER, NO_HIT, occurrenceEnd, occurrenceStart } from "./ascii-scanner.js";
 import { CharClass, charClassTable } from "./char-class.js";
 import type { NormaliseBuffers } from "./normalise.js";
 import { asciiBytes, codesToString, normaliseIntoScratch, originalEnd } from "./normalise.js";
@@ -42,7 +42,7 @@ export interface LocatedHit {
   end: number;
   /**
    * Order keys: the occurrence's start and end in the normalised text, or (for an ASCII post
-   * settled by the screen) in the original text, which orders the occurrences the same way.
+   * settled by the scanner) in the original text, which orders the occurrences the same way.
    */
   sortStart: number;
   sortEnd: number;
@@ -75,7 +75,7 @@ export class Matcher {
   /** `required`: characters one of which every match holds ({@link requiredChars}; "" = unknown). */
   private readonly regexes: { policyIndex: number; re: RegExp; required: string }[];
   /** Settles most ASCII posts without normalising them; undefined when the patterns are too many for it. */
-  private readonly screen: AsciiScreen | undefined;
+  private readonly scanner: AsciiScanner | undefined;
   /** Reused between calls: (patternId, end) pairs from the automaton. */
   private occurrences = new Int32Array(256);
 
@@ -108,7 +108,7 @@ export class Matcher {
     this.lengths = Int32Array.from(patterns, (p) => p.length);
     this.refs = refs;
     this.patternCount = patterns.length;
-    this.screen = AsciiScreen.build(
+    this.scanner = AsciiScanner.build(
       patterns,
       Uint8Array.from(refs, (r) => (r.start ? 1 : 0)),
       Uint8Array.from(refs, (r) => (r.end ? 1 : 0)),
@@ -120,16 +120,16 @@ export class Matcher {
 
   /**
    * Every term hit in a post for the policies set in `active` (all when undefined), in
-   * original coordinates. An ASCII post is read by the screen alone, unless it holds a
+   * original coordinates. An ASCII post is read by the scanner alone, unless it holds a
    * letter-by-letter spelling; other posts are normalised and scanned.
    */
   find(text: string, active: Uint8Array | undefined): LocatedHit[] {
-    const screen = this.screen;
-    const bytes = screen === undefined ? undefined : asciiBytes(text);
-    if (screen !== undefined && bytes !== undefined) {
-      const count = screen.screen(bytes, text.length, active);
+    const scanner = this.scanner;
+    const bytes = scanner === undefined ? undefined : asciiBytes(text);
+    if (scanner !== undefined && bytes !== undefined) {
+      const count = scanner.scan(bytes, text.length, active);
       if (count === NO_HIT) return NO_LOCATED_HITS;
-      if (count !== NEEDS_NORMALISER) return this.locateAscii(bytes, text.length, screen.occurrences, count, active);
+      if (count !== NEEDS_NORMALISER) return this.locateAscii(bytes, text.length, scanner.occurrences, count, active);
     }
     const buf = normaliseIntoScratch(text);
     const hits = this.match(buf, active);
@@ -139,7 +139,7 @@ export class Matcher {
     });
   }
 
-  /** The screen's occurrences, (patternId, last byte) pairs, as located hits. */
+  /** The scanner's occurrences, (patternId, last byte) pairs, as located hits. */
   private locateAscii(t: Uint8Array, n: number, occ: Int32Array, count: number, active: Uint8Array | undefined): LocatedHit[] {
     const hits: LocatedHit[] = [];
     for (let q = 0; q < count; q++) {
@@ -159,9 +159,9 @@ export class Matcher {
    * {@link match} must settle it.
    */
   mayHit(text: string, active: Uint8Array | undefined): boolean {
-    if (this.screen === undefined) return true;
+    if (this.scanner === undefined) return true;
     const bytes = asciiBytes(text);
-    return bytes === undefined || this.screen.screen(bytes, text.length, active) !== NO_HIT;
+    return bytes === undefined || this.scanner.scan(bytes, text.length, active) !== NO_HIT;
   }
 
   /** Number of trie and automaton states, for sizing reports. */

@@ -32,8 +32,8 @@ export class ForumScopedPrefilter implements PrefilterPort {
     return this.inner.policySetVersion;
   }
 
-  screen(text: string, forumId: string): ScreenedPost {
-    if (forumId === this.forumId) return this.inner.screen(text, forumId);
+  match(text: string, forumId: string): ScreenedPost {
+    if (forumId === this.forumId) return this.inner.match(text, forumId);
     return { policySetVersion: this.inner.policySetVersion, policies: [], toModel: new Set(), modelText: "", truncated: false, cacheText: () => "" };
   }
 

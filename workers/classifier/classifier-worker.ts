@@ -7,7 +7,7 @@ import type { Logger } from "@arbiter/shared/observability/logger.js";
 import { WorkerMetrics } from "@arbiter/shared/observability/metrics.js";
 import { LivePolicies } from "@arbiter/shared/policy-registry/live-policies.js";
 import { EscalationProcessor } from "@arbiter/shared/pipeline/escalation-processor.js";
-import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
+import { PolicyPrefilter } from "@arbiter/shared/pipeline/policy-prefilter.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
 import { createWorkerCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { RecordProcessor } from "@arbiter/shared/kafka/record-processor.js";
@@ -43,7 +43,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   // The registry (or, Redis down, the snapshot): the set in force now; `policies.watch` below follows its changes.
   const policies = await LivePolicies.start(config.policies, config.cache, log);
   const set = policies.current;
-  const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
+  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`), source: policies.status.source }, "policies loaded");
 
   // Before the model and Kafka: an output schema incompatible with its subject stops the worker here.
@@ -78,7 +78,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     confluentInput: escalation ? null : confluentInput,
     pipeline: escalation ? { ...config.pipeline, effort: config.pipeline.effort ?? "high" } : config.pipeline,
     engine,
-    prefilter: book,
+    prefilter: policyPrefilter,
     cache,
     metrics,
     logger: log,
@@ -93,10 +93,10 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
           { timeoutMs: config.pipeline.screenTimeoutMs },
         )
       : null;
-  // A new set reaches the main thread's book first, then the screen threads: a post screened under
+  // A new set reaches the main thread's prefilter first, then the screen threads: a post screened under
   // the old set and bound for the model is screened again (PostProcessor); none is dropped.
   await policies.watch(async (next) => {
-    book.update(next);
+    policyPrefilter.update(next);
     await pool?.update(next.policies, next.version);
   });
   const roleProcessor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps, pool);

@@ -8,7 +8,7 @@ import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 import { createCodecs, type OutputSchemaIds } from "@arbiter/shared/codec/codecs.js";
-import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
+import { PolicyPrefilter } from "@arbiter/shared/pipeline/policy-prefilter.js";
 import { screenRecord, type ScreenResult } from "@arbiter/shared/pipeline/post-screen.js";
 import { ScreenPool } from "@arbiter/shared/pipeline/screen-pool.js";
 import type { ScreenRequest } from "@arbiter/shared/pipeline/screen-messages.js";
@@ -45,7 +45,7 @@ test("a screen thread decodes Confluent posts with the writer schemas it is sent
   const set = await loadPolicySet(path.join(repoRoot, "config/policies"));
   const notes = new Map([schemaNote, unknownNote].map((n) => [n.id, n]));
   const inline = chunk().map((r) =>
-    screenRecord(r, { codecs, topics: config.kafka.topics, input: config.input, confluentPosts: new ConfluentPostDecoder(registry.version("post"), config.input.fieldMap, (id) => notes.get(id)), prefilter: new PolicyBook(set, { maxModelChars: 8000 }), now: Date.now }),
+    screenRecord(r, { codecs, topics: config.kafka.topics, input: config.input, confluentPosts: new ConfluentPostDecoder(registry.version("post"), config.input.fieldMap, (id) => notes.get(id)), prefilter: new PolicyPrefilter(set, { maxModelChars: 8000 }), now: Date.now }),
   );
   expect(summary(inline)).toEqual(["decided:ok-1@101", "to-model:cheat-1:gaming", "dead-letter:UNKNOWN_SCHEMA_ID@105"]);
 

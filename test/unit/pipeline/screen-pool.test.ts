@@ -6,7 +6,7 @@ import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { InboundRecord, OutboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import type { RecordResult } from "@arbiter/shared/kafka/record-processor.js";
 import { ScreenTimeoutError } from "@arbiter/shared/pipeline/errors/screen-timeout-error.js";
-import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
+import { PolicyPrefilter } from "@arbiter/shared/pipeline/policy-prefilter.js";
 import { PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
 import { screenRecord, type ScreenResult } from "@arbiter/shared/pipeline/post-screen.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
@@ -102,7 +102,7 @@ function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
     input: config.input,
     pipeline: config.pipeline,
     engine,
-    prefilter: new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars }),
+    prefilter: new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars }),
     cache: null,
     metrics: new WorkerMetrics(),
     logger: silentLogger,
@@ -124,7 +124,7 @@ const EXPECTED_DECISIONS = [["ok-1:ALLOW"], ["slow:ALLOW"], ["ok-2:ALLOW"], ["dl
 
 test("a screen thread gives the same results as screening on the main thread", async () => {
   const set = await loadPolicySet(policiesDir);
-  const book = new PolicyBook(set, { maxModelChars: config.pipeline.maxModelChars });
+  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
   const records = [
     record(0, "ok-1", "gaming", "good game everyone, see you tomorrow"),
     record(1, "cheat-1", "gaming", "selling a private aimbot, dm me"),
@@ -133,7 +133,7 @@ test("a screen thread gives the same results as screening on the main thread", a
     // Kafka allows null header values: a null fingerprint is a missing one, and the record a dead letter.
     record(4, "null-fp", "gaming", "hello", { [FINGERPRINT_HEADER]: null, other: null }),
   ];
-  const inline = records.map((r) => screenRecord(r, { codecs, topics: config.kafka.topics, input: config.input, prefilter: book, now: Date.now }));
+  const inline = records.map((r) => screenRecord(r, { codecs, topics: config.kafka.topics, input: config.input, prefilter: policyPrefilter, now: Date.now }));
   const pool = await startPool(set);
   try {
     const threaded = await pool.screen(records);

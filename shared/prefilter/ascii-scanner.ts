@@ -15,9 +15,9 @@ const MAX_TABLE_CELLS = 16 * 1024 * 1024;
 
 class TooLarge extends Error {}
 
-/** {@link AsciiScreen.screen}: the post has no hit. */
+/** {@link AsciiScanner.scan}: the post has no hit. */
 export const NO_HIT = -2;
-/** {@link AsciiScreen.screen}: the post needs the normaliser (a letter-by-letter spelling). */
+/** {@link AsciiScanner.scan}: the post needs the normaliser (a letter-by-letter spelling). */
 export const NEEDS_NORMALISER = -1;
 
 /** Per byte: 1 for `!`, `@`, `$`, which leet folds only before a letter. */
@@ -65,7 +65,7 @@ function isLetterUnit(code: number): boolean {
  * letter-by-letter spelling, whose joined form this pass does not build, sends the post
  * through normalise + match.
  */
-export class AsciiScreen {
+export class AsciiScanner {
   /** Number of DFA states. */
   readonly stateCount: number;
   /** Columns of {@link next}: one per unit class, then one for leet bytes. */
@@ -93,18 +93,18 @@ export class AsciiScreen {
   private readonly own: Int32Array;
   /** Per state: the next state down its failure chain with patterns of its own (0: none). */
   private readonly outLink: Int32Array;
-  /** Per policy, while {@link screen} checks: bit 1 a signal was seen, bit 2 a target. */
+  /** Per policy, while {@link scan} checks: bit 1 a signal was seen, bit 2 a target. */
   private readonly pairs: Uint8Array;
   private pairsDirty = false;
 
   /**
-   * The screen of these patterns, or undefined when its tables would exceed
+   * The scanner of these patterns, or undefined when its tables would exceed
    * {@link MAX_TABLE_CELLS} (posts then all take normalise + match). Parameters as for the
    * constructor.
    */
-  static build(patterns: readonly string[], startBounded: Uint8Array, endBounded: Uint8Array, policyOf: Int32Array, pairBit: Uint8Array, policyCount: number): AsciiScreen | undefined {
+  static build(patterns: readonly string[], startBounded: Uint8Array, endBounded: Uint8Array, policyOf: Int32Array, pairBit: Uint8Array, policyCount: number): AsciiScanner | undefined {
     try {
-      return new AsciiScreen(patterns, startBounded, endBounded, policyOf, pairBit, policyCount);
+      return new AsciiScanner(patterns, startBounded, endBounded, policyOf, pairBit, policyCount);
     } catch (error) {
       if (error instanceof TooLarge) return undefined;
       throw error;
@@ -311,7 +311,7 @@ export class AsciiScreen {
    * everything, and before it the only occurrences a hit needs are the active policies'
    * signals and targets, which checking records.
    */
-  screen(t: Uint8Array, n: number, active: Uint8Array | undefined): number {
+  scan(t: Uint8Array, n: number, active: Uint8Array | undefined): number {
     if (this.pairsDirty) {
       this.pairs.fill(0);
       this.pairsDirty = false;
@@ -339,7 +339,7 @@ export class AsciiScreen {
     return this.collecting ? this.found : NO_HIT;
   }
 
-  /** What {@link screen} found: (patternId, index of the byte its last unit came from) pairs. */
+  /** What {@link scan} found: (patternId, index of the byte its last unit came from) pairs. */
   get occurrences(): Int32Array {
     return this.out;
   }
@@ -447,7 +447,7 @@ export class AsciiScreen {
 /**
  * Whether byte `p` (not the first) of an ASCII text adds no unit to its normalised form: a
  * letter or space repeating the unit before it. Not valid inside a letter-by-letter spelling,
- * which the screen leaves to the normaliser.
+ * which the scanner leaves to the normaliser.
  */
 function collapsedAt(t: Uint8Array, p: number, n: number): boolean {
   const u = asciiAt(t, p, n);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { PolicyBook } from "@arbiter/shared/pipeline/policy-book.js";
+import { PolicyPrefilter } from "@arbiter/shared/pipeline/policy-prefilter.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { PolicySet } from "@arbiter/shared/policy/policy-set.js";
 import { repoRoot } from "../../support/env.js";
@@ -8,26 +8,26 @@ const dir = path.join(repoRoot, "test/fixtures/policies");
 
 test("routing: a hit sends its policy to the model; posts with no hit share one routing per forum", async () => {
   const set = await loadPolicySet(dir);
-  const book = new PolicyBook(set);
-  const hit = book.screen("selling an aimbot, dm me", "gaming");
+  const prefilter = new PolicyPrefilter(set);
+  const hit = prefilter.match("selling an aimbot, dm me", "gaming");
   expect([...hit.toModel]).toEqual(["test-cheats"]);
   expect(hit.policies.map((p) => p.id).sort()).toEqual(["test-cheats", "test-spam"]);
-  const a = book.screen("good game everyone", "gaming");
-  const b = book.screen("see you tomorrow", "gaming");
+  const a = prefilter.match("good game everyone", "gaming");
+  const b = prefilter.match("see you tomorrow", "gaming");
   expect(a.toModel.size).toBe(0);
   expect(a.policies).toBe(b.policies);
   expect(a.policies.map((p) => p.id)).toEqual(hit.policies.map((p) => p.id));
   // A later hit in the same forum is not given the shared no-hit routing.
-  expect([...book.screen("free wallhack here", "gaming").toModel]).toEqual(["test-cheats"]);
+  expect([...prefilter.match("free wallhack here", "gaming").toModel]).toEqual(["test-cheats"]);
 });
 
 test("after a policy-set update the routing names the new set's policies only", async () => {
   const set = await loadPolicySet(dir);
-  const book = new PolicyBook(set);
-  expect(book.screen("good game", "gaming").policies).toHaveLength(2);
+  const prefilter = new PolicyPrefilter(set);
+  expect(prefilter.match("good game", "gaming").policies).toHaveLength(2);
   const cheatsOnly = new PolicySet(set.policies.filter((p) => p.id === "test-cheats"));
-  expect(book.update(cheatsOnly)).toBe(true);
-  const after = book.screen("good game", "gaming");
+  expect(prefilter.update(cheatsOnly)).toBe(true);
+  const after = prefilter.match("good game", "gaming");
   expect(after.policySetVersion).toBe(cheatsOnly.version);
   expect(after.policies.map((p) => p.id)).toEqual(["test-cheats"]);
 });

@@ -49,7 +49,7 @@ class Screened implements ScreenedPost {
 }
 
 /** The policies in force and their prefilter, swapped as one when the policy set changes. */
-export class PolicyBook implements PrefilterPort {
+export class PolicyPrefilter implements PrefilterPort {
   private readonly live: LivePrefilter;
   private pipelinePolicies = new Map<string, PipelinePolicy>();
   /** Routing of the prefilter's shared (frozen) results, by identity. */
@@ -70,7 +70,7 @@ export class PolicyBook implements PrefilterPort {
     return true;
   }
 
-  screen(text: string, forumId: string): ScreenedPost {
+  match(text: string, forumId: string): ScreenedPost {
     const prefilter = this.live.current;
     const result = prefilter.match(text, forumId);
     return new Screened(prefilter.version, this.routing(result.policies), result);

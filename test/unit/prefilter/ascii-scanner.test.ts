@@ -6,7 +6,7 @@ import { testPolicy } from "./policy-fixture.js";
 import { seededRandom } from "../../support/seeded-random.js";
 
 /**
- * The ASCII screen decides most posts without normalising them; these tests hold it to the
+ * The ASCII scanner decides most posts without normalising them; these tests hold it to the
  * general path (normalise + match), which a trailing zero-width space forces: dropped by the
  * fold, it changes neither the normalised text nor any offset.
  */
@@ -65,7 +65,7 @@ function hasJoinRun(s: string): boolean {
 
 const FORUMS = [undefined, "games", "news", "other"];
 
-describe("AsciiScreen: posts it settles get exactly the general path's result", () => {
+describe("AsciiScanner: posts it settles get exactly the general path's result", () => {
   it("on random obfuscated posts, in every forum", () => {
     const pf = new Prefilter(policies);
     const rand = seededRandom(2024);
