@@ -12,7 +12,7 @@ import { policyFieldChanges, unifiedDiff } from "../policy/policy-diff.js";
 import { createRedis } from "../redis/redis-client.js";
 import { matchVersion, parseStored, PolicyRegistry, registryPrefix, type PolicyChange, type StoredPolicy } from "../policy-registry/policy-registry.js";
 import { CliError } from "./errors/cli-error.js";
-import { UsageError } from "./errors/usage-error.js";
+import { UsageError } from "../errors/usage-error.js";
 import { probeRedis } from "./service-probes.js";
 
 /** The registry the settings name, after checking Redis answers (exit code 3 when it does not). */

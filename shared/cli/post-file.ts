@@ -1,7 +1,7 @@
 import type { Post } from "../codec/records.js";
 import { validatePost } from "../pipeline/post-input.js";
-import { csvColumns, readDatasetRows, type DatasetFormat } from "./dataset-file.js";
-import { UsageError } from "./errors/usage-error.js";
+import { csvColumns, readDatasetRows, type DatasetFormat } from "../eval/dataset-file.js";
+import { UsageError } from "../errors/usage-error.js";
 
 /** Which field of a row holds what; `forum` is the forum id of rows that name none. */
 export interface PostColumns {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import type { ConsumedRecord } from "../kafka/consumed-record.js";
-import { UsageError } from "./errors/usage-error.js";
+import { UsageError } from "../errors/usage-error.js";
 
 export interface TailOptions {
   topic: string;

@@ -1,4 +1,4 @@
-import { readDatasetRows, type DatasetFormat } from "../cli/dataset-file.js";
+import { readDatasetRows, type DatasetFormat } from "./dataset-file.js";
 
 /** A post of a labelled set: `label` true when it violates the policy under test. */
 export interface LabelledPost {

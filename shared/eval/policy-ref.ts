@@ -3,7 +3,7 @@ import path from "node:path";
 import { loadPolicySet } from "../policy/load-policy-dir.js";
 import { parsePolicy } from "../policy/parse-policy.js";
 import type { Policy } from "../policy/policy.js";
-import { UsageError } from "../cli/errors/usage-error.js";
+import { UsageError } from "../errors/usage-error.js";
 
 /** A policy named on the command line, as the report names it, and the policy it resolved to. */
 export interface PolicyTarget {

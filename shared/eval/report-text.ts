@@ -1,4 +1,4 @@
-import { textTable } from "../cli/text-table.js";
+import { textTable } from "../text/text-table.js";
 import type { EvalReport, Flip } from "./eval-report.js";
 import type { Proportion } from "../stats/proportion.js";
 

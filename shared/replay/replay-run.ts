@@ -2,7 +2,7 @@ import type { Kafka } from "kafkajs";
 import type { Decision } from "../codec/records.js";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
 import { resolveFromRoot } from "../config/load-config.js";
-import { UsageError } from "../cli/errors/usage-error.js";
+import { UsageError } from "../errors/usage-error.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import type { Logger } from "../observability/logger.js";

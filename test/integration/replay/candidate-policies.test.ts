@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { parsePolicy } from "@arbiter/shared/policy/parse-policy.js";
 import { PolicyRegistry, registryPrefix } from "@arbiter/shared/policy-registry/policy-registry.js";
 import { candidatePolicies } from "@arbiter/shared/replay/candidate-policies.js";
-import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
+import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { redisUrl, repoRoot } from "../../support/env.js";
 import { testNamespace } from "../../support/namespace.js";
 import { testConfig } from "../../support/worker.js";

@@ -1,9 +1,9 @@
 import { Command, Option } from "commander";
 import type { Effort } from "@arbiter/shared/config/arbiter-config.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
-import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
+import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { resolveClassifyPolicy } from "@arbiter/shared/cli/policy-commands.js";
-import { assertReadable, datasetFormatOf } from "@arbiter/shared/cli/dataset-file.js";
+import { assertReadable, datasetFormatOf } from "@arbiter/shared/eval/dataset-file.js";
 import { DEFAULT_POST_COLUMNS, readPostFile } from "@arbiter/shared/cli/post-file.js";
 import { commandContext } from "../command-context.js";
 

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import type { Audit } from "@arbiter/shared/codec/records.js";
-import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
+import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";
 import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import { funnelReport, renderFunnelText } from "@arbiter/shared/funnel/funnel-report.js";

@@ -1,8 +1,8 @@
 import { Command, Option } from "commander";
 import { DEFAULT_POST_COLUMNS, assertColumns } from "@arbiter/shared/cli/post-file.js";
 import { producePostFile } from "@arbiter/shared/cli/produce-posts.js";
-import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
-import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/cli/dataset-file.js";
+import { UsageError } from "@arbiter/shared/errors/usage-error.js";
+import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/eval/dataset-file.js";
 import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import { commandContext, connectedKafka } from "../command-context.js";
 

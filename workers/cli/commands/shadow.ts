@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
+import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { renderDiffHtml, renderDiffJson, renderDiffText } from "@arbiter/shared/replay/diff-report.js";
 import { commandContext, connectedKafka, wholeNumber } from "../command-context.js";
 

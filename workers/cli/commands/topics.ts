@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { TOPIC_KEYS, type TopicKey } from "@arbiter/shared/config/arbiter-config.js";
-import { UsageError } from "@arbiter/shared/cli/errors/usage-error.js";
+import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { createTopics, describeTopics, kafkaTopicConfigs, newTopic, topicDrift, topicSpecs, type TopicSpec, type TopicState } from "@arbiter/shared/kafka/topic-admin.js";
-import { textTable } from "@arbiter/shared/cli/text-table.js";
+import { textTable } from "@arbiter/shared/text/text-table.js";
 import { commandContext, connectedKafka } from "../command-context.js";
 
 /** The specs named on the command line (topic keys like `decisions`, or topic names); all of them when none is. */
