@@ -1,5 +1,5 @@
 import type { Post } from "../codec/records.js";
-import { validatePost } from "../pipeline/post-input.js";
+import { validatePost } from "../codec/post-input.js";
 import { csvColumns, readDatasetRows, type DatasetFormat } from "../eval/dataset-file.js";
 import { UsageError } from "../errors/usage-error.js";
 

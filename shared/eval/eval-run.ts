@@ -1,5 +1,5 @@
 import type { Logger } from "../observability/logger.js";
-import type { EnginePort } from "../pipeline/ports.js";
+import type { EnginePort } from "../pipeline/index.js";
 import type { EvalItem } from "./eval-report.js";
 import type { LabelledPost } from "./labelled-posts.js";
 import { PolicyEvaluator, type EvaluatorSettings } from "./policy-evaluator.js";

@@ -6,9 +6,7 @@ import { PolicySet } from "../policy/policy-set.js";
 import type { Policy } from "../policy/policy.js";
 import { createCodecs } from "../codec/codecs.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
-import { PolicyPrefilter } from "../pipeline/policy-prefilter.js";
-import { PostProcessor } from "../pipeline/post-processor.js";
-import type { EnginePort } from "../pipeline/ports.js";
+import { PolicyPrefilter, PostProcessor, type EnginePort } from "../pipeline/index.js";
 
 /** What the pipeline made of one post under one policy. */
 export interface PostResult {

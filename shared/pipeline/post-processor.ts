@@ -7,7 +7,7 @@ import { decide } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import type { EnginePort, ModelVerdict, PipelinePolicy, PrefilterPort } from "./ports.js";
-import { readPost } from "./post-input.js";
+import { readPost } from "../codec/post-input.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
 import { publishable } from "./output-records.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";

@@ -3,7 +3,7 @@ import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
 import { prefilterDecision } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { PrefilterPort } from "./ports.js";
-import { readPost, type PostDecoder } from "./post-input.js";
+import { readPost, type PostDecoder } from "../codec/post-input.js";
 import { encodeDecision } from "./output-records.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";
 import { type Codecs } from "../codec/codecs.js";

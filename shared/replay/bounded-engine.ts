@@ -1,5 +1,5 @@
 import { ConcurrencyLimit } from "../kafka/concurrency-limit.js";
-import type { ClassifyRequest, EnginePort, ModelVerdict } from "../pipeline/ports.js";
+import type { ClassifyRequest, EnginePort, ModelVerdict } from "../pipeline/index.js";
 
 /** An engine of which a run may use at most `limit` calls at once: a replay's bounded share of the model beside live traffic. */
 export class BoundedEngine implements EnginePort {

@@ -7,11 +7,7 @@ import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
 import type { PolicySet } from "../policy/policy-set.js";
 import { createWorkerCodecs } from "../codec/codecs.js";
-import { loadEnginePort } from "../pipeline/engine-port.js";
-import { PolicyPrefilter } from "../pipeline/policy-prefilter.js";
-import type { EnginePort, PrefilterPort } from "../pipeline/ports.js";
-import { PostProcessor } from "../pipeline/post-processor.js";
-import { VerdictCache } from "../pipeline/verdict-cache.js";
+import { PolicyPrefilter, PostProcessor, VerdictCache, loadEnginePort, type EnginePort, type PrefilterPort } from "../pipeline/index.js";
 import { BoundedEngine } from "./bounded-engine.js";
 import { ForumScopedPrefilter, ReplayProcessor, type ReplayScope } from "./replay-processor.js";
 

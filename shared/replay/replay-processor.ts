@@ -3,7 +3,7 @@ import type { TopicNames } from "../config/arbiter-config.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import { decisionId } from "../codec/decision-identity.js";
-import type { PrefilterPort, ScreenedPost } from "../pipeline/ports.js";
+import type { PrefilterPort, ScreenedPost } from "../pipeline/index.js";
 import type { Codecs } from "../codec/codecs.js";
 import type { PartitionRange } from "./replay-range.js";
 

@@ -1,6 +1,6 @@
-import { DecodeError } from "../codec/errors/decode-error.js";
+import { DecodeError } from "./errors/decode-error.js";
 import type { Headers } from "../kafka/consumed-record.js";
-import type { Post } from "../codec/records.js";
+import type { Post } from "./records.js";
 import type { PostFormat } from "../config/arbiter-config.js";
 import type { InboundRecord } from "../kafka/consumed-record.js";
 

@@ -3,7 +3,7 @@ import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/shipped-schemas.js";
 import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
-import { readPost } from "@arbiter/shared/pipeline/post-input.js";
+import { readPost } from "@arbiter/shared/codec/post-input.js";
 
 const codecs = createCodecs();
 const record = (value: Buffer | null, headers: InboundRecord["headers"] = {}): InboundRecord => ({ topic: "posts", partition: 0, offset: "7", key: null, value, headers });
