@@ -1,4 +1,4 @@
-import { resolveFromRoot } from "@arbiter/shared/config/load-config.js";
+import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 
 /** Engine settings for the small real model as the benches run it: Gemma 3 270M on CPU, 2 sequences, one thread. */
 export function gemmaEngineSettings(rationaleMaxChars: number) {

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { getLlamaGpuTypes, type Llama } from "node-llama-cpp";
-import { resolveFromRoot } from "@arbiter/shared/config/load-config.js";
+import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput, type ReasoningEffort } from "@arbiter/shared/engine/index.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { fixturesDir } from "../test/support/env.js";

@@ -13,7 +13,8 @@
 import { cpus } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Kafka } from "kafkajs";
-import { loadConfig, resolveFromRoot } from "@arbiter/shared/config/load-config.js";
+import { loadConfig } from "@arbiter/shared/config/load-config.js";
+import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import type { Post } from "@arbiter/shared/codec/records.js";
 import { createKafka, ensureTopics } from "@arbiter/shared/kafka/kafka-client.js";

@@ -1,7 +1,7 @@
 // `npm run config:defaults`: writes config/default.json and the README's settings table from the settings schema.
 import { readFileSync, writeFileSync } from "node:fs";
 import { defaultConfigText, withSettingsTable } from "@arbiter/shared/config/config-reference.js";
-import { defaultConfigPath, resolveFromRoot } from "@arbiter/shared/config/load-config.js";
+import { defaultConfigPath, resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 
 const readmePath = resolveFromRoot("README.md");
 writeFileSync(defaultConfigPath, defaultConfigText());

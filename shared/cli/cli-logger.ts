@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import type { LogSettings } from "../config/arbiter-config.js";
+import type { LogSettings } from "../observability/observability-settings.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 
 /** A command's logger: JSON on stderr, so stdout holds only the command's output; warnings only unless verbose. */

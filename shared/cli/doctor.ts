@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
 import { getLlama } from "node-llama-cpp";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { ConfigError } from "../config/config-error.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import { ConfigError } from "../settings/config-error.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import { assertGgufFile } from "../engine/engine.js";
 import { loadPolicySet } from "../policy/load-policy-dir.js";
 import { CliError } from "./errors/cli-error.js";
@@ -47,10 +47,12 @@ async function checkKafka(config: ArbiterConfig): Promise<CheckResult[]> {
 }
 
 async function checkRedis(config: ArbiterConfig): Promise<CheckResult> {
-  if (!config.cache.enabled) return { name: "redis", status: "skip", detail: "the verdict cache is off (cache.enabled: false)" };
+  // The verdict cache and the policy registry both live in Redis: skip it only when neither is on.
+  if (!config.cache.enabled && !config.policies.registry.enabled)
+    return { name: "redis", status: "skip", detail: "neither the verdict cache (cache.enabled) nor the policy registry (policies.registry.enabled) is on" };
   try {
-    await probeRedis(config.cache);
-    return { name: "redis", status: "ok", detail: `${displayRedisUrl(config.cache.url)} answers PING` };
+    await probeRedis(config.redis, 3000, config.cache.enabled ? "cache" : "policy registry");
+    return { name: "redis", status: "ok", detail: `${displayRedisUrl(config.redis.url)} answers PING` };
   } catch (error) {
     if (error instanceof ConfigError) return { name: "redis", status: "fail", detail: error.message, fix: "correct the setting named" };
     if (!(error instanceof ServiceUnreachableError)) throw error;

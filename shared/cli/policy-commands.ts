@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import { checkPolicy, type PolicyCheck } from "../policy/check-policy.js";
 import { readPolicyDir } from "../policy/load-policy-dir.js";
 import { parsePolicy } from "../policy/parse-policy.js";
@@ -17,10 +17,10 @@ import { probeRedis } from "./service-probes.js";
 
 /** The registry the settings name, after checking Redis answers (exit code 3 when it does not). */
 export async function openPolicyRegistry(config: ArbiterConfig): Promise<{ registry: PolicyRegistry; close(): void }> {
-  await probeRedis(config.cache, 3000, "policy registry");
-  const redis = createRedis(config.cache, { connectTimeout: 3000, commandTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null }, "cache");
+  await probeRedis(config.redis, 3000, "policy registry");
+  const redis = createRedis(config.redis, { connectTimeout: 3000, commandTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null }, "redis");
   redis.on("error", () => undefined);
-  return { registry: new PolicyRegistry(redis, registryPrefix(config.cache.keyPrefix)), close: () => redis.disconnect() };
+  return { registry: new PolicyRegistry(redis, registryPrefix(config.redis.keyPrefix)), close: () => redis.disconnect() };
 }
 
 /** A policy file's text; a missing or unreadable file is a usage error (exit 2). */

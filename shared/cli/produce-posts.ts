@@ -1,7 +1,7 @@
 import type { Producer } from "kafkajs";
 import type { RecordCodec } from "../codec/record-codec.js";
 import type { Post } from "../codec/records.js";
-import type { PostFormat } from "../config/arbiter-config.js";
+import type { PostFormat } from "../codec/codec-settings.js";
 import type { DatasetFormat } from "../eval/dataset-file.js";
 import { CliError } from "./errors/cli-error.js";
 import { readPostFile, type PostColumns } from "./post-file.js";

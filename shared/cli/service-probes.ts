@@ -1,7 +1,8 @@
 import { Socket } from "node:net";
 import { Kafka, logLevel } from "kafkajs";
-import type { CacheSettings, KafkaSettings } from "../config/arbiter-config.js";
-import { ConfigError } from "../config/config-error.js";
+import type { RedisSettings } from "../redis/redis-settings.js";
+import type { KafkaSettings } from "../kafka/kafka-settings.js";
+import { ConfigError } from "../settings/config-error.js";
 import { explainKafkaError, kafkaSecurity } from "../kafka/kafka-client.js";
 import { createRedis, explainRedisError } from "../redis/redis-client.js";
 import { ServiceUnreachableError } from "./errors/service-unreachable-error.js";
@@ -39,7 +40,7 @@ function startHint(host: string, port: number, service: { script: string; portVa
 }
 
 const KAFKA = { script: "kafka.sh", portVariable: "KAFKA_PORT", defaultPort: 9092, setting: "kafka.brokers (KAFKA_BROKERS)" };
-const REDIS = { script: "redis.sh", portVariable: "REDIS_PORT", defaultPort: 6379, setting: "cache.url (REDIS_URL)" };
+const REDIS = { script: "redis.sh", portVariable: "REDIS_PORT", defaultPort: 6379, setting: "redis.url (REDIS_URL)" };
 
 export interface KafkaProbe {
   clusterId: string;
@@ -91,28 +92,28 @@ export function displayRedisUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1");
 }
 
-/** Pings Redis as the cache logs in; throws a {@link ServiceUnreachableError} saying what failed and what to do, or the {@link ConfigError} of a login or TLS setting. */
-export async function probeRedis(cache: CacheSettings, timeoutMs = 3000, purpose: "cache" | "policy registry" = "cache"): Promise<void> {
-  const { url } = cache;
+/** Pings Redis as the workers log in; throws a {@link ServiceUnreachableError} saying what failed and what to do, or the {@link ConfigError} of a login or TLS setting. */
+export async function probeRedis(connection: RedisSettings, timeoutMs = 3000, purpose: "cache" | "policy registry" = "cache"): Promise<void> {
+  const { url } = connection;
   const shown = displayRedisUrl(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ServiceUnreachableError("Redis", `cache.url ${JSON.stringify(shown)} is not a URL`, "set cache.url (REDIS_URL) to redis://host:port");
+    throw new ServiceUnreachableError("Redis", `redis.url ${JSON.stringify(shown)} is not a URL`, "set redis.url (REDIS_URL) to redis://host:port");
   }
   const host = parsed.hostname || "127.0.0.1";
   const port = Number(parsed.port || REDIS.defaultPort);
   const problem = await tcpProbe(host, port, timeoutMs);
   const hint = `${startHint(host, port, REDIS)}${purpose === "cache" ? ", or turn the verdict cache off (cache.enabled: false)" : " (the policy registry lives there)"}`;
   if (problem !== null) throw new ServiceUnreachableError("Redis", `Redis at ${shown} ${problem}`, hint);
-  const redis = createRedis(cache, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }, "cache");
+  const redis = createRedis(connection, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }, "redis");
   redis.on("error", () => undefined);
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    const explained = explainRedisError(error, cache, "cache");
+    const explained = explainRedisError(error, connection, "redis");
     if (explained instanceof ConfigError) throw explained;
     throw new ServiceUnreachableError("Redis", `Redis at ${shown} accepts connections but does not answer PING (${(error as Error).message})`, hint);
   } finally {

@@ -6,8 +6,9 @@ import type { RecordKind } from "./records.js";
 import { SchemaRegistryClient } from "./schema-registry-client.js";
 import { ShippedSchemas } from "./shipped-schemas.js";
 import { WriterSchemaCache } from "./writer-schema-cache.js";
-import type { ArbiterConfig, SchemaRegistrySettings, TopicNames } from "../config/arbiter-config.js";
-import { ConfigError } from "../config/config-error.js";
+import type { InputSettings, OutputSettings, SchemaRegistrySettings } from "./codec-settings.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
+import { ConfigError } from "../settings/config-error.js";
 import type { Logger } from "../observability/logger.js";
 
 /** A codec for each record kind. */
@@ -112,7 +113,15 @@ export interface WorkerCodecs {
 }
 
 /** Codecs for `input.format` and `output.format`; talks to the registry only when one of them is confluent-avro. */
-export async function createWorkerCodecs(config: Pick<ArbiterConfig, "input" | "output" | "schemaRegistry" | "kafka">, logger: Logger): Promise<WorkerCodecs> {
+/** The sections the codecs are made from (the config's own, or any object holding them). */
+export interface CodecSections {
+  input: InputSettings;
+  output: OutputSettings;
+  schemaRegistry: SchemaRegistrySettings;
+  kafka: { topics: TopicNames };
+}
+
+export async function createWorkerCodecs(config: CodecSections, logger: Logger): Promise<WorkerCodecs> {
   const registry = ShippedSchemas.load();
   const confluentOut = config.output.format === "confluent-avro";
   const confluentIn = config.input.format === "confluent-avro";

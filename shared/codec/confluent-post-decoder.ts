@@ -1,5 +1,5 @@
 import avro from "avsc";
-import type { PostField } from "../config/arbiter-config.js";
+import type { PostField } from "./codec-settings.js";
 import { confluentBody, confluentSchemaId } from "./confluent-wire.js";
 import { DecodeError } from "./errors/decode-error.js";
 import type { Post } from "./records.js";

@@ -1,4 +1,4 @@
-import type { TopicNames } from "../config/arbiter-config.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { Codecs } from "./codecs.js";
 import type { DeadLetter, HttpExchange } from "./records.js";

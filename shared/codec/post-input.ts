@@ -1,7 +1,7 @@
 import { DecodeError } from "./errors/decode-error.js";
 import type { Headers } from "../kafka/consumed-record.js";
 import type { Post } from "./records.js";
-import type { PostFormat } from "../config/arbiter-config.js";
+import type { PostFormat } from "./codec-settings.js";
 import type { InboundRecord } from "../kafka/consumed-record.js";
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

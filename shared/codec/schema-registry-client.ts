@@ -1,9 +1,9 @@
 import http from "node:http";
 import https from "node:https";
 import type { ConnectionOptions } from "node:tls";
-import type { SchemaRegistrySettings } from "../config/arbiter-config.js";
-import { ConfigError } from "../config/config-error.js";
-import { certificateProblem, resolveSecret, tlsOptions } from "../config/transport-security.js";
+import type { SchemaRegistrySettings } from "./codec-settings.js";
+import { ConfigError } from "../settings/config-error.js";
+import { certificateProblem, resolveSecret, tlsOptions } from "../settings/transport-security.js";
 import { IncompatibleSchemaError } from "./errors/incompatible-schema-error.js";
 import { SchemaRegistryRequestError } from "./errors/schema-registry-request-error.js";
 import { SchemaRegistryUnavailableError } from "./errors/schema-registry-unavailable-error.js";

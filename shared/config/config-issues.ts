@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { issueField, issueProblem } from "../engine/options.js";
-import { ConfigError } from "./config-error.js";
+import { issueField, issueProblem } from "../settings/zod-issues.js";
+import { ConfigError } from "../settings/config-error.js";
 import { knownKeys } from "./config-reference.js";
 
 interface NamedIssue {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { LineCounter, isMap, isScalar, parseDocument, type Node } from "yaml";
-import { ConfigError } from "./config-error.js";
+import { ConfigError } from "../settings/config-error.js";
 
 /** A config file's settings, and the line of each dotted key where the format tells it (YAML). */
 export interface ConfigFile {

@@ -1,6 +1,6 @@
 import type { Producer } from "kafkajs";
 import type { Appeal, Decision } from "../codec/records.js";
-import type { TopicNames } from "../config/arbiter-config.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import type { Codecs } from "../codec/codecs.js";
 
 /** What the console publishes: moderators' decisions (stage human) and appeals, keyed by post id, acknowledged by every replica. */

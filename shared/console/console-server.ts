@@ -5,7 +5,7 @@ import fastifySession from "@fastify/session";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import type { Appeal } from "../codec/records.js";
-import type { ConsoleSettings } from "../config/arbiter-config.js";
+import type { ConsoleSettings } from "./console-settings.js";
 import type { Logger } from "../observability/logger.js";
 import type { PolicySet } from "../policy/policy-set.js";
 import type { Prefilter } from "../prefilter/prefilter.js";

@@ -1,4 +1,4 @@
-import { ConfigError } from "../config/config-error.js";
+import { ConfigError } from "../settings/config-error.js";
 import { hashPassword, isPasswordHash, verifyPassword } from "./password-hash.js";
 
 /** A hash nobody's password matches, so an unknown name costs the same time as a wrong password. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { issueField, issueProblem } from "../settings/zod-issues.js";
 import { InvalidEngineOptionsError } from "./errors/invalid-engine-options-error.js";
 
 /** Reasoning effort: the one definition the engine options and the worker config share. */
@@ -8,7 +9,7 @@ export const effortSchema = z.enum(["low", "medium", "high"]);
 export const promptFormatSchema = z.enum(["auto", "harmony", "chat-template"]);
 export type PromptFormat = z.infer<typeof promptFormatSchema>;
 
-type Effort = z.infer<typeof effortSchema>;
+export type Effort = z.infer<typeof effortSchema>;
 
 export const DEFAULT_ANALYSIS_BUDGET: Readonly<Record<Effort, number>> = { low: 128, medium: 512, high: 2048 };
 
@@ -93,21 +94,6 @@ export function engineOptionsSchemaWith(defaults: EngineDefaults) {
   }
   const fields = { ...engineOptionFields, ...(redefaulted as object), modelPath: engineOptionFields.modelPath.prefault(modelPath) };
   return z.strictObject(fields).superRefine(crossFieldRules).transform(withModelId);
-}
-
-/** The dotted name of the setting an issue is about (`kafka.brokers[0]`); an unknown key names itself. */
-export function issueField(path: readonly PropertyKey[], unknownKey?: string): string {
-  const keys = unknownKey === undefined ? path : [...path, unknownKey];
-  return keys.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
-}
-
-/** What is wrong, in words: zod's message, with the value given when it is a plain value. */
-export function issueProblem(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") return "unknown setting";
-  const given = issue.input;
-  if (issue.code === "custom" || given === undefined || (typeof given === "object" && given !== null)) return issue.message;
-  // JSON would show NaN (a non-numeric ARBITER_HTTP_PORT) as null.
-  return `${issue.message}, got ${typeof given === "number" ? String(given) : JSON.stringify(given)}`;
 }
 
 /** Fills defaults and checks every field, throwing {@link InvalidEngineOptionsError} naming the first bad one. */

@@ -1,5 +1,8 @@
 import type { Action, Post, VerdictDecision } from "../codec/records.js";
-import type { Effort, InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
+import type { Effort } from "../engine/options.js";
+import type { PipelineSettings } from "../pipeline/pipeline-settings.js";
+import type { InputSettings } from "../codec/codec-settings.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
 import { PolicySet } from "../policy/policy-set.js";

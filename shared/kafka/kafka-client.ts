@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from "kafkajs";
-import type { KafkaSettings } from "../config/arbiter-config.js";
-import { ConfigError } from "../config/config-error.js";
-import { certificateProblem, errorChain, resolveSecret, tlsOptions } from "../config/transport-security.js";
+import type { KafkaSettings } from "./kafka-settings.js";
+import { ConfigError } from "../settings/config-error.js";
+import { certificateProblem, errorChain, resolveSecret, tlsOptions } from "../settings/transport-security.js";
 import type { Logger } from "../observability/logger.js";
 import { createTopics } from "./topic-admin.js";
 

@@ -1,5 +1,5 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
-import type { KafkaSettings } from "../config/arbiter-config.js";
+import type { KafkaSettings } from "./kafka-settings.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import { AcknowledgedPublisher } from "./acknowledged-publisher.js";

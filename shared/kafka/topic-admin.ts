@@ -1,5 +1,5 @@
 import kafkajs, { type Admin, type Kafka } from "kafkajs";
-import type { TopicKey, TopicNames, TopicSettings, TopicsSettings } from "../config/arbiter-config.js";
+import type { TopicKey, TopicNames, TopicSettings, TopicsSettings } from "./kafka-settings.js";
 
 // kafkajs is CommonJS, and Node finds no named export for this enum.
 const { ConfigResourceTypes } = kafkajs;

@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger } from "pino";
-import type { LogSettings } from "../config/arbiter-config.js";
+import type { LogSettings } from "./observability-settings.js";
 
 export type { Logger };
 

@@ -1,5 +1,6 @@
 import type { Audit, AuditEntry, Post } from "../codec/records.js";
-import type { PipelineSettings, TopicNames } from "../config/arbiter-config.js";
+import type { PipelineSettings } from "./pipeline-settings.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import { proportion } from "../stats/proportion.js";
 import type { OutboundRecord } from "../kafka/consumed-record.js";
 import type { Logger } from "../observability/logger.js";

@@ -1,6 +1,6 @@
 import { SafeguardEngine } from "../engine/engine.js";
 import { validateEngineOptions, type EngineOptions } from "../engine/options.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import type { Logger } from "../observability/logger.js";
 import type { ClassifyRequest, EnginePort, ModelVerdict } from "./ports.js";
 

@@ -1,6 +1,6 @@
 import type { Codecs } from "../codec/codecs.js";
 import type { Decision } from "../codec/records.js";
-import type { TopicNames } from "../config/arbiter-config.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { DecideOutput } from "./decide.js";
 import type { OutboundRecord } from "../kafka/consumed-record.js";

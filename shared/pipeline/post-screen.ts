@@ -1,5 +1,6 @@
 import type { Post } from "../codec/records.js";
-import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
+import type { InputSettings } from "../codec/codec-settings.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import { prefilterDecision } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { PrefilterPort } from "./ports.js";

@@ -1,5 +1,6 @@
 import type { WriterSchemaNote } from "../codec/writer-schema-cache.js";
-import type { InputSettings, TopicNames } from "../config/arbiter-config.js";
+import type { InputSettings } from "../codec/codec-settings.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import type { Policy } from "../policy/policy.js";
 import type { OutputSchemaIds } from "../codec/codecs.js";
 import type { PackedRecords, PackedResults } from "./screen-wire.js";

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { ConfigError } from "../config/config-error.js";
+import { ConfigError } from "../settings/config-error.js";
 import type { Logger } from "../observability/logger.js";
 import { createRedis, explainRedisError, type RedisConnection } from "../redis/redis-client.js";
 import type { ModelVerdict } from "./ports.js";
 
-/** The `cache` section: the Redis connection and how the cache uses it. */
+/** The `redis` section (the connection) with the `cache` section (how the cache uses it). */
 export interface VerdictCacheOptions extends RedisConnection {
   keyPrefix: string;
   ttlSeconds: number;
@@ -46,9 +46,9 @@ export class VerdictCache {
         // Keep trying in the background, at most every 2 s, so the cache comes back with Redis.
         retryStrategy: (times) => Math.min(times * 200, 2000),
       },
-      "cache",
+      "redis",
     );
-    this.redis.on("error", (error) => this.warn("redis error", explainRedisError(error, options, "cache")));
+    this.redis.on("error", (error) => this.warn("redis error", explainRedisError(error, options, "redis")));
   }
 
   key(policyVersion: string, cacheText: string): string {

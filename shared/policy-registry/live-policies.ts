@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
-import type { CacheSettings, PolicySettings } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import type { PolicySettings } from "../policy/policy-settings.js";
+import type { RedisSettings } from "../redis/redis-settings.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import type { Logger } from "../observability/logger.js";
 import { readPolicyDir, type PolicyFile } from "../policy/load-policy-dir.js";
 import type { Policy } from "../policy/policy.js";
@@ -66,7 +67,7 @@ export class LivePolicies {
     return this.state;
   }
 
-  static async start(policies: PolicySettings, cache: CacheSettings, logger: Logger): Promise<LivePolicies> {
+  static async start(policies: PolicySettings, redisSettings: RedisSettings, logger: Logger): Promise<LivePolicies> {
     const dir = resolveFromRoot(policies.dir);
     if (!policies.registry.enabled) {
       const set = onlyPolicies((await readPolicyDir(dir)).map((f) => f.policy), policies.only, dir);
@@ -74,13 +75,13 @@ export class LivePolicies {
     }
     const { startTimeoutMs } = policies.registry;
     const redis = createRedis(
-      cache,
+      redisSettings,
       // No offline queue: a call while Redis is away fails at once, and the next refresh tries again.
       { lazyConnect: true, connectTimeout: startTimeoutMs, commandTimeout: startTimeoutMs, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (times) => Math.min(times * 500, 5000) },
-      "cache",
+      "redis",
     );
     redis.on("error", () => undefined); // reported by the calls that fail
-    const registry = new PolicyRegistry(redis, registryPrefix(cache.keyPrefix));
+    const registry = new PolicyRegistry(redis, registryPrefix(redisSettings.keyPrefix));
     const snapshotFile = resolveFromRoot(policies.registry.snapshotFile);
     let folder: PolicyFile[] | Error;
     try {

@@ -1,5 +1,5 @@
-import type { PolicySettings } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import type { PolicySettings } from "./policy-settings.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import { loadPolicySet } from "./load-policy-dir.js";
 import { PolicySet } from "./policy-set.js";
 

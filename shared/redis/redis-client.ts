@@ -1,10 +1,10 @@
 import { Redis, type RedisOptions } from "ioredis";
-import type { CacheSettings } from "../config/arbiter-config.js";
-import { ConfigError } from "../config/config-error.js";
-import { certificateProblem, errorChain, resolveSecret, tlsOptions } from "../config/transport-security.js";
+import type { RedisSettings } from "./redis-settings.js";
+import { ConfigError } from "../settings/config-error.js";
+import { certificateProblem, errorChain, resolveSecret, tlsOptions } from "../settings/transport-security.js";
 
-/** Where Redis is and how to log in: the connection keys of a config section (`cache`). */
-export type RedisConnection = Pick<CacheSettings, "url" | "username" | "password" | "tls">;
+/** Where Redis is and how to log in: the connection keys of the `redis` section. */
+export type RedisConnection = Pick<RedisSettings, "url" | "username" | "password" | "tls">;
 
 /** ioredis options for the ACL user, the password (read here, at start) and, for a rediss:// URL, TLS. */
 export function redisSecurity(connection: RedisConnection, section: string): RedisOptions {

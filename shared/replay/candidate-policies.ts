@@ -1,5 +1,5 @@
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import { openPolicyRegistry, resolveClassifyPolicy } from "../cli/policy-commands.js";
 import { resolvePolicyRef } from "../eval/policy-ref.js";
 import { loadPolicySet } from "../policy/load-policy-dir.js";
@@ -25,7 +25,7 @@ const draftOfId = (ref: string) => /^[^@/\\]+@.*(\.md$|[/\\])/i.test(ref);
  * (a draft); a bare `ID` while the registry is empty (no worker has seeded it) is the folder's. The set in force is the registry's current versions (what the workers run), else,
  * with the registry off or empty, `policies.dir`; both narrowed to `policies.only`.
  */
-export async function candidatePolicies(ref: string, config: Pick<ArbiterConfig, "policies" | "cache">): Promise<CandidatePolicies> {
+export async function candidatePolicies(ref: string, config: Pick<ArbiterConfig, "policies" | "redis">): Promise<CandidatePolicies> {
   const dir = resolveFromRoot(config.policies.dir);
   let inForce: readonly Policy[] = [];
   let inForceFrom: CandidatePolicies["inForceFrom"] = "folder";

@@ -1,7 +1,7 @@
 import type { Kafka } from "kafkajs";
 import type { Decision } from "../codec/records.js";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import { runnerKafkaSettings, StreamRunner } from "../kafka/stream-runner.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
@@ -53,7 +53,7 @@ export async function startCandidateRun(options: {
   const policyPrefilter = new PolicyPrefilter(options.set, { maxModelChars: config.pipeline.maxModelChars });
   const prefilter: PrefilterPort = options.scope.forumId === null ? policyPrefilter : new ForumScopedPrefilter(policyPrefilter, options.scope.forumId);
   const engine = new BoundedEngine(options.engine, options.maxModelCalls);
-  const cache = config.cache.enabled ? new VerdictCache(config.cache, log) : null;
+  const cache = config.cache.enabled ? new VerdictCache({ ...config.redis, ...config.cache }, log) : null;
   const topics = config.kafka.topics;
   const inner = new PostProcessor({ codecs, topics, input: config.input, confluentInput, pipeline: config.pipeline, engine, prefilter, cache, metrics, logger: log });
   const runner = new StreamRunner({

@@ -1,5 +1,5 @@
 import type { Decision } from "../codec/records.js";
-import type { TopicNames } from "../config/arbiter-config.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import { decisionId } from "../codec/decision-identity.js";

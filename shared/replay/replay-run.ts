@@ -1,7 +1,7 @@
 import type { Kafka } from "kafkajs";
 import type { Decision } from "../codec/records.js";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import { UsageError } from "../errors/usage-error.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";

@@ -4,7 +4,7 @@ import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import type { Logger } from "../observability/logger.js";
 import { loadPolicySet } from "../policy/load-policy-dir.js";
-import { resolveFromRoot } from "../config/load-config.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import { candidatePolicies } from "./candidate-policies.js";
 import { loadRunEngine, startCandidateRun, type RunEngine } from "./candidate-run.js";
 import { diffDecisions, type DecisionDiff } from "./decision-diff.js";

@@ -1,4 +1,4 @@
-import type { RetrySettings } from "../config/arbiter-config.js";
+import type { RetrySettings } from "./retry-settings.js";
 import { abortableSleep } from "./abortable-sleep.js";
 import { Backoff } from "./backoff.js";
 import { RetriesExhaustedError } from "./errors/retries-exhausted-error.js";

@@ -1,6 +1,6 @@
 import type { HttpExchange } from "../codec/records.js";
-import type { Secret } from "../config/arbiter-config.js";
-import { resolveSecret } from "../config/transport-security.js";
+import type { Secret } from "../settings/fields.js";
+import { resolveSecret } from "../settings/transport-security.js";
 import { HttpCallError } from "./errors/http-call-error.js";
 import { loggableUrl } from "./url-template.js";
 

@@ -1,5 +1,5 @@
 import type { HttpExchange, RecordKind, RecordTypes } from "../codec/records.js";
-import type { TopicNames } from "../config/arbiter-config.js";
+import type { TopicNames } from "../kafka/kafka-settings.js";
 import type { Logger } from "../observability/logger.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../observability/logger.js";
-import { ConfigError } from "../config/config-error.js";
+import { ConfigError } from "../settings/config-error.js";
 import { createRedis, explainRedisError, type RedisConnection } from "../redis/redis-client.js";
 
 /**
@@ -17,11 +17,11 @@ export function sinkRedis(connection: RedisConnection, logger: Logger): Redis {
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(times * 200, 2000),
     },
-    "cache",
+    "redis",
   );
   const lastLogged = { wrongSetting: 0, outage: 0 };
   redis.on("error", (raw: Error) => {
-    const error = explainRedisError(raw, connection, "cache") as Error;
+    const error = explainRedisError(raw, connection, "redis") as Error;
     // A wrong setting (a rejected password, an untrusted certificate) needs a person, and an outage warning must not hide it.
     const kind = error instanceof ConfigError ? "wrongSetting" : "outage";
     // At most one line of each kind per 10 s, not one per reconnect attempt.

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Kafka } from "kafkajs";
-import type { ArbiterConfig, TopicKey } from "../config/arbiter-config.js";
+import type { ArbiterConfig } from "../config/arbiter-config.js";
+import type { TopicKey } from "../kafka/kafka-settings.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import { runnerKafkaSettings, StreamRunner } from "../kafka/stream-runner.js";
@@ -63,7 +64,7 @@ export async function sinkParts(config: ArbiterConfig, logger: Logger, name: str
     const wanted = new Set<TopicKey>([...topicsUsed, "dlq"]);
     await createTopics(kafka, topicSpecs(config.kafka.topics, config.topics).filter((spec) => wanted.has(spec.key)).map(newTopic));
   }
-  return { config, logger, metrics: new SinkMetrics(), codecs: workerCodecs.codecs, kafka, redis: sinkRedis(config.cache, logger) };
+  return { config, logger, metrics: new SinkMetrics(), codecs: workerCodecs.codecs, kafka, redis: sinkRedis(config.redis, logger) };
 }
 
 /**

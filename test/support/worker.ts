@@ -42,8 +42,8 @@ export function testConfig(ns: TestNamespace, overrides: ArbiterConfigInput = {}
       rebalanceTimeoutMs: 20_000,
       heartbeatIntervalMs: 1_000,
     },
-    cache: { url: redisUrl, keyPrefix: ns.redisPrefix },
-    // The registry's keys are under cache.keyPrefix (the test's); its snapshot file is the test's too.
+    redis: { url: redisUrl, keyPrefix: ns.redisPrefix },
+    // The registry's keys are under redis.keyPrefix (the test's); its snapshot file is the test's too.
     policies: { dir: path.join(repoRoot, "test/fixtures/policies"), registry: { snapshotFile: path.join(tmpdir(), `arbiter-policy-snapshot-${ns.id}.json`) } },
     engine: testEngineSettings(),
     escalationEngine: { ...testEngineSettings(), defaultEffort: "high" },

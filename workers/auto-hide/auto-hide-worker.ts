@@ -2,7 +2,7 @@ import { ForumClient } from "@arbiter/shared/sinks/auto-hide/forum-client.js";
 import { AutoHideHandler } from "@arbiter/shared/sinks/auto-hide/auto-hide-handler.js";
 import { PostActionStore } from "@arbiter/shared/sinks/auto-hide/post-action-store.js";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
 import { ForumRateLimiter } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
 import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
@@ -43,7 +43,7 @@ export async function startAutoHideWorker(config: ArbiterConfig, logger: Logger)
   const handler = new AutoHideHandler({
     codecs: parts.codecs,
     topics,
-    store: new PostActionStore(parts.redis, config.cache.keyPrefix, settings.stateTtlDays * 86_400),
+    store: new PostActionStore(parts.redis, config.redis.keyPrefix, settings.stateTtlDays * 86_400),
     forum: new ForumClient(settings, new ForumRateLimiter(settings.rateLimit), retry, parts.metrics, log),
     retry,
     metrics: parts.metrics,

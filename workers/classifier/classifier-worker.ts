@@ -41,7 +41,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const log = logger.child({ role: config.role, worker: config.workerId });
   const metrics = new WorkerMetrics();
   // The registry (or, Redis down, the snapshot): the set in force now; `policies.watch` below follows its changes.
-  const policies = await LivePolicies.start(config.policies, config.cache, log);
+  const policies = await LivePolicies.start(config.policies, config.redis, log);
   const set = policies.current;
   const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`), source: policies.status.source }, "policies loaded");
@@ -56,7 +56,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   if (config.kafka.createTopics) {
     await createTopics(kafka, topicSpecs(topics, config.topics).map(newTopic));
   }
-  const cache = !escalation && config.cache.enabled ? new VerdictCache(config.cache, log) : null;
+  const cache = !escalation && config.cache.enabled ? new VerdictCache({ ...config.redis, ...config.cache }, log) : null;
   // Audit samples are outside the stream's commits (and its transactions): a lost one only widens the interval.
   const sampleProducer = !escalation && config.pipeline.auditSampleRate > 0 ? kafka.producer({ idempotent: true, maxInFlightRequests: 1 }) : null;
   await sampleProducer?.connect();

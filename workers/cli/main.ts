@@ -2,7 +2,7 @@
 // shared/cli/exit-codes.ts. Run it as `npx arbiter` (workers/cli/bin/arbiter.mjs picks the
 // build or the sources).
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { EXIT_CODES, exitCodesHelp } from "@arbiter/shared/cli/exit-codes.js";

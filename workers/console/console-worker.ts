@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
-import { resolveSecret } from "@arbiter/shared/config/transport-security.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
+import { resolveSecret } from "@arbiter/shared/settings/transport-security.js";
 import { ConsoleIntake } from "@arbiter/shared/console/console-intake.js";
 import { ConsolePublisher } from "@arbiter/shared/console/console-publisher.js";
 import { buildConsoleServer } from "@arbiter/shared/console/console-server.js";
@@ -34,20 +34,20 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
   const parts = await sinkParts(config, log, "console", ["tickets", "audit", "decisions", "appeals"]);
   const { codecs, kafka, redis, metrics } = parts;
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const store = new ConsoleStore(redis, config.cache.keyPrefix, settings.auditTtlHours * 3600);
+  const store = new ConsoleStore(redis, config.redis.keyPrefix, settings.auditTtlHours * 3600);
   let server: Awaited<ReturnType<typeof buildConsoleServer>> | undefined;
   try {
     server = await buildConsoleServer({
       settings,
       sessionSecret,
       store,
-      log: new ModeratorLog(redis, config.cache.keyPrefix),
+      log: new ModeratorLog(redis, config.redis.keyPrefix),
       moderators,
       publisher: new ConsolePublisher(producer, codecs, topics),
       policies,
       prefilter: new Prefilter(policies),
       redis,
-      keyPrefix: config.cache.keyPrefix,
+      keyPrefix: config.redis.keyPrefix,
       metrics,
       logger: log,
     });

@@ -1,5 +1,5 @@
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
 import { HttpEndpoint } from "@arbiter/shared/sinks/http-endpoint.js";
 import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
@@ -23,7 +23,7 @@ export async function startTicketsWorker(config: ArbiterConfig, logger: Logger):
     settings,
     consoleUrl: config.console.publicUrl,
     webhook: settings.webhook.url === "" ? null : new RetryingEndpoint(new HttpEndpoint(settings.webhook, "tickets.webhook.token"), retry, parts.metrics, log),
-    log: new TicketDeliveryLog(parts.redis, config.cache.keyPrefix, settings.dedupeTtlDays * 86_400),
+    log: new TicketDeliveryLog(parts.redis, config.redis.keyPrefix, settings.dedupeTtlDays * 86_400),
     retry,
     metrics: parts.metrics,
     logger: log,

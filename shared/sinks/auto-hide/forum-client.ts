@@ -1,5 +1,6 @@
 import type { Decision, HttpExchange } from "../../codec/records.js";
-import type { AutoHideSettings, HttpCallSettings } from "../../config/arbiter-config.js";
+import type { HttpCallSettings } from "../sink-settings.js";
+import type { AutoHideSettings } from "./auto-hide-settings.js";
 import type { Logger } from "../../observability/logger.js";
 import { EndpointNotConfiguredError } from "../errors/endpoint-not-configured-error.js";
 import type { ForumRateLimiter } from "./forum-rate-limiter.js";

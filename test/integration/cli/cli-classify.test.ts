@@ -14,7 +14,7 @@ jest.setTimeout(300_000);
 // The small real model on CPU, one sequence: what a policy author's laptop runs.
 const engine = { modelPath: modelPath(testModels.gemma), modelId: "gemma-3-270m", gpu: false, threads: 1, contextSize: 2048, sequences: 1, rationaleMaxChars: 120, timeoutMs: 60_000 };
 const ns = testNamespace("cli-classify");
-const env = { ARBITER_CONFIG_JSON: JSON.stringify({ cache: { url: redisUrl, keyPrefix: ns.redisPrefix }, engine }) };
+const env = { ARBITER_CONFIG_JSON: JSON.stringify({ redis: { url: redisUrl, keyPrefix: ns.redisPrefix }, engine }) };
 const dir = mkdtempSync(path.join(tmpdir(), "arbiter-cli-classify-"));
 const redis = new Redis(redisUrl);
 afterAll(() => {

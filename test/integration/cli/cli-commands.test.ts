@@ -20,7 +20,7 @@ jest.setTimeout(240_000);
 const ns = testNamespace("cli-commands");
 const topics = testConfig(ns).kafka.topics;
 /** Settings of this test's own topics, as a user's config would give them (decisions get 2 partitions here). */
-const settings = { kafka: { brokers: kafkaBrokers, topics }, cache: { url: redisUrl }, topics: { decisions: { partitions: 2 } } };
+const settings = { kafka: { brokers: kafkaBrokers, topics }, redis: { url: redisUrl }, topics: { decisions: { partitions: 2 } } };
 const env = { ARBITER_CONFIG_JSON: JSON.stringify(settings) };
 const dir = mkdtempSync(path.join(tmpdir(), "arbiter-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { testNamespace } from "../../support/namespace.js";
 jest.setTimeout(240_000);
 
 const ns = testNamespace("cli-policy");
-const env = { ARBITER_CONFIG_JSON: JSON.stringify({ cache: { url: redisUrl, keyPrefix: ns.redisPrefix } }) };
+const env = { ARBITER_CONFIG_JSON: JSON.stringify({ redis: { url: redisUrl, keyPrefix: ns.redisPrefix } }) };
 const dir = mkdtempSync(path.join(tmpdir(), "arbiter-cli-policy-"));
 const redis = new Redis(redisUrl);
 const registry = new PolicyRegistry(redis, registryPrefix(ns.redisPrefix));
@@ -49,7 +49,7 @@ describe("arbiter policy", () => {
     expect(failed.stdout).toMatch(new RegExp(`error: ${bad}:\\d+: rule SP0 is defined here but not listed in the front matter's rules`));
     expect(failed.stderr).toContain("does not pass: 2 problems");
 
-    const tooBig = await runCli(["policy", "validate", spamFile, "--model", modelPath(testModels.gemma)], { ARBITER_CONFIG_JSON: JSON.stringify({ cache: { url: redisUrl, keyPrefix: ns.redisPrefix }, policies: { maxTokens: 100 } }) });
+    const tooBig = await runCli(["policy", "validate", spamFile, "--model", modelPath(testModels.gemma)], { ARBITER_CONFIG_JSON: JSON.stringify({ redis: { url: redisUrl, keyPrefix: ns.redisPrefix }, policies: { maxTokens: 100 } }) });
     expect(tooBig.code).toBe(1);
     expect(tooBig.stdout).toMatch(/the body is \d+ tokens, over the limit of 100 \(policies.maxTokens\)/);
 
@@ -117,7 +117,7 @@ describe("arbiter policy", () => {
         server.close(() => resolve(port));
       });
     });
-    const down = await runCli(["policy", "list"], { ARBITER_CONFIG_JSON: JSON.stringify({ cache: { url: `redis://127.0.0.1:${closed}` } }) });
+    const down = await runCli(["policy", "list"], { ARBITER_CONFIG_JSON: JSON.stringify({ redis: { url: `redis://127.0.0.1:${closed}` } }) });
     expect(down.code).toBe(3);
     expect(down.stderr).toContain(`Redis at redis://127.0.0.1:${closed} refused the connection`);
     expect(down.stderr).toContain("the policy registry lives there");

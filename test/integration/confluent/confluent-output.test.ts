@@ -1,6 +1,6 @@
 import type { KafkaMessage } from "kafkajs";
 import { IncompatibleSchemaError } from "@arbiter/shared/codec/errors/incompatible-schema-error.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { startClassifierWorker } from "../../../workers/classifier/classifier-worker.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 import { schemaRegistryUrl } from "../../support/env.js";

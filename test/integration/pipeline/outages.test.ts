@@ -15,7 +15,7 @@ let worker: RunningWorker | undefined;
 
 beforeAll(async () => {
   await Promise.all([broker.start(), redis.start()]);
-  config = testConfig(ns, { kafka: { brokers: broker.brokers }, cache: { url: redis.url } });
+  config = testConfig(ns, { kafka: { brokers: broker.brokers }, redis: { url: redis.url } });
   kafka = new KafkaClient({ clientId: ns.id, brokers: broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 3000 } });
   worker = await startClassifierWorker(config, await testLogger());
 }, 240_000);

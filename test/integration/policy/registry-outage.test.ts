@@ -20,7 +20,7 @@ jest.setTimeout(300_000);
 // Its own Redis, so that stopping it disturbs no other test.
 const redis = new PrivateRedis(17379 + (process.pid % 500));
 const ns = testNamespace("policy registry outage");
-const config = testConfig(ns, { cache: { url: redis.url }, policies: { registry: { startTimeoutMs: 1000, refreshMs: 1000 } } });
+const config = testConfig(ns, { redis: { url: redis.url }, policies: { registry: { startTimeoutMs: 1000, refreshMs: 1000 } } });
 const snapshotFile = path.resolve(repoRoot, config.policies.registry.snapshotFile);
 const kafka = testKafka(ns.id);
 const running: RunningWorker[] = [];
@@ -48,12 +48,12 @@ test("a worker that starts while Redis is down runs on its snapshot of the regis
   const first = await startClassifierWorker(config, capturedLogger().logger);
   running.push(first);
   const client = new Redis(redis.url);
-  const registry = new PolicyRegistry(client, registryPrefix(config.cache.keyPrefix));
+  const registry = new PolicyRegistry(client, registryPrefix(config.redis.keyPrefix));
   expect([...(await registry.current()).entries()].sort()).toEqual(folderSet.policies.map((p) => [p.id, p.version]).sort());
   await registry.makeCurrent({ id: "test-spam", version: editedPolicy.version, text: edited }, "push");
   client.disconnect();
   await eventually(() => (existsSync(snapshotFile) && readFileSync(snapshotFile, "utf8").includes(editedPolicy.version) ? true : undefined), 10_000, "the snapshot to hold the pushed version");
-  expect((await readyz(first)).body).toContain(`policies: registry ${registryPrefix(config.cache.keyPrefix)}, set ${editedSet.version}`);
+  expect((await readyz(first)).body).toContain(`policies: registry ${registryPrefix(config.redis.keyPrefix)}, set ${editedSet.version}`);
   await first.stop();
   running.pop();
 
@@ -82,7 +82,7 @@ test("a worker that starts while Redis is down runs on its snapshot of the regis
   }, 15_000, "/readyz to name the registry again");
   expect(back.body).toContain(`set ${editedSet.version}`);
   const again = new Redis(redis.url);
-  expect((await new PolicyRegistry(again, registryPrefix(config.cache.keyPrefix)).current()).get("test-spam")).toBe(editedPolicy.version);
+  expect((await new PolicyRegistry(again, registryPrefix(config.redis.keyPrefix)).current()).get("test-spam")).toBe(editedPolicy.version);
   again.disconnect();
   expect(log.lines.some((l) => l.msg === "policy registry was empty; seeded it with the policies in force")).toBe(true);
 });

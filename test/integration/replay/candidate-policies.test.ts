@@ -11,7 +11,7 @@ import { testConfig } from "../../support/worker.js";
 
 // Replay and shadow take their candidate and the set in force from the Redis registry (real Redis).
 const ns = testNamespace("candidate-policies");
-const config = testConfig(ns, { cache: { url: redisUrl, keyPrefix: ns.redisPrefix }, policies: { dir: "config/policies" } });
+const config = testConfig(ns, { redis: { url: redisUrl, keyPrefix: ns.redisPrefix }, policies: { dir: "config/policies" } });
 const redis = new Redis(redisUrl);
 const registry = new PolicyRegistry(redis, registryPrefix(ns.redisPrefix));
 afterAll(() => redis.disconnect());

@@ -3,8 +3,9 @@
 // and a Redis of its own that takes only TLS and an ACL user.
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ArbiterConfigInput, KafkaSettings } from "@arbiter/shared/config/arbiter-config.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import type { ArbiterConfigInput } from "@arbiter/shared/config/arbiter-config.js";
+import type { KafkaSettings } from "@arbiter/shared/kafka/kafka-settings.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { createKafka, ensureTopics } from "@arbiter/shared/kafka/kafka-client.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
@@ -122,7 +123,7 @@ test("a worker over SASL_SSL and a TLS Redis with an ACL user decides posts, and
   process.env.ARBITER_TEST_REDIS_PASSWORD = REDIS_PASSWORD;
   const config = testConfig(ns, {
     kafka: { brokers: broker.brokers, ssl: tls(), sasl: { mechanism: "scram-sha-512", username: "arbiter", password: { env: "ARBITER_TEST_KAFKA_PASSWORD" } } },
-    cache: { url: redis.url, username: "arbiter", password: { env: "ARBITER_TEST_REDIS_PASSWORD" }, tls: { ca: certs.ca } },
+    redis: { url: redis.url, username: "arbiter", password: { env: "ARBITER_TEST_REDIS_PASSWORD" }, tls: { ca: certs.ca } },
   });
   const { logger, text } = capturedLogger("debug");
   const worker = await startClassifierWorker(config, logger);

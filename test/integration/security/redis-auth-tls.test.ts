@@ -2,10 +2,10 @@
 // certificates and an ACL user, one plain with a password on the default user (requirepass).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ArbiterConfigInput, CacheSettings } from "@arbiter/shared/config/arbiter-config.js";
+import type { ArbiterConfigInput } from "@arbiter/shared/config/arbiter-config.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import type { ModelVerdict } from "@arbiter/shared/pipeline/ports.js";
-import { VerdictCache } from "@arbiter/shared/pipeline/verdict-cache.js";
+import { VerdictCache, type VerdictCacheOptions } from "@arbiter/shared/pipeline/verdict-cache.js";
 import { capturedLogger } from "../../support/captured-logger.js";
 import { eventually } from "../../support/eventually.js";
 import { testNamespace } from "../../support/namespace.js";
@@ -49,17 +49,18 @@ const verdict: ModelVerdict = {
   latencyMs: 1,
 };
 
-/** The `cache` section as the worker would load it from these settings. */
-function cacheSettings(cache: NonNullable<ArbiterConfigInput["cache"]>): CacheSettings {
-  return loadConfig({ cache: { keyPrefix: ns.redisPrefix, ...cache } }, {}).cache;
+/** The verdict cache's options as the worker would load them from these `redis` settings. */
+function cacheSettings(redis: NonNullable<ArbiterConfigInput["redis"]>): VerdictCacheOptions {
+  const config = loadConfig({ redis: { keyPrefix: ns.redisPrefix, ...redis } }, {});
+  return { ...config.redis, ...config.cache };
 }
 
 /** The TLS Redis as user arbiter with `password`, showing the client certificate and trusting `ca`. */
-function tlsCacheSettings(password: NonNullable<ArbiterConfigInput["cache"]>["password"], ca = certs.ca): CacheSettings {
+function tlsCacheSettings(password: NonNullable<ArbiterConfigInput["redis"]>["password"], ca = certs.ca): VerdictCacheOptions {
   return cacheSettings({ url: tlsRedis.url, username: "arbiter", password, tls: { ca, cert: certs.clientCert, key: certs.clientKey } });
 }
 
-function cacheWith(settings: CacheSettings, logger = capturedLogger().logger): VerdictCache {
+function cacheWith(settings: VerdictCacheOptions, logger = capturedLogger().logger): VerdictCache {
   const cache = new VerdictCache(settings, logger);
   caches.push(cache);
   return cache;
@@ -103,13 +104,13 @@ test("the PEM material may be given inline instead of as paths", async () => {
   expect(await roundTrip(cacheWith(settings), "inline pem text")).toMatchObject({ decision: "violate" });
 }, 30_000);
 
-test("a wrong password: calls are misses, and the error logged names cache.password and the user, never a password", async () => {
+test("a wrong password: calls are misses, and the error logged names redis.password and the user, never a password", async () => {
   process.env.ARBITER_TEST_REDIS_PASSWORD = WRONG;
   const settings = tlsCacheSettings({ env: "ARBITER_TEST_REDIS_PASSWORD" });
   const { logger, lines, text } = capturedLogger();
   const cache = cacheWith(settings, logger);
   const error = await firstError(lines);
-  expect(error).toMatch(/^config: cache\.password: Redis rejected user "arbiter" with this password/);
+  expect(error).toMatch(/^config: redis\.password: Redis rejected user "arbiter" with this password/);
   expect(error).toContain("WRONGPASS");
   expect(await cache.get("v1", "any text")).toBeUndefined();
   expect(cache.stats.misses).toBeGreaterThan(0);
@@ -117,15 +118,15 @@ test("a wrong password: calls are misses, and the error logged names cache.passw
   expect(text()).not.toContain(PASSWORD);
 }, 30_000);
 
-test("a CA that did not sign the server's certificate: the error logged names cache.tls.ca", async () => {
+test("a CA that did not sign the server's certificate: the error logged names redis.tls.ca", async () => {
   const settings = tlsCacheSettings(PASSWORD, certs.otherCa);
   const { logger, lines } = capturedLogger();
   const cache = cacheWith(settings, logger);
-  expect(await firstError(lines)).toMatch(/^config: cache\.tls\.ca: the server's certificate is not signed by a CA this client trusts/);
+  expect(await firstError(lines)).toMatch(/^config: redis\.tls\.ca: the server's certificate is not signed by a CA this client trusts/);
   expect(await cache.get("v1", "any text")).toBeUndefined();
 }, 30_000);
 
-test("a password on the default user (requirepass): right, the cache works; missing, the error names cache.password as unset", async () => {
+test("a password on the default user (requirepass): right, the cache works; missing, the error names redis.password as unset", async () => {
   expect(await roundTrip(cacheWith(cacheSettings({ url: passwordRedis.url, password: PASSWORD })), "requirepass text")).toMatchObject({ decision: "violate" });
   const { logger, lines } = capturedLogger();
   const cache = cacheWith(cacheSettings({ url: passwordRedis.url }), logger);
@@ -135,5 +136,5 @@ test("a password on the default user (requirepass): right, the cache works; miss
     await cache.get("v1", "probe");
     return lines.find((l) => l.level === 50)?.err as string | undefined;
   }, 10_000, "an error line");
-  expect(error).toMatch(/^config: cache\.password: is unset but Redis requires a login \(NOAUTH/);
+  expect(error).toMatch(/^config: redis\.password: is unset but Redis requires a login \(NOAUTH/);
 }, 30_000);

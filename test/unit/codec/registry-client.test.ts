@@ -6,7 +6,7 @@ import { SchemaRegistryRequestError } from "@arbiter/shared/codec/errors/schema-
 import { SchemaRegistryUnavailableError } from "@arbiter/shared/codec/errors/schema-registry-unavailable-error.js";
 import { SchemaNotFoundError } from "@arbiter/shared/codec/errors/schema-not-found-error.js";
 import { SchemaRegistryClient } from "@arbiter/shared/codec/schema-registry-client.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { makeTestCertificates, type TestCertificates } from "../../support/tls-certs.js";
 

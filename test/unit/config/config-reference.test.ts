@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { configDefaults, defaultCell, defaultConfigText, settingDocs, TABLE_BEGIN, TABLE_END, withSettingsTable } from "@arbiter/shared/config/config-reference.js";
-import { defaultConfigPath, loadConfig, resolveFromRoot } from "@arbiter/shared/config/load-config.js";
+import { loadConfig } from "@arbiter/shared/config/load-config.js";
+import { defaultConfigPath, resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 
 const readme = readFileSync(resolveFromRoot("README.md"), "utf8");
 const regenerate = "run `npm run config:defaults`";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { thrown } from "../../support/thrown.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 
 const noEnv = {};
@@ -70,7 +70,7 @@ test("layers: file, then ARBITER_CONFIG_JSON, then shortcuts, then overrides; ob
   expect(config.kafka.brokers).toEqual(["e:1"]);
   expect(config.log.level).toBe("error");
   expect(config.http.port).toBe(3);
-  expect(config.cache.url).toBe("redis://cache:6380");
+  expect(config.redis.url).toBe("redis://cache:6380");
   expect(config.engine.modelPath).toBe("/m/a.gguf");
   expect(config.engine.modelId).toBe("a");
   expect(config.escalationEngine.modelPath).toBe("/m/b.gguf");
@@ -92,7 +92,7 @@ test.each([
   [{ kafka: { sessionTimeoutMs: 90000 } }, "kafka.sessionTimeoutMs"],
   [{ kafka: { partitionsConsumedConcurrently: 1.5 } }, "kafka.partitionsConsumedConcurrently"],
   [{ input: { format: "xml" } }, "input.format"],
-  [{ cache: { url: "http://x" } }, "cache.url"],
+  [{ redis: { url: "http://x" } }, "redis.url"],
   [{ pipeline: { engineAttempts: 0 } }, "pipeline.engineAttempts"],
   [{ pipeline: { effort: "extreme" } }, "pipeline.effort"],
   [{ http: { port: 70000 } }, "http.port"],
@@ -109,10 +109,31 @@ test.each([
 });
 
 test("a disabled cache needs no redis:// URL when the policy registry is off too; the registry alone needs one", () => {
-  expect(loadConfig({ cache: { enabled: false, url: "" }, policies: { registry: { enabled: false } } }, noEnv).cache.enabled).toBe(false);
-  const error = thrown(() => loadConfig({ cache: { enabled: false, url: "" } }, noEnv), ConfigError);
-  expect(error.field).toBe("cache.url");
+  expect(loadConfig({ cache: { enabled: false }, redis: { url: "" }, policies: { registry: { enabled: false } } }, noEnv).cache.enabled).toBe(false);
+  const error = thrown(() => loadConfig({ cache: { enabled: false }, redis: { url: "" } }, noEnv), ConfigError);
+  expect(error.field).toBe("redis.url");
   expect(error.message).toContain("the policy registry (policies.registry.enabled) uses it");
+});
+
+test("the Redis keys the cache section once held are still read, as the redis section's, each with a warning naming where it was set", () => {
+  const warnings: string[] = [];
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "arbiter-config-")), "old.json");
+  writeFileSync(file, JSON.stringify({ cache: { url: "redis://old:6379", keyPrefix: "old:", tls: { rejectUnauthorized: false }, ttlSeconds: 60 } }));
+  const config = loadConfig({ redis: { keyPrefix: "new:" } }, { ARBITER_CONFIG: file }, (w) => warnings.push(w));
+  expect(config.redis).toMatchObject({ url: "redis://old:6379", keyPrefix: "new:", tls: { rejectUnauthorized: false } });
+  expect(config.cache).toEqual({ enabled: true, ttlSeconds: 60, commandTimeoutMs: 250 });
+  expect(warnings).toEqual([
+    `config: cache.url (from ${file}) is deprecated: it is redis.url now; read as redis.url`,
+    `config: cache.keyPrefix (from ${file}) is deprecated: it is redis.keyPrefix now; read as redis.keyPrefix`,
+    `config: cache.tls (from ${file}) is deprecated: it is redis.tls now; read as redis.tls`,
+  ]);
+  // A bad old key is reported under its new name, with where it was set.
+  const error = thrown(() => loadConfig({}, { ARBITER_CONFIG_JSON: JSON.stringify({ cache: { url: "http://x" } }) }, () => undefined), ConfigError);
+  expect(error.field).toBe("redis.url");
+  expect(error.message).toContain("ARBITER_CONFIG_JSON");
+  // Settings without old keys warn about nothing.
+  loadConfig({ redis: { url: "redis://new:6379" } }, noEnv, (w) => warnings.push(w));
+  expect(warnings).toHaveLength(3);
 });
 
 describe("a typo is an unknown setting, named by its dotted key, in every section", () => {

@@ -1,5 +1,5 @@
 import type { ArbiterConfigInput } from "@arbiter/shared/config/arbiter-config.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { thrown } from "../../support/thrown.js";
 

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 import { HttpEndpoint } from "@arbiter/shared/sinks/http-endpoint.js";

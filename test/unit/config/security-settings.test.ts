@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import type { ArbiterConfigInput } from "@arbiter/shared/config/arbiter-config.js";
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
-import { resolveSecret, tlsOptions } from "@arbiter/shared/config/transport-security.js";
+import { resolveSecret, tlsOptions } from "@arbiter/shared/settings/transport-security.js";
 import { kafkaSecurity } from "@arbiter/shared/kafka/kafka-client.js";
 import { createLogger } from "@arbiter/shared/observability/logger.js";
 import { VerdictCache } from "@arbiter/shared/pipeline/verdict-cache.js";
@@ -27,12 +27,12 @@ function file(name: string, text: string): string {
 }
 
 test("by default: no TLS and no SASL to Kafka, no login and certificate checks on for Redis", () => {
-  const { kafka, cache } = loadConfig({}, noEnv);
+  const { kafka, redis } = loadConfig({}, noEnv);
   expect(kafka.ssl).toEqual({ enabled: false, rejectUnauthorized: true });
   expect(kafka.sasl).toBeUndefined();
-  expect(cache.username).toBeUndefined();
-  expect(cache.password).toBeUndefined();
-  expect(cache.tls).toEqual({ rejectUnauthorized: true });
+  expect(redis.username).toBeUndefined();
+  expect(redis.password).toBeUndefined();
+  expect(redis.tls).toEqual({ rejectUnauthorized: true });
   expect(kafkaSecurity(kafka)).toEqual({});
 });
 
@@ -41,11 +41,11 @@ test.each<[string, ArbiterConfigInput, string, RegExp]>([
   ["an unknown mechanism", { kafka: { sasl: { mechanism: "scram-sha-1" as "plain", username: "u", password: "p" } } }, "kafka.sasl.mechanism", /./],
   ["SASL without a password", { kafka: { sasl: { mechanism: "scram-sha-256", username: "u" } as never } }, "kafka.sasl.password", /./],
   ["a password from a badly named variable", { kafka: { sasl: { mechanism: "scram-sha-256", username: "u", password: { env: "1X" } } } }, "kafka.sasl.password.env", /must be an environment variable name/],
-  ["a password from both a file and a variable", { cache: { password: { file: "/p", env: "P" } as never } }, "cache.password", /./],
+  ["a password from both a file and a variable", { redis: { password: { file: "/p", env: "P" } as never } }, "redis.password", /./],
   ["a CA while TLS is off", { kafka: { ssl: { ca: "/etc/ca.pem" } } }, "kafka.ssl.ca", /is set but kafka\.ssl\.enabled is false/],
   ["a client certificate without its key", { kafka: { ssl: { enabled: true, cert: "/c.pem" } } }, "kafka.ssl.key", /with the other of cert and key/],
-  ["a Redis password beside a URL with a user", { cache: { url: "redis://u:p@cache:6379", password: { env: "REDIS_PASSWORD" } } }, "cache.password", /cache\.url holds a user too/],
-  ["a Redis CA with a redis:// URL", { cache: { tls: { ca: "/etc/ca.pem" } } }, "cache.tls.ca", /not rediss:\/\//],
+  ["a Redis password beside a URL with a user", { redis: { url: "redis://u:p@cache:6379", password: { env: "REDIS_PASSWORD" } } }, "redis.password", /redis\.url holds a user too/],
+  ["a Redis CA with a redis:// URL", { redis: { tls: { ca: "/etc/ca.pem" } } }, "redis.tls.ca", /not rediss:\/\//],
 ])("%s is refused at start, naming the setting", (_what, overrides, field, problem) => {
   const error = thrown(() => loadConfig(overrides as Record<string, unknown>, noEnv), ConfigError);
   expect(error.field).toBe(field);
@@ -56,12 +56,12 @@ test("security settings that hold together load, and name no secret value until 
   const config = loadConfig(
     {
       kafka: { ssl: { enabled: true, ca: "/etc/arbiter/tls/ca.crt" }, sasl: { mechanism: "scram-sha-512", username: "arbiter", password: { env: "KAFKA_SASL_PASSWORD" } } },
-      cache: { url: "rediss://redis:6380", username: "arbiter", password: { file: "/var/run/secrets/arbiter/redis-password" }, tls: { ca: PEM } },
+      redis: { url: "rediss://redis:6380", username: "arbiter", password: { file: "/var/run/secrets/arbiter/redis-password" }, tls: { ca: PEM } },
     },
     noEnv,
   );
   expect(config.kafka.sasl?.password).toEqual({ env: "KAFKA_SASL_PASSWORD" });
-  expect(config.cache.password).toEqual({ file: "/var/run/secrets/arbiter/redis-password" });
+  expect(config.redis.password).toEqual({ file: "/var/run/secrets/arbiter/redis-password" });
 });
 
 test("a secret is read from the environment or a file (one trailing newline dropped), or given inline", () => {
@@ -100,23 +100,23 @@ test("kafkajs gets TLS and the SASL login with the password read; an unset varia
   expect(thrown(() => kafkaSecurity(settings), ConfigError).field).toBe("kafka.sasl.password");
 });
 
-test("the verdict cache is not made when its password cannot be read: the error names cache.password", () => {
-  const cache = loadConfig({ cache: { password: { env: "ARBITER_UNIT_NO_SUCH_PW" } } }, noEnv).cache;
-  expect(thrown(() => new VerdictCache(cache, silentLogger), ConfigError).message).toBe("config: cache.password: environment variable ARBITER_UNIT_NO_SUCH_PW is not set");
+test("the verdict cache is not made when its password cannot be read: the error names redis.password", () => {
+  const config = loadConfig({ redis: { password: { env: "ARBITER_UNIT_NO_SUCH_PW" } } }, noEnv);
+  expect(thrown(() => new VerdictCache({ ...config.redis, ...config.cache }, silentLogger), ConfigError).message).toBe("config: redis.password: environment variable ARBITER_UNIT_NO_SUCH_PW is not set");
 });
 
 test("a whole config logged, or its sections, shows no password, SASL login or inline private key", () => {
   const config = loadConfig(
     {
       kafka: { ssl: { enabled: true, key: "-----BEGIN PRIVATE KEY-----\nKAFKA-KEY\n", cert: PEM }, sasl: { mechanism: "scram-sha-256", username: "u", password: "KAFKA-PW" } },
-      cache: { url: "rediss://redis:6380", password: "REDIS-PW", tls: { key: "-----BEGIN PRIVATE KEY-----\nREDIS-KEY\n", cert: PEM } },
+      redis: { url: "rediss://redis:6380", password: "REDIS-PW", tls: { key: "-----BEGIN PRIVATE KEY-----\nREDIS-KEY\n", cert: PEM } },
     },
     noEnv,
   );
   const lines: string[] = [];
   const logger = createLogger("test", "info", new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }));
   logger.info({ config }, "whole");
-  logger.info({ kafka: config.kafka, cache: config.cache }, "sections");
+  logger.info({ kafka: config.kafka, redis: config.redis }, "sections");
   logger.info(config, "flat");
   logger.info({ key: "post-17" }, "a record key is no secret");
   const text = lines.join("");

@@ -1,4 +1,4 @@
-import { ConfigError } from "@arbiter/shared/config/config-error.js";
+import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { ModeratorDirectory } from "@arbiter/shared/console/moderator-directory.js";
 import { hashPassword, verifyPassword } from "@arbiter/shared/console/password-hash.js";
 import { thrown } from "../../support/thrown.js";

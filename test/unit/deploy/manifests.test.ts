@@ -183,7 +183,7 @@ test("the compose stack: Kafka in KRaft mode, Redis, both roles from the Dockerf
   expect([primary?.environment?.ARBITER_ROLE, escalation?.environment?.ARBITER_ROLE]).toEqual(["primary", "escalation"]);
   const config = loadExample("compose", readFileSync(path.join(deployDir, "compose/arbiter.yaml"), "utf8"), "yaml");
   expect(config.kafka.brokers).toEqual(["kafka:9092"]);
-  expect(config.cache.url).toBe("redis://redis:6379");
+  expect(config.redis.url).toBe("redis://redis:6379");
   expect(config.engine.gpu).toBe(false);
 });
 

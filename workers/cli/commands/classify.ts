@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import type { Effort } from "@arbiter/shared/config/arbiter-config.js";
+import type { Effort } from "@arbiter/shared/engine/options.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { resolveClassifyPolicy } from "@arbiter/shared/cli/policy-commands.js";

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import type { Effort } from "@arbiter/shared/config/arbiter-config.js";
-import { resolveFromRoot } from "@arbiter/shared/config/load-config.js";
+import type { Effort } from "@arbiter/shared/engine/options.js";
+import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { assertColumns } from "@arbiter/shared/cli/post-file.js";

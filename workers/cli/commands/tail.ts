@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { TOPIC_KEYS, type TopicKey } from "@arbiter/shared/config/arbiter-config.js";
+import { TOPIC_KEYS, type TopicKey } from "@arbiter/shared/kafka/kafka-settings.js";
 import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import { formatRecord, recordJson } from "@arbiter/shared/cli/record-format.js";
 import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { TOPIC_KEYS, type TopicKey } from "@arbiter/shared/config/arbiter-config.js";
+import { TOPIC_KEYS, type TopicKey } from "@arbiter/shared/kafka/kafka-settings.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { createTopics, describeTopics, kafkaTopicConfigs, newTopic, topicDrift, topicSpecs, type TopicSpec, type TopicState } from "@arbiter/shared/kafka/topic-admin.js";
 import { textTable } from "@arbiter/shared/text/text-table.js";

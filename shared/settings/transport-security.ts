@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import type { Secret, TlsSettings } from "./arbiter-config.js";
+import type { Secret, TlsSettings } from "./fields.js";
 import { ConfigError } from "./config-error.js";
 
 /**
