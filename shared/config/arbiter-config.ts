@@ -424,7 +424,6 @@ export type ArbiterConfig = z.output<typeof arbiterConfigSchema>;
 export type ArbiterConfigInput = z.input<typeof arbiterConfigSchema>;
 export type WorkerRole = ArbiterConfig["role"];
 export type PostFormat = z.infer<typeof postFormatSchema>;
-export type Effort = z.infer<typeof effortSchema>;
 export type TopicNames = z.output<typeof topicNamesSchema>;
 export type TopicKey = keyof TopicNames;
 /** Every topic key of `kafka.topics` (and of the `topics` section), in the order the settings list them. */

@@ -1,5 +1,6 @@
 import type { Action, Post, VerdictDecision } from "../codec/records.js";
-import type { Effort, InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
+import type { Effort } from "../policy/effort.js";
+import type { InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
 import { PolicySet } from "../policy/policy-set.js";

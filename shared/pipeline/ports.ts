@@ -1,6 +1,6 @@
 // What the pipeline needs from the engine, the prefilter and the policies: narrow interfaces
 // so that each stage gets what it needs as arguments and unit tests can pass a named fake.
-import type { Effort } from "../config/arbiter-config.js";
+import type { Effort } from "../policy/effort.js";
 import type { PolicyAction, VerdictDecision } from "../codec/records.js";
 
 /** A policy as the pipeline sees it. */

@@ -1,4 +1,5 @@
-import type { Effort, InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
+import type { Effort } from "../policy/effort.js";
+import type { InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { ConfluentInput } from "../codec/codecs.js";

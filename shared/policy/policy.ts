@@ -1,10 +1,8 @@
+import type { Effort } from "./effort.js";
+
 /** How the prefilter treats a policy. */
 export type PrefilterMode = "keywords" | "all" | "off";
 export const PREFILTER_MODES: readonly PrefilterMode[] = ["keywords", "all", "off"];
-
-/** gpt-oss reasoning effort, written into the harmony system message. */
-export type ReasoningEffort = "low" | "medium" | "high";
-export const REASONING_EFFORTS: readonly ReasoningEffort[] = ["low", "medium", "high"];
 
 /** What a policy asks for when it says violate: hide the post, only raise a ticket, or show a crisis-line banner. */
 export type PolicyAction = "hide" | "review" | "banner";
@@ -46,7 +44,7 @@ export interface Policy {
   /** Also match common misspellings (one inner letter dropped or two swapped) of single words. */
   typos: boolean;
   prefilter: PrefilterMode;
-  reasoningEffort: ReasoningEffort;
+  reasoningEffort: Effort;
   /** A verdict whose confidence is below this escalates. 0..1. */
   escalationThreshold: number;
   rules: PolicyRule[];
