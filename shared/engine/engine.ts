@@ -14,7 +14,7 @@ import {
 import type { Logger } from "../observability/logger.js";
 import { silentLogger } from "../observability/logger.js";
 import { EFFORTS, type Effort } from "../policy/effort.js";
-import type { Decision } from "./confidence.js";
+import type { VerdictDecision } from "../policy/verdict-decision.js";
 import { EngineAbortedError } from "./errors/engine-aborted-error.js";
 import { EngineError } from "./errors/engine-error.js";
 import { EngineInputError } from "./errors/engine-input-error.js";
@@ -48,7 +48,7 @@ export interface ClassifyRequest {
 export interface ClassifyResult {
   readonly policyId: string;
   readonly policyVersion: string;
-  readonly decision: Decision;
+  readonly decision: VerdictDecision;
   readonly ruleIds: string[];
   /** At most two sentences, for moderators. */
   readonly rationale: string;

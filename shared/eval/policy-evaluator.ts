@@ -1,4 +1,5 @@
-import type { Action, Post, VerdictDecision } from "../codec/records.js";
+import type { Action, Post } from "../codec/records.js";
+import type { VerdictDecision } from "../policy/verdict-decision.js";
 import type { Effort } from "../policy/effort.js";
 import type { InputSettings, PipelineSettings, TopicNames } from "../config/arbiter-config.js";
 import type { Logger } from "../observability/logger.js";

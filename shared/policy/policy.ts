@@ -4,9 +4,12 @@ import type { Effort } from "./effort.js";
 export type PrefilterMode = "keywords" | "all" | "off";
 export const PREFILTER_MODES: readonly PrefilterMode[] = ["keywords", "all", "off"];
 
-/** What a policy asks for when it says violate: hide the post, only raise a ticket, or show a crisis-line banner. */
-export type PolicyAction = "hide" | "review" | "banner";
-export const POLICY_ACTIONS: readonly PolicyAction[] = ["hide", "review", "banner"];
+/**
+ * What a policy asks for when it says violate: hide the post, only raise a ticket, or show a
+ * crisis-line banner. The one definition (the records and the pipeline import it).
+ */
+export const POLICY_ACTIONS = ["hide", "review", "banner"] as const;
+export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 
 /** An output rule of a policy (e.g. `SP4`), as the model may name it in a verdict. */
 export interface PolicyRule {
