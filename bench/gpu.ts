@@ -14,7 +14,9 @@ import path from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { getLlamaGpuTypes, type Llama } from "node-llama-cpp";
 import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
-import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput, type ReasoningEffort } from "@arbiter/shared/engine/index.js";
+
+import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "@arbiter/shared/engine/index.js";
+import type { Effort } from "@arbiter/shared/policy/effort.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { fixturesDir } from "../test/support/env.js";
 
@@ -32,7 +34,7 @@ const modelPath = resolveFromRoot(args.get("model") ?? "models/gpt-oss-safeguard
 const sequences = number("sequences", 16);
 const contextSize = number("context", 4096);
 const gpuLayers = args.has("gpu-layers") && args.get("gpu-layers") !== "max" ? Number(args.get("gpu-layers")) : "max";
-const efforts = (args.get("efforts") ?? "low,medium,high").split(",") as ReasoningEffort[];
+const efforts = (args.get("efforts") ?? "low,medium,high").split(",") as Effort[];
 const onCpu = args.has("cpu");
 const MB = 1024 * 1024;
 
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   const devices = await llama.getGpuDeviceNames();
   log(`${path.basename(modelPath)} on ${backend} (${devices.join(", ") || "no GPU device"}): ${model.gpuLayers} layers offloaded, ${sequences} sequences × ${contextSize} tokens, VRAM ${Math.round(vram.used / MB)} of ${Math.round(vram.total / MB)} MB in use`);
 
-  const byEffort: Partial<Record<ReasoningEffort, EffortFigures>> = {};
+  const byEffort: Partial<Record<Effort, EffortFigures>> = {};
   try {
     for (const effort of efforts) {
       const figures = await measure(engine, llama, { id: policy.id, version: policy.version, text: policy.body, effort, ruleIds: policy.rules.map((r) => r.id) }, posts);

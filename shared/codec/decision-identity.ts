@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { assertNever } from "../errors/assert-never.js";
 import type { Action, PolicyVerdict, Stage } from "./records.js";
 
 // A decision's identity and its action are facts of the record: the pipeline, the console and replay all derive them the same way.
@@ -23,8 +24,22 @@ export function decisionId(postId: string, policySetVersion: string, verdicts: r
  * leaves the post up and is undone by a later ALLOW); REVIEW while a verdict escalates.
  */
 export function actionOf(verdicts: readonly PolicyVerdict[]): Action {
-  if (verdicts.some((v) => v.decision === "violate" && !v.escalate && v.onViolate !== "banner")) return "HIDE";
-  if (verdicts.some((v) => v.decision === "violate" && v.onViolate === "banner")) return "BANNER";
-  if (verdicts.some((v) => v.escalate)) return "REVIEW";
-  return "ALLOW";
+  let banner = false;
+  let review = false;
+  for (const v of verdicts) {
+    if (v.escalate) review = true;
+    if (v.decision !== "violate") continue;
+    switch (v.onViolate) {
+      case "hide":
+      case "review":
+        if (!v.escalate) return "HIDE";
+        break;
+      case "banner":
+        banner = true;
+        break;
+      default:
+        return assertNever(v.onViolate);
+    }
+  }
+  return banner ? "BANNER" : review ? "REVIEW" : "ALLOW";
 }

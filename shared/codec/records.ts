@@ -1,12 +1,12 @@
 /** The records Arbiter reads and writes, as TypeScript sees them (Avro schemas in ./schemas). */
 
-export type VerdictDecision = "violate" | "allow";
+import type { PolicyAction } from "../policy/policy.js";
+import type { VerdictDecision } from "../policy/verdict-decision.js";
+
 export type VerdictSource = "prefilter" | "model" | "cache" | "failure" | "human";
 /** BANNER (decision v2): the post stays visible under a crisis-line banner. */
 export type Action = "ALLOW" | "HIDE" | "REVIEW" | "BANNER";
 export type Stage = "prefilter" | "primary" | "escalation" | "human" | "replay" | "appeal";
-/** What a policy asks for when it says violate (its front matter's `actions`, without `page`). */
-export type PolicyAction = "hide" | "review" | "banner";
 export type EscalationReason = "LOW_CONFIDENCE" | "POLICY_RULE" | "ENGINE_FAILURE";
 
 export interface Post {

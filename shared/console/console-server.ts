@@ -4,8 +4,8 @@ import fastifyFormbody from "@fastify/formbody";
 import fastifySession from "@fastify/session";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
-import type { Appeal } from "../codec/records.js";
 import type { ConsoleSettings } from "./console-settings.js";
+import type { Action, Appeal } from "../codec/records.js";
 import type { Logger } from "../observability/logger.js";
 import type { PolicySet } from "../policy/policy-set.js";
 import type { Prefilter } from "../prefilter/prefilter.js";
@@ -56,7 +56,7 @@ const SECURITY_HEADERS = {
 };
 
 const done: Record<TicketOutcome, string> = { confirm: "Confirmed", overturn: "Overturned", appeal: "Sent to the escalation tier" };
-const outcomeEffect = { ALLOW: "the post will be shown", HIDE: "the post will be hidden", BANNER: "the post will be shown under a crisis-line banner", REVIEW: "the post is left as it is" } as const;
+const outcomeEffect: Record<Action, string> = { ALLOW: "the post will be shown", HIDE: "the post will be hidden", BANNER: "the post will be shown under a crisis-line banner", REVIEW: "the post is left as it is" };
 
 /** Only a path of this console: never another site, as a `next` after login could otherwise send a moderator. */
 function safeNext(base: string, next: unknown): string {

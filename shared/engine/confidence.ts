@@ -1,19 +1,16 @@
 import type { Token } from "node-llama-cpp";
-
-/** The two labels a verdict can take. */
-export const DECISION_LABELS = ["violate", "allow"] as const;
-export type Decision = (typeof DECISION_LABELS)[number];
+import { VERDICT_DECISIONS, type VerdictDecision } from "../policy/verdict-decision.js";
 
 /** The decision the model emitted and how much of its probability it gave each label. */
 export interface MeasuredDecision {
-  readonly decision: Decision;
+  readonly decision: VerdictDecision;
   /** p(decision) / (p(violate) + p(allow)) at the token that chose the label, 0..1. */
   readonly confidence: number;
   /**
    * Probability mass of tokens that commit to each label at that step, normalised over the
    * distribution read (the engine reads only the label candidates, so the two sum to ~1).
    */
-  readonly mass: Readonly<Record<Decision, number>>;
+  readonly mass: Readonly<Record<VerdictDecision, number>>;
 }
 
 const TAIL_MASS = 1e-5;
@@ -59,7 +56,7 @@ export class DecisionTracker {
     const index = this.found.length;
     const label = labelAt(before + chosen, index);
     if (label === undefined || labelAt(before, index) !== undefined) return;
-    const mass: Record<Decision, number> = { violate: 0, allow: 0 };
+    const mass: Record<VerdictDecision, number> = { violate: 0, allow: 0 };
     // The map is sorted by probability. A raw distribution gives every token of a 262k vocabulary
     // some mass, so spelling them all took seconds: stop once all but 1e-5 of the mass is seen
     // (the confidence can move by at most that much).
@@ -78,7 +75,7 @@ export class DecisionTracker {
 }
 
 /** The label the `index`-th decision value in `text` is committed to, if its first letters are there. */
-export function labelAt(text: string, index: number): Decision | undefined {
+export function labelAt(text: string, index: number): VerdictDecision | undefined {
   let match: RegExpExecArray | null;
   let seen = 0;
   DECISION_KEY.lastIndex = 0;
@@ -86,7 +83,7 @@ export function labelAt(text: string, index: number): Decision | undefined {
     if (seen++ < index) continue;
     const rest = text.slice(match.index + match[0].length);
     if (rest.length === 0) return undefined;
-    for (const label of DECISION_LABELS) {
+    for (const label of VERDICT_DECISIONS) {
       const quoted = `${label}"`;
       // Past the closing quote only what the verdict grammar can write next (`,"rule_ids"`...).
       if (quoted.startsWith(rest) || (rest.startsWith(quoted) && /^[\s,":\w]*$/.test(rest.slice(quoted.length)))) return label;
@@ -104,7 +101,7 @@ export class LabelMemo {
   // 0: not read yet, 1: no label, 2: violate, 3: allow.
   private codes = new Uint8Array(1024);
 
-  get(token: Token, read: () => Decision | undefined): Decision | undefined {
+  get(token: Token, read: () => VerdictDecision | undefined): VerdictDecision | undefined {
     const id = token as unknown as number;
     if (id >= this.codes.length) {
       const grown = new Uint8Array(Math.max(id + 1, this.codes.length * 2));

@@ -13,7 +13,8 @@ import {
 } from "node-llama-cpp";
 import type { Logger } from "../observability/logger.js";
 import { silentLogger } from "../observability/logger.js";
-import type { Decision } from "./confidence.js";
+import { EFFORTS, type Effort } from "../policy/effort.js";
+import type { VerdictDecision } from "../policy/verdict-decision.js";
 import { EngineAbortedError } from "./errors/engine-aborted-error.js";
 import { EngineError } from "./errors/engine-error.js";
 import { EngineInputError } from "./errors/engine-input-error.js";
@@ -23,7 +24,6 @@ import { EngineQueueClosedError } from "./errors/engine-queue-closed-error.js";
 import { EngineTimeoutError } from "./errors/engine-timeout-error.js";
 import { InvalidEngineOptionsError } from "./errors/invalid-engine-options-error.js";
 import { ModelLoadError } from "./errors/model-load-error.js";
-import type { ReasoningEffort } from "./harmony-renderer.js";
 import { labelCandidates, runInference, type HarmonyTokens } from "./inference-run.js";
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from "./options.js";
 import { buildPromptSegments, prefixKey, type PolicyInput, type PromptStyle } from "./prompt-builder.js";
@@ -48,7 +48,7 @@ export interface ClassifyRequest {
 export interface ClassifyResult {
   readonly policyId: string;
   readonly policyVersion: string;
-  readonly decision: Decision;
+  readonly decision: VerdictDecision;
   readonly ruleIds: string[];
   /** At most two sentences, for moderators. */
   readonly rationale: string;
@@ -59,7 +59,7 @@ export interface ClassifyResult {
   /** True when the analysis hit its budget and was cut. */
   readonly reasoningTruncated: boolean;
   readonly modelId: string;
-  readonly effort: ReasoningEffort;
+  readonly effort: Effort;
   /** Prompt tokens of the call (in combined mode, the whole shared call). */
   readonly promptTokens: number;
   /** Prompt tokens that had to be evaluated (the rest was the sequence's cached prefix). */
@@ -183,12 +183,12 @@ export class SafeguardEngine {
   }
 
   /** The prompt text a call would send (for audit and debugging; it holds policy and post text). */
-  renderPrompt(policies: readonly PolicyInput[], postText: string, effort: ReasoningEffort = this.options.defaultEffort): string {
+  renderPrompt(policies: readonly PolicyInput[], postText: string, effort: Effort = this.options.defaultEffort): string {
     return segmentsToText(buildPromptSegments(this.style, policies, postText, effort));
   }
 
   /** The exact tokens a call would evaluate, with the spans that came from policy/post text. */
-  tokenizePrompt(policies: readonly PolicyInput[], postText: string, effort: ReasoningEffort = this.options.defaultEffort): TokenizedPrompt {
+  tokenizePrompt(policies: readonly PolicyInput[], postText: string, effort: Effort = this.options.defaultEffort): TokenizedPrompt {
     return tokenizeSegments(this.model, buildPromptSegments(this.style, policies, postText, effort));
   }
 
@@ -313,9 +313,8 @@ export class SafeguardEngine {
   }
 }
 
-function maxEffort(efforts: readonly ReasoningEffort[]): ReasoningEffort {
-  const order: ReasoningEffort[] = ["low", "medium", "high"];
-  return efforts.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), "low");
+function maxEffort(efforts: readonly Effort[]): Effort {
+  return efforts.reduce((a, b) => (EFFORTS.indexOf(b) > EFFORTS.indexOf(a) ? b : a), "low");
 }
 
 /** Fails with the path in the message before llama.cpp gets a chance to crash on a bad file. */

@@ -1,7 +1,5 @@
+import type { Effort } from "../policy/effort.js";
 import { mergeSegments, segmentsToText, type PromptSegment } from "./prompt-segments.js";
-
-/** gpt-oss reasoning effort, as written in the harmony system message. */
-export type ReasoningEffort = "low" | "medium" | "high";
 
 /** The conversation to render in OpenAI's harmony format. */
 export interface HarmonyConversation {
@@ -14,7 +12,7 @@ export interface HarmonyConversation {
     /** `YYYY-MM-DD`; omitted from the message when absent. */
     readonly currentDate?: string;
     /** @defaultValue "medium" */
-    readonly reasoningEffort?: ReasoningEffort;
+    readonly reasoningEffort?: Effort;
     /**
      * Channels the model may use. OpenAI's renderer writes `analysis, commentary, final` by
      * default and `analysis, final` when only those are required.

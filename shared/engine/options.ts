@@ -1,15 +1,14 @@
 import { z } from "zod";
 import { issueField, issueProblem } from "../settings/zod-issues.js";
+import { EFFORTS, type Effort } from "../policy/effort.js";
 import { InvalidEngineOptionsError } from "./errors/invalid-engine-options-error.js";
 
-/** Reasoning effort: the one definition the engine options and the worker config share. */
-export const effortSchema = z.enum(["low", "medium", "high"]);
+/** Reasoning effort as a setting (the engine options and the worker config share it). */
+export const effortSchema = z.enum(EFFORTS);
 
 /** How prompts are written for the model. */
 export const promptFormatSchema = z.enum(["auto", "harmony", "chat-template"]);
 export type PromptFormat = z.infer<typeof promptFormatSchema>;
-
-export type Effort = z.infer<typeof effortSchema>;
 
 export const DEFAULT_ANALYSIS_BUDGET: Readonly<Record<Effort, number>> = { low: 128, medium: 512, high: 2048 };
 

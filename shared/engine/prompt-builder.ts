@@ -1,6 +1,7 @@
 import type { ChatWrapper, LlamaModel } from "node-llama-cpp";
 import { renderChatTemplateSegments } from "./chat-template-prompt.js";
-import { renderHarmonySegments, type ReasoningEffort } from "./harmony-renderer.js";
+import type { Effort } from "../policy/effort.js";
+import { renderHarmonySegments } from "./harmony-renderer.js";
 import type { PromptSegment } from "./prompt-segments.js";
 
 /** A policy as the engine receives it. */
@@ -12,7 +13,7 @@ export interface PolicyInput {
   /** The policy text (Markdown); goes to the developer message, never to logs. */
   readonly text: string;
   /** Reasoning effort for this policy. @defaultValue the engine's `defaultEffort` */
-  readonly effort?: ReasoningEffort;
+  readonly effort?: Effort;
   /** Rule ids the policy defines; when given, the grammar allows only these in `rule_ids`. */
   readonly ruleIds?: readonly string[];
 }
@@ -48,7 +49,7 @@ export function buildInstructions(policies: readonly PolicyInput[]): string {
  * under a policy shares the prefix. For harmony the prompt also opens the analysis channel,
  * so the model reasons before it answers.
  */
-export function buildPromptSegments(style: PromptStyle, policies: readonly PolicyInput[], post: string, effort: ReasoningEffort): PromptSegment[] {
+export function buildPromptSegments(style: PromptStyle, policies: readonly PolicyInput[], post: string, effort: Effort): PromptSegment[] {
   const instructions = buildInstructions(policies);
   if (style.format === "chat-template") return renderChatTemplateSegments(style.model, style.chatWrapper, instructions, post);
   const segments = renderHarmonySegments({
@@ -65,6 +66,6 @@ export function buildPromptSegments(style: PromptStyle, policies: readonly Polic
 }
 
 /** Key of the cacheable prefix (format, effort, policy versions): the scheduler's affinity key. */
-export function prefixKey(policies: readonly PolicyInput[], effort: ReasoningEffort): string {
+export function prefixKey(policies: readonly PolicyInput[], effort: Effort): string {
   return `${effort}|${policies.map((policy) => `${policy.id}@${policy.version}`).join(",")}`;
 }

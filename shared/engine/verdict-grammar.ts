@@ -1,9 +1,9 @@
 import { LlamaGrammar, type Llama } from "node-llama-cpp";
-import type { Decision } from "./confidence.js";
+import type { VerdictDecision } from "../policy/verdict-decision.js";
 
 /** One verdict as the model writes it in the final channel. */
 export interface RawVerdict {
-  readonly decision: Decision;
+  readonly decision: VerdictDecision;
   readonly ruleIds: string[];
   readonly rationale: string;
 }

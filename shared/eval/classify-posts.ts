@@ -1,5 +1,5 @@
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import type { Effort } from "../engine/options.js";
+import type { Effort } from "../policy/effort.js";
 import type { Logger } from "../observability/logger.js";
 import type { Policy } from "../policy/policy.js";
 import { evaluationEngineSettings, LazyEngine } from "./evaluation.js";

@@ -1,8 +1,9 @@
-import type { Action, Post, VerdictDecision } from "../codec/records.js";
-import type { Effort } from "../engine/options.js";
 import type { PipelineSettings } from "../pipeline/pipeline-settings.js";
 import type { InputSettings } from "../codec/codec-settings.js";
 import type { TopicNames } from "../kafka/kafka-settings.js";
+import type { Action, Post } from "../codec/records.js";
+import type { VerdictDecision } from "../policy/verdict-decision.js";
+import type { Effort } from "../policy/effort.js";
 import type { Logger } from "../observability/logger.js";
 import { WorkerMetrics } from "../observability/metrics.js";
 import { PolicySet } from "../policy/policy-set.js";

@@ -11,6 +11,7 @@ import type {
   Ticket,
   TicketReasoning,
 } from "../codec/records.js";
+import type { PolicyAction } from "../policy/policy.js";
 import type { PipelinePolicy } from "./ports.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
 
@@ -41,13 +42,15 @@ export interface DecideOutput {
   ticket: Ticket | null;
 }
 
+/** Whether a model's violation of a policy with this action always goes to a human, however sure (review: the policy only ever raises tickets). */
+const violationToHuman: Record<PolicyAction, boolean> = { hide: false, review: true, banner: false };
+
 function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy): EscalationReason | null {
   if (outcome.kind === "failure") return "ENGINE_FAILURE";
   if (outcome.kind === "prefilter") return null;
   const { verdict } = outcome;
   if (verdict.ruleIds.some((rule) => policy.escalateRuleIds.has(rule))) return "POLICY_RULE";
-  // A review-only policy leaves every violation to a human.
-  if (verdict.decision === "violate" && policy.onViolate === "review") return "POLICY_RULE";
+  if (verdict.decision === "violate" && violationToHuman[policy.onViolate]) return "POLICY_RULE";
   if (verdict.confidence < policy.escalationThreshold) return "LOW_CONFIDENCE";
   return null;
 }

@@ -4,6 +4,7 @@ import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js"
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import { classifyWithRetries, deadLetter, guarded, type ProcessorDeps } from "./post-processor.js";
 import { publishable } from "./output-records.js";
+import { cutModelText } from "../text/model-text.js";
 import type { PipelinePolicy } from "./ports.js";
 
 /** What the escalation tier decides again: from an escalation, or from an appeal (every policy of the forum unless it names some). */
@@ -64,7 +65,7 @@ export class EscalationProcessor implements RecordProcessor {
     // Decide again under the current version of each escalated policy; one removed since is a human's call.
     const policies: PipelinePolicy[] = redecision.policyIds.flatMap((id) => current.get(id) ?? []);
     const missing = redecision.policyIds.filter((id) => !current.has(id));
-    const text = post.text.length > deps.pipeline.maxModelChars ? post.text.slice(0, deps.pipeline.maxModelChars) : post.text;
+    const { text, truncated } = cutModelText(post.text, deps.pipeline.maxModelChars);
     const outcomes =
       policies.length > 0 ? await classifyWithRetries(deps, post.id, text, policies, deps.pipeline.effort ?? "high", signal) : [];
     const failedPolicies = missing.map((id) => ({ kind: "failure" as const, policyId: id, errorClass: "PolicyRemoved", message: `policy ${id} is no longer loaded`, attempts: 0 }));
@@ -78,7 +79,7 @@ export class EscalationProcessor implements RecordProcessor {
       modelId: deps.engine.modelId,
       effort: deps.pipeline.effort ?? "high",
       latencyMs: performance.now() - started,
-      truncated: text.length < post.text.length,
+      truncated,
       now: this.now(),
       earlier: redecision.earlier,
       appealId: redecision.appealId,

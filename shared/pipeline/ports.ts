@@ -1,7 +1,8 @@
 // What the pipeline needs from the engine, the prefilter and the policies: narrow interfaces
 // so that each stage gets what it needs as arguments and unit tests can pass a named fake.
-import type { Effort } from "../engine/options.js";
-import type { PolicyAction, VerdictDecision } from "../codec/records.js";
+import type { Effort } from "../policy/effort.js";
+import type { PolicyAction } from "../policy/policy.js";
+import type { VerdictDecision } from "../policy/verdict-decision.js";
 
 /** A policy as the pipeline sees it. */
 export interface PipelinePolicy {

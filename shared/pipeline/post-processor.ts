@@ -1,7 +1,7 @@
-import type { Effort } from "../engine/options.js";
 import type { PipelineSettings } from "./pipeline-settings.js";
 import type { InputSettings } from "../codec/codec-settings.js";
 import type { TopicNames } from "../kafka/kafka-settings.js";
+import type { Effort } from "../policy/effort.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { ConfluentInput } from "../codec/codecs.js";

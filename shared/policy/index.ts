@@ -1,5 +1,7 @@
-export type { Policy, PolicyAction, PolicyRule, PrefilterMode, ReasoningEffort } from "./policy.js";
-export { POLICY_ACTIONS, PREFILTER_MODES, REASONING_EFFORTS } from "./policy.js";
+export type { Policy, PolicyAction, PolicyRule, PrefilterMode } from "./policy.js";
+export { POLICY_ACTIONS, PREFILTER_MODES } from "./policy.js";
+export { EFFORTS, type Effort } from "./effort.js";
+export { VERDICT_DECISIONS, type VerdictDecision } from "./verdict-decision.js";
 export { ruleTexts } from "./rule-texts.js";
 export { PolicyError } from "./policy-error.js";
 export { parseFrontMatter, type FrontMatterValue, type FrontMatterDocument, type FrontMatterPath } from "./front-matter.js";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { parseFrontMatter, type FrontMatterPath, type FrontMatterValue } from "./front-matter.js";
-import { POLICY_ACTIONS, PREFILTER_MODES, REASONING_EFFORTS, type Policy, type PolicyAction, type PolicyRule, type PrefilterMode, type ReasoningEffort } from "./policy.js";
+import { EFFORTS, type Effort } from "./effort.js";
+import { POLICY_ACTIONS, PREFILTER_MODES, type Policy, type PolicyAction, type PolicyRule, type PrefilterMode } from "./policy.js";
 import { PolicyError } from "./policy-error.js";
 
 const KNOWN_FIELDS = new Set([
@@ -84,7 +85,7 @@ export function parsePolicy(text: string, source: string): Policy {
     regexes,
     typos: typos as boolean,
     prefilter: oneOf<PrefilterMode>("prefilter", PREFILTER_MODES, "keywords"),
-    reasoningEffort: oneOf<ReasoningEffort>("reasoning_effort", REASONING_EFFORTS, "low"),
+    reasoningEffort: oneOf<Effort>("reasoning_effort", EFFORTS, "low"),
     escalationThreshold: threshold as number,
     rules,
     onViolate: actions.onViolate,

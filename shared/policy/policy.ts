@@ -1,14 +1,15 @@
+import type { Effort } from "./effort.js";
+
 /** How the prefilter treats a policy. */
 export type PrefilterMode = "keywords" | "all" | "off";
 export const PREFILTER_MODES: readonly PrefilterMode[] = ["keywords", "all", "off"];
 
-/** gpt-oss reasoning effort, written into the harmony system message. */
-export type ReasoningEffort = "low" | "medium" | "high";
-export const REASONING_EFFORTS: readonly ReasoningEffort[] = ["low", "medium", "high"];
-
-/** What a policy asks for when it says violate: hide the post, only raise a ticket, or show a crisis-line banner. */
-export type PolicyAction = "hide" | "review" | "banner";
-export const POLICY_ACTIONS: readonly PolicyAction[] = ["hide", "review", "banner"];
+/**
+ * What a policy asks for when it says violate: hide the post, only raise a ticket, or show a
+ * crisis-line banner. The one definition (the records and the pipeline import it).
+ */
+export const POLICY_ACTIONS = ["hide", "review", "banner"] as const;
+export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 
 /** An output rule of a policy (e.g. `SP4`), as the model may name it in a verdict. */
 export interface PolicyRule {
@@ -46,7 +47,7 @@ export interface Policy {
   /** Also match common misspellings (one inner letter dropped or two swapped) of single words. */
   typos: boolean;
   prefilter: PrefilterMode;
-  reasoningEffort: ReasoningEffort;
+  reasoningEffort: Effort;
   /** A verdict whose confidence is below this escalates. 0..1. */
   escalationThreshold: number;
   rules: PolicyRule[];

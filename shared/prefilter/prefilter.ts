@@ -1,5 +1,6 @@
 import type { Policy } from "../policy/policy.js";
 import { PolicySet } from "../policy/policy-set.js";
+import { cutModelText } from "../text/model-text.js";
 import { Matcher, TermRole, bufferText, type LocatedHit } from "./matcher.js";
 import { normaliseIntoScratch } from "./normalise.js";
 import { resolvePrefilterOptions, type PrefilterOptions } from "./prefilter-options.js";
@@ -91,17 +92,8 @@ export class Prefilter {
   }
 
   private result(policies: PolicyPrefilterResult[], any: boolean, text: string): PrefilterResult {
-    const cut = this.modelCut(text);
-    return new PrefilterMatch(policies, any, cut === text.length ? text : text.slice(0, cut), cut < text.length, text, this.policySet.version);
-  }
-
-  /** Length of the text for the model: the post, capped at `maxModelChars`. */
-  private modelCut(text: string): number {
-    if (text.length <= this.options.maxModelChars) return text.length;
-    const cut = this.options.maxModelChars;
-    // Never split a surrogate pair: the model would get a lone half.
-    const c = text.charCodeAt(cut - 1);
-    return c >= 0xd800 && c <= 0xdbff ? cut - 1 : cut;
+    const model = cutModelText(text, this.options.maxModelChars);
+    return new PrefilterMatch(policies, any, model.text, model.truncated, text, this.policySet.version);
   }
 
   private noHitFor(forumId: string | undefined, active: Uint8Array | undefined): NoHitDecisions {

@@ -1,7 +1,8 @@
 import type { Action, Decision, PolicyVerdict } from "../codec/records.js";
+import type { VerdictDecision } from "../policy/verdict-decision.js";
 
 /** What one policy said about one post in one decision: a policy with no verdict listed allowed it at the prefilter. */
-export type VerdictState = "allow" | "violate" | "failed";
+export type VerdictState = VerdictDecision | "failed";
 export type FlipDirection = "allow→violate" | "violate→allow";
 
 export interface VerdictSide {

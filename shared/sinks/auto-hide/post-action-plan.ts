@@ -1,9 +1,12 @@
 import type { Action, Decision } from "../../codec/records.js";
+import { assertNever } from "../../errors/assert-never.js";
 
 /** How the forum shows a post, as far as Arbiter made it so. */
 export type Visibility = "shown" | "hidden" | "bannered";
 /** A call of the forum API (or, for `page`, of the counsellor's pager). */
 export type ForumCall = "hide" | "unhide" | "banner" | "unbanner" | "page";
+/** A forum call that changes how the post is shown. */
+type VisibilityCall = Exclude<ForumCall, "page">;
 
 /** What the auto-hide sink did to one post, kept in Redis. */
 export interface PostActionState {
@@ -31,7 +34,7 @@ export type ActionPlan =
 /** Decisions remembered per post; a post sees a handful (stages, appeals, moderators). */
 const HANDLED_LIMIT = 64;
 
-const CALLS: Record<Visibility, Record<Visibility, ForumCall[]>> = {
+const CALLS: Record<Visibility, Record<Visibility, VisibilityCall[]>> = {
   shown: { shown: [], hidden: ["hide"], bannered: ["banner"] },
   hidden: { shown: ["unhide"], hidden: [], bannered: ["unhide", "banner"] },
   // A banner comes off before a hide, so a later unhide shows the post as it was.
@@ -48,8 +51,13 @@ function target(action: Action, current: Visibility): Visibility {
       return "shown";
     case "REVIEW":
       return current;
+    default:
+      return assertNever(action);
   }
 }
+
+/** How the post is shown once a call succeeded. */
+const SHOWN_AFTER: Record<VisibilityCall, Visibility> = { hide: "hidden", unhide: "shown", banner: "bannered", unbanner: "shown" };
 
 /** A violation of a policy whose actions include `page`, sure or not: a counsellor looks at an unsure one too. */
 export function pagesCounsellor(decision: Decision): boolean {
@@ -75,7 +83,7 @@ export function planActions(state: PostActionState, decision: Decision): ActionP
   let current: PostActionState = { ...state, decidedBy: human ? "human" : state.decidedBy };
   const goal = target(decision.action, state.visibility);
   for (const call of CALLS[state.visibility][goal]) {
-    current = { ...current, visibility: call === "hide" ? "hidden" : call === "banner" ? "bannered" : "shown" };
+    current = { ...current, visibility: SHOWN_AFTER[call] };
     steps.push({ call, after: current });
   }
   if (pagesCounsellor(decision) && !state.paged) {

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import type { Effort } from "@arbiter/shared/engine/options.js";
+import { EFFORTS, type Effort } from "@arbiter/shared/policy/effort.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { resolveClassifyPolicy } from "@arbiter/shared/cli/policy-commands.js";
@@ -42,7 +42,7 @@ export function classifyCommand(): Command {
     .requiredOption("--policy <ref>", "FILE (a policy file, e.g. a draft), ID (the registry's current version) or ID@VERSION")
     .option("--file <posts>", 'posts to classify: JSON lines ({"id","text"}) or CSV with a header row')
     .option("--against <ref>", "a second version to compare: ID@VERSION, ID or FILE")
-    .addOption(new Option("--effort <effort>", "reasoning effort over the policy's own").choices(["low", "medium", "high"]))
+    .addOption(new Option("--effort <effort>", "reasoning effort over the policy's own").choices(EFFORTS))
     .option("--model <path>", "GGUF model file instead of engine.modelPath (the rest of the engine section applies)")
     .option("--skip-prefilter", "send every post to the model, even one without a keyword of the policy")
     .action(async (text: string | undefined, flags: ClassifyFlags, command: Command) => {

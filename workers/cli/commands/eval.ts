@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import type { Effort } from "@arbiter/shared/engine/options.js";
 import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
+import { EFFORTS, type Effort } from "@arbiter/shared/policy/effort.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { assertColumns } from "@arbiter/shared/cli/post-file.js";
@@ -62,7 +62,7 @@ export function evalCommand(): Command {
     .description("decide a labelled set under a policy (or two versions side by side) on the worker's path in-process — prefilter, model, verdict; no Kafka — and report precision, recall, F1, accuracy, false-positive rate, the confusion matrix, per-rule figures, the funnel, the escalation rate, calibration, latency and the disagreements")
     .requiredOption("--dataset <file>", 'labelled posts: JSON lines ({"id","text","label"}) or CSV with a header row')
     .requiredOption("--policy <ref>", "ID (from policies.dir), ID@FILE (a draft of policy ID) or FILE.md; give it twice to compare two versions", collect)
-    .addOption(new Option("--effort <effort>", "reasoning effort over the policy's own").choices(["low", "medium", "high"]))
+    .addOption(new Option("--effort <effort>", "reasoning effort over the policy's own").choices(EFFORTS))
     .addOption(new Option("--limit <n>", "only the first n posts").argParser(wholeNumber(1)).conflicts("sample"))
     .option("--sample <n>", "n posts drawn at random (seeded: --seed)", wholeNumber(1))
     .option("--seed <s>", "seed of --sample and --review", wholeNumber(0), 1)
