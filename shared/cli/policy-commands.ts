@@ -13,7 +13,7 @@ import { createRedis } from "../redis/redis-client.js";
 import { matchVersion, parseStored, PolicyRegistry, registryPrefix, type PolicyChange, type StoredPolicy } from "../policy-registry/policy-registry.js";
 import { CliError } from "./errors/cli-error.js";
 import { UsageError } from "../errors/usage-error.js";
-import { probeRedis } from "./service-probes.js";
+import { probeRedis } from "../redis/redis-probe.js";
 
 /** The registry the settings name, after checking Redis answers (exit code 3 when it does not). */
 export async function openPolicyRegistry(config: ArbiterConfig): Promise<{ registry: PolicyRegistry; close(): void }> {

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import type { Effort } from "@arbiter/shared/config/arbiter-config.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
+import { ServiceUnreachableError } from "@arbiter/shared/errors/service-unreachable-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { resolveClassifyPolicy } from "@arbiter/shared/cli/policy-commands.js";
 import { assertReadable, datasetFormatOf } from "@arbiter/shared/eval/dataset-file.js";
@@ -74,7 +75,7 @@ export function classifyCommand(): Command {
           logger: context.logger,
         }));
       } catch (error) {
-        if (error instanceof CliError) throw error;
+        if (error instanceof CliError || error instanceof ServiceUnreachableError) throw error;
         throw new CliError("failure", (error as Error).message);
       } finally {
         process.off("SIGINT", onSignal);

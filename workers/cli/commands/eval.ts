@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import type { Effort } from "@arbiter/shared/config/arbiter-config.js";
 import { resolveFromRoot } from "@arbiter/shared/config/load-config.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
+import { ServiceUnreachableError } from "@arbiter/shared/errors/service-unreachable-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { assertColumns } from "@arbiter/shared/cli/post-file.js";
 import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/eval/dataset-file.js";
@@ -130,7 +131,7 @@ Ctrl-C stops after the posts in flight (exit 130); run the same command again to
         });
       } catch (error) {
         // Bad rows and unknown policies are the input's fault; they name the file and line.
-        if (error instanceof CliError) throw error;
+        if (error instanceof CliError || error instanceof ServiceUnreachableError) throw error;
         throw new CliError("failure", (error as Error).message);
       } finally {
         progress.stop();

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
+import { ServiceUnreachableError } from "@arbiter/shared/errors/service-unreachable-error.js";
 import { renderDiffHtml, renderDiffJson, renderDiffText } from "@arbiter/shared/replay/diff-report.js";
 import { commandContext, connectedKafka, wholeNumber } from "../command-context.js";
 import { progressBar } from "../progress-bar.js";
@@ -82,7 +83,7 @@ its consumer group commits each partition's progress with its decisions in one K
           { kafka },
         );
       } catch (error) {
-        if (error instanceof CliError) throw error;
+        if (error instanceof CliError || error instanceof ServiceUnreachableError) throw error;
         throw new CliError("failure", (error as Error).message);
       } finally {
         progress.stop();
