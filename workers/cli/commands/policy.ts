@@ -1,10 +1,10 @@
 import { Command } from "commander";
+import { openPolicyRegistry } from "@arbiter/shared/policy-registry/open-policy-registry.js";
 import type { PolicyRegistry } from "@arbiter/shared/policy-registry/policy-registry.js";
 import {
   checkPolicyFile,
   diffPolicy,
   listPolicies,
-  openPolicyRegistry,
   policyHistory,
   pushPolicy,
   readPolicyFile,
