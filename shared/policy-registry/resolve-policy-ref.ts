@@ -102,6 +102,9 @@ export async function resolvePolicyRef(ref: string, options: ResolveOptions): Pr
   const dir = resolveFromRoot(config.policies.dir);
   const files = await readPolicyDir(dir);
   const file = files.find((f) => f.policy.id === parsed.id);
-  if (!file) throw fail(`no policy "${parsed.id}" ${registryOn && warnings.length === 0 ? "in the registry or " : ""}in ${dir} (there: ${files.map((f) => f.policy.id).join(", ") || "none"})`);
+  if (!file) {
+    const registry = !registryOn ? "" : warnings.length === 0 ? "in the registry or " : "(the policy registry cannot be reached) ";
+    throw fail(`no policy "${parsed.id}" ${registry}in ${dir} (there: ${files.map((f) => f.policy.id).join(", ") || "none"})`);
+  }
   return { name: `${file.policy.id}@${file.policy.version} (policies.dir)`, policy: file.policy, warnings };
 }

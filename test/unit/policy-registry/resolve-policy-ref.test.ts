@@ -28,7 +28,7 @@ const draft = path.join(root, "draft.md");
 writeFileSync(draft, folderText.replace("  - free money\n", ""));
 const draftPolicy = parsePolicy(readFileSync(draft, "utf8"), draft);
 
-/** A registry holding test-spam v1 and v2 (v2 current). */
+/** An in-memory registry of `entries`, `current` naming each id's current version; counts how often it is opened. */
 function fakeRegistry(entries: StoredPolicy[], current: Record<string, string>): { opened: number; openRegistry: () => Promise<{ registry: PolicyRegistryReader; close(): void }> } {
   const state = { opened: 0 };
   const registry: PolicyRegistryReader = {
@@ -102,6 +102,9 @@ describe("resolvePolicyRef: one meaning of a policy reference for eval, classify
       new UsageError(`--policy nope: no policy "nope" in the registry or in ${dir} (there: test-spam)`),
     );
     await expect(resolvePolicyRef("nope", { config: registryOff })).rejects.toThrow(new UsageError(`--policy nope: no policy "nope" in ${dir} (there: test-spam)`));
+    await expect(resolvePolicyRef("nope", { config: registryOn, openRegistry: unreachable })).rejects.toThrow(
+      new UsageError(`--policy nope: no policy "nope" (the policy registry cannot be reached) in ${dir} (there: test-spam)`),
+    );
   });
 
   it("ID@VERSION: a kept version or a unique prefix of one, from the registry only", async () => {
