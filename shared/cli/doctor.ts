@@ -6,8 +6,9 @@ import { resolveFromRoot } from "../settings/repo-root.js";
 import { assertGgufFile } from "../engine/engine.js";
 import { loadPolicySet } from "../policy/load-policy-dir.js";
 import { CliError } from "./errors/cli-error.js";
-import { ServiceUnreachableError } from "./errors/service-unreachable-error.js";
-import { displayRedisUrl, probeKafka, probeRedis } from "./service-probes.js";
+import { ServiceUnreachableError } from "../errors/service-unreachable-error.js";
+import { displayRedisUrl, probeRedis } from "../redis/redis-probe.js";
+import { probeKafka } from "./service-probes.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 

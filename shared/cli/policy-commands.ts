@@ -1,27 +1,11 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../settings/repo-root.js";
 import { checkPolicy, type PolicyCheck } from "../policy/check-policy.js";
-import { readPolicyDir } from "../policy/load-policy-dir.js";
-import { parsePolicy } from "../policy/parse-policy.js";
-import type { Policy } from "../policy/policy.js";
-import { PolicyError } from "../policy/policy-error.js";
 import { policyFieldChanges, unifiedDiff } from "../policy/policy-diff.js";
-import { createRedis } from "../redis/redis-client.js";
-import { matchVersion, parseStored, PolicyRegistry, registryPrefix, type PolicyChange, type StoredPolicy } from "../policy-registry/policy-registry.js";
+import { matchVersion, parseStored, type PolicyChange, type PolicyRegistry, type StoredPolicy } from "../policy-registry/policy-registry.js";
 import { CliError } from "./errors/cli-error.js";
 import { UsageError } from "../errors/usage-error.js";
-import { probeRedis } from "./service-probes.js";
-
-/** The registry the settings name, after checking Redis answers (exit code 3 when it does not). */
-export async function openPolicyRegistry(config: ArbiterConfig): Promise<{ registry: PolicyRegistry; close(): void }> {
-  await probeRedis(config.redis, 3000, "policy registry");
-  const redis = createRedis(config.redis, { connectTimeout: 3000, commandTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null }, "redis");
-  redis.on("error", () => undefined);
-  return { registry: new PolicyRegistry(redis, registryPrefix(config.redis.keyPrefix)), close: () => redis.disconnect() };
-}
 
 /** A policy file's text; a missing or unreadable file is a usage error (exit 2). */
 export async function readPolicyFile(file: string): Promise<string> {
@@ -149,37 +133,4 @@ export async function rollbackPolicy(registry: PolicyRegistry, id: string, versi
   const change = await registry.makeCurrent(target, "rollback");
   if (change === null) return `${id}@${target.version} is current already; nothing changed\n`;
   return `rolled ${id} back to ${target.version} (was ${change.previous}); running workers switch to it within seconds\n`;
-}
-
-/**
- * A policy named to `arbiter classify`: a file (a path that exists or ends in `.md`), else `ID`
- * or `ID@VERSION` in the registry (with the registry off: `ID` in policies.dir).
- */
-export async function resolveClassifyPolicy(ref: string, config: ArbiterConfig, option: string): Promise<{ name: string; policy: Policy }> {
-  if (/\.md$/i.test(ref) || ref.includes("/") || existsSync(ref)) {
-    const text = await readPolicyFile(ref);
-    try {
-      const policy = parsePolicy(text, path.resolve(ref));
-      return { name: `${policy.id}@${policy.version} (${ref})`, policy };
-    } catch (error) {
-      if (error instanceof PolicyError) throw new UsageError(`${option}: ${error.message}`);
-      throw error;
-    }
-  }
-  if (!config.policies.registry.enabled) {
-    if (ref.includes("@")) throw new UsageError(`${option} ${ref}: versions live in the policy registry, which is off (policies.registry.enabled)`);
-    const dir = resolveFromRoot(config.policies.dir);
-    const file = (await readPolicyDir(dir)).find((f) => f.policy.id === ref);
-    if (!file) throw new UsageError(`${option} ${ref}: no policy "${ref}" in ${dir}`);
-    return { name: `${ref}@${file.policy.version}`, policy: file.policy };
-  }
-  const { registry, close } = await openPolicyRegistry(config);
-  try {
-    const stored = await resolveStored(registry, ref).catch((error: Error) => {
-      throw error instanceof UsageError ? new UsageError(`${option} ${ref}: ${error.message}`) : error;
-    });
-    return { name: `${stored.id}@${stored.version}`, policy: parseStored(stored) };
-  } finally {
-    close();
-  }
 }

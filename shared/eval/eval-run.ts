@@ -3,8 +3,14 @@ import type { EnginePort } from "../pipeline/index.js";
 import type { EvalItem } from "./eval-report.js";
 import type { LabelledPost } from "./labelled-posts.js";
 import { PolicyEvaluator, type EvaluatorSettings } from "./policy-evaluator.js";
-import type { PolicyTarget } from "./policy-ref.js";
+import type { Policy } from "../policy/policy.js";
 import type { ResultsStore } from "./results-store.js";
+
+/** A policy named on the command line, as the report names it, and the policy it resolved to. */
+export interface PolicyTarget {
+  name: string;
+  policy: Policy;
+}
 
 export interface EvalRunOptions {
   posts: readonly LabelledPost[];

@@ -4,8 +4,9 @@ import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
-import { resolveFromRoot } from "../settings/repo-root.js";
 import type { Effort } from "../policy/effort.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
+import { resolvePolicyRef } from "../policy-registry/resolve-policy-ref.js";
 import { validateEngineOptions, type ResolvedEngineOptions } from "../engine/options.js";
 import type { Logger } from "../observability/logger.js";
 import { UsageError } from "../errors/usage-error.js";
@@ -14,7 +15,7 @@ import type { DatasetFormat } from "./dataset-file.js";
 import { buildEvalReport, flips, type EvalItem, type EvalReport, type Flip } from "./eval-report.js";
 import { runEval } from "./eval-run.js";
 import { readLabelledPosts, type BadRowPolicy, type LabelColumns, type LabelledPost } from "./labelled-posts.js";
-import { resolvePolicyRef, type PolicyTarget } from "./policy-ref.js";
+import type { PolicyTarget } from "./eval-run.js";
 import { ResultsStore, type RunKey } from "./results-store.js";
 import { seededSample } from "../stats/seeded-sample.js";
 
@@ -23,7 +24,7 @@ export interface EvaluationOptions {
   format: DatasetFormat;
   columns: LabelColumns;
   onBadRow: BadRowPolicy;
-  /** One or two policy references (`ID`, `ID@FILE`, `FILE`). */
+  /** One or two policy references (`ID`, `ID@VERSION`, `FILE`), resolved as every command resolves `--policy`. */
   policies: readonly string[];
   effort: Effort | null;
   /** The first `limit` posts, or `sample` posts drawn with `seed`; neither: all. */
@@ -83,9 +84,14 @@ export async function runEvaluation(config: ArbiterConfig, options: EvaluationOp
   const all = await readLabelledPosts(options.dataset, options.format, options.columns, options.onBadRow, options.warn);
   if (all.length === 0) throw new Error(`${options.dataset}: no labelled posts`);
   const posts = selectPosts(all, options);
-  const policiesDir = resolveFromRoot(config.policies.dir);
   const targets: PolicyTarget[] = [];
-  for (const ref of options.policies) targets.push(await resolvePolicyRef(ref, policiesDir));
+  const warnings = new Set<string>();
+  for (const ref of options.policies) {
+    const { name, policy, warnings: about } = await resolvePolicyRef(ref, { config });
+    targets.push({ name, policy });
+    for (const warning of about) warnings.add(warning);
+  }
+  for (const warning of warnings) options.warn(`warning: ${warning}`);
 
   const { engineSettings, modelFile } = await evaluationEngineSettings(config, options.model);
   const datasetSha = await sha256OfFile(options.dataset);

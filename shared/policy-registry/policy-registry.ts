@@ -21,9 +21,9 @@ export interface PolicyChange {
   at: number;
 }
 
-/** The Redis key prefix of the registry, under the configured `cache.keyPrefix`. */
-export function registryPrefix(cacheKeyPrefix: string): string {
-  return `${cacheKeyPrefix}policy:`;
+/** The Redis key prefix of the registry, under the configured `redis.keyPrefix`. */
+export function registryPrefix(keyPrefix: string): string {
+  return `${keyPrefix}policy:`;
 }
 
 /** Parses a stored policy; its source names where it came from (`registry:id@version`). */

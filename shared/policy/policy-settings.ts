@@ -12,7 +12,7 @@ export const policiesSchema = z
         enabled: z
           .boolean()
           .describe(
-            "Policies live in Redis (the `cache` section's connection; keys under `cache.keyPrefix` + `policy:`): every version kept, a current pointer per id, changes over pub/sub, so running workers switch without a restart. `dir` seeds the ids the registry lacks. false: `dir` is read once at start.",
+            "Policies live in Redis (the `redis` section's connection; keys under `redis.keyPrefix` + `policy:`): every version kept, a current pointer per id, changes over pub/sub, so running workers switch without a restart. `dir` seeds the ids the registry lacks. false: `dir` is read once at start.",
           )
           .default(true),
         snapshotFile: nonBlank()

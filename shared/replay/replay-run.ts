@@ -17,7 +17,7 @@ import { rangeDone, rangeSize, type PartitionRange } from "./replay-range.js";
 import { rangesFor, readRanges, watermarks } from "./topic-range-reader.js";
 
 export interface ReplayOptions {
-  /** `ID`, `ID@FILE` or `FILE.md` (the registry's `ID@V` later). */
+  /** `ID`, `ID@VERSION` or `FILE` (as every command reads `--policy`). */
   policy: string;
   from: string;
   to: string | null;
@@ -35,6 +35,8 @@ export interface ReplayOptions {
   onProgress?: (done: number, total: number) => void;
   /** A plan was found: this run resumes it. */
   onPlan?: (plan: ReplayPlan, resumed: boolean) => void;
+  /** Told once per warning about `policy` (a deprecated form). */
+  warn?: (message: string) => void;
 }
 
 /** Parts a test puts in place of the configured ones. */
@@ -92,7 +94,8 @@ async function planReplay(kafka: Kafka, config: ArbiterConfig, options: ReplayOp
 export async function runReplay(config: ArbiterConfig, options: ReplayOptions, overrides: ReplayOverrides = {}): Promise<ReplayOutcome> {
   const log = options.logger.child({ replay: true });
   const now = overrides.now ?? Date.now;
-  const { set, candidate } = await candidatePolicies(options.policy, config);
+  const { set, candidate, warnings } = await candidatePolicies(options.policy, config);
+  for (const warning of warnings) options.warn?.(warning);
   const candidateName = `${candidate.id}@${candidate.version}`;
   const topics = config.kafka.topics;
   const kafka = overrides.kafka ?? createKafka(config.kafka, `${config.kafka.clientId}-replay`, log);

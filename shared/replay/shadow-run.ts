@@ -31,11 +31,12 @@ export interface ShadowRun {
  */
 export async function startShadowRun(
   config: ArbiterConfig,
-  options: { policy: string; maxModelCalls: number | null; model: string | null; logger: Logger },
+  options: { policy: string; maxModelCalls: number | null; model: string | null; logger: Logger; warn?: (message: string) => void },
   overrides: { engine?: RunEngine; kafka?: Kafka } = {},
 ): Promise<ShadowRun> {
   const log = options.logger.child({ shadow: true });
-  const { set, candidate } = await candidatePolicies(options.policy, config);
+  const { set, candidate, warnings } = await candidatePolicies(options.policy, config);
+  for (const warning of warnings) options.warn?.(warning);
   const topics = config.kafka.topics;
   const kafka = overrides.kafka ?? createKafka(config.kafka, `${config.kafka.clientId}-shadow`, log);
   if (config.kafka.createTopics) await createTopics(kafka, topicSpecs(topics, config.topics).map(newTopic));

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
+import { ServiceUnreachableError } from "@arbiter/shared/errors/service-unreachable-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { EXIT_CODES, exitCodesHelp } from "@arbiter/shared/cli/exit-codes.js";
 import { commands } from "./commands/index.js";
@@ -43,7 +44,14 @@ try {
   process.exit(process.exitCode ?? EXIT_CODES.ok);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(commanderExitCode(error));
-  const code = error instanceof CliError ? error.exitCode : error instanceof UsageError || error instanceof ConfigError ? EXIT_CODES.usage : EXIT_CODES.failure;
+  const code =
+    error instanceof CliError
+      ? error.exitCode
+      : error instanceof UsageError || error instanceof ConfigError
+        ? EXIT_CODES.usage
+        : error instanceof ServiceUnreachableError
+          ? EXIT_CODES.unreachable
+          : EXIT_CODES.failure;
   process.stderr.write(`arbiter: ${(error as Error).message}\n`);
   if (process.env.ARBITER_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
   process.exit(code);

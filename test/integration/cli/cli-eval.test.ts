@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { parsePolicy } from "@arbiter/shared/policy/parse-policy.js";
 import { finished, runCli, spawnCli } from "../../support/cli.js";
 import { modelPath, repoRoot, testModels } from "../../support/env.js";
 import { testEngineSettings } from "../../support/worker.js";
@@ -13,11 +14,14 @@ const dir = mkdtempSync(path.join(tmpdir(), "arbiter-cli-eval-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const gemma = modelPath(testModels.gemma);
 const env = { ARBITER_CONFIG_JSON: JSON.stringify({ engine: testEngineSettings(), log: { level: "warn" } }) };
-const policyA = `test-spam@${path.join(repoRoot, "test/fixtures/policies/test-spam.md")}`;
+const policyA = path.join(repoRoot, "test/fixtures/policies/test-spam.md");
 /** The same policy without its "free money" keyword: that post no longer reaches the model. */
 const draft = path.join(dir, "test-spam-draft.md");
-writeFileSync(draft, readFileSync(path.join(repoRoot, "test/fixtures/policies/test-spam.md"), "utf8").replace("  - free money\n", ""));
-const policyB = `test-spam@${draft}`;
+writeFileSync(draft, readFileSync(policyA, "utf8").replace("  - free money\n", ""));
+const policyB = draft;
+/** How the reports name a policy given as a file: its id, version and path. */
+const nameOf = (file: string) => `test-spam@${parsePolicy(readFileSync(file, "utf8"), file).version} (${file})`;
+const [nameA, nameB] = [nameOf(policyA), nameOf(policyB)];
 
 // k*: a test-spam keyword sends them to the model. n*: no keyword, so the prefilter allows them
 // without a model call — a known outcome: n1, n2, n4 are true negatives, n3 and n6 misses.
@@ -137,7 +141,7 @@ test("eval of one policy: figures that agree with the per-post results, a review
   expect(run.stdout).toContain("labelled violate");
   expect(run.stdout).toMatch(/FN line 7 id n3: allowed at the prefilter/);
   const modelCount = results.filter((r) => r.outcome === "model").length;
-  expect(run.stdout).toContain(`review: ${Math.min(3, modelCount)} model decision(s) of ${policyA} drawn at random (seed 5)`);
+  expect(run.stdout).toContain(`review: ${Math.min(3, modelCount)} model decision(s) of ${nameA} drawn at random (seed 5)`);
   expect(run.stdout.match(/^— line \d+ id k\d/gm) ?? []).toHaveLength(Math.min(3, modelCount));
 
   // The HTML report in a real browser: the matrix as reported, both charts drawn.
@@ -176,14 +180,14 @@ test("eval of two policy versions side by side: the first resumes from the earli
   expect(run.code).toBe(0);
   expect(run.stderr).toContain("resumed: 10 decision(s)");
   const out = readJson(json);
-  expect(out.reports.map((r) => r.name)).toEqual([policyA, policyB]);
+  expect(out.reports.map((r) => r.name)).toEqual([nameA, nameB]);
   const [a, b] = out.results.map((x) => x.posts) as [PostResultJson[], PostResultJson[]];
   expectFiguresMatch(out.reports[1]!, b);
   expect(b.find((r) => r.id === "k3")).toMatchObject({ outcome: "prefilter", decision: "allow" }); // its keyword is gone
   expect(out.reports[1]!.funnel.passRate).toMatchObject({ k: 3, n: 10 });
   const expectedFlips = a.filter((x, i) => violates(x) !== violates(b[i]!)).map((x) => x.id);
   expect(out.flips!.map((f) => f.id)).toEqual(expectedFlips);
-  expect(run.stdout).toContain(`posts that flip from ${policyA} to ${policyB}: ${expectedFlips.length}`);
+  expect(run.stdout).toContain(`posts that flip from ${nameA} to ${nameB}: ${expectedFlips.length}`);
   const page = readFileSync(html, "utf8");
   expect(page.match(/<section class="policy-report"/g)).toHaveLength(2);
   expect(page).toContain(`Posts that flip (${expectedFlips.length})`);

@@ -46,3 +46,16 @@ test("ID@VERSION is the registry's kept version; the others in force are the reg
 
   await expect(candidatePolicies("spam@ffffffff", config)).rejects.toThrow(UsageError);
 });
+
+test("a bare ID the registry does not hold (a new policy) is the folder's, beside the registry's current ones; ID@FILE still works, with a warning", async () => {
+  await registry.seed([stored(read("hate"))]);
+  const added = await candidatePolicies("violence", config);
+  expect(added.inForceFrom).toBe("registry");
+  expect(added.candidate.version).toBe(parsePolicy(read("violence"), "violence.md").version);
+  expect(added.set.policies.map((p) => p.id)).toEqual(expect.arrayContaining(["hate", "violence"]));
+  expect(added.warnings).toEqual([]);
+
+  const draft = await candidatePolicies(`violence@${path.join(repoRoot, "config/policies/violence.md")}`, config);
+  expect(draft.candidate.id).toBe("violence");
+  expect(draft.warnings).toEqual(["--policy ID@FILE is deprecated: name the file alone; its id comes from its front matter"]);
+});

@@ -1,8 +1,9 @@
 import { Command, Option } from "commander";
 import { EFFORTS, type Effort } from "@arbiter/shared/policy/effort.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
+import { ServiceUnreachableError } from "@arbiter/shared/errors/service-unreachable-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
-import { resolveClassifyPolicy } from "@arbiter/shared/cli/policy-commands.js";
+import { resolvePolicyRef } from "@arbiter/shared/policy-registry/resolve-policy-ref.js";
 import { assertReadable, datasetFormatOf } from "@arbiter/shared/eval/dataset-file.js";
 import { DEFAULT_POST_COLUMNS, readPostFile } from "@arbiter/shared/cli/post-file.js";
 import { commandContext } from "../command-context.js";
@@ -39,7 +40,7 @@ export function classifyCommand(): Command {
       "decide posts under a policy on the worker's own path in-process (prefilter, model, verdict; no Kafka, no cache) and print the verdict, the rule ids, the measured confidence, the rationale and the model's reasoning; with --file, a table; with --against, the other version's verdicts and those that differ",
     )
     .argument("[text]", "the post's text (or --file)")
-    .requiredOption("--policy <ref>", "FILE (a policy file, e.g. a draft), ID (the registry's current version) or ID@VERSION")
+    .requiredOption("--policy <ref>", "FILE (a policy file, e.g. a draft: FILE.md or a path with a /), ID (the registry's current version, else policies.dir's) or ID@VERSION (a version the registry keeps)")
     .option("--file <posts>", 'posts to classify: JSON lines ({"id","text"}) or CSV with a header row')
     .option("--against <ref>", "a second version to compare: ID@VERSION, ID or FILE")
     .addOption(new Option("--effort <effort>", "reasoning effort over the policy's own").choices(EFFORTS))
@@ -48,8 +49,9 @@ export function classifyCommand(): Command {
     .action(async (text: string | undefined, flags: ClassifyFlags, command: Command) => {
       if ((text === undefined) === (flags.file === undefined)) throw new UsageError("give the post's text or --file, not both and not neither");
       const context = commandContext(command);
-      const target = await resolveClassifyPolicy(flags.policy, context.config, "--policy");
-      const against = flags.against === undefined ? null : await resolveClassifyPolicy(flags.against, context.config, "--against");
+      const target = await resolvePolicyRef(flags.policy, { config: context.config, option: "--policy" });
+      const against = flags.against === undefined ? null : await resolvePolicyRef(flags.against, { config: context.config, option: "--against" });
+      for (const warning of new Set([...target.warnings, ...(against?.warnings ?? [])])) process.stderr.write(`warning: ${warning}\n`);
       if (against && against.policy.id !== target.policy.id) process.stderr.write(`note: comparing two different policies (${target.policy.id}, ${against.policy.id})\n`);
       const posts = flags.file === undefined ? [{ id: "post", text: text! }] : await postsOf(flags.file);
       // Loaded here, not at start: the engine's node-llama-cpp alone takes most of a second to import.
@@ -74,7 +76,7 @@ export function classifyCommand(): Command {
           logger: context.logger,
         }));
       } catch (error) {
-        if (error instanceof CliError) throw error;
+        if (error instanceof CliError || error instanceof ServiceUnreachableError) throw error;
         throw new CliError("failure", (error as Error).message);
       } finally {
         process.off("SIGINT", onSignal);

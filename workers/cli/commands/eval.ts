@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 import { EFFORTS, type Effort } from "@arbiter/shared/policy/effort.js";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
+import { ServiceUnreachableError } from "@arbiter/shared/errors/service-unreachable-error.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { assertColumns } from "@arbiter/shared/cli/post-file.js";
 import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/eval/dataset-file.js";
@@ -61,7 +62,7 @@ export function evalCommand(): Command {
     .summary("measure a policy (or two versions) on a labelled set")
     .description("decide a labelled set under a policy (or two versions side by side) on the worker's path in-process — prefilter, model, verdict; no Kafka — and report precision, recall, F1, accuracy, false-positive rate, the confusion matrix, per-rule figures, the funnel, the escalation rate, calibration, latency and the disagreements")
     .requiredOption("--dataset <file>", 'labelled posts: JSON lines ({"id","text","label"}) or CSV with a header row')
-    .requiredOption("--policy <ref>", "ID (from policies.dir), ID@FILE (a draft of policy ID) or FILE.md; give it twice to compare two versions", collect)
+    .requiredOption("--policy <ref>", "ID (the registry's current version, else policies.dir's), ID@VERSION (a version the registry keeps) or FILE (a policy file, e.g. a draft: FILE.md or a path with a /); give it twice to compare two versions", collect)
     .addOption(new Option("--effort <effort>", "reasoning effort over the policy's own").choices(EFFORTS))
     .addOption(new Option("--limit <n>", "only the first n posts").argParser(wholeNumber(1)).conflicts("sample"))
     .option("--sample <n>", "n posts drawn at random (seeded: --seed)", wholeNumber(1))
@@ -130,7 +131,7 @@ Ctrl-C stops after the posts in flight (exit 130); run the same command again to
         });
       } catch (error) {
         // Bad rows and unknown policies are the input's fault; they name the file and line.
-        if (error instanceof CliError) throw error;
+        if (error instanceof CliError || error instanceof ServiceUnreachableError) throw error;
         throw new CliError("failure", (error as Error).message);
       } finally {
         progress.stop();

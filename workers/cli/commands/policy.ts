@@ -1,10 +1,10 @@
 import { Command } from "commander";
+import { openPolicyRegistry } from "@arbiter/shared/policy-registry/open-policy-registry.js";
 import type { PolicyRegistry } from "@arbiter/shared/policy-registry/policy-registry.js";
 import {
   checkPolicyFile,
   diffPolicy,
   listPolicies,
-  openPolicyRegistry,
   policyHistory,
   pushPolicy,
   readPolicyFile,
@@ -31,7 +31,7 @@ export function policyCommand(): Command {
   const policy = new Command("policy")
     .summary("check, push, list, show, diff and roll back policies in the registry")
     .description(
-      "the policy registry in Redis (cache.url; keys under cache.keyPrefix + \"policy:\"): every version of every policy is kept, each policy id has a current version, and running workers switch to a pushed or rolled-back version within seconds, without a restart",
+      "the policy registry in Redis (redis.url; keys under redis.keyPrefix + \"policy:\"): every version of every policy is kept, each policy id has a current version, and running workers switch to a pushed or rolled-back version within seconds, without a restart",
     );
   policy
     .command("validate")

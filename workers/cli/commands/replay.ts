@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { CliError } from "@arbiter/shared/cli/errors/cli-error.js";
+import { ServiceUnreachableError } from "@arbiter/shared/errors/service-unreachable-error.js";
 import { renderDiffHtml, renderDiffJson, renderDiffText } from "@arbiter/shared/replay/diff-report.js";
 import { commandContext, connectedKafka, wholeNumber } from "../command-context.js";
 import { progressBar } from "../progress-bar.js";
@@ -26,7 +27,7 @@ export function replayCommand(): Command {
     .description(
       "read the posts topic over a range on every partition and decide each post on the worker's path (prefilter, verdict cache, model) under a candidate policy version, in a consumer group of its own and with a bounded share of the model; write the decisions, tagged with a replay id, to the shadow topic (with --apply to the decisions topic too, stage replay); then report allow→violate and violate→allow flips against the decisions in force, by policy and rule id",
     )
-    .requiredOption("--policy <ref>", "the candidate: ID (the registry's current version), ID@VERSION (a version the registry keeps), ID@FILE (a draft of policy ID) or FILE.md; the other policies in force (the registry's current, else policies.dir) stay as they are")
+    .requiredOption("--policy <ref>", "the candidate: ID (the registry's current version, else policies.dir's), ID@VERSION (a version the registry keeps) or FILE (a policy file, e.g. a draft: FILE.md or a path with a /); the other policies in force (the registry's current, else policies.dir) stay as they are")
     .requiredOption("--from <time|offset>", "start: a time (ISO-8601, epoch ms as 1764583200000ms, or a duration ago: 90m, 24h, 7d) or an offset (N on every partition, or P:O,P:O)")
     .option("--to <time|offset>", "end, exclusive (default: the end of each partition when the replay is planned)")
     .option("--forum <id>", "only posts of this forum")
@@ -78,11 +79,12 @@ its consumer group commits each partition's progress with its decisions in one K
             onPlan: (plan, resumed) =>
               process.stderr.write(`replay ${plan.replayId} of ${plan.candidate}${resumed ? " (resuming)" : ""}: ${plan.ranges.map((r) => `p${r.partition} ${r.start}..${r.end}`).join(", ")}\n`),
             onProgress: (done, total) => progress.update(done, total),
+            warn: (message) => process.stderr.write(`warning: ${message}\n`),
           },
           { kafka },
         );
       } catch (error) {
-        if (error instanceof CliError) throw error;
+        if (error instanceof CliError || error instanceof ServiceUnreachableError) throw error;
         throw new CliError("failure", (error as Error).message);
       } finally {
         progress.stop();

@@ -27,14 +27,14 @@ export function shadowCommand(): Command {
     .description(
       "decide the live posts (from the end of the posts topic when first started; then from where it stopped) under the policy set in force with the candidate in place of its policy, in a consumer group of its own and with a bounded share of the model; the decisions, tagged shadow-<policy>-<version>, go to the shadow topic only — never to the decisions topic",
     )
-    .requiredOption("--policy <ref>", "the candidate: ID (the registry's current version), ID@VERSION, ID@FILE (a draft of policy ID) or FILE.md")
+    .requiredOption("--policy <ref>", "the candidate: ID (the registry's current version, else policies.dir's), ID@VERSION (a version the registry keeps) or FILE (a policy file, e.g. a draft: FILE.md or a path with a /)")
     .option("--max-model-calls <n>", "model calls at once (default: replay.maxModelCalls)", wholeNumber(1))
     .option("--model <path>", "GGUF model file instead of engine.modelPath")
     .action(async (flags: RunFlags, command: Command) => {
       const context = commandContext(command);
       const kafka = await connectedKafka(context, "shadow");
       const { startShadowRun } = await import("@arbiter/shared/replay/shadow-run.js");
-      const run = await startShadowRun(context.config, { policy: flags.policy, maxModelCalls: flags.maxModelCalls ?? null, model: flags.model ?? null, logger: context.logger }, { kafka });
+      const run = await startShadowRun(context.config, { policy: flags.policy, maxModelCalls: flags.maxModelCalls ?? null, model: flags.model ?? null, logger: context.logger, warn: (message) => process.stderr.write(`warning: ${message}\n`) }, { kafka });
       process.stderr.write(`shadow run ${run.replayId} (group ${run.groupId}): writing to ${context.config.kafka.topics.shadow}; Ctrl-C to stop\n`);
       const code = await new Promise<number>((resolve) => {
         const onSignal = () => resolve(0);
