@@ -8,6 +8,7 @@ import { ShippedSchemas } from "./shipped-schemas.js";
 import { WriterSchemaCache } from "./writer-schema-cache.js";
 import type { ArbiterConfig, SchemaRegistrySettings, TopicNames } from "../config/arbiter-config.js";
 import { ConfigError } from "../config/config-error.js";
+import { isRetriable } from "../errors/arbiter-error.js";
 import type { Logger } from "../observability/logger.js";
 
 /** A codec for each record kind. */
@@ -93,7 +94,7 @@ async function atStart<T>(call: () => Promise<T>, retryMaxMs: number, logger: Lo
     try {
       return await call();
     } catch (error) {
-      if ((error as { retriable?: unknown }).retriable !== true || attempt >= START_ATTEMPTS) throw error;
+      if (!isRetriable(error) || attempt >= START_ATTEMPTS) throw error;
       const wait = Math.min(500 * 2 ** (attempt - 1), retryMaxMs);
       logger.warn({ err: (error as Error).message, attempt, retryInMs: wait }, "schema registry unavailable at start; trying again");
       await delay(wait);

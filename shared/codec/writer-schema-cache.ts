@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { isRetriable } from "../errors/arbiter-error.js";
 import type { Logger } from "../observability/logger.js";
 import { confluentSchemaId } from "./confluent-wire.js";
 import { SchemaNotFoundError } from "./errors/schema-not-found-error.js";
@@ -123,7 +124,7 @@ export class WriterSchemaCache {
 
   private unavailable(id: number, error: Error, retryInMs: number): void {
     this.downSince ??= this.now();
-    const retriable = (error as { retriable?: unknown }).retriable === true;
+    const retriable = isRetriable(error);
     // An outage is waited out (warn); a refusal such as rejected credentials needs someone (error).
     this.logger[retriable ? "warn" : "error"](
       { schemaId: id, registry: this.registry.url, err: error.message, retryInMs, downForMs: this.now() - this.downSince },

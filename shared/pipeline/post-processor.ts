@@ -11,6 +11,7 @@ import { readPost } from "../codec/post-input.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
 import { publishable } from "./output-records.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";
+import { deadLetterCode, isRetriable } from "../errors/arbiter-error.js";
 import { type Codecs } from "../codec/codecs.js";
 import type { ScreenPool } from "./screen-pool.js";
 import type { VerdictCache } from "./verdict-cache.js";
@@ -83,7 +84,7 @@ export async function classifyWithRetries(
     } catch (error) {
       lastError = error as Error;
       deps.metrics.engineErrors.inc({ error: lastError.name });
-      const retriable = (error as { retriable?: boolean }).retriable === true;
+      const retriable = isRetriable(error);
       deps.logger.warn({ postId, attempt: attempts, err: lastError.message, retriable, postText: text }, "engine call failed");
       if (!retriable || signal.aborted) break;
     }
@@ -95,12 +96,13 @@ export async function classifyWithRetries(
 export function deadLetter(
   deps: Pick<ProcessorDeps, "codecs" | "topics" | "metrics" | "logger">,
   record: InboundRecord,
-  error: Error & { code?: string },
+  error: Error,
   stage: string,
   now: number,
 ): OutboundRecord {
-  deps.metrics.deadLettered.inc({ reason: error.code ?? error.name });
-  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.code ?? error.name, err: error.message }, "dead letter");
+  const reason = deadLetterCode(error) ?? error.name;
+  deps.metrics.deadLettered.inc({ reason });
+  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, err: error.message }, "dead letter");
   return deadLetterRecord(deps, record, error, stage, now);
 }
 

@@ -1,4 +1,5 @@
 import type { RetrySettings } from "../config/arbiter-config.js";
+import { ArbiterError, isRetriable } from "../errors/arbiter-error.js";
 import { abortableSleep } from "./abortable-sleep.js";
 import { Backoff } from "./backoff.js";
 import { RetriesExhaustedError } from "./errors/retries-exhausted-error.js";
@@ -30,10 +31,11 @@ export class RetryPolicy {
         return await operation();
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        const failure = error as Error & { retriable?: boolean; retryAfterMs?: number };
-        if (failure.retriable !== true) throw failure;
+        if (!isRetriable(error)) throw error;
+        const failure = error as Error;
+        const retryAfterMs = failure instanceof ArbiterError ? failure.retryAfterMs : undefined;
         if (this.settings.maxAttempts > 0 && attempt >= this.settings.maxAttempts) throw new RetriesExhaustedError(attempt, failure);
-        const delay = Math.min(this.settings.maxDelayMs, Math.max(this.backoff.delayMs(attempt), failure.retryAfterMs ?? 0));
+        const delay = Math.min(this.settings.maxDelayMs, Math.max(this.backoff.delayMs(attempt), retryAfterMs ?? 0));
         observer.onRetry?.(attempt, failure, delay);
         await this.sleep(delay, signal);
       }
