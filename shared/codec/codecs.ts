@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { ConfluentPostDecoder } from "./confluent-post-decoder.js";
 import { IncompatibleSchemaError } from "./errors/incompatible-schema-error.js";
 import { RecordCodec } from "./record-codec.js";
@@ -10,6 +9,8 @@ import type { InputSettings, OutputSettings, SchemaRegistrySettings } from "./co
 import type { TopicNames } from "../kafka/kafka-settings.js";
 import { ConfigError } from "../settings/config-error.js";
 import type { Logger } from "../observability/logger.js";
+import { RetriesExhaustedError } from "../retry/errors/retries-exhausted-error.js";
+import { RetryPolicy } from "../retry/retry-policy.js";
 
 /** A codec for each record kind. */
 export interface Codecs {
@@ -88,17 +89,19 @@ export async function registerOutputSchemas(
   return ids;
 }
 
-/** `call`, tried again while the registry cannot answer (retriable errors), a few times. */
+/**
+ * `call`, tried again while the registry cannot answer (retriable errors), a few times: 500 ms,
+ * doubling, capped at `retryMaxMs`, no jitter. Gives up with the last error itself.
+ */
 async function atStart<T>(call: () => Promise<T>, retryMaxMs: number, logger: Logger): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if ((error as { retriable?: unknown }).retriable !== true || attempt >= START_ATTEMPTS) throw error;
-      const wait = Math.min(500 * 2 ** (attempt - 1), retryMaxMs);
-      logger.warn({ err: (error as Error).message, attempt, retryInMs: wait }, "schema registry unavailable at start; trying again");
-      await delay(wait);
-    }
+  const retry = new RetryPolicy({ initialDelayMs: 500, maxDelayMs: retryMaxMs, maxAttempts: START_ATTEMPTS, jitter: false });
+  try {
+    // Nothing stops a start but the attempts running out: the waits are not abortable.
+    return await retry.run(call, new AbortController().signal, {
+      onRetry: (attempt, error, wait) => logger.warn({ err: error.message, attempt, retryInMs: wait }, "schema registry unavailable at start; trying again"),
+    });
+  } catch (error) {
+    throw error instanceof RetriesExhaustedError ? error.lastError : error;
   }
 }
 

@@ -138,8 +138,8 @@ export class SchemaRegistryClient {
         if (deadline.aborted) return reject(new SchemaRegistryUnavailableError(`no answer from the schema registry at ${this.base} within ${this.options.timeoutMs} ms (schemaRegistry.timeoutMs)`));
         const certificate = certificateProblem(error, `${SECTION}.tls`);
         if (certificate) return reject(certificate);
-        const code = (error as { code?: unknown }).code;
-        reject(Object.assign(new SchemaRegistryUnavailableError(`cannot reach the schema registry at ${this.base}: ${typeof code === "string" ? `${code} ` : ""}${error.message}`), { cause: error }));
+        const code = "code" in error && typeof error.code === "string" ? `${error.code} ` : "";
+        reject(Object.assign(new SchemaRegistryUnavailableError(`cannot reach the schema registry at ${this.base}: ${code}${error.message}`), { cause: error }));
       };
       const request = (url.startsWith("https://") ? https : http).request(
         url,

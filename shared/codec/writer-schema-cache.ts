@@ -1,8 +1,10 @@
-import { setTimeout as delay } from "node:timers/promises";
+import { isRetriable } from "../errors/arbiter-error.js";
 import type { Logger } from "../observability/logger.js";
+import { RetriesExhaustedError } from "../retry/errors/retries-exhausted-error.js";
+import { RetryPolicy } from "../retry/retry-policy.js";
 import { confluentSchemaId } from "./confluent-wire.js";
 import { SchemaNotFoundError } from "./errors/schema-not-found-error.js";
-import type { SchemaRegistryClient } from "./schema-registry-client.js";
+import type { RegisteredSchema, SchemaRegistryClient } from "./schema-registry-client.js";
 
 /** What a decoder needs to know of one writer schema id: its Avro schema, or why there is none. */
 export type WriterSchemaNote = { id: number; schema: string } | { id: number; code: "UNKNOWN_SCHEMA_ID" | "INCOMPATIBLE_SCHEMA"; reason: string };
@@ -42,13 +44,21 @@ export class WriterSchemaCache {
   private readonly closing = new AbortController();
   private readonly now: () => number;
   private downSince: number | null = null;
+  /** Asks again after a 404 (250 ms, doubling, no cap), `notFoundAttempts` times in all. */
+  private readonly notFoundRetry: RetryPolicy;
+  /** Asks again, without end, while the registry cannot answer (500 ms, doubling, up to `retryMaxMs`). */
+  private readonly outageRetry: RetryPolicy;
 
   constructor(
     private readonly registry: Pick<SchemaRegistryClient, "schemaById" | "url">,
-    private readonly options: WriterSchemaCacheOptions,
+    options: WriterSchemaCacheOptions,
     private readonly logger: Logger,
   ) {
     this.now = options.now ?? Date.now;
+    const notFound = (error: unknown) => error instanceof SchemaNotFoundError;
+    this.notFoundRetry = new RetryPolicy({ initialDelayMs: NOT_FOUND_RETRY_MS, maxDelayMs: Infinity, maxAttempts: Math.max(1, options.notFoundAttempts), jitter: false, retryOn: notFound });
+    // Every other failure is waited out, a refusal (rejected credentials) included: it is logged as an error.
+    this.outageRetry = new RetryPolicy({ initialDelayMs: FIRST_OUTAGE_RETRY_MS, maxDelayMs: options.retryMaxMs, maxAttempts: 0, jitter: false, retryOn: (error) => !notFound(error) });
   }
 
   /** The note of an id already fetched (and not expired); synchronous, for a decoder on this thread. */
@@ -88,42 +98,40 @@ export class WriterSchemaCache {
 
   private async fetchWithRetries(id: number): Promise<WriterSchemaNote> {
     const { signal } = this.closing;
-    let notFound = 0;
-    let wait = 0;
-    for (;;) {
-      try {
-        const found = await this.registry.schemaById(id, signal);
-        this.answered();
-        const note: WriterSchemaNote =
-          found.schemaType.toUpperCase() === "AVRO"
-            ? { id, schema: found.schema }
-            : { id, code: "INCOMPATIBLE_SCHEMA", reason: `writer schema ${id} is a ${found.schemaType} schema, not Avro` };
-        this.entries.set(id, { note, until: Infinity });
-        return note;
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        if (error instanceof SchemaNotFoundError) {
-          this.answered();
-          notFound++;
-          if (notFound >= this.options.notFoundAttempts) {
-            const note: WriterSchemaNote = { id, code: "UNKNOWN_SCHEMA_ID", reason: `${error.message}; asked ${notFound} times` };
-            this.entries.set(id, { note, until: this.now() + NOT_FOUND_TTL_MS });
-            this.logger.warn({ schemaId: id, attempts: notFound }, "unknown writer schema id: its posts are dead letters");
-            return note;
-          }
-          await pause(NOT_FOUND_RETRY_MS * 2 ** (notFound - 1), signal);
-          continue;
-        }
-        wait = Math.min(Math.max(wait * 2, FIRST_OUTAGE_RETRY_MS), this.options.retryMaxMs);
-        this.unavailable(id, error as Error, wait);
-        await pause(wait, signal);
-      }
+    let found: RegisteredSchema;
+    try {
+      // A 404 is an answer: the outage (if any) is over, and the next one waits from 500 ms again.
+      found = await this.notFoundRetry.run(() => this.outageRetry.run(() => this.ask(id, signal), signal, { onRetry: (_, error, wait) => this.unavailable(id, error, wait) }), signal);
+    } catch (error) {
+      if (!(error instanceof RetriesExhaustedError)) throw error;
+      const note: WriterSchemaNote = { id, code: "UNKNOWN_SCHEMA_ID", reason: `${error.lastError.message}; asked ${error.attempts} times` };
+      this.entries.set(id, { note, until: this.now() + NOT_FOUND_TTL_MS });
+      this.logger.warn({ schemaId: id, attempts: error.attempts }, "unknown writer schema id: its posts are dead letters");
+      return note;
+    }
+    const note: WriterSchemaNote =
+      found.schemaType.toUpperCase() === "AVRO"
+        ? { id, schema: found.schema }
+        : { id, code: "INCOMPATIBLE_SCHEMA", reason: `writer schema ${id} is a ${found.schemaType} schema, not Avro` };
+    this.entries.set(id, { note, until: Infinity });
+    return note;
+  }
+
+  /** One fetch of an id; a schema or a 404 means the registry answers. */
+  private async ask(id: number, signal: AbortSignal): Promise<RegisteredSchema> {
+    try {
+      const found = await this.registry.schemaById(id, signal);
+      this.answered();
+      return found;
+    } catch (error) {
+      if (error instanceof SchemaNotFoundError && !signal.aborted) this.answered();
+      throw error;
     }
   }
 
   private unavailable(id: number, error: Error, retryInMs: number): void {
     this.downSince ??= this.now();
-    const retriable = (error as { retriable?: unknown }).retriable === true;
+    const retriable = isRetriable(error);
     // An outage is waited out (warn); a refusal such as rejected credentials needs someone (error).
     this.logger[retriable ? "warn" : "error"](
       { schemaId: id, registry: this.registry.url, err: error.message, retryInMs, downForMs: this.now() - this.downSince },
@@ -135,15 +143,6 @@ export class WriterSchemaCache {
     if (this.downSince === null) return;
     this.logger.info({ registry: this.registry.url, downForMs: this.now() - this.downSince }, "schema registry answering again");
     this.downSince = null;
-  }
-}
-
-/** Waits `ms`; rejects with `signal`'s reason (not a bare AbortError) when it aborts. */
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await delay(ms, undefined, { signal });
-  } catch (error) {
-    throw signal.aborted ? signal.reason : error;
   }
 }
 

@@ -5,6 +5,7 @@ export class ServiceUnreachableError extends ArbiterError {
   override readonly name = "ServiceUnreachableError";
   readonly code = "UNREACHABLE";
   override readonly retriable = true;
+  override readonly codeInDeadLetters = false;
   constructor(
     readonly service: "Kafka" | "Redis",
     readonly detail: string,

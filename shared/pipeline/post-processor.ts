@@ -14,6 +14,8 @@ import { readPost } from "../codec/post-input.js";
 import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
 import { publishable } from "./output-records.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";
+import { deadLetterCode, isRetriable } from "../errors/arbiter-error.js";
+import { RetryPolicy } from "../retry/retry-policy.js";
 import { type Codecs } from "../codec/codecs.js";
 import type { ScreenPool } from "./screen-pool.js";
 import type { VerdictCache } from "./verdict-cache.js";
@@ -58,7 +60,7 @@ export function guarded(
   };
 }
 
-/** Calls the engine with retries on retriable errors; a final failure is an outcome, not a throw. */
+/** Calls the engine with retries on retriable errors, at once (no wait); a final failure is an outcome, not a throw. */
 export async function classifyWithRetries(
   deps: Pick<ProcessorDeps, "engine" | "pipeline" | "metrics" | "logger">,
   postId: string,
@@ -76,20 +78,25 @@ export async function classifyWithRetries(
   };
   let lastError: Error = new Error("no attempt made");
   let attempts = 0;
-  while (attempts < deps.pipeline.engineAttempts) {
-    attempts++;
-    const started = performance.now();
-    try {
-      const verdicts: ModelVerdict[] = await deps.engine.classify(request);
-      deps.metrics.engineLatency.observe((performance.now() - started) / 1000);
-      return verdicts.map((verdict) => ({ kind: "model", policyId: verdict.policyId, verdict }));
-    } catch (error) {
-      lastError = error as Error;
-      deps.metrics.engineErrors.inc({ error: lastError.name });
-      const retriable = (error as { retriable?: boolean }).retriable === true;
-      deps.logger.warn({ postId, attempt: attempts, err: lastError.message, retriable, postText: text }, "engine call failed");
-      if (!retriable || signal.aborted) break;
-    }
+  // The settings allow 1 to 10 attempts; the policy would read 0 as "without end".
+  const retry = new RetryPolicy({ initialDelayMs: 0, maxDelayMs: 0, maxAttempts: Math.max(1, deps.pipeline.engineAttempts) });
+  try {
+    return await retry.run(async () => {
+      attempts++;
+      const started = performance.now();
+      try {
+        const verdicts: ModelVerdict[] = await deps.engine.classify(request);
+        deps.metrics.engineLatency.observe((performance.now() - started) / 1000);
+        return verdicts.map((verdict): VerdictOutcome => ({ kind: "model", policyId: verdict.policyId, verdict }));
+      } catch (error) {
+        lastError = error as Error;
+        deps.metrics.engineErrors.inc({ error: lastError.name });
+        deps.logger.warn({ postId, attempt: attempts, err: lastError.message, retriable: isRetriable(error), postText: text }, "engine call failed");
+        throw error;
+      }
+    }, signal);
+  } catch {
+    // Not retriable, out of attempts, or aborted: each policy's outcome is the last engine error.
   }
   return policies.map((p) => ({ kind: "failure", policyId: p.id, errorClass: lastError.name, message: lastError.message, attempts }));
 }
@@ -98,12 +105,13 @@ export async function classifyWithRetries(
 export function deadLetter(
   deps: Pick<ProcessorDeps, "codecs" | "topics" | "metrics" | "logger">,
   record: InboundRecord,
-  error: Error & { code?: string },
+  error: Error,
   stage: string,
   now: number,
 ): OutboundRecord {
-  deps.metrics.deadLettered.inc({ reason: error.code ?? error.name });
-  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.code ?? error.name, err: error.message }, "dead letter");
+  const reason = deadLetterCode(error) ?? error.name;
+  deps.metrics.deadLettered.inc({ reason });
+  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, err: error.message }, "dead letter");
   return deadLetterRecord(deps, record, error, stage, now);
 }
 

@@ -7,6 +7,7 @@ import type { PrefilterPort } from "./ports.js";
 import { readPost, type PostDecoder } from "../codec/post-input.js";
 import { encodeDecision } from "./output-records.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";
+import { deadLetterCode } from "../errors/arbiter-error.js";
 import { type Codecs } from "../codec/codecs.js";
 
 export interface ScreenDeps {
@@ -45,9 +46,9 @@ export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenRes
   try {
     post = readPost(record, deps.input.format, deps.input.maxRecordBytes, deps.confluentPosts ?? deps.codecs.post);
   } catch (error) {
-    const e = error as Error & { code?: string };
+    const e = error as Error;
     const letter = deadLetterRecord(deps, record, e, "decode", deps.now());
-    return { kind: "dead-letter", records: [letter], reason: e.code ?? e.name, errorClass: e.name, message: e.message };
+    return { kind: "dead-letter", records: [letter], reason: deadLetterCode(e) ?? e.name, errorClass: e.name, message: e.message };
   }
   const started = performance.now();
   const screened = deps.prefilter.match(post.text, post.forumId);

@@ -1,7 +1,16 @@
 import type { RetrySettings } from "./retry-settings.js";
+import { ArbiterError, isRetriable } from "../errors/arbiter-error.js";
 import { abortableSleep } from "./abortable-sleep.js";
 import { Backoff } from "./backoff.js";
 import { RetriesExhaustedError } from "./errors/retries-exhausted-error.js";
+
+/** `retry` settings, and what a loop other than a sink's may ask for besides. */
+export interface RetryPolicySettings extends RetrySettings {
+  /** False: wait the plain doubling, with no random share (default true: equal jitter). */
+  jitter?: boolean;
+  /** Which errors are tried again (default {@link isRetriable}); any other is thrown at once. */
+  retryOn?: (error: unknown) => boolean;
+}
 
 export interface RetryObserver {
   /** Called before each wait: the attempt that failed, its error and the wait. */
@@ -9,15 +18,17 @@ export interface RetryObserver {
 }
 
 /**
- * Runs an operation until it succeeds, retrying errors whose `retriable` flag is true with
- * backoff and jitter (a Retry-After the far side sent is honoured, within the cap). A
- * non-retriable error is thrown at once; so is the signal's reason on shutdown.
+ * Runs an operation until it succeeds, retrying errors whose `retriable` flag is true (or that
+ * `retryOn` picks) with backoff and jitter (a Retry-After the far side sent is honoured, within
+ * the cap). A non-retriable error is thrown at once; so is the signal's reason on shutdown.
+ * `maxAttempts` (0: no end) failed attempts end in a {@link RetriesExhaustedError} holding the
+ * last error. A wait of 0 ms is no wait: the next attempt starts at once.
  */
 export class RetryPolicy {
   private readonly backoff: Backoff;
 
   constructor(
-    private readonly settings: RetrySettings,
+    private readonly settings: RetryPolicySettings,
     random: () => number = Math.random,
     private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void> = abortableSleep,
   ) {
@@ -30,12 +41,13 @@ export class RetryPolicy {
         return await operation();
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        const failure = error as Error & { retriable?: boolean; retryAfterMs?: number };
-        if (failure.retriable !== true) throw failure;
+        if (!(this.settings.retryOn ?? isRetriable)(error)) throw error;
+        const failure = error as Error;
+        const retryAfterMs = failure instanceof ArbiterError ? failure.retryAfterMs : undefined;
         if (this.settings.maxAttempts > 0 && attempt >= this.settings.maxAttempts) throw new RetriesExhaustedError(attempt, failure);
-        const delay = Math.min(this.settings.maxDelayMs, Math.max(this.backoff.delayMs(attempt), failure.retryAfterMs ?? 0));
+        const delay = Math.min(this.settings.maxDelayMs, Math.max(this.backoff.delayMs(attempt), retryAfterMs ?? 0));
         observer.onRetry?.(attempt, failure, delay);
-        await this.sleep(delay, signal);
+        if (delay > 0) await this.sleep(delay, signal);
       }
     }
   }

@@ -1,6 +1,10 @@
+import { ArbiterError } from "../errors/arbiter-error.js";
+
 /** A bad setting, found at start. The message names the field (e.g. `kafka.brokers[0]`) and, when known, where it came from. */
-export class ConfigError extends Error {
-  readonly retriable = false;
+export class ConfigError extends ArbiterError {
+  readonly code = "CONFIG";
+  /** Dead letters name it by its class alone, as before it had a code. */
+  override readonly codeInDeadLetters = false;
   constructor(
     readonly field: string,
     problem: string,

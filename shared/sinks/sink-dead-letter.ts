@@ -3,6 +3,7 @@ import type { TopicNames } from "../kafka/kafka-settings.js";
 import type { Logger } from "../observability/logger.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";
+import { deadLetterCode } from "../errors/arbiter-error.js";
 import { type Codecs } from "../codec/codecs.js";
 import type { SinkMetrics } from "./sink-metrics.js";
 
@@ -14,9 +15,10 @@ export interface DeadLetterDeps {
 }
 
 /** A sink's dead letter: the record, the reason and the HTTP exchange it ended with; counted and logged (ids and status, never the body). */
-export function sinkDeadLetter(deps: DeadLetterDeps, record: InboundRecord, error: Error & { code?: string }, stage: string, response: HttpExchange | null, now = Date.now()): OutboundRecord {
-  deps.metrics.deadLettered.inc({ reason: error.code ?? error.name });
-  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.code ?? error.name, err: error.message, status: response?.status }, "dead letter");
+export function sinkDeadLetter(deps: DeadLetterDeps, record: InboundRecord, error: Error, stage: string, response: HttpExchange | null, now = Date.now()): OutboundRecord {
+  const reason = deadLetterCode(error) ?? error.name;
+  deps.metrics.deadLettered.inc({ reason });
+  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, err: error.message, status: response?.status }, "dead letter");
   return deadLetterRecord(deps, record, error, stage, now, response);
 }
 

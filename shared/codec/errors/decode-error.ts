@@ -1,3 +1,5 @@
+import { ArbiterError } from "../../errors/arbiter-error.js";
+
 export type DecodeErrorCode =
   | "MISSING_FINGERPRINT"
   | "UNKNOWN_FINGERPRINT"
@@ -10,8 +12,7 @@ export type DecodeErrorCode =
   | "INCOMPATIBLE_SCHEMA";
 
 /** A record that cannot be turned into a valid value. Never retriable: it goes to the dead-letter topic. */
-export class DecodeError extends Error {
-  readonly retriable = false;
+export class DecodeError extends ArbiterError {
   constructor(
     readonly code: DecodeErrorCode,
     message: string,

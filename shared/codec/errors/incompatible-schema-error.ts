@@ -1,6 +1,10 @@
+import { ArbiterError } from "../../errors/arbiter-error.js";
+
 /** A schema Arbiter would write is incompatible with the latest one under its subject: the worker must not start. */
-export class IncompatibleSchemaError extends Error {
-  readonly retriable = false;
+export class IncompatibleSchemaError extends ArbiterError {
+  readonly code = "INCOMPATIBLE_SCHEMA";
+  /** Dead letters name it by its class alone, as before it had a code. */
+  override readonly codeInDeadLetters = false;
   constructor(
     readonly subject: string,
     reason: string,

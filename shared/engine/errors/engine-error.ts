@@ -1,3 +1,5 @@
+import { ArbiterError } from "../../errors/arbiter-error.js";
+
 /** Error codes of the engine, as a closed list. */
 export const ENGINE_ERROR_CODES = [
   "ENGINE_INVALID_OPTIONS",
@@ -15,9 +17,9 @@ export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
  * Base of every engine failure. The pipeline decides retry vs escalation from `retriable`
  * alone, never from the message; a failed call never yields a verdict.
  */
-export class EngineError extends Error {
+export class EngineError extends ArbiterError {
   readonly code: EngineErrorCode;
-  readonly retriable: boolean;
+  override readonly retriable: boolean;
 
   constructor(code: EngineErrorCode, message: string, options: { retriable: boolean; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

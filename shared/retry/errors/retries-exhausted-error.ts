@@ -1,7 +1,8 @@
+import { ArbiterError, deadLetterCode } from "../../errors/arbiter-error.js";
+
 /** A retriable failure that outlasted `retry.maxAttempts`: the record goes to the dead-letter topic. */
-export class RetriesExhaustedError extends Error {
+export class RetriesExhaustedError extends ArbiterError {
   override readonly name = "RetriesExhaustedError";
-  readonly retriable = false;
 
   constructor(
     readonly attempts: number,
@@ -10,7 +11,8 @@ export class RetriesExhaustedError extends Error {
     super(`gave up after ${attempts} attempts: ${lastError.message}`);
   }
 
+  /** The code dead letters name the last error by, or its name: `RetriesExhaustedError:HTTP_503`. */
   get code(): string {
-    return (this.lastError as { code?: string }).code ?? this.lastError.name;
+    return deadLetterCode(this.lastError) ?? this.lastError.name;
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from "../../observability/logger.js";
 import type { InboundRecord, OutboundRecord } from "../../kafka/consumed-record.js";
 import type { Codecs } from "../../codec/codecs.js";
 import { HttpCallError } from "../errors/http-call-error.js";
+import { isRetriable } from "../../errors/arbiter-error.js";
 import type { RecordResult } from "../../kafka/record-processor.js";
 import type { RecordHandler } from "../sink-processor.js";
 import type { RetryPolicy } from "../../retry/retry-policy.js";
@@ -62,7 +63,7 @@ export class AutoHideHandler implements RecordHandler {
       try {
         await deps.forum.perform(step.call, decision, signal);
       } catch (error) {
-        if (signal.aborted || (error as { retriable?: boolean }).retriable === true) throw error;
+        if (signal.aborted || isRetriable(error)) throw error;
         // Refused for good: remember how far it got, who decided, and that this decision is done with.
         await save({ ...reached, decidedBy: plan.final.decidedBy, handled: plan.final.handled });
         return [sinkDeadLetter(deps, record, error as Error, "deliver", HttpCallError.exchangeOf(error), this.now())];

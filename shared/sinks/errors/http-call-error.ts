@@ -1,14 +1,16 @@
 import type { HttpExchange } from "../../codec/records.js";
+import { ArbiterError } from "../../errors/arbiter-error.js";
+import { RetriesExhaustedError } from "../../retry/errors/retries-exhausted-error.js";
 
 /**
  * An HTTP call of a sink that did not succeed. Retriable: no answer (timeout, connection
  * error), 408, 429 and 5xx; any other 4xx is the far side refusing the request for good.
  */
-export class HttpCallError extends Error {
+export class HttpCallError extends ArbiterError {
   override readonly name = "HttpCallError";
-  readonly retriable: boolean;
+  override readonly retriable: boolean;
   /** Set from a Retry-After header (429/503). */
-  readonly retryAfterMs: number | undefined;
+  override readonly retryAfterMs: number | undefined;
 
   constructor(
     readonly exchange: HttpExchange,
@@ -23,7 +25,7 @@ export class HttpCallError extends Error {
 
   /** The exchange a failure ended with: its own, or that of the last attempt when the retries ran out. */
   static exchangeOf(error: unknown): HttpExchange | null {
-    const last = (error as { lastError?: unknown }).lastError ?? error;
+    const last = error instanceof RetriesExhaustedError ? error.lastError : error;
     return last instanceof HttpCallError ? last.exchange : null;
   }
 

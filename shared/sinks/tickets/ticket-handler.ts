@@ -5,6 +5,7 @@ import type { Logger } from "../../observability/logger.js";
 import type { InboundRecord, OutboundRecord } from "../../kafka/consumed-record.js";
 import type { Codecs } from "../../codec/codecs.js";
 import { HttpCallError } from "../errors/http-call-error.js";
+import { isRetriable } from "../../errors/arbiter-error.js";
 import type { RetryingEndpoint } from "../retrying-endpoint.js";
 import type { RecordResult } from "../../kafka/record-processor.js";
 import type { RecordHandler } from "../sink-processor.js";
@@ -61,7 +62,7 @@ export class TicketHandler implements RecordHandler {
           await deps.webhook.call("ticket-webhook", request, signal, { ticketId: ticket.ticketId, postId: ticket.post.id });
           deps.metrics.delivered.inc({ channel: "webhook" });
         } catch (error) {
-          if (signal.aborted || (error as { retriable?: boolean }).retriable === true) throw error;
+          if (signal.aborted || isRetriable(error)) throw error;
           outputs.push(sinkDeadLetter(deps, record, error as Error, "deliver", HttpCallError.exchangeOf(error), this.now()));
         }
         await deps.retry.run(() => deps.log.remember(ticket, "webhook"), signal);

@@ -95,3 +95,11 @@ test("a waiting chunk is released by its signal (shutdown, a revoked partition),
   cache.close();
   await expect(second).rejects.toThrow("writer schema cache closed");
 });
+
+test("an outage between 404s does not reset their count: the id is noted after notFoundAttempts 404s in all", async () => {
+  const registry = fakeRegistry({ 3: ["404", "down", "404", "404", "schema"] });
+  const cache = new WriterSchemaCache(registry, { notFoundAttempts: 3, retryMaxMs: 100 }, silentLogger);
+  const [note] = await cache.notesFor(records(3), never);
+  expect(note).toEqual({ id: 3, code: "UNKNOWN_SCHEMA_ID", reason: "the schema registry has no schema with id 3; asked 3 times" });
+  expect(registry.calls).toEqual([3, 3, 3, 3]);
+});
