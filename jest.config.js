@@ -14,6 +14,12 @@ const common = {
 };
 
 export default {
+  // Used when jest runs with --coverage (scripts/test-all.sh --ci); the summary is the figure CI prints.
+  // Babel's instrumentation of our own files only: under --experimental-vm-modules the V8 provider
+  // converts the coverage of every loaded module and cost 2.4x the unit tests' CPU time (babel: 1.4x).
+  collectCoverageFrom: ["shared/**/*.ts", "workers/**/*.ts", "!**/*.d.ts", "!**/node_modules/**"],
+  coverageProvider: "babel",
+  coverageReporters: ["text-summary"],
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, starts Kafka, Redis and the Schema Registry if they are not running,
-# runs every test (unit + integration), and stops the services it started itself. Extra args go to jest.
+# runs the gates (typecheck, lint, format, architecture), every test (unit + integration), and stops the
+# services it started itself. Extra args go to jest; with --ci (CI's call) jest also measures coverage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,6 +20,22 @@ for svc in redis kafka schema-registry; do
 done
 
 npm run typecheck
+# The static gates, each also runnable alone. All three run, so one log shows every gate that fails.
+gates_failed=()
+for gate in lint format:check arch; do
+  npm run "$gate" || gates_failed+=("$gate")
+done
+if [ ${#gates_failed[@]} -gt 0 ]; then
+  echo "test-all: failed gates: ${gates_failed[*]} (the tests were not run)" >&2
+  exit 1
+fi
+
+# CI prints a coverage figure (jest.config.js: V8 coverage of shared/ and workers/, text summary).
+coverage=()
+for arg in "$@"; do
+  if [ "$arg" = --ci ]; then coverage=(--coverage); fi
+done
+
 mkdir -p .run
 results=.run/jest-results.json
 rm -f "$results"
@@ -26,7 +43,7 @@ status=0
 # --forceExit: the integration tests run in jest's own process (two cores: one worker, in band), and a
 # test that fails half-way can leave a Kafka or Redis client open, which would keep jest waiting
 # forever after printing its results; the results are complete by then.
-npm test -- --json --outputFile="$results" --forceExit "$@" || status=$?
+npm test -- --json --outputFile="$results" --forceExit "${coverage[@]}" "$@" || status=$?
 # One plain closing line, whatever reads this log.
 node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$PWD/$results" || true
 exit $status

@@ -37,7 +37,7 @@ test("a worker frozen past the session timeout, then thawed, and a worker killed
   expect(modelPosts).toBe(60);
   const logFile = path.join(tmpdir(), `${ns.id}.log`);
   const log = createWriteStream(logFile);
-  let a = spawnWorker(configA, log);
+  const a = spawnWorker(configA, log);
   let b = spawnWorker(configB, log);
   await Promise.all([waitForOutput(a, /worker started/, 90_000), waitForOutput(b, /worker started/, 90_000)]);
   // The thawed worker learns it was expelled one of two ways, whichever comes first: its next
