@@ -1,18 +1,20 @@
-// dependency-cruiser: `npm run arch`. The rules of issue 17's target layout (/work/plan/layout.md):
+// dependency-cruiser: `npm run arch`. The architecture as rules (docs/design.md, "The floors"):
 // floors, no cycles, and the few walls between rooms. Node built-ins and npm packages are only ever
 // checked by the engine's "no kafkajs" rule.
 
 /** The floors of shared/, lowest first: a room may import rooms of its own floor or lower, never higher. */
 const floors = [
   ["errors", "settings"],
-  ["retry", "html", "stats", "text", "observability"],
+  ["retry", "html", "stats", "text", "net", "observability"],
   ["policy", "prefilter", "engine", "codec", "kafka", "redis"],
   ["policy-registry"],
-  ["pipeline", "sinks", "console"],
-  ["eval", "replay", "funnel", "worker"],
-  ["config"],
+  ["pipeline", "sinks", "console", "config", "worker"],
+  ["eval", "replay", "funnel"],
   ["cli"],
 ];
+
+/** Each room's settings schema (`<room>-settings.ts`, the engine's `options.ts`): leaves that config/ composes, so any floor may read them. */
+const settingsFiles = "^shared/.+/([^/]+-settings|options)\\.ts$";
 
 /** `^shared/(a|b|...)/`: a path under any of the given rooms. */
 const rooms = (names) => `^shared/(${names.join("|")})/`;
@@ -26,11 +28,8 @@ const floorRules = floors.slice(0, -1).map((here, floor) => ({
     .join(", ")}`,
   severity: "error",
   from: { path: rooms(here) },
-  to: { path: rooms(floors.slice(floor + 1).flat()) },
+  to: { path: rooms(floors.slice(floor + 1).flat()), pathNot: settingsFiles },
 }));
-
-/** The rooms whose settings config/ composes may be read from them only through these files. */
-const settingsFiles = "^shared/[^/]+/([^/]+-settings|options)\\.ts$";
 
 module.exports = {
   forbidden: [
@@ -68,7 +67,7 @@ module.exports = {
       comment: "Sinks, console, eval, replay, funnel and the console worker import the pipeline only through shared/pipeline/index.ts.",
       severity: "error",
       from: { path: ["^shared/(sinks|console|eval|replay|funnel)/", "^workers/console/"] },
-      to: { path: "^shared/pipeline/", pathNot: "^shared/pipeline/index\\.ts$" },
+      to: { path: "^shared/pipeline/", pathNot: ["^shared/pipeline/index\\.ts$", settingsFiles] },
     },
     {
       name: "shared-imports-no-worker",
@@ -97,6 +96,13 @@ module.exports = {
       severity: "error",
       from: { path: "^shared/settings/" },
       to: { path: "^shared/", pathNot: "^shared/(settings|errors)/" },
+    },
+    {
+      name: "settings-files-are-leaves",
+      comment: "A room's settings schema imports only shared/settings, shared/errors, other settings schemas, the effort and its room's errors: config composes them without pulling in a room.",
+      severity: "error",
+      from: { path: settingsFiles },
+      to: { path: "^shared/", pathNot: ["^shared/(settings|errors)/", settingsFiles, "^shared/policy/effort\\.ts$", "^shared/[^/]+/errors/"] },
     },
     {
       name: "config-composes-settings-only",

@@ -20,7 +20,8 @@ import path from "node:path";
 import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "@arbiter/shared/engine/index.js";
 import { loadSpamGolden } from "@arbiter/shared/eval/labelled-sets.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
-import { fixturesDir, repoRoot, testModels } from "../test/support/env.js";
+import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
+import { fixturesDir, testModels } from "../scripts/lib/test-models.js";
 
 const args = new Map<string, string>();
 for (let index = 2; index < process.argv.length; index += 2) args.set(process.argv[index]!.replace(/^--/, ""), process.argv[index + 1] ?? "");
@@ -31,9 +32,9 @@ const leakCalls = Number(args.get("leak-calls") ?? 1000);
 const realisticCalls = Number(args.get("realistic-calls") ?? 1000);
 const realisticPosts = Number(args.get("realistic-posts") ?? 8);
 const realisticRounds = Number(args.get("realistic-rounds") ?? 5);
-const modelPath = args.get("model") ?? path.join(repoRoot, "models", testModels.gemma);
-const tinyPath = path.join(repoRoot, "models", testModels.tinyLlama);
-const harmonyPath = path.join(repoRoot, "models", testModels.harmonyTiny);
+const modelPath = args.get("model") ?? path.join(resolveFromRoot("."), "models", testModels.gemma);
+const tinyPath = path.join(resolveFromRoot("."), "models", testModels.tinyLlama);
+const harmonyPath = path.join(resolveFromRoot("."), "models", testModels.harmonyTiny);
 for (const file of [modelPath, tinyPath, harmonyPath]) if (!existsSync(file)) throw new Error(`${file} is missing: run \`bash scripts/models.sh\``);
 
 const log = (message: string): void => void process.stderr.write(`[bench:engine] ${message}\n`);
@@ -235,7 +236,7 @@ const REALISTIC_POLICIES = ["cheats", "harassment", "violence"];
 
 /** The realistic row's policies as the worker passes them to the engine (body, effort, rule ids). */
 async function realisticPolicies(): Promise<PolicyInput[]> {
-  const policySet = await loadPolicySet(path.join(repoRoot, "config", "policies"));
+  const policySet = await loadPolicySet(path.join(resolveFromRoot("."), "config", "policies"));
   return REALISTIC_POLICIES.map((id) => {
     const policy = policySet.policies.find((p) => p.id === id);
     if (policy === undefined) throw new Error(`config/policies has no ${id}`);
@@ -262,7 +263,7 @@ interface Round {
  * engine with reuse and one without, `realisticRounds` rounds each, alternated.
  */
 async function realisticRow() {
-  const deployed = (JSON.parse(readFileSync(path.join(repoRoot, "config", "default.json"), "utf8")) as { engine: EngineOptions }).engine;
+  const deployed = (JSON.parse(readFileSync(path.join(resolveFromRoot("."), "config", "default.json"), "utf8")) as { engine: EngineOptions }).engine;
   const settings: EngineOptions = { ...deployed, modelPath: harmonyPath, threads };
   const policies = await realisticPolicies();
   // Posts of 200–300 characters from the golden set's texts (the model's judgement is not measured).

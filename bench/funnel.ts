@@ -23,13 +23,14 @@ import { formatProportion, proportion, type Proportion } from "@arbiter/shared/s
 import { templatePart } from "@arbiter/shared/eval/template-split.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { Prefilter } from "@arbiter/shared/prefilter/prefilter.js";
-import { fixturesDir, repoRoot } from "../test/support/env.js";
+import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
+import { fixturesDir } from "../scripts/lib/test-models.js";
 
 const missesFor = process.argv.includes("--misses") ? process.argv[process.argv.indexOf("--misses") + 1] : undefined;
 /** Share of HateCheck template ids held out (by hash of the id, see shared/eval/template-split.ts). */
 const HELD_OUT_PERCENT = 30;
 
-const set = await loadPolicySet(path.join(repoRoot, "config/policies"));
+const set = await loadPolicySet(path.join(resolveFromRoot("."), "config/policies"));
 const prefilter = new Prefilter(set);
 
 /** Where a case went: to the model for the scored policy, and for any policy of the pack. */

@@ -18,7 +18,7 @@ import { resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 import { SafeguardEngine, type EngineOptions, type EngineStats, type PolicyInput } from "@arbiter/shared/engine/index.js";
 import type { Effort } from "@arbiter/shared/policy/effort.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
-import { fixturesDir } from "../test/support/env.js";
+import { fixturesDir } from "../scripts/lib/test-models.js";
 
 // `--name value` pairs; a `--flag` followed by another option (or nothing) has the value "".
 const args = new Map<string, string>();

@@ -27,8 +27,8 @@ import { codesToString, normalise, normaliseIntoScratch } from "@arbiter/shared/
 import { CharClass, charClassTable } from "@arbiter/shared/prefilter/char-class.js";
 import { compileTerm } from "@arbiter/shared/prefilter/term.js";
 import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
-import { seededRandom } from "../test/support/seeded-random.js";
-import { fixturesDir } from "../test/support/env.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
+import { fixturesDir } from "../scripts/lib/test-models.js";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

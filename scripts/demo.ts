@@ -7,7 +7,7 @@ import type { Post } from "@arbiter/shared/codec/records.js";
 import { createKafka } from "@arbiter/shared/kafka/kafka-client.js";
 import { createLogger } from "@arbiter/shared/observability/logger.js";
 import { createCodecs } from "@arbiter/shared/codec/codecs.js";
-import { fixturesDir } from "../test/support/env.js";
+import { fixturesDir } from "./lib/test-models.js";
 
 const config = loadConfig();
 const logger = createLogger("demo", "warn");

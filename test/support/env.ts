@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,16 +12,4 @@ export const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:${process.en
 /** The Confluent-compatible API of the registry scripts/schema-registry.sh runs. */
 export const schemaRegistryUrl = process.env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${process.env.SCHEMA_REGISTRY_PORT ?? "18081"}/apis/ccompat/v7`;
 
-/** The test models that scripts/models.sh puts in ./models. */
-export const testModels = {
-  tinyLlama: "llama-tiny-random.gguf",
-  gemma: "gemma-3-270m-q4_k_m.gguf",
-  harmonyTiny: "harmony-tiny-random.gguf",
-} as const;
-
-/** Path of a test model; throws (never skips) when it is missing. */
-export function modelPath(file: string): string {
-  const p = path.join(process.env.ARBITER_MODELS_DIR ?? path.join(repoRoot, "models"), file);
-  if (!existsSync(p)) throw new Error(`test model ${p} is missing: run \`bash scripts/models.sh\``);
-  return p;
-}
+export { modelPath, testModels } from "../../scripts/lib/test-models.js";

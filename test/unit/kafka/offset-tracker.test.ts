@@ -1,6 +1,6 @@
 import { OffsetTracker } from "@arbiter/shared/kafka/offset-tracker.js";
 import { UnsafeOffsetError } from "@arbiter/shared/kafka/errors/unsafe-offset-error.js";
-import { seededRandom } from "../../support/seeded-random.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 
 function acceptAll(tracker: OffsetTracker, from: number, to: number): number[] {
   const taken: number[] = [];

@@ -1,5 +1,5 @@
 import { AhoCorasick } from "@arbiter/shared/prefilter/index.js";
-import { seededRandom } from "../../support/seeded-random.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 
 const rng = seededRandom;
 

@@ -1,5 +1,5 @@
 import { AnchoredTrie } from "@arbiter/shared/prefilter/anchored-trie.js";
-import { seededRandom } from "../../support/seeded-random.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 
 const rng = seededRandom;
 

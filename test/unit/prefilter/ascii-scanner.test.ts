@@ -3,7 +3,7 @@ import { Prefilter } from "@arbiter/shared/prefilter/index.js";
 import { Matcher } from "@arbiter/shared/prefilter/matcher.js";
 import { asciiAt, asciiJoinRunEnd } from "@arbiter/shared/prefilter/normalise.js";
 import { testPolicy } from "./policy-fixture.js";
-import { seededRandom } from "../../support/seeded-random.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 
 /**
  * The ASCII scanner decides most posts without normalising them; these tests hold it to the

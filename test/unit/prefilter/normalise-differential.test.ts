@@ -1,6 +1,6 @@
 import { Prefilter, normalise } from "@arbiter/shared/prefilter/index.js";
 import { testPolicy } from "./policy-fixture.js";
-import { seededRandom } from "../../support/seeded-random.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 
 const rng = seededRandom;
 

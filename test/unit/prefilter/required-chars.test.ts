@@ -1,7 +1,7 @@
 import path from "node:path";
 import { loadPolicySet } from "@arbiter/shared/policy/index.js";
 import { holdsOneOf, requiredChars } from "@arbiter/shared/prefilter/required-chars.js";
-import { seededRandom } from "../../support/seeded-random.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 
 /**
  * The prefilter skips a policy regex on a text that holds none of its required characters;

@@ -5,7 +5,7 @@ import { ForumRateLimiter } from "@arbiter/shared/sinks/auto-hide/forum-rate-lim
 import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
 import { TokenBucket } from "@arbiter/shared/sinks/auto-hide/token-bucket.js";
 import { fillUrlTemplate, loggableUrl, templateProblem } from "@arbiter/shared/sinks/url-template.js";
-import { seededRandom } from "../../support/seeded-random.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 
 const exchange = (status: number) => ({ method: "POST", url: "http://forum/x", status, body: "" });
 
