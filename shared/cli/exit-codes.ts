@@ -1,4 +1,4 @@
-/** The exit codes of every `arbiter` command: one list, so `--help`, the README and the code agree. */
+/** The exit codes of every `arbiter` command: one list, so `--help`, the docs and the code agree. */
 export const EXIT_CODES = {
   /** The command did what it was asked. */
   ok: 0,
@@ -14,7 +14,7 @@ export const EXIT_CODES = {
 
 export type ExitCodeName = keyof typeof EXIT_CODES;
 
-/** The exit codes as `--help` and the README print them. */
+/** The exit codes as `--help` and the docs print them. */
 export function exitCodesHelp(): string {
   const lines = [
     ["0", "ok"],

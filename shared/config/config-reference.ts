@@ -66,7 +66,7 @@ export function defaultCell(setting: SettingDoc): string {
   return setting.hasDefault ? cell(`\`${JSON.stringify(setting.default)}\``) : "unset";
 }
 
-/** The README's settings table, generated from the schema. */
+/** The settings table of docs/reference.md, generated from the schema. */
 export function settingsTable(): string {
   const settings = settingDocs();
   const byKey = new Map(settings.map((s) => [s.key, s]));
@@ -90,11 +90,11 @@ export function settingsTable(): string {
 export const TABLE_BEGIN = "<!-- settings table: generated from shared/config/arbiter-config.ts by `npm run config:defaults`; do not edit -->";
 export const TABLE_END = "<!-- end of settings table -->";
 
-/** The README with its settings table replaced by the generated one. */
+/** A Markdown document (docs/reference.md) with its settings table replaced by the generated one. */
 export function withSettingsTable(readme: string): string {
   const begin = readme.indexOf(TABLE_BEGIN);
   const end = readme.indexOf(TABLE_END);
-  if (begin < 0 || end < begin) throw new Error(`README: no settings table between "${TABLE_BEGIN}" and "${TABLE_END}"`);
+  if (begin < 0 || end < begin) throw new Error(`docs/reference.md: no settings table between "${TABLE_BEGIN}" and "${TABLE_END}"`);
   return `${readme.slice(0, begin + TABLE_BEGIN.length)}\n${settingsTable()}\n${readme.slice(end)}`;
 }
 

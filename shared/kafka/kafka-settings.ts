@@ -94,7 +94,7 @@ const topicSettings = (defaults: { retentionMs: number; cleanupPolicy: "delete" 
     })
     .prefault({});
 
-// Retention follows who reads each topic and how late; see the README (Topics) for the reasons.
+// Retention follows who reads each topic and how late; docs/reference.md (topic settings) says why.
 export const topicsSchema = z
   .strictObject({
     posts: topicSettings({ retentionMs: 14 * DAY_MS, cleanupPolicy: "delete" }),

@@ -3,10 +3,10 @@ import { configDefaults, defaultCell, defaultConfigText, settingDocs, TABLE_BEGI
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { defaultConfigPath, resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 
-const readme = readFileSync(resolveFromRoot("README.md"), "utf8");
+const readme = readFileSync(resolveFromRoot("docs/reference.md"), "utf8");
 const regenerate = "run `npm run config:defaults`";
 
-/** What a README's settings table says that the schema does not: unknown keys, wrong defaults, missing keys. */
+/** What a settings table says that the schema does not: unknown keys, wrong defaults, missing keys. */
 function tableProblems(markdown: string): string[] {
   const table = markdown.slice(markdown.indexOf(TABLE_BEGIN), markdown.indexOf(TABLE_END));
   const rows = [...table.matchAll(/^\| `([^`]+)` \| (.+?) \| .* \|$/gm)].map(([, key, cell]) => ({ key: key!, cell: cell! }));
@@ -46,11 +46,11 @@ test("config/default.json holds no secrets", () => {
   expect(text).not.toMatch(/:\/\/[^/"]*@/);
 });
 
-test(`the README's settings table is the generated one (else ${regenerate})`, () => {
+test(`the settings table of docs/reference.md is the generated one (else ${regenerate})`, () => {
   expect(withSettingsTable(readme)).toBe(readme);
 });
 
-test("every row of the README's settings table is a setting with the schema's default, and every setting has a row", () => {
+test("every row of the settings table in docs/reference.md is a setting with the schema's default, and every setting has a row", () => {
   expect(tableProblems(readme)).toEqual([]);
   expect(settingDocs().length).toBeGreaterThan(60);
 });

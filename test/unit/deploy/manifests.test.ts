@@ -52,7 +52,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function loadExample(name: string, text: string, format: "yaml" | "json"): ArbiterConfig {
   const file = path.join(scratch, `${name.replace(/[^\w.-]+/g, "_")}.${format}`);
   writeFileSync(file, text);
-  return loadConfig({}, { ARBITER_CONFIG: file });
+  // An example teaches the settings as they are: a deprecated key fails it like a bad one.
+  return loadConfig({}, { ARBITER_CONFIG: file }, (warning) => {
+    throw new Error(warning);
+  });
 }
 
 /** The ```yaml arbiter-config and ```json arbiter-config blocks of a Markdown file. */
@@ -158,7 +161,7 @@ test("every config example loads through the settings schema: the ConfigMap's, t
   const examples = [
     { name: "deploy/k8s/configmap.yaml arbiter.yaml", text: configMap.data["arbiter.yaml"]!, format: "yaml" as const },
     ...["deploy/container/arbiter.yaml", "deploy/compose/arbiter.yaml"].map((f) => ({ name: f, text: readFileSync(path.join(repoRoot, f), "utf8"), format: "yaml" as const })),
-    ...[path.join(repoRoot, "README.md"), ...deployFiles.filter((f) => f.endsWith(".md"))].flatMap(markdownExamples),
+    ...[path.join(repoRoot, "README.md"), ...readdirSync(path.join(repoRoot, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join(repoRoot, "docs", f)), ...deployFiles.filter((f) => f.endsWith(".md"))].flatMap(markdownExamples),
   ];
   const failures: string[] = [];
   for (const example of examples) {
@@ -169,9 +172,9 @@ test("every config example loads through the settings schema: the ConfigMap's, t
     }
   }
   expect(failures).toEqual([]);
-  // deploy/GPU.md has a profile per model and GPU size; the README shows the security settings.
+  // deploy/GPU.md has a profile per model and GPU size; the operator's guide shows the security settings.
   expect(examples.filter((e) => e.name.startsWith("deploy/GPU.md#")).length).toBeGreaterThanOrEqual(6);
-  expect(examples.filter((e) => e.name.startsWith("README.md#")).length).toBeGreaterThanOrEqual(1);
+  expect(examples.filter((e) => e.name.startsWith("docs/operators-guide.md#")).length).toBeGreaterThanOrEqual(1);
 });
 
 test("the compose stack: Kafka in KRaft mode, Redis, both roles from the Dockerfile's CPU variant, the workers pointed at the compose services", () => {
