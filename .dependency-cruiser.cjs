@@ -99,7 +99,8 @@ module.exports = {
     },
     {
       name: "settings-files-are-leaves",
-      comment: "A room's settings schema imports only shared/settings, shared/errors, other settings schemas, the effort and its room's errors: config composes them without pulling in a room.",
+      comment:
+        "A room's settings schema imports only shared/settings, shared/errors, other settings schemas, the effort and its room's errors: config composes them without pulling in a room.",
       severity: "error",
       from: { path: settingsFiles },
       to: { path: "^shared/", pathNot: ["^shared/(settings|errors)/", settingsFiles, "^shared/policy/effort\\.ts$", "^shared/[^/]+/errors/"] },

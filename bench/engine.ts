@@ -63,8 +63,24 @@ async function main(): Promise<void> {
 
   // `--only reuse`: just the prefix-reuse comparison (quick A/B while optimising the engine).
   if (args.get("only") === "reuse") {
-    const [off, on] = await compare([{ ...common, prefixReuse: false, sequences: 1 }, { ...common, prefixReuse: true, sequences: 1 }], policy, posts, 1);
-    console.log(JSON.stringify({ bench: "engine-reuse", posts_per_s_no_reuse: round(off.postsPerSecond, 3), posts_per_s_reuse: round(on.postsPerSecond, 3), reuse_speedup: round(on.postsPerSecond / off.postsPerSecond), generated_tokens_per_post: round(on.generatedPerPost, 1) }));
+    const [off, on] = await compare(
+      [
+        { ...common, prefixReuse: false, sequences: 1 },
+        { ...common, prefixReuse: true, sequences: 1 },
+      ],
+      policy,
+      posts,
+      1,
+    );
+    console.log(
+      JSON.stringify({
+        bench: "engine-reuse",
+        posts_per_s_no_reuse: round(off.postsPerSecond, 3),
+        posts_per_s_reuse: round(on.postsPerSecond, 3),
+        reuse_speedup: round(on.postsPerSecond / off.postsPerSecond),
+        generated_tokens_per_post: round(on.generatedPerPost, 1),
+      }),
+    );
     return;
   }
   // First, before the larger model has touched the heap: 1,000 calls on the tiny model.
@@ -73,13 +89,37 @@ async function main(): Promise<void> {
 
   // Each comparison loads both engines and alternates them post by post (batch by batch for
   // sequences), so that load from other processes on a shared machine hits both sides alike.
-  const [noReuse, reuse] = await compare([{ ...common, prefixReuse: false, sequences: 1 }, { ...common, prefixReuse: true, sequences: 1 }], policy, posts, 1);
+  const [noReuse, reuse] = await compare(
+    [
+      { ...common, prefixReuse: false, sequences: 1 },
+      { ...common, prefixReuse: true, sequences: 1 },
+    ],
+    policy,
+    posts,
+    1,
+  );
   log(`reuse: ${noReuse.postsPerSecond.toFixed(2)} → ${reuse.postsPerSecond.toFixed(2)} posts/s`);
-  const [seq1, seq4] = await compare([{ ...common, prefixReuse: true, sequences: 1 }, { ...common, prefixReuse: true, sequences: 4 }], policy, posts, 4);
+  const [seq1, seq4] = await compare(
+    [
+      { ...common, prefixReuse: true, sequences: 1 },
+      { ...common, prefixReuse: true, sequences: 4 },
+    ],
+    policy,
+    posts,
+    4,
+  );
   log(`sequences: 1 → 4: ${seq1.postsPerSecond.toFixed(2)} → ${seq4.postsPerSecond.toFixed(2)} posts/s`);
   // The same comparison with the shortest verdict the grammar allows (decision only): the prompt-bound case.
   const short: Partial<EngineOptions> = { rationaleMaxChars: 1, maxRuleIds: 0 };
-  const [noReuseShort, reuseShort] = await compare([{ ...common, ...short, prefixReuse: false, sequences: 1 }, { ...common, ...short, prefixReuse: true, sequences: 1 }], policy, posts, 1);
+  const [noReuseShort, reuseShort] = await compare(
+    [
+      { ...common, ...short, prefixReuse: false, sequences: 1 },
+      { ...common, ...short, prefixReuse: true, sequences: 1 },
+    ],
+    policy,
+    posts,
+    1,
+  );
   log(`decision-only verdict: ${noReuseShort.postsPerSecond.toFixed(2)} → ${reuseShort.postsPerSecond.toFixed(2)} posts/s with reuse`);
 
   const result = {
@@ -132,7 +172,12 @@ interface Measured {
  * every `batch` posts (a batch runs sequentially on one sequence, concurrently on several).
  * Every engine first warms up one call per sequence, so each sequence holds the policy prefix.
  */
-async function compare(variants: readonly [EngineOptions, EngineOptions], policy: PolicyInput, posts: readonly string[], batch: number): Promise<[Measured, Measured]> {
+async function compare(
+  variants: readonly [EngineOptions, EngineOptions],
+  policy: PolicyInput,
+  posts: readonly string[],
+  batch: number,
+): Promise<[Measured, Measured]> {
   const engines: SafeguardEngine[] = [];
   try {
     for (const options of variants) engines.push(await SafeguardEngine.load(options));
@@ -171,7 +216,15 @@ async function compare(variants: readonly [EngineOptions, EngineOptions], policy
 
 /** 1,000 short calls on the tiny model, two sequences: RSS after warm-up vs after the run. */
 async function leakCheck(calls: number) {
-  const engine = await SafeguardEngine.load({ modelPath: tinyPath, threads: 1, sequences: 2, contextSize: 1024, rationaleMaxChars: 8, maxRuleIds: 0, finalMaxTokens: 64 });
+  const engine = await SafeguardEngine.load({
+    modelPath: tinyPath,
+    threads: 1,
+    sequences: 2,
+    contextSize: 1024,
+    rationaleMaxChars: 8,
+    maxRuleIds: 0,
+    finalMaxTokens: 64,
+  });
   const policy: PolicyInput = { id: "p", version: "1", text: "Ads with links violate." };
   // A real collection before each reading, so the figures are live memory, not pending garbage.
   setFlagsFromString("--expose-gc");
@@ -179,7 +232,9 @@ async function leakCheck(calls: number) {
   try {
     const run = async (count: number): Promise<void> => {
       for (let index = 0; index < count; index += 2)
-        await Promise.all([0, 1].map((offset) => engine.classify({ postText: `post number ${index + offset} with text`, policies: [policy] }).catch(() => undefined)));
+        await Promise.all(
+          [0, 1].map((offset) => engine.classify({ postText: `post number ${index + offset} with text`, policies: [policy] }).catch(() => undefined)),
+        );
     };
     await run(100);
     gc();
@@ -208,7 +263,9 @@ function makePolicy(count: (text: string) => number): PolicyInput {
 
 /** The spam golden set's texts longer than 20 characters, in file order. */
 function goldenTexts(): string[] {
-  return loadSpamGolden(path.join(fixturesDir, "spam-policy", "golden_dataset.csv")).map((c) => c.text.trim()).filter((text) => text.length > 20);
+  return loadSpamGolden(path.join(fixturesDir, "spam-policy", "golden_dataset.csv"))
+    .map((c) => c.text.trim())
+    .filter((text) => text.length > 20);
 }
 
 /** Posts of about 60 tokens built from the golden dataset's texts, deterministic. */
@@ -309,7 +366,8 @@ async function realisticRow() {
     while (modelCalls < realisticCalls || reuseRounds.length < realisticRounds) {
       reuseRounds.push(await runRound(reuse));
       modelCalls += posts.length * policies.length;
-      if (reuseRounds.length % 5 === 0) log(`realistic: ${modelCalls} model calls, ${median(reuseRounds.map((r) => r.postsPerSecond)).toFixed(2)} posts/s (median so far)`);
+      if (reuseRounds.length % 5 === 0)
+        log(`realistic: ${modelCalls} model calls, ${median(reuseRounds.map((r) => r.postsPerSecond)).toFixed(2)} posts/s (median so far)`);
     }
     rssAfterCalls = rssMb();
   } finally {
@@ -328,20 +386,32 @@ async function realisticRow() {
   }
   const [withReuse, noReuseRounds] = pairRounds;
   const med = (rounds: readonly Round[], key: keyof Round, digits = 1): number => round(median(rounds.map((r) => r[key])), digits);
-  log(`realistic: ${med(reuseRounds, "postsPerSecond", 3)} posts/s over ${reuseRounds.length} rounds; alternated: ${med(withReuse, "postsPerSecond", 3)} with reuse, ${med(noReuseRounds, "postsPerSecond", 3)} without; RSS ${rssAfterLoad} → ${rssAfterCalls} MB after ${modelCalls} model calls`);
+  log(
+    `realistic: ${med(reuseRounds, "postsPerSecond", 3)} posts/s over ${reuseRounds.length} rounds; alternated: ${med(withReuse, "postsPerSecond", 3)} with reuse, ${med(noReuseRounds, "postsPerSecond", 3)} without; RSS ${rssAfterLoad} → ${rssAfterCalls} MB after ${modelCalls} model calls`,
+  );
   return {
     realistic_model: path.basename(harmonyPath),
     realistic_measures: "token plumbing and prompt sizes of the default configuration; the model is random, its verdicts mean nothing",
     realistic_policies: REALISTIC_POLICIES,
     realistic_policy_efforts: policies.map((policy) => policy.effort),
     realistic_policy_tokens: policyTokens,
-    realistic_settings: { sequences: deployed.sequences, threads, contextSize: deployed.contextSize, analysisBudget: deployed.analysisBudget, finalMaxTokens: deployed.finalMaxTokens, multiPolicyMode: deployed.multiPolicyMode },
+    realistic_settings: {
+      sequences: deployed.sequences,
+      threads,
+      contextSize: deployed.contextSize,
+      analysisBudget: deployed.analysisBudget,
+      finalMaxTokens: deployed.finalMaxTokens,
+      multiPolicyMode: deployed.multiPolicyMode,
+    },
     realistic_posts_per_round: posts.length,
     realistic_post_chars_avg: round(posts.reduce((sum, post) => sum + post.length, 0) / posts.length, 1),
     realistic_rounds_reuse: reuseRounds.length,
     realistic_rounds_alternated: noReuseRounds.length,
     realistic_posts_per_s: med(reuseRounds, "postsPerSecond", 3),
-    realistic_posts_per_s_rounds_min_max: [round(Math.min(...reuseRounds.map((r) => r.postsPerSecond)), 3), round(Math.max(...reuseRounds.map((r) => r.postsPerSecond)), 3)],
+    realistic_posts_per_s_rounds_min_max: [
+      round(Math.min(...reuseRounds.map((r) => r.postsPerSecond)), 3),
+      round(Math.max(...reuseRounds.map((r) => r.postsPerSecond)), 3),
+    ],
     realistic_ms_per_post: med(reuseRounds, "msPerPost", 0),
     realistic_alternated_posts_per_s_reuse: med(withReuse, "postsPerSecond", 3),
     realistic_alternated_posts_per_s_no_reuse: med(noReuseRounds, "postsPerSecond", 3),

@@ -64,7 +64,14 @@ interface Row {
 function row(part: Part, name: string, which: Row["cases"], cases: readonly LabelledCase[], sent: Map<LabelledCase, Sent>, policyId: string | undefined): Row {
   const pick = (c: LabelledCase): Sent => sent.get(c) as Sent;
   const packPassed = cases.filter((c) => pick(c).pack).length;
-  return { part, set: name, cases: which, scored_on: policyId ?? "pack", score: scoreFunnel(cases, (c) => pick(c).scored), pack: proportion(packPassed, cases.length) };
+  return {
+    part,
+    set: name,
+    cases: which,
+    scored_on: policyId ?? "pack",
+    score: scoreFunnel(cases, (c) => pick(c).scored),
+    pack: proportion(packPassed, cases.length),
+  };
 }
 
 function printMisses(name: string, cases: readonly LabelledCase[], sent: Map<LabelledCase, Sent>): void {
@@ -102,8 +109,26 @@ for (const [name, file] of [
   // MHC keeps HateCheck's template ids, so a template falls on the same side in every language.
   const part = (c: LabelledCase) => templatePart(c.templateId as string, HELD_OUT_PERCENT);
   for (const c of cases) templates.get(part(c))?.add(c.templateId as string);
-  rows.push(row("held-out", name, "held-out templates", cases.filter((c) => part(c) === "held-out"), sent, "hate"));
-  rows.push(row("in-sample", name, "tuning templates", cases.filter((c) => part(c) === "tuning"), sent, "hate"));
+  rows.push(
+    row(
+      "held-out",
+      name,
+      "held-out templates",
+      cases.filter((c) => part(c) === "held-out"),
+      sent,
+      "hate",
+    ),
+  );
+  rows.push(
+    row(
+      "in-sample",
+      name,
+      "tuning templates",
+      cases.filter((c) => part(c) === "tuning"),
+      sent,
+      "hate",
+    ),
+  );
   rows.push(row("in-sample", name, "all", cases, sent, "hate"));
 }
 
@@ -128,15 +153,21 @@ console.log(`policy set ${set.version}: ${set.policies.map((p) => p.id).join(", 
 console.log(
   `split: HateCheck and MHC by templ_id, FNV-1a(id) % 100 < ${HELD_OUT_PERCENT} held out: ${templates.get("held-out")?.size} held-out and ${templates.get("tuning")?.size} tuning templates (MHC keeps HateCheck's ids: one side in every language)`,
 );
-console.log("IN-SAMPLE: the pack was written looking at all of these sets. Held-out templates were not used by this split, but were seen when the pack was written.");
-console.log("part       set           cases               scored_on  posts  pass_rate [95% CI]    recall [95% CI]       harmless_pass [95% CI]  pack_pass  goal");
+console.log(
+  "IN-SAMPLE: the pack was written looking at all of these sets. Held-out templates were not used by this split, but were seen when the pack was written.",
+);
+console.log(
+  "part       set           cases               scored_on  posts  pass_rate [95% CI]    recall [95% CI]       harmless_pass [95% CI]  pack_pass  goal",
+);
 for (const r of rows) {
   const goal = r.set.startsWith("hatecheck") || r.set.startsWith("mhc") ? (goalMet(r.score) ? "met" : "NOT met") : "";
   console.log(
     `${r.part.padEnd(10)} ${r.set.padEnd(13)} ${r.cases.padEnd(19)} ${r.scored_on.padEnd(9)} ${String(r.score.posts).padStart(6)}  ${formatProportion(r.score.pass).padEnd(20)}  ${formatProportion(r.score.recall).padEnd(20)}  ${formatProportion(r.score.harmlessPass).padEnd(22)}  ${r.pack.rate.toFixed(3).padStart(9)}  ${goal}`,
   );
 }
-console.log(`benign traffic (in-sample), share the model would see with the whole pack: XSTest safe prompts ${formatProportion(benign.xstest_safe)} of ${benign.xstest_safe.n}; spam SP0 rows ${formatProportion(benign.spam_sp0)} of ${benign.spam_sp0.n}`);
+console.log(
+  `benign traffic (in-sample), share the model would see with the whole pack: XSTest safe prompts ${formatProportion(benign.xstest_safe)} of ${benign.xstest_safe.n}; spam SP0 rows ${formatProportion(benign.spam_sp0)} of ${benign.spam_sp0.n}`,
+);
 
 const figure = (p: Proportion) => ({ rate: round(p.rate), ci95: [round(p.low), round(p.high)], k: p.k, n: p.n });
 function round(x: number): number {
@@ -159,7 +190,13 @@ console.log(
   JSON.stringify({
     bench: "funnel",
     policy_set: set.version,
-    split: { by: "templ_id", rule: `fnv1a32(templ_id) % 100 < ${HELD_OUT_PERCENT}`, held_out_templates: templates.get("held-out")?.size, tuning_templates: templates.get("tuning")?.size, note: "held-out templates were seen when the pack was written: not unseen data" },
+    split: {
+      by: "templ_id",
+      rule: `fnv1a32(templ_id) % 100 < ${HELD_OUT_PERCENT}`,
+      held_out_templates: templates.get("held-out")?.size,
+      tuning_templates: templates.get("tuning")?.size,
+      note: "held-out templates were seen when the pack was written: not unseen data",
+    },
     held_out: heldOut.map(json),
     in_sample: rows.filter((r) => r.part === "in-sample").map(json),
     benign_pass_in_sample: { xstest_safe: figure(benign.xstest_safe), spam_sp0: figure(benign.spam_sp0) },

@@ -117,8 +117,13 @@ async function measure(engine: SafeguardEngine, llama: Llama, policy: PolicyInpu
 async function main(): Promise<void> {
   // Asks which backends have their libraries and a device here, before loading anything.
   const usable = (await getLlamaGpuTypes("supported")).filter((type) => type !== false);
-  if (usable.length === 0 && !onCpu) fail("no GPU here: node-llama-cpp finds no usable CUDA, Vulkan or Metal backend (driver, device or prebuilt binary missing). Run this on a GPU machine; it does not fall back to the CPU.");
-  const gpu: EngineOptions["gpu"] = onCpu ? false : ((args.get("gpu") as EngineOptions["gpu"] | undefined) ?? (usable.includes("cuda") ? "cuda" : (usable[0] as EngineOptions["gpu"])));
+  if (usable.length === 0 && !onCpu)
+    fail(
+      "no GPU here: node-llama-cpp finds no usable CUDA, Vulkan or Metal backend (driver, device or prebuilt binary missing). Run this on a GPU machine; it does not fall back to the CPU.",
+    );
+  const gpu: EngineOptions["gpu"] = onCpu
+    ? false
+    : ((args.get("gpu") as EngineOptions["gpu"] | undefined) ?? (usable.includes("cuda") ? "cuda" : (usable[0] as EngineOptions["gpu"])));
   const policy = (await loadPolicySet(resolveFromRoot("config/policies"))).get("spam");
   if (!policy) fail("config/policies has no spam policy");
   const posts = goldenPosts(number("posts", 40));
@@ -138,22 +143,34 @@ async function main(): Promise<void> {
       timeoutMs: 0,
     });
   } catch (error) {
-    fail(`could not load ${modelPath} on ${String(gpu)}: ${(error as Error).message}${/ENOENT|not found|missing/i.test((error as Error).message) ? " (deploy/pull-models.sh downloads it)" : ""}`);
+    fail(
+      `could not load ${modelPath} on ${String(gpu)}: ${(error as Error).message}${/ENOENT|not found|missing/i.test((error as Error).message) ? " (deploy/pull-models.sh downloads it)" : ""}`,
+    );
   }
   const model = engine.llamaModel;
   const llama = model.llama;
-  if (!onCpu && (llama.gpu === false || model.gpuLayers === 0)) fail(`the model loaded without GPU layers (backend ${String(llama.gpu)}, ${model.gpuLayers} layers offloaded)`);
+  if (!onCpu && (llama.gpu === false || model.gpuLayers === 0))
+    fail(`the model loaded without GPU layers (backend ${String(llama.gpu)}, ${model.gpuLayers} layers offloaded)`);
   const backend = llama.gpu === false ? "cpu" : llama.gpu;
   const vram = await llama.getVramState();
   const devices = await llama.getGpuDeviceNames();
-  log(`${path.basename(modelPath)} on ${backend} (${devices.join(", ") || "no GPU device"}): ${model.gpuLayers} layers offloaded, ${sequences} sequences × ${contextSize} tokens, VRAM ${Math.round(vram.used / MB)} of ${Math.round(vram.total / MB)} MB in use`);
+  log(
+    `${path.basename(modelPath)} on ${backend} (${devices.join(", ") || "no GPU device"}): ${model.gpuLayers} layers offloaded, ${sequences} sequences × ${contextSize} tokens, VRAM ${Math.round(vram.used / MB)} of ${Math.round(vram.total / MB)} MB in use`,
+  );
 
   const byEffort: Partial<Record<Effort, EffortFigures>> = {};
   try {
     for (const effort of efforts) {
-      const figures = await measure(engine, llama, { id: policy.id, version: policy.version, text: policy.body, effort, ruleIds: policy.rules.map((r) => r.id) }, posts);
+      const figures = await measure(
+        engine,
+        llama,
+        { id: policy.id, version: policy.version, text: policy.body, effort, ruleIds: policy.rules.map((r) => r.id) },
+        posts,
+      );
       byEffort[effort] = figures;
-      log(`${effort}: ${figures.posts_per_s} posts/s, p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, ${figures.generated_tokens_per_s} generated tokens/s (${figures.generated_tokens_per_post} per post), VRAM peak ${figures.vram_peak_mb} MB`);
+      log(
+        `${effort}: ${figures.posts_per_s} posts/s, p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, ${figures.generated_tokens_per_s} generated tokens/s (${figures.generated_tokens_per_post} per post), VRAM peak ${figures.vram_peak_mb} MB`,
+      );
     }
   } finally {
     await engine.dispose();

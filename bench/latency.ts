@@ -60,7 +60,14 @@ function configFor(name: string): ArbiterConfig {
       groupId: `${run}-${name}`,
       transactionalIdPrefix: `${run}-${name}`,
       maxRecordsPerCommit: CHUNK,
-      topics: { posts: `${run}.${name}.posts`, decisions: `${run}.${name}.decisions`, audit: `${run}.${name}.audit`, escalations: `${run}.${name}.esc`, tickets: `${run}.${name}.tickets`, dlq: `${run}.${name}.dlq` },
+      topics: {
+        posts: `${run}.${name}.posts`,
+        decisions: `${run}.${name}.decisions`,
+        audit: `${run}.${name}.audit`,
+        escalations: `${run}.${name}.esc`,
+        tickets: `${run}.${name}.tickets`,
+        dlq: `${run}.${name}.dlq`,
+      },
     },
     policies: { dir: "config/policies", only: ["cheats"] },
     cache: { enabled: false },
@@ -70,7 +77,28 @@ function configFor(name: string): ArbiterConfig {
   });
 }
 
-const words = ["nice", "round", "well", "played", "team", "map", "score", "match", "great", "comeback", "today", "tonight", "again", "ranked", "season", "patch", "notes", "skill", "practice", "lobby"];
+const words = [
+  "nice",
+  "round",
+  "well",
+  "played",
+  "team",
+  "map",
+  "score",
+  "match",
+  "great",
+  "comeback",
+  "today",
+  "tonight",
+  "again",
+  "ranked",
+  "season",
+  "patch",
+  "notes",
+  "skill",
+  "practice",
+  "lobby",
+];
 /** Post i of a stream where every (1/share)-th post names a cheat (bound for the model). */
 function mixedPost(i: number, share: number, now: number): Post {
   const toModel = Math.floor((i + 1) * share) > Math.floor(i * share);
@@ -130,7 +158,15 @@ const pct = (xs: number[], p: number): number => {
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
 /** Model-stage utilisation on a backlog: model posts/s over the span the model was busy, ÷ (C/L). */
-async function utilisation(kafka: Kafka, name: string, mode: Mode, engine: SimulatedEngine | null, real: { engine: EngineFor; capacity: number; latencyMs: number } | null, posts: number, share: number): Promise<{ utilisation: number; modelPostsPerS: number; seconds: number }> {
+async function utilisation(
+  kafka: Kafka,
+  name: string,
+  mode: Mode,
+  engine: SimulatedEngine | null,
+  real: { engine: EngineFor; capacity: number; latencyMs: number } | null,
+  posts: number,
+  share: number,
+): Promise<{ utilisation: number; modelPostsPerS: number; seconds: number }> {
   const config = configFor(name);
   await ensureTopics(kafka, [config.kafka.topics.posts, config.kafka.topics.decisions], 3);
   const now = Date.now();
@@ -152,7 +188,15 @@ async function utilisation(kafka: Kafka, name: string, mode: Mode, engine: Simul
 }
 
 /** Latency on paced traffic: produce time -> decision record timestamp, by kind. */
-async function latency(kafka: Kafka, name: string, mode: Mode, engine: EnginePort & { dispose(): Promise<void> }, rate: number, seconds: number, share: number) {
+async function latency(
+  kafka: Kafka,
+  name: string,
+  mode: Mode,
+  engine: EnginePort & { dispose(): Promise<void> },
+  rate: number,
+  seconds: number,
+  share: number,
+) {
   const config = configFor(name);
   await ensureTopics(kafka, [config.kafka.topics.posts, config.kafka.topics.decisions], 3);
   const worker = await startClassifierWorker(config, logger, { engine, processor: mode === "before" ? (p) => new ChunkAtATimeProcessor(p) : undefined });
@@ -185,7 +229,12 @@ async function latency(kafka: Kafka, name: string, mode: Mode, engine: EnginePor
     const byKind = { prefilter: [] as number[], model: [] as number[] };
     for (const s of seen.values()) (s.stage === "prefilter" ? byKind.prefilter : byKind.model).push(s.at - producedAt.get(s.postId)!);
     const figures = (xs: number[]) => ({ n: xs.length, p50_ms: pct(xs, 50), p95_ms: pct(xs, 95), p99_ms: pct(xs, 99) });
-    return { prefilter: figures(byKind.prefilter), model: figures(byKind.model), event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6), event_loop_delay_max_ms: round(loopDelay.max / 1e6) };
+    return {
+      prefilter: figures(byKind.prefilter),
+      model: figures(byKind.model),
+      event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6),
+      event_loop_delay_max_ms: round(loopDelay.max / 1e6),
+    };
   } finally {
     await worker.stop();
   }
@@ -219,9 +268,13 @@ const results: Record<string, unknown> = {};
 for (const mode of ["before", "after"] as const) {
   const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
   const u = await utilisation(kafka, `sim-u-${mode}`, mode, engine, null, BACKLOG, MODEL_SHARE);
-  log(`simulated L=${SIM_LATENCY_MS} ms C=${SIM_CAPACITY}, ${MODEL_SHARE * 100} % to the model, ${mode}: utilisation ${u.utilisation} (${u.modelPostsPerS} model posts/s over ${u.seconds} s)`);
+  log(
+    `simulated L=${SIM_LATENCY_MS} ms C=${SIM_CAPACITY}, ${MODEL_SHARE * 100} % to the model, ${mode}: utilisation ${u.utilisation} (${u.modelPostsPerS} model posts/s over ${u.seconds} s)`,
+  );
   const l = await latency(kafka, `sim-l-${mode}`, mode, new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY), RATE, SECONDS, MODEL_SHARE);
-  log(`  latency at ${RATE} posts/s: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n}); event-loop delay p99 ${l.event_loop_delay_p99_ms} ms`);
+  log(
+    `  latency at ${RATE} posts/s: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n}); event-loop delay p99 ${l.event_loop_delay_p99_ms} ms`,
+  );
   results[`sim_${mode}`] = { ...u, latency: l };
 }
 
@@ -230,7 +283,10 @@ if (REAL) {
   const gemma = await loadEnginePort(engineSettings, silentLogger);
   const policy = (await import("@arbiter/shared/policy/load-policy-dir.js")).loadPolicySet;
   const cheats = (await policy(resolveFromRoot("config/policies"))).get("cheats")!;
-  const request = (text: string) => ({ postText: text, policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low" as const, ruleIds: cheats.rules.map((r) => r.id) }] });
+  const request = (text: string) => ({
+    postText: text,
+    policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low" as const, ruleIds: cheats.rules.map((r) => r.id) }],
+  });
   // L for the real model: a warm call on its own.
   await gemma.classify(request("warm up"));
   const singles: number[] = [];
@@ -246,7 +302,9 @@ if (REAL) {
     const u = await utilisation(kafka, `real-u-${mode}`, mode, null, real, REAL_BACKLOG, MODEL_SHARE);
     log(`gemma, ${MODEL_SHARE * 100} % to the model, ${mode}: utilisation ${u.utilisation} (${u.modelPostsPerS} model posts/s over ${u.seconds} s)`);
     const l = await latency(kafka, `real-l-${mode}`, mode, new TimedEngine(gemma), REAL_RATE, REAL_SECONDS, REAL_SHARE);
-    log(`  latency at ${REAL_RATE} posts/s, ${REAL_SHARE * 100} % to the model: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n}); event-loop delay p99 ${l.event_loop_delay_p99_ms} ms, max ${l.event_loop_delay_max_ms} ms`);
+    log(
+      `  latency at ${REAL_RATE} posts/s, ${REAL_SHARE * 100} % to the model: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n}); event-loop delay p99 ${l.event_loop_delay_p99_ms} ms, max ${l.event_loop_delay_max_ms} ms`,
+    );
     results[`real_${mode}`] = { ...u, latency: l, single_call_ms: Math.round(realLatencyMs) };
   }
   await gemma.dispose();

@@ -43,7 +43,14 @@ function configFor(name: string, overrides: Record<string, unknown> = {}, group 
       groupId: `${run}-${group}`,
       transactionalIdPrefix: `${run}-${group}`,
       maxRecordsPerCommit: CHUNK,
-      topics: { posts: `${run}.${name}.posts`, decisions: `${run}.${name}.decisions`, audit: `${run}.${name}.audit`, escalations: `${run}.${name}.esc`, tickets: `${run}.${name}.tickets`, dlq: `${run}.${name}.dlq` },
+      topics: {
+        posts: `${run}.${name}.posts`,
+        decisions: `${run}.${name}.decisions`,
+        audit: `${run}.${name}.audit`,
+        escalations: `${run}.${name}.esc`,
+        tickets: `${run}.${name}.tickets`,
+        dlq: `${run}.${name}.dlq`,
+      },
     },
     cache: { keyPrefix: `${run}:` },
     engine: engineSettings,
@@ -124,7 +131,10 @@ async function passthrough(kafka: Kafka, from: string, to: string, expected: num
         clock.start();
         for (let i = 0; i < batch.messages.length; i += CHUNK) {
           const chunk = batch.messages.slice(i, i + CHUNK);
-          await producer.sendBatch({ acks: -1, topicMessages: [{ topic: to, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }] });
+          await producer.sendBatch({
+            acks: -1,
+            topicMessages: [{ topic: to, messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }],
+          });
           const last = chunk.at(-1)!.offset;
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
           resolveOffset(last);
@@ -149,7 +159,13 @@ async function workerRun(config: ArbiterConfig, expected: number, phase: string)
   await admin.connect();
   for (;;) {
     if ((await worker.metrics.value("arbiter_consumed_total", { topic: "posts" })) > 0) clock.start();
-    const decided = (await Promise.all(["prefilter", "primary"].flatMap((stage) => ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.value("arbiter_decisions_total", { stage, action }))))).reduce((a, b) => a + b, 0);
+    const decided = (
+      await Promise.all(
+        ["prefilter", "primary"].flatMap((stage) =>
+          ["ALLOW", "HIDE", "REVIEW"].map((action) => worker.metrics.value("arbiter_decisions_total", { stage, action })),
+        ),
+      )
+    ).reduce((a, b) => a + b, 0);
     if (decided >= expected && (await allCommitted(admin, config.kafka.groupId, config.kafka.topics.posts))) break;
     await new Promise((r) => setTimeout(r, decided >= expected ? 10 : 5));
   }
@@ -161,7 +177,28 @@ async function workerRun(config: ArbiterConfig, expected: number, phase: string)
   return { ...figures, modelVerdicts };
 }
 
-const words = ["nice", "round", "well", "played", "team", "map", "score", "match", "great", "comeback", "today", "tonight", "again", "ranked", "season", "patch", "notes", "skill", "practice", "lobby"];
+const words = [
+  "nice",
+  "round",
+  "well",
+  "played",
+  "team",
+  "map",
+  "score",
+  "match",
+  "great",
+  "comeback",
+  "today",
+  "tonight",
+  "again",
+  "ranked",
+  "season",
+  "patch",
+  "notes",
+  "skill",
+  "practice",
+  "lobby",
+];
 function benignText(i: number): string {
   const len = 4 + (i % 12);
   return Array.from({ length: len }, (_, k) => words[(i * 7 + k * 13) % words.length]).join(" ") + ` ${i}`;
@@ -176,7 +213,16 @@ try {
 }
 
 // Part 1: prefilter misses.
-const benign: Post[] = Array.from({ length: N }, (_, i) => ({ id: `b${i}`, forumId: "general", authorId: "a", text: benignText(i), language: null, createdAt: Date.now(), metadata: {}, threadId: null }));
+const benign: Post[] = Array.from({ length: N }, (_, i) => ({
+  id: `b${i}`,
+  forumId: "general",
+  authorId: "a",
+  text: benignText(i),
+  language: null,
+  createdAt: Date.now(),
+  metadata: {},
+  threadId: null,
+}));
 const missConfig = configFor("miss");
 const passTopic = `${run}.passthrough.out`;
 await ensureTopics(kafka, [missConfig.kafka.topics.posts, passTopic], 3);
@@ -291,7 +337,16 @@ if (M === 0) {
 // Part 2: every post goes to the model (one policy: cheats, gaming forum).
 const policies = await loadPolicySet(resolveFromRoot("config/policies"));
 const cheats = policies.get("cheats")!;
-const flagged: Post[] = Array.from({ length: M }, (_, i) => ({ id: `m${i}`, forumId: "gaming", authorId: "a", text: `selling aimbot and wallhack bundle number ${i}, undetected, dm me`, language: null, createdAt: Date.now(), metadata: {}, threadId: null }));
+const flagged: Post[] = Array.from({ length: M }, (_, i) => ({
+  id: `m${i}`,
+  forumId: "gaming",
+  authorId: "a",
+  text: `selling aimbot and wallhack bundle number ${i}, undetected, dm me`,
+  language: null,
+  createdAt: Date.now(),
+  metadata: {},
+  threadId: null,
+}));
 const modelConfig = configFor("model", { policies: { dir: "config/policies", only: ["cheats"] }, cache: { enabled: false } });
 await ensureTopics(kafka, [modelConfig.kafka.topics.posts], 3);
 await produce(kafka, modelConfig.kafka.topics.posts, flagged);
@@ -301,9 +356,23 @@ process.stderr.write(`worker with model ${(M / modelRun.seconds).toFixed(2)} pos
 
 const engine = await loadEnginePort(engineSettings, silentLogger);
 // Warm the prefix once per sequence, as the worker's run did.
-await Promise.all([0, 1].map(() => engine.classify({ postText: "warm up", policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low", ruleIds: cheats.rules.map((r) => r.id) }] })));
+await Promise.all(
+  [0, 1].map(() =>
+    engine.classify({
+      postText: "warm up",
+      policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low", ruleIds: cheats.rules.map((r) => r.id) }],
+    }),
+  ),
+);
 const t0 = performance.now();
-await Promise.all(flagged.map((p) => engine.classify({ postText: p.text, policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low", ruleIds: cheats.rules.map((r) => r.id) }] })));
+await Promise.all(
+  flagged.map((p) =>
+    engine.classify({
+      postText: p.text,
+      policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low", ruleIds: cheats.rules.map((r) => r.id) }],
+    }),
+  ),
+);
 const engineSeconds = (performance.now() - t0) / 1000;
 await engine.dispose();
 

@@ -79,7 +79,9 @@ const totalMB = mbOf(posts);
 
 // Non-ASCII posts of the same lengths: German, Spanish and Mandarin MHC sentences, mixed, with
 // a term in about as many posts as above; a post that came out all ASCII is drawn again.
-const mhc = ["mhc_german.csv", "mhc_spanish.csv", "mhc_mandarin.csv"].flatMap((f) => loadHateCheck(path.join(fixturesDir, "datasets", f)).map((c) => c.text.trim()));
+const mhc = ["mhc_german.csv", "mhc_spanish.csv", "mhc_mandarin.csv"].flatMap((f) =>
+  loadHateCheck(path.join(fixturesDir, "datasets", f)).map((c) => c.text.trim()),
+);
 const nonAsciiPosts: string[] = [];
 while (nonAsciiPosts.length < NONASCII_POSTS) {
   const len = 20 + Math.floor(rand() * 381);
@@ -91,9 +93,23 @@ while (nonAsciiPosts.length < NONASCII_POSTS) {
 const nonAsciiMB = mbOf(nonAsciiPosts);
 
 const policy: Policy = {
-  id: "bench", title: "bench", version: "0", body: "", keywords: terms, signals: [], targets: [], regexes: [],
-  typos: false, prefilter: "keywords", reasoningEffort: "low", escalationThreshold: 0.5,
-  rules: [{ id: "B1", escalate: false }], onViolate: "hide", page: false, forums: ["*"], source: "bench",
+  id: "bench",
+  title: "bench",
+  version: "0",
+  body: "",
+  keywords: terms,
+  signals: [],
+  targets: [],
+  regexes: [],
+  typos: false,
+  prefilter: "keywords",
+  reasoningEffort: "low",
+  escalationThreshold: 0.5,
+  rules: [{ id: "B1", escalate: false }],
+  onViolate: "hide",
+  page: false,
+  forums: ["*"],
+  source: "bench",
 };
 
 const buildStart = process.hrtime.bigint();
@@ -147,7 +163,7 @@ const re = new RegExp(`\\b(?:${escaped.join("|")})\\b`, "gi");
 /** V8 optimises a regex only when its source is at most 20 KB (RegExp::kRegExpTooLargeToOptimize = 20 * 1024). */
 const REGEXP_OPTIMISE_LIMIT = 20 * 1024;
 const pieces: RegExp[] = [];
-for (let from = 0; from < escaped.length; ) {
+for (let from = 0; from < escaped.length;) {
   let source = `\\b(?:${escaped[from]}`;
   let to = from + 1;
   while (to < escaped.length && source.length + 1 + (escaped[to] as string).length + 4 <= REGEXP_OPTIMISE_LIMIT) source += `|${escaped[to++]}`;
@@ -192,7 +208,8 @@ let setUnsupported = 0;
 let maxWords = 1;
 for (const [p, b] of boundsOf) {
   let ok = b.start && b.end;
-  for (let i = 0; ok && i < p.length; i++) ok = WORD[p.charCodeAt(i)] === 1 || (p.charCodeAt(i) === SPACE && WORD[p.charCodeAt(i - 1)] === 1 && WORD[p.charCodeAt(i + 1)] === 1);
+  for (let i = 0; ok && i < p.length; i++)
+    ok = WORD[p.charCodeAt(i)] === 1 || (p.charCodeAt(i) === SPACE && WORD[p.charCodeAt(i - 1)] === 1 && WORD[p.charCodeAt(i + 1)] === 1);
   if (!ok) {
     setUnsupported++;
     continue;
@@ -205,7 +222,7 @@ let wordEnds = new Int32Array(256);
 /** Splits the normalised text into words; looks up each word, then the n-grams it starts (words one space apart). */
 function setHit(t: string): boolean {
   let n = 0;
-  for (let i = 0; i < t.length; ) {
+  for (let i = 0; i < t.length;) {
     if (WORD[t.charCodeAt(i)] !== 1) {
       i++;
       continue;
@@ -275,14 +292,20 @@ function race(contenders: Omit<Contender, "s" | "cpu" | "flagged">[], blocks = 2
     }
   }
   for (const c of runs) {
-    console.log(`${c.label.padEnd(52)} ${c.n} posts in ${c.s.toFixed(2)} s: ${Math.round(c.n / c.s)} posts/s, ${(c.mb / c.s).toFixed(1)} MB/s, ${c.flagged} flagged (CPU ${c.cpu.toFixed(2)} s: ${Math.round(c.n / c.cpu)} posts/s)`);
+    console.log(
+      `${c.label.padEnd(52)} ${c.n} posts in ${c.s.toFixed(2)} s: ${Math.round(c.n / c.s)} posts/s, ${(c.mb / c.s).toFixed(1)} MB/s, ${c.flagged} flagged (CPU ${c.cpu.toFixed(2)} s: ${Math.round(c.n / c.cpu)} posts/s)`,
+    );
   }
   return runs;
 }
 
 console.log(`machine: ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores), node ${process.version}, load average ${loadAtStart.toFixed(2)}`);
-console.log(`${POSTS} posts, ${totalChars} chars (${totalMB.toFixed(1)} MB), ${TERMS} terms -> ${prefilter.patternCount} patterns (${patterns.length} distinct), built in ${buildMs.toFixed(0)} ms`);
-console.log(`${nonAsciiPosts.length} non-ASCII posts (${nonAsciiMB.toFixed(1)} MB) from ${mhc.length} MHC sentences (de, es, zh); RegExp split into ${pieces.length} pieces of ≤ ${REGEXP_OPTIMISE_LIMIT} chars (one piece: ${re.source.length}); word Set: ${wordSet.size} patterns, up to ${maxWords} words, ${setUnsupported} it cannot hold`);
+console.log(
+  `${POSTS} posts, ${totalChars} chars (${totalMB.toFixed(1)} MB), ${TERMS} terms -> ${prefilter.patternCount} patterns (${patterns.length} distinct), built in ${buildMs.toFixed(0)} ms`,
+);
+console.log(
+  `${nonAsciiPosts.length} non-ASCII posts (${nonAsciiMB.toFixed(1)} MB) from ${mhc.length} MHC sentences (de, es, zh); RegExp split into ${pieces.length} pieces of ≤ ${REGEXP_OPTIMISE_LIMIT} chars (one piece: ${re.source.length}); word Set: ${wordSet.size} patterns, up to ${maxWords} words, ${setUnsupported} it cannot hold`,
+);
 
 // The worker's hot path: the default pack (config/policies) on short posts, most with no hit.
 const pack = new Prefilter(await loadPolicySet(new URL("../config/policies", import.meta.url).pathname));
@@ -300,17 +323,41 @@ interface Baseline {
 const baselines: Baseline[] = [
   { key: "regexp", label: "RegExp \\b(?:…)\\b gi, test()", normalised: false, hit: (t) => ((re.lastIndex = 0), re.test(t)) },
   { key: "regexp_split", label: `RegExp split in ${pieces.length} pieces < 20 KB, test()`, normalised: false, hit: anyPiece },
-  { key: "modern_ahocorasick", label: "normaliser + modern-ahocorasick 3.3.0", normalised: true, hit: (t) => modernHit(modern, t), library: "modern-ahocorasick 3.3.0 (iterate, default entry)" },
+  {
+    key: "modern_ahocorasick",
+    label: "normaliser + modern-ahocorasick 3.3.0",
+    normalised: true,
+    hit: (t) => modernHit(modern, t),
+    library: "modern-ahocorasick 3.3.0 (iterate, default entry)",
+  },
   { key: "ahocorasick", label: "normaliser + ahocorasick 1.0.2", normalised: true, hit: brunoHit, library: "ahocorasick 1.0.2 (search)" },
-  { key: "monyone_aho_corasick", label: "normaliser + @monyone/aho-corasick/fast 1.1.11", normalised: true, hit: (t) => monyoneHit(monyone, t), library: "@monyone/aho-corasick 1.1.11 (/fast, double array, matchInText)" },
+  {
+    key: "monyone_aho_corasick",
+    label: "normaliser + @monyone/aho-corasick/fast 1.1.11",
+    normalised: true,
+    hit: (t) => monyoneHit(monyone, t),
+    library: "@monyone/aho-corasick 1.1.11 (/fast, double array, matchInText)",
+  },
   { key: "word_set", label: "normaliser + word Set (n-grams)", normalised: true, hit: setHit },
 ];
 if (ALL_ENTRIES) {
   const modernFast = new ModernFast(patterns);
   const monyoneDefault = new MonyoneDefault(patterns);
   baselines.push(
-    { key: "modern_ahocorasick_fast", label: "normaliser + modern-ahocorasick/fast", normalised: true, hit: (t) => modernHit(modernFast, t), library: "modern-ahocorasick 3.3.0 (/fast, double array)" },
-    { key: "monyone_aho_corasick_default", label: "normaliser + @monyone/aho-corasick (default)", normalised: true, hit: (t) => monyoneHit(monyoneDefault, t), library: "@monyone/aho-corasick 1.1.11 (default entry)" },
+    {
+      key: "modern_ahocorasick_fast",
+      label: "normaliser + modern-ahocorasick/fast",
+      normalised: true,
+      hit: (t) => modernHit(modernFast, t),
+      library: "modern-ahocorasick 3.3.0 (/fast, double array)",
+    },
+    {
+      key: "monyone_aho_corasick_default",
+      label: "normaliser + @monyone/aho-corasick (default)",
+      normalised: true,
+      hit: (t) => monyoneHit(monyoneDefault, t),
+      library: "@monyone/aho-corasick 1.1.11 (default entry)",
+    },
   );
 }
 const decide = (b: Baseline, text: string): boolean => b.hit(b.normalised ? normalisedText(text) : text);
@@ -322,25 +369,63 @@ for (const b of baselines) {
   disagreements.set(b.key, { ascii: count(posts), nonAscii: count(nonAsciiPosts) });
 }
 const checked = { ascii: Math.min(CHECK_POSTS, POSTS), nonAscii: Math.min(CHECK_POSTS, nonAsciiPosts.length) };
-console.log(`decisions checked against Arbiter on ${checked.ascii} ASCII and ${checked.nonAscii} non-ASCII posts; disagreements: ${baselines.map((b) => `${b.key} ${disagreements.get(b.key)?.ascii}/${disagreements.get(b.key)?.nonAscii}`).join(", ")}`);
+console.log(
+  `decisions checked against Arbiter on ${checked.ascii} ASCII and ${checked.nonAscii} non-ASCII posts; disagreements: ${baselines.map((b) => `${b.key} ${disagreements.get(b.key)?.ascii}/${disagreements.get(b.key)?.nonAscii}`).join(", ")}`,
+);
 
 const results = race([
-  { key: "normalise", label: "normalise only (normalise(), with offset maps)", n: POSTS, mb: totalMB, fn: (i) => normalise(posts[i] as string).text.length < 0 },
-  { key: "normalised_text", label: "normalised text only (the baselines' front end)", n: POSTS, mb: totalMB, fn: (i) => normalisedText(posts[i] as string).length < 0 },
+  {
+    key: "normalise",
+    label: "normalise only (normalise(), with offset maps)",
+    n: POSTS,
+    mb: totalMB,
+    fn: (i) => normalise(posts[i] as string).text.length < 0,
+  },
+  {
+    key: "normalised_text",
+    label: "normalised text only (the baselines' front end)",
+    n: POSTS,
+    mb: totalMB,
+    fn: (i) => normalisedText(posts[i] as string).length < 0,
+  },
   { key: "prefilter", label: "prefilter (Prefilter.match)", n: POSTS, mb: totalMB, fn: (i) => prefilter.match(posts[i] as string).anySendToModel },
   ...baselines.map((b) => {
     const n = b.key === "regexp" ? REGEXP_POSTS : POSTS;
     return { key: b.key, label: b.label, n, mb: (totalMB * n) / POSTS, fn: (i: number) => decide(b, posts[i] as string) };
   }),
-  { key: "nonascii_prefilter", label: "non-ASCII: prefilter (Prefilter.match)", n: nonAsciiPosts.length, mb: nonAsciiMB, fn: (i) => prefilter.match(nonAsciiPosts[i] as string).anySendToModel },
-  ...baselines.map((b) => ({ key: `nonascii_${b.key}`, label: `non-ASCII: ${b.label}`, n: nonAsciiPosts.length, mb: nonAsciiMB, fn: (i: number) => decide(b, nonAsciiPosts[i] as string) })),
-  { key: "pack_short", label: "default pack, posts cut to 80 chars", n: POSTS, mb: mbOf(shortPosts), fn: (i) => pack.match(shortPosts[i] as string, "general").anySendToModel },
+  {
+    key: "nonascii_prefilter",
+    label: "non-ASCII: prefilter (Prefilter.match)",
+    n: nonAsciiPosts.length,
+    mb: nonAsciiMB,
+    fn: (i) => prefilter.match(nonAsciiPosts[i] as string).anySendToModel,
+  },
+  ...baselines.map((b) => ({
+    key: `nonascii_${b.key}`,
+    label: `non-ASCII: ${b.label}`,
+    n: nonAsciiPosts.length,
+    mb: nonAsciiMB,
+    fn: (i: number) => decide(b, nonAsciiPosts[i] as string),
+  })),
+  {
+    key: "pack_short",
+    label: "default pack, posts cut to 80 chars",
+    n: POSTS,
+    mb: mbOf(shortPosts),
+    fn: (i) => pack.match(shortPosts[i] as string, "general").anySendToModel,
+  },
 ]);
 const by = (key: string): Contender => results.find((c) => c.key === key) as Contender;
 const wall = (c: Contender): number => c.n / c.s;
 const cpuRate = (c: Contender): number => c.n / c.cpu;
 const ratio = (x: number): number => Number(x.toFixed(2));
-const [norm, pf, rx, packShort, pfNon] = ["normalise", "prefilter", "regexp", "pack_short", "nonascii_prefilter"].map(by) as [Contender, Contender, Contender, Contender, Contender];
+const [norm, pf, rx, packShort, pfNon] = ["normalise", "prefilter", "regexp", "pack_short", "nonascii_prefilter"].map(by) as [
+  Contender,
+  Contender,
+  Contender,
+  Contender,
+  Contender,
+];
 
 console.log("Arbiter's posts/s ÷ each baseline's (wall / CPU; ASCII, then non-ASCII):");
 const baselineFigures: Record<string, Record<string, number | string>> = {};
@@ -363,15 +448,20 @@ for (const b of baselines) {
     nonascii_disagreements: d.nonAscii,
   };
   const f = baselineFigures[b.key] as Record<string, number>;
-  console.log(`  vs ${b.label.padEnd(50)} ${String(f.vs).padStart(6)}× / ${String(f.vs_cpu).padStart(6)}× CPU; non-ASCII ${String(f.vs_nonascii).padStart(6)}× / ${String(f.vs_nonascii_cpu).padStart(6)}× CPU`);
+  console.log(
+    `  vs ${b.label.padEnd(50)} ${String(f.vs).padStart(6)}× / ${String(f.vs_cpu).padStart(6)}× CPU; non-ASCII ${String(f.vs_nonascii).padStart(6)}× / ${String(f.vs_nonascii_cpu).padStart(6)}× CPU`,
+  );
 }
-const fastest = (xs: readonly Baseline[], key: (b: Baseline) => string): Baseline => xs.reduce((best, b) => (wall(by(key(b))) > wall(by(key(best))) ? b : best));
+const fastest = (xs: readonly Baseline[], key: (b: Baseline) => string): Baseline =>
+  xs.reduce((best, b) => (wall(by(key(b))) > wall(by(key(best))) ? b : best));
 const libraries = baselines.filter((b) => b.library !== undefined);
 const bestLibrary = fastest(libraries, (b) => b.key);
 const bestLibraryNonAscii = fastest(libraries, (b) => `nonascii_${b.key}`);
 const bestBaseline = fastest(baselines, (b) => b.key);
 const bestBaselineNonAscii = fastest(baselines, (b) => `nonascii_${b.key}`);
-console.log(`strongest library: ${bestLibrary.library} (ASCII), ${bestLibraryNonAscii.library} (non-ASCII); fastest baseline: ${bestBaseline.key} (ASCII), ${bestBaselineNonAscii.key} (non-ASCII)`);
+console.log(
+  `strongest library: ${bestLibrary.library} (ASCII), ${bestLibraryNonAscii.library} (non-ASCII); fastest baseline: ${bestBaseline.key} (ASCII), ${bestBaselineNonAscii.key} (non-ASCII)`,
+);
 
 const postsPerS = POSTS / pf.s;
 const regexpPostsPerS = REGEXP_POSTS / rx.s;

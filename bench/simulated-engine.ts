@@ -28,10 +28,14 @@ export class SimulatedEngine implements EnginePort {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, this.latencyMs);
-        request.signal?.addEventListener("abort", () => {
-          clearTimeout(timer);
-          reject(new Error("aborted"));
-        }, { once: true });
+        request.signal?.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            reject(new Error("aborted"));
+          },
+          { once: true },
+        );
       });
     } finally {
       this.busy--;

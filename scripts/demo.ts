@@ -40,7 +40,10 @@ const posts: (Post & { label: string })[] = [
 // Wait for the primary worker (it creates the topics and loads the model first).
 const readyUrl = `http://${config.http.host}:${config.http.port}/readyz`;
 for (let waited = 0; ; waited += 1000) {
-  const ok = await fetch(readyUrl).then((r) => r.ok, () => false);
+  const ok = await fetch(readyUrl).then(
+    (r) => r.ok,
+    () => false,
+  );
   if (ok) break;
   if (waited > 300_000) throw new Error(`the worker was not ready at ${readyUrl} within 5 minutes`);
   await new Promise((r) => setTimeout(r, 1000));
@@ -73,8 +76,12 @@ await new Promise<void>((resolve) => {
       }
       const p = wanted.get(d.postId);
       if (!p) return;
-      const verdicts = d.verdicts.filter((v) => v.source !== "prefilter").map((v) => `${v.policyId}:${v.decision}${v.ruleIds.length ? `[${v.ruleIds.join(",")}]` : ""}@${v.confidence.toFixed(2)}`);
-      console.log(`${String(seen.size + 1).padStart(3)}/${posts.length} ${d.action.padEnd(6)} ${d.stage.padEnd(10)} ${p.label.padEnd(4)} ${verdicts.join(" ") || "-"}  "${p.text.slice(0, 60)}"`);
+      const verdicts = d.verdicts
+        .filter((v) => v.source !== "prefilter")
+        .map((v) => `${v.policyId}:${v.decision}${v.ruleIds.length ? `[${v.ruleIds.join(",")}]` : ""}@${v.confidence.toFixed(2)}`);
+      console.log(
+        `${String(seen.size + 1).padStart(3)}/${posts.length} ${d.action.padEnd(6)} ${d.stage.padEnd(10)} ${p.label.padEnd(4)} ${verdicts.join(" ") || "-"}  "${p.text.slice(0, 60)}"`,
+      );
       seen.set(d.postId, d.action);
       if (seen.size >= posts.length) {
         clearTimeout(timer);
@@ -85,5 +92,14 @@ await new Promise<void>((resolve) => {
 });
 await consumer.disconnect();
 const actions = [...seen.values()].reduce<Record<string, number>>((acc, a) => ({ ...acc, [a]: (acc[a] ?? 0) + 1 }), {});
-console.log(JSON.stringify({ demo: "decisions", posts: posts.length, decided: seen.size, actions, seconds: Math.round((Date.now() - started) / 1000), unreadable_skipped: skipped }));
+console.log(
+  JSON.stringify({
+    demo: "decisions",
+    posts: posts.length,
+    decided: seen.size,
+    actions,
+    seconds: Math.round((Date.now() - started) / 1000),
+    unreadable_skipped: skipped,
+  }),
+);
 process.exit(seen.size === posts.length ? 0 : 1);

@@ -6,9 +6,7 @@ import path from "node:path";
 
 const require = createRequire(import.meta.url);
 const jestBin = path.join(path.dirname(require.resolve("jest/package.json")), "bin", "jest.js");
-const nodeOptions = [process.env.NODE_OPTIONS ?? "", "--experimental-vm-modules", "--no-warnings=ExperimentalWarning"]
-  .join(" ")
-  .trim();
+const nodeOptions = [process.env.NODE_OPTIONS ?? "", "--experimental-vm-modules", "--no-warnings=ExperimentalWarning"].join(" ").trim();
 const result = spawnSync(process.execPath, [jestBin, ...process.argv.slice(2)], {
   stdio: "inherit",
   env: { ...process.env, NODE_OPTIONS: nodeOptions },

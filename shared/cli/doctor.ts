@@ -29,7 +29,11 @@ async function checkKafka(config: ArbiterConfig): Promise<CheckResult[]> {
     const probe = await probeKafka(config.kafka);
     const names = Object.values(config.kafka.topics);
     const missing = [...new Set(names)].filter((t) => !probe.topics.includes(t));
-    const kafka: CheckResult = { name: "kafka", status: "ok", detail: `${config.kafka.brokers.join(", ")}: cluster ${probe.clusterId}, ${probe.brokers} broker(s)` };
+    const kafka: CheckResult = {
+      name: "kafka",
+      status: "ok",
+      detail: `${config.kafka.brokers.join(", ")}: cluster ${probe.clusterId}, ${probe.brokers} broker(s)`,
+    };
     const topics: CheckResult =
       missing.length === 0
         ? { name: "topics", status: "ok", detail: `all ${names.length} topics exist` }
@@ -37,7 +41,9 @@ async function checkKafka(config: ArbiterConfig): Promise<CheckResult[]> {
             name: "topics",
             status: "warn",
             detail: `missing: ${missing.join(", ")}`,
-            fix: config.kafka.createTopics ? "workers create them at start (kafka.createTopics); or run `arbiter topics create`" : "run `arbiter topics create` (kafka.createTopics is off)",
+            fix: config.kafka.createTopics
+              ? "workers create them at start (kafka.createTopics); or run `arbiter topics create`"
+              : "run `arbiter topics create` (kafka.createTopics is off)",
           };
     return [kafka, topics];
   } catch (error) {
@@ -94,12 +100,23 @@ async function checkGpu(config: ArbiterConfig, scope: DoctorScope): Promise<Chec
     }
     await llama.dispose();
   } catch (error) {
-    return { name: "gpu", status: "fail", detail: `node-llama-cpp found no usable prebuilt llama.cpp binary: ${(error as Error).message}`, fix: "reinstall with `npm ci` (the prebuilt binaries come with node-llama-cpp's optional packages)" };
+    return {
+      name: "gpu",
+      status: "fail",
+      detail: `node-llama-cpp found no usable prebuilt llama.cpp binary: ${(error as Error).message}`,
+      fix: "reinstall with `npm ci` (the prebuilt binaries come with node-llama-cpp's optional packages)",
+    };
   }
   const detail = found === "cpu" ? "no GPU backend found (gpu: auto falls back to the CPU)" : `${found}: ${devices.join(", ") || "device unnamed"}${vram}`;
   const forced = wanted.filter((g): g is "cuda" | "vulkan" => g === "cuda" || g === "vulkan");
   const unmet = forced.find((g) => g !== found);
-  if (unmet) return { name: "gpu", status: "fail", detail: `engine.gpu is "${unmet}" but ${detail}`, fix: `install the ${unmet} driver and runtime, or set engine.gpu to "auto" or false` };
+  if (unmet)
+    return {
+      name: "gpu",
+      status: "fail",
+      detail: `engine.gpu is "${unmet}" but ${detail}`,
+      fix: `install the ${unmet} driver and runtime, or set engine.gpu to "auto" or false`,
+    };
   if (found === "cpu" && wanted.includes("auto"))
     return { name: "gpu", status: "warn", detail, fix: "fine for the Gemma test model; gpt-oss-safeguard on CPU is far too slow for a live stream" };
   return { name: "gpu", status: "ok", detail: wanted.every((g) => g === false) ? `${detail} (engine.gpu false: the CPU is used)` : detail };
@@ -110,9 +127,20 @@ async function checkPolicies(config: ArbiterConfig): Promise<CheckResult> {
   try {
     const set = await loadPolicySet(dir);
     const unknown = config.policies.only.filter((id) => !set.get(id));
-    if (unknown.length > 0) return { name: "policies", status: "fail", detail: `policies.only names ${unknown.join(", ")}, not in ${dir}`, fix: `one of: ${set.policies.map((p) => p.id).join(", ")}` };
+    if (unknown.length > 0)
+      return {
+        name: "policies",
+        status: "fail",
+        detail: `policies.only names ${unknown.join(", ")}, not in ${dir}`,
+        fix: `one of: ${set.policies.map((p) => p.id).join(", ")}`,
+      };
     const ids = set.policies.map((p) => p.id).filter((id) => config.policies.only.length === 0 || config.policies.only.includes(id));
-    return { name: "policies", status: ids.length > 0 ? "ok" : "fail", detail: `${ids.length} in ${dir}: ${ids.join(", ")}`, ...(ids.length > 0 ? {} : { fix: "add a policy file (config/policies/<id>.md)" }) };
+    return {
+      name: "policies",
+      status: ids.length > 0 ? "ok" : "fail",
+      detail: `${ids.length} in ${dir}: ${ids.join(", ")}`,
+      ...(ids.length > 0 ? {} : { fix: "add a policy file (config/policies/<id>.md)" }),
+    };
   } catch (error) {
     return { name: "policies", status: "fail", detail: (error as Error).message, fix: "fix the policy file named above" };
   }
@@ -125,7 +153,10 @@ export async function runDoctor(config: ArbiterConfig, scope: DoctorScope): Prom
   results.push(await checkRedis(config));
   results.push(await checkPolicies(config));
   if (scope !== "escalation") results.push(await checkModel("model", { key: "engine.modelPath", variable: "ARBITER_MODEL" }, config.engine.modelPath));
-  if (scope !== "primary") results.push(await checkModel("escalation model", { key: "escalationEngine.modelPath", variable: "ARBITER_ESCALATION_MODEL" }, config.escalationEngine.modelPath));
+  if (scope !== "primary")
+    results.push(
+      await checkModel("escalation model", { key: "escalationEngine.modelPath", variable: "ARBITER_ESCALATION_MODEL" }, config.escalationEngine.modelPath),
+    );
   results.push(await checkGpu(config, scope));
   return results;
 }

@@ -48,7 +48,10 @@ export function renderCheck(check: PolicyCheck, file: string): string {
 
 /** The checks failed: the message says exactly why, and that nothing changed. */
 export function rejection(check: PolicyCheck, what: string): CliError {
-  return new CliError("failure", `${what}: ${check.errors.length} problem${check.errors.length === 1 ? "" : "s"}:\n${check.errors.map((e) => `  ${e}`).join("\n")}`);
+  return new CliError(
+    "failure",
+    `${what}: ${check.errors.length} problem${check.errors.length === 1 ? "" : "s"}:\n${check.errors.map((e) => `  ${e}`).join("\n")}`,
+  );
 }
 
 export async function pushPolicy(registry: PolicyRegistry, check: PolicyCheck, text: string): Promise<string> {
@@ -79,14 +82,28 @@ export async function policyHistory(registry: PolicyRegistry, id: string): Promi
   if (history.length === 0) throw await unknownPolicy(registry, id);
   const current = (await registry.current()).get(id);
   const rows = [["VERSION", "ACTION", "AT", "PREVIOUS", ""]];
-  for (const change of [...history].reverse()) rows.push([change.version, change.action, when(change.at), change.previous ?? "-", change === history.at(-1) && change.version === current ? "current" : ""]);
+  for (const change of [...history].reverse())
+    rows.push([
+      change.version,
+      change.action,
+      when(change.at),
+      change.previous ?? "-",
+      change === history.at(-1) && change.version === current ? "current" : "",
+    ]);
   return `${leftAligned(rows)}\n`;
 }
 
 /** Columns of ids, versions and times read best left-aligned. */
 function leftAligned(rows: readonly (readonly string[])[]): string {
   const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 async function unknownPolicy(registry: PolicyRegistry, id: string): Promise<UsageError> {

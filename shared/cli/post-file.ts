@@ -17,7 +17,8 @@ export const DEFAULT_POST_COLUMNS: PostColumns = { text: "text", id: "id", forum
 /** A post read from a file, or why its line is no post. */
 export type PostLine = { line: number; post: Post } | { line: number; error: string };
 
-const asString = (value: unknown): string | null => (value === undefined || value === null || value === "" ? null : typeof value === "object" ? JSON.stringify(value) : String(value));
+const asString = (value: unknown): string | null =>
+  value === undefined || value === null || value === "" ? null : typeof value === "object" ? JSON.stringify(value) : String(value);
 
 function createdAtOf(value: unknown): number {
   if (value === undefined || value === null || value === "") return Date.now();
@@ -57,7 +58,8 @@ export async function assertColumns(file: string, format: DatasetFormat, require
   if (format !== "csv") return;
   const columns = await csvColumns(file);
   for (const [option, name] of Object.entries(required)) {
-    if (!columns.includes(name)) throw new UsageError(`${file}:1: no column "${name}" (${option}); the columns are ${columns.map((c) => JSON.stringify(c)).join(", ")}`);
+    if (!columns.includes(name))
+      throw new UsageError(`${file}:1: no column "${name}" (${option}); the columns are ${columns.map((c) => JSON.stringify(c)).join(", ")}`);
   }
 }
 

@@ -13,7 +13,10 @@ function snippet(text: string): string {
 function verdicts(list: readonly PolicyVerdict[]): string {
   if (list.length === 0) return "no model verdicts";
   return list
-    .map((v) => `${v.policyId}:${v.decision}${v.ruleIds.length > 0 ? `[${v.ruleIds.join(",")}]` : ""}@${v.confidence.toFixed(2)}${v.escalate ? " escalate" : ""}${v.source === "model" ? "" : ` (${v.source})`}`)
+    .map(
+      (v) =>
+        `${v.policyId}:${v.decision}${v.ruleIds.length > 0 ? `[${v.ruleIds.join(",")}]` : ""}@${v.confidence.toFixed(2)}${v.escalate ? " escalate" : ""}${v.source === "model" ? "" : ` (${v.source})`}`,
+    )
     .join(" ");
 }
 
@@ -31,7 +34,9 @@ function describe(decoded: Exclude<DecodedRecord, { kind: "undecodable" }>): str
     }
     case "audit": {
       const a: Audit = decoded.value;
-      const entries = a.entries.map((e) => `${e.policyId}: ${e.error ?? `${e.promptTokens}+${e.generatedTokens} tokens ${Math.round(e.latencyMs)}ms reasoning ${snippet(e.reasoning)}`}`);
+      const entries = a.entries.map(
+        (e) => `${e.policyId}: ${e.error ?? `${e.promptTokens}+${e.generatedTokens} tokens ${Math.round(e.latencyMs)}ms reasoning ${snippet(e.reasoning)}`}`,
+      );
       return `audit ${a.postId} stage=${a.stage} ${entries.join("; ")}`;
     }
     case "escalation": {
@@ -56,7 +61,8 @@ function describe(decoded: Exclude<DecodedRecord, { kind: "undecodable" }>): str
 /** One readable line: where the record is, then what it says. */
 export function formatRecord(message: ConsumedRecord, decoded: DecodedRecord): string {
   const where = `${message.topic} ${message.partition}@${message.offset}`;
-  if (decoded.kind === "undecodable") return `${where} key=${message.key?.toString("utf8") ?? "-"} UNDECODABLE: ${decoded.reason} (${message.value?.length ?? 0} bytes)`;
+  if (decoded.kind === "undecodable")
+    return `${where} key=${message.key?.toString("utf8") ?? "-"} UNDECODABLE: ${decoded.reason} (${message.value?.length ?? 0} bytes)`;
   return `${where} ${describe(decoded)}`;
 }
 
@@ -70,7 +76,16 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 
 /** One JSON object a line: where the record is, its kind and schema version, and its value (or why it is undecodable). */
 export function recordJson(message: ConsumedRecord, decoded: DecodedRecord): string {
-  const base = { topic: message.topic, partition: message.partition, offset: message.offset, timestamp: Number(message.timestamp), key: message.key?.toString("utf8") ?? null };
-  const body = decoded.kind === "undecodable" ? { kind: "undecodable", reason: decoded.reason, bytes: message.value?.length ?? 0 } : { kind: decoded.kind, version: decoded.version, value: decoded.value };
+  const base = {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    timestamp: Number(message.timestamp),
+    key: message.key?.toString("utf8") ?? null,
+  };
+  const body =
+    decoded.kind === "undecodable"
+      ? { kind: "undecodable", reason: decoded.reason, bytes: message.value?.length ?? 0 }
+      : { kind: decoded.kind, version: decoded.version, value: decoded.value };
   return JSON.stringify({ ...base, ...body }, jsonReplacer);
 }

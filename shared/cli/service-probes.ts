@@ -51,7 +51,11 @@ export async function probeKafka(settings: KafkaSettings, timeoutMs = 3000): Pro
   } catch (error) {
     const explained = explainKafkaError(error, settings);
     if (explained instanceof ConfigError) throw explained;
-    throw new ServiceUnreachableError("Kafka", `Kafka at ${reachable.join(", ")} accepts connections but does not answer as a broker (${(error as Error).message})`, "wait if it is still starting, or check that no other program holds that port");
+    throw new ServiceUnreachableError(
+      "Kafka",
+      `Kafka at ${reachable.join(", ")} accepts connections but does not answer as a broker (${(error as Error).message})`,
+      "wait if it is still starting, or check that no other program holds that port",
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

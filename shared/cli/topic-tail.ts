@@ -30,7 +30,8 @@ export async function tailTopic(kafka: Kafka, options: TailOptions, print: (mess
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   try {
     const topics = await admin.listTopics();
-    if (!topics.includes(options.topic)) throw new UsageError(`no topic "${options.topic}" on the broker (run \`arbiter topics create\`, or see \`arbiter topics describe\`)`);
+    if (!topics.includes(options.topic))
+      throw new UsageError(`no topic "${options.topic}" on the broker (run \`arbiter topics create\`, or see \`arbiter topics describe\`)`);
     const offsets = await admin.fetchTopicOffsets(options.topic);
     const last = options.limit ?? LAST_BY_DEFAULT;
     const start = new Map(offsets.map((o) => [o.partition, options.fromBeginning ? BigInt(o.low) : bigMax(BigInt(o.low), BigInt(o.high) - BigInt(last))]));
@@ -73,7 +74,15 @@ export async function tailTopic(kafka: Kafka, options: TailOptions, print: (mess
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
-        const record: ConsumedRecord = { topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers ?? {} };
+        const record: ConsumedRecord = {
+          topic,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key,
+          value: message.value,
+          headers: message.headers ?? {},
+        };
         if (options.fromBeginning || caughtUp) emit(record);
         else backlog.push(record);
         if (caughtUp) return;

@@ -50,7 +50,14 @@ export function createCodecs(registry = ShippedSchemas.load(), outputSchemaIds: 
 
 /** The topic each kind of record Arbiter writes goes to. */
 export function outputTopics(topics: TopicNames): Record<OutputKind, string> {
-  return { decision: topics.decisions, audit: topics.audit, escalation: topics.escalations, ticket: topics.tickets, appeal: topics.appeals, deadLetter: topics.dlq };
+  return {
+    decision: topics.decisions,
+    audit: topics.audit,
+    escalation: topics.escalations,
+    ticket: topics.tickets,
+    appeal: topics.appeals,
+    deadLetter: topics.dlq,
+  };
 }
 
 /** The Confluent TopicNameStrategy: a topic's values are registered under `<topic>-value`. */
@@ -79,9 +86,14 @@ export async function registerOutputSchemas(
     const schema = JSON.stringify(writer.type.schema({ exportAttrs: true }));
     const compatibility = await atStart(() => client.compatibility(subject, schema), settings.retryMaxMs, logger);
     if (compatibility.kind === "incompatible") throw new IncompatibleSchemaError(subject, compatibility.reason);
-    const id = settings.autoRegister ? await atStart(() => client.register(subject, schema), settings.retryMaxMs, logger) : await atStart(() => client.lookup(subject, schema), settings.retryMaxMs, logger);
+    const id = settings.autoRegister
+      ? await atStart(() => client.register(subject, schema), settings.retryMaxMs, logger)
+      : await atStart(() => client.lookup(subject, schema), settings.retryMaxMs, logger);
     if (id === undefined) {
-      throw new ConfigError("schemaRegistry.autoRegister", `is false and Arbiter's ${kind} schema v${writer.version} (fingerprint ${writer.fingerprint}) is not registered under subject "${subject}": register it, or let the worker do it`);
+      throw new ConfigError(
+        "schemaRegistry.autoRegister",
+        `is false and Arbiter's ${kind} schema v${writer.version} (fingerprint ${writer.fingerprint}) is not registered under subject "${subject}": register it, or let the worker do it`,
+      );
     }
     ids[kind] = id;
     logger.info({ subject, schemaId: id, version: writer.version, newSubject: compatibility.kind === "no-versions" }, "output schema registered");

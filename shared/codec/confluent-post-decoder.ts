@@ -23,7 +23,8 @@ const OPTIONAL_WHEN_ABSENT: Partial<Record<PostField, { type: avro.Schema; defau
   createdAt: { type: ["null", "long"], default: null },
 };
 
-const isNullable = (type: avro.Type): boolean => type.typeName === "null" || ("types" in type && (type.types as avro.Type[]).some((t) => t.typeName === "null"));
+const isNullable = (type: avro.Type): boolean =>
+  type.typeName === "null" || ("types" in type && (type.types as avro.Type[]).some((t) => t.typeName === "null"));
 
 /**
  * Decodes posts in the Confluent wire format, synchronously: each writer schema (by registry
@@ -47,7 +48,10 @@ export class ConfluentPostDecoder {
   decode(value: Buffer): Post {
     const id = confluentSchemaId(value);
     if (id === undefined) {
-      throw new DecodeError("MALFORMED", `not in the Confluent wire format: ${value.length} bytes, first byte 0x${(value[0] ?? 0).toString(16).padStart(2, "0")} (expected 0x00 and a 4-byte schema id)`);
+      throw new DecodeError(
+        "MALFORMED",
+        `not in the Confluent wire format: ${value.length} bytes, first byte 0x${(value[0] ?? 0).toString(16).padStart(2, "0")} (expected 0x00 and a 4-byte schema id)`,
+      );
     }
     const reader = this.readerOf(id);
     if (reader instanceof DecodeError) throw new DecodeError(reader.code, reader.message);
@@ -90,7 +94,8 @@ export class ConfluentPostDecoder {
     } catch (error) {
       return incompatible(` is not a usable Avro schema: ${(error as Error).message}`);
     }
-    if (!(writer instanceof avro.types.RecordType)) return incompatible(` is ${writer.typeName === "record" ? "a record" : `a ${writer.typeName}`}, not a record`);
+    if (!(writer instanceof avro.types.RecordType))
+      return incompatible(` is ${writer.typeName === "record" ? "a record" : `a ${writer.typeName}`}, not a record`);
     const writerFields = new Map(writer.fields.map((f) => [f.name, f]));
     const names = {} as Record<PostField, string>;
     const fields: Array<{ name: string; type: avro.Schema; default?: unknown }> = [];
@@ -105,7 +110,8 @@ export class ConfluentPostDecoder {
         if (ownDefault !== undefined) fields.push({ name: source, type: field.type.schema(), default: ownDefault });
         else if (OPTIONAL_WHEN_ABSENT[postField]) fields.push({ name: source, ...OPTIONAL_WHEN_ABSENT[postField] });
         else {
-          const hint = mapped === undefined ? `; if the producer names it otherwise, map it with input.fieldMap.${postField}` : ` (input.fieldMap.${postField})`;
+          const hint =
+            mapped === undefined ? `; if the producer names it otherwise, map it with input.fieldMap.${postField}` : ` (input.fieldMap.${postField})`;
           return incompatible(` (${writer.name}) has no field "${source}" for Post.${postField}, which is required${hint}`);
         }
         continue;
@@ -115,7 +121,9 @@ export class ConfluentPostDecoder {
       try {
         avro.Type.forSchema(type).createResolver(fromWriter.type);
       } catch (error) {
-        return incompatible(`: its field "${source}" (${JSON.stringify(fromWriter.type.schema())}) cannot be read as Post.${postField} (${JSON.stringify(field.type.schema())}): ${(error as Error).message}`);
+        return incompatible(
+          `: its field "${source}" (${JSON.stringify(fromWriter.type.schema())}) cannot be read as Post.${postField} (${JSON.stringify(field.type.schema())}): ${(error as Error).message}`,
+        );
       }
       // No default: the writer has the field (and a default of a non-null type would not fit a union led by null).
       fields.push({ name: source, type });

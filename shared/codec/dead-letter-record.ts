@@ -5,7 +5,14 @@ import type { Codecs } from "./codecs.js";
 import type { DeadLetter, HttpExchange } from "./records.js";
 
 /** The dead-letter record for input that cannot be processed: the original bytes, the reason and, from a sink, the HTTP exchange it ended with. */
-export function deadLetterRecord(deps: { codecs: Codecs; topics: TopicNames }, record: InboundRecord, error: Error, stage: string, now: number, response: HttpExchange | null = null): OutboundRecord {
+export function deadLetterRecord(
+  deps: { codecs: Codecs; topics: TopicNames },
+  record: InboundRecord,
+  error: Error,
+  stage: string,
+  now: number,
+  response: HttpExchange | null = null,
+): OutboundRecord {
   const headers: Record<string, Buffer> = {};
   for (const [name, value] of Object.entries(record.headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;

@@ -14,7 +14,15 @@ const shortHash = (text: string) => createHash("sha256").update(text).digest("he
  */
 export function decisionId(postId: string, policySetVersion: string, verdicts: readonly PolicyVerdict[], stage: Stage, requestId?: string | null): string {
   const base = `${stage}:${policySetVersion}:${postId}`;
-  const withVersions = verdicts.length === 0 ? base : `${base}:${shortHash(verdicts.map((v) => `${v.policyId}@${v.policyVersion}`).sort().join(","))}`;
+  const withVersions =
+    verdicts.length === 0
+      ? base
+      : `${base}:${shortHash(
+          verdicts
+            .map((v) => `${v.policyId}@${v.policyVersion}`)
+            .sort()
+            .join(","),
+        )}`;
   return requestId ? `${withVersions}:${shortHash(requestId)}` : withVersions;
 }
 

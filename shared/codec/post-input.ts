@@ -46,7 +46,8 @@ function parseJsonPost(value: Buffer): Post {
   };
   const metadata: Record<string, string> = {};
   if (o.metadata !== undefined && o.metadata !== null) {
-    if (typeof o.metadata !== "object" || Array.isArray(o.metadata)) throw new DecodeError("INVALID_RECORD", 'post field "metadata" must be an object of strings');
+    if (typeof o.metadata !== "object" || Array.isArray(o.metadata))
+      throw new DecodeError("INVALID_RECORD", 'post field "metadata" must be an object of strings');
     for (const [k, v] of Object.entries(o.metadata)) metadata[k] = String(v);
   }
   const createdAt = o.createdAt === undefined ? Date.now() : typeof o.createdAt === "number" ? o.createdAt : Date.parse(String(o.createdAt));

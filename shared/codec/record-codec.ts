@@ -43,7 +43,8 @@ export class RecordCodec<K extends RecordKind> {
 
   decode(bytes: Buffer, headers: Headers | undefined): RecordTypes[K] {
     if (this.confluentSchemaId !== null) {
-      if (confluentSchemaId(bytes) === undefined) throw new DecodeError("MALFORMED", `a ${this.kind} record not in the Confluent wire format (output.format is confluent-avro)`);
+      if (confluentSchemaId(bytes) === undefined)
+        throw new DecodeError("MALFORMED", `a ${this.kind} record not in the Confluent wire format (output.format is confluent-avro)`);
       bytes = confluentBody(bytes);
     }
     return this.registry.decode(this.reader, bytes, headerString(headers, FINGERPRINT_HEADER)) as RecordTypes[K];

@@ -56,7 +56,8 @@ export class SchemaRegistryClient {
     this.base = options.url.replace(/\/+$/, "");
     const secure = this.base.startsWith("https://");
     this.agent = secure ? new https.Agent({ keepAlive: true, ...options.tls }) : new http.Agent({ keepAlive: true });
-    this.authorization = options.username === undefined ? undefined : `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`;
+    this.authorization =
+      options.username === undefined ? undefined : `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`;
   }
 
   /** The client of the `schemaRegistry` settings; the password is read here (env or file), not at config load. */
@@ -122,8 +123,15 @@ export class SchemaRegistryClient {
   private expectOk(answer: Answer, what: string): void {
     if (answer.status >= 200 && answer.status < 300) return;
     if (answer.status === 401)
-      throw new ConfigError(`${SECTION}.password`, `the schema registry at ${this.base} rejected the login (401) of ${this.options.username === undefined ? "an anonymous client: set schemaRegistry.username and password" : `user ${JSON.stringify(this.options.username)}`}`);
-    if (answer.status === 403) throw new ConfigError(`${SECTION}.username`, `the schema registry at ${this.base} does not let ${JSON.stringify(this.options.username ?? "an anonymous client")} ${what} (403)`);
+      throw new ConfigError(
+        `${SECTION}.password`,
+        `the schema registry at ${this.base} rejected the login (401) of ${this.options.username === undefined ? "an anonymous client: set schemaRegistry.username and password" : `user ${JSON.stringify(this.options.username)}`}`,
+      );
+    if (answer.status === 403)
+      throw new ConfigError(
+        `${SECTION}.username`,
+        `the schema registry at ${this.base} does not let ${JSON.stringify(this.options.username ?? "an anonymous client")} ${what} (403)`,
+      );
     const code = typeof answer.body.error_code === "number" ? answer.body.error_code : undefined;
     throw new SchemaRegistryRequestError(`schema registry: ${what} answered ${answer.status}: ${registryMessage(answer)}`, answer.status, code);
   }
@@ -135,11 +143,18 @@ export class SchemaRegistryClient {
     return new Promise<Answer>((resolve, reject) => {
       const failed = (error: Error) => {
         if (signal?.aborted) return reject(signal.reason as Error);
-        if (deadline.aborted) return reject(new SchemaRegistryUnavailableError(`no answer from the schema registry at ${this.base} within ${this.options.timeoutMs} ms (schemaRegistry.timeoutMs)`));
+        if (deadline.aborted)
+          return reject(
+            new SchemaRegistryUnavailableError(
+              `no answer from the schema registry at ${this.base} within ${this.options.timeoutMs} ms (schemaRegistry.timeoutMs)`,
+            ),
+          );
         const certificate = certificateProblem(error, `${SECTION}.tls`);
         if (certificate) return reject(certificate);
         const code = "code" in error && typeof error.code === "string" ? `${error.code} ` : "";
-        reject(Object.assign(new SchemaRegistryUnavailableError(`cannot reach the schema registry at ${this.base}: ${code}${error.message}`), { cause: error }));
+        reject(
+          Object.assign(new SchemaRegistryUnavailableError(`cannot reach the schema registry at ${this.base}: ${code}${error.message}`), { cause: error }),
+        );
       };
       const request = (url.startsWith("https://") ? https : http).request(
         url,
@@ -161,7 +176,12 @@ export class SchemaRegistryClient {
             const status = response.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString("utf8");
             if (status >= 500 || status === 429) {
-              return reject(new SchemaRegistryUnavailableError(`the schema registry at ${this.base} answered ${status} to ${method} ${path}: ${text.slice(0, 200)}`, status));
+              return reject(
+                new SchemaRegistryUnavailableError(
+                  `the schema registry at ${this.base} answered ${status} to ${method} ${path}: ${text.slice(0, 200)}`,
+                  status,
+                ),
+              );
             }
             let parsed: unknown = {};
             try {
@@ -186,6 +206,7 @@ function registryMessage(answer: Answer): string {
 
 function schemaIdOf(answer: Answer, path: string): number {
   const id = answer.body.id;
-  if (typeof id !== "number" || !Number.isInteger(id)) throw new SchemaRegistryRequestError(`schema registry: POST ${path}: the answer holds no schema id`, answer.status);
+  if (typeof id !== "number" || !Number.isInteger(id))
+    throw new SchemaRegistryRequestError(`schema registry: POST ${path}: the answer holds no schema id`, answer.status);
   return id;
 }

@@ -6,8 +6,7 @@ import { FINGERPRINT_HEADER, type ShippedSchemas } from "./shipped-schemas.js";
 
 /** A record decoded by its writer schema's fingerprint (any topic, any known version), a JSON post, or why it could not be. */
 export type DecodedRecord =
-  | { [K in RecordKind]: { kind: K; version: number | "json"; value: RecordTypes[K] } }[RecordKind]
-  | { kind: "undecodable"; reason: string };
+  { [K in RecordKind]: { kind: K; version: number | "json"; value: RecordTypes[K] } }[RecordKind] | { kind: "undecodable"; reason: string };
 
 /** Decodes a record by its fingerprint header; a record without one is read as a JSON post (`input.format: json`). Never throws. */
 export function decodeRecord(registry: ShippedSchemas, message: Pick<ConsumedRecord, "value" | "headers">): DecodedRecord {
@@ -17,7 +16,8 @@ export function decodeRecord(registry: ShippedSchemas, message: Pick<ConsumedRec
   if (fingerprint === undefined) {
     try {
       const value: unknown = JSON.parse(bytes.toString("utf8"));
-      if (typeof value === "object" && value !== null && typeof (value as Post).id === "string" && typeof (value as Post).text === "string") return { kind: "post", version: "json", value: value as Post };
+      if (typeof value === "object" && value !== null && typeof (value as Post).id === "string" && typeof (value as Post).text === "string")
+        return { kind: "post", version: "json", value: value as Post };
       return { kind: "undecodable", reason: `no ${FINGERPRINT_HEADER} header, and JSON that is no post` };
     } catch {
       return { kind: "undecodable", reason: `no ${FINGERPRINT_HEADER} header, and not JSON` };
@@ -25,7 +25,8 @@ export function decodeRecord(registry: ShippedSchemas, message: Pick<ConsumedRec
   }
   const writer = registry.byWriterFingerprint(fingerprint);
   if (!writer) return { kind: "undecodable", reason: `unknown schema fingerprint ${fingerprint.slice(0, 12)}… (written by a newer Arbiter?)` };
-  const decode = (body: Buffer) => ({ kind: writer.kind, version: writer.version, value: registry.decode(registry.version(writer.kind), body, fingerprint) }) as DecodedRecord;
+  const decode = (body: Buffer) =>
+    ({ kind: writer.kind, version: writer.version, value: registry.decode(registry.version(writer.kind), body, fingerprint) }) as DecodedRecord;
   try {
     return decode(bytes);
   } catch (error) {

@@ -56,9 +56,21 @@ export class WriterSchemaCache {
   ) {
     this.now = options.now ?? Date.now;
     const notFound = (error: unknown) => error instanceof SchemaNotFoundError;
-    this.notFoundRetry = new RetryPolicy({ initialDelayMs: NOT_FOUND_RETRY_MS, maxDelayMs: Infinity, maxAttempts: Math.max(1, options.notFoundAttempts), jitter: false, retryOn: notFound });
+    this.notFoundRetry = new RetryPolicy({
+      initialDelayMs: NOT_FOUND_RETRY_MS,
+      maxDelayMs: Infinity,
+      maxAttempts: Math.max(1, options.notFoundAttempts),
+      jitter: false,
+      retryOn: notFound,
+    });
     // Every other failure is waited out, a refusal (rejected credentials) included: it is logged as an error.
-    this.outageRetry = new RetryPolicy({ initialDelayMs: FIRST_OUTAGE_RETRY_MS, maxDelayMs: options.retryMaxMs, maxAttempts: 0, jitter: false, retryOn: (error) => !notFound(error) });
+    this.outageRetry = new RetryPolicy({
+      initialDelayMs: FIRST_OUTAGE_RETRY_MS,
+      maxDelayMs: options.retryMaxMs,
+      maxAttempts: 0,
+      jitter: false,
+      retryOn: (error) => !notFound(error),
+    });
   }
 
   /** The note of an id already fetched (and not expired); synchronous, for a decoder on this thread. */
@@ -101,7 +113,10 @@ export class WriterSchemaCache {
     let found: RegisteredSchema;
     try {
       // A 404 is an answer: the outage (if any) is over, and the next one waits from 500 ms again.
-      found = await this.notFoundRetry.run(() => this.outageRetry.run(() => this.ask(id, signal), signal, { onRetry: (_, error, wait) => this.unavailable(id, error, wait) }), signal);
+      found = await this.notFoundRetry.run(
+        () => this.outageRetry.run(() => this.ask(id, signal), signal, { onRetry: (_, error, wait) => this.unavailable(id, error, wait) }),
+        signal,
+      );
     } catch (error) {
       if (!(error instanceof RetriesExhaustedError)) throw error;
       const note: WriterSchemaNote = { id, code: "UNKNOWN_SCHEMA_ID", reason: `${error.lastError.message}; asked ${error.attempts} times` };

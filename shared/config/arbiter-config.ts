@@ -18,46 +18,62 @@ import { ticketsSchema } from "../sinks/tickets/ticket-settings.js";
 
 const { inputSchema, outputSchema, schemaRegistrySchema } = codecSettings;
 
-export const arbiterConfigSchema = z.strictObject({
-  role: z.enum(["primary", "escalation"]).describe("`primary`: posts → decisions; `escalation`: escalations and appeals → final decisions and tickets.").default("primary"),
-  workerId: z
-    .string()
-    .describe("Names this process in logs (empty: the host name).")
-    .default("")
-    .transform((id) => id || hostname()),
-  kafka: kafkaSchema,
-  topics: topicsSchema,
-  input: inputSchema,
-  output: outputSchema,
-  schemaRegistry: schemaRegistrySchema,
-  redis: redisSchema,
-  cache: cacheSchema,
-  policies: policiesSchema,
-  pipeline: pipelineSchema,
-  replay: replaySchema,
-  engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", sequences: 2 })
-    .describe("The safeguard engine of the primary role (shared/engine/options.ts).")
-    .prefault({}),
-  escalationEngine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-120b.gguf", contextSize: 8192, defaultEffort: "high" })
-    .describe("The engine of the escalation role: the same keys as `engine`.")
-    .prefault({}),
-  http: httpSchema,
-  log: logSchema,
-  autoHide: autoHideSchema,
-  tickets: ticketsSchema,
-  console: consoleSchema,
-  shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
-}).superRefine((c, ctx) => {
-  if (!/^rediss?:\/\//.test(c.redis.url)) {
-    if (c.cache.enabled) ctx.addIssue({ code: "custom", path: ["redis", "url"], message: `must be a redis:// URL when the cache is enabled, got ${JSON.stringify(c.redis.url)}` });
-    else if (c.policies.registry.enabled)
-      ctx.addIssue({ code: "custom", path: ["redis", "url"], message: `must be a redis:// URL: the policy registry (policies.registry.enabled) uses it, got ${JSON.stringify(c.redis.url)}` });
-  }
-  // Read at start, not at the first record: a worker that could not decode or encode does not start.
-  if (c.schemaRegistry.url !== undefined) return;
-  if (c.input.format === "confluent-avro") ctx.addIssue({ code: "custom", path: ["schemaRegistry", "url"], message: 'must be set: input.format is "confluent-avro"' });
-  else if (c.output.format === "confluent-avro") ctx.addIssue({ code: "custom", path: ["schemaRegistry", "url"], message: 'must be set: output.format is "confluent-avro"' });
-});
+export const arbiterConfigSchema = z
+  .strictObject({
+    role: z
+      .enum(["primary", "escalation"])
+      .describe("`primary`: posts → decisions; `escalation`: escalations and appeals → final decisions and tickets.")
+      .default("primary"),
+    workerId: z
+      .string()
+      .describe("Names this process in logs (empty: the host name).")
+      .default("")
+      .transform((id) => id || hostname()),
+    kafka: kafkaSchema,
+    topics: topicsSchema,
+    input: inputSchema,
+    output: outputSchema,
+    schemaRegistry: schemaRegistrySchema,
+    redis: redisSchema,
+    cache: cacheSchema,
+    policies: policiesSchema,
+    pipeline: pipelineSchema,
+    replay: replaySchema,
+    engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", sequences: 2 })
+      .describe("The safeguard engine of the primary role (shared/engine/options.ts).")
+      .prefault({}),
+    escalationEngine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-120b.gguf", contextSize: 8192, defaultEffort: "high" })
+      .describe("The engine of the escalation role: the same keys as `engine`.")
+      .prefault({}),
+    http: httpSchema,
+    log: logSchema,
+    autoHide: autoHideSchema,
+    tickets: ticketsSchema,
+    console: consoleSchema,
+    shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
+  })
+  .superRefine((c, ctx) => {
+    if (!/^rediss?:\/\//.test(c.redis.url)) {
+      if (c.cache.enabled)
+        ctx.addIssue({
+          code: "custom",
+          path: ["redis", "url"],
+          message: `must be a redis:// URL when the cache is enabled, got ${JSON.stringify(c.redis.url)}`,
+        });
+      else if (c.policies.registry.enabled)
+        ctx.addIssue({
+          code: "custom",
+          path: ["redis", "url"],
+          message: `must be a redis:// URL: the policy registry (policies.registry.enabled) uses it, got ${JSON.stringify(c.redis.url)}`,
+        });
+    }
+    // Read at start, not at the first record: a worker that could not decode or encode does not start.
+    if (c.schemaRegistry.url !== undefined) return;
+    if (c.input.format === "confluent-avro")
+      ctx.addIssue({ code: "custom", path: ["schemaRegistry", "url"], message: 'must be set: input.format is "confluent-avro"' });
+    else if (c.output.format === "confluent-avro")
+      ctx.addIssue({ code: "custom", path: ["schemaRegistry", "url"], message: 'must be set: output.format is "confluent-avro"' });
+  });
 
 /** The settings after parsing: every default filled in. */
 export type ArbiterConfig = z.output<typeof arbiterConfigSchema>;

@@ -22,7 +22,9 @@ function distance(a: string, b: string): number {
 }
 
 function didYouMean(key: string, known: readonly string[]): string {
-  const near = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= Math.min(2, Math.floor(key.length / 3)));
+  const near =
+    known.find((k) => k.toLowerCase() === key.toLowerCase()) ??
+    known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= Math.min(2, Math.floor(key.length / 3)));
   return near === undefined ? "" : ` (did you mean ${near}?)`;
 }
 

@@ -5,7 +5,6 @@ import { overlay } from "./overlay.js";
 import { readConfigFile } from "./read-config-file.js";
 import { REDIS_KEYS_ONCE_IN_CACHE } from "../redis/redis-settings.js";
 
-
 type Overrides = { [key: string]: unknown };
 
 /** Settings from one place; `source` names it in errors, `sourceOfKey` more precisely where it can (a YAML line). */
@@ -63,7 +62,8 @@ function moveRedisKeysOutOfCache(merged: unknown, sourceOf: Map<string, string>,
     root.redis = typeof root.redis === "object" && root.redis !== null ? root.redis : {};
     if (!(key in root.redis)) {
       root.redis[key] = cache[key];
-      for (const [dotted, source] of [...sourceOf]) if (dotted === `cache.${key}` || dotted.startsWith(`cache.${key}.`)) sourceOf.set(`redis${dotted.slice("cache".length)}`, source);
+      for (const [dotted, source] of [...sourceOf])
+        if (dotted === `cache.${key}` || dotted.startsWith(`cache.${key}.`)) sourceOf.set(`redis${dotted.slice("cache".length)}`, source);
     }
     delete cache[key];
   }
@@ -94,11 +94,13 @@ function parseConfigLayers(layers: readonly Layer[], warn: (message: string) => 
  * `overrides`; deprecated keys are read with a warning; an unknown key or a bad value throws a {@link ConfigError} naming it and its source.
  */
 export function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = warnOnce): ArbiterConfig {
-  return parseConfigLayers([
-    ...(env.ARBITER_CONFIG ? [fileLayer(env.ARBITER_CONFIG)] : []),
-    ...(env.ARBITER_CONFIG_JSON ? [inlineJsonLayer(env.ARBITER_CONFIG_JSON)] : []),
-    ...shortcutLayers(env),
-    { source: "overrides", values: overrides },
-  ], warn);
+  return parseConfigLayers(
+    [
+      ...(env.ARBITER_CONFIG ? [fileLayer(env.ARBITER_CONFIG)] : []),
+      ...(env.ARBITER_CONFIG_JSON ? [inlineJsonLayer(env.ARBITER_CONFIG_JSON)] : []),
+      ...shortcutLayers(env),
+      { source: "overrides", values: overrides },
+    ],
+    warn,
+  );
 }
-

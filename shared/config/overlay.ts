@@ -16,7 +16,12 @@ export function overlay(base: unknown, layer: unknown, onKey?: (dotted: string) 
     const dotted = at === "" ? key : `${at}.${key}`;
     onKey?.(dotted);
     // defineProperty, so a key named __proto__ stays a key (and the schema rejects it) instead of replacing the prototype.
-    Object.defineProperty(out, key, { value: overlay(Object.hasOwn(out, key) ? out[key] : undefined, value, onKey, dotted), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: overlay(Object.hasOwn(out, key) ? out[key] : undefined, value, onKey, dotted),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

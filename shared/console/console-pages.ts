@@ -13,7 +13,11 @@ export interface PageContext {
 
 export const ticketPath = (base: string, ticketId: string) => `${base}/tickets/${encodeURIComponent(ticketId)}`;
 
-const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+const when = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
 
 export function age(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
@@ -37,8 +41,12 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml): SafeHtm
 <body>
 <header>
 <a href="${ctx.base}/tickets">Arbiter console</a>
-${ctx.moderator === null ? "" : html`<span class="who">${ctx.moderator}</span>
-<form method="post" action="${ctx.base}/logout">${csrfField(ctx)}<button type="submit">Log out</button></form>`}
+${
+  ctx.moderator === null
+    ? ""
+    : html`<span class="who">${ctx.moderator}</span>
+<form method="post" action="${ctx.base}/logout">${csrfField(ctx)}<button type="submit">Log out</button></form>`
+}
 </header>
 <main>
 ${body}
@@ -72,7 +80,14 @@ export interface QueueQuery {
 
 const statusLine = (message: string | null) => (message === null ? "" : html`<p class="notice" role="status">${message}</p>`);
 
-export function queuePage(ctx: PageContext, tickets: readonly StoredTicket[], query: QueueQuery, policyIds: readonly string[], now: number, message: string | null): SafeHtml {
+export function queuePage(
+  ctx: PageContext,
+  tickets: readonly StoredTicket[],
+  query: QueueQuery,
+  policyIds: readonly string[],
+  now: number,
+  message: string | null,
+): SafeHtml {
   const rows = tickets.map(
     ({ ticket }) => html`<tr data-row>
 <td>${age(now - ticket.createdAt)}</td>

@@ -49,14 +49,20 @@ export interface ConsoleServerDeps {
 }
 
 const SECURITY_HEADERS = {
-  "content-security-policy": "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "content-security-policy":
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "x-frame-options": "DENY",
 };
 
 const done: Record<TicketOutcome, string> = { confirm: "Confirmed", overturn: "Overturned", appeal: "Sent to the escalation tier" };
-const outcomeEffect: Record<Action, string> = { ALLOW: "the post will be shown", HIDE: "the post will be hidden", BANNER: "the post will be shown under a crisis-line banner", REVIEW: "the post is left as it is" };
+const outcomeEffect: Record<Action, string> = {
+  ALLOW: "the post will be shown",
+  HIDE: "the post will be hidden",
+  BANNER: "the post will be shown under a crisis-line banner",
+  REVIEW: "the post is left as it is",
+};
 
 /** Only a path of this console: never another site, as a `next` after login could otherwise send a moderator. */
 function safeNext(base: string, next: unknown): string {
@@ -80,7 +86,11 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   const now = deps.now ?? Date.now;
   const base = new URL(settings.publicUrl).pathname.replace(/\/+$/, "");
   const throttle = new LoginThrottle(deps.redis, deps.keyPrefix);
-  const app = Fastify({ loggerInstance: deps.logger.child({ component: "console-http" }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: false });
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: "console-http" }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
@@ -100,7 +110,11 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     return payload;
   });
 
-  const context = (request: FastifyRequest, reply: FastifyReply): PageContext => ({ base, moderator: request.session.moderator ?? null, csrf: reply.generateCsrf() });
+  const context = (request: FastifyRequest, reply: FastifyReply): PageContext => ({
+    base,
+    moderator: request.session.moderator ?? null,
+    csrf: reply.generateCsrf(),
+  });
   const sendPage = (reply: FastifyReply, page: SafeHtml, status = 200) => reply.code(status).type("text/html; charset=utf-8").send(page.value);
   const takeFlash = (request: FastifyRequest): string | null => {
     const flash = request.session.flash ?? null;
@@ -111,14 +125,19 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   /** No login: a page asks for one, anything else is 401 — and nothing about a post goes out. */
   const requireModerator = async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.session.moderator) return;
-    if (request.method === "GET" && !request.url.startsWith(`${base}/api/`)) return reply.redirect(`${base}/login?next=${encodeURIComponent(request.url)}`, 302);
+    if (request.method === "GET" && !request.url.startsWith(`${base}/api/`))
+      return reply.redirect(`${base}/login?next=${encodeURIComponent(request.url)}`, 302);
     return reply.code(401).send({ error: "login required" });
   };
   const guarded = { preHandler: requireModerator };
   const guardedForm = { preHandler: [requireModerator, app.csrfProtection] };
 
-  app.get(`${base}/static/console.css`, (_request, reply) => reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=300").send(CONSOLE_CSS));
-  app.get(`${base}/static/console.js`, (_request, reply) => reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=300").send(CONSOLE_SCRIPT));
+  app.get(`${base}/static/console.css`, (_request, reply) =>
+    reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=300").send(CONSOLE_CSS),
+  );
+  app.get(`${base}/static/console.js`, (_request, reply) =>
+    reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=300").send(CONSOLE_SCRIPT),
+  );
   app.get(base || "/", (_request, reply) => reply.redirect(`${base}/tickets`, 302));
 
   app.get<{ Querystring: { next?: string } }>(`${base}/login`, (request, reply) => {
@@ -130,7 +149,8 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const name = String(request.body?.name ?? "").slice(0, 64);
     const password = String(request.body?.password ?? "");
     const next = safeNext(base, request.body?.next);
-    if (await throttle.blocked(name)) return sendPage(reply, loginPage(context(request, reply), next, "Too many failed logins for this name: wait a few minutes."), 429);
+    if (await throttle.blocked(name))
+      return sendPage(reply, loginPage(context(request, reply), next, "Too many failed logins for this name: wait a few minutes."), 429);
     const moderator = await deps.moderators.authenticate(name, password);
     if (moderator === null) {
       await throttle.failed(name);
@@ -168,12 +188,30 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/tickets`, guarded, async (request, reply) => {
     const query = queueQuery(request.query);
     const tickets = await store.openTickets(queueFilter(query), settings.queueLimit, now());
-    return sendPage(reply, queuePage(context(request, reply), tickets, query, deps.policies.policies.map((p) => p.id), now(), takeFlash(request)));
+    return sendPage(
+      reply,
+      queuePage(
+        context(request, reply),
+        tickets,
+        query,
+        deps.policies.policies.map((p) => p.id),
+        now(),
+        takeFlash(request),
+      ),
+    );
   });
 
   app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/api/tickets`, guarded, async (request) => {
     const tickets = await store.openTickets(queueFilter(queueQuery(request.query)), settings.queueLimit, now());
-    return tickets.map(({ ticket }) => ({ ticketId: ticket.ticketId, postId: ticket.post.id, forumId: ticket.post.forumId, policies: ticket.verdicts.map((v) => v.policyId), stage: ticket.stage, createdAt: ticket.createdAt, link: ticketPath(base, ticket.ticketId) }));
+    return tickets.map(({ ticket }) => ({
+      ticketId: ticket.ticketId,
+      postId: ticket.post.id,
+      forumId: ticket.post.forumId,
+      policies: ticket.verdicts.map((v) => v.policyId),
+      stage: ticket.stage,
+      createdAt: ticket.createdAt,
+      link: ticketPath(base, ticket.ticketId),
+    }));
   });
 
   app.get<{ Params: { id: string } }>(`${base}/api/tickets/:id`, guarded, async (request, reply) => {
@@ -204,7 +242,16 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const note = String(request.body?.note ?? "").slice(0, 2000);
     const decision = answer === "appeal" ? null : humanDecision(ticket, answer, at);
     const appeal: Appeal | null =
-      answer === "appeal" ? { appealId: `console:${ticket.ticketId}`, post: ticket.post, policyIds: [...new Set(ticket.verdicts.map((v) => v.policyId))], requestedBy: `moderator:${moderator}`, note, requestedAt: at } : null;
+      answer === "appeal"
+        ? {
+            appealId: `console:${ticket.ticketId}`,
+            post: ticket.post,
+            policyIds: [...new Set(ticket.verdicts.map((v) => v.policyId))],
+            requestedBy: `moderator:${moderator}`,
+            note,
+            requestedAt: at,
+          }
+        : null;
     const recordId = decision?.decisionId ?? appeal!.appealId;
     // Claimed before it is published: of two moderators answering at once, one wins.
     if (!(await store.close(id, { outcome: answer, by: moderator, at, recordId, note }))) {
@@ -222,7 +269,8 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     }
     if (decision) {
       // The decision answers for the post: its other open tickets close with it.
-      for (const other of await store.openTicketsOfPost(ticket.post.id, id)) await store.close(other, { outcome: "superseded", by: moderator, at, recordId, note: "" });
+      for (const other of await store.openTicketsOfPost(ticket.post.id, id))
+        await store.close(other, { outcome: "superseded", by: moderator, at, recordId, note: "" });
     }
     await deps.log.append({ moderator, action: answer, at, ticketId: id, postId: ticket.post.id, recordId, note: note || undefined });
     metrics.moderatorActions.inc({ action: answer });

@@ -90,14 +90,24 @@ export class ConsoleStore {
 
   addTicket(ticket: Ticket, now: number): Promise<boolean> {
     const stored: Omit<StoredTicket, "closing"> = { ticket, receivedAt: now };
-    const keys = [`${this.prefix}identity:${ticketIdentity(ticket)}`, this.ticketKey(ticket.ticketId), this.openKey, `${this.prefix}post:${ticket.post.id}:tickets`];
-    return this.guarded(`storing ticket ${ticket.ticketId}`, async () => (await this.redis.eval(ADD_TICKET, keys.length, ...keys, ticket.ticketId, JSON.stringify(stored), ticket.createdAt)) === 1);
+    const keys = [
+      `${this.prefix}identity:${ticketIdentity(ticket)}`,
+      this.ticketKey(ticket.ticketId),
+      this.openKey,
+      `${this.prefix}post:${ticket.post.id}:tickets`,
+    ];
+    return this.guarded(
+      `storing ticket ${ticket.ticketId}`,
+      async () => (await this.redis.eval(ADD_TICKET, keys.length, ...keys, ticket.ticketId, JSON.stringify(stored), ticket.createdAt)) === 1,
+    );
   }
 
   ticket(ticketId: string): Promise<StoredTicket | null> {
     return this.guarded(`reading ticket ${ticketId}`, async () => {
       const [raw, closing] = await this.redis.mget(this.ticketKey(ticketId), this.closingKey(ticketId));
-      return raw === null || raw === undefined ? null : { ...(JSON.parse(raw) as Omit<StoredTicket, "closing">), closing: closing ? (JSON.parse(closing) as TicketClosing) : null };
+      return raw === null || raw === undefined
+        ? null
+        : { ...(JSON.parse(raw) as Omit<StoredTicket, "closing">), closing: closing ? (JSON.parse(closing) as TicketClosing) : null };
     });
   }
 
@@ -111,7 +121,11 @@ export class ConsoleStore {
       const raws = await this.redis.mget(ids.map((id) => this.ticketKey(id)));
       return raws
         .flatMap((raw): StoredTicket[] => (raw === null ? [] : [{ ...(JSON.parse(raw) as Omit<StoredTicket, "closing">), closing: null }]))
-        .filter(({ ticket }) => (filter.forumId === undefined || ticket.post.forumId === filter.forumId) && (filter.policyId === undefined || ticket.verdicts.some((v) => v.policyId === filter.policyId)));
+        .filter(
+          ({ ticket }) =>
+            (filter.forumId === undefined || ticket.post.forumId === filter.forumId) &&
+            (filter.policyId === undefined || ticket.verdicts.some((v) => v.policyId === filter.policyId)),
+        );
     });
   }
 
@@ -125,7 +139,11 @@ export class ConsoleStore {
 
   /** Closes an open ticket; false when it was not open (another moderator was quicker). */
   close(ticketId: string, closing: TicketClosing): Promise<boolean> {
-    return this.guarded(`closing ticket ${ticketId}`, async () => (await this.redis.eval(CLOSE_TICKET, 3, this.ticketKey(ticketId), this.closingKey(ticketId), this.openKey, ticketId, JSON.stringify(closing))) === 1);
+    return this.guarded(
+      `closing ticket ${ticketId}`,
+      async () =>
+        (await this.redis.eval(CLOSE_TICKET, 3, this.ticketKey(ticketId), this.closingKey(ticketId), this.openKey, ticketId, JSON.stringify(closing))) === 1,
+    );
   }
 
   /** Opens a ticket again (its decision could not be published). */
@@ -150,7 +168,10 @@ export class ConsoleStore {
   addAudit(audit: Audit): Promise<void> {
     const { postId, ...stored } = audit;
     const key = `${this.prefix}audit:${postId}`;
-    return this.guarded(`storing the audit of post ${postId}`, async () => void (await this.redis.multi().hset(key, audit.decisionId, JSON.stringify(stored)).expire(key, this.auditTtlSeconds).exec()));
+    return this.guarded(
+      `storing the audit of post ${postId}`,
+      async () => void (await this.redis.multi().hset(key, audit.decisionId, JSON.stringify(stored)).expire(key, this.auditTtlSeconds).exec()),
+    );
   }
 
   /** The post's audit records, oldest first. */

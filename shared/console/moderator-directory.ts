@@ -9,12 +9,16 @@ export class ModeratorDirectory {
   private readonly hashes = new Map<string, string>();
 
   constructor(setting: string | undefined) {
-    for (const entry of (setting ?? "").split(/[\n,]/).map((e) => e.trim()).filter((e) => e !== "")) {
+    for (const entry of (setting ?? "")
+      .split(/[\n,]/)
+      .map((e) => e.trim())
+      .filter((e) => e !== "")) {
       const colon = entry.indexOf(":");
       const name = entry.slice(0, colon);
       const hash = entry.slice(colon + 1);
       // The entry itself never goes into the message: it holds a password hash.
-      if (colon <= 0 || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) throw new ConfigError("console.moderators", `entry ${this.hashes.size + 1} must be name:hash with a name of letters, digits, . _ @ -`);
+      if (colon <= 0 || !/^[A-Za-z0-9._@-]{1,64}$/.test(name))
+        throw new ConfigError("console.moderators", `entry ${this.hashes.size + 1} must be name:hash with a name of letters, digits, . _ @ -`);
       if (!isPasswordHash(hash)) throw new ConfigError("console.moderators", `${name}: not an scrypt hash (make one with \`npm run console:password\`)`);
       if (this.hashes.has(name)) throw new ConfigError("console.moderators", `${name} is listed twice`);
       this.hashes.set(name, hash);

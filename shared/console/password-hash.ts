@@ -24,6 +24,11 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   if (!match) return false;
   const [, N, r, p, salt, key] = match;
   const expected = Buffer.from(key!, "base64");
-  const actual = await scryptAsync(password, Buffer.from(salt!, "base64"), expected.length, { N: Number(N), r: Number(r), p: Number(p), maxmem: 256 * Number(N) * Number(r) });
+  const actual = await scryptAsync(password, Buffer.from(salt!, "base64"), expected.length, {
+    N: Number(N),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 256 * Number(N) * Number(r),
+  });
   return timingSafeEqual(actual, expected);
 }

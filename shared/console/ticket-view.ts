@@ -45,7 +45,12 @@ export function ticketView(stored: StoredTicket, audits: readonly StoredAudit[],
   const hits = match.policies.flatMap((p) => p.hits.map((h) => ({ start: h.start, end: h.end, label: `${p.policyId}: ${h.term}` })));
   const findings = ticket.verdicts.map((verdict): PolicyFinding => {
     const policy = policies.get(verdict.policyId);
-    const texts = policy ? ruleTexts(policy.body, policy.rules.map((r) => r.id)) : new Map<string, string>();
+    const texts = policy
+      ? ruleTexts(
+          policy.body,
+          policy.rules.map((r) => r.id),
+        )
+      : new Map<string, string>();
     return {
       verdict,
       title: policy?.title ?? null,
@@ -54,9 +59,21 @@ export function ticketView(stored: StoredTicket, audits: readonly StoredAudit[],
     };
   });
   const moved = findings.filter((f) => f.loadedVersion !== null || f.title === null).map((f) => f.verdict.policyId);
-  const reasoning: ReasoningBlock[] = audits.map((a) => ({ stage: a.stage, modelId: a.modelId, createdAt: a.createdAt, source: "audit", entries: a.entries.map((e) => ({ policyId: e.policyId, policyVersion: e.policyVersion, reasoning: e.reasoning, error: e.error })) }));
+  const reasoning: ReasoningBlock[] = audits.map((a) => ({
+    stage: a.stage,
+    modelId: a.modelId,
+    createdAt: a.createdAt,
+    source: "audit",
+    entries: a.entries.map((e) => ({ policyId: e.policyId, policyVersion: e.policyVersion, reasoning: e.reasoning, error: e.error })),
+  }));
   if (ticket.reasoning.length > 0 && !audits.some((a) => a.decisionId === ticket.decisionId)) {
-    reasoning.push({ stage: ticket.stage, modelId: null, createdAt: ticket.createdAt, source: "ticket", entries: ticket.reasoning.map((r) => ({ ...r, error: null })) });
+    reasoning.push({
+      stage: ticket.stage,
+      modelId: null,
+      createdAt: ticket.createdAt,
+      source: "ticket",
+      entries: ticket.reasoning.map((r) => ({ ...r, error: null })),
+    });
   }
   return {
     stored,

@@ -122,7 +122,11 @@ export class SafeguardEngine {
     if (resolved.gpu === "auto" && llama.gpu === false) logger.info("gpu: auto found no usable GPU backend; running on CPU");
     let model: LlamaModel;
     try {
-      model = await llama.loadModel({ modelPath: resolved.modelPath, gpuLayers: resolved.gpuLayers, defaultContextFlashAttention: resolved.flashAttention === true });
+      model = await llama.loadModel({
+        modelPath: resolved.modelPath,
+        gpuLayers: resolved.gpuLayers,
+        defaultContextFlashAttention: resolved.flashAttention === true,
+      });
     } catch (error) {
       throw new ModelLoadError(resolved.modelPath, error instanceof Error ? error.message : String(error), error);
     }
@@ -139,7 +143,10 @@ export class SafeguardEngine {
       });
     } catch (error) {
       await model.dispose();
-      throw new InvalidEngineOptionsError("contextSize", `could not create a context of ${resolved.contextSize} × ${resolved.sequences} sequences: ${String(error)}`);
+      throw new InvalidEngineOptionsError(
+        "contextSize",
+        `could not create a context of ${resolved.contextSize} × ${resolved.sequences} sequences: ${String(error)}`,
+      );
     }
     const sequences = Array.from({ length: resolved.sequences }, () => context.getSequence());
     // Spells the vocabulary once now rather than at the first post's decision.
@@ -153,7 +160,12 @@ export class SafeguardEngine {
     }
     const style: PromptStyle =
       format === "harmony"
-        ? { format, identity: resolved.harmonyIdentity, knowledgeCutoff: resolved.knowledgeCutoff, ...(resolved.currentDate === undefined ? {} : { currentDate: resolved.currentDate }) }
+        ? {
+            format,
+            identity: resolved.harmonyIdentity,
+            knowledgeCutoff: resolved.knowledgeCutoff,
+            ...(resolved.currentDate === undefined ? {} : { currentDate: resolved.currentDate }),
+          }
         : { format, model, chatWrapper: resolveChatWrapper(model) as ChatWrapper };
     logger.info(
       {
@@ -324,7 +336,11 @@ export async function assertGgufFile(modelPath: string): Promise<void> {
     handle = await open(modelPath, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(modelPath, code === "ENOENT" ? "file not found (run `bash scripts/models.sh` for the test models)" : `cannot open (${code ?? String(error)})`, error);
+    throw new ModelLoadError(
+      modelPath,
+      code === "ENOENT" ? "file not found (run `bash scripts/models.sh` for the test models)" : `cannot open (${code ?? String(error)})`,
+      error,
+    );
   }
   try {
     const magic = Buffer.alloc(4);
@@ -353,7 +369,8 @@ async function loadLlama(gpu: ResolvedEngineOptions["gpu"], logger: Logger): Pro
   }
   try {
     const loaded = await sharedLlama;
-    if (loaded.gpu !== gpu) throw new InvalidEngineOptionsError("gpu", `is ${JSON.stringify(gpu)} but this process already runs llama.cpp with ${JSON.stringify(loaded.gpu)}`);
+    if (loaded.gpu !== gpu)
+      throw new InvalidEngineOptionsError("gpu", `is ${JSON.stringify(gpu)} but this process already runs llama.cpp with ${JSON.stringify(loaded.gpu)}`);
     return loaded.llama;
   } catch (error) {
     if (error instanceof EngineError) throw error;

@@ -28,8 +28,7 @@ export interface HarmonyConversation {
 
 /** One message after the system and developer messages. */
 export type HarmonyMessage =
-  | { readonly role: "user"; readonly content: string }
-  | { readonly role: "assistant"; readonly channel: "analysis" | "final"; readonly content: string };
+  { readonly role: "user"; readonly content: string } | { readonly role: "assistant"; readonly channel: "analysis" | "final"; readonly content: string };
 
 export const HARMONY_DEFAULT_IDENTITY = "You are ChatGPT, a large language model trained by OpenAI.";
 export const HARMONY_DEFAULT_KNOWLEDGE_CUTOFF = "2024-06";

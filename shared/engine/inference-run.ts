@@ -183,7 +183,8 @@ interface NativeGrammarCalls {
 function nativeGrammarCalls(model: LlamaModel, grammar: LlamaGrammarEvaluationState): { calls: NativeGrammarCalls; state: unknown } | undefined {
   const calls = (model as unknown as { _llama?: { _bindings?: { AddonSampler?: Partial<NativeGrammarCalls> } } })._llama?._bindings?.AddonSampler;
   const state = (grammar as unknown as { _state?: unknown })._state;
-  if (typeof calls?.canBeNextTokenForGrammarEvaluationState !== "function" || typeof calls.acceptGrammarEvaluationStateToken !== "function" || state == null) return undefined;
+  if (typeof calls?.canBeNextTokenForGrammarEvaluationState !== "function" || typeof calls.acceptGrammarEvaluationStateToken !== "function" || state == null)
+    return undefined;
   return { calls: calls as NativeGrammarCalls, state };
 }
 
@@ -211,12 +212,16 @@ async function sampleWithDistribution(
   const candidates = labelCandidates(model);
   // Only the label candidates, all lifted by the same bias: their order and probability ratios
   // are the raw distribution's, without a 262k-entry distribution crossing into JS.
-  const generateNext = candidates === undefined ? { probabilities: true } : { probabilities: true, options: { temperature: 1, topK: candidates.tokens.size, topP: 1, minP: 0, tokenBias: candidates.bias } };
+  const generateNext =
+    candidates === undefined
+      ? { probabilities: true }
+      : { probabilities: true, options: { temperature: 1, topK: candidates.tokens.size, topP: 1, minP: 0, tokenBias: candidates.bias } };
   const results = await sequence.controlledEvaluate(feed.map((token, index) => (index === last ? ([token, { generateNext }] as const) : token)));
   let distribution = results[last]?.next.probabilities;
   if (distribution === undefined) throw new Error("the model returned no probabilities at the decision step");
   const pick = (): Token | undefined => {
-    for (const token of (distribution as Map<Token, number>).keys()) if (native.calls.canBeNextTokenForGrammarEvaluationState(native.state, token)) return token;
+    for (const token of (distribution as Map<Token, number>).keys())
+      if (native.calls.canBeNextTokenForGrammarEvaluationState(native.state, token)) return token;
     return undefined;
   };
   let token = pick();

@@ -13,15 +13,24 @@ export type PromptFormat = z.infer<typeof promptFormatSchema>;
 export const DEFAULT_ANALYSIS_BUDGET: Readonly<Record<Effort, number>> = { low: 128, medium: 512, high: 2048 };
 
 const budget = (effort: Effort) =>
-  z.int().min(0).describe(`Most analysis-channel tokens at effort ${effort} before the channel is cut and closed (budgets grow with effort).`).default(DEFAULT_ANALYSIS_BUDGET[effort]);
+  z
+    .int()
+    .min(0)
+    .describe(`Most analysis-channel tokens at effort ${effort} before the channel is cut and closed (budgets grow with effort).`)
+    .default(DEFAULT_ANALYSIS_BUDGET[effort]);
 
 /** Every engine option, with its default and its doc. */
 const engineOptionFields = {
-  modelPath: z.string().regex(/\S/, "must be a non-empty path").describe("Path of the GGUF model file (the worker resolves a relative path from the repository root)."),
+  modelPath: z
+    .string()
+    .regex(/\S/, "must be a non-empty path")
+    .describe("Path of the GGUF model file (the worker resolves a relative path from the repository root)."),
   modelId: z.string().min(1).optional().describe("Identifier reported in every verdict; unset: the model file name without `.gguf`."),
   gpu: z
     .literal(["auto", "cuda", "vulkan", false])
-    .describe("Compute backend: `auto` uses a GPU when a prebuilt binary and device exist, else the CPU (and logs it); `cuda`/`vulkan` fail at start when unavailable; `false` forces the CPU.")
+    .describe(
+      "Compute backend: `auto` uses a GPU when a prebuilt binary and device exist, else the CPU (and logs it); `cuda`/`vulkan` fail at start when unavailable; `false` forces the CPU.",
+    )
     .default("auto"),
   gpuLayers: z
     .union([z.int().min(0), z.enum(["auto", "max"])], { error: 'must be a count (≥ 0), "auto" or "max"' })
@@ -31,9 +40,16 @@ const engineOptionFields = {
   flashAttention: z.literal(["auto", true, false]).describe("Flash attention (ignored where the model or backend lacks it).").default("auto"),
   sequences: z.int().min(1).max(64).describe("Posts evaluated at once, as sequences of one context (batched together).").default(1),
   // Unset, llama.cpp takes every core: on 2-core machines a context created without `threads` ran 4 threads and took ~220 ms per generated token on the 1.7 MB random model; with `threads: 1`, 0.6 ms.
-  threads: z.int().min(1).max(256).describe("CPU threads per evaluation; measure per model and machine (llama.cpp's own choice, every core, was far slower on small models).").default(1),
+  threads: z
+    .int()
+    .min(1)
+    .max(256)
+    .describe("CPU threads per evaluation; measure per model and machine (llama.cpp's own choice, every core, was far slower on small models).")
+    .default(1),
   batchSize: z.int().min(1).describe("Tokens per decode batch.").default(512),
-  promptFormat: promptFormatSchema.describe("`auto`: harmony when the vocabulary holds harmony's control tokens, else the model's chat template.").default("auto"),
+  promptFormat: promptFormatSchema
+    .describe("`auto`: harmony when the vocabulary holds harmony's control tokens, else the model's chat template.")
+    .default("auto"),
   defaultEffort: effortSchema.describe("Reasoning effort used when a policy names none.").default("medium"),
   analysisBudget: z
     .strictObject({ low: budget("low"), medium: budget("medium"), high: budget("high") })
@@ -45,7 +61,10 @@ const engineOptionFields = {
   prefixReuse: z.boolean().describe("Keep each sequence's evaluated policy prefix and evaluate only the post (off only to measure its worth).").default(true),
   queueCapacity: z.int().min(1).describe("Calls waiting for a sequence before `classify` itself waits for room (backpressure).").default(64),
   timeoutMs: z.int().min(0).describe("Deadline per call, queue wait included; 0 disables it.").default(60_000),
-  multiPolicyMode: z.enum(["separate", "combined"]).describe("`separate`: one model call per policy; `combined`: one call with a verdict per policy.").default("separate"),
+  multiPolicyMode: z
+    .enum(["separate", "combined"])
+    .describe("`separate`: one model call per policy; `combined`: one call with a verdict per policy.")
+    .default("separate"),
   harmonyIdentity: z.string().describe("Harmony system identity line.").default("You are ChatGPT, a large language model trained by OpenAI."),
   knowledgeCutoff: z.string().describe("Harmony knowledge-cutoff line.").default("2024-06"),
   currentDate: z
@@ -63,7 +82,11 @@ function crossFieldRules(o: EngineOptionFields, ctx: z.RefinementCtx<EngineOptio
   if (!(low <= medium && medium <= high)) ctx.addIssue({ code: "custom", path: ["analysisBudget"], message: "must grow with effort (low ≤ medium ≤ high)" });
   // A sequence must hold the output budgets with room left for a prompt.
   if (o.contextSize < o.finalMaxTokens + low + 128)
-    ctx.addIssue({ code: "custom", path: ["contextSize"], message: `(${o.contextSize}) is too small for the output budgets (finalMaxTokens + analysisBudget.low + 128)` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["contextSize"],
+      message: `(${o.contextSize}) is too small for the output budgets (finalMaxTokens + analysisBudget.low + 128)`,
+    });
 }
 
 function withModelId(o: EngineOptionFields): EngineOptionFields & { modelId: string } {

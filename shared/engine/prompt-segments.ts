@@ -4,9 +4,7 @@
  * tokenized with special tokens enabled; user pieces (policy text, post text) never are,
  * so a post that spells `<|end|>` stays text and cannot leave its message.
  */
-export type PromptSegment =
-  | { readonly kind: "template"; readonly text: string }
-  | { readonly kind: "user"; readonly text: string };
+export type PromptSegment = { readonly kind: "template"; readonly text: string } | { readonly kind: "user"; readonly text: string };
 
 /** Joins the pieces into the exact prompt string (for tests and audit, never for tokenizing). */
 export function segmentsToText(segments: readonly PromptSegment[]): string {

@@ -44,7 +44,11 @@ export class SequencePool<S> {
   private hits = 0;
   private misses = 0;
 
-  constructor(resources: readonly S[], private readonly capacity: number, private readonly maxSkips = Math.max(4, resources.length * 2)) {
+  constructor(
+    resources: readonly S[],
+    private readonly capacity: number,
+    private readonly maxSkips = Math.max(4, resources.length * 2),
+  ) {
     if (resources.length === 0) throw new Error("a sequence pool needs at least one sequence");
     this.slots = resources.map((resource) => ({ resource, busy: false, heldKey: undefined, lastUsed: 0 }));
   }

@@ -62,7 +62,10 @@ export function planVerdict(policies: readonly GrammarPolicy[], limits: VerdictL
     if (limits.maxRuleIds > 0) {
       const known = policy.ruleIds !== undefined && policy.ruleIds.length > 0;
       const id = known ? "rid" : "anyid";
-      const rules = [`root ::= (${id} ("," ${id}){0,${limits.maxRuleIds - 1}})? "]"`, known ? `rid ::= ${policy.ruleIds!.map((ruleId) => literal(JSON.stringify(ruleId))).join(" | ")}` : ANY_ID];
+      const rules = [
+        `root ::= (${id} ("," ${id}){0,${limits.maxRuleIds - 1}})? "]"`,
+        known ? `rid ::= ${policy.ruleIds!.map((ruleId) => literal(JSON.stringify(ruleId))).join(" | ")}` : ANY_ID,
+      ];
       parts.push({ kind: "rule-ids", forced: pending, gbnf: rules.join("\n") });
       pending = "";
     } else {
@@ -93,7 +96,10 @@ function literal(text: string): string {
 export class VerdictGrammars {
   private readonly cache = new Map<string, LlamaGrammar>();
 
-  constructor(private readonly llama: Llama, private readonly limits: VerdictLimits) {}
+  constructor(
+    private readonly llama: Llama,
+    private readonly limits: VerdictLimits,
+  ) {}
 
   /** The plan for these policies, with each part's compiled grammar. */
   forPolicies(policies: readonly GrammarPolicy[]): { plan: VerdictPlan; grammars: LlamaGrammar[] } {

@@ -48,17 +48,27 @@ export function renderOne(item: ClassifiedPost, name: string, againstName: strin
 /** Columns padded to their widest cell, left-aligned (the last one, free text, unpadded). */
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** Many posts: a row each (verdict, rules, confidence, rationale); with a second version, both verdicts and then the posts they decide differently. */
 export function renderTable(items: readonly ClassifiedPost[], name: string, againstName: string | null): string {
   const against = againstName !== null;
-  const header = against ? ["ID", "VERDICT", "RULES", "CONF", `VS ${againstName}`, "RULES", "CONF", "RATIONALE"] : ["ID", "VERDICT", "RULES", "CONF", "ACTION", "RATIONALE"];
+  const header = against
+    ? ["ID", "VERDICT", "RULES", "CONF", `VS ${againstName}`, "RULES", "CONF", "RATIONALE"]
+    : ["ID", "VERDICT", "RULES", "CONF", "ACTION", "RATIONALE"];
   const rows = [header];
   for (const { id, result, against: other } of items) {
     const mine = [verdictOf(result), result.ruleIds.join(",") || "-", confidenceText(result)];
-    if (against && other) rows.push([id, ...mine, verdictOf(other), other.ruleIds.join(",") || "-", confidenceText(other), oneLine(result.rationale || result.error || "", 70)]);
+    if (against && other)
+      rows.push([id, ...mine, verdictOf(other), other.ruleIds.join(",") || "-", confidenceText(other), oneLine(result.rationale || result.error || "", 70)]);
     else rows.push([id, ...mine, result.action ?? "-", oneLine(result.rationale || result.error || "", 70)]);
   }
   const counts = new Map<string, number>();
@@ -66,7 +76,12 @@ export function renderTable(items: readonly ClassifiedPost[], name: string, agai
   const out = [`policy ${name}: ${items.length} posts, ${[...counts].map(([v, n]) => `${n} ${v}`).join(", ")}`, table(rows)];
   if (against) {
     const differ = items.filter((i) => i.against && verdictOf(i.result) !== verdictOf(i.against));
-    out.push("", differ.length === 0 ? `no verdict differs between ${name} and ${againstName}` : `${differ.length} verdict${differ.length === 1 ? "" : "s"} differ (${name} -> ${againstName}):`);
+    out.push(
+      "",
+      differ.length === 0
+        ? `no verdict differs between ${name} and ${againstName}`
+        : `${differ.length} verdict${differ.length === 1 ? "" : "s"} differ (${name} -> ${againstName}):`,
+    );
     for (const item of differ) out.push(`  ${item.id}: ${verdictOf(item.result)} -> ${verdictOf(item.against!)}`);
   }
   return `${out.join("\n")}\n`;

@@ -69,6 +69,7 @@ export function readDatasetRows(file: string, format: DatasetFormat = datasetFor
 
 /** The CSV header's column names (empty for JSON lines, whose fields are per row). */
 export async function csvColumns(file: string): Promise<string[]> {
-  for await (const { record } of createReadStream(file).pipe(parse({ bom: true, to_line: 1, info: true })) as AsyncIterable<{ record: string[] }>) return record.map((n) => n.trim());
+  for await (const { record } of createReadStream(file).pipe(parse({ bom: true, to_line: 1, info: true })) as AsyncIterable<{ record: string[] }>)
+    return record.map((n) => n.trim());
   return [];
 }

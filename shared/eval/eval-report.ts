@@ -96,7 +96,11 @@ export function buildEvalReport(name: string, policy: EvalReport["policy"] & { r
   const reviewed = decided.filter((i) => i.result.action === "REVIEW").length;
 
   const modelItems = scored.filter((i) => i.result.outcome === "model" && i.result.confidence !== null);
-  const curveItems: CurveItem[] = scored.map((i) => ({ label: i.post.label, score: violationScore(i.result), confidence: i.result.outcome === "model" ? i.result.confidence : null }));
+  const curveItems: CurveItem[] = scored.map((i) => ({
+    label: i.post.label,
+    score: violationScore(i.result),
+    confidence: i.result.outcome === "model" ? i.result.confidence : null,
+  }));
   const latencies = decided.map((i) => i.result.latencyMs);
   const modelLatencies = decided.filter(sent).map((i) => i.result.latencyMs);
 
@@ -123,7 +127,10 @@ export function buildEvalReport(name: string, policy: EvalReport["policy"] & { r
     confusion: matrix,
     scores: binaryScores(matrix),
     rules,
-    funnel: { passRate: proportion(decided.filter(sent).length, decided.length), recallThroughPrefilter: proportion(positives.filter(sent).length, positives.length) },
+    funnel: {
+      passRate: proportion(decided.filter(sent).length, decided.length),
+      recallThroughPrefilter: proportion(positives.filter(sent).length, positives.length),
+    },
     escalationRate: proportion(reviewed, decided.length),
     calibration: calibration(modelItems.map((i) => ({ confidence: i.result.confidence!, correct: (i.result.decision === "violate") === i.post.label }))),
     latencyMs: {

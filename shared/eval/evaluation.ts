@@ -62,7 +62,19 @@ async function sha256OfFile(file: string): Promise<string> {
 }
 
 /** Engine settings that change only speed or memory, not what the model answers: left out of the run key. */
-const SPEED_ONLY = new Set(["gpu", "gpuLayers", "sequences", "threads", "batchSize", "flashAttention", "prefixReuse", "queueCapacity", "timeoutMs", "modelPath", "modelId"]);
+const SPEED_ONLY = new Set([
+  "gpu",
+  "gpuLayers",
+  "sequences",
+  "threads",
+  "batchSize",
+  "flashAttention",
+  "prefixReuse",
+  "queueCapacity",
+  "timeoutMs",
+  "modelPath",
+  "modelId",
+]);
 
 function answerSettings(engine: ResolvedEngineOptions, config: ArbiterConfig): Record<string, unknown> {
   return { ...Object.fromEntries(Object.entries(engine).filter(([k]) => !SPEED_ONLY.has(k))), maxModelChars: config.pipeline.maxModelChars };
@@ -119,7 +131,13 @@ export async function runEvaluation(config: ArbiterConfig, options: EvaluationOp
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     if (engine.loadError) throw engine.loadError;
-    const reports = targets.map((t, i) => buildEvalReport(t.name, { id: t.policy.id, version: t.policy.version, escalationThreshold: t.policy.escalationThreshold, ruleIds: t.policy.rules.map((r) => r.id) }, run.items[i]!));
+    const reports = targets.map((t, i) =>
+      buildEvalReport(
+        t.name,
+        { id: t.policy.id, version: t.policy.version, escalationThreshold: t.policy.escalationThreshold, ruleIds: t.policy.rules.map((r) => r.id) },
+        run.items[i]!,
+      ),
+    );
     return {
       posts,
       targets,
@@ -137,7 +155,10 @@ export async function runEvaluation(config: ArbiterConfig, options: EvaluationOp
 }
 
 /** The engine section with `model` (a file given on the command line) over its model path; a usage error when the file is missing. */
-export async function evaluationEngineSettings(config: ArbiterConfig, model: string | null): Promise<{ engineSettings: ResolvedEngineOptions; modelFile: Stats }> {
+export async function evaluationEngineSettings(
+  config: ArbiterConfig,
+  model: string | null,
+): Promise<{ engineSettings: ResolvedEngineOptions; modelFile: Stats }> {
   const engineSettings = validateEngineOptions({
     ...config.engine,
     modelPath: model === null ? resolveFromRoot(config.engine.modelPath) : path.resolve(model),

@@ -41,7 +41,13 @@ export type BadRowPolicy = "stop" | "skip";
  * an id seen twice is a bad row (results are kept by id). A bad row throws `file:line: why`
  * under `stop`, and is reported and left out under `skip`.
  */
-export async function readLabelledPosts(file: string, format: DatasetFormat, columns: LabelColumns, onBadRow: BadRowPolicy, warn: (message: string) => void): Promise<LabelledPost[]> {
+export async function readLabelledPosts(
+  file: string,
+  format: DatasetFormat,
+  columns: LabelColumns,
+  onBadRow: BadRowPolicy,
+  warn: (message: string) => void,
+): Promise<LabelledPost[]> {
   const posts: LabelledPost[] = [];
   const lineOfId = new Map<string, number>();
   for await (const row of readDatasetRows(file, format)) {

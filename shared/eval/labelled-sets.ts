@@ -32,7 +32,13 @@ function column(record: Record<string, string>, name: string, file: string): str
 export function loadHateCheck(file: string): LabelledCase[] {
   return readCsvRecords(file).map((r) => {
     const label = column(r, "label_gold", file);
-    return { text: column(r, "test_case", file), harmful: label === "hateful", label, group: column(r, "functionality", file), templateId: column(r, "templ_id", file) };
+    return {
+      text: column(r, "test_case", file),
+      harmful: label === "hateful",
+      label,
+      group: column(r, "functionality", file),
+      templateId: column(r, "templ_id", file),
+    };
   });
 }
 

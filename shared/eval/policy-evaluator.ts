@@ -80,7 +80,14 @@ export class PolicyEvaluator {
 
   async evaluate(id: string, text: string, signal: AbortSignal): Promise<PostResult> {
     const post: Post = { id, forumId: this.forumId, authorId: "eval", text, language: null, createdAt: Date.now(), metadata: {}, threadId: null };
-    const record: InboundRecord = { topic: this.settings.topics.posts, partition: 0, offset: String(this.offset++), key: Buffer.from(id), value: Buffer.from(JSON.stringify(post)), headers: {} };
+    const record: InboundRecord = {
+      topic: this.settings.topics.posts,
+      partition: 0,
+      offset: String(this.offset++),
+      key: Buffer.from(id),
+      value: Buffer.from(JSON.stringify(post)),
+      headers: {},
+    };
     const [result] = await this.processor.processBatch([record], signal);
     // A post bound for the model comes back as work to run; one decided at the prefilter, as its outputs.
     const outputs = result === undefined ? [] : result.kind === "ready" ? result.outputs : await result.run(signal);
@@ -89,7 +96,19 @@ export class PolicyEvaluator {
 
   private read(id: string, outputs: readonly OutboundRecord[]): PostResult {
     const { topics } = this.settings;
-    const none: PostResult = { id, outcome: "invalid", action: null, decision: null, confidence: null, ruleIds: [], escalate: false, rationale: "", reasoning: "", latencyMs: 0, error: null };
+    const none: PostResult = {
+      id,
+      outcome: "invalid",
+      action: null,
+      decision: null,
+      confidence: null,
+      ruleIds: [],
+      escalate: false,
+      rationale: "",
+      reasoning: "",
+      latencyMs: 0,
+      error: null,
+    };
     const letter = outputs.find((o) => o.topic === topics.dlq);
     if (letter) {
       const dead = this.codecs.deadLetter.decode(letter.value, letter.headers);

@@ -2,7 +2,6 @@ import { escapeHtml } from "../html/safe-html.js";
 import type { EvalReport, Flip } from "./eval-report.js";
 import type { Proportion } from "../stats/proportion.js";
 
-
 interface Series {
   name: string;
   color: string;
@@ -19,16 +18,33 @@ const PAD = { left: 48, right: 16, top: 16, bottom: 44 };
  * A chart over [0, 1] × [0, 1] as inline SVG: gridlines, axes with ticks, one polyline (or dots)
  * per series, optional vertical markers and the diagonal. No script and nothing fetched.
  */
-export function unitChartSvg(options: { kind: string; title: string; xLabel: string; yLabel: string; series: readonly Series[]; markers?: readonly { x: number; label: string }[]; diagonal?: boolean }): string {
+export function unitChartSvg(options: {
+  kind: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: readonly Series[];
+  markers?: readonly { x: number; label: string }[];
+  diagonal?: boolean;
+}): string {
   const x = (v: number) => PAD.left + v * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - v * (H - PAD.top - PAD.bottom);
   const parts: string[] = [];
   for (let t = 0; t <= 10; t += 2) {
     const v = t / 10;
-    parts.push(`<line x1="${x(0)}" y1="${y(v)}" x2="${x(1)}" y2="${y(v)}" stroke="#e5e5e5"/>`, `<line x1="${x(v)}" y1="${y(0)}" x2="${x(v)}" y2="${y(1)}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${x(v)}" y="${y(0) + 16}" text-anchor="middle" font-size="11">${v.toFixed(1)}</text>`, `<text x="${x(0) - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v.toFixed(1)}</text>`);
+    parts.push(
+      `<line x1="${x(0)}" y1="${y(v)}" x2="${x(1)}" y2="${y(v)}" stroke="#e5e5e5"/>`,
+      `<line x1="${x(v)}" y1="${y(0)}" x2="${x(v)}" y2="${y(1)}" stroke="#e5e5e5"/>`,
+    );
+    parts.push(
+      `<text x="${x(v)}" y="${y(0) + 16}" text-anchor="middle" font-size="11">${v.toFixed(1)}</text>`,
+      `<text x="${x(0) - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v.toFixed(1)}</text>`,
+    );
   }
-  parts.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(0)}" stroke="#333"/>`, `<line x1="${x(0)}" y1="${y(0)}" x2="${x(0)}" y2="${y(1)}" stroke="#333"/>`);
+  parts.push(
+    `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(0)}" stroke="#333"/>`,
+    `<line x1="${x(0)}" y1="${y(0)}" x2="${x(0)}" y2="${y(1)}" stroke="#333"/>`,
+  );
   if (options.diagonal) parts.push(`<line class="diagonal" x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#999" stroke-dasharray="4 3"/>`);
   for (const m of options.markers ?? []) {
     parts.push(`<line class="marker" x1="${x(m.x)}" y1="${y(0)}" x2="${x(m.x)}" y2="${y(1)}" stroke="#555" stroke-dasharray="2 3"/>`);
@@ -36,8 +52,17 @@ export function unitChartSvg(options: { kind: string; title: string; xLabel: str
   }
   for (const s of options.series) {
     const coords = s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`);
-    if (s.dots) parts.push(...coords.map((c) => `<circle class="series-point" cx="${c.split(",")[0]}" cy="${c.split(",")[1]}" r="4" fill="${s.color}"><title>${escapeHtml(s.name)}</title></circle>`));
-    else if (coords.length > 0) parts.push(`<polyline class="series" data-series="${escapeHtml(s.name)}" points="${coords.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    if (s.dots)
+      parts.push(
+        ...coords.map(
+          (c) =>
+            `<circle class="series-point" cx="${c.split(",")[0]}" cy="${c.split(",")[1]}" r="4" fill="${s.color}"><title>${escapeHtml(s.name)}</title></circle>`,
+        ),
+      );
+    else if (coords.length > 0)
+      parts.push(
+        `<polyline class="series" data-series="${escapeHtml(s.name)}" points="${coords.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"/>`,
+      );
   }
   parts.push(`<text x="${(x(0) + x(1)) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeHtml(options.xLabel)}</text>`);
   parts.push(`<text transform="translate(12 ${(y(0) + y(1)) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeHtml(options.yLabel)}</text>`);
@@ -77,10 +102,20 @@ function section(r: EvalReport): string {
     diagonal: true,
   });
   const rows = (pairs: [string, string][]) => pairs.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join("");
-  const rules = r.rules.map((x) => `<tr><td>${escapeHtml(x.ruleId)}</td><td>${x.flagged}</td><td>${x.truePositives}</td><td>${x.flagged === 0 ? "n/a" : x.precision.rate.toFixed(3)}</td></tr>`).join("");
-  const reliability = r.calibration.bins.map((b) => `<tr><td>${b.low.toFixed(1)}–${b.high.toFixed(1)}</td><td>${b.n}</td><td>${num(b.confidence)}</td><td>${num(b.accuracy)}</td></tr>`).join("");
+  const rules = r.rules
+    .map(
+      (x) =>
+        `<tr><td>${escapeHtml(x.ruleId)}</td><td>${x.flagged}</td><td>${x.truePositives}</td><td>${x.flagged === 0 ? "n/a" : x.precision.rate.toFixed(3)}</td></tr>`,
+    )
+    .join("");
+  const reliability = r.calibration.bins
+    .map((b) => `<tr><td>${b.low.toFixed(1)}–${b.high.toFixed(1)}</td><td>${b.n}</td><td>${num(b.confidence)}</td><td>${num(b.accuracy)}</td></tr>`)
+    .join("");
   const disagreements = r.disagreements
-    .map((d) => `<tr><td>${d.predicted ? "FP" : "FN"}</td><td>${d.line}</td><td>${escapeHtml(d.id)}</td><td>${d.outcome === "prefilter" ? "prefilter allow" : `${d.predicted ? "violate" : "allow"} @ ${num(d.confidence, 2)} ${escapeHtml(d.ruleIds.join(","))}`}</td><td>${escapeHtml(d.text)}</td><td>${escapeHtml(d.rationale)}</td></tr>`)
+    .map(
+      (d) =>
+        `<tr><td>${d.predicted ? "FP" : "FN"}</td><td>${d.line}</td><td>${escapeHtml(d.id)}</td><td>${d.outcome === "prefilter" ? "prefilter allow" : `${d.predicted ? "violate" : "allow"} @ ${num(d.confidence, 2)} ${escapeHtml(d.ruleIds.join(","))}`}</td><td>${escapeHtml(d.text)}</td><td>${escapeHtml(d.rationale)}</td></tr>`,
+    )
     .join("");
   return `<section class="policy-report" data-policy="${escapeHtml(r.name)}">
 <h2>${escapeHtml(r.name)} <small>version ${escapeHtml(r.policy.version)}</small></h2>
@@ -105,12 +140,19 @@ function section(r: EvalReport): string {
 }
 
 /** A self-contained HTML report: styles and charts inline, nothing loaded when it is opened. */
-export function renderHtmlReport(reports: readonly EvalReport[], flipped: readonly Flip[] | null, meta: { dataset: string; model: string; createdAt: string }): string {
+export function renderHtmlReport(
+  reports: readonly EvalReport[],
+  flipped: readonly Flip[] | null,
+  meta: { dataset: string; model: string; createdAt: string },
+): string {
   const flips =
     flipped === null
       ? ""
       : `<section class="flips"><h2>Posts that flip (${flipped.length})</h2><table><tr><th>line</th><th>id</th><th>label</th><th>${escapeHtml(reports[0]?.name ?? "a")}</th><th>${escapeHtml(reports[1]?.name ?? "b")}</th></tr>${flipped
-          .map((f) => `<tr><td>${f.line}</td><td>${escapeHtml(f.id)}</td><td>${f.label ? "violate" : "allow"}</td><td>${f.a ? "violate" : "allow"}</td><td>${f.b ? "violate" : "allow"}</td></tr>`)
+          .map(
+            (f) =>
+              `<tr><td>${f.line}</td><td>${escapeHtml(f.id)}</td><td>${f.label ? "violate" : "allow"}</td><td>${f.a ? "violate" : "allow"}</td><td>${f.b ? "violate" : "allow"}</td></tr>`,
+          )
           .join("")}</table></section>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>arbiter eval — ${escapeHtml(reports.map((r) => r.name).join(" vs "))}</title>

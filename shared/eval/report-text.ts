@@ -28,7 +28,9 @@ function figuresTable(reports: readonly EvalReport[]): string {
 function details(r: EvalReport): string {
   const c = r.confusion;
   const out: string[] = [];
-  out.push(`${r.name} (version ${r.policy.version}): ${r.counts.posts} posts, ${r.counts.scored} scored (${r.counts.positives} labelled violating), ${r.counts.failed} engine failures, ${r.counts.invalid} invalid`);
+  out.push(
+    `${r.name} (version ${r.policy.version}): ${r.counts.posts} posts, ${r.counts.scored} scored (${r.counts.positives} labelled violating), ${r.counts.failed} engine failures, ${r.counts.invalid} invalid`,
+  );
   out.push("");
   out.push(
     textTable([
@@ -38,16 +40,31 @@ function details(r: EvalReport): string {
     ]),
   );
   out.push("");
-  out.push(textTable([["rule", "flagged", "labelled violating", "precision"], ...r.rules.map((x) => [x.ruleId, String(x.flagged), String(x.truePositives), x.flagged === 0 ? "n/a" : x.precision.rate.toFixed(3)])]));
+  out.push(
+    textTable([
+      ["rule", "flagged", "labelled violating", "precision"],
+      ...r.rules.map((x) => [x.ruleId, String(x.flagged), String(x.truePositives), x.flagged === 0 ? "n/a" : x.precision.rate.toFixed(3)]),
+    ]),
+  );
   out.push("");
   const bins = r.calibration.bins.filter((b) => b.n > 0);
   out.push(`calibration of the measured confidence (${r.calibration.n} model verdicts, ECE ${fixed(r.calibration.ece)}):`);
-  out.push(bins.length === 0 ? "  no model verdicts" : textTable([["confidence", "posts", "mean confidence", "accuracy"], ...bins.map((b) => [`${b.low.toFixed(1)}–${b.high.toFixed(1)}`, String(b.n), fixed(b.confidence), fixed(b.accuracy)])]));
+  out.push(
+    bins.length === 0
+      ? "  no model verdicts"
+      : textTable([
+          ["confidence", "posts", "mean confidence", "accuracy"],
+          ...bins.map((b) => [`${b.low.toFixed(1)}–${b.high.toFixed(1)}`, String(b.n), fixed(b.confidence), fixed(b.accuracy)]),
+        ]),
+  );
   out.push("");
   out.push(`escalation rate at the policy's threshold ${r.policy.escalationThreshold}: ${pct(r.escalationRate)} (${r.escalationRate.k}/${r.escalationRate.n})`);
   out.push(`disagreements: ${r.disagreements.length} (${c.fp} false positives, ${c.fn} misses)`);
   for (const d of r.disagreements) {
-    const verdict = d.outcome === "prefilter" ? "allowed at the prefilter" : `${d.predicted ? "violate" : "allow"} @ ${fixed(d.confidence, 2)}${d.ruleIds.length > 0 ? ` [${d.ruleIds.join(",")}]` : ""}`;
+    const verdict =
+      d.outcome === "prefilter"
+        ? "allowed at the prefilter"
+        : `${d.predicted ? "violate" : "allow"} @ ${fixed(d.confidence, 2)}${d.ruleIds.length > 0 ? ` [${d.ruleIds.join(",")}]` : ""}`;
     out.push(`  ${d.predicted ? "FP" : "FN"} line ${d.line} id ${d.id}: ${verdict}${d.rationale ? ` — ${d.rationale.replace(/\s+/g, " ")}` : ""}`);
   }
   return out.join("\n");
@@ -59,8 +76,15 @@ export function renderTextReport(reports: readonly EvalReport[], flipped: readon
   if (flipped !== null && reports.length === 2) {
     const [a, b] = reports as [EvalReport, EvalReport];
     const fixedBy = flipped.filter((f) => f.b === f.label).length;
-    const lines = flipped.map((f) => `  line ${f.line} id ${f.id} (labelled ${f.label ? "violate" : "allow"}): ${f.a ? "violate" : "allow"} → ${f.b ? "violate" : "allow"}`);
-    parts.push([`posts that flip from ${a.name} to ${b.name}: ${flipped.length} (${fixedBy} now agree with the label, ${flipped.length - fixedBy} no longer do)`, ...lines].join("\n"));
+    const lines = flipped.map(
+      (f) => `  line ${f.line} id ${f.id} (labelled ${f.label ? "violate" : "allow"}): ${f.a ? "violate" : "allow"} → ${f.b ? "violate" : "allow"}`,
+    );
+    parts.push(
+      [
+        `posts that flip from ${a.name} to ${b.name}: ${flipped.length} (${fixedBy} now agree with the label, ${flipped.length - fixedBy} no longer do)`,
+        ...lines,
+      ].join("\n"),
+    );
   }
   return `${parts.join("\n\n")}\n`;
 }

@@ -49,8 +49,12 @@ export function renderFunnelText(report: FunnelReport, window: string): string {
   const lines = [`funnel audit samples ${window}: ${report.samples} post(s) the prefilter allowed, read by the model`];
   if (report.policies.length === 0) lines.push("no samples in this window (pipeline.auditSampleRate, and is a primary worker running?)");
   for (const p of report.policies) {
-    const rules = Object.entries(p.rules).map(([r, n]) => `${r} ${n}`).join(", ");
-    lines.push(`policy ${p.policyId}: miss rate ${formatProportion(p.missRate)} (${p.missRate.k} of ${p.sampled} sampled say violate)${rules ? `; rules: ${rules}` : ""}${p.examples.length > 0 ? `; e.g. ${p.examples.join(", ")}` : ""}`);
+    const rules = Object.entries(p.rules)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(", ");
+    lines.push(
+      `policy ${p.policyId}: miss rate ${formatProportion(p.missRate)} (${p.missRate.k} of ${p.sampled} sampled say violate)${rules ? `; rules: ${rules}` : ""}${p.examples.length > 0 ? `; e.g. ${p.examples.join(", ")}` : ""}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

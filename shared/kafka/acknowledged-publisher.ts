@@ -19,7 +19,13 @@ export class AcknowledgedPublisher implements PartitionPublisher {
   async publish(outputs: readonly OutboundRecord[], commit: CommitPoint): Promise<void> {
     if (outputs.length > 0) await this.producer.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1 });
     // kafkajs passes metadata through to OffsetCommit; its type leaves it out.
-    await this.consumer.commitOffsets([{ topic: this.topic, partition: this.partition, offset: commit.offset, metadata: commit.metadata } as { topic: string; partition: number; offset: string }]);
+    await this.consumer.commitOffsets([
+      { topic: this.topic, partition: this.partition, offset: commit.offset, metadata: commit.metadata } as {
+        topic: string;
+        partition: number;
+        offset: string;
+      },
+    ]);
   }
 
   async close(): Promise<void> {

@@ -116,14 +116,21 @@ export class AssignedPartition {
       const deferred = result.kind === "deferred";
       if (deferred) this.changeInFlight(1);
       const tail: Promise<void> = (previous ?? Promise.resolve())
-        .then(() => (this.closed ? null : deferred ? this.o.deferredLimit.run(() => (this.closed ? Promise.resolve(null) : work(this.abort.signal))) : work(this.abort.signal)))
+        .then(() =>
+          this.closed
+            ? null
+            : deferred
+              ? this.o.deferredLimit.run(() => (this.closed ? Promise.resolve(null) : work(this.abort.signal)))
+              : work(this.abort.signal),
+        )
         .then(
           (outputs) => {
             if (outputs) this.complete({ offset, outputs });
           },
           (error: Error) => {
             // Aborted work stays unfinished (not committed): it runs again after a restart or on the next owner.
-            if (!this.abort.signal.aborted) this.o.logger.error({ partition: this.o.partition, offset, err: error.message }, "deferred record failed; it stays uncommitted");
+            if (!this.abort.signal.aborted)
+              this.o.logger.error({ partition: this.o.partition, offset, err: error.message }, "deferred record failed; it stays uncommitted");
           },
         )
         .finally(() => {

@@ -30,13 +30,17 @@ export function explainKafkaError(error: unknown, settings: KafkaSettings): unkn
   const because = (field: string, problem: string) => Object.assign(new ConfigError(field, problem), { cause: error });
   const rejected = chain.find((e) => e.name === "KafkaJSSASLAuthenticationError");
   if (rejected && settings.sasl)
-    return because("kafka.sasl", `the broker rejected user ${JSON.stringify(settings.sasl.username)} (${settings.sasl.mechanism}); check kafka.sasl.username, password and mechanism: ${rejected.message}`);
+    return because(
+      "kafka.sasl",
+      `the broker rejected user ${JSON.stringify(settings.sasl.username)} (${settings.sasl.mechanism}); check kafka.sasl.username, password and mechanism: ${rejected.message}`,
+    );
   if (settings.sasl && chain.some((e) => (e as { type?: unknown }).type === "ILLEGAL_SASL_STATE"))
     return because("kafka.sasl", "is set but the broker's listener takes no SASL (PLAINTEXT or SSL)");
   const certificate = settings.ssl.enabled ? certificateProblem(error, "kafka.ssl") : undefined;
   if (certificate) return certificate;
   const handshake = chain.find((e) => /before secure TLS connection was established|wrong version number/i.test(e.message));
-  if (handshake && settings.ssl.enabled) return because("kafka.ssl.enabled", `is true but the TLS handshake failed (${handshake.message}): is the broker's listener SSL or SASL_SSL?`);
+  if (handshake && settings.ssl.enabled)
+    return because("kafka.ssl.enabled", `is true but the TLS handshake failed (${handshake.message}): is the broker's listener SSL or SASL_SSL?`);
   return error;
 }
 
@@ -85,5 +89,8 @@ export function createKafka(settings: KafkaSettings, clientId: string, logger: L
 
 /** Creates the topics that are missing (existing ones are left alone), with the broker's default configs. */
 export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions: number): Promise<void> {
-  await createTopics(kafka, topics.map((name) => ({ name, partitions: numPartitions, replicationFactor: 1, configs: {} })));
+  await createTopics(
+    kafka,
+    topics.map((name) => ({ name, partitions: numPartitions, replicationFactor: 1, configs: {} })),
+  );
 }

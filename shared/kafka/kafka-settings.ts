@@ -3,7 +3,11 @@ import { nonBlank, secretSchema, tlsFields, tlsPairRule } from "../settings/fiel
 
 // The kafka and topics sections: this room's settings, composed into the whole config by shared/config.
 
-const topic = (name: string) => z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "is not a legal Kafka topic name").default(name);
+const topic = (name: string) =>
+  z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,249}$/, "is not a legal Kafka topic name")
+    .default(name);
 
 const kafkaTlsSchema = z
   .strictObject({ enabled: z.boolean().describe("TLS to the brokers (their SSL or SASL_SSL listener).").default(false), ...tlsFields })
@@ -16,7 +20,9 @@ const kafkaTlsSchema = z
 
 const kafkaSaslSchema = z
   .strictObject({
-    mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).describe("SASL mechanism, one the broker's listener enables (`plain` only with `ssl.enabled`); no `kafka.sasl`: no SASL."),
+    mechanism: z
+      .enum(["plain", "scram-sha-256", "scram-sha-512"])
+      .describe("SASL mechanism, one the broker's listener enables (`plain` only with `ssl.enabled`); no `kafka.sasl`: no SASL."),
     username: nonBlank().describe("SASL user."),
     password: secretSchema.describe("SASL password: `{env: VARIABLE}` or `{file: path}` (a mounted Secret); a plain string only for local tests."),
   })
@@ -44,15 +50,27 @@ export const kafkaSchema = z
       .describe("Bootstrap brokers, host:port.")
       .default(["127.0.0.1:9092"]),
     clientId: nonBlank().describe("Kafka client id (the role is appended).").default("arbiter"),
-    groupId: nonBlank().describe('Consumer group; the escalation role appends ".escalation" (and ".appeal" for the appeals it serves).').default("arbiter-classifier"),
+    groupId: nonBlank()
+      .describe('Consumer group; the escalation role appends ".escalation" (and ".appeal" for the appeals it serves).')
+      .default("arbiter-classifier"),
     topics: topicNamesSchema,
-    exactlyOnce: z.boolean().describe("Transactions: outputs and offsets commit together, one producer per input partition; readers use read_committed.").default(false),
-    transactionalIdPrefix: nonBlank().describe("Prefix of the transactional ids: `<prefix>-<group>-<topic>-<partition>`, so a partition's next owner fences the last.").default("arbiter"),
+    exactlyOnce: z
+      .boolean()
+      .describe("Transactions: outputs and offsets commit together, one producer per input partition; readers use read_committed.")
+      .default(false),
+    transactionalIdPrefix: nonBlank()
+      .describe("Prefix of the transactional ids: `<prefix>-<group>-<topic>-<partition>`, so a partition's next owner fences the last.")
+      .default("arbiter"),
     sessionTimeoutMs: z.int().min(1000).describe("Consumer session timeout; at most `rebalanceTimeoutMs`.").default(30_000),
     rebalanceTimeoutMs: z.int().min(1000).describe("Consumer rebalance timeout.").default(60_000),
     heartbeatIntervalMs: z.int().min(100).describe("Heartbeat interval; at most a third of `sessionTimeoutMs`.").default(3000),
     partitionsConsumedConcurrently: z.int().min(1).max(1024).describe("Partitions processed at once by one worker.").default(3),
-    maxRecordsPerCommit: z.int().min(1).max(100_000).describe("Records screened together, and at most this many records' outputs produced and committed together (one transaction in exactly-once mode).").default(500),
+    maxRecordsPerCommit: z
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe("Records screened together, and at most this many records' outputs produced and committed together (one transaction in exactly-once mode).")
+      .default(500),
     maxInFlight: z
       .int()
       .min(1)
@@ -71,12 +89,25 @@ export const kafkaSchema = z
   })
   .superRefine((k, ctx) => {
     // PLAIN sends the password as it is: never over a connection anyone on the path can read.
-    if (k.sasl?.mechanism === "plain" && !k.ssl.enabled) ctx.addIssue({ code: "custom", path: ["sasl", "mechanism"], message: '"plain" sends the password in clear: set kafka.ssl.enabled, or use a scram mechanism' });
+    if (k.sasl?.mechanism === "plain" && !k.ssl.enabled)
+      ctx.addIssue({
+        code: "custom",
+        path: ["sasl", "mechanism"],
+        message: '"plain" sends the password in clear: set kafka.ssl.enabled, or use a scram mechanism',
+      });
     // The broker's rule: heartbeats must come well inside the session timeout.
     if (k.heartbeatIntervalMs * 3 > k.sessionTimeoutMs)
-      ctx.addIssue({ code: "custom", path: ["heartbeatIntervalMs"], message: `(${k.heartbeatIntervalMs}) must be at most a third of kafka.sessionTimeoutMs (${k.sessionTimeoutMs})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["heartbeatIntervalMs"],
+        message: `(${k.heartbeatIntervalMs}) must be at most a third of kafka.sessionTimeoutMs (${k.sessionTimeoutMs})`,
+      });
     if (k.sessionTimeoutMs > k.rebalanceTimeoutMs)
-      ctx.addIssue({ code: "custom", path: ["sessionTimeoutMs"], message: `(${k.sessionTimeoutMs}) must not exceed kafka.rebalanceTimeoutMs (${k.rebalanceTimeoutMs})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["sessionTimeoutMs"],
+        message: `(${k.sessionTimeoutMs}) must not exceed kafka.rebalanceTimeoutMs (${k.rebalanceTimeoutMs})`,
+      });
   })
   .prefault({});
 
@@ -89,8 +120,15 @@ const topicSettings = (defaults: { retentionMs: number; cleanupPolicy: "delete" 
       // The same count on every topic keeps a post's records on the same partition number everywhere.
       partitions: z.int().min(1).max(10_000).describe("Partitions: the most workers of one group that can share the topic.").default(3),
       replicationFactor: z.int().min(1).max(32).describe("Replicas of each partition (1 on a one-broker cluster; 3 in production).").default(1),
-      retentionMs: z.int().min(-1).describe("`retention.ms`: how long records are kept when the cleanup policy includes delete (-1: forever).").default(defaults.retentionMs),
-      cleanupPolicy: z.enum(["delete", "compact", "compact,delete"]).describe("`cleanup.policy`: delete old records, or compact to the latest per key.").default(defaults.cleanupPolicy),
+      retentionMs: z
+        .int()
+        .min(-1)
+        .describe("`retention.ms`: how long records are kept when the cleanup policy includes delete (-1: forever).")
+        .default(defaults.retentionMs),
+      cleanupPolicy: z
+        .enum(["delete", "compact", "compact,delete"])
+        .describe("`cleanup.policy`: delete old records, or compact to the latest per key.")
+        .default(defaults.cleanupPolicy),
     })
     .prefault({});
 

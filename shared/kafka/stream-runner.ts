@@ -344,12 +344,15 @@ export class StreamRunner {
     // Not (or no longer) ours, or fenced and paused: leave the records where they are.
     if (!part || part.closed || this.stopping) return;
     // Only while this batch waits (for the partition's fence and offsets, or a publish); between batches kafkajs heartbeats itself.
-    const heartbeats = setInterval(() => {
-      payload.heartbeat().then(
-        () => (this.lastActivity = Date.now()),
-        (error: Error) => o.logger.debug({ err: error.message }, "heartbeat failed"),
-      );
-    }, Math.max(100, Math.floor(o.heartbeatIntervalMs / 2)));
+    const heartbeats = setInterval(
+      () => {
+        payload.heartbeat().then(
+          () => (this.lastActivity = Date.now()),
+          (error: Error) => o.logger.debug({ err: error.message }, "heartbeat failed"),
+        );
+      },
+      Math.max(100, Math.floor(o.heartbeatIntervalMs / 2)),
+    );
     try {
       try {
         await part.ready;

@@ -69,7 +69,12 @@ export interface NewTopic {
 }
 
 export function newTopic(spec: TopicSpec): NewTopic {
-  return { name: spec.name, partitions: spec.settings.partitions, replicationFactor: spec.settings.replicationFactor, configs: kafkaTopicConfigs(spec.settings) };
+  return {
+    name: spec.name,
+    partitions: spec.settings.partitions,
+    replicationFactor: spec.settings.replicationFactor,
+    configs: kafkaTopicConfigs(spec.settings),
+  };
 }
 
 /** Creates the topics that do not exist yet; existing topics are left as they are. Returns the names created. */

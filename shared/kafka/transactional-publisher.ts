@@ -58,7 +58,12 @@ export class TransactionalPublisher implements PartitionPublisher {
       await transaction.sendOffsets({
         consumerGroupId: this.groupId,
         // kafkajs passes metadata through to TxnOffsetCommit; its type leaves it out.
-        topics: [{ topic: this.topic, partitions: [{ partition: this.partition, offset: commit.offset, metadata: commit.metadata } as { partition: number; offset: string }] }],
+        topics: [
+          {
+            topic: this.topic,
+            partitions: [{ partition: this.partition, offset: commit.offset, metadata: commit.metadata } as { partition: number; offset: string }],
+          },
+        ],
       });
       await transaction.commit();
     } catch (error) {

@@ -27,7 +27,13 @@ export async function startHealthServer(host: string, port: number, probes: Heal
       res.writeHead(404).end("not found\n");
       return;
     }
-    const detail = url === "/readyz" && probes.readyDetail ? probes.readyDetail().map((line) => `${line}\n`).join("") : "";
+    const detail =
+      url === "/readyz" && probes.readyDetail
+        ? probes
+            .readyDetail()
+            .map((line) => `${line}\n`)
+            .join("")
+        : "";
     res.writeHead(probe ? 200 : 503, { "content-type": "text/plain" }).end(`${probe ? "ok" : "not ok"}\n${detail}`);
   });
   await new Promise<void>((resolve, reject) => {

@@ -25,13 +25,33 @@ export class WorkerMetrics {
   private readonly registers = [this.registry];
 
   readonly consumed = new Counter({ name: "arbiter_consumed_total", help: "Records consumed", labelNames: ["topic"] as const, registers: this.registers });
-  readonly decided = new Counter({ name: "arbiter_decisions_total", help: "Decisions published, by stage and action", labelNames: ["stage", "action"] as const, registers: this.registers });
-  readonly escalated = new Counter({ name: "arbiter_escalations_total", help: "Posts escalated, by reason", labelNames: ["reason"] as const, registers: this.registers });
+  readonly decided = new Counter({
+    name: "arbiter_decisions_total",
+    help: "Decisions published, by stage and action",
+    labelNames: ["stage", "action"] as const,
+    registers: this.registers,
+  });
+  readonly escalated = new Counter({
+    name: "arbiter_escalations_total",
+    help: "Posts escalated, by reason",
+    labelNames: ["reason"] as const,
+    registers: this.registers,
+  });
   readonly tickets = new Counter({ name: "arbiter_tickets_total", help: "Tickets raised for moderators", registers: this.registers });
-  readonly deadLettered = new Counter({ name: "arbiter_dead_letters_total", help: "Records sent to the dead-letter topic, by reason", labelNames: ["reason"] as const, registers: this.registers });
+  readonly deadLettered = new Counter({
+    name: "arbiter_dead_letters_total",
+    help: "Records sent to the dead-letter topic, by reason",
+    labelNames: ["reason"] as const,
+    registers: this.registers,
+  });
   readonly cacheHits = new Counter({ name: "arbiter_cache_hits_total", help: "Verdict cache hits", registers: this.registers });
   readonly cacheMisses = new Counter({ name: "arbiter_cache_misses_total", help: "Verdict cache misses (including Redis errors)", registers: this.registers });
-  readonly engineErrors = new Counter({ name: "arbiter_engine_errors_total", help: "Engine call failures, by error class", labelNames: ["error"] as const, registers: this.registers });
+  readonly engineErrors = new Counter({
+    name: "arbiter_engine_errors_total",
+    help: "Engine call failures, by error class",
+    labelNames: ["error"] as const,
+    registers: this.registers,
+  });
   readonly engineLatency = new Histogram({
     name: "arbiter_engine_latency_seconds",
     help: "Engine call latency",
@@ -39,9 +59,18 @@ export class WorkerMetrics {
     registers: this.registers,
   });
   readonly queueDepth = new Gauge({ name: "arbiter_engine_queue_depth", help: "Engine requests waiting for a sequence", registers: this.registers });
-  readonly lag = new Gauge({ name: "arbiter_consumer_lag", help: "Records behind the partition's high watermark at the last batch", labelNames: ["partition"] as const, registers: this.registers });
+  readonly lag = new Gauge({
+    name: "arbiter_consumer_lag",
+    help: "Records behind the partition's high watermark at the last batch",
+    labelNames: ["partition"] as const,
+    registers: this.registers,
+  });
   readonly pausedPartitions = new Gauge({ name: "arbiter_paused_partitions", help: "Partitions paused for backpressure", registers: this.registers });
-  readonly partitionPauses = new Counter({ name: "arbiter_partition_pauses_total", help: "Times a partition was paused because the model stage was full (kafka.maxInFlight posts held, or the engine queue at capacity)", registers: this.registers });
+  readonly partitionPauses = new Counter({
+    name: "arbiter_partition_pauses_total",
+    help: "Times a partition was paused because the model stage was full (kafka.maxInFlight posts held, or the engine queue at capacity)",
+    registers: this.registers,
+  });
   readonly auditSamples = new Counter({
     name: "arbiter_audit_samples_total",
     help: "Funnel audit samples: posts the prefilter allowed that the model read at the lowest priority, by policy and the model's verdict (violate: a prefilter miss)",

@@ -13,7 +13,10 @@ export const httpSchema = z
 export const logSchema = z
   .strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).describe("Log level.").default("info"),
-    includePostText: z.boolean().describe("Put post text and the model's reasoning into logs (debugging only); credentials stay out regardless.").default(false),
+    includePostText: z
+      .boolean()
+      .describe("Put post text and the model's reasoning into logs (debugging only); credentials stay out regardless.")
+      .default(false),
   })
   .prefault({});
 

@@ -160,7 +160,15 @@ export class AuditSampler {
       }));
       for (const v of verdicts) this.count(v.policyId, v.decision === "violate");
       // The audit of the decision in force: the prefilter's allow, which the sample leaves as it is.
-      const audit: Audit = { decisionId: decisionId(sample.post.id, sample.policySetVersion, [], "prefilter"), postId: sample.post.id, stage: "prefilter", modelId: deps.engine.modelId, entries, createdAt: this.now(), sampled: true };
+      const audit: Audit = {
+        decisionId: decisionId(sample.post.id, sample.policySetVersion, [], "prefilter"),
+        postId: sample.post.id,
+        stage: "prefilter",
+        modelId: deps.engine.modelId,
+        entries,
+        createdAt: this.now(),
+        sampled: true,
+      };
       await deps.publish([{ topic: deps.topics.audit, key: sample.post.id, ...deps.codecs.audit.encode(audit) }]);
     } catch (error) {
       if (abort.signal.aborted && !this.closed) {

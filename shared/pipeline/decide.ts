@@ -1,16 +1,5 @@
 import { actionOf, decisionId } from "../codec/decision-identity.js";
-import type {
-  Audit,
-  AuditEntry,
-  Decision,
-  Escalation,
-  EscalationReason,
-  PolicyVerdict,
-  Post,
-  Stage,
-  Ticket,
-  TicketReasoning,
-} from "../codec/records.js";
+import type { Audit, AuditEntry, Decision, Escalation, EscalationReason, PolicyVerdict, Post, Stage, Ticket, TicketReasoning } from "../codec/records.js";
 import type { PolicyAction } from "../policy/policy.js";
 import type { PipelinePolicy } from "./ports.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
@@ -61,14 +50,47 @@ const reasonRank: Record<EscalationReason, number> = { ENGINE_FAILURE: 3, POLICY
 // V8 keeps a single shape.
 function toVerdict(outcome: VerdictOutcome, policy: PipelinePolicy, escalate: boolean): PolicyVerdict {
   if (outcome.kind === "prefilter") {
-    return { policyId: policy.id, policyVersion: policy.version, decision: "allow", ruleIds: [], confidence: 1, rationale: "", source: "prefilter", escalate, onViolate: policy.onViolate, page: policy.page };
+    return {
+      policyId: policy.id,
+      policyVersion: policy.version,
+      decision: "allow",
+      ruleIds: [],
+      confidence: 1,
+      rationale: "",
+      source: "prefilter",
+      escalate,
+      onViolate: policy.onViolate,
+      page: policy.page,
+    };
   }
   if (outcome.kind === "failure") {
     // Never an invented verdict: "allow" here only fills the field; escalate=true and the action is REVIEW.
-    return { policyId: policy.id, policyVersion: policy.version, decision: "allow", ruleIds: [], confidence: 0, rationale: `Model failed: ${outcome.errorClass}.`, source: "failure", escalate, onViolate: policy.onViolate, page: policy.page };
+    return {
+      policyId: policy.id,
+      policyVersion: policy.version,
+      decision: "allow",
+      ruleIds: [],
+      confidence: 0,
+      rationale: `Model failed: ${outcome.errorClass}.`,
+      source: "failure",
+      escalate,
+      onViolate: policy.onViolate,
+      page: policy.page,
+    };
   }
   const v = outcome.verdict;
-  return { policyId: policy.id, policyVersion: policy.version, decision: v.decision, ruleIds: v.ruleIds, confidence: v.confidence, rationale: v.rationale, source: outcome.kind, escalate, onViolate: policy.onViolate, page: policy.page };
+  return {
+    policyId: policy.id,
+    policyVersion: policy.version,
+    decision: v.decision,
+    ruleIds: v.ruleIds,
+    confidence: v.confidence,
+    rationale: v.rationale,
+    source: outcome.kind,
+    escalate,
+    onViolate: policy.onViolate,
+    page: policy.page,
+  };
 }
 
 /**
@@ -145,12 +167,35 @@ export function decide(input: DecideInput): DecideOutput {
     const version = byId.get(outcome.policyId)!.version;
     if (outcome.kind === "model") {
       const v = outcome.verdict;
-      entries.push({ policyId: v.policyId, policyVersion: version, reasoning: v.reasoning, promptTokens: v.promptTokens, generatedTokens: v.generatedTokens, latencyMs: v.latencyMs, error: null, decision: v.decision, ruleIds: v.ruleIds, confidence: v.confidence });
+      entries.push({
+        policyId: v.policyId,
+        policyVersion: version,
+        reasoning: v.reasoning,
+        promptTokens: v.promptTokens,
+        generatedTokens: v.generatedTokens,
+        latencyMs: v.latencyMs,
+        error: null,
+        decision: v.decision,
+        ruleIds: v.ruleIds,
+        confidence: v.confidence,
+      });
     } else if (outcome.kind === "failure") {
-      entries.push({ policyId: outcome.policyId, policyVersion: version, reasoning: "", promptTokens: 0, generatedTokens: 0, latencyMs: 0, error: `${outcome.errorClass}: ${outcome.message} (after ${outcome.attempts} attempts)`, decision: null, ruleIds: [], confidence: null });
+      entries.push({
+        policyId: outcome.policyId,
+        policyVersion: version,
+        reasoning: "",
+        promptTokens: 0,
+        generatedTokens: 0,
+        latencyMs: 0,
+        error: `${outcome.errorClass}: ${outcome.message} (after ${outcome.attempts} attempts)`,
+        decision: null,
+        ruleIds: [],
+        confidence: null,
+      });
     }
   }
-  const audit: Audit | null = entries.length === 0 ? null : { decisionId: id, postId: input.post.id, stage, modelId: input.modelId, entries, createdAt: input.now, sampled: false };
+  const audit: Audit | null =
+    entries.length === 0 ? null : { decisionId: id, postId: input.post.id, stage, modelId: input.modelId, entries, createdAt: input.now, sampled: false };
 
   let escalation: Escalation | null = null;
   let ticket: Ticket | null = null;
@@ -167,8 +212,21 @@ export function decide(input: DecideInput): DecideOutput {
       escalatedAt: input.now,
     };
   } else if (reason) {
-    const reasoning: TicketReasoning[] = entries.filter((e) => e.reasoning !== "").map((e) => ({ policyId: e.policyId, policyVersion: e.policyVersion, reasoning: e.reasoning }));
-    ticket = { ticketId: `${id}:ticket`, decisionId: id, post, verdicts, reason: details.join("; "), stage, policySetVersion: input.policySetVersion, reasoning, appealId, createdAt: input.now };
+    const reasoning: TicketReasoning[] = entries
+      .filter((e) => e.reasoning !== "")
+      .map((e) => ({ policyId: e.policyId, policyVersion: e.policyVersion, reasoning: e.reasoning }));
+    ticket = {
+      ticketId: `${id}:ticket`,
+      decisionId: id,
+      post,
+      verdicts,
+      reason: details.join("; "),
+      stage,
+      policySetVersion: input.policySetVersion,
+      reasoning,
+      appealId,
+      createdAt: input.now,
+    };
   }
   return { decision, audit, escalation, ticket };
 }

@@ -66,10 +66,25 @@ export class EscalationProcessor implements RecordProcessor {
     const policies: PipelinePolicy[] = redecision.policyIds.flatMap((id) => current.get(id) ?? []);
     const missing = redecision.policyIds.filter((id) => !current.has(id));
     const { text, truncated } = cutModelText(post.text, deps.pipeline.maxModelChars);
-    const outcomes =
-      policies.length > 0 ? await classifyWithRetries(deps, post.id, text, policies, deps.pipeline.effort ?? "high", signal) : [];
-    const failedPolicies = missing.map((id) => ({ kind: "failure" as const, policyId: id, errorClass: "PolicyRemoved", message: `policy ${id} is no longer loaded`, attempts: 0 }));
-    const placeholder = missing.map((id): PipelinePolicy => ({ id, version: "removed", body: "", reasoningEffort: "high", escalationThreshold: 1, escalateRuleIds: new Set(), ruleIds: [], onViolate: "hide", page: false }));
+    const outcomes = policies.length > 0 ? await classifyWithRetries(deps, post.id, text, policies, deps.pipeline.effort ?? "high", signal) : [];
+    const failedPolicies = missing.map((id) => ({
+      kind: "failure" as const,
+      policyId: id,
+      errorClass: "PolicyRemoved",
+      message: `policy ${id} is no longer loaded`,
+      attempts: 0,
+    }));
+    const placeholder = missing.map((id): PipelinePolicy => ({
+      id,
+      version: "removed",
+      body: "",
+      reasoningEffort: "high",
+      escalationThreshold: 1,
+      escalateRuleIds: new Set(),
+      ruleIds: [],
+      onViolate: "hide",
+      page: false,
+    }));
     const out = decide({
       post,
       policies: [...policies, ...placeholder],

@@ -5,7 +5,12 @@ import { effortSchema } from "../engine/options.js";
 
 export const cacheSchema = z
   .strictObject({
-    enabled: z.boolean().describe("Verdict cache in Redis (the `redis` section's connection), keyed by policy version + hash of the normalised text; Redis down = no cache, no stall.").default(true),
+    enabled: z
+      .boolean()
+      .describe(
+        "Verdict cache in Redis (the `redis` section's connection), keyed by policy version + hash of the normalised text; Redis down = no cache, no stall.",
+      )
+      .default(true),
     ttlSeconds: z.int().min(1).describe("Lifetime of a cached verdict.").default(86_400),
     commandTimeoutMs: z.int().min(1).describe("A slower Redis call counts as a miss.").default(250),
   })
@@ -17,18 +22,30 @@ export const pipelineSchema = z
     engineTimeoutMs: z.int().min(1).describe("Deadline per model call.").default(120_000),
     maxModelChars: z.int().min(16).describe("The prefilter scans all of a post; the model sees this much (`truncated` on the decision).").default(8000),
     combinePolicies: z.boolean().describe("Ask all of a post's policies in one model call instead of one call per policy.").default(false),
-    screenThreads: z.int().min(0).max(64).describe("Worker threads for decode → prefilter → prefilter decisions, beside kafkajs (0: the main thread).").default(1),
+    screenThreads: z
+      .int()
+      .min(0)
+      .max(64)
+      .describe("Worker threads for decode → prefilter → prefilter decisions, beside kafkajs (0: the main thread).")
+      .default(1),
     screenTimeoutMs: z
       .int()
       .min(100)
-      .describe("How long a screen thread may hold chunks without answering before it is taken as hung: it is replaced, and its chunks are screened on the main thread.")
+      .describe(
+        "How long a screen thread may hold chunks without answering before it is taken as hung: it is replaced, and its chunks are screened on the main thread.",
+      )
       .default(30000),
-    effort: effortSchema.nullable().describe("Reasoning effort of this role, over the policy's own (null: the policy's; the escalation role: high).").default(null),
+    effort: effortSchema
+      .nullable()
+      .describe("Reasoning effort of this role, over the policy's own (null: the policy's; the escalation role: high).")
+      .default(null),
     auditSampleRate: z
       .number()
       .min(0)
       .max(1)
-      .describe("Share of the posts the prefilter allows without the model that the model still reads, at the lowest priority, to measure what the keywords miss (verdicts to the audit topic only; 0: none).")
+      .describe(
+        "Share of the posts the prefilter allows without the model that the model still reads, at the lowest priority, to measure what the keywords miss (verdicts to the audit topic only; 0: none).",
+      )
       .default(0.005),
   })
   .prefault({});

@@ -129,8 +129,16 @@ export class PostProcessor implements RecordProcessor {
     private readonly pool: ScreenPool | null = null,
   ) {
     this.now = deps.now ?? Date.now;
-    if ((deps.input.format === "confluent-avro") !== Boolean(deps.confluentInput)) throw new Error(`PostProcessor: input.format ${deps.input.format} ${deps.confluentInput ? "with" : "without"} a ConfluentInput`);
-    this.screenDeps = { codecs: deps.codecs, topics: deps.topics, input: deps.input, confluentPosts: deps.confluentInput?.decoder ?? null, prefilter: deps.prefilter, now: this.now };
+    if ((deps.input.format === "confluent-avro") !== Boolean(deps.confluentInput))
+      throw new Error(`PostProcessor: input.format ${deps.input.format} ${deps.confluentInput ? "with" : "without"} a ConfluentInput`);
+    this.screenDeps = {
+      codecs: deps.codecs,
+      topics: deps.topics,
+      input: deps.input,
+      confluentPosts: deps.confluentInput?.decoder ?? null,
+      prefilter: deps.prefilter,
+      now: this.now,
+    };
   }
 
   async processBatch(records: readonly InboundRecord[], signal: AbortSignal): Promise<RecordResult[]> {
@@ -151,7 +159,17 @@ export class PostProcessor implements RecordProcessor {
         if (deps.auditSampler && result.stage === "prefilter") this.sampleForAudit(record, deps.auditSampler);
       } else if (result.kind === "dead-letter") {
         deps.metrics.deadLettered.inc({ reason: result.reason });
-        deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: result.reason, err: result.message, postText: record.value?.toString("utf8", 0, deps.pipeline.maxModelChars) }, "dead letter");
+        deps.logger.warn(
+          {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            reason: result.reason,
+            err: result.message,
+            postText: record.value?.toString("utf8", 0, deps.pipeline.maxModelChars),
+          },
+          "dead letter",
+        );
         out[i] = { kind: "ready", outputs: result.records };
       } else {
         out[i] = guarded(deps, record, (modelSignal) => {

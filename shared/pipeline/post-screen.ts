@@ -65,6 +65,12 @@ export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenRes
       screenMs: performance.now() - started,
     };
   }
-  const decision = prefilterDecision({ post, policySetVersion: screened.policySetVersion, latencyMs: performance.now() - started, truncated: screened.truncated, now: deps.now() });
+  const decision = prefilterDecision({
+    post,
+    policySetVersion: screened.policySetVersion,
+    latencyMs: performance.now() - started,
+    truncated: screened.truncated,
+    now: deps.now(),
+  });
   return { kind: "decided", records: [encodeDecision(deps, decision)], stage: decision.stage, action: decision.action };
 }

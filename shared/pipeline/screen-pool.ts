@@ -220,7 +220,10 @@ export class ScreenPool {
   private onSilence(thread: Thread): void {
     // Answered everything since the last arming: not hung, just idle.
     if (thread.pending.size === 0 || !this.running.includes(thread)) return;
-    this.logger.error({ thread: thread.worker.threadId, chunks: thread.pending.size, timeoutMs: this.timeoutMs }, "screen thread hung; terminating and replacing it");
+    this.logger.error(
+      { thread: thread.worker.threadId, chunks: thread.pending.size, timeoutMs: this.timeoutMs },
+      "screen thread hung; terminating and replacing it",
+    );
     this.retire(thread, new ScreenTimeoutError(this.timeoutMs));
     void thread.worker.terminate();
   }

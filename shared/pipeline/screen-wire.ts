@@ -163,7 +163,14 @@ export function packRecords(records: readonly InboundRecord[]): [PackedRecords, 
     }
     layout.values[countAt] = count;
   });
-  const packed: PackedRecords = { topic: records[0]?.topic ?? "", partition: records[0]?.partition ?? 0, offsets, bytes: bytes.finish(), layout: layout.finish(), headerNames: headerNames.strings };
+  const packed: PackedRecords = {
+    topic: records[0]?.topic ?? "",
+    partition: records[0]?.partition ?? 0,
+    offsets,
+    bytes: bytes.finish(),
+    layout: layout.finish(),
+    headerNames: headerNames.strings,
+  };
   const transfer = [packed.bytes.buffer as ArrayBuffer, packed.layout.buffer as ArrayBuffer];
   if (offsets instanceof Float64Array) transfer.push(offsets.buffer as ArrayBuffer);
   return [packed, transfer];
@@ -215,7 +222,6 @@ export interface PackedResults {
   toModel: Array<[number, Extract<ScreenResult, { kind: "to-model" }>]>;
 }
 
-
 /** `inbound`: the records screened (same order); an outbound key equal to its record's key is not sent again. */
 export function packResults(results: readonly ScreenResult[], inbound: readonly InboundRecord[]): [PackedResults, ArrayBuffer[]] {
   const bytes = new ByteWriter(results.length * 192);
@@ -248,7 +254,9 @@ export function packResults(results: readonly ScreenResult[], inbound: readonly 
       // Codecs hand out one headers object per writer schema: look it up by identity first.
       let set = headerSets.get(r.headers);
       if (set === undefined) {
-        set = table.of(JSON.stringify(Object.entries(r.headers).map(([name, v]) => [name, typeof v === "string" ? v : v.toString("base64"), typeof v === "string"])));
+        set = table.of(
+          JSON.stringify(Object.entries(r.headers).map(([name, v]) => [name, typeof v === "string" ? v : v.toString("base64"), typeof v === "string"])),
+        );
         headerSets.set(r.headers, set);
       }
       layout.push(set);

@@ -26,7 +26,8 @@ try {
     codecs: createCodecs(registry, init.outputSchemaIds ?? null),
     topics: init.topics,
     input: init.input,
-    confluentPosts: init.input.format === "confluent-avro" ? new ConfluentPostDecoder(registry.version("post"), init.input.fieldMap, (id) => writerSchemas.get(id)) : null,
+    confluentPosts:
+      init.input.format === "confluent-avro" ? new ConfluentPostDecoder(registry.version("post"), init.input.fieldMap, (id) => writerSchemas.get(id)) : null,
     prefilter: policyPrefilter,
     now: Date.now,
   };

@@ -70,14 +70,32 @@ export class LivePolicies {
   static async start(policies: PolicySettings, redisSettings: RedisSettings, logger: Logger): Promise<LivePolicies> {
     const dir = resolveFromRoot(policies.dir);
     if (!policies.registry.enabled) {
-      const set = onlyPolicies((await readPolicyDir(dir)).map((f) => f.policy), policies.only, dir);
-      return new LivePolicies(set, { source: "folder", detail: `policies: folder ${dir} (registry disabled), set ${set.version}` }, policies, logger, null, null);
+      const set = onlyPolicies(
+        (await readPolicyDir(dir)).map((f) => f.policy),
+        policies.only,
+        dir,
+      );
+      return new LivePolicies(
+        set,
+        { source: "folder", detail: `policies: folder ${dir} (registry disabled), set ${set.version}` },
+        policies,
+        logger,
+        null,
+        null,
+      );
     }
     const { startTimeoutMs } = policies.registry;
     const redis = createRedis(
       redisSettings,
       // No offline queue: a call while Redis is away fails at once, and the next refresh tries again.
-      { lazyConnect: true, connectTimeout: startTimeoutMs, commandTimeout: startTimeoutMs, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (times) => Math.min(times * 500, 5000) },
+      {
+        lazyConnect: true,
+        connectTimeout: startTimeoutMs,
+        commandTimeout: startTimeoutMs,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        retryStrategy: (times) => Math.min(times * 500, 5000),
+      },
       "redis",
     );
     redis.on("error", () => undefined); // reported by the calls that fail
@@ -103,7 +121,14 @@ export class LivePolicies {
       );
       if (current.length === 0 && folder instanceof Error) throw folder;
       const set = onlyPolicies(current.map(parseStored), policies.only, `the policy registry (${registry.prefix})`);
-      const live = new LivePolicies(set, { source: "registry", detail: `policies: registry ${registry.prefix}, set ${set.version}` }, policies, logger, redis, registry);
+      const live = new LivePolicies(
+        set,
+        { source: "registry", detail: `policies: registry ${registry.prefix}, set ${set.version}` },
+        policies,
+        logger,
+        redis,
+        registry,
+      );
       live.known = current;
       await live.keepSnapshot(current);
       await registry.recordSet(set).catch(() => undefined);
@@ -121,14 +146,28 @@ export class LivePolicies {
           redis.disconnect();
           throw new Error(`the policy registry is unreachable (${why}), ${snapshot.problem}, and the policies folder cannot be read: ${folder.message}`);
         }
-        const set = onlyPolicies(folder.map((f) => f.policy), policies.only, dir);
-        live = new LivePolicies(set, { source: "folder", detail: `policies: folder ${dir}, set ${set.version} (the registry was unreachable at start: ${why}; ${snapshot.problem})` }, policies, logger, redis, registry);
+        const set = onlyPolicies(
+          folder.map((f) => f.policy),
+          policies.only,
+          dir,
+        );
+        live = new LivePolicies(
+          set,
+          { source: "folder", detail: `policies: folder ${dir}, set ${set.version} (the registry was unreachable at start: ${why}; ${snapshot.problem})` },
+          policies,
+          logger,
+          redis,
+          registry,
+        );
         live.known = stored(folder);
       } else {
         const set = onlyPolicies(snapshot.policies.map(parseStored), policies.only, snapshotFile);
         live = new LivePolicies(
           set,
-          { source: "snapshot", detail: `policies: snapshot ${snapshotFile} saved ${new Date(snapshot.savedAt).toISOString()}, set ${set.version} (the registry was unreachable at start: ${why})` },
+          {
+            source: "snapshot",
+            detail: `policies: snapshot ${snapshotFile} saved ${new Date(snapshot.savedAt).toISOString()}, set ${set.version} (the registry was unreachable at start: ${why})`,
+          },
           policies,
           logger,
           redis,
@@ -138,7 +177,10 @@ export class LivePolicies {
         live.known = snapshot.policies;
       }
       live.outage = true;
-      logger.warn({ policySet: live.set.version, source: live.state.source, err: why }, `policy registry unreachable at start; running on the last known set: ${live.state.detail}`);
+      logger.warn(
+        { policySet: live.set.version, source: live.state.source, err: why },
+        `policy registry unreachable at start; running on the last known set: ${live.state.detail}`,
+      );
       return live;
     }
   }
@@ -212,7 +254,9 @@ export class LivePolicies {
       await this.watching?.listener(set);
       this.set = set;
       this.known = current;
-      const changed = set.policies.filter((p) => from.get(p.id)?.version !== p.version).map((p) => `${p.id}@${from.get(p.id)?.version ?? "none"}->${p.version}`);
+      const changed = set.policies
+        .filter((p) => from.get(p.id)?.version !== p.version)
+        .map((p) => `${p.id}@${from.get(p.id)?.version ?? "none"}->${p.version}`);
       this.logger.info({ from: from.version, to: set.version, changed, lagMs: change ? Date.now() - change.at : null }, "policies switched");
       await registry.recordSet(set).catch(() => undefined);
     }

@@ -29,7 +29,8 @@ export function registryPrefix(keyPrefix: string): string {
 /** Parses a stored policy; its source names where it came from (`registry:id@version`). */
 export function parseStored(stored: StoredPolicy): Policy {
   const policy = parsePolicy(stored.text, `registry:${stored.id}@${stored.version}`);
-  if (policy.id !== stored.id || policy.version !== stored.version) throw new Error(`registry entry ${stored.id}@${stored.version} holds ${policy.id}@${policy.version}`);
+  if (policy.id !== stored.id || policy.version !== stored.version)
+    throw new Error(`registry entry ${stored.id}@${stored.version} holds ${policy.id}@${policy.version}`);
   return policy;
 }
 

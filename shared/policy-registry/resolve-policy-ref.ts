@@ -72,7 +72,8 @@ export async function resolvePolicyRef(ref: string, options: ResolveOptions): Pr
     const { registry, close } = await openRegistry(config);
     try {
       const versions = await registry.versions(parsed.id);
-      if (versions.length === 0) throw fail(`no policy "${parsed.id}" in the registry (there: ${[...(await registry.current()).keys()].sort().join(", ") || "none"})`);
+      if (versions.length === 0)
+        throw fail(`no policy "${parsed.id}" in the registry (there: ${[...(await registry.current()).keys()].sort().join(", ") || "none"})`);
       const version = matchVersion(versions, parsed.version);
       if (typeof version !== "string") throw fail(`${version.error} of policy "${parsed.id}" (kept: ${versions.join(", ")})`);
       const stored = (await registry.get(parsed.id, version))!;

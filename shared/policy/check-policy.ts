@@ -88,11 +88,15 @@ export function checkPolicy(text: string, source: string, limits: PolicyCheckLim
       const id = criterion[1]!;
       if (defined.has(id)) errors.push(`${at(line)}rule ${id} is defined twice (also line ${defined.get(id)})`);
       else defined.set(id, line);
-      if (!declared.has(id)) errors.push(`${at(line)}rule ${id} is defined here but not listed in the front matter's rules (the model may only answer listed ids)`);
+      if (!declared.has(id))
+        errors.push(`${at(line)}rule ${id} is defined here but not listed in the front matter's rules (the model may only answer listed ids)`);
     }
   }
   for (const rule of policy.rules) {
-    if (!defined.has(rule.id)) errors.push(`${at(undefined)}rule ${rule.id} is listed in the front matter but no criterion ("- **${rule.id} …**" or "- ${rule.id}: …") under "## Violates (1)" or "## Safe (0)" defines it`);
+    if (!defined.has(rule.id))
+      errors.push(
+        `${at(undefined)}rule ${rule.id} is listed in the front matter but no criterion ("- **${rule.id} …**" or "- ${rule.id}: …") under "## Violates (1)" or "## Safe (0)" defines it`,
+      );
   }
 
   const examples = sections.find((s) => sameHeading(s.heading, "Examples"));
@@ -102,12 +106,14 @@ export function checkPolicy(text: string, source: string, limits: PolicyCheckLim
   }
 
   const bodyChars = policy.body.length;
-  if (bodyChars > limits.maxBodyChars) errors.push(`${at(undefined)}the body is ${bodyChars} characters, over the limit of ${limits.maxBodyChars} (policies.maxBodyChars)`);
+  if (bodyChars > limits.maxBodyChars)
+    errors.push(`${at(undefined)}the body is ${bodyChars} characters, over the limit of ${limits.maxBodyChars} (policies.maxBodyChars)`);
   let tokens: number | null = null;
   if (tokenCount) {
     tokens = tokenCount(policy.body);
     if (tokens > limits.maxTokens) errors.push(`${at(undefined)}the body is ${tokens} tokens, over the limit of ${limits.maxTokens} (policies.maxTokens)`);
-    else if (tokens < SWEET_SPOT_TOKENS.min || tokens > SWEET_SPOT_TOKENS.max) warnings.push(`${at(undefined)}the body is ${tokens} tokens; ${SWEET_SPOT_TOKENS.min}–${SWEET_SPOT_TOKENS.max} is the sweet spot`);
+    else if (tokens < SWEET_SPOT_TOKENS.min || tokens > SWEET_SPOT_TOKENS.max)
+      warnings.push(`${at(undefined)}the body is ${tokens} tokens; ${SWEET_SPOT_TOKENS.min}–${SWEET_SPOT_TOKENS.max} is the sweet spot`);
   }
   return { policy, errors, warnings, bodyChars, tokens };
 }

@@ -59,7 +59,10 @@ export function parseFrontMatter(text: string, source: string): FrontMatterDocum
 
   return {
     data: (doc.toJS() ?? {}) as Record<string, FrontMatterValue>,
-    body: lines.slice(close + 1).join("\n").replace(/^\n+/, ""),
+    body: lines
+      .slice(close + 1)
+      .join("\n")
+      .replace(/^\n+/, ""),
     lineOf: (keyPath) => {
       let line: number | undefined;
       let node: unknown = doc.contents;

@@ -5,8 +5,20 @@ import { POLICY_ACTIONS, PREFILTER_MODES, type Policy, type PolicyAction, type P
 import { PolicyError } from "./policy-error.js";
 
 const KNOWN_FIELDS = new Set([
-  "id", "title", "version", "keywords", "signals", "targets", "regexes", "typos", "prefilter",
-  "reasoning_effort", "escalation_threshold", "rules", "forums", "actions",
+  "id",
+  "title",
+  "version",
+  "keywords",
+  "signals",
+  "targets",
+  "regexes",
+  "typos",
+  "prefilter",
+  "reasoning_effort",
+  "escalation_threshold",
+  "rules",
+  "forums",
+  "actions",
 ]);
 
 /** The policy version: the first 16 hex characters of the SHA-256 of the file's content. */
@@ -72,7 +84,7 @@ export function parsePolicy(text: string, source: string): Policy {
   const rules = parseRules(data.rules, (detail, at = []) => err("rules", detail, ["rules", ...at]));
   const actions = parseActions(data.actions, (detail, at = []) => err("actions", detail, ["actions", ...at]));
   const forums = data.forums === undefined ? ["*"] : strList("forums");
-  if (forums.length === 0) err("forums", "must name at least one forum (or \"*\")");
+  if (forums.length === 0) err("forums", 'must name at least one forum (or "*")');
 
   const policy: Policy = {
     id,
@@ -93,9 +105,9 @@ export function parsePolicy(text: string, source: string): Policy {
     forums,
     source,
   };
-  if (policy.signals.length > 0 && policy.targets.length === 0) err("signals", "need a \"targets\" list to pair with");
+  if (policy.signals.length > 0 && policy.targets.length === 0) err("signals", 'need a "targets" list to pair with');
   if (policy.prefilter === "keywords" && policy.keywords.length + policy.signals.length + policy.regexes.length === 0) {
-    err("keywords", "prefilter mode \"keywords\" needs keywords, signals or regexes");
+    err("keywords", 'prefilter mode "keywords" needs keywords, signals or regexes');
   }
   return policy;
 }

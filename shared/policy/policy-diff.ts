@@ -12,7 +12,8 @@ export function diffLines(before: string, after: string): DiffLine[] {
   const b = after.split(/\r?\n/);
   // lcs[i][j]: the longest common subsequence of a[i..] and b[j..].
   const lcs = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
-  for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = a.length - 1; i >= 0; i--)
+    for (let j = b.length - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const out: DiffLine[] = [];
   let i = 0;
   let j = 0;
@@ -76,8 +77,16 @@ export function policyFieldChanges(before: Policy, after: Policy): string[] {
   scalar("reasoning_effort", before.reasoningEffort, after.reasoningEffort);
   scalar("escalation_threshold", before.escalationThreshold, after.escalationThreshold);
   scalar("typos", before.typos, after.typos);
-  list("rules", before.rules.map((r) => r.id), after.rules.map((r) => r.id));
-  list("rules escalating", before.rules.filter((r) => r.escalate).map((r) => r.id), after.rules.filter((r) => r.escalate).map((r) => r.id));
+  list(
+    "rules",
+    before.rules.map((r) => r.id),
+    after.rules.map((r) => r.id),
+  );
+  list(
+    "rules escalating",
+    before.rules.filter((r) => r.escalate).map((r) => r.id),
+    after.rules.filter((r) => r.escalate).map((r) => r.id),
+  );
   list("keywords", before.keywords, after.keywords);
   list("signals", before.signals, after.signals);
   list("targets", before.targets, after.targets);

@@ -8,9 +8,7 @@ import { UsageError } from "../errors/usage-error.js";
  * - `version`: `ID@VERSION`, a version the policy registry keeps (or a unique prefix of one).
  */
 export type PolicyRef =
-  | { kind: "file"; path: string; expectedId?: string; warning?: string }
-  | { kind: "id"; id: string }
-  | { kind: "version"; id: string; version: string };
+  { kind: "file"; path: string; expectedId?: string; warning?: string } | { kind: "id"; id: string } | { kind: "version"; id: string; version: string };
 
 /** What a policy id may be (as `parsePolicy` checks it): lower-case letters, digits, `-` and `_`. */
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
@@ -42,7 +40,9 @@ export function parsePolicyRef(ref: string, option = "--policy", isFile: (path: 
   if (isFile(ref)) return { kind: "file", path: ref };
   if (at > 0 && ID.test(ref.slice(0, at))) {
     const version = ref.slice(at + 1);
-    throw bad(`${version === "" ? "no version after the @" : `"${version}" is no version`} (ID@VERSION: a version the registry keeps, or at least 4 characters of one)`);
+    throw bad(
+      `${version === "" ? "no version after the @" : `"${version}" is no version`} (ID@VERSION: a version the registry keeps, or at least 4 characters of one)`,
+    );
   }
   if (at >= 0) throw bad(`${at === 0 ? "no policy id before the @" : `"${ref.slice(0, at)}" is no policy id`} (lower-case letters, digits, - or _)`);
   throw bad("no policy id (lower-case letters, digits, - or _), ID@VERSION or policy file (FILE.md, or a path with a /) and no such file");

@@ -16,7 +16,8 @@ export class PolicySet {
     const sorted = [...policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let i = 1; i < sorted.length; i++) {
       const p = sorted[i] as Policy;
-      if (p.id === (sorted[i - 1] as Policy).id) throw new PolicyError(p.source, "id", `duplicate policy id "${p.id}" (also in ${(sorted[i - 1] as Policy).source})`);
+      if (p.id === (sorted[i - 1] as Policy).id)
+        throw new PolicyError(p.source, "id", `duplicate policy id "${p.id}" (also in ${(sorted[i - 1] as Policy).source})`);
     }
     this.policies = Object.freeze(sorted);
     const h = createHash("sha256");

@@ -16,14 +16,24 @@ export const policiesSchema = z
           )
           .default(true),
         snapshotFile: nonBlank()
-          .describe("The last policy set read from the registry, rewritten at each change; a worker that starts while Redis is down runs on it (relative paths: from the repository root).")
+          .describe(
+            "The last policy set read from the registry, rewritten at each change; a worker that starts while Redis is down runs on it (relative paths: from the repository root).",
+          )
           .default(".run/policy-snapshot.json"),
         startTimeoutMs: z.int().min(100).describe("How long a starting worker waits for Redis before it runs on the snapshot.").default(3000),
-        refreshMs: z.int().min(100).describe("The current pointers are also re-read this often: a lost pub/sub message or Redis coming back still reaches the worker.").default(10_000),
+        refreshMs: z
+          .int()
+          .min(100)
+          .describe("The current pointers are also re-read this often: a lost pub/sub message or Redis coming back still reaches the worker.")
+          .default(10_000),
       })
       .prefault({}),
     maxBodyChars: z.int().min(100).describe("`arbiter policy validate` and `push`: a longer policy body (the text the model reads) is rejected.").default(8000),
-    maxTokens: z.int().min(10).describe("`arbiter policy validate --model` and `push --model`: a body of more tokens is rejected (400–600 is the sweet spot; outside it is a warning).").default(1500),
+    maxTokens: z
+      .int()
+      .min(10)
+      .describe("`arbiter policy validate --model` and `push --model`: a body of more tokens is rejected (400–600 is the sweet spot; outside it is a warning).")
+      .default(1500),
   })
   .prefault({});
 

@@ -96,7 +96,7 @@ export class AnchoredTrie {
     let count = from;
     // `i` is always a position where a word may start: the walk begins at once, then the rest
     // of the word is skipped in a tight loop of its own.
-    for (let i = 0; i < length; ) {
+    for (let i = 0; i < length;) {
       const c = codes[i] as number;
       let k = classOf[c] as number;
       let s = k === 0 ? 0 : k < width ? (dense[k] as number) : this.sparseChild(0, k);

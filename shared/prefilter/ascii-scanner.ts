@@ -102,7 +102,14 @@ export class AsciiScanner {
    * {@link MAX_TABLE_CELLS} (posts then all take normalise + match). Parameters as for the
    * constructor.
    */
-  static build(patterns: readonly string[], startBounded: Uint8Array, endBounded: Uint8Array, policyOf: Int32Array, pairBit: Uint8Array, policyCount: number): AsciiScanner | undefined {
+  static build(
+    patterns: readonly string[],
+    startBounded: Uint8Array,
+    endBounded: Uint8Array,
+    policyOf: Int32Array,
+    pairBit: Uint8Array,
+    policyCount: number,
+  ): AsciiScanner | undefined {
     try {
       return new AsciiScanner(patterns, startBounded, endBounded, policyOf, pairBit, policyCount);
     } catch (error) {
@@ -153,7 +160,9 @@ export class AsciiScanner {
     const word = (k: number): boolean => (k < otherWord ? isWordUnit(unitOf[k] as number) : k === otherWord);
     const letter = (k: number): boolean => k < otherWord && isLetterUnit(unitOf[k] as number);
     const spaceClass = unitClass[SPACE] as number;
-    this.joinClass = Uint8Array.from({ length: units }, (_, k) => (k < otherWord && JOIN_SEPARATORS.includes(String.fromCharCode(unitOf[k] as number)) ? 1 : 0));
+    this.joinClass = Uint8Array.from({ length: units }, (_, k) =>
+      k < otherWord && JOIN_SEPARATORS.includes(String.fromCharCode(unitOf[k] as number)) ? 1 : 0,
+    );
     // Symbols of the automaton: the unit classes, then the two markers.
     const CARET = units;
     const DOLLAR = units + 1;
@@ -277,8 +286,10 @@ export class AsciiScanner {
         if (oi >= 0) this.afterOther[r * others + oi] = row(delta[s * symbols + k] as number);
         let t: number;
         let slow = false;
-        if (letter(k) && last === k) t = s; // a repeated letter
-        else if (k === spaceClass && last === CARET && beforeLast === spaceClass) t = s; // a run of spaces
+        if (letter(k) && last === k)
+          t = s; // a repeated letter
+        else if (k === spaceClass && last === CARET && beforeLast === spaceClass)
+          t = s; // a run of spaces
         else if (word(k)) {
           t = delta[s * symbols + k] as number;
           slow = accepting[t] === 1;
@@ -395,7 +406,10 @@ export class AsciiScanner {
    */
   private transition(afterDollar: number, afterChar: number, end: number, t: Uint8Array, i: number, n: number, active: Uint8Array | undefined): void {
     const mark = this.found;
-    const hit = (afterDollar >= 0 && this.reached(afterDollar, t, i, n, true, active)) || (afterChar >= 0 && this.reached(afterChar, t, i, n, false, active)) || (end >= 0 && this.reached(end, t, i, n, false, active));
+    const hit =
+      (afterDollar >= 0 && this.reached(afterDollar, t, i, n, true, active)) ||
+      (afterChar >= 0 && this.reached(afterChar, t, i, n, false, active)) ||
+      (end >= 0 && this.reached(end, t, i, n, false, active));
     if (!hit) return;
     this.found = mark;
     this.collecting = true;

@@ -13,8 +13,7 @@ export const enum CharClass {
   Continuous = 3,
 }
 
-const CONTINUOUS =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Bopomofo}]/u;
+const CONTINUOUS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Bopomofo}]/u;
 
 function classify(code: number): CharClass {
   // Surrogate halves: astral letters are rare once maths alphanumerics are folded; treat as boundary.

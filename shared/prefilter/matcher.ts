@@ -135,7 +135,16 @@ export class Matcher {
     const hits = this.match(buf, active);
     if (hits.length === 0) return NO_LOCATED_HITS;
     return hits.map((h) => {
-      return { policyIndex: h.policyIndex, role: h.role, term: h.term, pattern: h.pattern, start: buf.starts[h.start] as number, end: originalEnd(buf, h.end, text), sortStart: h.start, sortEnd: h.end };
+      return {
+        policyIndex: h.policyIndex,
+        role: h.role,
+        term: h.term,
+        pattern: h.pattern,
+        start: buf.starts[h.start] as number,
+        end: originalEnd(buf, h.end, text),
+        sortStart: h.start,
+        sortEnd: h.end,
+      };
     });
   }
 
@@ -148,7 +157,16 @@ export class Matcher {
       const ref = this.refs[id] as PatternRef;
       if (active !== undefined && active[ref.policyIndex] === 0) continue;
       const start = occurrenceStart(t, n, last, this.lengths[id] as number);
-      hits.push({ policyIndex: ref.policyIndex, role: ref.role, term: ref.term, pattern: id, start, end: occurrenceEnd(t, n, last), sortStart: start, sortEnd: last + 1 });
+      hits.push({
+        policyIndex: ref.policyIndex,
+        role: ref.role,
+        term: ref.term,
+        pattern: id,
+        start,
+        end: occurrenceEnd(t, n, last),
+        sortStart: start,
+        sortEnd: last + 1,
+      });
     }
     return hits;
   }

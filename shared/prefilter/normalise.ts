@@ -35,7 +35,17 @@ export interface NormaliseBuffers {
 
 /** Leet digits and symbols, folded to the letter they stand for when they sit in a word. */
 export const LEET = new Uint16Array(128);
-for (const [from, to] of [["0", "o"], ["1", "i"], ["3", "e"], ["4", "a"], ["5", "s"], ["7", "t"], ["@", "a"], ["$", "s"], ["!", "i"]] as const) {
+for (const [from, to] of [
+  ["0", "o"],
+  ["1", "i"],
+  ["3", "e"],
+  ["4", "a"],
+  ["5", "s"],
+  ["7", "t"],
+  ["@", "a"],
+  ["$", "s"],
+  ["!", "i"],
+] as const) {
   LEET[from.charCodeAt(0)] = to.charCodeAt(0);
 }
 /** Separators that obfuscators put between the letters of one word. */
@@ -138,7 +148,7 @@ function fold(text: string): number {
  * and "sh!t" fold but "2024", "$5" and "wow!" do not.
  */
 function foldLeet(codes: Uint16Array, m: number): void {
-  for (let i = 0; i < m; ) {
+  for (let i = 0; i < m;) {
     const c = codes[i] as number;
     if (c >= 128 || LEET[c] === 0) {
       i++;

@@ -16,13 +16,12 @@ export interface PatternTrie {
 
 export function buildPatternTrie(patterns: readonly string[]): PatternTrie {
   const freq = new Map<number, number>();
-  for (const p of patterns) for (let i = 0; i < p.length; i++) {
-    const c = p.charCodeAt(i);
-    freq.set(c, (freq.get(c) ?? 0) + 1);
-  }
-  const alphabet = [...freq.entries()]
-    .sort((x, y) => (x[0] < 128 ? 0 : 1) - (y[0] < 128 ? 0 : 1) || y[1] - x[1] || x[0] - y[0])
-    .map(([c]) => c);
+  for (const p of patterns)
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      freq.set(c, (freq.get(c) ?? 0) + 1);
+    }
+  const alphabet = [...freq.entries()].sort((x, y) => (x[0] < 128 ? 0 : 1) - (y[0] < 128 ? 0 : 1) || y[1] - x[1] || x[0] - y[0]).map(([c]) => c);
   const classOf = new Uint16Array(0x10000);
   alphabet.forEach((c, i) => {
     classOf[c] = i + 1;

@@ -21,7 +21,9 @@ export const DEFAULT_MAX_HITS_PER_POLICY = 32;
 export function resolvePrefilterOptions(options: PrefilterOptions = {}): Required<PrefilterOptions> {
   const maxModelChars = options.maxModelChars ?? DEFAULT_MAX_MODEL_CHARS;
   const maxHitsPerPolicy = options.maxHitsPerPolicy ?? DEFAULT_MAX_HITS_PER_POLICY;
-  if (!Number.isInteger(maxModelChars) || maxModelChars < 1) throw new RangeError(`prefilter option maxModelChars must be a positive integer, got ${maxModelChars}`);
-  if (!Number.isInteger(maxHitsPerPolicy) || maxHitsPerPolicy < 1) throw new RangeError(`prefilter option maxHitsPerPolicy must be a positive integer, got ${maxHitsPerPolicy}`);
+  if (!Number.isInteger(maxModelChars) || maxModelChars < 1)
+    throw new RangeError(`prefilter option maxModelChars must be a positive integer, got ${maxModelChars}`);
+  if (!Number.isInteger(maxHitsPerPolicy) || maxHitsPerPolicy < 1)
+    throw new RangeError(`prefilter option maxHitsPerPolicy must be a positive integer, got ${maxHitsPerPolicy}`);
   return { maxModelChars, maxHitsPerPolicy };
 }

@@ -117,7 +117,8 @@ function withOtherCase(chars: string): string | undefined {
   let out = "";
   for (const c of chars) {
     if (/[A-Za-z]/.test(c)) out += c.toLowerCase() + c.toUpperCase();
-    else if (c.toLowerCase() !== c.toUpperCase()) return undefined; // a non-ASCII letter: its folds are not listed
+    else if (c.toLowerCase() !== c.toUpperCase())
+      return undefined; // a non-ASCII letter: its folds are not listed
     else out += c;
   }
   return [...new Set(out)].join("");

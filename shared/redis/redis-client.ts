@@ -29,7 +29,10 @@ export function explainRedisError(error: unknown, connection: RedisConnection, s
   const because = (field: string, problem: string) => Object.assign(new ConfigError(`${section}.${field}`, problem), { cause: error });
   const reply = chain.find((e) => /^(WRONGPASS|NOAUTH)\b/.test(e.message));
   if (reply?.message.startsWith("WRONGPASS"))
-    return because("password", `Redis rejected user ${JSON.stringify(connection.username ?? "default")} with this password; check ${section}.username and ${section}.password (${reply.message})`);
+    return because(
+      "password",
+      `Redis rejected user ${JSON.stringify(connection.username ?? "default")} with this password; check ${section}.username and ${section}.password (${reply.message})`,
+    );
   if (reply) return because("password", `${connection.password === undefined ? "is unset but" : "is set, yet"} Redis requires a login (${reply.message})`);
   if (!connection.url.startsWith("rediss://")) return error;
   const certificate = certificateProblem(error, `${section}.tls`);

@@ -26,7 +26,11 @@ export async function probeRedis(connection: RedisSettings, timeoutMs = 3000, pu
   const problem = await tcpProbe(host, port, timeoutMs);
   const hint = `${startHint(host, port, REDIS)}${purpose === "cache" ? ", or turn the verdict cache off (cache.enabled: false)" : " (the policy registry lives there)"}`;
   if (problem !== null) throw new ServiceUnreachableError("Redis", `Redis at ${shown} ${problem}`, hint);
-  const redis = createRedis(connection, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }, "redis");
+  const redis = createRedis(
+    connection,
+    { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null },
+    "redis",
+  );
   redis.on("error", () => undefined);
   try {
     await redis.connect();

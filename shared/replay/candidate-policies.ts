@@ -37,7 +37,10 @@ export async function candidatePolicies(ref: string, config: Pick<ArbiterConfig,
       if (inForce.length > 0) inForceFrom = "registry";
     }
     // The candidate's lookup reads the registry just opened.
-    resolved = await resolvePolicyRef(ref, { config, ...(opened ? { openRegistry: async () => ({ registry: opened.registry, close: () => undefined }) } : {}) });
+    resolved = await resolvePolicyRef(ref, {
+      config,
+      ...(opened ? { openRegistry: async () => ({ registry: opened.registry, close: () => undefined }) } : {}),
+    });
   } finally {
     opened?.close();
   }

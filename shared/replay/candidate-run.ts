@@ -16,7 +16,11 @@ export type RunEngine = EnginePort & { dispose?(): Promise<void> };
 
 /** The configured engine with `sequences` cut to the run's share (`modelPath` over the configured one when given). */
 export async function loadRunEngine(config: ArbiterConfig, maxModelCalls: number, modelPath: string | null, logger: Logger): Promise<RunEngine> {
-  const settings = { ...config.engine, sequences: Math.min(config.engine.sequences, maxModelCalls), ...(modelPath ? { modelPath: resolveFromRoot(modelPath) } : {}) };
+  const settings = {
+    ...config.engine,
+    sequences: Math.min(config.engine.sequences, maxModelCalls),
+    ...(modelPath ? { modelPath: resolveFromRoot(modelPath) } : {}),
+  };
   return loadEnginePort(settings, logger);
 }
 
@@ -55,7 +59,18 @@ export async function startCandidateRun(options: {
   const engine = new BoundedEngine(options.engine, options.maxModelCalls);
   const cache = config.cache.enabled ? new VerdictCache({ ...config.redis, ...config.cache }, log) : null;
   const topics = config.kafka.topics;
-  const inner = new PostProcessor({ codecs, topics, input: config.input, confluentInput, pipeline: config.pipeline, engine, prefilter, cache, metrics, logger: log });
+  const inner = new PostProcessor({
+    codecs,
+    topics,
+    input: config.input,
+    confluentInput,
+    pipeline: config.pipeline,
+    engine,
+    prefilter,
+    cache,
+    metrics,
+    logger: log,
+  });
   const runner = new StreamRunner({
     kafka: options.kafka,
     groupId: options.groupId,

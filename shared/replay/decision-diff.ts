@@ -114,6 +114,9 @@ export function diffDecisions(
     }
     if (flipped) changed++;
   }
-  const policies = [...diffs.values()].map(({ byRule, ...d }) => ({ ...d, rules: [...byRule.values()].sort((x, y) => (x.ruleId < y.ruleId ? -1 : x.ruleId > y.ruleId ? 1 : 0)) }));
+  const policies = [...diffs.values()].map(({ byRule, ...d }) => ({
+    ...d,
+    rules: [...byRule.values()].sort((x, y) => (x.ruleId < y.ruleId ? -1 : x.ruleId > y.ruleId ? 1 : 0)),
+  }));
   return { posts: ids.length, withoutDecision, changed, actions, policies };
 }

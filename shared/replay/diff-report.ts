@@ -11,8 +11,10 @@ export interface DiffMeta {
   createdAt: string;
 }
 
-const side = (s: VerdictSide): string => `${s.state}${s.ruleIds.length > 0 ? ` [${s.ruleIds.join(",")}]` : ""} (${s.source}${s.source === "prefilter" ? "" : ` ${s.confidence.toFixed(2)}`})`;
-const exampleLine = (e: FlipExample): string => `${e.postId} (forum ${e.forumId || "-"}): ${side(e.before)} → ${side(e.after)}${e.after.rationale ? ` — ${e.after.rationale}` : ""}`;
+const side = (s: VerdictSide): string =>
+  `${s.state}${s.ruleIds.length > 0 ? ` [${s.ruleIds.join(",")}]` : ""} (${s.source}${s.source === "prefilter" ? "" : ` ${s.confidence.toFixed(2)}`})`;
+const exampleLine = (e: FlipExample): string =>
+  `${e.postId} (forum ${e.forumId || "-"}): ${side(e.before)} → ${side(e.after)}${e.after.rationale ? ` — ${e.after.rationale}` : ""}`;
 
 /** The diff as a terminal report. */
 export function renderDiffText(diff: DecisionDiff, meta: DiffMeta): string {
@@ -23,7 +25,10 @@ export function renderDiffText(diff: DecisionDiff, meta: DiffMeta): string {
   const actions = Object.entries(diff.actions);
   lines.push(`actions changed: ${actions.length === 0 ? "none" : actions.map(([k, n]) => `${k} ${n}`).join(", ")}`);
   for (const p of diff.policies) {
-    lines.push("", `policy ${p.policyId}: allow→violate ${p.allowToViolate}, violate→allow ${p.violateToAllow} (of ${p.compared} compared${p.failed > 0 ? `; ${p.failed} with an engine failure` : ""})`);
+    lines.push(
+      "",
+      `policy ${p.policyId}: allow→violate ${p.allowToViolate}, violate→allow ${p.violateToAllow} (of ${p.compared} compared${p.failed > 0 ? `; ${p.failed} with an engine failure` : ""})`,
+    );
     for (const r of p.rules) lines.push(`  rule ${r.ruleId}: allow→violate ${r.allowToViolate}, violate→allow ${r.violateToAllow}`);
     for (const e of p.examples) lines.push(`  e.g. ${e.direction} ${exampleLine(e)}`);
   }
@@ -39,12 +44,22 @@ export function renderDiffJson(diff: DecisionDiff, meta: DiffMeta): string {
 export function renderDiffHtml(diff: DecisionDiff, meta: DiffMeta): string {
   const e = escapeHtml;
   const actions = Object.entries(diff.actions);
-  const policyRows = diff.policies.map((p) => `<tr><td>${e(p.policyId)}</td><td class="num">${p.compared}</td><td class="num up">${p.allowToViolate}</td><td class="num down">${p.violateToAllow}</td><td class="num">${p.failed}</td></tr>`).join("");
+  const policyRows = diff.policies
+    .map(
+      (p) =>
+        `<tr><td>${e(p.policyId)}</td><td class="num">${p.compared}</td><td class="num up">${p.allowToViolate}</td><td class="num down">${p.violateToAllow}</td><td class="num">${p.failed}</td></tr>`,
+    )
+    .join("");
   const sections = diff.policies
     .map((p) => {
-      const rules = p.rules.map((r) => `<tr><td>${e(r.ruleId)}</td><td class="num up">${r.allowToViolate}</td><td class="num down">${r.violateToAllow}</td></tr>`).join("");
+      const rules = p.rules
+        .map((r) => `<tr><td>${e(r.ruleId)}</td><td class="num up">${r.allowToViolate}</td><td class="num down">${r.violateToAllow}</td></tr>`)
+        .join("");
       const examples = p.examples
-        .map((x) => `<tr><td>${e(x.direction)}</td><td>${e(x.postId)}</td><td>${e(x.forumId)}</td><td>${e(side(x.before))}</td><td>${e(side(x.after))}</td><td>${e(x.after.rationale)}</td></tr>`)
+        .map(
+          (x) =>
+            `<tr><td>${e(x.direction)}</td><td>${e(x.postId)}</td><td>${e(x.forumId)}</td><td>${e(side(x.before))}</td><td>${e(side(x.after))}</td><td>${e(x.after.rationale)}</td></tr>`,
+        )
         .join("");
       return `<section><h2>${e(p.policyId)}</h2>
 <table><thead><tr><th>rule</th><th>allow→violate</th><th>violate→allow</th></tr></thead><tbody>${rules || '<tr><td colspan="3">no flips</td></tr>'}</tbody></table>

@@ -4,9 +4,7 @@
  * number on every partition, or `P:O,P:O` per partition). Pure: the broker's answers come in
  * as arguments.
  */
-export type RangeBound =
-  | { kind: "time"; ms: number }
-  | { kind: "offset"; all: bigint | null; byPartition: ReadonlyMap<number, bigint> };
+export type RangeBound = { kind: "time"; ms: number } | { kind: "offset"; all: bigint | null; byPartition: ReadonlyMap<number, bigint> };
 
 /** A partition's records to replay: offsets start (inclusive) to end (exclusive). */
 export interface PartitionRange {
@@ -23,7 +21,6 @@ export interface Watermarks {
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 
 /** Parses one bound; `now` makes durations ("24h": 24 hours before now). Throws an Error naming what is wrong. */
 export function parseRangeBound(text: string, now: number): RangeBound {
@@ -47,7 +44,9 @@ export function parseRangeBound(text: string, now: number): RangeBound {
     const parsed = Date.parse(t);
     if (!Number.isNaN(parsed)) return { kind: "time", ms: parsed };
   }
-  throw new Error(`"${text}" is neither a time (ISO-8601 like 2026-12-01T10:00:00Z, epoch milliseconds like 1764583200000ms, or a duration ago like 90m, 24h, 7d) nor an offset (a whole number, or P:O,P:O per partition)`);
+  throw new Error(
+    `"${text}" is neither a time (ISO-8601 like 2026-12-01T10:00:00Z, epoch milliseconds like 1764583200000ms, or a duration ago like 90m, 24h, 7d) nor an offset (a whole number, or P:O,P:O per partition)`,
+  );
 }
 
 const clamp = (v: bigint, low: bigint, high: bigint): bigint => (v < low ? low : v > high ? high : v);

@@ -73,7 +73,13 @@ async function committedOffsets(kafka: Kafka, groupId: string, topic: string): P
   }
 }
 
-async function planReplay(kafka: Kafka, config: ArbiterConfig, options: ReplayOptions, base: Omit<ReplayPlan, "ranges" | "shadowStart" | "createdAt">, now: number): Promise<ReplayPlan> {
+async function planReplay(
+  kafka: Kafka,
+  config: ArbiterConfig,
+  options: ReplayOptions,
+  base: Omit<ReplayPlan, "ranges" | "shadowStart" | "createdAt">,
+  now: number,
+): Promise<ReplayPlan> {
   let ranges: PartitionRange[];
   try {
     ranges = await rangesFor(kafka, config.kafka.topics.posts, options.from, options.to, now);
@@ -101,14 +107,40 @@ export async function runReplay(config: ArbiterConfig, options: ReplayOptions, o
   const kafka = overrides.kafka ?? createKafka(config.kafka, `${config.kafka.clientId}-replay`, log);
   if (config.kafka.createTopics) await createTopics(kafka, topicSpecs(topics, config.topics).map(newTopic));
 
-  const replayId = options.replayId ?? replayIdFor({ candidate: candidateName, from: options.from, to: options.to, forumId: options.forumId, apply: options.apply, postsTopic: topics.posts });
+  const replayId =
+    options.replayId ??
+    replayIdFor({ candidate: candidateName, from: options.from, to: options.to, forumId: options.forumId, apply: options.apply, postsTopic: topics.posts });
   const stateDir = resolveFromRoot(config.replay.stateDir);
   const earlier = readPlan(stateDir, replayId);
   if (earlier && earlier.candidate !== candidateName) throw new UsageError(`replay ${replayId} was planned under ${earlier.candidate}, not ${candidateName}`);
-  const plan = earlier ?? (await planReplay(kafka, config, options, { replayId, policyRef: options.policy, candidate: candidateName, policySetVersion: set.version, from: options.from, to: options.to, forumId: options.forumId, apply: options.apply, postsTopic: topics.posts }, now()));
+  const plan =
+    earlier ??
+    (await planReplay(
+      kafka,
+      config,
+      options,
+      {
+        replayId,
+        policyRef: options.policy,
+        candidate: candidateName,
+        policySetVersion: set.version,
+        from: options.from,
+        to: options.to,
+        forumId: options.forumId,
+        apply: options.apply,
+        postsTopic: topics.posts,
+      },
+      now(),
+    ));
   if (!earlier) writePlan(stateDir, plan);
   options.onPlan?.(plan, earlier !== null);
-  const meta: DiffMeta = { title: "replay", replayId, policy: candidateName, range: `${plan.from} .. ${plan.to ?? "the end at the start"}${plan.forumId ? `, forum ${plan.forumId}` : ""}${plan.apply ? ", applied" : ""}`, createdAt: plan.createdAt };
+  const meta: DiffMeta = {
+    title: "replay",
+    replayId,
+    policy: candidateName,
+    range: `${plan.from} .. ${plan.to ?? "the end at the start"}${plan.forumId ? `, forum ${plan.forumId}` : ""}${plan.apply ? ", applied" : ""}`,
+    createdAt: plan.createdAt,
+  };
 
   const groupId = groupOf(config, replayId);
   const total = rangeSize(plan.ranges);
@@ -158,21 +190,42 @@ export async function runReplay(config: ArbiterConfig, options: ReplayOptions, o
     interrupted = done < total;
   }
   if (interrupted) return { plan, resumed: earlier !== null, interrupted, done, total, diff: null, meta };
-  const diff = await diffReplay(kafka, config, plan, set.policies.map((p) => p.id), options.examples);
+  const diff = await diffReplay(
+    kafka,
+    config,
+    plan,
+    set.policies.map((p) => p.id),
+    options.examples,
+  );
   return { plan, resumed: earlier !== null, interrupted: false, done, total, diff, meta };
 }
 
 /** The replay's decisions (from the shadow topic) against the decisions in force for the same posts (the decisions topic, this replay's own left out). */
-export async function diffReplay(kafka: Kafka, config: ArbiterConfig, plan: Pick<ReplayPlan, "replayId" | "shadowStart">, policyIds: readonly string[], examples: number): Promise<DecisionDiff> {
+export async function diffReplay(
+  kafka: Kafka,
+  config: ArbiterConfig,
+  plan: Pick<ReplayPlan, "replayId" | "shadowStart">,
+  policyIds: readonly string[],
+  examples: number,
+): Promise<DecisionDiff> {
   const topics = config.kafka.topics;
   const shadowEnd = await watermarks(kafka, topics.shadow);
-  const shadowRanges = shadowEnd.map((w) => ({ partition: w.partition, start: plan.shadowStart.find((s) => s.partition === w.partition)?.offset ?? w.low, end: w.high }));
+  const shadowRanges = shadowEnd.map((w) => ({
+    partition: w.partition,
+    start: plan.shadowStart.find((s) => s.partition === w.partition)?.offset ?? w.low,
+    end: w.high,
+  }));
   const replayed = await readDecisions(kafka, topics.shadow, shadowRanges, (d) => d.replayId === plan.replayId);
   return diffDecisions(replayed, await decisionsInForce(kafka, config, new Set(replayed.keys()), plan.replayId), policyIds, examples);
 }
 
 /** The latest decision per post of `postIds` on the decisions topic, the given replay's own left out. */
-export async function decisionsInForce(kafka: Kafka, config: ArbiterConfig, postIds: ReadonlySet<string>, exceptReplayId: string | null): Promise<Map<string, Decision>> {
+export async function decisionsInForce(
+  kafka: Kafka,
+  config: ArbiterConfig,
+  postIds: ReadonlySet<string>,
+  exceptReplayId: string | null,
+): Promise<Map<string, Decision>> {
   if (postIds.size === 0) return new Map();
   const topic = config.kafka.topics.decisions;
   const ranges = (await watermarks(kafka, topic)).map((w) => ({ partition: w.partition, start: w.low, end: w.high }));
@@ -198,7 +251,12 @@ async function protectedPosts(kafka: Kafka, config: ArbiterConfig): Promise<Set<
  * fingerprint header in either output format (Arbiter's Avro, or the Confluent frame around it);
  * records that are no decision Arbiter can read are skipped.
  */
-export async function readDecisions(kafka: Kafka, topic: string, ranges: readonly PartitionRange[], keep: (d: Decision) => boolean): Promise<Map<string, Decision>> {
+export async function readDecisions(
+  kafka: Kafka,
+  topic: string,
+  ranges: readonly PartitionRange[],
+  keep: (d: Decision) => boolean,
+): Promise<Map<string, Decision>> {
   const schemas = ShippedSchemas.load();
   const out = new Map<string, Decision>();
   await readRanges(kafka, topic, ranges, (record) => {

@@ -78,7 +78,13 @@ export async function startShadowRun(
  * The shadow decisions written over a time window (the latest per post; those of one policy's
  * candidates when `policyId` is given) against the decisions in force for the same posts.
  */
-export async function shadowReport(kafka: Kafka, config: ArbiterConfig, window: { since: string; until: string | null; policyId: string | null }, examples: number, now = Date.now()): Promise<DecisionDiff> {
+export async function shadowReport(
+  kafka: Kafka,
+  config: ArbiterConfig,
+  window: { since: string; until: string | null; policyId: string | null },
+  examples: number,
+  now = Date.now(),
+): Promise<DecisionDiff> {
   const ranges = await rangesFor(kafka, config.kafka.topics.shadow, window.since, window.until, now);
   const prefix = window.policyId === null ? SHADOW_PREFIX : `${SHADOW_PREFIX}${window.policyId}-`;
   const shadowed = await readDecisions(kafka, config.kafka.topics.shadow, ranges, (d) => d.replayId?.startsWith(prefix) === true);

@@ -3,7 +3,6 @@ import type { Kafka } from "kafkajs";
 import type { ConsumedRecord } from "../kafka/consumed-record.js";
 import { parseRangeBound, resolveRanges, type PartitionRange } from "./replay-range.js";
 
-
 /** The topic's offsets now: each partition's low and high watermarks. */
 export async function watermarks(kafka: Kafka, topic: string): Promise<{ partition: number; low: string; high: string }[]> {
   const admin = kafka.admin();
@@ -21,7 +20,13 @@ export async function watermarks(kafka: Kafka, topic: string): Promise<{ partiti
  * in order within a partition. A partition is finished at its range's end, or after `idleMs`
  * without a record (transaction markers take the last offsets of a transactional topic).
  */
-export async function readRanges(kafka: Kafka, topic: string, ranges: readonly PartitionRange[], onRecord: (record: ConsumedRecord) => void, idleMs = 2000): Promise<void> {
+export async function readRanges(
+  kafka: Kafka,
+  topic: string,
+  ranges: readonly PartitionRange[],
+  onRecord: (record: ConsumedRecord) => void,
+  idleMs = 2000,
+): Promise<void> {
   const wanted = ranges.filter((r) => BigInt(r.start) < BigInt(r.end));
   if (wanted.length === 0) return;
   const groupId = `arbiter-range-${randomBytes(5).toString("hex")}`;
@@ -50,7 +55,15 @@ export async function readRanges(kafka: Kafka, topic: string, ranges: readonly P
         if (stop === undefined) return;
         for (const m of batch.messages) {
           if (BigInt(m.offset) >= stop) break;
-          onRecord({ topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
+          onRecord({
+            topic,
+            partition: batch.partition,
+            offset: m.offset,
+            timestamp: m.timestamp,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: m.headers ?? {},
+          });
         }
         const last = batch.messages.at(-1);
         if (last && BigInt(last.offset) + 1n >= stop) {

@@ -3,11 +3,19 @@ import { z } from "zod";
 // The field shapes every room's settings schema builds on: credentials, TLS, non-empty strings.
 
 export const nonBlank = () => z.string().regex(/\S/, "must not be empty");
-export const topic = (name: string) => z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "is not a legal Kafka topic name").default(name);
+export const topic = (name: string) =>
+  z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,249}$/, "is not a legal Kafka topic name")
+    .default(name);
 
 /** A credential: inline (local runs and tests only), or read at start from an environment variable or a file (a mounted Secret). */
 export const secretSchema = z.union(
-  [nonBlank(), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name") }), z.strictObject({ file: nonBlank() })],
+  [
+    nonBlank(),
+    z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name") }),
+    z.strictObject({ file: nonBlank() }),
+  ],
   { error: "must be a string, {env: VARIABLE} or {file: path}" },
 );
 
@@ -23,11 +31,13 @@ export const tlsFields = {
 };
 
 export function tlsPairRule(t: { cert?: string | undefined; key?: string | undefined }, ctx: z.RefinementCtx): void {
-  if ((t.cert === undefined) !== (t.key === undefined)) ctx.addIssue({ code: "custom", path: [t.cert === undefined ? "cert" : "key"], message: "must be set with the other of cert and key" });
+  if ((t.cert === undefined) !== (t.key === undefined))
+    ctx.addIssue({ code: "custom", path: [t.cert === undefined ? "cert" : "key"], message: "must be set with the other of cert and key" });
 }
 
 /** A credential with no default, read when the worker starts (as `kafka.sasl.password`). */
-export const secretSetting = (doc: string) => secretSchema.optional().describe(`${doc} \`{env: VARIABLE}\` or \`{file: path}\` (a mounted Secret); a plain string only for local tests.`);
+export const secretSetting = (doc: string) =>
+  secretSchema.optional().describe(`${doc} \`{env: VARIABLE}\` or \`{file: path}\` (a mounted Secret); a plain string only for local tests.`);
 
 export type Secret = z.output<typeof secretSchema>;
 /** One TLS client's certificates and verification (`kafka.ssl` without `enabled`, `redis.tls`). */

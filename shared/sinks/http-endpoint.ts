@@ -53,7 +53,12 @@ export class HttpEndpoint {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...settings.headers };
     if (this.authorization) headers.authorization = this.authorization;
     if (request.idempotencyKey) headers["idempotency-key"] = request.idempotencyKey;
-    const exchange = (status: number, body: string): HttpExchange => ({ method: request.method, url: loggableUrl(request.url), status, body: body.slice(0, BODY_LIMIT) });
+    const exchange = (status: number, body: string): HttpExchange => ({
+      method: request.method,
+      url: loggableUrl(request.url),
+      status,
+      body: body.slice(0, BODY_LIMIT),
+    });
     const deadline = AbortSignal.timeout(settings.timeoutMs);
     let response: Response;
     let body: string;
@@ -68,7 +73,9 @@ export class HttpEndpoint {
       body = await response.text();
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      const why = deadline.aborted ? `no answer within ${settings.timeoutMs} ms` : `no answer: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`;
+      const why = deadline.aborted
+        ? `no answer within ${settings.timeoutMs} ms`
+        : `no answer: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`;
       throw new HttpCallError(exchange(0, ""), why);
     }
     const result = exchange(response.status, body);

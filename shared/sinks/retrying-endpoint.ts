@@ -18,7 +18,13 @@ export class RetryingEndpoint {
   ) {}
 
   /** `beforeAttempt` runs before every attempt (a rate limit); `context` goes into the logs (ids, never text). */
-  async call(call: string, request: HttpRequest, signal: AbortSignal, context: Record<string, unknown>, beforeAttempt?: () => Promise<void>): Promise<HttpExchange> {
+  async call(
+    call: string,
+    request: HttpRequest,
+    signal: AbortSignal,
+    context: Record<string, unknown>,
+    beforeAttempt?: () => Promise<void>,
+  ): Promise<HttpExchange> {
     try {
       const exchange = await this.retry.run(
         async () => {

@@ -15,15 +15,29 @@ export interface DeadLetterDeps {
 }
 
 /** A sink's dead letter: the record, the reason and the HTTP exchange it ended with; counted and logged (ids and status, never the body). */
-export function sinkDeadLetter(deps: DeadLetterDeps, record: InboundRecord, error: Error, stage: string, response: HttpExchange | null, now = Date.now()): OutboundRecord {
+export function sinkDeadLetter(
+  deps: DeadLetterDeps,
+  record: InboundRecord,
+  error: Error,
+  stage: string,
+  response: HttpExchange | null,
+  now = Date.now(),
+): OutboundRecord {
   const reason = deadLetterCode(error) ?? error.name;
   deps.metrics.deadLettered.inc({ reason });
-  deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, err: error.message, status: response?.status }, "dead letter");
+  deps.logger.warn(
+    { topic: record.topic, partition: record.partition, offset: record.offset, reason, err: error.message, status: response?.status },
+    "dead letter",
+  );
   return deadLetterRecord(deps, record, error, stage, now, response);
 }
 
 /** Decodes a consumed record, or gives its dead letter (stage `decode`). */
-export function decodeOrDeadLetter<K extends RecordKind>(deps: DeadLetterDeps, kind: K, record: InboundRecord): { value: RecordTypes[K] } | { deadLetter: OutboundRecord } {
+export function decodeOrDeadLetter<K extends RecordKind>(
+  deps: DeadLetterDeps,
+  kind: K,
+  record: InboundRecord,
+): { value: RecordTypes[K] } | { deadLetter: OutboundRecord } {
   try {
     if (!record.value) throw Object.assign(new Error("empty record value"), { code: "MALFORMED" });
     const codec = deps.codecs[kind] as unknown as { decode(bytes: Buffer, headers: InboundRecord["headers"]): RecordTypes[K] };

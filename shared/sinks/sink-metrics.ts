@@ -5,9 +5,33 @@ import { WorkerMetrics } from "../observability/metrics.js";
 export class SinkMetrics extends WorkerMetrics {
   private readonly sinkRegisters = [this.registry];
 
-  readonly calls = new Counter({ name: "arbiter_sink_calls_total", help: "HTTP calls of the sinks, by call and outcome (ok, retry, rejected, gave-up)", labelNames: ["call", "outcome"] as const, registers: this.sinkRegisters });
-  readonly skipped = new Counter({ name: "arbiter_sink_skipped_total", help: "Records a sink did not act on, by reason (duplicate, human-decided, no-change)", labelNames: ["reason"] as const, registers: this.sinkRegisters });
-  readonly rateLimitWait = new Counter({ name: "arbiter_sink_rate_limit_wait_seconds_total", help: "Time forum calls waited for the per-forum rate limit", registers: this.sinkRegisters });
-  readonly delivered = new Counter({ name: "arbiter_tickets_delivered_total", help: "Tickets delivered, by channel (webhook, stream)", labelNames: ["channel"] as const, registers: this.sinkRegisters });
-  readonly moderatorActions = new Counter({ name: "arbiter_console_actions_total", help: "Moderator actions in the console, by kind", labelNames: ["action"] as const, registers: this.sinkRegisters });
+  readonly calls = new Counter({
+    name: "arbiter_sink_calls_total",
+    help: "HTTP calls of the sinks, by call and outcome (ok, retry, rejected, gave-up)",
+    labelNames: ["call", "outcome"] as const,
+    registers: this.sinkRegisters,
+  });
+  readonly skipped = new Counter({
+    name: "arbiter_sink_skipped_total",
+    help: "Records a sink did not act on, by reason (duplicate, human-decided, no-change)",
+    labelNames: ["reason"] as const,
+    registers: this.sinkRegisters,
+  });
+  readonly rateLimitWait = new Counter({
+    name: "arbiter_sink_rate_limit_wait_seconds_total",
+    help: "Time forum calls waited for the per-forum rate limit",
+    registers: this.sinkRegisters,
+  });
+  readonly delivered = new Counter({
+    name: "arbiter_tickets_delivered_total",
+    help: "Tickets delivered, by channel (webhook, stream)",
+    labelNames: ["channel"] as const,
+    registers: this.sinkRegisters,
+  });
+  readonly moderatorActions = new Counter({
+    name: "arbiter_console_actions_total",
+    help: "Moderator actions in the console, by kind",
+    labelNames: ["action"] as const,
+    registers: this.sinkRegisters,
+  });
 }

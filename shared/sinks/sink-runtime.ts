@@ -62,7 +62,12 @@ export async function sinkParts(config: ArbiterConfig, logger: Logger, name: str
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${name}`, logger);
   if (config.kafka.createTopics) {
     const wanted = new Set<TopicKey>([...topicsUsed, "dlq"]);
-    await createTopics(kafka, topicSpecs(config.kafka.topics, config.topics).filter((spec) => wanted.has(spec.key)).map(newTopic));
+    await createTopics(
+      kafka,
+      topicSpecs(config.kafka.topics, config.topics)
+        .filter((spec) => wanted.has(spec.key))
+        .map(newTopic),
+    );
   }
   return { config, logger, metrics: new SinkMetrics(), codecs: workerCodecs.codecs, kafka, redis: sinkRedis(config.redis, logger) };
 }

@@ -17,7 +17,8 @@ export interface Proportion {
  * set says nothing: [0, 1].
  */
 export function wilsonInterval(k: number, n: number, z = Z95): { low: number; high: number } {
-  if (!Number.isInteger(k) || !Number.isInteger(n) || k < 0 || n < 0 || k > n) throw new RangeError(`wilsonInterval: need integers 0 ≤ k ≤ n, got k=${k}, n=${n}`);
+  if (!Number.isInteger(k) || !Number.isInteger(n) || k < 0 || n < 0 || k > n)
+    throw new RangeError(`wilsonInterval: need integers 0 ≤ k ≤ n, got k=${k}, n=${n}`);
   if (n === 0) return { low: 0, high: 1 };
   const p = k / n;
   const z2 = z * z;

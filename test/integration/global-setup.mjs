@@ -57,7 +57,9 @@ export default async function globalSetup() {
     const response = await fetch(`${registryUrl}/subjects`, { signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new Error(`GET /subjects answered ${response.status}`);
   } catch (error) {
-    problems.push(`the Schema Registry is not answering at ${registryUrl} (${error.message}): run \`bash scripts/schema-registry.sh start\` (or \`bash scripts/services.sh start\`)`);
+    problems.push(
+      `the Schema Registry is not answering at ${registryUrl} (${error.message}): run \`bash scripts/schema-registry.sh start\` (or \`bash scripts/services.sh start\`)`,
+    );
   }
   const modelsDir = process.env.ARBITER_MODELS_DIR ?? path.join(repoRoot, "models");
   for (const file of ["llama-tiny-random.gguf", "gemma-3-270m-q4_k_m.gguf", "harmony-tiny-random.gguf"]) {

@@ -4,7 +4,9 @@ import { hashPassword } from "@arbiter/shared/console/password-hash.js";
 export const testModerators = { alice: "correct horse battery staple", bob: "another long password" } as const;
 
 export async function moderatorsSetting(): Promise<string> {
-  const lines = await Promise.all(Object.entries(testModerators).map(async ([name, password]) => `${name}:${await hashPassword(password, { N: 1024, r: 8, p: 1 })}`));
+  const lines = await Promise.all(
+    Object.entries(testModerators).map(async ([name, password]) => `${name}:${await hashPassword(password, { N: 1024, r: 8, p: 1 })}`),
+  );
   return lines.join("\n");
 }
 
@@ -17,7 +19,12 @@ export class ConsoleSession {
 
   constructor(readonly baseUrl: string) {}
 
-  async request(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
+  async request(
+    method: string,
+    path: string,
+    form?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,

@@ -121,7 +121,12 @@ export class FakeForum {
       this.seenKeys.add(key);
     }
     const [, forumId, postId, call] = match.map((m) => decodeURIComponent(m));
-    this.applied.push({ call: call!, forumId: forumId!, postId: postId!, decisionId: String((request.body as { decisionId?: string } | null)?.decisionId ?? "") });
+    this.applied.push({
+      call: call!,
+      forumId: forumId!,
+      postId: postId!,
+      decisionId: String((request.body as { decisionId?: string } | null)?.decisionId ?? ""),
+    });
     if (call === "hide") this.hidden.add(postId!);
     if (call === "unhide") this.hidden.delete(postId!);
     if (call === "banner") this.bannered.add(postId!);

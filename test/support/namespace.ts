@@ -13,7 +13,11 @@ export interface TestNamespace {
 }
 
 export function testNamespace(testName: string): TestNamespace {
-  const slug = testName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40);
+  const slug = testName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 40);
   const id = `${slug}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   return {
     id,

@@ -36,9 +36,18 @@ export class PrivateKafka {
       KAFKA_SSL_KEYSTORE: this.saslSsl.keystore,
       KAFKA_SSL_KEYSTORE_PASSWORD: this.saslSsl.keystorePassword,
       KAFKA_SSL_TRUSTSTORE: this.saslSsl.truststore,
-      KAFKA_SASL_USERS: Object.entries(this.saslSsl.users).map(([user, password]) => `${user}:${password}`).join(","),
+      KAFKA_SASL_USERS: Object.entries(this.saslSsl.users)
+        .map(([user, password]) => `${user}:${password}`)
+        .join(","),
     };
-    return { ...process.env, KAFKA_PORT: String(this.port), KAFKA_CONTROLLER_PORT: String(this.controllerPort), KAFKA_DATA_DIR: this.dataDir, KAFKA_HEAP_OPTS: "-Xms128m -Xmx512m", ...security };
+    return {
+      ...process.env,
+      KAFKA_PORT: String(this.port),
+      KAFKA_CONTROLLER_PORT: String(this.controllerPort),
+      KAFKA_DATA_DIR: this.dataDir,
+      KAFKA_HEAP_OPTS: "-Xms128m -Xmx512m",
+      ...security,
+    };
   }
   async start(): Promise<void> {
     await run("bash", [path.join(repoRoot, "scripts/kafka.sh"), "start"], { env: this.env(), timeout: 180_000 });
@@ -61,7 +70,10 @@ export class PrivateSchemaRegistry {
     return `http://127.0.0.1:${this.port}/apis/ccompat/v7`;
   }
   private script(command: "start" | "stop", timeout: number) {
-    return run("bash", [path.join(repoRoot, "scripts/schema-registry.sh"), command], { env: { ...process.env, SCHEMA_REGISTRY_PORT: String(this.port), SCHEMA_REGISTRY_DATA_DIR: this.dataDir }, timeout });
+    return run("bash", [path.join(repoRoot, "scripts/schema-registry.sh"), command], {
+      env: { ...process.env, SCHEMA_REGISTRY_PORT: String(this.port), SCHEMA_REGISTRY_DATA_DIR: this.dataDir },
+      timeout,
+    });
   }
   async start(): Promise<void> {
     await this.script("start", 240_000);
@@ -111,10 +123,22 @@ export class PrivateRedis {
   private async startSecured(): Promise<void> {
     const { tls, users } = this.security;
     const lines = ["bind 127.0.0.1", 'save ""', "appendonly no"];
-    if (tls) lines.push("port 0", `tls-port ${this.port}`, `tls-cert-file ${tls.cert}`, `tls-key-file ${tls.key}`, `tls-ca-cert-file ${tls.ca}`, `tls-auth-clients ${tls.clientCertificates ? "yes" : "no"}`);
+    if (tls)
+      lines.push(
+        "port 0",
+        `tls-port ${this.port}`,
+        `tls-cert-file ${tls.cert}`,
+        `tls-key-file ${tls.key}`,
+        `tls-ca-cert-file ${tls.ca}`,
+        `tls-auth-clients ${tls.clientCertificates ? "yes" : "no"}`,
+      );
     else lines.push(`port ${this.port}`);
     // Without an entry of its own, the default user is switched off: every client must log in.
-    if (users) lines.push(...(users.default === undefined ? ["user default off"] : []), ...Object.entries(users).map(([user, password]) => `user ${user} on >${password} ~* &* +@all`));
+    if (users)
+      lines.push(
+        ...(users.default === undefined ? ["user default off"] : []),
+        ...Object.entries(users).map(([user, password]) => `user ${user} on >${password} ~* &* +@all`),
+      );
     this.configDir = mkdtempSync(path.join(tmpdir(), "arbiter-redis-"));
     const file = path.join(this.configDir, "redis.conf");
     writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });

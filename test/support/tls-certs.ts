@@ -33,13 +33,45 @@ const openssl = (dir: string, args: string[]) => run("openssl", args, { cwd: dir
 const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
 async function makeCa(dir: string, name: string): Promise<void> {
-  await openssl(dir, ["req", "-x509", ...newKey, "-keyout", `${name}.key`, "-out", `${name}.pem`, "-days", "2", "-subj", `/CN=arbiter test ${name}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  await openssl(dir, [
+    "req",
+    "-x509",
+    ...newKey,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=arbiter test ${name}`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
 }
 
 async function makeLeaf(dir: string, name: string, subject: string, extensions: string): Promise<void> {
   await openssl(dir, ["req", ...newKey, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject]);
   writeFileSync(path.join(dir, `${name}.ext`), extensions);
-  await openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.ext`]);
+  await openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.ext`,
+  ]);
 }
 
 /** A CA, a server certificate for 127.0.0.1/localhost, a client certificate and a second, unrelated CA (openssl). */
@@ -50,7 +82,22 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
   await makeLeaf(dir, "server", "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
   await makeLeaf(dir, "client", "/CN=arbiter-client", "extendedKeyUsage=clientAuth\n");
   const keystorePassword = randomBytes(12).toString("hex");
-  await openssl(dir, ["pkcs12", "-export", "-in", "server.pem", "-inkey", "server.key", "-certfile", "ca.pem", "-name", "server", "-out", "server.p12", "-passout", `pass:${keystorePassword}`]);
+  await openssl(dir, [
+    "pkcs12",
+    "-export",
+    "-in",
+    "server.pem",
+    "-inkey",
+    "server.key",
+    "-certfile",
+    "ca.pem",
+    "-name",
+    "server",
+    "-out",
+    "server.p12",
+    "-passout",
+    `pass:${keystorePassword}`,
+  ]);
   const file = (name: string) => path.join(dir, name);
   return {
     dir,

@@ -17,7 +17,16 @@ export const codecs = createCodecs();
 
 /** Engine settings for the small real model on CPU in tests. */
 export function testEngineSettings(): EngineOptions {
-  return { modelPath: modelPath(testModels.gemma), modelId: "gemma-3-270m", gpu: false, threads: 1, contextSize: 2048, sequences: 2, rationaleMaxChars: 120, timeoutMs: 60_000 };
+  return {
+    modelPath: modelPath(testModels.gemma),
+    modelId: "gemma-3-270m",
+    gpu: false,
+    threads: 1,
+    contextSize: 2048,
+    sequences: 2,
+    rationaleMaxChars: 120,
+    timeoutMs: 60_000,
+  };
 }
 
 /** A worker config whose topics, group, transactional id and Redis keys belong to one test. */
@@ -164,7 +173,13 @@ export function workersUnderTest(clientId: string, ...configs: ArbiterConfig[]):
 }
 
 /** Produces records of any kind, keyed by `key(record)` (post ids). */
-export async function produceRecords<K extends RecordKind>(kafka: Kafka, topic: string, kind: K, records: RecordTypes[K][], key: (record: RecordTypes[K]) => string): Promise<void> {
+export async function produceRecords<K extends RecordKind>(
+  kafka: Kafka,
+  topic: string,
+  kind: K,
+  records: RecordTypes[K][],
+  key: (record: RecordTypes[K]) => string,
+): Promise<void> {
   const codec = codecs[kind] as unknown as { encode(value: RecordTypes[K]): { value: Buffer; headers: Readonly<Record<string, string>> } };
   const producer = kafka.producer();
   await producer.connect();

@@ -27,7 +27,6 @@ export interface RunningWorker {
   readonly ended: Promise<number>;
 }
 
-
 /** Parts a bench puts in place of the configured ones. */
 export interface WorkerOverrides {
   /** Instead of loading the model named by the config. */
@@ -49,7 +48,8 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   // Before the model and Kafka: an output schema incompatible with its subject stops the worker here.
   const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
   const escalation = config.role === "escalation";
-  const engine: EnginePort & { dispose(): Promise<void> } = overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
+  const engine: EnginePort & { dispose(): Promise<void> } =
+    overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
   metrics.queueDepth.set(0);
   const { topics } = config.kafka;
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${config.role}`, log);
@@ -88,7 +88,14 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     !escalation && config.pipeline.screenThreads > 0
       ? await ScreenPool.start(
           config.pipeline.screenThreads,
-          { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics, outputSchemaIds },
+          {
+            policies: [...set.policies],
+            policySetVersion: set.version,
+            maxModelChars: config.pipeline.maxModelChars,
+            input: config.input,
+            topics,
+            outputSchemaIds,
+          },
           log,
           { timeoutMs: config.pipeline.screenTimeoutMs },
         )
@@ -127,9 +134,17 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     });
   // The escalation role serves appeals too, on the same engine: one large model per GPU.
   const runners = escalation
-    ? [runnerFor(`${config.kafka.groupId}.escalation`, topics.escalations, processor), runnerFor(`${config.kafka.groupId}.appeal`, topics.appeals, new EscalationProcessor(deps, "appeals"))]
+    ? [
+        runnerFor(`${config.kafka.groupId}.escalation`, topics.escalations, processor),
+        runnerFor(`${config.kafka.groupId}.appeal`, topics.appeals, new EscalationProcessor(deps, "appeals")),
+      ]
     : [runnerFor(config.kafka.groupId, topics.posts, processor)];
-  const http = await startHealthServer(config.http.host, config.http.port, { ready: () => runners.every((r) => r.ready()), live: () => runners.every((r) => r.live()), readyDetail: () => [policies.status.detail] }, metrics);
+  const http = await startHealthServer(
+    config.http.host,
+    config.http.port,
+    { ready: () => runners.every((r) => r.ready()), live: () => runners.every((r) => r.live()), readyDetail: () => [policies.status.detail] },
+    metrics,
+  );
   for (const runner of runners) await runner.start();
   log.info({ http: http.port, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId }, "worker started");
 

@@ -9,7 +9,13 @@ export interface Progress {
 export function progressBar(label: string, quiet: boolean): Progress {
   if (quiet || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} |{bar}| {percentage}% {value}/{total} | ETA {eta_formatted} | {duration_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 50, clearOnComplete: false },
+    {
+      format: `${label} |{bar}| {percentage}% {value}/{total} | ETA {eta_formatted} | {duration_formatted}`,
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 50,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

@@ -12,8 +12,10 @@ import { TicketHandler } from "@arbiter/shared/sinks/tickets/ticket-handler.js";
 export async function startTicketsWorker(config: ArbiterConfig, logger: Logger): Promise<SinkRuntime> {
   const log = logger.child({ worker: "tickets", workerId: config.workerId });
   const settings = config.tickets;
-  if (settings.webhook.url === "" && settings.stream === "") throw new ConfigError("tickets.webhook.url", "set it, or tickets.stream, or both: the ticket sink has nowhere to send tickets");
-  if (settings.webhook.url !== "" && !URL.canParse(settings.webhook.url)) throw new ConfigError("tickets.webhook.url", `${JSON.stringify(settings.webhook.url)} is not a URL`);
+  if (settings.webhook.url === "" && settings.stream === "")
+    throw new ConfigError("tickets.webhook.url", "set it, or tickets.stream, or both: the ticket sink has nowhere to send tickets");
+  if (settings.webhook.url !== "" && !URL.canParse(settings.webhook.url))
+    throw new ConfigError("tickets.webhook.url", `${JSON.stringify(settings.webhook.url)} is not a URL`);
   const { topics } = config.kafka;
   const parts = await sinkParts(config, log, "tickets", ["tickets"]);
   const retry = new RetryPolicy(settings.retry);

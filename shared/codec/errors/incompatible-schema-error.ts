@@ -9,7 +9,9 @@ export class IncompatibleSchemaError extends ArbiterError {
     readonly subject: string,
     reason: string,
   ) {
-    super(`schema registry: Arbiter's schema is incompatible with the latest version of subject "${subject}" (${reason}); publishing it would break that subject's readers`);
+    super(
+      `schema registry: Arbiter's schema is incompatible with the latest version of subject "${subject}" (${reason}); publishing it would break that subject's readers`,
+    );
     this.name = "IncompatibleSchemaError";
   }
 }

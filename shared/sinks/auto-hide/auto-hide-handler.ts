@@ -53,7 +53,11 @@ export class AutoHideHandler implements RecordHandler {
     const plan = planActions(known ?? UNTOUCHED, decision);
     if (plan.kind === "skip") {
       deps.metrics.skipped.inc({ reason: plan.reason });
-      if (plan.reason === "human-decided") deps.logger.info({ postId, decisionId: decision.decisionId, stage: decision.stage }, "a moderator decided this post: the model's decision is not applied");
+      if (plan.reason === "human-decided")
+        deps.logger.info(
+          { postId, decisionId: decision.decisionId, stage: decision.stage },
+          "a moderator decided this post: the model's decision is not applied",
+        );
       // Nothing to remember about a post that was never touched and still is not (most ALLOWs).
       if (plan.reason !== "duplicate" && (known !== null || plan.final.decidedBy === "human")) await save(plan.final);
       return [];

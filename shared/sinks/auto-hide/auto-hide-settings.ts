@@ -23,13 +23,21 @@ export const autoHideSchema = z
       .prefault({}),
     rateLimit: z
       .strictObject({
-        perSecond: z.number().positive().describe("Forum API calls per second, per forum and worker process; over it, calls wait (none is dropped).").default(20),
+        perSecond: z
+          .number()
+          .positive()
+          .describe("Forum API calls per second, per forum and worker process; over it, calls wait (none is dropped).")
+          .default(20),
         burst: z.int().min(1).describe("Calls a forum may take at once after a quiet spell.").default(20),
         forums: z.record(z.string(), z.number().positive()).describe("Calls per second for particular forums (forum id → rate), over `perSecond`.").default({}),
       })
       .prefault({}),
     retry: retrySchema,
-    stateTtlDays: z.int().min(0).describe("How long the sink remembers what it did to a post (and who decided it) after the post's last decision (0: forever).").default(400),
+    stateTtlDays: z
+      .int()
+      .min(0)
+      .describe("How long the sink remembers what it did to a post (and who decided it) after the post's last decision (0: forever).")
+      .default(400),
   })
   .prefault({});
 

@@ -22,7 +22,13 @@ export function forumCallBody(call: ForumCall, decision: Decision): Record<strin
     action: decision.action,
     stage: decision.stage,
     decidedAt: decision.decidedAt,
-    policies: violations.map((v) => ({ policyId: v.policyId, policyVersion: v.policyVersion, ruleIds: v.ruleIds, confidence: v.confidence, rationale: v.rationale })),
+    policies: violations.map((v) => ({
+      policyId: v.policyId,
+      policyVersion: v.policyVersion,
+      ruleIds: v.ruleIds,
+      confidence: v.confidence,
+      rationale: v.rationale,
+    })),
   };
 }
 
@@ -57,7 +63,8 @@ export class ForumClient {
     const url = fillUrlTemplate(template.url, { forumId: decision.forumId, postId: decision.postId, decisionId: decision.decisionId });
     const request = { method: template.method, url, body: forumCallBody(call, decision), idempotencyKey: `${decision.decisionId}:${call}` };
     // The pager is not the forum: only forum calls count against the forum's rate.
-    const rateLimit = call === "page" ? undefined : async () => void this.metrics.rateLimitWait.inc((await this.limiter.acquire(decision.forumId, signal)) / 1000);
+    const rateLimit =
+      call === "page" ? undefined : async () => void this.metrics.rateLimitWait.inc((await this.limiter.acquire(decision.forumId, signal)) / 1000);
     return endpoint.call(call, request, signal, { postId: decision.postId, decisionId: decision.decisionId }, rateLimit);
   }
 }

@@ -19,7 +19,12 @@ export interface PostActionState {
   paged: boolean;
 }
 
-export const UNTOUCHED: Readonly<PostActionState> = Object.freeze({ visibility: "shown", decidedBy: "model", handled: Object.freeze([]) as unknown as string[], paged: false });
+export const UNTOUCHED: Readonly<PostActionState> = Object.freeze({
+  visibility: "shown",
+  decidedBy: "model",
+  handled: Object.freeze([]) as unknown as string[],
+  paged: false,
+});
 
 /** One call and the state once it succeeded, so progress is kept call by call. */
 export interface PlanStep {
@@ -28,8 +33,7 @@ export interface PlanStep {
 }
 
 export type ActionPlan =
-  | { kind: "skip"; reason: "duplicate" | "human-decided" | "no-change"; final: PostActionState }
-  | { kind: "act"; steps: PlanStep[]; final: PostActionState };
+  { kind: "skip"; reason: "duplicate" | "human-decided" | "no-change"; final: PostActionState } | { kind: "act"; steps: PlanStep[]; final: PostActionState };
 
 /** Decisions remembered per post; a post sees a handful (stages, appeals, moderators). */
 const HANDLED_LIMIT = 64;

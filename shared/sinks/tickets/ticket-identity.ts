@@ -8,6 +8,9 @@ import type { Ticket } from "../../codec/records.js";
  */
 export function ticketIdentity(ticket: Pick<Ticket, "post" | "verdicts" | "appealId">): string {
   const versions = [...new Set(ticket.verdicts.map((v) => `${v.policyId}@${v.policyVersion}`))].sort().join(",");
-  const digest = createHash("sha256").update(`${ticket.post.id}\n${versions}\n${ticket.appealId ?? ""}`).digest("hex").slice(0, 32);
+  const digest = createHash("sha256")
+    .update(`${ticket.post.id}\n${versions}\n${ticket.appealId ?? ""}`)
+    .digest("hex")
+    .slice(0, 32);
   return `${ticket.post.id}:${digest}`;
 }

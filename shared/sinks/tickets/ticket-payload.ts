@@ -42,7 +42,10 @@ export function ticketPayload(ticket: Ticket, consoleUrl: string): Record<string
       page: v.page,
     })),
     ruleIds: [...new Set(ticket.verdicts.flatMap((v) => v.ruleIds))],
-    rationale: ticket.verdicts.filter((v) => v.rationale !== "").map((v) => `${v.policyId}: ${v.rationale}`).join("\n"),
+    rationale: ticket.verdicts
+      .filter((v) => v.rationale !== "")
+      .map((v) => `${v.policyId}: ${v.rationale}`)
+      .join("\n"),
     reasoning: ticket.reasoning.map((r) => ({ policyId: r.policyId, policyVersion: r.policyVersion, reasoning: r.reasoning })),
     policySetVersion: ticket.policySetVersion,
     policyVersions: Object.fromEntries(ticket.verdicts.map((v) => [v.policyId, v.policyVersion])),

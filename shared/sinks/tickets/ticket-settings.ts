@@ -13,7 +13,10 @@ export const ticketsSchema = z
         ...endpointFields("the ticket webhook"),
       })
       .prefault({}),
-    stream: z.string().describe("Redis stream (under `redis.keyPrefix`) each ticket is added to as JSON (empty: none). The webhook, the stream or both.").default("tickets"),
+    stream: z
+      .string()
+      .describe("Redis stream (under `redis.keyPrefix`) each ticket is added to as JSON (empty: none). The webhook, the stream or both.")
+      .default("tickets"),
     retry: retrySchema,
     dedupeTtlDays: z.int().min(1).describe("How long a delivered ticket is remembered, so a post gets one ticket per policy version.").default(30),
   })

@@ -12,7 +12,16 @@ import { testNamespace } from "../../support/namespace.js";
 jest.setTimeout(300_000);
 
 // The small real model on CPU, one sequence: what a policy author's laptop runs.
-const engine = { modelPath: modelPath(testModels.gemma), modelId: "gemma-3-270m", gpu: false, threads: 1, contextSize: 2048, sequences: 1, rationaleMaxChars: 120, timeoutMs: 60_000 };
+const engine = {
+  modelPath: modelPath(testModels.gemma),
+  modelId: "gemma-3-270m",
+  gpu: false,
+  threads: 1,
+  contextSize: 2048,
+  sequences: 1,
+  rationaleMaxChars: 120,
+  timeoutMs: 60_000,
+};
 const ns = testNamespace("cli-classify");
 const env = { ARBITER_CONFIG_JSON: JSON.stringify({ redis: { url: redisUrl, keyPrefix: ns.redisPrefix }, engine }) };
 const dir = mkdtempSync(path.join(tmpdir(), "arbiter-cli-classify-"));
@@ -60,7 +69,7 @@ describe("arbiter classify", () => {
     const registry = new PolicyRegistry(redis, registryPrefix(ns.redisPrefix));
     await registry.makeCurrent({ id: "spam", version: spam.version, text: spamText }, "push");
     const draft = path.join(dir, "spam-draft.md");
-    writeFileSync(draft, spamText.replace("prefilter: keywords", "prefilter: \"off\""));
+    writeFileSync(draft, spamText.replace("prefilter: keywords", 'prefilter: "off"'));
     const draftPolicy = parsePolicy(readFileSync(draft, "utf8"), draft);
     const posts = path.join(dir, "posts.jsonl");
     writeFileSync(
@@ -78,7 +87,9 @@ describe("arbiter classify", () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.split("\n");
     expect(lines[0]).toMatch(new RegExp(`^policy spam@${spam.version}: 3 posts, `));
-    expect(lines[1]).toMatch(new RegExp(`^ID +VERDICT +RULES +CONF +VS spam@${draftPolicy.version} \\(${draft.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\) +RULES +CONF +RATIONALE$`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^ID +VERDICT +RULES +CONF +VS spam@${draftPolicy.version} \\(${draft.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\) +RULES +CONF +RATIONALE$`),
+    );
     const rows = new Map(lines.slice(2, 5).map((l) => [l.split(/\s+/)[0]!, l.split(/\s+/)]));
     expect([...rows.keys()]).toEqual(["promo", "chat", "phish"]);
     // Under the draft every post is allowed at the prefilter; "chat" has no keyword under either.
@@ -87,7 +98,11 @@ describe("arbiter classify", () => {
     const violating = [...rows].filter(([, row]) => row[1] === "violate").map(([id]) => id);
     const summary = lines.slice(6).filter((l) => l.length > 0);
     if (violating.length === 0) expect(summary).toEqual([`no verdict differs between spam@${spam.version} and spam@${draftPolicy.version} (${draft})`]);
-    else expect(summary).toEqual([`${violating.length} verdict${violating.length === 1 ? "" : "s"} differ (spam@${spam.version} -> spam@${draftPolicy.version} (${draft})):`, ...violating.map((id) => `  ${id}: violate -> allow`)]);
+    else
+      expect(summary).toEqual([
+        `${violating.length} verdict${violating.length === 1 ? "" : "s"} differ (spam@${spam.version} -> spam@${draftPolicy.version} (${draft})):`,
+        ...violating.map((id) => `  ${id}: violate -> allow`),
+      ]);
   });
 
   it("refuses what it cannot run: no text, an unknown registry policy (exit 2)", async () => {

@@ -84,7 +84,14 @@ describe("arbiter topics", () => {
 
     const json = await runCli(["topics", "describe", "--json"], env);
     expect(json.code).toBe(0);
-    const described = JSON.parse(json.stdout) as { key: string; name: string; exists: boolean; partitions: { leader: number; high: string }[]; configs: Record<string, string>; drift: string[] }[];
+    const described = JSON.parse(json.stdout) as {
+      key: string;
+      name: string;
+      exists: boolean;
+      partitions: { leader: number; high: string }[];
+      configs: Record<string, string>;
+      drift: string[];
+    }[];
     const config = loadConfig(settings, {});
     expect(described.map((d) => d.key)).toEqual(["posts", "decisions", "audit", "escalations", "tickets", "dlq", "appeals", "shadow"]);
     for (const d of described) {
@@ -104,7 +111,10 @@ describe("arbiter topics", () => {
 describe("arbiter produce and tail", () => {
   it("round-trips posts from JSONL and CSV through the posts topic, reporting bad lines by number", async () => {
     const jsonl = path.join(dir, "posts.jsonl");
-    writeFileSync(jsonl, ['{"id":"j1","text":"first post","forumId":"games"}', "{not json", '{"id":"j2","text":"second, post"}', '{"id":"j3","text":"   "}', ""].join("\n"));
+    writeFileSync(
+      jsonl,
+      ['{"id":"j1","text":"first post","forumId":"games"}', "{not json", '{"id":"j2","text":"second, post"}', '{"id":"j3","text":"   "}', ""].join("\n"),
+    );
     const stopped = await runCli(["produce", jsonl], env);
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toContain(`${jsonl}:2: not JSON`);
@@ -125,7 +135,10 @@ describe("arbiter produce and tail", () => {
     // j1 (first run, before the bad line), j1 and j2 (second run), c1, c2.
     const tail = await runCli(["tail", "posts", "--from-beginning", "--json"], env);
     expect(tail.code).toBe(0);
-    const records = tail.stdout.trim().split("\n").map((l) => JSON.parse(l) as { key: string; kind: string; value: { id: string; text: string; forumId: string } });
+    const records = tail.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { key: string; kind: string; value: { id: string; text: string; forumId: string } });
     expect(records).toHaveLength(5);
     expect(records.every((r) => r.kind === "post" && r.key === r.value.id)).toBe(true);
     const byId = new Map(records.map((r) => [r.value.id, r.value]));
@@ -152,7 +165,20 @@ describe("arbiter produce and tail", () => {
       action: "HIDE",
       stage: "primary",
       policySetVersion: "v1",
-      verdicts: [{ policyId: "test-spam", policyVersion: "abc", decision: "violate", ruleIds: ["SP2"], confidence: 0.93, rationale: "sells followers", source: "model", escalate: false, onViolate: "hide", page: false }],
+      verdicts: [
+        {
+          policyId: "test-spam",
+          policyVersion: "abc",
+          decision: "violate",
+          ruleIds: ["SP2"],
+          confidence: 0.93,
+          rationale: "sells followers",
+          source: "model",
+          escalate: false,
+          onViolate: "hide",
+          page: false,
+        },
+      ],
       modelId: "gemma",
       effort: "low",
       latencyMs: 120,
@@ -178,7 +204,10 @@ describe("arbiter produce and tail", () => {
     expect(run.stdout).toMatch(/key=d2 UNDECODABLE: unknown schema fingerprint/);
     expect(run.stdout).toMatch(/key=d3 UNDECODABLE: no arbiter-schema-fp header, and not JSON/);
     const json = await runCli(["tail", "decisions", "--from-beginning", "--json"], env);
-    const kinds = json.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { key: string; kind: string }).kind);
+    const kinds = json.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { key: string; kind: string }).kind);
     expect(kinds.sort()).toEqual(["decision", "undecodable", "undecodable"]);
   });
 });
@@ -224,7 +253,15 @@ describe("arbiter doctor", () => {
 
 describe("arbiter worker", () => {
   it("runs the classifier worker in a role until SIGTERM, which drains it to exit 0", async () => {
-    const workerEnv = { ARBITER_CONFIG_JSON: JSON.stringify({ ...settings, kafka: { ...settings.kafka, groupId: ns.group("worker") }, engine: testEngineSettings(), http: { port: 0 }, cache: { enabled: false } }) };
+    const workerEnv = {
+      ARBITER_CONFIG_JSON: JSON.stringify({
+        ...settings,
+        kafka: { ...settings.kafka, groupId: ns.group("worker") },
+        engine: testEngineSettings(),
+        http: { port: 0 },
+        cache: { enabled: false },
+      }),
+    };
     const child = spawnCli(["worker", "primary"], workerEnv);
     const done = finished(child, 120_000, ["worker", "primary"]);
     await waitForOutput(child, /"role":"primary".*"msg":"worker started"/, 90_000);

@@ -99,7 +99,12 @@ function expectFiguresMatch(report: ReportJson, results: PostResultJson[]): void
   expect(report.calibration.n).toBe(modelVerdicts.length);
   expect(report.calibration.bins.reduce((n, b) => n + b.n, 0)).toBe(modelVerdicts.length);
   for (const rule of report.rules) expect(rule.flagged).toBe(scored.filter((x) => violates(x) && x.ruleIds.includes(rule.ruleId)).length);
-  expect(report.disagreements.map((d) => d.id).sort()).toEqual(scored.filter((x) => violates(x) !== x.label).map((x) => x.id).sort());
+  expect(report.disagreements.map((d) => d.id).sort()).toEqual(
+    scored
+      .filter((x) => violates(x) !== x.label)
+      .map((x) => x.id)
+      .sort(),
+  );
   const sentLatencies = decided.filter((x) => x.outcome !== "prefilter").map((x) => x.latencyMs);
   if (sentLatencies.length > 0) {
     expect(report.latencyMs.model.p50).toBeGreaterThanOrEqual(Math.min(...sentLatencies));
@@ -119,7 +124,29 @@ const resultsDir = path.join(dir, "results");
 test("eval of one policy: figures that agree with the per-post results, a review sample, JSON and an HTML report", async () => {
   const json = path.join(dir, "one.json");
   const html = path.join(dir, "one.html");
-  const run = await runCli(["eval", "--dataset", dataset, "--policy", policyA, "--model", gemma, "--json", json, "--html", html, "--review", "3", "--seed", "5", "--results-dir", resultsDir], env, 300_000);
+  const run = await runCli(
+    [
+      "eval",
+      "--dataset",
+      dataset,
+      "--policy",
+      policyA,
+      "--model",
+      gemma,
+      "--json",
+      json,
+      "--html",
+      html,
+      "--review",
+      "3",
+      "--seed",
+      "5",
+      "--results-dir",
+      resultsDir,
+    ],
+    env,
+    300_000,
+  );
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
   const out = readJson(json);
   const report = out.reports[0]!;
@@ -148,7 +175,16 @@ test("eval of one policy: figures that agree with the per-post results, a review
   const profile = mkdtempSync(path.join(tmpdir(), "arbiter-chromium-"));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -176,7 +212,28 @@ test("eval of one policy: figures that agree with the per-post results, a review
 test("eval of two policy versions side by side: the first resumes from the earlier run, and the posts that flip are listed", async () => {
   const json = path.join(dir, "two.json");
   const html = path.join(dir, "two.html");
-  const run = await runCli(["eval", "--dataset", dataset, "--policy", policyA, "--policy", policyB, "--model", gemma, "--json", json, "--html", html, "--quiet", "--results-dir", resultsDir], env, 300_000);
+  const run = await runCli(
+    [
+      "eval",
+      "--dataset",
+      dataset,
+      "--policy",
+      policyA,
+      "--policy",
+      policyB,
+      "--model",
+      gemma,
+      "--json",
+      json,
+      "--html",
+      html,
+      "--quiet",
+      "--results-dir",
+      resultsDir,
+    ],
+    env,
+    300_000,
+  );
   expect(run.code).toBe(0);
   expect(run.stderr).toContain("resumed: 10 decision(s)");
   const out = readJson(json);
@@ -197,11 +254,53 @@ test("eval over CSV with named columns and a positive label value; a bad row sto
   const csv = path.join(dir, "labelled.csv");
   // No test-spam keyword in any row: every post is allowed at the prefilter, so the figures are known.
   writeFileSync(csv, 'message,verdict\n"hello, friends",ham\nclick here for daily skin drops,spam\n"see you, tomorrow",ham\nwholesale game keys,spam\n,ham\n');
-  const stopped = await runCli(["eval", "--dataset", csv, "--text-col", "message", "--label-col", "verdict", "--positive", "spam", "--policy", policyA, "--model", gemma, "--results-dir", resultsDir], env);
+  const stopped = await runCli(
+    [
+      "eval",
+      "--dataset",
+      csv,
+      "--text-col",
+      "message",
+      "--label-col",
+      "verdict",
+      "--positive",
+      "spam",
+      "--policy",
+      policyA,
+      "--model",
+      gemma,
+      "--results-dir",
+      resultsDir,
+    ],
+    env,
+  );
   expect(stopped.code).toBe(1);
   expect(stopped.stderr).toContain(`${csv}:6: no text (field "message")`);
   const json = path.join(dir, "csv.json");
-  const run = await runCli(["eval", "--dataset", csv, "--text-col", "message", "--label-col", "verdict", "--positive", "spam", "--on-bad-line", "skip", "--policy", policyA, "--model", gemma, "--json", json, "--results-dir", resultsDir], env);
+  const run = await runCli(
+    [
+      "eval",
+      "--dataset",
+      csv,
+      "--text-col",
+      "message",
+      "--label-col",
+      "verdict",
+      "--positive",
+      "spam",
+      "--on-bad-line",
+      "skip",
+      "--policy",
+      policyA,
+      "--model",
+      gemma,
+      "--json",
+      json,
+      "--results-dir",
+      resultsDir,
+    ],
+    env,
+  );
   expect(run.code).toBe(0);
   expect(run.stderr).toContain(`${csv}:6: no text`);
   const report = readJson(json).reports[0]!;
@@ -217,7 +316,13 @@ test("eval over CSV with named columns and a positive label value; a bad row sto
 
 test("an interrupted eval exits 130 keeping what it decided, and the same command resumes", async () => {
   const keyworded = path.join(dir, "keyworded.jsonl");
-  writeFileSync(keyworded, posts.filter((p) => p.id.startsWith("k")).map((p) => JSON.stringify({ ...p, id: `i-${p.id}` })).join("\n") + "\n");
+  writeFileSync(
+    keyworded,
+    posts
+      .filter((p) => p.id.startsWith("k"))
+      .map((p) => JSON.stringify({ ...p, id: `i-${p.id}` }))
+      .join("\n") + "\n",
+  );
   const interruptedDir = path.join(dir, "interrupted");
   const args = ["eval", "--dataset", keyworded, "--policy", policyA, "--model", gemma, "--results-dir", interruptedDir];
   const child = spawnCli(args, env);

@@ -49,7 +49,9 @@ describe("arbiter policy", () => {
     expect(failed.stdout).toMatch(new RegExp(`error: ${bad}:\\d+: rule SP0 is defined here but not listed in the front matter's rules`));
     expect(failed.stderr).toContain("does not pass: 2 problems");
 
-    const tooBig = await runCli(["policy", "validate", spamFile, "--model", modelPath(testModels.gemma)], { ARBITER_CONFIG_JSON: JSON.stringify({ redis: { url: redisUrl, keyPrefix: ns.redisPrefix }, policies: { maxTokens: 100 } }) });
+    const tooBig = await runCli(["policy", "validate", spamFile, "--model", modelPath(testModels.gemma)], {
+      ARBITER_CONFIG_JSON: JSON.stringify({ redis: { url: redisUrl, keyPrefix: ns.redisPrefix }, policies: { maxTokens: 100 } }),
+    });
     expect(tooBig.code).toBe(1);
     expect(tooBig.stdout).toMatch(/the body is \d+ tokens, over the limit of 100 \(policies.maxTokens\)/);
 
@@ -71,7 +73,11 @@ describe("arbiter policy", () => {
     const badFile = write("spam-bad.md", v2Text.replace("  - id: SP3\n", ""));
     const rejected = await runCli(["policy", "push", badFile], env);
     expect(rejected.code).toBe(1);
-    const sp3Line = v2Text.replace("  - id: SP3\n", "").split("\n").findIndex((l) => l.includes("**SP3")) + 1;
+    const sp3Line =
+      v2Text
+        .replace("  - id: SP3\n", "")
+        .split("\n")
+        .findIndex((l) => l.includes("**SP3")) + 1;
     expect(rejected.stderr).toBe(
       `arbiter: push rejected, the registry is unchanged; ${badFile}: 1 problem:\n  ${badFile}:${sp3Line}: rule SP3 is defined here but not listed in the front matter's rules (the model may only answer listed ids)\n`,
     );
@@ -82,7 +88,10 @@ describe("arbiter policy", () => {
     expect(list.stdout.split("\n")[0]).toMatch(/^ID +CURRENT +VERSIONS +CHANGED +BY +TITLE$/);
     expect(list.stdout.split("\n")[1]).toMatch(new RegExp(`^spam +${v2} +2 +\\S+Z +push +Spam`));
     const history = await runCli(["policy", "list", "spam"], env);
-    expect(history.stdout.split("\n").slice(1, 3)).toEqual([expect.stringMatching(new RegExp(`^${v2} +push .* ${v1} +current$`)), expect.stringMatching(new RegExp(`^${v1} +push .* -$`))]);
+    expect(history.stdout.split("\n").slice(1, 3)).toEqual([
+      expect.stringMatching(new RegExp(`^${v2} +push .* ${v1} +current$`)),
+      expect.stringMatching(new RegExp(`^${v1} +push .* -$`)),
+    ]);
 
     const shown = await runCli(["policy", "show", `spam@${v1.slice(0, 6)}`], env);
     expect(shown).toMatchObject({ code: 0, stdout: v1Text, stderr: `spam@${v1}\n` });
@@ -100,7 +109,12 @@ describe("arbiter policy", () => {
     const forward = await runCli(["policy", "rollback", "spam", v2.slice(0, 8)], env);
     expect(forward.code).toBe(0);
     expect((await registry.current()).get("spam")).toBe(v2);
-    expect((await registry.history("spam")).map((c) => [c.action, c.version])).toEqual([["push", v1], ["push", v2], ["rollback", v1], ["rollback", v2]]);
+    expect((await registry.history("spam")).map((c) => [c.action, c.version])).toEqual([
+      ["push", v1],
+      ["push", v2],
+      ["rollback", v1],
+      ["rollback", v2],
+    ]);
   });
 
   it("names what it does not know (exit 2) and a Redis that does not answer (exit 3)", async () => {

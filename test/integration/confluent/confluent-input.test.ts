@@ -23,16 +23,28 @@ describe.each([1, 0])("confluent-avro posts with %i screen threads", (screenThre
     // A schema without the body Arbiter needs, under a subject of its own (the registry holds it; Arbiter cannot read it as a Post).
     const noBody = { ...forumPostSchema, name: "ForumReaction", fields: forumPostSchema.fields.filter((f) => f.name !== "body") };
     const noBodyId = await registerProducerSchema(producerRegistry, `${ns.topic("reactions")}-value`, noBody);
-    const framed = async (id: string, body: string | null): Promise<Message> => ({ key: id, value: await producerRegistry.encode(schemaId, forumPost(id, body)) });
+    const framed = async (id: string, body: string | null): Promise<Message> => ({
+      key: id,
+      value: await producerRegistry.encode(schemaId, forumPost(id, body)),
+    });
 
     const good = await Promise.all([
       ...Array.from({ length: 10 }, (_, i) => framed(`good-${i}`, `good game ${i}, well played everyone`)),
       framed("cheat-1", "selling a private aimbot, dm me"),
     ]);
     const poison: Record<string, { message: Message; reason: RegExp }> = {
-      "bad-unknown-id": { message: { key: "bad-unknown-id", value: confluentFrame(2_000_000_000, Buffer.from([2, 0x61])) }, reason: /UNKNOWN_SCHEMA_ID.*no schema with id 2000000000/ },
-      "bad-no-body": { message: { key: "bad-no-body", value: await producerRegistry.encode(noBodyId, { ...forumPost("bad-no-body", null), body: undefined }) }, reason: new RegExp(`INCOMPATIBLE_SCHEMA.*writer schema ${noBodyId} .*no field "body" for Post\\.text.*input\\.fieldMap\\.text`) },
-      "bad-not-framed": { message: { key: "bad-not-framed", value: Buffer.from(JSON.stringify({ id: "bad-not-framed", text: "hi" })) }, reason: /MALFORMED.*not in the Confluent wire format/ },
+      "bad-unknown-id": {
+        message: { key: "bad-unknown-id", value: confluentFrame(2_000_000_000, Buffer.from([2, 0x61])) },
+        reason: /UNKNOWN_SCHEMA_ID.*no schema with id 2000000000/,
+      },
+      "bad-no-body": {
+        message: { key: "bad-no-body", value: await producerRegistry.encode(noBodyId, { ...forumPost("bad-no-body", null), body: undefined }) },
+        reason: new RegExp(`INCOMPATIBLE_SCHEMA.*writer schema ${noBodyId} .*no field "body" for Post\\.text.*input\\.fieldMap\\.text`),
+      },
+      "bad-not-framed": {
+        message: { key: "bad-not-framed", value: Buffer.from(JSON.stringify({ id: "bad-not-framed", text: "hi" })) },
+        reason: /MALFORMED.*not in the Confluent wire format/,
+      },
       "bad-null-body": { message: await framed("bad-null-body", null), reason: /INVALID_RECORD.*has no text/ },
     };
     const producer = under.kafka.producer();
@@ -47,7 +59,11 @@ describe.each([1, 0])("confluent-avro posts with %i screen threads", (screenThre
     expect(benign).toMatchObject({ forumId: "games", action: "ALLOW", stage: "prefilter" });
     expect(decisions.find((d) => d.postId === "cheat-1")!.stage).toBe("primary");
 
-    const letters = await readRecords(under.kafka, topics.dlq, "deadLetter", { groupId: ns.group("check-dlq"), until: (seen) => seen.length >= Object.keys(poison).length, timeoutMs: 60_000 });
+    const letters = await readRecords(under.kafka, topics.dlq, "deadLetter", {
+      groupId: ns.group("check-dlq"),
+      until: (seen) => seen.length >= Object.keys(poison).length,
+      timeoutMs: 60_000,
+    });
     const byKey = new Map(letters.map((l) => [l.key?.toString(), l]));
     expect([...byKey.keys()].sort()).toEqual(Object.keys(poison).sort());
     for (const [key, { message, reason }] of Object.entries(poison)) {

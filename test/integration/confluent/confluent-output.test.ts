@@ -19,13 +19,20 @@ describe("output.format confluent-avro", () => {
     const posts = Array.from({ length: 8 }, (_, i) => post(`p-${i}`, `good game ${i}, well played`));
     const producer = under.kafka.producer();
     await producer.connect();
-    await producer.send({ topic: topics.posts, acks: -1, messages: [...posts.map((p) => ({ key: p.id, ...codecs.post.encode(p) })), { key: "bad", value: Buffer.from("not a post") }] });
+    await producer.send({
+      topic: topics.posts,
+      acks: -1,
+      messages: [...posts.map((p) => ({ key: p.id, ...codecs.post.encode(p) })), { key: "bad", value: Buffer.from("not a post") }],
+    });
     await producer.disconnect();
 
     // A Kafka Connect sink's view: kafkajs and the ecosystem's registry client, no Arbiter code.
     const sink = ecosystemRegistry(schemaRegistryUrl);
-    const decode = async (messages: Array<{ message: KafkaMessage }>) => Promise.all(messages.map(({ message }) => sink.decode(message.value!) as Promise<Record<string, unknown>>));
-    const decisions = await decode(await collect(under.kafka, topics.decisions, { count: posts.length, groupId: ns.group("sink-decisions"), timeoutMs: 90_000 }));
+    const decode = async (messages: Array<{ message: KafkaMessage }>) =>
+      Promise.all(messages.map(({ message }) => sink.decode(message.value!) as Promise<Record<string, unknown>>));
+    const decisions = await decode(
+      await collect(under.kafka, topics.decisions, { count: posts.length, groupId: ns.group("sink-decisions"), timeoutMs: 90_000 }),
+    );
     expect(decisions.map((d) => d.postId).sort()).toEqual(posts.map((p) => p.id).sort());
     expect(decisions[0]).toMatchObject({ forumId: "games", action: "ALLOW", stage: "prefilter", verdicts: [] });
     const [letter] = await decode(await collect(under.kafka, topics.dlq, { count: 1, groupId: ns.group("sink-dlq"), timeoutMs: 60_000 }));
@@ -34,7 +41,8 @@ describe("output.format confluent-avro", () => {
 
     // TopicNameStrategy: every topic Arbiter writes has its <topic>-value subject.
     const registered = await subjects(schemaRegistryUrl);
-    for (const topic of [topics.decisions, topics.audit, topics.escalations, topics.tickets, topics.appeals, topics.dlq]) expect(registered).toContain(`${topic}-value`);
+    for (const topic of [topics.decisions, topics.audit, topics.escalations, topics.tickets, topics.appeals, topics.dlq])
+      expect(registered).toContain(`${topic}-value`);
     // The fingerprint header stays, so Arbiter's own readers need no registry.
     const [raw] = await collect(under.kafka, topics.decisions, { count: 1, groupId: ns.group("raw"), timeoutMs: 30_000 });
     expect(codecs.decision.writer.fingerprint).toBe(raw!.message.headers!["arbiter-schema-fp"]!.toString());
@@ -47,7 +55,12 @@ describe("a worker whose output schema is incompatible with its subject's latest
     const config = testConfig(ns, { output: { format: "confluent-avro" }, schemaRegistry: { url: schemaRegistryUrl } });
     const subject = `${config.kafka.topics.decisions}-value`;
     // Another writer got there first with a Decision of its own, and the subject checks BACKWARD compatibility.
-    await registerProducerSchema(ecosystemRegistry(schemaRegistryUrl), subject, { type: "record", name: "Decision", namespace: "arbiter", fields: [{ name: "decisionId", type: "string" }] });
+    await registerProducerSchema(ecosystemRegistry(schemaRegistryUrl), subject, {
+      type: "record",
+      name: "Decision",
+      namespace: "arbiter",
+      fields: [{ name: "decisionId", type: "string" }],
+    });
     await setSubjectCompatibility(schemaRegistryUrl, subject, "BACKWARD");
     const error = await startClassifierWorker(config, silentLogger).then(
       (worker) => worker.stop(),

@@ -43,7 +43,10 @@ describe("the auto-hide sink with output.format confluent-avro", () => {
     const producer = kafka.producer();
     await producer.connect();
     forum.failNext(/\/posts\/c-gone\/hide$/, [404], JSON.stringify({ error: "no such post" }));
-    const framed = [decisionFor("c-1", "HIDE", "primary"), decisionFor("c-gone", "HIDE", "primary")].map((d) => ({ key: d.postId, ...writer.codecs.decision.encode(d) }));
+    const framed = [decisionFor("c-1", "HIDE", "primary"), decisionFor("c-gone", "HIDE", "primary")].map((d) => ({
+      key: d.postId,
+      ...writer.codecs.decision.encode(d),
+    }));
     expect(framed[0]!.value[0]).toBe(0);
     await producer.send({ topic: topics.decisions, acks: -1, messages: framed });
     await producer.disconnect();
@@ -51,7 +54,9 @@ describe("the auto-hide sink with output.format confluent-avro", () => {
     await eventually(() => forum.isHidden("c-1") || undefined, 30_000, "c-1 hidden");
     const registry = ecosystemRegistry(schemaRegistryUrl);
     const [letter] = await Promise.all(
-      (await collect(kafka, topics.dlq, { count: 1, groupId: ns.group("dlq"), timeoutMs: 30_000 })).map(({ message }: { message: KafkaMessage }) => registry.decode(message.value!) as Promise<Record<string, unknown>>),
+      (await collect(kafka, topics.dlq, { count: 1, groupId: ns.group("dlq"), timeoutMs: 30_000 })).map(
+        ({ message }: { message: KafkaMessage }) => registry.decode(message.value!) as Promise<Record<string, unknown>>,
+      ),
     );
     expect(letter).toMatchObject({ topic: topics.decisions, stage: "deliver", errorClass: "HttpCallError:HTTP_404" });
     expect(forum.isHidden("c-gone")).toBe(false);

@@ -44,11 +44,17 @@ test("with the registry down mid-stream, posts of a schema not seen yet wait; on
   const producer = under.kafka.producer();
   await producer.connect();
   const send = async (ids: string[], schemaId: number) =>
-    producer.send({ topic: topics.posts, acks: -1, messages: await Promise.all(ids.map(async (id) => ({ key: id, value: await producerRegistry.encode(schemaId, forumPost(id, `good game ${id}, well played`)) }))) });
+    producer.send({
+      topic: topics.posts,
+      acks: -1,
+      messages: await Promise.all(
+        ids.map(async (id) => ({ key: id, value: await producerRegistry.encode(schemaId, forumPost(id, `good game ${id}, well played`)) })),
+      ),
+    });
   try {
     const before = Array.from({ length: 15 }, (_, i) => `before-${i}`);
     await send(before, v1);
-    await eventually(() => (before.every((id) => decided.has(id)) || undefined), 90_000, "decisions of the posts before the outage");
+    await eventually(() => before.every((id) => decided.has(id)) || undefined, 90_000, "decisions of the posts before the outage");
 
     await registry.stop();
     // Posts keep coming while it is down: the old schema and the new one, in a few sends.
@@ -69,7 +75,7 @@ test("with the registry down mid-stream, posts of a schema not seen yet wait; on
 
     await registry.start();
     const all = [...before, ...during.v1, ...during.v2];
-    await eventually(() => (all.every((id) => decided.has(id)) || undefined), 120_000, "a decision for every post once the registry is back");
+    await eventually(() => all.every((id) => decided.has(id)) || undefined, 120_000, "a decision for every post once the registry is back");
     expect(await collect(under.kafka, topics.dlq, { count: 1, groupId: ns.group("dlq-after"), timeoutMs: 3000 })).toEqual([]);
     expect([...decided.keys()].sort()).toEqual(all.sort());
   } finally {

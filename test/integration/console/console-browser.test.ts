@@ -29,7 +29,11 @@ const configWith = (overrides: Parameters<typeof testConfig>[1] = {}) =>
     console: { groupId: ns.group("console"), port: 0, sessionSecret: testSessionSecret, moderators },
     ...overrides,
   });
-const under = workersUnderTest(ns.id, testConfig(ns, { cache: { enabled: false } }), testConfig(ns, { role: "escalation", escalationEngine: harmonyEscalationEngine() }));
+const under = workersUnderTest(
+  ns.id,
+  testConfig(ns, { cache: { enabled: false } }),
+  testConfig(ns, { role: "escalation", escalationEngine: harmonyEscalationEngine() }),
+);
 const sinks: SinkRuntime[] = [];
 let consoleWorker: RunningConsole;
 
@@ -59,15 +63,29 @@ test("a moderator logs in, opens the ticket, reads the reasoning and overturns; 
   await producePosts(under.kafka, topics.posts, [suspect]);
 
   await eventually(() => forum.isHidden("loop-1") || undefined, 120_000, "loop-1 hidden");
-  const tickets = await readRecords(under.kafka, topics.tickets, "ticket", { groupId: ns.group("check-tickets"), until: (seen) => seen.length >= 1, timeoutMs: 120_000, settleMs: 0 });
+  const tickets = await readRecords(under.kafka, topics.tickets, "ticket", {
+    groupId: ns.group("check-tickets"),
+    until: (seen) => seen.length >= 1,
+    timeoutMs: 120_000,
+    settleMs: 0,
+  });
   expect(tickets).toHaveLength(1);
   const ticket: Ticket = tickets[0]!;
-  const audits = await readRecords(under.kafka, topics.audit, "audit", { groupId: ns.group("check-audit"), until: (seen) => seen.some((a) => a.decisionId === ticket.decisionId), timeoutMs: 30_000, settleMs: 0 });
+  const audits = await readRecords(under.kafka, topics.audit, "audit", {
+    groupId: ns.group("check-audit"),
+    until: (seen) => seen.some((a) => a.decisionId === ticket.decisionId),
+    timeoutMs: 30_000,
+    settleMs: 0,
+  });
   const escalationAudit: Audit = audits.find((a) => a.decisionId === ticket.decisionId)!;
   const reasoning = escalationAudit.entries.find((e) => e.reasoning !== "")!.reasoning;
   expect(reasoning.length).toBeGreaterThan(0);
   await eventually(() => (forum.tickets.length === 1 ? true : undefined), 30_000, "the ticket on the webhook");
-  expect(forum.tickets[0]).toMatchObject({ ticketId: ticket.ticketId, post: { id: "loop-1", text: suspect.text }, reasoning: [expect.objectContaining({ policyId: "test-spam", reasoning })] });
+  expect(forum.tickets[0]).toMatchObject({
+    ticketId: ticket.ticketId,
+    post: { id: "loop-1", text: suspect.text },
+    reasoning: [expect.objectContaining({ policyId: "test-spam", reasoning })],
+  });
 
   const browser = await launchBrowser();
   try {
@@ -103,7 +121,12 @@ test("a moderator logs in, opens the ticket, reads the reasoning and overturns; 
   await eventually(() => !forum.isHidden("loop-1") || undefined, 30_000, "loop-1 shown again");
   expect(forum.applied.filter((a) => a.postId === "loop-1").map((a) => a.call)).toEqual(["hide", "unhide"]);
   expect(forum.requestsTo(/\/posts\/loop-1\/hide$/)).toHaveLength(3);
-  const decisions = await readRecords(under.kafka, topics.decisions, "decision", { groupId: ns.group("check-decisions"), until: (seen) => seen.some((d) => d.stage === "human"), timeoutMs: 20_000, settleMs: 0 });
+  const decisions = await readRecords(under.kafka, topics.decisions, "decision", {
+    groupId: ns.group("check-decisions"),
+    until: (seen) => seen.some((d) => d.stage === "human"),
+    timeoutMs: 20_000,
+    settleMs: 0,
+  });
   expect(decisions.map((d) => [d.stage, d.action])).toEqual([
     ["primary", "HIDE"],
     ["escalation", "HIDE"],

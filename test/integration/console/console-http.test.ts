@@ -16,15 +16,35 @@ let consoleWorker: RunningConsole;
 let config: ReturnType<typeof testConfig>;
 
 const hostileText = `<script>alert("pwned")</script> selling a private aimbot <img src=x onerror=alert(1)> \u202Egnp.exe & "quotes"`;
-const cheats = (extra = {}) => [verdict("test-cheats", "violate", { ruleIds: ["CH1"], confidence: 0.61, rationale: "Offers an <b>aimbot</b>.", escalate: true, ...extra })];
+const cheats = (extra = {}) => [
+  verdict("test-cheats", "violate", { ruleIds: ["CH1"], confidence: 0.61, rationale: "Offers an <b>aimbot</b>.", escalate: true, ...extra }),
+];
 const hostile = ticketFor("hostile-1", { text: hostileText, verdicts: cheats(), reasoning: "The post <i>sells</i> a cheat: CH1." });
-const spamOld = ticketFor("spam-old", { text: "buy followers cheap", forumId: "market", verdicts: [verdict("test-spam", "violate", { ruleIds: ["SP2"], escalate: true })], createdAt: Date.now() - 30 * 3_600_000 });
+const spamOld = ticketFor("spam-old", {
+  text: "buy followers cheap",
+  forumId: "market",
+  verdicts: [verdict("test-spam", "violate", { ruleIds: ["SP2"], escalate: true })],
+  createdAt: Date.now() - 30 * 3_600_000,
+});
 const audit: Audit = {
   decisionId: "primary:set-1:hostile-1:abc",
   postId: "hostile-1",
   stage: "primary",
   modelId: "gpt-oss-safeguard-20b",
-  entries: [{ policyId: "test-cheats", policyVersion: "v1", reasoning: 'Primary tier thinks </div><script>alert("x")</script> it sells cheats.', promptTokens: 10, generatedTokens: 5, latencyMs: 1, error: null, decision: "violate", ruleIds: ["CH1"], confidence: 0.9 }],
+  entries: [
+    {
+      policyId: "test-cheats",
+      policyVersion: "v1",
+      reasoning: 'Primary tier thinks </div><script>alert("x")</script> it sells cheats.',
+      promptTokens: 10,
+      generatedTokens: 5,
+      latencyMs: 1,
+      error: null,
+      decision: "violate",
+      ruleIds: ["CH1"],
+      confidence: 0.9,
+    },
+  ],
   createdAt: Date.now() - 1000,
   sampled: false,
 };
@@ -40,7 +60,8 @@ beforeAll(async () => {
   consoleWorker = await startConsoleWorker(config, await testLogger());
   const session = new ConsoleSession(consoleWorker.url);
   await session.login("alice", testModerators.alice);
-  const takenIn = async () => JSON.parse((await session.get("/api/tickets")).text).length === 2 && (await redis.hlen(`${ns.redisPrefix}console:audit:hostile-1`)) === 1;
+  const takenIn = async () =>
+    JSON.parse((await session.get("/api/tickets")).text).length === 2 && (await redis.hlen(`${ns.redisPrefix}console:audit:hostile-1`)) === 1;
   await eventually(async () => ((await takenIn()) ? true : undefined), 30_000, "the console to take in the tickets and the audit record");
 }, 90_000);
 
@@ -139,10 +160,16 @@ test("an answer without the CSRF token is refused and changes nothing; overturn 
   const next = await session.get(answered.location!);
   expect(next.text).toContain("Overturned: the post will be shown (post hostile-1).");
 
-  const decisions = await readRecords(kafka, config.kafka.topics.decisions, "decision", { groupId: ns.group("check-decisions"), until: (seen) => seen.length >= 1, timeoutMs: 20_000 });
+  const decisions = await readRecords(kafka, config.kafka.topics.decisions, "decision", {
+    groupId: ns.group("check-decisions"),
+    until: (seen) => seen.length >= 1,
+    timeoutMs: 20_000,
+  });
   expect(decisions).toHaveLength(1);
   expect(decisions[0]).toMatchObject({ postId: "hostile-1", stage: "human", action: "ALLOW", ticketId: hostile.ticketId, modelId: null });
-  expect(decisions[0]!.verdicts).toEqual([expect.objectContaining({ policyId: "test-cheats", decision: "allow", source: "human", escalate: false, confidence: 1 })]);
+  expect(decisions[0]!.verdicts).toEqual([
+    expect.objectContaining({ policyId: "test-cheats", decision: "allow", source: "human", escalate: false, confidence: 1 }),
+  ]);
   expect(JSON.stringify(decisions[0])).not.toContain("parody");
 
   await session.get(ticketPath(hostile));
@@ -153,8 +180,19 @@ test("an answer without the CSRF token is refused and changes nothing; overturn 
   expect(closed.text).toMatch(/data-closed>Closed: <strong>overturn<\/strong> by alice/);
   expect(JSON.parse((await session.get("/api/tickets")).text).map((t: { postId: string }) => t.postId)).toEqual(["spam-old"]);
 
-  const log = (await redis.xrange(`${ns.redisPrefix}console:log`, "-", "+")).map(([, fields]) => Object.fromEntries(fields.reduce<[string, string][]>((pairs, v, i, all) => (i % 2 === 0 ? [...pairs, [v, all[i + 1]!]] : pairs), [])));
-  expect(log).toContainEqual(expect.objectContaining({ moderator: "alice", action: "overturn", ticketId: hostile.ticketId, postId: "hostile-1", recordId: decisions[0]!.decisionId, note: "It is a parody of cheat ads." }));
+  const log = (await redis.xrange(`${ns.redisPrefix}console:log`, "-", "+")).map(([, fields]) =>
+    Object.fromEntries(fields.reduce<[string, string][]>((pairs, v, i, all) => (i % 2 === 0 ? [...pairs, [v, all[i + 1]!]] : pairs), [])),
+  );
+  expect(log).toContainEqual(
+    expect.objectContaining({
+      moderator: "alice",
+      action: "overturn",
+      ticketId: hostile.ticketId,
+      postId: "hostile-1",
+      recordId: decisions[0]!.decisionId,
+      note: "It is a parody of cheat ads.",
+    }),
+  );
 
   await session.post("/logout");
   expect((await session.get("/tickets")).status).toBe(302);

@@ -50,7 +50,14 @@ const single = (text: string): Token => {
 describe("harmony path (tiny gpt-oss model)", () => {
   it("detects harmony and renders system, developer `# Instructions`, user, then opens the analysis channel", () => {
     expect(engine.promptFormat).toBe("harmony");
-    const text = segmentsToText(buildPromptSegments({ format: "harmony", identity: "You are ChatGPT, a large language model trained by OpenAI.", knowledgeCutoff: "2024-06" }, [spam], "hi", "high"));
+    const text = segmentsToText(
+      buildPromptSegments(
+        { format: "harmony", identity: "You are ChatGPT, a large language model trained by OpenAI.", knowledgeCutoff: "2024-06" },
+        [spam],
+        "hi",
+        "high",
+      ),
+    );
     expect(text.startsWith("<|start|>system<|message|>You are ChatGPT")).toBe(true);
     expect(text).toContain("\n\nReasoning: high\n\n");
     expect(text).toContain("<|start|>developer<|message|># Instructions\n\n");

@@ -22,7 +22,18 @@ class FakeKeysEngine implements EnginePort {
     await new Promise((r) => setTimeout(r, 5));
     this.running--;
     const violate = request.postText.includes("cheap game keys");
-    return request.policies.map((p) => ({ policyId: p.id, policyVersion: p.version, decision: violate ? "violate" : "allow", ruleIds: violate ? ["SP2"] : [], rationale: "fake", confidence: 0.9, reasoning: "fake reasoning", promptTokens: 1, generatedTokens: 1, latencyMs: 5 }));
+    return request.policies.map((p) => ({
+      policyId: p.id,
+      policyVersion: p.version,
+      decision: violate ? "violate" : "allow",
+      ruleIds: violate ? ["SP2"] : [],
+      rationale: "fake",
+      confidence: 0.9,
+      reasoning: "fake reasoning",
+      promptTokens: 1,
+      generatedTokens: 1,
+      latencyMs: 5,
+    }));
   }
   queue() {
     return { depth: 0, capacity: 64, inFlight: this.running, sequences: 2 };
@@ -53,20 +64,34 @@ test("a share of the prefilter's allows within tolerance goes to the model, to t
   // The sample is the hash's: its size is binomial(N, RATE); 3 standard deviations either side.
   const sd = Math.sqrt(N * RATE * (1 - RATE));
   expect(Math.abs(expected.length - N * RATE)).toBeLessThan(3 * sd);
-  const audits = await readRecords(kafka, topics.audit, "audit", { groupId: ns.group("audit"), until: (s) => s.length >= expected.length, timeoutMs: 60_000, settleMs: 2000 });
+  const audits = await readRecords(kafka, topics.audit, "audit", {
+    groupId: ns.group("audit"),
+    until: (s) => s.length >= expected.length,
+    timeoutMs: 60_000,
+    settleMs: 2000,
+  });
   process.stdout.write(`audit sampling: ${audits.length} of ${N} prefilter allows sampled at rate ${RATE} (expected ${N * RATE} ± ${(3 * sd).toFixed(1)})\n`);
   expect(audits.every((a) => a.sampled && a.stage === "prefilter")).toBe(true);
   expect(new Set(audits.map((a) => a.postId))).toEqual(new Set(expected.map((p) => p.id)));
   expect(engine.calls).toBe(expected.length);
 
   // The decisions stay the prefilter's: one ALLOW per post, no model verdict.
-  const decisions = await readRecords(kafka, topics.decisions, "decision", { groupId: ns.group("decisions"), until: (s) => s.length >= N, timeoutMs: 60_000, settleMs: 1000 });
+  const decisions = await readRecords(kafka, topics.decisions, "decision", {
+    groupId: ns.group("decisions"),
+    until: (s) => s.length >= N,
+    timeoutMs: 60_000,
+    settleMs: 1000,
+  });
   expect(decisions.length).toBe(N);
   expect(decisions.every((d) => d.stage === "prefilter" && d.action === "ALLOW" && d.verdicts.length === 0)).toBe(true);
 
   const misses = expected.filter((p) => p.text.includes("cheap game keys")).length;
   const metrics = worker.metrics;
-  await eventually(async () => ((await metrics.value("arbiter_audit_samples_total", { policy: "test-spam", verdict: "violate" })) === misses ? true : undefined), 10_000, "the sample counters");
+  await eventually(
+    async () => ((await metrics.value("arbiter_audit_samples_total", { policy: "test-spam", verdict: "violate" })) === misses ? true : undefined),
+    10_000,
+    "the sample counters",
+  );
   expect(await metrics.value("arbiter_audit_samples_total", { policy: "test-spam", verdict: "allow" })).toBe(expected.length - misses);
   const estimate = await metrics.value("arbiter_prefilter_miss_rate", { policy: "test-spam", bound: "estimate" });
   const low = await metrics.value("arbiter_prefilter_miss_rate", { policy: "test-spam", bound: "low" });
@@ -79,8 +104,13 @@ test("a share of the prefilter's allows within tolerance goes to the model, to t
   const run = await runCli(["funnel", "report", "--since", "1h", "--json"], { ARBITER_CONFIG_JSON: JSON.stringify(config) });
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
-  const report = JSON.parse(run.stdout) as { samples: number; policies: { policyId: string; sampled: number; missRate: { k: number; low: number; high: number }; rules: Record<string, number> }[] };
+  const report = JSON.parse(run.stdout) as {
+    samples: number;
+    policies: { policyId: string; sampled: number; missRate: { k: number; low: number; high: number }; rules: Record<string, number> }[];
+  };
   expect(report.samples).toBe(expected.length);
-  expect(report.policies).toEqual([expect.objectContaining({ policyId: "test-spam", sampled: expected.length, missRate: expect.objectContaining({ k: misses }), rules: { SP2: misses } })]);
+  expect(report.policies).toEqual([
+    expect.objectContaining({ policyId: "test-spam", sampled: expected.length, missRate: expect.objectContaining({ k: misses }), rules: { SP2: misses } }),
+  ]);
   expect(report.policies[0]!.missRate.low).toBeCloseTo(low, 10);
 });

@@ -18,7 +18,10 @@ let sink: SinkRuntime;
 
 beforeAll(async () => {
   await forum.start();
-  sink = await startAutoHideWorker(testConfig(ns, { autoHide: { groupId: ns.group("auto-hide"), forum: forum.forumCalls, retry: { initialDelayMs: 50, maxDelayMs: 200 } } }), await testLogger());
+  sink = await startAutoHideWorker(
+    testConfig(ns, { autoHide: { groupId: ns.group("auto-hide"), forum: forum.forumCalls, retry: { initialDelayMs: 50, maxDelayMs: 200 } } }),
+    await testLogger(),
+  );
 }, 60_000);
 afterAll(async () => {
   await sink?.stop();
@@ -36,10 +39,22 @@ const appealOf = (postId: string, appealId: string, policyIds: string[]): Appeal
 
 test("an appeal is decided again at the escalation tier (stage appeal, high effort) and an overturn unhides the post; a moderator's hide stands", async () => {
   const { topics } = escalationConfig.kafka;
-  await produceRecords(under.kafka, topics.decisions, "decision", [decisionFor("ap-1", "HIDE", "primary"), decisionFor("ap-2", "HIDE", "human", { requestId: "t9:confirm" })], (d) => d.postId);
+  await produceRecords(
+    under.kafka,
+    topics.decisions,
+    "decision",
+    [decisionFor("ap-1", "HIDE", "primary"), decisionFor("ap-2", "HIDE", "human", { requestId: "t9:confirm" })],
+    (d) => d.postId,
+  );
   await eventually(() => (forum.isHidden("ap-1") && forum.isHidden("ap-2")) || undefined, 20_000, "ap-1 and ap-2 hidden");
 
-  await produceRecords(under.kafka, topics.appeals, "appeal", [appealOf("ap-1", "appeal-1", ["test-cheats"]), appealOf("ap-2", "appeal-2", ["test-cheats"]), appealOf("ap-3", "appeal-3", [])], (a) => a.post.id);
+  await produceRecords(
+    under.kafka,
+    topics.appeals,
+    "appeal",
+    [appealOf("ap-1", "appeal-1", ["test-cheats"]), appealOf("ap-2", "appeal-2", ["test-cheats"]), appealOf("ap-3", "appeal-3", [])],
+    (a) => a.post.id,
+  );
   const decisions = await readRecords(under.kafka, topics.decisions, "decision", {
     groupId: ns.group("check-decisions"),
     until: (seen) => seen.filter((d) => d.stage === "appeal").length >= 3,
@@ -50,10 +65,19 @@ test("an appeal is decided again at the escalation tier (stage appeal, high effo
   expect(appeals.get("ap-1")!.verdicts.map((v) => v.policyId)).toEqual(["test-cheats"]);
   expect(appeals.get("ap-2")).toMatchObject({ appealId: "appeal-2", action: "ALLOW" });
   // No policy named: every policy of the post's forum is asked again.
-  expect(appeals.get("ap-3")!.verdicts.map((v) => v.policyId).sort()).toEqual(["test-cheats", "test-spam"]);
+  expect(
+    appeals
+      .get("ap-3")!
+      .verdicts.map((v) => v.policyId)
+      .sort(),
+  ).toEqual(["test-cheats", "test-spam"]);
 
   await eventually(() => !forum.isHidden("ap-1") || undefined, 20_000, "ap-1 shown again");
-  const audits = await readRecords(under.kafka, topics.audit, "audit", { groupId: ns.group("check-audit"), until: (seen) => seen.length >= 3, timeoutMs: 20_000 });
+  const audits = await readRecords(under.kafka, topics.audit, "audit", {
+    groupId: ns.group("check-audit"),
+    until: (seen) => seen.length >= 3,
+    timeoutMs: 20_000,
+  });
   expect(audits.map((a) => a.stage)).toEqual(["appeal", "appeal", "appeal"]);
   expect(audits.find((a) => a.postId === "ap-1")!.decisionId).toBe(appeals.get("ap-1")!.decisionId);
   // The moderator's hide is not undone by the model's appeal decision.

@@ -3,7 +3,6 @@ import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/shipped-schemas.js";
 import { testNamespace } from "../../support/namespace.js";
 import { codecs, post, readDecisionsFor, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
 
-
 function good(id: string, text: string): Message {
   return { key: id, ...codecs.post.encode(post(id, text)) };
 }
@@ -28,15 +27,27 @@ describe.each([1, 0])("with %i screen threads", (screenThreads) => {
     const fp = codecs.post.writer.fingerprint;
     const truncated = codecs.post.encode(post("bad-truncated", "a perfectly fine post that gets cut"));
     const poison: Record<string, { message: Message; reason: RegExp }> = {
-      "bad-avro": { message: { key: "bad-avro", value: Buffer.from([0x06, 0x61, 0x62, 0x63, 0xff, 0xff, 0xff, 0xff, 0x0f]), headers: { [FINGERPRINT_HEADER]: fp } }, reason: /MALFORMED/ },
+      "bad-avro": {
+        message: { key: "bad-avro", value: Buffer.from([0x06, 0x61, 0x62, 0x63, 0xff, 0xff, 0xff, 0xff, 0x0f]), headers: { [FINGERPRINT_HEADER]: fp } },
+        reason: /MALFORMED/,
+      },
       "bad-truncated": { message: { key: "bad-truncated", value: truncated.value.subarray(0, 20), headers: truncated.headers }, reason: /MALFORMED/ },
-      "bad-fingerprint": { message: { key: "bad-fingerprint", value: codecs.post.encode(post("bad-fingerprint", "hello")).value, headers: { [FINGERPRINT_HEADER]: "ab".repeat(32) } }, reason: /UNKNOWN_FINGERPRINT/ },
+      "bad-fingerprint": {
+        message: {
+          key: "bad-fingerprint",
+          value: codecs.post.encode(post("bad-fingerprint", "hello")).value,
+          headers: { [FINGERPRINT_HEADER]: "ab".repeat(32) },
+        },
+        reason: /UNKNOWN_FINGERPRINT/,
+      },
       "bad-no-header": { message: { key: "bad-no-header", value: codecs.post.encode(post("bad-no-header", "hello")).value }, reason: /MISSING_FINGERPRINT/ },
       "bad-empty": { message: good("bad-empty", ""), reason: /INVALID_RECORD/ },
       "bad-huge": { message: good("bad-huge", "aimbot ".repeat(150_000)), reason: /OVERSIZED/ },
       "bad-surrogate": { message: loneSurrogate("bad-surrogate"), reason: /INVALID_RECORD/ },
     };
-    const goodPosts = Array.from({ length: 12 }, (_, i) => good(`good-${i}`, i % 6 === 0 ? `cheap aimbot number ${i} for sale` : `good game ${i}, well played`));
+    const goodPosts = Array.from({ length: 12 }, (_, i) =>
+      good(`good-${i}`, i % 6 === 0 ? `cheap aimbot number ${i} for sale` : `good game ${i}, well played`),
+    );
     const messages: Message[] = [];
     const bad = Object.values(poison).map((p) => p.message);
     goodPosts.forEach((m, i) => {

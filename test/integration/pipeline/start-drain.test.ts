@@ -88,7 +88,10 @@ test("Ctrl-C on npm start drains both workers: each exits 0 and every post in fl
     // Prefilter-decided posts on every partition, and on two of them a post the model must
     // decide (a few seconds each on CPU): model calls are under way when the signal comes.
     const benign = Array.from({ length: 9 }, (_, i) => ({ post: post(`${ns.id}-ok-${i}`, `good game everyone, round ${i}`), partition: i % 3 }));
-    const modelBound = [1, 2].map((partition) => ({ post: post(`${ns.id}-cheat-${partition}`, `DM me for a private aimbot, ${partition}0 dollars`), partition }));
+    const modelBound = [1, 2].map((partition) => ({
+      post: post(`${ns.id}-cheat-${partition}`, `DM me for a private aimbot, ${partition}0 dollars`),
+      partition,
+    }));
     await send([...benign, ...modelBound]);
     await producer.disconnect();
     const all = [...first, ...benign, ...modelBound];

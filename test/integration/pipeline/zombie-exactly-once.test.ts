@@ -43,7 +43,10 @@ test("a worker frozen past the session timeout, then thawed, and a worker killed
   // The thawed worker learns it was expelled one of two ways, whichever comes first: its next
   // transaction is fenced by the partition's new owner, or its next heartbeat hears that the
   // coordinator no longer knows it. Either shows it was a zombie holding work, not merely idle.
-  const expelled = waitForOutput(a, /fenced by the partition's new owner|The coordinator is not aware of this member/, 180_000).then(() => true, () => false);
+  const expelled = waitForOutput(a, /fenced by the partition's new owner|The coordinator is not aware of this member/, 180_000).then(
+    () => true,
+    () => false,
+  );
   await producePosts(kafka, base.kafka.topics.posts, posts.slice(0, N / 2));
 
   // Both hold model calls in flight a few seconds in (30 model posts so far, 2 sequences each).

@@ -124,7 +124,9 @@ test("a push reaches the running primary (screen threads included) and escalatio
   // Traffic runs on for another 6 s: no decision under the old set may come later than 5 s after the push.
   await new Promise((r) => setTimeout(r, 6000));
   const pushTimes = switchTimes(pushed.at, pushed.setVersion);
-  process.stdout.write(`push -> first decision under the new version: ${pushTimes.firstNewMs} ms; last decision under the old one: ${pushTimes.lastOldMs ?? "none"} ms after the push\n`);
+  process.stdout.write(
+    `push -> first decision under the new version: ${pushTimes.firstNewMs} ms; last decision under the old one: ${pushTimes.lastOldMs ?? "none"} ms after the push\n`,
+  );
   expect(pushTimes.firstNewMs).toBeLessThan(5000);
   expect(pushTimes.lastOldMs ?? 0).toBeLessThan(5000);
 
@@ -140,7 +142,9 @@ test("a push reaches the running primary (screen threads included) and escalatio
   await eventually(() => (switchTimes(rolled.at, startVersion).firstNewMs !== null ? true : undefined), 10_000, "a decision under the rolled-back version");
   await new Promise((r) => setTimeout(r, 6000));
   const rollbackTimes = switchTimes(rolled.at, startVersion);
-  process.stdout.write(`rollback -> first decision under the old version again: ${rollbackTimes.firstNewMs} ms; last under the pushed one: ${rollbackTimes.lastOldMs ?? "none"} ms after\n`);
+  process.stdout.write(
+    `rollback -> first decision under the old version again: ${rollbackTimes.firstNewMs} ms; last under the pushed one: ${rollbackTimes.lastOldMs ?? "none"} ms after\n`,
+  );
   expect(rollbackTimes.firstNewMs).toBeLessThan(5000);
   expect(rollbackTimes.lastOldMs ?? 0).toBeLessThan(5000);
   await producePosts(kafka, primaryConfig.kafka.topics.posts, [post("pineapple-rolled-back", "Pineapple again, sorry")]);

@@ -52,7 +52,11 @@ test("a worker that starts while Redis is down runs on its snapshot of the regis
   expect([...(await registry.current()).entries()].sort()).toEqual(folderSet.policies.map((p) => [p.id, p.version]).sort());
   await registry.makeCurrent({ id: "test-spam", version: editedPolicy.version, text: edited }, "push");
   client.disconnect();
-  await eventually(() => (existsSync(snapshotFile) && readFileSync(snapshotFile, "utf8").includes(editedPolicy.version) ? true : undefined), 10_000, "the snapshot to hold the pushed version");
+  await eventually(
+    () => (existsSync(snapshotFile) && readFileSync(snapshotFile, "utf8").includes(editedPolicy.version) ? true : undefined),
+    10_000,
+    "the snapshot to hold the pushed version",
+  );
   expect((await readyz(first)).body).toContain(`policies: registry ${registryPrefix(config.redis.keyPrefix)}, set ${editedSet.version}`);
   await first.stop();
   running.pop();
@@ -65,21 +69,33 @@ test("a worker that starts while Redis is down runs on its snapshot of the regis
   const warning = log.lines.find((l) => String(l.msg).startsWith("policy registry unreachable at start; running on the last known set: "));
   expect(warning).toMatchObject({ level: 40, source: "snapshot", policySet: editedSet.version });
   expect(String(warning!.msg)).toContain(`policies: snapshot ${snapshotFile}`);
-  const ready = await eventually(async () => {
-    const r = await readyz(second);
-    return r.status === 200 ? r : undefined;
-  }, 60_000, "/readyz 200");
-  expect(ready.body).toMatch(new RegExp(`^ok\\npolicies: snapshot ${snapshotFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} saved \\S+, set ${editedSet.version} \\(the registry was unreachable at start: `));
+  const ready = await eventually(
+    async () => {
+      const r = await readyz(second);
+      return r.status === 200 ? r : undefined;
+    },
+    60_000,
+    "/readyz 200",
+  );
+  expect(ready.body).toMatch(
+    new RegExp(
+      `^ok\\npolicies: snapshot ${snapshotFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} saved \\S+, set ${editedSet.version} \\(the registry was unreachable at start: `,
+    ),
+  );
   await producePosts(kafka, config.kafka.topics.posts, [post("while-down", "Nice match, well played")]);
   const [decision] = await readDecisionsFor(kafka, config.kafka.topics.decisions, 1, { groupId: ns.group("check"), timeoutMs: 60_000 });
   expect(decision).toMatchObject({ postId: "while-down", stage: "prefilter", policySetVersion: editedSet.version });
 
   // 3. Redis back, empty (a new server): the worker seeds it with the set it runs, and runs on the registry again.
   await redis.start();
-  const back = await eventually(async () => {
-    const r = await readyz(second);
-    return r.body.includes("policies: registry") ? r : undefined;
-  }, 15_000, "/readyz to name the registry again");
+  const back = await eventually(
+    async () => {
+      const r = await readyz(second);
+      return r.body.includes("policies: registry") ? r : undefined;
+    },
+    15_000,
+    "/readyz to name the registry again",
+  );
   expect(back.body).toContain(`set ${editedSet.version}`);
   const again = new Redis(redis.url);
   expect((await new PolicyRegistry(again, registryPrefix(config.redis.keyPrefix)).current()).get("test-spam")).toBe(editedPolicy.version);

@@ -27,7 +27,18 @@ class FakeViolatingEngine implements EnginePort {
     this.maxRunning = Math.max(this.maxRunning, this.running);
     await new Promise((r) => setTimeout(r, 20));
     this.running--;
-    return request.policies.map((p) => ({ policyId: p.id, policyVersion: p.version, decision: "violate", ruleIds: ["SP2"], rationale: "fake", confidence: 0.95, reasoning: "", promptTokens: 0, generatedTokens: 0, latencyMs: 1 }));
+    return request.policies.map((p) => ({
+      policyId: p.id,
+      policyVersion: p.version,
+      decision: "violate",
+      ruleIds: ["SP2"],
+      rationale: "fake",
+      confidence: 0.95,
+      reasoning: "",
+      promptTokens: 0,
+      generatedTokens: 0,
+      latencyMs: 1,
+    }));
   }
   queue() {
     return { depth: 0, capacity: 64, inFlight: this.running, sequences: 4 };
@@ -67,7 +78,22 @@ function inForce(p: (typeof posts)[number]): Decision {
     action: violate ? "HIDE" : "ALLOW",
     stage: violate ? "primary" : p.kind === "keys" ? "human" : "prefilter",
     policySetVersion: "old",
-    verdicts: violate ? [{ policyId: "test-spam", policyVersion: "old", decision: "violate", ruleIds: ["SP2"], confidence: 0.95, rationale: "old", source: "model", escalate: false, onViolate: "hide", page: false }] : [],
+    verdicts: violate
+      ? [
+          {
+            policyId: "test-spam",
+            policyVersion: "old",
+            decision: "violate",
+            ruleIds: ["SP2"],
+            confidence: 0.95,
+            rationale: "old",
+            source: "model",
+            escalate: false,
+            onViolate: "hide",
+            page: false,
+          },
+        ]
+      : [],
     modelId: violate ? "fake" : null,
     effort: null,
     latencyMs: 1,
@@ -81,13 +107,30 @@ function inForce(p: (typeof posts)[number]): Decision {
 }
 
 function options(overrides: Partial<ReplayOptions> = {}): ReplayOptions {
-  return { policy: `test-spam@${draft}`, from: "0", to: null, forumId: null, apply: false, replayId: null, maxModelCalls: 2, model: null, examples: 3, signal: new AbortController().signal, logger: silentLogger, ...overrides };
+  return {
+    policy: `test-spam@${draft}`,
+    from: "0",
+    to: null,
+    forumId: null,
+    apply: false,
+    replayId: null,
+    maxModelCalls: 2,
+    model: null,
+    examples: 3,
+    signal: new AbortController().signal,
+    logger: silentLogger,
+    ...overrides,
+  };
 }
 
 beforeAll(async () => {
   kafka = testKafka(ns.id);
   await createTopics(kafka, topicSpecs(topics, config.topics).map(newTopic));
-  await producePosts(kafka, topics.posts, posts.map((p) => p.post));
+  await producePosts(
+    kafka,
+    topics.posts,
+    posts.map((p) => p.post),
+  );
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic: topics.decisions, acks: -1, messages: posts.map((p) => ({ key: p.post.id, ...codecs.decision.encode(inForce(p)) })) });
@@ -103,7 +146,13 @@ test("a replay under a policy change whose effect is known gives exactly the exp
   expect(diff.posts).toBe(40);
   expect(diff.withoutDecision).toBe(0);
   const spam = diff.policies.find((p) => p.policyId === "test-spam")!;
-  expect(spam).toMatchObject({ compared: 40, allowToViolate: 10, violateToAllow: 10, failed: 0, rules: [{ ruleId: "SP2", allowToViolate: 10, violateToAllow: 10 }] });
+  expect(spam).toMatchObject({
+    compared: 40,
+    allowToViolate: 10,
+    violateToAllow: 10,
+    failed: 0,
+    rules: [{ ruleId: "SP2", allowToViolate: 10, violateToAllow: 10 }],
+  });
   expect(diff.actions).toEqual({ "HIDE→ALLOW": 10, "ALLOW→HIDE": 10 });
   const flipped = new Set(spam.examples.map((e) => e.postId));
   for (const id of flipped) expect(["money", "keys"]).toContain(posts.find((p) => p.post.id === id)!.kind);
@@ -111,11 +160,21 @@ test("a replay under a policy change whose effect is known gives exactly the exp
   expect(engine.calls).toBe(20);
   expect(engine.maxRunning).toBeLessThanOrEqual(2);
 
-  const shadow = await readRecords(kafka, topics.shadow, "decision", { groupId: ns.group("shadow-check"), until: (s) => s.length >= 40, timeoutMs: 20_000, settleMs: 1500 });
+  const shadow = await readRecords(kafka, topics.shadow, "decision", {
+    groupId: ns.group("shadow-check"),
+    until: (s) => s.length >= 40,
+    timeoutMs: 20_000,
+    settleMs: 1500,
+  });
   expect(shadow.length).toBe(40);
   expect(new Set(shadow.map((d) => d.postId)).size).toBe(40);
   expect(shadow.every((d) => d.stage === "replay" && d.replayId === outcome.plan.replayId)).toBe(true);
-  const decisions = await readRecords(kafka, topics.decisions, "decision", { groupId: ns.group("decisions-check"), until: (s) => s.length >= 40, timeoutMs: 20_000, settleMs: 1500 });
+  const decisions = await readRecords(kafka, topics.decisions, "decision", {
+    groupId: ns.group("decisions-check"),
+    until: (s) => s.length >= 40,
+    timeoutMs: 20_000,
+    settleMs: 1500,
+  });
   expect(decisions.filter((d) => d.stage === "replay")).toEqual([]);
 
   // The same command again: the plan and the group say it is done; nothing is decided again.
@@ -135,12 +194,27 @@ test("--to and --forum bound the range; --apply writes stage-replay decisions to
   const outcome = await runReplay(config, options({ to: "5", apply: true, forumId: "games" }), { engine, kafka });
   expect(outcome.total).toBe(expected);
   expect(outcome.diff!.posts).toBe(expected);
-  const shadow = (await readRecords(kafka, topics.shadow, "decision", { groupId: ns.group("applied-shadow"), until: (s) => s.filter((d) => d.replayId === outcome.plan.replayId).length >= expected, timeoutMs: 20_000, settleMs: 1500 })).filter((d) => d.replayId === outcome.plan.replayId);
+  const shadow = (
+    await readRecords(kafka, topics.shadow, "decision", {
+      groupId: ns.group("applied-shadow"),
+      until: (s) => s.filter((d) => d.replayId === outcome.plan.replayId).length >= expected,
+      timeoutMs: 20_000,
+      settleMs: 1500,
+    })
+  ).filter((d) => d.replayId === outcome.plan.replayId);
   expect(shadow.length).toBe(expected);
   const kindOf = (id: string) => posts.find((p) => p.post.id === id)!.kind;
-  const notHuman = shadow.filter((d) => kindOf(d.postId) !== "keys").map((d) => d.postId).sort();
+  const notHuman = shadow
+    .filter((d) => kindOf(d.postId) !== "keys")
+    .map((d) => d.postId)
+    .sort();
   expect(notHuman.length).toBeLessThan(expected);
-  const applied = await readRecords(kafka, topics.decisions, "decision", { groupId: ns.group("applied-check"), until: (s) => s.filter((d) => d.replayId === outcome.plan.replayId).length >= notHuman.length, timeoutMs: 20_000, settleMs: 2000 });
+  const applied = await readRecords(kafka, topics.decisions, "decision", {
+    groupId: ns.group("applied-check"),
+    until: (s) => s.filter((d) => d.replayId === outcome.plan.replayId).length >= notHuman.length,
+    timeoutMs: 20_000,
+    settleMs: 2000,
+  });
   const mine = applied.filter((d) => d.replayId === outcome.plan.replayId);
   expect(mine.map((d) => d.postId).sort()).toEqual(notHuman);
   expect(mine.every((d) => d.stage === "replay")).toBe(true);

@@ -17,11 +17,18 @@ jest.setTimeout(600_000);
 const dir = mkdtempSync(path.join(tmpdir(), "arbiter-replay-resume-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ns = testNamespace("replay resume");
-const config = testConfig(ns, { cache: { enabled: false }, replay: { stateDir: path.join(dir, "state") }, policies: { only: ["test-spam"] }, log: { level: "warn" } });
+const config = testConfig(ns, {
+  cache: { enabled: false },
+  replay: { stateDir: path.join(dir, "state") },
+  policies: { only: ["test-spam"] },
+  log: { level: "warn" },
+});
 const topics = config.kafka.topics;
 const env = { ARBITER_CONFIG_JSON: JSON.stringify(config) };
 const N = 36;
-const posts = Array.from({ length: N }, (_, i) => (i % 3 === 0 ? post(`p-${i}`, `buy followers cheap, pack ${i}`) : post(`p-${i}`, `good game everyone, round ${i}`)));
+const posts = Array.from({ length: N }, (_, i) =>
+  i % 3 === 0 ? post(`p-${i}`, `buy followers cheap, pack ${i}`) : post(`p-${i}`, `good game everyone, round ${i}`),
+);
 const args = ["replay", "--policy", "test-spam", "--from", "0", "--max-model-calls", "1", "--json", path.join(dir, "diff.json"), "-q"];
 let kafka: Kafka;
 
@@ -50,10 +57,14 @@ test("SIGKILL mid-replay, then the same command: every post in the range decided
   const replayId = await eventually(() => /replay (r-[0-9a-f]{12}) of/.exec(stderr)?.[1], 60_000, "the replay id on stderr");
   const groupId = `${config.kafka.groupId}.replay.${replayId}`;
   // Killed once some of the range is committed and some is not.
-  const at = await eventually(async () => {
-    const done = await committedDone(groupId);
-    return done > 0 && done < N ? done : undefined;
-  }, 240_000, "part of the range committed");
+  const at = await eventually(
+    async () => {
+      const done = await committedDone(groupId);
+      return done > 0 && done < N ? done : undefined;
+    },
+    240_000,
+    "part of the range committed",
+  );
   first.kill("SIGKILL");
   await new Promise((resolve) => first.once("close", resolve));
   const afterKill = await committedDone(groupId);
@@ -69,7 +80,12 @@ test("SIGKILL mid-replay, then the same command: every post in the range decided
   const report = JSON.parse(readFileSync(path.join(dir, "diff.json"), "utf8")) as { posts: number; replayId: string };
   expect(report).toMatchObject({ posts: N, replayId });
 
-  const shadow = await readRecords(kafka, topics.shadow, "decision", { groupId: ns.group("check"), until: (s) => s.length >= N, timeoutMs: 30_000, settleMs: 3000 });
+  const shadow = await readRecords(kafka, topics.shadow, "decision", {
+    groupId: ns.group("check"),
+    until: (s) => s.length >= N,
+    timeoutMs: 30_000,
+    settleMs: 3000,
+  });
   const counts = new Map<string, number>();
   for (const d of shadow) counts.set(d.postId, (counts.get(d.postId) ?? 0) + 1);
   expect(posts.filter((p) => !counts.has(p.id)).map((p) => p.id)).toEqual([]);

@@ -20,7 +20,18 @@ jest.setTimeout(180_000);
 class FakeViolatingEngine implements EnginePort {
   readonly modelId = "fake-violating";
   async classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
-    return request.policies.map((p) => ({ policyId: p.id, policyVersion: p.version, decision: "violate", ruleIds: ["SP2"], rationale: "fake", confidence: 0.95, reasoning: "", promptTokens: 0, generatedTokens: 0, latencyMs: 1 }));
+    return request.policies.map((p) => ({
+      policyId: p.id,
+      policyVersion: p.version,
+      decision: "violate",
+      ruleIds: ["SP2"],
+      rationale: "fake",
+      confidence: 0.95,
+      reasoning: "",
+      promptTokens: 0,
+      generatedTokens: 0,
+      latencyMs: 1,
+    }));
   }
   queue() {
     return { depth: 0, capacity: 64, inFlight: 0, sequences: 2 };
@@ -31,7 +42,10 @@ const dir = mkdtempSync(path.join(tmpdir(), "arbiter-shadow-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // The candidate adds the keyword "cheap game keys" to test-spam.
 const draft = path.join(dir, "test-spam.md");
-writeFileSync(draft, readFileSync(path.join(repoRoot, "test/fixtures/policies/test-spam.md"), "utf8").replace("  - free money\n", "  - free money\n  - cheap game keys\n"));
+writeFileSync(
+  draft,
+  readFileSync(path.join(repoRoot, "test/fixtures/policies/test-spam.md"), "utf8").replace("  - free money\n", "  - free money\n  - cheap game keys\n"),
+);
 const ns = testNamespace("shadow mode");
 const config = testConfig(ns, { cache: { enabled: false }, policies: { only: ["test-spam"] } });
 const topics = config.kafka.topics;
@@ -45,32 +59,73 @@ beforeAll(async () => {
 });
 
 test("a shadow run decides live posts under the candidate and writes nothing to the decisions topic; shadow report diffs a window", async () => {
-  const run = await startShadowRun(config, { policy: `test-spam@${draft}`, maxModelCalls: 1, model: null, logger: silentLogger }, { engine: new FakeViolatingEngine(), kafka });
+  const run = await startShadowRun(
+    config,
+    { policy: `test-spam@${draft}`, maxModelCalls: 1, model: null, logger: silentLogger },
+    { engine: new FakeViolatingEngine(), kafka },
+  );
   const posts = Array.from({ length: 20 }, (_, i) => post(`p-${i}`, i % 2 === 0 ? `cheap game keys #${i}` : `good game #${i}`));
   try {
     await producePosts(kafka, topics.posts, posts);
     // The live version's decisions for the even posts: allowed at the prefilter (no keyword of the pack's test-spam).
-    const live: Decision[] = posts.map((p) => ({ decisionId: `prefilter:s:${p.id}`, postId: p.id, forumId: p.forumId, action: "ALLOW", stage: "prefilter", policySetVersion: "s", verdicts: [], modelId: null, effort: null, latencyMs: 1, truncated: false, postCreatedAt: p.createdAt, decidedAt: Date.now(), replayId: null, ticketId: null, appealId: null }));
+    const live: Decision[] = posts.map((p) => ({
+      decisionId: `prefilter:s:${p.id}`,
+      postId: p.id,
+      forumId: p.forumId,
+      action: "ALLOW",
+      stage: "prefilter",
+      policySetVersion: "s",
+      verdicts: [],
+      modelId: null,
+      effort: null,
+      latencyMs: 1,
+      truncated: false,
+      postCreatedAt: p.createdAt,
+      decidedAt: Date.now(),
+      replayId: null,
+      ticketId: null,
+      appealId: null,
+    }));
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: topics.decisions, acks: -1, messages: live.map((d) => ({ key: d.postId, ...codecs.decision.encode(d) })) });
     await producer.disconnect();
-    const shadow = await readRecords(kafka, topics.shadow, "decision", { groupId: ns.group("shadow"), until: (s) => s.length >= 20, timeoutMs: 60_000, settleMs: 2000 });
+    const shadow = await readRecords(kafka, topics.shadow, "decision", {
+      groupId: ns.group("shadow"),
+      until: (s) => s.length >= 20,
+      timeoutMs: 60_000,
+      settleMs: 2000,
+    });
     expect(shadow.map((d) => d.postId).sort()).toEqual(posts.map((p) => p.id).sort());
     expect(shadow.every((d) => d.replayId === run.replayId && d.stage === "replay")).toBe(true);
   } finally {
     await run.stop();
   }
   // Nothing but the live decisions this test wrote itself: the shadow run wrote none.
-  const decisions = await readRecords(kafka, topics.decisions, "decision", { groupId: ns.group("decisions"), until: (s) => s.length >= 20, timeoutMs: 20_000, settleMs: 3000 });
+  const decisions = await readRecords(kafka, topics.decisions, "decision", {
+    groupId: ns.group("decisions"),
+    until: (s) => s.length >= 20,
+    timeoutMs: 20_000,
+    settleMs: 3000,
+  });
   expect(decisions.length).toBe(20);
   expect(decisions.every((d) => d.replayId === null && d.stage === "prefilter")).toBe(true);
 
   const diff = await shadowReport(kafka, config, { since: "1h", until: null, policyId: "test-spam" }, 3);
   expect(diff).toMatchObject({ posts: 20, withoutDecision: 0, changed: 10, actions: { "ALLOW→HIDE": 10 } });
-  expect(diff.policies).toEqual([expect.objectContaining({ policyId: "test-spam", compared: 20, allowToViolate: 10, violateToAllow: 0, rules: [{ ruleId: "SP2", allowToViolate: 10, violateToAllow: 0 }] })]);
+  expect(diff.policies).toEqual([
+    expect.objectContaining({
+      policyId: "test-spam",
+      compared: 20,
+      allowToViolate: 10,
+      violateToAllow: 0,
+      rules: [{ ruleId: "SP2", allowToViolate: 10, violateToAllow: 0 }],
+    }),
+  ]);
 
-  const cli = await runCli(["shadow", "report", "--since", "1h", "--policy", "test-spam", "--html", path.join(dir, "shadow.html")], { ARBITER_CONFIG_JSON: JSON.stringify(config) });
+  const cli = await runCli(["shadow", "report", "--since", "1h", "--policy", "test-spam", "--html", path.join(dir, "shadow.html")], {
+    ARBITER_CONFIG_JSON: JSON.stringify(config),
+  });
   expect(cli.stderr).toBe("");
   expect(cli.code).toBe(0);
   expect(cli.stdout).toContain("policy test-spam: allow→violate 10, violate→allow 0 (of 20 compared)");

@@ -32,7 +32,10 @@ beforeAll(async () => {
     truststore: certs.ca,
     users: { admin: `admin-${PASSWORD}`, arbiter: PASSWORD },
   });
-  redis = new PrivateRedis(18379 + (process.pid % 500), { tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, clientCertificates: false }, users: { arbiter: REDIS_PASSWORD } });
+  redis = new PrivateRedis(18379 + (process.pid % 500), {
+    tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, clientCertificates: false },
+    users: { arbiter: REDIS_PASSWORD },
+  });
   await Promise.all([broker.start(), redis.start()]);
 }, 240_000);
 
@@ -107,7 +110,9 @@ test("a wrong password: connect fails at once with a ConfigError naming kafka.sa
 }, 60_000);
 
 test("a CA that did not sign the broker's certificate: connect fails with a ConfigError naming kafka.ssl.ca", async () => {
-  const error = await connectError(kafkaSettings({ ssl: { enabled: true, ca: certs.otherCa }, sasl: { mechanism: "scram-sha-256", username: "arbiter", password: PASSWORD } }));
+  const error = await connectError(
+    kafkaSettings({ ssl: { enabled: true, ca: certs.otherCa }, sasl: { mechanism: "scram-sha-256", username: "arbiter", password: PASSWORD } }),
+  );
   expect(error).toBeInstanceOf(ConfigError);
   expect(error.message).toMatch(/^config: kafka\.ssl\.ca: the server's certificate is not signed by a CA this client trusts/);
 }, 120_000);

@@ -132,9 +132,13 @@ test("a password on the default user (requirepass): right, the cache works; miss
   const cache = cacheWith(cacheSettings({ url: passwordRedis.url }), logger);
   await cache.get("v1", "first call");
   // ioredis sends no AUTH without a password: the first command is what Redis refuses.
-  const error = await eventually(async () => {
-    await cache.get("v1", "probe");
-    return lines.find((l) => l.level === 50)?.err as string | undefined;
-  }, 10_000, "an error line");
+  const error = await eventually(
+    async () => {
+      await cache.get("v1", "probe");
+      return lines.find((l) => l.level === 50)?.err as string | undefined;
+    },
+    10_000,
+    "an error line",
+  );
   expect(error).toMatch(/^config: redis\.password: is unset but Redis requires a login \(NOAUTH/);
 }, 30_000);

@@ -45,7 +45,8 @@ const publish = (decisions: Decision[]) => produceRecords(kafka, config.kafka.to
 /** What the sink keeps about a post (null: nothing). */
 const state = async (postId: string) => JSON.parse((await redis.get(`${ns.redisPrefix}auto-hide:post:${postId}`)) ?? "null") as { handled: string[] } | null;
 /** Waits until the sink has handled `count` decisions of the post (so a duplicate or a skipped one has been read too). */
-const handled = (postId: string, count: number) => eventually(async () => ((await state(postId))?.handled.length === count ? true : undefined), 20_000, `${count} decisions of ${postId} handled`);
+const handled = (postId: string, count: number) =>
+  eventually(async () => ((await state(postId))?.handled.length === count ? true : undefined), 20_000, `${count} decisions of ${postId} handled`);
 
 test("HIDE → hidden exactly once, though the forum answers 500 twice and the decision is delivered twice", async () => {
   forum.failNext(/\/posts\/flaky-1\/hide$/, [500, 503]);
@@ -77,9 +78,18 @@ test("a 4xx goes to the dead-letter topic with the response; the post's later de
   forum.failNext(/\/posts\/gone-1\/hide$/, [404], JSON.stringify({ error: "no such post" }));
   const refused = decisionFor("gone-1", "HIDE", "primary");
   await publish([refused, decisionFor("gone-1", "HIDE", "escalation")]);
-  const letters = await readRecords(kafka, config.kafka.topics.dlq, "deadLetter", { groupId: ns.group("check-dlq"), until: (seen) => seen.length >= 1, timeoutMs: 20_000 });
+  const letters = await readRecords(kafka, config.kafka.topics.dlq, "deadLetter", {
+    groupId: ns.group("check-dlq"),
+    until: (seen) => seen.length >= 1,
+    timeoutMs: 20_000,
+  });
   expect(letters).toHaveLength(1);
-  expect(letters[0]).toMatchObject({ topic: config.kafka.topics.decisions, errorClass: "HttpCallError:HTTP_404", stage: "deliver", response: { method: "POST", status: 404, body: '{"error":"no such post"}' } });
+  expect(letters[0]).toMatchObject({
+    topic: config.kafka.topics.decisions,
+    errorClass: "HttpCallError:HTTP_404",
+    stage: "deliver",
+    response: { method: "POST", status: 404, body: '{"error":"no such post"}' },
+  });
   expect(letters[0]!.response!.url).toMatch(/\/forums\/games\/posts\/gone-1\/hide$/);
   expect(letters[0]!.key?.toString()).toBe("gone-1");
   await eventually(() => forum.isHidden("gone-1") || undefined, 20_000, "gone-1 hidden");
@@ -105,7 +115,10 @@ test("a moderator's hide is not undone by a later model ALLOW; a moderator's ove
 
 test("a moderator's decision the forum refuses still stands against later model decisions", async () => {
   forum.failNext(/\/posts\/mod-3\/hide$/, [409], JSON.stringify({ error: "locked thread" }));
-  await publish([decisionFor("mod-3", "HIDE", "human", { requestId: "t3:confirm" }), decisionFor("mod-3", "BANNER", "escalation", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] })]);
+  await publish([
+    decisionFor("mod-3", "HIDE", "human", { requestId: "t3:confirm" }),
+    decisionFor("mod-3", "BANNER", "escalation", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] }),
+  ]);
   await handled("mod-3", 2);
   expect(JSON.parse((await redis.get(`${ns.redisPrefix}auto-hide:post:mod-3`))!)).toMatchObject({ visibility: "shown", decidedBy: "human", paged: false });
   expect(forum.requestsTo(/\/posts\/mod-3\//).map((r) => r.path.split("/").pop())).toEqual(["hide"]);
@@ -114,7 +127,7 @@ test("a moderator's decision the forum refuses still stands against later model 
 test("a post's retrying call is not overtaken by its own later decision; other posts go on meanwhile", async () => {
   forum.failNext(/\/posts\/order-1\/hide$/, [500, 500, 500, 500]);
   await publish([decisionFor("order-1", "HIDE", "primary"), decisionFor("order-1", "ALLOW", "escalation"), decisionFor("order-2", "HIDE", "primary")]);
-  await eventually(() => (forum.count("unhide", "order-1") === 1) || undefined, 20_000, "order-1 unhidden");
+  await eventually(() => forum.count("unhide", "order-1") === 1 || undefined, 20_000, "order-1 unhidden");
   expect(forum.applied.filter((a) => a.postId === "order-1").map((a) => a.call)).toEqual(["hide", "unhide"]);
   const order2 = forum.applied.findIndex((a) => a.postId === "order-2");
   const order1 = forum.applied.findIndex((a) => a.postId === "order-1");
@@ -136,7 +149,7 @@ test("a banner policy's violation: a crisis-line banner and one page, and no hid
 test("over a forum's rate limit calls wait; none is dropped", async () => {
   const posts = Array.from({ length: 6 }, (_, i) => `rate-${i}`);
   await publish(posts.map((id) => decisionFor(id, "HIDE", "primary", { forumId: "slow" })));
-  await eventually(() => (posts.every((id) => forum.isHidden(id))) || undefined, 20_000, "every slow-forum post hidden");
+  await eventually(() => posts.every((id) => forum.isHidden(id)) || undefined, 20_000, "every slow-forum post hidden");
   const times = posts.map((id) => forum.requestsTo(new RegExp(`/posts/${id}/hide$`))[0]!.at).sort((a, b) => a - b);
   // 4 calls a second, a burst of 1: the sixth call comes 5 × 250 ms after the first, never sooner.
   expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(1200);

@@ -25,7 +25,12 @@ beforeAll(async () => {
   await redis.connect();
   kafka = testKafka(ns.id);
   config = testConfig(ns, {
-    tickets: { groupId: ns.group("tickets"), webhook: { url: `${ticketSystem.baseUrl}/tickets`, token: "ticket-token", timeoutMs: 400 }, stream: "tickets", retry: { initialDelayMs: 50, maxDelayMs: 200 } },
+    tickets: {
+      groupId: ns.group("tickets"),
+      webhook: { url: `${ticketSystem.baseUrl}/tickets`, token: "ticket-token", timeoutMs: 400 },
+      stream: "tickets",
+      retry: { initialDelayMs: 50, maxDelayMs: 200 },
+    },
     console: { publicUrl: "https://console.example/mod" },
   });
   await createTopics(kafka, [config.kafka.topics.tickets, config.kafka.topics.dlq]);
@@ -48,9 +53,13 @@ test("a ticket reaches the webhook and the stream once, with the post, verdicts,
   const ticket = ticketFor("t-1", { reasoning: "The seller offers an aimbot for money, which CH1 covers." });
   // The same ticket twice, and another ticket of the same post under the same policy versions.
   await publish([ticket, ticket, { ...ticket, ticketId: `${ticket.ticketId}-again`, createdAt: ticket.createdAt + 1 }]);
-  await eventually(async () => (delivered("t-1").length === 1 && (await streamEntries("t-1")).length === 1) || undefined, 20_000, "t-1 on the webhook and the stream");
+  await eventually(
+    async () => (delivered("t-1").length === 1 && (await streamEntries("t-1")).length === 1) || undefined,
+    20_000,
+    "t-1 on the webhook and the stream",
+  );
   await publish([ticketFor("t-1b")]);
-  await eventually(() => (delivered("t-1b").length === 1) || undefined, 20_000, "t-1b on the webhook");
+  await eventually(() => delivered("t-1b").length === 1 || undefined, 20_000, "t-1b on the webhook");
   expect(delivered("t-1")).toHaveLength(1);
   expect(await streamEntries("t-1")).toHaveLength(1);
   const body = delivered("t-1")[0] as Record<string, unknown>;
@@ -73,17 +82,25 @@ test("a ticket reaches the webhook and the stream once, with the post, verdicts,
 }, 60_000);
 
 test("a new policy version or an appeal is a new ticket for the same post", async () => {
-  await publish([ticketFor("t-2"), ticketFor("t-2", { verdicts: [verdict("cheats", "violate", { policyVersion: "v2", escalate: true })] }), ticketFor("t-2", { appealId: "appeal-7", stage: "appeal" })]);
-  await eventually(() => (delivered("t-2").length === 3) || undefined, 20_000, "three tickets of t-2 on the webhook");
+  await publish([
+    ticketFor("t-2"),
+    ticketFor("t-2", { verdicts: [verdict("cheats", "violate", { policyVersion: "v2", escalate: true })] }),
+    ticketFor("t-2", { appealId: "appeal-7", stage: "appeal" }),
+  ]);
+  await eventually(() => delivered("t-2").length === 3 || undefined, 20_000, "three tickets of t-2 on the webhook");
 }, 60_000);
 
 test("a webhook that refuses a ticket (4xx) sends it to the dead-letter topic with the response; the stream still gets it", async () => {
   ticketSystem.failNext(/^\/tickets$/, [422], JSON.stringify({ error: "missing field" }));
   await publish([ticketFor("t-3")]);
-  const letters = await readRecords(kafka, config.kafka.topics.dlq, "deadLetter", { groupId: ns.group("check-dlq"), until: (seen) => seen.length >= 1, timeoutMs: 20_000 });
+  const letters = await readRecords(kafka, config.kafka.topics.dlq, "deadLetter", {
+    groupId: ns.group("check-dlq"),
+    until: (seen) => seen.length >= 1,
+    timeoutMs: 20_000,
+  });
   expect(letters).toHaveLength(1);
   expect(letters[0]).toMatchObject({ errorClass: "HttpCallError:HTTP_422", stage: "deliver", response: { status: 422, body: '{"error":"missing field"}' } });
-  await eventually(async () => ((await streamEntries("t-3")).length === 1) || undefined, 20_000, "t-3 on the stream");
+  await eventually(async () => (await streamEntries("t-3")).length === 1 || undefined, 20_000, "t-3 on the stream");
   expect(delivered("t-3")).toHaveLength(0);
 }, 60_000);
 
@@ -94,6 +111,6 @@ test("a v1 ticket (before reasoning travelled with tickets) is delivered with wh
   await producer.connect();
   await producer.send({ topic: config.kafka.topics.tickets, acks: -1, messages: [{ key: "t-4", ...v1.encode(old) }] });
   await producer.disconnect();
-  await eventually(() => (delivered("t-4").length === 1) || undefined, 20_000, "t-4 on the webhook");
+  await eventually(() => delivered("t-4").length === 1 || undefined, 20_000, "t-4 on the webhook");
   expect(delivered("t-4")[0]).toMatchObject({ ticketId: old.ticketId, decisionId: "", reasoning: [], stage: "escalation" });
 }, 60_000);

@@ -70,9 +70,7 @@ test("produce + sendOffsets commit in one transaction; an aborted one stays invi
     timeoutMs: 10_000,
     readUncommitted: true,
   });
-  expect(readUncommitted.map(({ message }) => message.value?.toString())).toEqual(
-    expect.arrayContaining(["aborted-1", "aborted-2", "aborted-3"]),
-  );
+  expect(readUncommitted.map(({ message }) => message.value?.toString())).toEqual(expect.arrayContaining(["aborted-1", "aborted-2", "aborted-3"]));
 
   // The group's offsets were committed by the transaction.
   const admin = kafka.admin();

@@ -31,7 +31,10 @@ describe("createTopics against the real broker", () => {
       const results = await Promise.all([0, 1, 2].map(() => createTopics(kafka, topics)));
       // Each call reports the topics it found missing: together, every one of them.
       expect(new Set(results.flat())).toEqual(new Set(topics.map((t) => t.name)));
-      const states = await describeTopics(kafka, topics.map((t) => t.name));
+      const states = await describeTopics(
+        kafka,
+        topics.map((t) => t.name),
+      );
       expect(states.map((s) => s.name).sort()).toEqual(topics.map((t) => t.name).sort());
       for (const state of states) {
         expect(state.partitions).toHaveLength(3);

@@ -15,7 +15,15 @@ const appeal: Appeal = {
   requestedAt: 2,
 };
 const message = (encoded: { value: Buffer; headers: Readonly<Record<string, string>> }): ConsumedRecord =>
-  ({ topic: "moderation.appeals", partition: 0, offset: "5", timestamp: "0", key: Buffer.from("p1"), value: encoded.value, headers: { ...encoded.headers } }) as ConsumedRecord;
+  ({
+    topic: "moderation.appeals",
+    partition: 0,
+    offset: "5",
+    timestamp: "0",
+    key: Buffer.from("p1"),
+    value: encoded.value,
+    headers: { ...encoded.headers },
+  }) as ConsumedRecord;
 
 test("an appeal is one readable line, framed in the Confluent wire format (output.format confluent-avro) or not", () => {
   for (const codec of [new RecordCodec(registry, "appeal"), new RecordCodec(registry, "appeal", {}, 42)]) {

@@ -33,13 +33,26 @@ test("the wire format: magic byte 0, the schema id big-endian, then the body", (
 
 test("a producer's own schema is read through the field map; its extra field is ignored, absent Post fields take their defaults", () => {
   const decoder = decoderOver({ 7: forumPost });
-  const post = decoder.decode(encode(forumPost, 7, { id: "p1", community: "games", authorId: "u1", body: "good game", createdAt: 1_700_000_000_000, likes: 3 }));
-  expect(post).toEqual({ id: "p1", forumId: "games", authorId: "u1", text: "good game", language: null, createdAt: 1_700_000_000_000, metadata: {}, threadId: null });
+  const post = decoder.decode(
+    encode(forumPost, 7, { id: "p1", community: "games", authorId: "u1", body: "good game", createdAt: 1_700_000_000_000, likes: 3 }),
+  );
+  expect(post).toEqual({
+    id: "p1",
+    forumId: "games",
+    authorId: "u1",
+    text: "good game",
+    language: null,
+    createdAt: 1_700_000_000_000,
+    metadata: {},
+    threadId: null,
+  });
 });
 
 test("a mapped name wins over a same-named field of the writer", () => {
   const schema = { ...forumPost, fields: [...forumPost.fields, { name: "text", type: "string" }] };
-  const post = decoderOver({ 8: schema }).decode(encode(schema, 8, { id: "p1", community: "c", authorId: "u", body: "the body", createdAt: 1, likes: 0, text: "the other text" }));
+  const post = decoderOver({ 8: schema }).decode(
+    encode(schema, 8, { id: "p1", community: "c", authorId: "u", body: "the body", createdAt: 1, likes: 0, text: "the other text" }),
+  );
   expect(post.text).toBe("the body");
 });
 
@@ -50,8 +63,24 @@ test("Arbiter's own Post schema in the wire format needs no map", () => {
 });
 
 test("without forumId, authorId or createdAt the post reads as a JSON post does", () => {
-  const minimal = { type: "record", name: "Minimal", fields: [{ name: "id", type: "string" }, { name: "text", type: "string" }] };
-  expect(decoderOver({ 3: minimal }, {}).decode(encode(minimal, 3, { id: "m", text: "hi" }))).toEqual({ id: "m", forumId: "", authorId: "", text: "hi", language: null, createdAt: 42, metadata: {}, threadId: null });
+  const minimal = {
+    type: "record",
+    name: "Minimal",
+    fields: [
+      { name: "id", type: "string" },
+      { name: "text", type: "string" },
+    ],
+  };
+  expect(decoderOver({ 3: minimal }, {}).decode(encode(minimal, 3, { id: "m", text: "hi" }))).toEqual({
+    id: "m",
+    forumId: "",
+    authorId: "",
+    text: "hi",
+    language: null,
+    createdAt: 42,
+    metadata: {},
+    threadId: null,
+  });
 });
 
 test("a writer schema without a required field: a decode error naming the field (and the map when one was set)", () => {
@@ -66,7 +95,10 @@ test("a writer schema without a required field: a decode error naming the field 
 
 test("a field whose type cannot be read as its Post field: a decode error naming both", () => {
   const numericId = { ...forumPost, fields: forumPost.fields.map((f) => (f.name === "id" ? { name: "id", type: "long" } : f)) };
-  const error = thrown(() => decoderOver({ 4: numericId }).decode(encode(numericId, 4, { id: 12, community: "c", authorId: "u", body: "b", createdAt: 1, likes: 0 })), DecodeError);
+  const error = thrown(
+    () => decoderOver({ 4: numericId }).decode(encode(numericId, 4, { id: 12, community: "c", authorId: "u", body: "b", createdAt: 1, likes: 0 })),
+    DecodeError,
+  );
   expect(error.code).toBe("INCOMPATIBLE_SCHEMA");
   expect(error.message).toMatch(/field "id" \("long"\) cannot be read as Post\.id/);
 });
@@ -77,7 +109,11 @@ test("a null body reads as a post without text (validation dead-letters it), not
 });
 
 test("unframed bytes, an id without a schema, a non-Avro schema and truncated bytes are typed decode errors", () => {
-  const decoder = decoderOver({ 7: forumPost, 5: { id: 5, code: "UNKNOWN_SCHEMA_ID", reason: "the schema registry has no schema with id 5" }, 6: { id: 6, code: "INCOMPATIBLE_SCHEMA", reason: "writer schema 6 is a PROTOBUF schema, not Avro" } });
+  const decoder = decoderOver({
+    7: forumPost,
+    5: { id: 5, code: "UNKNOWN_SCHEMA_ID", reason: "the schema registry has no schema with id 5" },
+    6: { id: 6, code: "INCOMPATIBLE_SCHEMA", reason: "writer schema 6 is a PROTOBUF schema, not Avro" },
+  });
   expect(thrown(() => decoder.decode(Buffer.from('{"id":"x"}')), DecodeError).message).toMatch(/not in the Confluent wire format.*first byte 0x7b/);
   expect(thrown(() => decoder.decode(confluentFrame(5, Buffer.from([2, 65]))), DecodeError).code).toBe("UNKNOWN_SCHEMA_ID");
   expect(thrown(() => decoder.decode(confluentFrame(6, Buffer.from([2, 65]))), DecodeError).message).toMatch(/PROTOBUF/);

@@ -5,7 +5,18 @@ import { VERDICT_DECISIONS } from "@arbiter/shared/policy/verdict-decision.js";
 
 const kinds: PolicyVerdict[] = VERDICT_DECISIONS.flatMap((decision) =>
   [false, true].flatMap((escalate) =>
-    POLICY_ACTIONS.map((onViolate, i): PolicyVerdict => ({ policyId: `p${i}`, policyVersion: "v", decision, ruleIds: [], confidence: 1, rationale: "", source: "model", escalate, onViolate, page: false })),
+    POLICY_ACTIONS.map((onViolate, i): PolicyVerdict => ({
+      policyId: `p${i}`,
+      policyVersion: "v",
+      decision,
+      ruleIds: [],
+      confidence: 1,
+      rationale: "",
+      source: "model",
+      escalate,
+      onViolate,
+      page: false,
+    })),
   ),
 );
 

@@ -6,14 +6,29 @@ import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import { readPost } from "@arbiter/shared/codec/post-input.js";
 
 const codecs = createCodecs();
-const record = (value: Buffer | null, headers: InboundRecord["headers"] = {}): InboundRecord => ({ topic: "posts", partition: 0, offset: "7", key: null, value, headers });
+const record = (value: Buffer | null, headers: InboundRecord["headers"] = {}): InboundRecord => ({
+  topic: "posts",
+  partition: 0,
+  offset: "7",
+  key: null,
+  value,
+  headers,
+});
 const json = (o: unknown) => record(Buffer.from(JSON.stringify(o)));
 
 const codeOf = (fn: () => unknown): string => thrown(fn, DecodeError).code;
 
 test("JSON posts: optional fields default, ISO dates parse, metadata values become strings", () => {
   const p = readPost(json({ id: "p1", text: "hi", createdAt: "2026-01-02T03:04:05Z", metadata: { n: 3 } }), "json", 1024, codecs.post);
-  expect(p).toMatchObject({ id: "p1", text: "hi", forumId: "", authorId: "", language: null, createdAt: Date.parse("2026-01-02T03:04:05Z"), metadata: { n: "3" } });
+  expect(p).toMatchObject({
+    id: "p1",
+    text: "hi",
+    forumId: "",
+    authorId: "",
+    language: null,
+    createdAt: Date.parse("2026-01-02T03:04:05Z"),
+    metadata: { n: "3" },
+  });
 });
 
 test.each([

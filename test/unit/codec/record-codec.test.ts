@@ -92,7 +92,18 @@ const legacyDecision = {
   action: "HIDE" as const,
   stage: "primary" as const,
   policySetVersion: "set",
-  verdicts: [{ policyId: "cheats", policyVersion: "abc", decision: "violate" as const, ruleIds: ["CH1"], confidence: 0.9, rationale: "r", source: "model" as const, escalate: false }],
+  verdicts: [
+    {
+      policyId: "cheats",
+      policyVersion: "abc",
+      decision: "violate" as const,
+      ruleIds: ["CH1"],
+      confidence: 0.9,
+      rationale: "r",
+      source: "model" as const,
+      escalate: false,
+    },
+  ],
   modelId: "m",
   effort: "low",
   latencyMs: 1,
@@ -151,7 +162,10 @@ test("an escalation keeps each verdict's action and page (escalation v2): a sure
   expect(codec.decode(value, headers)).toEqual(escalation);
   // One an older worker wrote (v1) reads with the defaults.
   const old = new RecordCodec(registry, "escalation", { writer: 1 }).encode(escalation);
-  expect(codec.decode(old.value, old.headers).verdicts.map((v) => [v.onViolate, v.page])).toEqual([["hide", false], ["hide", false]]);
+  expect(codec.decode(old.value, old.headers).verdicts.map((v) => [v.onViolate, v.page])).toEqual([
+    ["hide", false],
+    ["hide", false],
+  ]);
 });
 
 test("with a registry schema id a codec writes the Confluent wire format, keeps the fingerprint header, and reads its own records back", () => {

@@ -13,7 +13,10 @@ import { makeTestCertificates, type TestCertificates } from "../../support/tls-c
 type Handler = (request: IncomingMessage & { body: string }, response: ServerResponse) => void;
 
 /** A fake registry: answers each request with `handler` (the real one is in the integration tests). */
-async function fakeRegistry(handler: Handler, tls?: { cert: string; key: string }): Promise<{ url: string; server: Server; requests: Array<{ method: string; url: string; body: string; auth?: string }> }> {
+async function fakeRegistry(
+  handler: Handler,
+  tls?: { cert: string; key: string },
+): Promise<{ url: string; server: Server; requests: Array<{ method: string; url: string; body: string; auth?: string }> }> {
   const requests: Array<{ method: string; url: string; body: string; auth?: string }> = [];
   const listener = (request: IncomingMessage, response: ServerResponse) => {
     let body = "";
@@ -29,7 +32,8 @@ async function fakeRegistry(handler: Handler, tls?: { cert: string; key: string 
   return { url: `${tls ? "https" : "http"}://127.0.0.1:${port}/apis/ccompat/v7/`, server, requests };
 }
 
-const json = (response: ServerResponse, status: number, body: unknown) => response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+const json = (response: ServerResponse, status: number, body: unknown) =>
+  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 const servers: Server[] = [];
 const clients: SchemaRegistryClient[] = [];
 afterEach(async () => {
@@ -57,12 +61,24 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 test("fetches a schema by id (an Avro one carries no schemaType) from the base URL, with basic auth", async () => {
   const { client, requests } = await clientFor((_req, res) => json(res, 200, { schema: '{"type":"string"}' }), { username: "arbiter", password: "s3cret" });
   expect(await client.schemaById(12)).toEqual({ id: 12, schemaType: "AVRO", schema: '{"type":"string"}' });
-  expect(requests).toEqual([{ method: "GET", url: "/apis/ccompat/v7/schemas/ids/12", body: "", auth: `Basic ${Buffer.from("arbiter:s3cret").toString("base64")}` }]);
+  expect(requests).toEqual([
+    { method: "GET", url: "/apis/ccompat/v7/schemas/ids/12", body: "", auth: `Basic ${Buffer.from("arbiter:s3cret").toString("base64")}` },
+  ]);
 });
 
 test("each kind of failure is its own error: 404, 5xx/429 and no answer (retriable), 401/403 naming the setting, other 4xx", async () => {
-  const statuses: Record<string, number> = { "/apis/ccompat/v7/schemas/ids/1": 404, "/apis/ccompat/v7/schemas/ids/2": 503, "/apis/ccompat/v7/schemas/ids/3": 429, "/apis/ccompat/v7/schemas/ids/4": 401, "/apis/ccompat/v7/schemas/ids/5": 403, "/apis/ccompat/v7/schemas/ids/6": 400 };
-  const { client } = await clientFor((req, res) => json(res, statuses[req.url!] ?? 500, { error_code: 40403, message: "Schema not found" }), { username: "arbiter", password: "p" });
+  const statuses: Record<string, number> = {
+    "/apis/ccompat/v7/schemas/ids/1": 404,
+    "/apis/ccompat/v7/schemas/ids/2": 503,
+    "/apis/ccompat/v7/schemas/ids/3": 429,
+    "/apis/ccompat/v7/schemas/ids/4": 401,
+    "/apis/ccompat/v7/schemas/ids/5": 403,
+    "/apis/ccompat/v7/schemas/ids/6": 400,
+  };
+  const { client } = await clientFor((req, res) => json(res, statuses[req.url!] ?? 500, { error_code: 40403, message: "Schema not found" }), {
+    username: "arbiter",
+    password: "p",
+  });
   const notFound = await rejection(client.schemaById(1));
   expect(notFound).toBeInstanceOf(SchemaNotFoundError);
   expect(notFound.message).toMatch(/no schema with id 1 \(Schema not found \(error_code 40403\)\)/);
@@ -85,10 +101,13 @@ test("a refused connection and a registry that stops answering mid-body are outa
   const error = await rejection(refused.schemaById(1));
   expect(error).toBeInstanceOf(SchemaRegistryUnavailableError);
   expect(error.message).toMatch(/cannot reach the schema registry at http:\/\/127\.0\.0\.1:9: ECONNREFUSED/);
-  const { client } = await clientFor((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.write('{"schema":');
-  }, { timeoutMs: 300 });
+  const { client } = await clientFor(
+    (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"schema":');
+    },
+    { timeoutMs: 300 },
+  );
   const hung = await rejection(client.schemaById(1));
   expect(hung).toBeInstanceOf(SchemaRegistryUnavailableError);
   expect(hung.message).toMatch(/within 300 ms \(schemaRegistry\.timeoutMs\)/);
@@ -108,7 +127,8 @@ test("compatibility: no versions yet (404), compatible, incompatible with the re
     if (req.url!.startsWith("/apis/ccompat/v7/compatibility/subjects/ok-value/")) return json(res, 200, { is_compatible: true });
     if (req.url!.startsWith("/apis/ccompat/v7/compatibility/")) return json(res, 200, { is_compatible: false, messages: ["reader field b has no default"] });
     if (req.url === "/apis/ccompat/v7/subjects/ok-value/versions") return json(res, 200, { id: 21 });
-    if (req.url === "/apis/ccompat/v7/subjects/bad-value/versions") return json(res, 409, { error_code: 409, message: "Schema being registered is incompatible" });
+    if (req.url === "/apis/ccompat/v7/subjects/bad-value/versions")
+      return json(res, 409, { error_code: 409, message: "Schema being registered is incompatible" });
     if (req.url === "/apis/ccompat/v7/subjects/ok-value") return json(res, 200, { id: 21, version: 1, subject: "ok-value" });
     return json(res, 404, { error_code: 40401, message: "Subject not found" });
   });
@@ -133,7 +153,10 @@ describe("over TLS", () => {
   afterAll(() => certs.remove());
 
   async function tlsRegistry() {
-    const fake = await fakeRegistry((_req, res) => json(res, 200, { schema: '"string"' }), { cert: certs.read(certs.serverCert), key: certs.read(certs.serverKey) });
+    const fake = await fakeRegistry((_req, res) => json(res, 200, { schema: '"string"' }), {
+      cert: certs.read(certs.serverCert),
+      key: certs.read(certs.serverKey),
+    });
     servers.push(fake.server);
     return fake.url;
   }
@@ -161,7 +184,10 @@ describe("over TLS", () => {
   });
 
   test("an unset password variable names schemaRegistry.password when the client is made", () => {
-    const settings = loadConfig({ schemaRegistry: { url: "https://registry:8081", username: "arbiter", password: { env: "UNSET_REGISTRY_PASSWORD" } } }, {}).schemaRegistry;
+    const settings = loadConfig(
+      { schemaRegistry: { url: "https://registry:8081", username: "arbiter", password: { env: "UNSET_REGISTRY_PASSWORD" } } },
+      {},
+    ).schemaRegistry;
     expect(() => SchemaRegistryClient.fromSettings(settings)).toThrow(/schemaRegistry\.password: environment variable UNSET_REGISTRY_PASSWORD is not set/);
   });
 });

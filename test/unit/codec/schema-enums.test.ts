@@ -16,7 +16,8 @@ function newestEnums(name: string): Map<RecordKind, string[]> {
     if (Array.isArray(node)) return node.forEach((n) => walk(n, kind));
     if (typeof node !== "object" || node === null) return;
     const record = node as Record<string, unknown>;
-    if (record["type"] === "enum" && typeof record["name"] === "string" && record["name"].split(".").pop() === name) found.set(kind, record["symbols"] as string[]);
+    if (record["type"] === "enum" && typeof record["name"] === "string" && record["name"].split(".").pop() === name)
+      found.set(kind, record["symbols"] as string[]);
     Object.values(record).forEach((n) => walk(n, kind));
   };
   for (const kind of kinds) walk(registry.version(kind).type.schema(), kind);

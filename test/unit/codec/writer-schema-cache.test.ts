@@ -67,7 +67,11 @@ test("an unknown id is asked again once its note has expired", async () => {
 
 test("a schema that is not Avro is noted as incompatible", async () => {
   const cache = new WriterSchemaCache(fakeRegistry({ 6: ["protobuf"] }), { notFoundAttempts: 3, retryMaxMs: 1000 }, silentLogger);
-  expect((await cache.notesFor(records(6), never))[0]).toEqual({ id: 6, code: "INCOMPATIBLE_SCHEMA", reason: "writer schema 6 is a PROTOBUF schema, not Avro" });
+  expect((await cache.notesFor(records(6), never))[0]).toEqual({
+    id: 6,
+    code: "INCOMPATIBLE_SCHEMA",
+    reason: "writer schema 6 is a PROTOBUF schema, not Avro",
+  });
 });
 
 test("while the registry is down the chunk waits, however long, and gets its schema when the registry answers again", async () => {

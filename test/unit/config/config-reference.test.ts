@@ -1,5 +1,13 @@
 import { readFileSync } from "node:fs";
-import { configDefaults, defaultCell, defaultConfigText, settingDocs, TABLE_BEGIN, TABLE_END, withSettingsTable } from "@arbiter/shared/config/config-reference.js";
+import {
+  configDefaults,
+  defaultCell,
+  defaultConfigText,
+  settingDocs,
+  TABLE_BEGIN,
+  TABLE_END,
+  withSettingsTable,
+} from "@arbiter/shared/config/config-reference.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import { defaultConfigPath, resolveFromRoot } from "@arbiter/shared/settings/repo-root.js";
 
@@ -56,13 +64,18 @@ test("every row of the settings table in docs/reference.md is a setting with the
 });
 
 test("the escalation engine has exactly the engine's keys (what the table's escalationEngine.* row says)", () => {
-  const keysOf = (section: string) => settingDocs().filter((s) => s.key.startsWith(`${section}.`)).map((s) => s.key.slice(section.length + 1));
+  const keysOf = (section: string) =>
+    settingDocs()
+      .filter((s) => s.key.startsWith(`${section}.`))
+      .map((s) => s.key.slice(section.length + 1));
   expect(keysOf("escalationEngine")).toEqual(keysOf("engine"));
 });
 
 test("the table check catches drift: a row the schema lacks, a wrong default, a missing row", () => {
-  const drifted = readme
-    .replace("| `http.port` | `9464` |", "| `http.port` | `8080` |")
-    .replace("| `http.host` |", "| `http.hostname` |");
-  expect(tableProblems(drifted)).toEqual(["http.port: default `8080`, the schema says `9464`", "http.hostname: no such setting", "http.host: not in the table"]);
+  const drifted = readme.replace("| `http.port` | `9464` |", "| `http.port` | `8080` |").replace("| `http.host` |", "| `http.hostname` |");
+  expect(tableProblems(drifted)).toEqual([
+    "http.port: default `8080`, the schema says `9464`",
+    "http.hostname: no such setting",
+    "http.host: not in the table",
+  ]);
 });

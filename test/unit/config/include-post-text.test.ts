@@ -29,7 +29,17 @@ const failingEngine: EnginePort = {
   classify: () => Promise.reject(Object.assign(new Error("model fell over"), { retriable: false })),
   queue: () => ({ depth: 0, capacity: 1, inFlight: 0, sequences: 1 }),
 };
-const policy: PipelinePolicy = { id: "spam", version: "v1", body: "No spam.", reasoningEffort: "low", escalationThreshold: 0.5, escalateRuleIds: new Set(), ruleIds: [], onViolate: "hide", page: false };
+const policy: PipelinePolicy = {
+  id: "spam",
+  version: "v1",
+  body: "No spam.",
+  reasoningEffort: "low",
+  escalationThreshold: 0.5,
+  escalateRuleIds: new Set(),
+  ruleIds: [],
+  onViolate: "hide",
+  page: false,
+};
 
 async function engineFailureLine(log: { includePostText?: boolean }): Promise<Record<string, unknown>> {
   const { logger, lines } = capturedLogger(log);
@@ -42,7 +52,17 @@ async function deadLetterLine(log: { includePostText?: boolean }): Promise<Recor
   const { logger, lines } = capturedLogger(log);
   const config = loadConfig({ input: { format: "json" } }, {});
   const unusedPrefilter = {} as PrefilterPort;
-  const processor = new PostProcessor({ codecs: createCodecs(), topics: config.kafka.topics, input: config.input, pipeline: config.pipeline, engine: failingEngine, prefilter: unusedPrefilter, cache: null, metrics: noMetrics, logger });
+  const processor = new PostProcessor({
+    codecs: createCodecs(),
+    topics: config.kafka.topics,
+    input: config.input,
+    pipeline: config.pipeline,
+    engine: failingEngine,
+    prefilter: unusedPrefilter,
+    cache: null,
+    metrics: noMetrics,
+    logger,
+  });
   // A JSON post without an id: a dead letter at decoding.
   const value = Buffer.from(JSON.stringify({ text: POST_TEXT }));
   await processor.processBatch([{ topic: "posts", partition: 0, offset: "7", key: null, value, headers: {} }], new AbortController().signal);
@@ -69,12 +89,22 @@ describe.each([[false], [true]])("with includePostText %s", (includePostText) =>
   test("credentials and a URL's userinfo are always redacted", () => {
     const { logger, lines } = capturedLogger({ includePostText });
     logger.child({ cache: { url: "redis://user:hunter2@cache:6379/0" } }).warn(
-      { password: "hunter2", token: "t0k3n", kafka: { sasl: { mechanism: "plain", username: "u", password: "hunter2" }, secret: "s3cr3t" }, url: "rediss://:hunter2@cache" },
+      {
+        password: "hunter2",
+        token: "t0k3n",
+        kafka: { sasl: { mechanism: "plain", username: "u", password: "hunter2" }, secret: "s3cr3t" },
+        url: "rediss://:hunter2@cache",
+      },
       "connecting",
     );
     const line = lines[0]!;
     expect(JSON.stringify(line)).not.toMatch(/hunter2|t0k3n|s3cr3t/);
-    expect(line).toMatchObject({ password: "[Redacted]", token: "[Redacted]", kafka: { sasl: "[Redacted]", secret: "[Redacted]" }, url: "rediss://[Redacted]@cache" });
+    expect(line).toMatchObject({
+      password: "[Redacted]",
+      token: "[Redacted]",
+      kafka: { sasl: "[Redacted]", secret: "[Redacted]" },
+      url: "rediss://[Redacted]@cache",
+    });
     expect(line.cache).toEqual({ url: "redis://[Redacted]@cache:6379/0" });
   });
 

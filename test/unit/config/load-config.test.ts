@@ -31,12 +31,24 @@ test("defaults load and the worker id falls back to the host name", () => {
 
 test("the engine sections are typed engine options with the deployment's defaults over the engine's", () => {
   const { engine, escalationEngine } = loadConfig({}, noEnv);
-  expect(engine).toMatchObject({ modelPath: "models/gpt-oss-safeguard-20b.gguf", modelId: "gpt-oss-safeguard-20b", sequences: 2, contextSize: 4096, defaultEffort: "medium", threads: 1 });
+  expect(engine).toMatchObject({
+    modelPath: "models/gpt-oss-safeguard-20b.gguf",
+    modelId: "gpt-oss-safeguard-20b",
+    sequences: 2,
+    contextSize: 4096,
+    defaultEffort: "medium",
+    threads: 1,
+  });
   expect(escalationEngine).toMatchObject({ modelPath: "models/gpt-oss-safeguard-120b.gguf", sequences: 1, contextSize: 8192, defaultEffort: "high" });
   expect(engine.analysisBudget).toEqual({ low: 128, medium: 512, high: 2048 });
   // A partial section keeps the section's other defaults (not the engine's own: sequences stays 2).
   const partial = loadConfig({ engine: { threads: 2, analysisBudget: { high: 4096 } } }, noEnv).engine;
-  expect(partial).toMatchObject({ threads: 2, sequences: 2, modelPath: "models/gpt-oss-safeguard-20b.gguf", analysisBudget: { low: 128, medium: 512, high: 4096 } });
+  expect(partial).toMatchObject({
+    threads: 2,
+    sequences: 2,
+    modelPath: "models/gpt-oss-safeguard-20b.gguf",
+    analysisBudget: { low: 128, medium: 512, high: 4096 },
+  });
 });
 
 test("environment shortcuts and overrides apply in order", () => {
@@ -51,7 +63,10 @@ test("environment shortcuts and overrides apply in order", () => {
 });
 
 test("layers: file, then ARBITER_CONFIG_JSON, then shortcuts, then overrides; objects merge, lists replace", () => {
-  const file = configFile("layers.json", JSON.stringify({ kafka: { clientId: "from-file", groupId: "from-file", brokers: ["f:1", "f:2"] }, log: { level: "debug" }, http: { port: 1 } }));
+  const file = configFile(
+    "layers.json",
+    JSON.stringify({ kafka: { clientId: "from-file", groupId: "from-file", brokers: ["f:1", "f:2"] }, log: { level: "debug" }, http: { port: 1 } }),
+  );
   const config = loadConfig(
     { log: { level: "error" } },
     {
@@ -185,7 +200,9 @@ describe("errors name where a setting came from", () => {
   });
 
   test("ARBITER_CONFIG_JSON and a shortcut variable", () => {
-    expect(thrown(() => loadConfig({}, { ARBITER_CONFIG_JSON: '{"engine":{"sequences":0}}' }), ConfigError).message).toMatch(/^config: engine\.sequences \(from ARBITER_CONFIG_JSON\): .*got 0$/);
+    expect(thrown(() => loadConfig({}, { ARBITER_CONFIG_JSON: '{"engine":{"sequences":0}}' }), ConfigError).message).toMatch(
+      /^config: engine\.sequences \(from ARBITER_CONFIG_JSON\): .*got 0$/,
+    );
     const port = thrown(() => loadConfig({}, { ARBITER_HTTP_PORT: "http" }), ConfigError);
     expect(port.field).toBe("http.port");
     expect(port.source).toBe("ARBITER_HTTP_PORT");
@@ -266,7 +283,9 @@ test("a config file must hold a mapping", () => {
 });
 
 test("bad JSON names its source", () => {
-  expect(thrown(() => loadConfig({}, { ARBITER_CONFIG: configFile("broken.json", "{ nope") }), ConfigError).message).toMatch(/ARBITER_CONFIG.*broken\.json is not JSON/);
+  expect(thrown(() => loadConfig({}, { ARBITER_CONFIG: configFile("broken.json", "{ nope") }), ConfigError).message).toMatch(
+    /ARBITER_CONFIG.*broken\.json is not JSON/,
+  );
   expect(thrown(() => loadConfig({}, { ARBITER_CONFIG_JSON: "{ nope" }), ConfigError).field).toBe("ARBITER_CONFIG_JSON");
 });
 

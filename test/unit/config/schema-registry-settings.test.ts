@@ -16,7 +16,12 @@ test("the confluent-avro formats with a registry, a field map and a password fro
     {
       input: { format: "confluent-avro", fieldMap: { text: "body", forumId: "community" } },
       output: { format: "confluent-avro" },
-      schemaRegistry: { url: "https://registry.internal:8081", username: "arbiter", password: { file: "/var/run/secrets/registry-password" }, tls: { ca: "/etc/arbiter/tls/ca.crt" } },
+      schemaRegistry: {
+        url: "https://registry.internal:8081",
+        username: "arbiter",
+        password: { file: "/var/run/secrets/registry-password" },
+        tls: { ca: "/etc/arbiter/tls/ca.crt" },
+      },
     },
     {},
   );
@@ -26,14 +31,44 @@ test("the confluent-avro formats with a registry, a field map and a password fro
 
 test.each<[string, ArbiterConfigInput, string, RegExp]>([
   ["confluent-avro input without a registry", { input: { format: "confluent-avro" } }, "schemaRegistry.url", /must be set: input\.format is "confluent-avro"/],
-  ["confluent-avro output without a registry", { output: { format: "confluent-avro" } }, "schemaRegistry.url", /must be set: output\.format is "confluent-avro"/],
+  [
+    "confluent-avro output without a registry",
+    { output: { format: "confluent-avro" } },
+    "schemaRegistry.url",
+    /must be set: output\.format is "confluent-avro"/,
+  ],
   ["a field map for Arbiter's own Avro", { input: { fieldMap: { text: "body" } } }, "input.fieldMap", /input\.format is "avro", not "confluent-avro"/],
-  ["a field map of a field Post does not have", { input: { format: "confluent-avro", fieldMap: { body: "text" } as never }, schemaRegistry: { url: "http://r:8081" } }, "input.fieldMap.body", /./],
-  ["two Post fields read from one producer field", { input: { format: "confluent-avro", fieldMap: { text: "body", id: "body" } }, schemaRegistry: { url: "http://r:8081" } }, "input.fieldMap.text", /reads producer field "body", which Post\.id reads too/],
-  ["a map onto another Post field's own name", { input: { format: "confluent-avro", fieldMap: { forumId: "authorId" } }, schemaRegistry: { url: "http://r:8081" } }, "input.fieldMap.forumId", /reads producer field "authorId", which Post\.authorId reads too/],
-  ["a field name Avro does not allow", { input: { format: "confluent-avro", fieldMap: { text: "the body" } }, schemaRegistry: { url: "http://r:8081" } }, "input.fieldMap.text", /Avro field name/],
+  [
+    "a field map of a field Post does not have",
+    { input: { format: "confluent-avro", fieldMap: { body: "text" } as never }, schemaRegistry: { url: "http://r:8081" } },
+    "input.fieldMap.body",
+    /./,
+  ],
+  [
+    "two Post fields read from one producer field",
+    { input: { format: "confluent-avro", fieldMap: { text: "body", id: "body" } }, schemaRegistry: { url: "http://r:8081" } },
+    "input.fieldMap.text",
+    /reads producer field "body", which Post\.id reads too/,
+  ],
+  [
+    "a map onto another Post field's own name",
+    { input: { format: "confluent-avro", fieldMap: { forumId: "authorId" } }, schemaRegistry: { url: "http://r:8081" } },
+    "input.fieldMap.forumId",
+    /reads producer field "authorId", which Post\.authorId reads too/,
+  ],
+  [
+    "a field name Avro does not allow",
+    { input: { format: "confluent-avro", fieldMap: { text: "the body" } }, schemaRegistry: { url: "http://r:8081" } },
+    "input.fieldMap.text",
+    /Avro field name/,
+  ],
   ["credentials in the URL", { schemaRegistry: { url: "https://key:secret@registry:8081" } }, "schemaRegistry.url", /without credentials/],
-  ["a user without a password", { schemaRegistry: { url: "http://r:8081", username: "arbiter" } }, "schemaRegistry.password", /with the other of username and password/],
+  [
+    "a user without a password",
+    { schemaRegistry: { url: "http://r:8081", username: "arbiter" } },
+    "schemaRegistry.password",
+    /with the other of username and password/,
+  ],
   ["a CA with an http:// URL", { schemaRegistry: { url: "http://r:8081", tls: { ca: "/ca.pem" } } }, "schemaRegistry.tls.ca", /not https:\/\//],
   ["an unknown output format", { output: { format: "protobuf" as "avro" } }, "output.format", /./],
 ])("%s is refused at start, naming the setting", (_what, overrides, field, problem) => {

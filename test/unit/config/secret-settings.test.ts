@@ -13,11 +13,22 @@ const dir = mkdtempSync(path.join(tmpdir(), "arbiter-secrets-"));
 
 test("the sinks' and the console's secrets are unset by default and take a string, {env} or {file}", () => {
   const defaults = loadConfig({}, {});
-  expect([defaults.autoHide.forum.token, defaults.autoHide.pager.token, defaults.tickets.webhook.token, defaults.console.sessionSecret, defaults.console.moderators]).toEqual([undefined, undefined, undefined, undefined, undefined]);
-  const config = loadConfig({ autoHide: { forum: { token: { file: "/run/secrets/forum" } }, pager: { token: { env: "PAGER_TOKEN" } } }, tickets: { webhook: { token: "local-test" } } }, {});
+  expect([
+    defaults.autoHide.forum.token,
+    defaults.autoHide.pager.token,
+    defaults.tickets.webhook.token,
+    defaults.console.sessionSecret,
+    defaults.console.moderators,
+  ]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  const config = loadConfig(
+    { autoHide: { forum: { token: { file: "/run/secrets/forum" } }, pager: { token: { env: "PAGER_TOKEN" } } }, tickets: { webhook: { token: "local-test" } } },
+    {},
+  );
   expect(config.autoHide.forum.token).toEqual({ file: "/run/secrets/forum" });
   expect(config.autoHide.pager.token).toEqual({ env: "PAGER_TOKEN" });
-  expect(() => loadConfig({ console: { sessionSecret: { vault: "x" } } } as never, {})).toThrow(/console\.sessionSecret.*must be a string, \{env: VARIABLE\} or \{file: path\}/);
+  expect(() => loadConfig({ console: { sessionSecret: { vault: "x" } } } as never, {})).toThrow(
+    /console\.sessionSecret.*must be a string, \{env: VARIABLE\} or \{file: path\}/,
+  );
 });
 
 test("an endpoint reads its token when it is made, and sends it as a bearer token; a token that cannot be read names its setting", async () => {
@@ -28,7 +39,10 @@ test("an endpoint reads its token when it is made, and sends it as a bearer toke
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hide`;
-    await new HttpEndpoint({ headers: {}, token: { file }, timeoutMs: 2000 }, "autoHide.forum.token").call({ method: "POST", url, body: {} }, new AbortController().signal);
+    await new HttpEndpoint({ headers: {}, token: { file }, timeoutMs: 2000 }, "autoHide.forum.token").call(
+      { method: "POST", url, body: {} },
+      new AbortController().signal,
+    );
     expect(seen).toEqual(["Bearer from-a-file"]);
   } finally {
     server.close();
@@ -49,6 +63,9 @@ test("the console does not start without a readable session secret and moderator
   await expect(startConsoleWorker(unset, silentLogger)).rejects.toMatchObject({ name: "ConfigError", field: "console.sessionSecret" });
   const short = loadConfig({ console: { sessionSecret: "too short" }, kafka: { brokers: ["127.0.0.1:1"] } }, {});
   await expect(startConsoleWorker(short, silentLogger)).rejects.toThrow(/console\.sessionSecret: must be set, at least 32 characters/);
-  const noModerators = loadConfig({ console: { sessionSecret: "x".repeat(40), moderators: { file: path.join(dir, "missing") } }, kafka: { brokers: ["127.0.0.1:1"] } }, {});
+  const noModerators = loadConfig(
+    { console: { sessionSecret: "x".repeat(40), moderators: { file: path.join(dir, "missing") } }, kafka: { brokers: ["127.0.0.1:1"] } },
+    {},
+  );
   await expect(startConsoleWorker(noModerators, silentLogger)).rejects.toMatchObject({ name: "ConfigError", field: "console.moderators" });
 });

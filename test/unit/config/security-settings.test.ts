@@ -40,11 +40,21 @@ test.each<[string, ArbiterConfigInput, string, RegExp]>([
   ["PLAIN without TLS", { kafka: { sasl: { mechanism: "plain", username: "u", password: "p" } } }, "kafka.sasl.mechanism", /sends the password in clear/],
   ["an unknown mechanism", { kafka: { sasl: { mechanism: "scram-sha-1" as "plain", username: "u", password: "p" } } }, "kafka.sasl.mechanism", /./],
   ["SASL without a password", { kafka: { sasl: { mechanism: "scram-sha-256", username: "u" } as never } }, "kafka.sasl.password", /./],
-  ["a password from a badly named variable", { kafka: { sasl: { mechanism: "scram-sha-256", username: "u", password: { env: "1X" } } } }, "kafka.sasl.password.env", /must be an environment variable name/],
+  [
+    "a password from a badly named variable",
+    { kafka: { sasl: { mechanism: "scram-sha-256", username: "u", password: { env: "1X" } } } },
+    "kafka.sasl.password.env",
+    /must be an environment variable name/,
+  ],
   ["a password from both a file and a variable", { redis: { password: { file: "/p", env: "P" } as never } }, "redis.password", /./],
   ["a CA while TLS is off", { kafka: { ssl: { ca: "/etc/ca.pem" } } }, "kafka.ssl.ca", /is set but kafka\.ssl\.enabled is false/],
   ["a client certificate without its key", { kafka: { ssl: { enabled: true, cert: "/c.pem" } } }, "kafka.ssl.key", /with the other of cert and key/],
-  ["a Redis password beside a URL with a user", { redis: { url: "redis://u:p@cache:6379", password: { env: "REDIS_PASSWORD" } } }, "redis.password", /redis\.url holds a user too/],
+  [
+    "a Redis password beside a URL with a user",
+    { redis: { url: "redis://u:p@cache:6379", password: { env: "REDIS_PASSWORD" } } },
+    "redis.password",
+    /redis\.url holds a user too/,
+  ],
   ["a Redis CA with a redis:// URL", { redis: { tls: { ca: "/etc/ca.pem" } } }, "redis.tls.ca", /not rediss:\/\//],
 ])("%s is refused at start, naming the setting", (_what, overrides, field, problem) => {
   const error = thrown(() => loadConfig(overrides as Record<string, unknown>, noEnv), ConfigError);
@@ -55,7 +65,10 @@ test.each<[string, ArbiterConfigInput, string, RegExp]>([
 test("security settings that hold together load, and name no secret value until a client is made", () => {
   const config = loadConfig(
     {
-      kafka: { ssl: { enabled: true, ca: "/etc/arbiter/tls/ca.crt" }, sasl: { mechanism: "scram-sha-512", username: "arbiter", password: { env: "KAFKA_SASL_PASSWORD" } } },
+      kafka: {
+        ssl: { enabled: true, ca: "/etc/arbiter/tls/ca.crt" },
+        sasl: { mechanism: "scram-sha-512", username: "arbiter", password: { env: "KAFKA_SASL_PASSWORD" } },
+      },
       redis: { url: "rediss://redis:6380", username: "arbiter", password: { file: "/var/run/secrets/arbiter/redis-password" }, tls: { ca: PEM } },
     },
     noEnv,
@@ -72,7 +85,9 @@ test("a secret is read from the environment or a file (one trailing newline drop
 });
 
 test("a secret that cannot be read is a ConfigError naming the setting and the variable or file, not a value", () => {
-  expect(thrown(() => resolveSecret({ env: "NO_SUCH_PW" }, "kafka.sasl.password", noEnv), ConfigError).message).toBe("config: kafka.sasl.password: environment variable NO_SUCH_PW is not set");
+  expect(thrown(() => resolveSecret({ env: "NO_SUCH_PW" }, "kafka.sasl.password", noEnv), ConfigError).message).toBe(
+    "config: kafka.sasl.password: environment variable NO_SUCH_PW is not set",
+  );
   expect(thrown(() => resolveSecret({ env: "EMPTY" }, "kafka.sasl.password", { EMPTY: "" }), ConfigError).field).toBe("kafka.sasl.password");
   const missing = thrown(() => resolveSecret({ file: path.join(dir, "nope") }, "cache.password"), ConfigError);
   expect(missing.message).toMatch(/^config: cache\.password: cannot read .*nope: ENOENT/);
@@ -93,22 +108,33 @@ test("TLS material is PEM text as given, or read from the path given; an unreada
 });
 
 test("kafkajs gets TLS and the SASL login with the password read; an unset variable stops it before any connection", () => {
-  const settings = loadConfig({ kafka: { ssl: { enabled: true, ca: PEM }, sasl: { mechanism: "scram-sha-256", username: "arbiter", password: { env: "ARBITER_UNIT_KAFKA_PW" } } } }, noEnv).kafka;
+  const settings = loadConfig(
+    { kafka: { ssl: { enabled: true, ca: PEM }, sasl: { mechanism: "scram-sha-256", username: "arbiter", password: { env: "ARBITER_UNIT_KAFKA_PW" } } } },
+    noEnv,
+  ).kafka;
   process.env.ARBITER_UNIT_KAFKA_PW = "s3cret";
-  expect(kafkaSecurity(settings)).toEqual({ ssl: { rejectUnauthorized: true, ca: PEM }, sasl: { mechanism: "scram-sha-256", username: "arbiter", password: "s3cret" } });
+  expect(kafkaSecurity(settings)).toEqual({
+    ssl: { rejectUnauthorized: true, ca: PEM },
+    sasl: { mechanism: "scram-sha-256", username: "arbiter", password: "s3cret" },
+  });
   delete process.env.ARBITER_UNIT_KAFKA_PW;
   expect(thrown(() => kafkaSecurity(settings), ConfigError).field).toBe("kafka.sasl.password");
 });
 
 test("the verdict cache is not made when its password cannot be read: the error names redis.password", () => {
   const config = loadConfig({ redis: { password: { env: "ARBITER_UNIT_NO_SUCH_PW" } } }, noEnv);
-  expect(thrown(() => new VerdictCache({ ...config.redis, ...config.cache }, silentLogger), ConfigError).message).toBe("config: redis.password: environment variable ARBITER_UNIT_NO_SUCH_PW is not set");
+  expect(thrown(() => new VerdictCache({ ...config.redis, ...config.cache }, silentLogger), ConfigError).message).toBe(
+    "config: redis.password: environment variable ARBITER_UNIT_NO_SUCH_PW is not set",
+  );
 });
 
 test("a whole config logged, or its sections, shows no password, SASL login or inline private key", () => {
   const config = loadConfig(
     {
-      kafka: { ssl: { enabled: true, key: "-----BEGIN PRIVATE KEY-----\nKAFKA-KEY\n", cert: PEM }, sasl: { mechanism: "scram-sha-256", username: "u", password: "KAFKA-PW" } },
+      kafka: {
+        ssl: { enabled: true, key: "-----BEGIN PRIVATE KEY-----\nKAFKA-KEY\n", cert: PEM },
+        sasl: { mechanism: "scram-sha-256", username: "u", password: "KAFKA-PW" },
+      },
       redis: { url: "rediss://redis:6380", password: "REDIS-PW", tls: { key: "-----BEGIN PRIVATE KEY-----\nREDIS-KEY\n", cert: PEM } },
     },
     noEnv,

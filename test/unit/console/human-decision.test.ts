@@ -16,7 +16,10 @@ test("confirm keeps the model's reading as sure; overturn clears every violation
   ]);
   const overturn = humanDecision(ticket, "overturn", 10);
   expect(overturn.action).toBe("ALLOW");
-  expect(overturn.verdicts.map((v) => [v.decision, v.ruleIds])).toEqual([["allow", []], ["allow", []]]);
+  expect(overturn.verdicts.map((v) => [v.decision, v.ruleIds])).toEqual([
+    ["allow", []],
+    ["allow", []],
+  ]);
 });
 
 test("where the model found no violation, overturn makes the policies it was unsure of violations", () => {
@@ -24,11 +27,16 @@ test("where the model found no violation, overturn makes the policies it was uns
   expect(answerAction(ticket, "confirm")).toBe("ALLOW");
   const overturn = humanDecision(ticket, "overturn", 1);
   expect(overturn.action).toBe("HIDE");
-  expect(overturn.verdicts.map((v) => [v.policyId, v.decision])).toEqual([["cheats", "allow"], ["spam", "violate"]]);
+  expect(overturn.verdicts.map((v) => [v.policyId, v.decision])).toEqual([
+    ["cheats", "allow"],
+    ["spam", "violate"],
+  ]);
 });
 
 test("a banner policy's confirmed violation is a banner, a review-only policy's is a hide: a moderator's word is final", () => {
-  expect(answerAction(ticketFor("p1", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true, escalate: true })] }), "confirm")).toBe("BANNER");
+  expect(answerAction(ticketFor("p1", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true, escalate: true })] }), "confirm")).toBe(
+    "BANNER",
+  );
   expect(answerAction(ticketFor("p1", { verdicts: [verdict("fake-reviews", "violate", { onViolate: "review", escalate: true })] }), "confirm")).toBe("HIDE");
 });
 

@@ -13,7 +13,9 @@ describe("escaping", () => {
 
   it("escapes every interpolation of the html template unless it is SafeHtml, and joins lists", () => {
     const name = `"><script>alert(1)</script>`;
-    expect(html`<p title="${name}">${name}</p>`.value).toBe(`<p title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</p>`);
+    expect(html`<p title="${name}">${name}</p>`.value).toBe(
+      `<p title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</p>`,
+    );
     expect(html`<ul>${["<a>", html`<li>${"<b>"}</li>`, null, false, 3]}</ul>`.value).toBe("<ul>&lt;a&gt;<li>&lt;b&gt;</li>3</ul>");
     expect(html`${trusted("<hr>")}`.value).toBe("<hr>");
   });
@@ -26,7 +28,9 @@ describe("highlightedText", () => {
       { start: text.indexOf("aimbot"), end: text.indexOf("aimbot") + 6, label: "cheats: aimbot" },
       { start: text.indexOf("wallhack"), end: text.indexOf("wallhack") + 8, label: `cheats: "wall<hack>"` },
     ]).value;
-    expect(out).toBe('&lt;b&gt;buy&lt;/b&gt; an <mark title="cheats: aimbot">aimbot</mark> &amp; a <mark title="cheats: &quot;wall&lt;hack&gt;&quot;">wallhack</mark>');
+    expect(out).toBe(
+      '&lt;b&gt;buy&lt;/b&gt; an <mark title="cheats: aimbot">aimbot</mark> &amp; a <mark title="cheats: &quot;wall&lt;hack&gt;&quot;">wallhack</mark>',
+    );
   });
 
   it("merges overlapping and touching hits, joining their labels, and clips hits outside the text", () => {

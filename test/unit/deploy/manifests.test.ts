@@ -73,7 +73,12 @@ test("every YAML and JSON file under deploy/ parses", () => {
 test("every document under deploy/k8s is a Kubernetes object with apiVersion, kind and metadata.name, each name once per kind", () => {
   expect(k8sObjects.length).toBeGreaterThanOrEqual(12);
   for (const { file, object } of k8sObjects) {
-    expect({ file, apiVersion: typeof object.apiVersion, kind: typeof object.kind, name: typeof object.metadata?.name }).toEqual({ file, apiVersion: "string", kind: "string", name: "string" });
+    expect({ file, apiVersion: typeof object.apiVersion, kind: typeof object.kind, name: typeof object.metadata?.name }).toEqual({
+      file,
+      apiVersion: "string",
+      kind: "string",
+      name: "string",
+    });
   }
   const keys = k8sObjects.map(({ object }) => `${object.kind}/${object.metadata.name}`);
   expect(new Set(keys).size).toBe(keys.length);
@@ -89,7 +94,13 @@ interface Container {
   volumeMounts: Array<{ name: string; mountPath: string }>;
 }
 interface Deployment extends K8sObject {
-  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> } } };
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> };
+    };
+  };
 }
 
 const configMap = objectsOf<{ metadata: { name: string }; data: Record<string, string> }>("ConfigMap").find((c) => c.metadata.name === "arbiter-config")!;
@@ -110,7 +121,11 @@ test("one Deployment per role: a GPU each, probes on /healthz and /readyz, the r
     const [worker] = pod.spec.containers;
     expect(worker!.resources.limits["nvidia.com/gpu"]).toBe(1);
     expect(worker!.env.find((e) => e.name === "ARBITER_ROLE")?.value).toBe(role);
-    expect([worker!.startupProbe.httpGet.path, worker!.livenessProbe.httpGet.path, worker!.readinessProbe.httpGet.path]).toEqual(["/healthz", "/healthz", "/readyz"]);
+    expect([worker!.startupProbe.httpGet.path, worker!.livenessProbe.httpGet.path, worker!.readinessProbe.httpGet.path]).toEqual([
+      "/healthz",
+      "/healthz",
+      "/readyz",
+    ]);
     const config = workerConfig(role);
     expect(worker!.ports.find((p) => p.name === "http")?.containerPort).toBe(config.http.port);
     expect(config.http.host).toBe("0.0.0.0");
@@ -153,15 +168,26 @@ test("the Secrets hold placeholders, not credentials", () => {
   for (const secret of secrets) {
     expect(secret.data).toBeUndefined();
     for (const [key, value] of Object.entries(secret.stringData ?? {}))
-      if (/password|\.crt|\.key/.test(key)) expect({ secret: secret.metadata.name, key, value }).toEqual({ secret: secret.metadata.name, key, value: "REPLACE_ME" });
+      if (/password|\.crt|\.key/.test(key))
+        expect({ secret: secret.metadata.name, key, value }).toEqual({ secret: secret.metadata.name, key, value: "REPLACE_ME" });
   }
 });
 
 test("every config example loads through the settings schema: the ConfigMap's, the image's, compose's and the Markdown ones", () => {
   const examples = [
     { name: "deploy/k8s/configmap.yaml arbiter.yaml", text: configMap.data["arbiter.yaml"]!, format: "yaml" as const },
-    ...["deploy/container/arbiter.yaml", "deploy/compose/arbiter.yaml"].map((f) => ({ name: f, text: readFileSync(path.join(repoRoot, f), "utf8"), format: "yaml" as const })),
-    ...[path.join(repoRoot, "README.md"), ...readdirSync(path.join(repoRoot, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join(repoRoot, "docs", f)), ...deployFiles.filter((f) => f.endsWith(".md"))].flatMap(markdownExamples),
+    ...["deploy/container/arbiter.yaml", "deploy/compose/arbiter.yaml"].map((f) => ({
+      name: f,
+      text: readFileSync(path.join(repoRoot, f), "utf8"),
+      format: "yaml" as const,
+    })),
+    ...[
+      path.join(repoRoot, "README.md"),
+      ...readdirSync(path.join(repoRoot, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => path.join(repoRoot, "docs", f)),
+      ...deployFiles.filter((f) => f.endsWith(".md")),
+    ].flatMap(markdownExamples),
   ];
   const failures: string[] = [];
   for (const example of examples) {
@@ -178,7 +204,9 @@ test("every config example loads through the settings schema: the ConfigMap's, t
 });
 
 test("the compose stack: Kafka in KRaft mode, Redis, both roles from the Dockerfile's CPU variant, the workers pointed at the compose services", () => {
-  const [compose] = yamlDocuments(path.join(deployDir, "compose/compose.yaml")) as Array<{ services: Record<string, { image?: string; build?: { args: Record<string, string>; dockerfile: string }; environment?: Record<string, string> }> }>;
+  const [compose] = yamlDocuments(path.join(deployDir, "compose/compose.yaml")) as Array<{
+    services: Record<string, { image?: string; build?: { args: Record<string, string>; dockerfile: string }; environment?: Record<string, string> }>;
+  }>;
   const { kafka, redis, primary, escalation } = compose!.services;
   expect(kafka?.environment?.KAFKA_PROCESS_ROLES).toBe("broker,controller");
   expect(redis?.image).toMatch(/^redis:/);
@@ -204,5 +232,6 @@ test("the Dockerfile builds in stages from a CUDA 12 runtime (or Node's image fo
   expect(sources.length).toBeGreaterThan(8);
   for (const source of sources) expect({ source, exists: existsSync(path.join(repoRoot, source)) }).toEqual({ source, exists: true });
   const ignored = readFileSync(path.join(deployDir, "Dockerfile.dockerignore"), "utf8");
-  for (const source of new Set(sources.map((s) => s.replace(/\/.*$/, "")))) expect({ source, reincluded: ignored.includes(`!${source}`) }).toEqual({ source, reincluded: true });
+  for (const source of new Set(sources.map((s) => s.replace(/\/.*$/, ""))))
+    expect({ source, reincluded: ignored.includes(`!${source}`) }).toEqual({ source, reincluded: true });
 });

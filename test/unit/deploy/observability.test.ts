@@ -66,14 +66,21 @@ test("the name extraction reads metrics, maps histogram series to their histogra
   expect(
     metricNames('histogram_quantile(0.9, sum by (le) (rate(arbiter_engine_latency_seconds_bucket{job=~"arbiter_not_a_metric"}[5m]))) / up', histograms),
   ).toEqual(["arbiter_engine_latency_seconds", "up"]);
-  expect(metricNames("rate(nodejs_gc_duration_seconds_count[1m]) + process_cpu_seconds_total", histograms)).toEqual(["nodejs_gc_duration_seconds_count", "process_cpu_seconds_total"]);
+  expect(metricNames("rate(nodejs_gc_duration_seconds_count[1m]) + process_cpu_seconds_total", histograms)).toEqual([
+    "nodejs_gc_duration_seconds_count",
+    "process_cpu_seconds_total",
+  ]);
   expect(metricNames("$__rate_interval and {{role}} and my_up_metric", histograms)).toEqual([]);
 });
 
 test("every metric the dashboard and the alert rules read is one a worker exports (or `up`)", async () => {
   const { names, histograms } = await exported();
   const sources = [...dashboardExprs(), ...rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr }))];
-  const missing = sources.flatMap(({ where, expr }) => metricNames(expr, histograms).filter((n) => !names.has(n) && !SCRAPE_SERIES.has(n)).map((n) => `${where}: ${n}`));
+  const missing = sources.flatMap(({ where, expr }) =>
+    metricNames(expr, histograms)
+      .filter((n) => !names.has(n) && !SCRAPE_SERIES.has(n))
+      .map((n) => `${where}: ${n}`),
+  );
   expect(missing).toEqual([]);
   // The check saw the expressions at all.
   expect(sources.length).toBeGreaterThan(20);
@@ -103,7 +110,8 @@ test("the dashboard's panels have unique ids, fit the 24-column grid and each qu
   expect(new Set(ids).size).toBe(ids.length);
   for (const p of dashboard.panels) {
     expect({ title: p.title, fits: p.gridPos.x + p.gridPos.w <= 24 }).toEqual({ title: p.title, fits: true });
-    if (p.type !== "row") expect({ title: p.title, queries: (p.targets ?? []).filter((t) => t.expr && t.refId).length > 0 }).toEqual({ title: p.title, queries: true });
+    if (p.type !== "row")
+      expect({ title: p.title, queries: (p.targets ?? []).filter((t) => t.expr && t.refId).length > 0 }).toEqual({ title: p.title, queries: true });
   }
   expect(dashboard.uid).toBe("arbiter-overview");
 });

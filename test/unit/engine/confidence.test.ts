@@ -35,7 +35,20 @@ describe("DecisionTracker", () => {
     tracker.observe('{"decision": ', '"', dist([[1, 1]]), spell);
     expect(tracker.pending).toBe(true);
     // "v", "viol", "violate" → violate (0.1 + 0.2 + 0.1); "a", "allow" → allow (0.3 + 0.1); "x" and "violated" commit to neither.
-    tracker.observe('{"decision": "', "allow", dist([[2, 0.1], [3, 0.2], [4, 0.1], [5, 0.3], [6, 0.1], [8, 0.15], [9, 0.05]]), spell);
+    tracker.observe(
+      '{"decision": "',
+      "allow",
+      dist([
+        [2, 0.1],
+        [3, 0.2],
+        [4, 0.1],
+        [5, 0.3],
+        [6, 0.1],
+        [8, 0.15],
+        [9, 0.05],
+      ]),
+      spell,
+    );
     expect(tracker.pending).toBe(false);
     const [measured] = tracker.decisions;
     expect(measured?.decision).toBe("allow");
@@ -47,7 +60,15 @@ describe("DecisionTracker", () => {
   it("follows the distribution: more mass on the chosen label, higher confidence", () => {
     const measure = (pViolate: number): number => {
       const tracker = new DecisionTracker(1);
-      tracker.observe('{"decision": "', "violate", dist([[4, pViolate], [6, 1 - pViolate]]), spell);
+      tracker.observe(
+        '{"decision": "',
+        "violate",
+        dist([
+          [4, pViolate],
+          [6, 1 - pViolate],
+        ]),
+        spell,
+      );
       return tracker.decisions[0]?.confidence ?? NaN;
     };
     expect(measure(0.9)).toBeCloseTo(0.9);
@@ -57,14 +78,38 @@ describe("DecisionTracker", () => {
 
   it("reads a label that arrives with its opening quote in the same token", () => {
     const tracker = new DecisionTracker(1);
-    tracker.observe('{"decision":', ' "allow', dist([[7, 0.7], [1, 0.3]]), spell);
+    tracker.observe(
+      '{"decision":',
+      ' "allow',
+      dist([
+        [7, 0.7],
+        [1, 0.3],
+      ]),
+      spell,
+    );
     expect(tracker.decisions[0]).toMatchObject({ decision: "allow", confidence: 1 });
   });
 
   it("measures each decision of a combined output in order", () => {
     const tracker = new DecisionTracker(2);
-    tracker.observe('{"spam":{"decision":"', "v", dist([[2, 0.8], [5, 0.2]]), spell);
-    tracker.observe('{"spam":{"decision":"violate","rule_ids":[],"rationale":""},"hate":{"decision":"', "a", dist([[2, 0.25], [5, 0.75]]), spell);
+    tracker.observe(
+      '{"spam":{"decision":"',
+      "v",
+      dist([
+        [2, 0.8],
+        [5, 0.2],
+      ]),
+      spell,
+    );
+    tracker.observe(
+      '{"spam":{"decision":"violate","rule_ids":[],"rationale":""},"hate":{"decision":"',
+      "a",
+      dist([
+        [2, 0.25],
+        [5, 0.75],
+      ]),
+      spell,
+    );
     expect(tracker.decisions.map((d) => [d.decision, Number(d.confidence.toFixed(2))])).toEqual([
       ["violate", 0.8],
       ["allow", 0.75],

@@ -23,7 +23,12 @@ import { modelPath, testModels } from "../../support/env.js";
 // The tiny random llama (scripts/make-llama-model.py): ChatML template, no harmony tokens, so this is the chat-template path (no analysis).
 const tinyLlama = modelPath(testModels.tinyLlama);
 const options: EngineOptions = { modelPath: tinyLlama, threads: 1, contextSize: 1024, finalMaxTokens: 256, rationaleMaxChars: 40, maxRuleIds: 2 };
-const spam: PolicyInput = { id: "spam", version: "v1", text: "Spam is unsolicited advertising. SP2: ads with links. SP0: ordinary talk.", ruleIds: ["SP0", "SP2"] };
+const spam: PolicyInput = {
+  id: "spam",
+  version: "v1",
+  text: "Spam is unsolicited advertising. SP2: ads with links. SP0: ordinary talk.",
+  ruleIds: ["SP0", "SP2"],
+};
 const hate: PolicyInput = { id: "hate", version: "v3", text: "Hate is an attack on people for who they are. HA1: slurs." };
 
 jest.setTimeout(60_000);
@@ -94,7 +99,9 @@ describe("SafeguardEngine on a chat-template model (tiny random llama)", () => {
       const before = output.trace.final.slice(0, step);
       const sequence = context.getSequence();
       const input = [...tokens, ...before];
-      const results = await sequence.controlledEvaluate(input.map((token, index) => (index === input.length - 1 ? [token, { generateNext: { probabilities: true } }] : token)));
+      const results = await sequence.controlledEvaluate(
+        input.map((token, index) => (index === input.length - 1 ? [token, { generateNext: { probabilities: true } }] : token)),
+      );
       const probabilities = results[input.length - 1]?.next.probabilities as Map<Token, number>;
       const prefixText = model.detokenize(before, true);
       const mass = { violate: 0, allow: 0 };
@@ -113,7 +120,8 @@ describe("SafeguardEngine on a chat-template model (tiny random llama)", () => {
   it("varies with the post: confidence is read per post, not a constant", async () => {
     const posts = ["a", "Totally normal question about gardening?", "BUY BUY BUY http://spam", "Meeting at 5pm, bring snacks", "zzzz qqqq"];
     const confidences = new Set<number>();
-    for (const postText of posts) for (const result of await engine.classify({ postText, policies: [spam] })) confidences.add(Number(result.confidence.toFixed(6)));
+    for (const postText of posts)
+      for (const result of await engine.classify({ postText, policies: [spam] })) confidences.add(Number(result.confidence.toFixed(6)));
     expect(confidences.size).toBeGreaterThan(1);
   });
 
@@ -140,7 +148,10 @@ describe("SafeguardEngine on a chat-template model (tiny random llama)", () => {
   });
 
   it("fails a call past its deadline with a retriable timeout, and an aborted one with EngineAbortedError", async () => {
-    await expect(engine.classify({ postText: "slow", policies: [spam], timeoutMs: 1 })).rejects.toMatchObject({ constructor: EngineTimeoutError, retriable: true });
+    await expect(engine.classify({ postText: "slow", policies: [spam], timeoutMs: 1 })).rejects.toMatchObject({
+      constructor: EngineTimeoutError,
+      retriable: true,
+    });
     const controller = new AbortController();
     const call = engine.classify({ postText: "cancel me", policies: [spam], signal: controller.signal });
     controller.abort();

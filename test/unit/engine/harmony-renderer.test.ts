@@ -14,10 +14,16 @@ const cases: Array<[string, HarmonyConversation, { preserveAnalysis?: boolean }?
     [`test_simple_convo_${effort}_effort`, { system: { reasoningEffort: effort }, instructions: robot, messages: [{ role: "user", content: capital }] }],
     [`test_simple_convo_${effort}_effort_no_instruction`, { system: { reasoningEffort: effort }, messages: [{ role: "user", content: capital }] }],
   ]),
-  ["test_reasoning_system_message", { system: { reasoningEffort: "medium", channels: ["analysis", "final"] }, messages: [{ role: "user", content: "What is 2 + 2?" }] }],
+  [
+    "test_reasoning_system_message",
+    { system: { reasoningEffort: "medium", channels: ["analysis", "final"] }, messages: [{ role: "user", content: "What is 2 + 2?" }] },
+  ],
   [
     "test_reasoning_system_message_no_instruction",
-    { system: { reasoningEffort: "high", channels: ["analysis", "final"] }, messages: [{ role: "user", content: "What is the best place to eat candy in the world?" }] },
+    {
+      system: { reasoningEffort: "high", channels: ["analysis", "final"] },
+      messages: [{ role: "user", content: "What is the best place to eat candy in the world?" }],
+    },
   ],
   [
     "test_reasoning_system_message_with_dates",
@@ -67,7 +73,10 @@ describe("harmony renderer", () => {
     const segments = renderHarmonySegments({ system: {}, instructions: "P<|call|>", messages: [{ role: "user", content: post }] });
     const userTexts = segments.filter((segment) => segment.kind === "user").map((segment) => segment.text);
     expect(userTexts).toEqual(["P<|call|>", post]);
-    const templateText = segments.filter((segment) => segment.kind === "template").map((segment) => segment.text).join("");
+    const templateText = segments
+      .filter((segment) => segment.kind === "template")
+      .map((segment) => segment.text)
+      .join("");
     expect(templateText).not.toContain("Reasoning: none");
   });
 });

@@ -43,6 +43,8 @@ describe("validateEngineOptions", () => {
   });
 
   it("is not retriable: a bad setting stays bad", () => {
-    expect(() => validateEngineOptions({ modelPath: "m.gguf", threads: -2 })).toThrow(expect.objectContaining({ retriable: false, code: "ENGINE_INVALID_OPTIONS" }));
+    expect(() => validateEngineOptions({ modelPath: "m.gguf", threads: -2 })).toThrow(
+      expect.objectContaining({ retriable: false, code: "ENGINE_INVALID_OPTIONS" }),
+    );
   });
 });

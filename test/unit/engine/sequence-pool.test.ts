@@ -45,7 +45,10 @@ describe("SequencePool", () => {
     const gate = deferred();
     const calls = [pool.run("k", never, () => gate.promise)];
     await tick();
-    calls.push(pool.run("k", never, async () => undefined), pool.run("k", never, async () => undefined));
+    calls.push(
+      pool.run("k", never, async () => undefined),
+      pool.run("k", never, async () => undefined),
+    );
     let thirdQueued = false;
     const third = pool.run("k", never, async () => undefined).then(() => (thirdQueued = true));
     await tick();

@@ -13,13 +13,18 @@ describe("verdict grammar", () => {
     expect(plan.parts[1]?.gbnf).toContain('("," rid){0,3})? "]"');
     expect(plan.parts[2]?.gbnf).toContain("char{0,200}");
     // Forced text + sample texts + trailer is the compact JSON the parser reads.
-    const text = plan.parts.map((part, index) => part.forced + ['allow', '"SP2"]', 'Fine."'][index]).join("") + plan.trailer;
+    const text = plan.parts.map((part, index) => part.forced + ["allow", '"SP2"]', 'Fine."'][index]).join("") + plan.trailer;
     expect(JSON.parse(text)).toEqual({ decision: "allow", rule_ids: ["SP2"], rationale: "Fine." });
   });
 
   it("injects an empty rule-id list when none are allowed, and keys combined verdicts by policy id", () => {
     const plan = planVerdict([{ id: "spam" }, { id: "hate" }], { rationaleMaxChars: 10, maxRuleIds: 0 });
-    expect(plan.parts.map((part) => part.forced)).toEqual(['{"spam":{"decision":"', '","rule_ids":[],"rationale":"', '},"hate":{"decision":"', '","rule_ids":[],"rationale":"']);
+    expect(plan.parts.map((part) => part.forced)).toEqual([
+      '{"spam":{"decision":"',
+      '","rule_ids":[],"rationale":"',
+      '},"hate":{"decision":"',
+      '","rule_ids":[],"rationale":"',
+    ]);
     const text = plan.parts.map((part, index) => part.forced + ["violate", 'x"', "allow", '"'][index]).join("") + plan.trailer;
     expect(JSON.parse(text)).toEqual({ spam: { decision: "violate", rule_ids: [], rationale: "x" }, hate: { decision: "allow", rule_ids: [], rationale: "" } });
   });
@@ -34,7 +39,10 @@ describe("verdict grammar", () => {
   });
 
   it("parses one verdict per policy in combined output, in policy order", () => {
-    const text = JSON.stringify({ hate: { decision: "allow", rule_ids: [], rationale: "Fine." }, spam: { decision: "violate", rule_ids: ["SP2", "SP2"], rationale: "Ad. Link. Third." } });
+    const text = JSON.stringify({
+      hate: { decision: "allow", rule_ids: [], rationale: "Fine." },
+      spam: { decision: "violate", rule_ids: ["SP2", "SP2"], rationale: "Ad. Link. Third." },
+    });
     const verdicts = parseVerdicts(text, [{ id: "spam" }, { id: "hate" }]);
     expect(verdicts).toEqual([
       { decision: "violate", ruleIds: ["SP2"], rationale: "Ad. Link." },

@@ -47,7 +47,12 @@ const cases: Array<[ArbiterError, string, boolean, string]> = [
   [new StateStoreError("get", new Error("x")), "STATE_STORE", true, "StateStoreError:STATE_STORE"],
   [new EndpointNotConfiguredError("autoHide.forum.banner.url"), "NOT_CONFIGURED", false, "EndpointNotConfiguredError:NOT_CONFIGURED"],
   [new RetriesExhaustedError(3, new HttpCallError(exchange(500), "x")), "HTTP_500", false, "RetriesExhaustedError:HTTP_500"],
-  [new RetriesExhaustedError(3, new SchemaRegistryUnavailableError("x")), "SchemaRegistryUnavailableError", false, "RetriesExhaustedError:SchemaRegistryUnavailableError"],
+  [
+    new RetriesExhaustedError(3, new SchemaRegistryUnavailableError("x")),
+    "SchemaRegistryUnavailableError",
+    false,
+    "RetriesExhaustedError:SchemaRegistryUnavailableError",
+  ],
 ];
 
 const codecs = createCodecs();
@@ -58,13 +63,16 @@ const errorClassOf = (error: Error) => {
   return codecs.deadLetter.decode(letter.value, letter.headers).errorClass;
 };
 
-test.each(cases)("%p: an ArbiterError with its code and retriable flag, and the dead letter's errorClass it always had", (error, code, retriable, errorClass) => {
-  expect(error).toBeInstanceOf(ArbiterError);
-  expect(error.code).toBe(code);
-  expect(error.retriable).toBe(retriable);
-  expect(isRetriable(error)).toBe(retriable);
-  expect(errorClassOf(error)).toBe(errorClass);
-});
+test.each(cases)(
+  "%p: an ArbiterError with its code and retriable flag, and the dead letter's errorClass it always had",
+  (error, code, retriable, errorClass) => {
+    expect(error).toBeInstanceOf(ArbiterError);
+    expect(error.code).toBe(code);
+    expect(error.retriable).toBe(retriable);
+    expect(isRetriable(error)).toBe(retriable);
+    expect(errorClassOf(error)).toBe(errorClass);
+  },
+);
 
 test("errors from elsewhere: a `retriable: true` (kafkajs) counts; a string code (a Node system error) names the dead letter", () => {
   expect(isRetriable(Object.assign(new Error("broker gone"), { retriable: true }))).toBe(true);

@@ -2,9 +2,41 @@ import type { ClassifiedPost } from "@arbiter/shared/eval/classify-posts.js";
 import { renderOne, renderTable } from "@arbiter/shared/eval/classify-report.js";
 import type { PostResult } from "@arbiter/shared/eval/policy-evaluator.js";
 
-const base: PostResult = { id: "p", outcome: "model", action: "HIDE", decision: "violate", confidence: 0.9123, ruleIds: ["SP2"], escalate: false, rationale: "Cold promotion of a course.", reasoning: "It links a shop.\nNo relationship.", latencyMs: 812.4, error: null };
-const prefilter: PostResult = { ...base, outcome: "prefilter", action: "ALLOW", decision: "allow", confidence: null, ruleIds: [], rationale: "", reasoning: "" };
-const failed: PostResult = { ...base, outcome: "failed", action: "REVIEW", decision: null, confidence: null, ruleIds: [], rationale: "", reasoning: "", escalate: true, error: "EngineTimeoutError: no answer within 60000 ms" };
+const base: PostResult = {
+  id: "p",
+  outcome: "model",
+  action: "HIDE",
+  decision: "violate",
+  confidence: 0.9123,
+  ruleIds: ["SP2"],
+  escalate: false,
+  rationale: "Cold promotion of a course.",
+  reasoning: "It links a shop.\nNo relationship.",
+  latencyMs: 812.4,
+  error: null,
+};
+const prefilter: PostResult = {
+  ...base,
+  outcome: "prefilter",
+  action: "ALLOW",
+  decision: "allow",
+  confidence: null,
+  ruleIds: [],
+  rationale: "",
+  reasoning: "",
+};
+const failed: PostResult = {
+  ...base,
+  outcome: "failed",
+  action: "REVIEW",
+  decision: null,
+  confidence: null,
+  ruleIds: [],
+  rationale: "",
+  reasoning: "",
+  escalate: true,
+  error: "EngineTimeoutError: no answer within 60000 ms",
+};
 
 describe("renderOne", () => {
   it("prints the verdict, action, rule ids, measured confidence, rationale and the reasoning indented", () => {
@@ -27,9 +59,13 @@ describe("renderOne", () => {
 
   it("says when the prefilter decided or the model failed, and whether two versions differ", () => {
     const text = renderOne({ id: "post", result: base, against: prefilter }, "spam@aaaa", "spam@bbbb");
-    expect(text).toContain("policy      spam@bbbb\nverdict     allow (prefilter: no keyword of the policy matched, the model was not asked; --skip-prefilter asks it)\naction      ALLOW\n");
+    expect(text).toContain(
+      "policy      spam@bbbb\nverdict     allow (prefilter: no keyword of the policy matched, the model was not asked; --skip-prefilter asks it)\naction      ALLOW\n",
+    );
     expect(text.endsWith("verdicts differ: violate under spam@aaaa, allow under spam@bbbb\n")).toBe(true);
-    expect(renderOne({ id: "post", result: failed, against: failed }, "a", "b")).toContain("verdict     none: the model failed (EngineTimeoutError: no answer within 60000 ms)\naction      REVIEW (the worker sends it to review)");
+    expect(renderOne({ id: "post", result: failed, against: failed }, "a", "b")).toContain(
+      "verdict     none: the model failed (EngineTimeoutError: no answer within 60000 ms)\naction      REVIEW (the worker sends it to review)",
+    );
     expect(renderOne({ id: "post", result: failed, against: failed }, "a", "b").endsWith("same verdict: failed\n")).toBe(true);
   });
 });
@@ -59,8 +95,16 @@ describe("renderTable", () => {
   });
 
   it("without a second version: the action column, no comparison", () => {
-    const text = renderTable(items.map((i) => ({ ...i, against: null })), "spam@aaaa", null);
-    expect(text.split("\n").slice(0, 3)).toEqual(["policy spam@aaaa: 3 posts, 1 violate, 1 allow, 1 failed", "ID     VERDICT  RULES  CONF   ACTION  RATIONALE", "promo  violate  SP2    0.912  HIDE    Cold promotion of a course."]);
+    const text = renderTable(
+      items.map((i) => ({ ...i, against: null })),
+      "spam@aaaa",
+      null,
+    );
+    expect(text.split("\n").slice(0, 3)).toEqual([
+      "policy spam@aaaa: 3 posts, 1 violate, 1 allow, 1 failed",
+      "ID     VERDICT  RULES  CONF   ACTION  RATIONALE",
+      "promo  violate  SP2    0.912  HIDE    Cold promotion of a course.",
+    ]);
     expect(text).not.toContain("differ");
   });
 });

@@ -2,7 +2,19 @@ import { buildEvalReport, flips, type EvalItem } from "@arbiter/shared/eval/eval
 import { parseLabel } from "@arbiter/shared/eval/labelled-posts.js";
 import type { PostResult } from "@arbiter/shared/eval/policy-evaluator.js";
 
-const base: PostResult = { id: "", outcome: "model", action: "ALLOW", decision: "allow", confidence: null, ruleIds: [], escalate: false, rationale: "", reasoning: "", latencyMs: 0, error: null };
+const base: PostResult = {
+  id: "",
+  outcome: "model",
+  action: "ALLOW",
+  decision: "allow",
+  confidence: null,
+  ruleIds: [],
+  escalate: false,
+  rationale: "",
+  reasoning: "",
+  latencyMs: 0,
+  error: null,
+};
 
 function item(id: string, line: number, label: boolean, result: Partial<PostResult>): EvalItem {
   return { post: { id, text: `post ${id}`, label, line }, result: { ...base, id, ...result } };
@@ -70,7 +82,13 @@ describe("buildEvalReport", () => {
 describe("flips", () => {
   it("lists the posts scored in both runs whose predicted violation differs", () => {
     const second = items.map((i) =>
-      i.post.id === "b" ? { ...i, result: { ...i.result, decision: "allow" as const } } : i.post.id === "e" ? { ...i, result: { ...i.result, outcome: "model" as const, decision: "violate" as const, confidence: 0.7 } } : i.post.id === "g" ? { ...i, result: { ...i.result, outcome: "model" as const, decision: "violate" as const } } : i,
+      i.post.id === "b"
+        ? { ...i, result: { ...i.result, decision: "allow" as const } }
+        : i.post.id === "e"
+          ? { ...i, result: { ...i.result, outcome: "model" as const, decision: "violate" as const, confidence: 0.7 } }
+          : i.post.id === "g"
+            ? { ...i, result: { ...i.result, outcome: "model" as const, decision: "violate" as const } }
+            : i,
     );
     expect(flips(items, second)).toEqual([
       { id: "b", line: 2, label: true, a: true, b: false },

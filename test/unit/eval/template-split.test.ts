@@ -16,7 +16,12 @@ describe("templatePart", () => {
 
   it("keeps the split stable: these ids fall where they fell when the funnel figures were written", () => {
     // FNV-1a of the id (checked against an independent implementation), mod 100, < 30: a change here changes every held-out figure in BENCHMARKS.md.
-    expect(ids.slice(0, 12).map((id) => (templatePart(id) === "held-out" ? "H" : "t")).join("")).toBe("tHtttHHHtHtt");
+    expect(
+      ids
+        .slice(0, 12)
+        .map((id) => (templatePart(id) === "held-out" ? "H" : "t"))
+        .join(""),
+    ).toBe("tHtttHHHtHtt");
   });
 
   it("puts everything on one side at 0 % and 100 %, and rejects other shares", () => {

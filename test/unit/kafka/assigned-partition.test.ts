@@ -44,7 +44,12 @@ function gate(key: string, tag: string) {
   return { result, open, started: () => started };
 }
 
-async function partitionWith(publisher: FakePublisher, committed = "0", metadata: string | null = null, options: { maxBytes?: number; exact?: boolean; running?: number } = {}) {
+async function partitionWith(
+  publisher: FakePublisher,
+  committed = "0",
+  metadata: string | null = null,
+  options: { maxBytes?: number; exact?: boolean; running?: number } = {},
+) {
   const inFlight: number[] = [];
   const fenced: PartitionFencedError[] = [];
   const part = new AssignedPartition({
@@ -67,7 +72,10 @@ const settle = () => new Promise((r) => setTimeout(r, 20));
 
 function admit(part: AssignedPartition, entries: Array<[number, string, RecordResult]>): Promise<void> {
   const records = entries.map(([o, k]) => record(o, k)).filter((r) => part.accept(r.offset));
-  return part.admit(records, entries.filter(([o]) => records.some((r) => r.offset === String(o))).map(([, , r]) => r));
+  return part.admit(
+    records,
+    entries.filter(([o]) => records.some((r) => r.offset === String(o))).map(([, , r]) => r),
+  );
 }
 
 test("records decided at once are published while an earlier record's model call runs; the commit stays at the unfinished one", async () => {
@@ -156,7 +164,9 @@ test("exactly-once: completions whose done set would not fit the metadata wait f
   expect(early.length).toBeLessThan(5);
   for (const g of gates) g.open();
   await settle();
-  expect(publisher.published.flatMap((p) => p.keys).sort()).toEqual([...[0, 2, 4, 6, 8].map((o) => `m${o}:m`), ...[1, 3, 5, 7, 9].map((o) => `p${o}:p`)].sort());
+  expect(publisher.published.flatMap((p) => p.keys).sort()).toEqual(
+    [...[0, 2, 4, 6, 8].map((o) => `m${o}:m`), ...[1, 3, 5, 7, 9].map((o) => `p${o}:p`)].sort(),
+  );
   expect(publisher.published.at(-1)!.commit).toEqual({ offset: "10", metadata: "" });
 });
 

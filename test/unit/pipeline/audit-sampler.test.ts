@@ -21,7 +21,22 @@ class FakeHeldEngine implements EnginePort {
         this.aborted.push(request.postText);
         reject(new Error("aborted"));
       });
-      this.release.push(() => resolve(request.policies.map((p) => ({ policyId: p.id, policyVersion: p.version, decision: "violate", ruleIds: ["R1"], rationale: "", confidence: 0.8, reasoning: "", promptTokens: 0, generatedTokens: 0, latencyMs: 1 }))));
+      this.release.push(() =>
+        resolve(
+          request.policies.map((p) => ({
+            policyId: p.id,
+            policyVersion: p.version,
+            decision: "violate",
+            ruleIds: ["R1"],
+            rationale: "",
+            confidence: 0.8,
+            reasoning: "",
+            promptTokens: 0,
+            generatedTokens: 0,
+            latencyMs: 1,
+          })),
+        ),
+      );
     });
   }
   finishAll(): void {
@@ -32,8 +47,23 @@ class FakeHeldEngine implements EnginePort {
   }
 }
 
-const policy = { id: "spam", version: "v1", body: "policy", reasoningEffort: "low", escalationThreshold: 0.5, escalateRuleIds: new Set<string>(), ruleIds: ["R1"], onViolate: "hide", page: false } as PipelinePolicy;
-const sample = (id: string) => ({ post: { id, forumId: "f", authorId: "a", text: id, language: null, createdAt: 0, metadata: {}, threadId: null }, policySetVersion: "s", policies: [policy], modelText: id });
+const policy = {
+  id: "spam",
+  version: "v1",
+  body: "policy",
+  reasoningEffort: "low",
+  escalationThreshold: 0.5,
+  escalateRuleIds: new Set<string>(),
+  ruleIds: ["R1"],
+  onViolate: "hide",
+  page: false,
+} as PipelinePolicy;
+const sample = (id: string) => ({
+  post: { id, forumId: "f", authorId: "a", text: id, language: null, createdAt: 0, metadata: {}, threadId: null },
+  policySetVersion: "s",
+  policies: [policy],
+  modelText: id,
+});
 const until = async (check: () => boolean) => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(check()).toBe(true);
@@ -53,7 +83,17 @@ describe("inAuditSample", () => {
 
 describe("AuditSampler", () => {
   function sampler(engine: FakeHeldEngine, published: OutboundRecord[], metrics = new WorkerMetrics()) {
-    return new AuditSampler({ engine, pipeline: { engineTimeoutMs: 1000, auditSampleRate: 0.5 }, codecs: createCodecs(), topics: { audit: "audit" }, publish: async (r) => void published.push(...r), metrics, logger: silentLogger, pollMs: 5, maxBacklog: 2 });
+    return new AuditSampler({
+      engine,
+      pipeline: { engineTimeoutMs: 1000, auditSampleRate: 0.5 },
+      codecs: createCodecs(),
+      topics: { audit: "audit" },
+      publish: async (r) => void published.push(...r),
+      metrics,
+      logger: silentLogger,
+      pollMs: 5,
+      maxBacklog: 2,
+    });
   }
 
   it("waits while the engine has no free sequence or anything queued, then runs one sample at a time", async () => {
@@ -78,7 +118,13 @@ describe("AuditSampler", () => {
     engine.finishAll();
     await until(() => published.length === 2);
     const audit = createCodecs().audit.decode(published[0]!.value, published[0]!.headers as Record<string, string>);
-    expect(audit).toMatchObject({ decisionId: "prefilter:s:a", postId: "a", sampled: true, stage: "prefilter", entries: [{ policyId: "spam", decision: "violate", ruleIds: ["R1"], confidence: 0.8 }] });
+    expect(audit).toMatchObject({
+      decisionId: "prefilter:s:a",
+      postId: "a",
+      sampled: true,
+      stage: "prefilter",
+      entries: [{ policyId: "spam", decision: "violate", ruleIds: ["R1"], confidence: 0.8 }],
+    });
     await s.close();
   });
 

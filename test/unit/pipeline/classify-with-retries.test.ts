@@ -9,8 +9,29 @@ import { classifyWithRetries } from "@arbiter/shared/pipeline/post-processor.js"
 // Engine attempts: a retriable error is tried again at once (no wait) up to pipeline.engineAttempts;
 // a non-retriable one, or an abort, ends at once; the last error is each policy's failure outcome.
 
-const policy: PipelinePolicy = { id: "spam", version: "v1", body: "No spam.", reasoningEffort: "low", escalationThreshold: 0.5, escalateRuleIds: new Set(), ruleIds: [], onViolate: "hide", page: false };
-const verdict: ModelVerdict = { policyId: "spam", policyVersion: "v1", decision: "allow", ruleIds: [], rationale: "", confidence: 0.9, reasoning: "", promptTokens: 1, generatedTokens: 1, latencyMs: 1 };
+const policy: PipelinePolicy = {
+  id: "spam",
+  version: "v1",
+  body: "No spam.",
+  reasoningEffort: "low",
+  escalationThreshold: 0.5,
+  escalateRuleIds: new Set(),
+  ruleIds: [],
+  onViolate: "hide",
+  page: false,
+};
+const verdict: ModelVerdict = {
+  policyId: "spam",
+  policyVersion: "v1",
+  decision: "allow",
+  ruleIds: [],
+  rationale: "",
+  confidence: 0.9,
+  reasoning: "",
+  promptTokens: 1,
+  generatedTokens: 1,
+  latencyMs: 1,
+};
 
 /** An engine that fails with each of `errors` in turn, then answers with `verdict`. */
 function scriptedEngine(errors: Error[], onCall: () => void = () => undefined) {
@@ -50,7 +71,9 @@ test("retriable errors are tried again at once up to engineAttempts; the last is
   const engine = scriptedEngine([new EngineTimeoutError(10), new EngineTimeoutError(20), new EngineTimeoutError(30)]);
   const { outcomes, failures, errorCount, ms } = await classify(engine, 3);
   expect(engine.calls).toBe(3);
-  expect(outcomes).toEqual([{ kind: "failure", policyId: "spam", errorClass: "EngineTimeoutError", message: "classification did not finish within 30 ms", attempts: 3 }]);
+  expect(outcomes).toEqual([
+    { kind: "failure", policyId: "spam", errorClass: "EngineTimeoutError", message: "classification did not finish within 30 ms", attempts: 3 },
+  ]);
   expect(failures).toEqual([
     [1, true, "classification did not finish within 10 ms"],
     [2, true, "classification did not finish within 20 ms"],
@@ -72,7 +95,9 @@ test("a non-retriable error ends at once", async () => {
   const engine = scriptedEngine([new EngineOutputError("unparsable", "{")]);
   const { outcomes, failures } = await classify(engine, 5);
   expect(engine.calls).toBe(1);
-  expect(outcomes).toEqual([{ kind: "failure", policyId: "spam", errorClass: "EngineOutputError", message: "model output is not a valid verdict: unparsable", attempts: 1 }]);
+  expect(outcomes).toEqual([
+    { kind: "failure", policyId: "spam", errorClass: "EngineOutputError", message: "model output is not a valid verdict: unparsable", attempts: 1 },
+  ]);
   expect(failures).toEqual([[1, false, "model output is not a valid verdict: unparsable"]]);
 });
 
@@ -81,5 +106,7 @@ test("an abort ends the attempts with the last engine error as the outcome, not 
   const engine = scriptedEngine([new EngineTimeoutError(10), new EngineTimeoutError(20)], () => abort.abort(new Error("shutdown")));
   const { outcomes } = await classify(engine, 5, abort.signal);
   expect(engine.calls).toBe(1);
-  expect(outcomes).toEqual([{ kind: "failure", policyId: "spam", errorClass: "EngineTimeoutError", message: "classification did not finish within 10 ms", attempts: 1 }]);
+  expect(outcomes).toEqual([
+    { kind: "failure", policyId: "spam", errorClass: "EngineTimeoutError", message: "classification did not finish within 10 ms", attempts: 1 },
+  ]);
 });

@@ -16,7 +16,14 @@ import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { forumFieldMap, forumPostSchema } from "../../support/confluent.js";
 import { repoRoot } from "../../support/env.js";
 
-const config = loadConfig({ input: { format: "confluent-avro", fieldMap: { ...forumFieldMap } }, output: { format: "confluent-avro" }, schemaRegistry: { url: "http://registry:8081" } }, {});
+const config = loadConfig(
+  {
+    input: { format: "confluent-avro", fieldMap: { ...forumFieldMap } },
+    output: { format: "confluent-avro" },
+    schemaRegistry: { url: "http://registry:8081" },
+  },
+  {},
+);
 const outputSchemaIds: OutputSchemaIds = { decision: 101, audit: 102, escalation: 103, ticket: 104, appeal: 106, deadLetter: 105 };
 const registry = ShippedSchemas.load();
 const codecs = createCodecs(registry, outputSchemaIds);
@@ -45,11 +52,22 @@ test("a screen thread decodes Confluent posts with the writer schemas it is sent
   const set = await loadPolicySet(path.join(repoRoot, "config/policies"));
   const notes = new Map([schemaNote, unknownNote].map((n) => [n.id, n]));
   const inline = chunk().map((r) =>
-    screenRecord(r, { codecs, topics: config.kafka.topics, input: config.input, confluentPosts: new ConfluentPostDecoder(registry.version("post"), config.input.fieldMap, (id) => notes.get(id)), prefilter: new PolicyPrefilter(set, { maxModelChars: 8000 }), now: Date.now }),
+    screenRecord(r, {
+      codecs,
+      topics: config.kafka.topics,
+      input: config.input,
+      confluentPosts: new ConfluentPostDecoder(registry.version("post"), config.input.fieldMap, (id) => notes.get(id)),
+      prefilter: new PolicyPrefilter(set, { maxModelChars: 8000 }),
+      now: Date.now,
+    }),
   );
   expect(summary(inline)).toEqual(["decided:ok-1@101", "to-model:cheat-1:gaming", "dead-letter:UNKNOWN_SCHEMA_ID@105"]);
 
-  const pool = await ScreenPool.start(1, { policies: [...set.policies], policySetVersion: set.version, maxModelChars: 8000, input: config.input, topics: config.kafka.topics, outputSchemaIds }, silentLogger);
+  const pool = await ScreenPool.start(
+    1,
+    { policies: [...set.policies], policySetVersion: set.version, maxModelChars: 8000, input: config.input, topics: config.kafka.topics, outputSchemaIds },
+    silentLogger,
+  );
   try {
     const [thread] = pool.threads;
     const sent: ScreenRequest[] = [];

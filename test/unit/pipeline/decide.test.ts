@@ -4,17 +4,64 @@ import { decisionId } from "@arbiter/shared/codec/decision-identity.js";
 import type { ModelVerdict, PipelinePolicy } from "@arbiter/shared/pipeline/ports.js";
 
 const post: Post = { id: "p1", forumId: "games", authorId: "a", text: "text", language: null, createdAt: 5, metadata: {} };
-const spam: PipelinePolicy = { id: "spam", version: "v1", body: "", reasoningEffort: "low", escalationThreshold: 0.7, escalateRuleIds: new Set(["SP4"]), ruleIds: ["SP2", "SP4"], onViolate: "hide", page: false };
-const cheats: PipelinePolicy = { id: "cheats", version: "v9", body: "", reasoningEffort: "low", escalationThreshold: 0.6, escalateRuleIds: new Set(), ruleIds: ["CH1"], onViolate: "hide", page: false };
+const spam: PipelinePolicy = {
+  id: "spam",
+  version: "v1",
+  body: "",
+  reasoningEffort: "low",
+  escalationThreshold: 0.7,
+  escalateRuleIds: new Set(["SP4"]),
+  ruleIds: ["SP2", "SP4"],
+  onViolate: "hide",
+  page: false,
+};
+const cheats: PipelinePolicy = {
+  id: "cheats",
+  version: "v9",
+  body: "",
+  reasoningEffort: "low",
+  escalationThreshold: 0.6,
+  escalateRuleIds: new Set(),
+  ruleIds: ["CH1"],
+  onViolate: "hide",
+  page: false,
+};
 
 function model(policy: PipelinePolicy, decision: "violate" | "allow", confidence: number, ruleIds: string[] = []): ModelVerdict {
-  return { policyId: policy.id, policyVersion: policy.version, decision, confidence, ruleIds, rationale: "r", reasoning: "secret chain of thought", promptTokens: 10, generatedTokens: 5, latencyMs: 3 };
+  return {
+    policyId: policy.id,
+    policyVersion: policy.version,
+    decision,
+    confidence,
+    ruleIds,
+    rationale: "r",
+    reasoning: "secret chain of thought",
+    promptTokens: 10,
+    generatedTokens: 5,
+    latencyMs: 3,
+  };
 }
 
-const base = { post, policies: [spam, cheats], stage: "primary" as const, policySetVersion: "set-1", modelId: "m", effort: "low", latencyMs: 1, truncated: false, now: 100 };
+const base = {
+  post,
+  policies: [spam, cheats],
+  stage: "primary" as const,
+  policySetVersion: "set-1",
+  modelId: "m",
+  effort: "low",
+  latencyMs: 1,
+  truncated: false,
+  now: 100,
+};
 
 test("a confident violation hides; the decision has no reasoning but the audit does", () => {
-  const out = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.9, ["SP2"]) }, { kind: "prefilter", policyId: "cheats" }] });
+  const out = decide({
+    ...base,
+    outcomes: [
+      { kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.9, ["SP2"]) },
+      { kind: "prefilter", policyId: "cheats" },
+    ],
+  });
   expect(out.decision.action).toBe("HIDE");
   expect(out.decision.stage).toBe("primary");
   expect(JSON.stringify(out.decision)).not.toContain("secret chain of thought");
@@ -23,7 +70,13 @@ test("a confident violation hides; the decision has no reasoning but the audit d
 });
 
 test("a verdict below its policy's threshold escalates and the action is REVIEW", () => {
-  const out = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.69) }, { kind: "prefilter", policyId: "cheats" }] });
+  const out = decide({
+    ...base,
+    outcomes: [
+      { kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.69) },
+      { kind: "prefilter", policyId: "cheats" },
+    ],
+  });
   expect(out.decision.action).toBe("REVIEW");
   expect(out.escalation?.reason).toBe("LOW_CONFIDENCE");
   expect(out.escalation?.policyIds).toEqual(["spam"]);
@@ -40,7 +93,13 @@ test("a rule the policy marks for escalation escalates whatever the confidence",
 });
 
 test("an engine failure never becomes an ALLOW", () => {
-  const out = decide({ ...base, outcomes: [{ kind: "failure", policyId: "spam", errorClass: "EngineTimeoutError", message: "timed out", attempts: 2 }, { kind: "prefilter", policyId: "cheats" }] });
+  const out = decide({
+    ...base,
+    outcomes: [
+      { kind: "failure", policyId: "spam", errorClass: "EngineTimeoutError", message: "timed out", attempts: 2 },
+      { kind: "prefilter", policyId: "cheats" },
+    ],
+  });
   expect(out.decision.action).toBe("REVIEW");
   expect(out.escalation?.reason).toBe("ENGINE_FAILURE");
   expect(out.decision.verdicts.find((v) => v.policyId === "spam")?.source).toBe("failure");
@@ -48,17 +107,35 @@ test("an engine failure never becomes an ALLOW", () => {
 });
 
 test("all-prefilter posts are decided at the prefilter stage, naming the policy set instead of listing each policy", () => {
-  const out = decide({ ...base, outcomes: [{ kind: "prefilter", policyId: "spam" }, { kind: "prefilter", policyId: "cheats" }] });
+  const out = decide({
+    ...base,
+    outcomes: [
+      { kind: "prefilter", policyId: "spam" },
+      { kind: "prefilter", policyId: "cheats" },
+    ],
+  });
   expect(out.decision).toMatchObject({ action: "ALLOW", stage: "prefilter", modelId: null, effort: null, policySetVersion: "set-1", verdicts: [] });
   expect(out.audit).toBeNull();
-  const mixed = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.9) }, { kind: "prefilter", policyId: "cheats" }] });
+  const mixed = decide({
+    ...base,
+    outcomes: [
+      { kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.9) },
+      { kind: "prefilter", policyId: "cheats" },
+    ],
+  });
   expect(mixed.decision.verdicts.map((v) => v.policyId)).toEqual(["spam"]);
 });
 
 test("the prefilter fast path gives exactly the decision that decide gives for prefilter outcomes only", () => {
   for (const truncated of [false, true]) {
     const input = { ...base, truncated, latencyMs: 0.25, now: 1234 };
-    const general = decide({ ...input, outcomes: [{ kind: "prefilter", policyId: "spam" }, { kind: "prefilter", policyId: "cheats" }] });
+    const general = decide({
+      ...input,
+      outcomes: [
+        { kind: "prefilter", policyId: "spam" },
+        { kind: "prefilter", policyId: "cheats" },
+      ],
+    });
     expect(general.escalation).toBeNull();
     expect(general.ticket).toBeNull();
     expect(prefilterDecision(input)).toStrictEqual(general.decision);
@@ -66,19 +143,43 @@ test("the prefilter fast path gives exactly the decision that decide gives for p
 });
 
 test("the escalation stage raises a ticket for what is still unsure and keeps earlier verdicts", () => {
-  const earlier = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.5) }, { kind: "model", policyId: "cheats", verdict: model(cheats, "allow", 0.95) }] });
-  const out = decide({ ...base, stage: "escalation", policies: [spam], outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.55) }], earlier: earlier.decision.verdicts });
+  const earlier = decide({
+    ...base,
+    outcomes: [
+      { kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.5) },
+      { kind: "model", policyId: "cheats", verdict: model(cheats, "allow", 0.95) },
+    ],
+  });
+  const out = decide({
+    ...base,
+    stage: "escalation",
+    policies: [spam],
+    outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.55) }],
+    earlier: earlier.decision.verdicts,
+  });
   expect(out.decision.stage).toBe("escalation");
   expect(out.ticket).not.toBeNull();
   expect(out.escalation).toBeNull();
   expect(out.decision.verdicts.map((v) => v.policyId).sort()).toEqual(["cheats", "spam"]);
-  const sure = decide({ ...base, stage: "escalation", policies: [spam], outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.95) }], earlier: earlier.decision.verdicts });
+  const sure = decide({
+    ...base,
+    stage: "escalation",
+    policies: [spam],
+    outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.95) }],
+    earlier: earlier.decision.verdicts,
+  });
   expect(sure.decision.action).toBe("HIDE");
   expect(sure.ticket).toBeNull();
 });
 
 test("decision ids are deterministic and change with policy versions and stage", () => {
-  const v = decide({ ...base, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.9) }, { kind: "model", policyId: "cheats", verdict: model(cheats, "allow", 0.9) }] }).decision.verdicts;
+  const v = decide({
+    ...base,
+    outcomes: [
+      { kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.9) },
+      { kind: "model", policyId: "cheats", verdict: model(cheats, "allow", 0.9) },
+    ],
+  }).decision.verdicts;
   expect(v).toHaveLength(2);
   expect(decisionId("p1", "s", v, "primary")).toBe(decisionId("p1", "s", [...v].reverse(), "primary"));
   expect(decisionId("p1", "s", v, "primary")).not.toBe(decisionId("p1", "s", v, "escalation"));
@@ -86,30 +187,77 @@ test("decision ids are deterministic and change with policy versions and stage",
   expect(decisionId("p1", "s", v, "primary")).not.toBe(decisionId("p1", "s2", v, "primary"));
 });
 
-const selfHarm: PipelinePolicy = { id: "self-harm", version: "v3", body: "", reasoningEffort: "low", escalationThreshold: 0.8, escalateRuleIds: new Set(["SH2"]), ruleIds: ["SH1", "SH2"], onViolate: "banner", page: true };
-const reviewOnly: PipelinePolicy = { id: "fake-reviews", version: "v1", body: "", reasoningEffort: "low", escalationThreshold: 0.5, escalateRuleIds: new Set(), ruleIds: ["FR1"], onViolate: "review", page: false };
+const selfHarm: PipelinePolicy = {
+  id: "self-harm",
+  version: "v3",
+  body: "",
+  reasoningEffort: "low",
+  escalationThreshold: 0.8,
+  escalateRuleIds: new Set(["SH2"]),
+  ruleIds: ["SH1", "SH2"],
+  onViolate: "banner",
+  page: true,
+};
+const reviewOnly: PipelinePolicy = {
+  id: "fake-reviews",
+  version: "v1",
+  body: "",
+  reasoningEffort: "low",
+  escalationThreshold: 0.5,
+  escalateRuleIds: new Set(),
+  ruleIds: ["FR1"],
+  onViolate: "review",
+  page: false,
+};
 
 test("a banner policy's violation, sure or not, gives BANNER and carries the policy's actions on the verdict", () => {
-  const sure = decide({ ...base, policies: [selfHarm], outcomes: [{ kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.95, ["SH1"]) }] });
+  const sure = decide({
+    ...base,
+    policies: [selfHarm],
+    outcomes: [{ kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.95, ["SH1"]) }],
+  });
   expect(sure.decision.action).toBe("BANNER");
   expect(sure.decision.verdicts[0]).toMatchObject({ onViolate: "banner", page: true, escalate: false });
   expect(sure.escalation).toBeNull();
-  const unsure = decide({ ...base, policies: [selfHarm], outcomes: [{ kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.99, ["SH2"]) }] });
+  const unsure = decide({
+    ...base,
+    policies: [selfHarm],
+    outcomes: [{ kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.99, ["SH2"]) }],
+  });
   expect(unsure.decision.action).toBe("BANNER");
   expect(unsure.escalation?.reason).toBe("POLICY_RULE");
   // A hide policy's sure violation wins over a banner: the post is hidden (the counsellor is still paged from the verdicts).
-  const both = decide({ ...base, policies: [selfHarm, spam], outcomes: [{ kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.95, ["SH1"]) }, { kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.95, ["SP2"]) }] });
+  const both = decide({
+    ...base,
+    policies: [selfHarm, spam],
+    outcomes: [
+      { kind: "model", policyId: "self-harm", verdict: model(selfHarm, "violate", 0.95, ["SH1"]) },
+      { kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.95, ["SP2"]) },
+    ],
+  });
   expect(both.decision.action).toBe("HIDE");
 });
 
 test("a review-only policy never lets a model act: its violation escalates, then becomes a ticket", () => {
-  const primary = decide({ ...base, policies: [reviewOnly], outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "violate", 0.99, ["FR1"]) }] });
+  const primary = decide({
+    ...base,
+    policies: [reviewOnly],
+    outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "violate", 0.99, ["FR1"]) }],
+  });
   expect(primary.decision.action).toBe("REVIEW");
   expect(primary.escalation?.reason).toBe("POLICY_RULE");
-  const final = decide({ ...base, stage: "escalation", policies: [reviewOnly], outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "violate", 0.99, ["FR1"]) }] });
+  const final = decide({
+    ...base,
+    stage: "escalation",
+    policies: [reviewOnly],
+    outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "violate", 0.99, ["FR1"]) }],
+  });
   expect(final.decision.action).toBe("REVIEW");
   expect(final.ticket).not.toBeNull();
-  expect(decide({ ...base, policies: [reviewOnly], outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "allow", 0.99) }] }).decision.action).toBe("ALLOW");
+  expect(
+    decide({ ...base, policies: [reviewOnly], outcomes: [{ kind: "model", policyId: "fake-reviews", verdict: model(reviewOnly, "allow", 0.99) }] }).decision
+      .action,
+  ).toBe("ALLOW");
 });
 
 test("a ticket carries the decision it follows, its stage, the policy-set version and the reasoning of the call that raised it", () => {
@@ -125,7 +273,8 @@ test("a ticket carries the decision it follows, its stage, the policy-set versio
 });
 
 test("an appeal is decided at stage appeal, its own decision per appeal, and what is unsure becomes a ticket naming the appeal", () => {
-  const appeal = (appealId: string) => decide({ ...base, stage: "appeal", appealId, policies: [spam], outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.4) }] });
+  const appeal = (appealId: string) =>
+    decide({ ...base, stage: "appeal", appealId, policies: [spam], outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.4) }] });
   const first = appeal("ap-1");
   expect(first.decision).toMatchObject({ stage: "appeal", appealId: "ap-1", action: "REVIEW" });
   expect(first.decision.decisionId).toBe(appeal("ap-1").decision.decisionId);

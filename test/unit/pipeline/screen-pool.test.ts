@@ -27,13 +27,20 @@ function record(offset: number, id: string, forumId: string, text: string, heade
 }
 
 function startPool(set: PolicySet, options?: ScreenPoolOptions, size = 1): Promise<ScreenPool> {
-  const init = { policies: [...set.policies], policySetVersion: set.version, maxModelChars: config.pipeline.maxModelChars, input: config.input, topics: config.kafka.topics };
+  const init = {
+    policies: [...set.policies],
+    policySetVersion: set.version,
+    maxModelChars: config.pipeline.maxModelChars,
+    input: config.input,
+    topics: config.kafka.topics,
+  };
   return ScreenPool.start(size, init, silentLogger, options);
 }
 
 /** What a result says, without the clock-dependent parts. */
 function essence(result: ScreenResult): unknown {
-  if (result.kind === "to-model") return { kind: result.kind, id: result.post.id, toModel: result.toModel, policyIds: result.policyIds, cacheText: result.cacheText };
+  if (result.kind === "to-model")
+    return { kind: result.kind, id: result.post.id, toModel: result.toModel, policyIds: result.policyIds, cacheText: result.cacheText };
   return {
     kind: result.kind,
     records: result.records.map((r) => {
@@ -55,7 +62,17 @@ function essence(result: ScreenResult): unknown {
  */
 async function backtrackingSet(): Promise<PolicySet> {
   const base = await loadPolicySet(policiesDir);
-  const slow = { ...base.policies[0]!, id: "backtracking", version: "0123456789abcdef", forums: ["*"], keywords: [], signals: [], targets: [], regexes: ["(a+)+b"], prefilter: "keywords" as const };
+  const slow = {
+    ...base.policies[0]!,
+    id: "backtracking",
+    version: "0123456789abcdef",
+    forums: ["*"],
+    keywords: [],
+    signals: [],
+    targets: [],
+    regexes: ["(a+)+b"],
+    prefilter: "keywords" as const,
+  };
   return new PolicySet([...base.policies, slow]);
 }
 const busyFor = (aCount: number) => "a".repeat(aCount) + "!b";
@@ -113,11 +130,13 @@ function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
 /** Each record's outputs: "post:action" per decision, "dlq:key" per dead letter ("deferred" for a record left to the model). */
 function decidedPosts(results: readonly RecordResult[]): string[][] {
   return results.map((result) =>
-    result.kind === "deferred" ? ["deferred"] : result.outputs.map((r: OutboundRecord) => {
-      if (r.topic === config.kafka.topics.dlq) return `dlq:${r.key?.toString()}`;
-      const decision = codecs.decision.decode(r.value, r.headers);
-      return `${decision.postId}:${decision.action}`;
-    }),
+    result.kind === "deferred"
+      ? ["deferred"]
+      : result.outputs.map((r: OutboundRecord) => {
+          if (r.topic === config.kafka.topics.dlq) return `dlq:${r.key?.toString()}`;
+          const decision = codecs.decision.decode(r.value, r.headers);
+          return `${decision.postId}:${decision.action}`;
+        }),
   );
 }
 const EXPECTED_DECISIONS = [["ok-1:ALLOW"], ["slow:ALLOW"], ["ok-2:ALLOW"], ["dlq:bad-fp"]];
@@ -157,7 +176,11 @@ test("a chunk still in a thread when the pool closes is rejected, not left pendi
 test("a thread refuses a policy set other than the main thread's", async () => {
   const set = await loadPolicySet(policiesDir);
   await expect(
-    ScreenPool.start(1, { policies: [...set.policies], policySetVersion: "not-this-one", maxModelChars: 100, input: config.input, topics: config.kafka.topics }, silentLogger),
+    ScreenPool.start(
+      1,
+      { policies: [...set.policies], policySetVersion: "not-this-one", maxModelChars: 100, input: config.input, topics: config.kafka.topics },
+      silentLogger,
+    ),
   ).rejects.toThrow(/failed to start: .*differs from the main thread/);
 }, 30_000);
 
@@ -250,10 +273,21 @@ describe("a policy update", () => {
   /** The default pack plus a policy whose only keyword is `keyword`, at a version of its own. */
   async function setWithFruit(keyword: string, version: string): Promise<PolicySet> {
     const base = await loadPolicySet(policiesDir);
-    const fruit = { ...base.policies[0]!, id: "fruit", version, forums: ["*"], keywords: [keyword], signals: [], targets: [], regexes: [], prefilter: "keywords" as const };
+    const fruit = {
+      ...base.policies[0]!,
+      id: "fruit",
+      version,
+      forums: ["*"],
+      keywords: [keyword],
+      signals: [],
+      targets: [],
+      regexes: [],
+      prefilter: "keywords" as const,
+    };
     return new PolicySet([...base.policies, fruit]);
   }
-  const summary = (result: ScreenResult) => (result.kind === "to-model" ? { kind: result.kind, toModel: result.toModel, policySetVersion: result.policySetVersion } : { kind: result.kind });
+  const summary = (result: ScreenResult) =>
+    result.kind === "to-model" ? { kind: result.kind, toModel: result.toModel, policySetVersion: result.policySetVersion } : { kind: result.kind };
 
   test("reaches every thread before the next chunk, and a thread started after it starts on it", async () => {
     const before = await setWithFruit("pineapple", "aaaaaaaaaaaaaaaa");
@@ -261,7 +295,10 @@ describe("a policy update", () => {
     const pool = await startPool(before, {}, 2);
     try {
       const chunk = [record(1, "p1", "f", "pineapple pizza tonight"), record(2, "p2", "f", "mango pizza tonight")];
-      expect((await pool.screen(chunk)).map(summary)).toEqual([{ kind: "to-model", toModel: ["fruit"], policySetVersion: before.version }, { kind: "decided" }]);
+      expect((await pool.screen(chunk)).map(summary)).toEqual([
+        { kind: "to-model", toModel: ["fruit"], policySetVersion: before.version },
+        { kind: "decided" },
+      ]);
       await pool.update(after.policies, after.version);
       // Both threads: the least loaded takes each chunk, so two chunks at once go to the two threads.
       const screenOnBoth = async () => {

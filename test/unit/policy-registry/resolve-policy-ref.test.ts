@@ -29,7 +29,10 @@ writeFileSync(draft, folderText.replace("  - free money\n", ""));
 const draftPolicy = parsePolicy(readFileSync(draft, "utf8"), draft);
 
 /** An in-memory registry of `entries`, `current` naming each id's current version; counts how often it is opened. */
-function fakeRegistry(entries: StoredPolicy[], current: Record<string, string>): { opened: number; openRegistry: () => Promise<{ registry: PolicyRegistryReader; close(): void }> } {
+function fakeRegistry(
+  entries: StoredPolicy[],
+  current: Record<string, string>,
+): { opened: number; openRegistry: () => Promise<{ registry: PolicyRegistryReader; close(): void }> } {
   const state = { opened: 0 };
   const registry: PolicyRegistryReader = {
     get: async (id: string, version?: string) => entries.find((e) => e.id === id && e.version === (version ?? current[id])) ?? null,
@@ -62,12 +65,16 @@ describe("resolvePolicyRef: one meaning of a policy reference for eval, classify
     expect(got.policy.version).toBe(draftPolicy.version);
     expect(got.name).toBe(`test-spam@${draftPolicy.version} (${draft})`);
     expect(got.warnings).toEqual([deprecatedIdAtFile("--against")]);
-    await expect(resolvePolicyRef(`spam@${draft}`, { config: registryOff })).rejects.toThrow(`--policy spam@${draft}: ${draft} is policy "test-spam", not "spam"`);
+    await expect(resolvePolicyRef(`spam@${draft}`, { config: registryOff })).rejects.toThrow(
+      `--policy spam@${draft}: ${draft} is policy "test-spam", not "spam"`,
+    );
   });
 
   it("FILE errors are usage errors naming the option: unreadable, not a policy", async () => {
     const missing = path.join(root, "missing.md");
-    await expect(resolvePolicyRef(missing, { config: registryOff, option: "--against" })).rejects.toThrow(new UsageError(`--against ${missing}: cannot read ${missing} (ENOENT)`));
+    await expect(resolvePolicyRef(missing, { config: registryOff, option: "--against" })).rejects.toThrow(
+      new UsageError(`--against ${missing}: cannot read ${missing} (ENOENT)`),
+    );
     const broken = path.join(root, "broken.md");
     writeFileSync(broken, "no front matter\n");
     await expect(resolvePolicyRef(broken, { config: registryOff })).rejects.toThrow(UsageError);
@@ -85,7 +92,11 @@ describe("resolvePolicyRef: one meaning of a policy reference for eval, classify
   it("ID the registry does not hold (or with the registry off): policies.dir's, and the name says so", async () => {
     const empty = fakeRegistry([], {});
     const fromFolder = await resolvePolicyRef("test-spam", { config: registryOn, openRegistry: empty.openRegistry });
-    expect(fromFolder).toEqual({ name: `test-spam@${folder.version} (policies.dir)`, policy: expect.objectContaining({ id: "test-spam", version: folder.version }), warnings: [] });
+    expect(fromFolder).toEqual({
+      name: `test-spam@${folder.version} (policies.dir)`,
+      policy: expect.objectContaining({ id: "test-spam", version: folder.version }),
+      warnings: [],
+    });
     expect(empty.opened).toBe(1);
     const off = await resolvePolicyRef("test-spam", { config: registryOff, openRegistry: unreachable });
     expect(off.name).toBe(`test-spam@${folder.version} (policies.dir)`);
@@ -94,14 +105,18 @@ describe("resolvePolicyRef: one meaning of a policy reference for eval, classify
   it("ID with the registry unreachable: policies.dir's, with a warning (eval runs without Redis)", async () => {
     const got = await resolvePolicyRef("test-spam", { config: registryOn, openRegistry: unreachable });
     expect(got.name).toBe(`test-spam@${folder.version} (policies.dir)`);
-    expect(got.warnings).toEqual(["the policy registry cannot be reached (Redis at redis://127.0.0.1:1 refused the connection); --policy test-spam is the policy in policies.dir"]);
+    expect(got.warnings).toEqual([
+      "the policy registry cannot be reached (Redis at redis://127.0.0.1:1 refused the connection); --policy test-spam is the policy in policies.dir",
+    ]);
   });
 
   it("an ID in neither place is a usage error listing what there is", async () => {
     await expect(resolvePolicyRef("nope", { config: registryOn, openRegistry: fakeRegistry([v1], { "test-spam": v1.version }).openRegistry })).rejects.toThrow(
       new UsageError(`--policy nope: no policy "nope" in the registry or in ${dir} (there: test-spam)`),
     );
-    await expect(resolvePolicyRef("nope", { config: registryOff })).rejects.toThrow(new UsageError(`--policy nope: no policy "nope" in ${dir} (there: test-spam)`));
+    await expect(resolvePolicyRef("nope", { config: registryOff })).rejects.toThrow(
+      new UsageError(`--policy nope: no policy "nope" in ${dir} (there: test-spam)`),
+    );
     await expect(resolvePolicyRef("nope", { config: registryOn, openRegistry: unreachable })).rejects.toThrow(
       new UsageError(`--policy nope: no policy "nope" (the policy registry cannot be reached) in ${dir} (there: test-spam)`),
     );

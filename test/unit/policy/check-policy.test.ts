@@ -25,13 +25,18 @@ describe("checkPolicy", () => {
   it("names a missing section and a duplicated one", () => {
     const text = spam.replace("## Definitions\n", "## Glossary\n").replace("## Output\n", "## Examples\n");
     const check = checkPolicy(text, "spam.md", limits);
-    expect(check.errors).toEqual(['spam.md: section "## Definitions" is missing', `spam.md:${lineOf(text, "## Output") || text.split("\n").lastIndexOf("## Examples") + 1}: section "## Examples" appears twice (also line ${lineOf(text, "## Examples")})`]);
+    expect(check.errors).toEqual([
+      'spam.md: section "## Definitions" is missing',
+      `spam.md:${lineOf(text, "## Output") || text.split("\n").lastIndexOf("## Examples") + 1}: section "## Examples" appears twice (also line ${lineOf(text, "## Examples")})`,
+    ]);
   });
 
   it("finds a rule the body defines but the front matter does not list, and one listed but never defined", () => {
     const text = spam.replace("  - id: SP3\n", "");
     const check = checkPolicy(text, "spam.md", limits);
-    expect(check.errors).toEqual([`spam.md:${lineOf(text, "**SP3")}: rule SP3 is defined here but not listed in the front matter's rules (the model may only answer listed ids)`]);
+    expect(check.errors).toEqual([
+      `spam.md:${lineOf(text, "**SP3")}: rule SP3 is defined here but not listed in the front matter's rules (the model may only answer listed ids)`,
+    ]);
     const renamed = spam.replace("- **SP3 High-risk spam**", "- **SP5 High-risk spam**");
     expect(checkPolicy(renamed, "spam.md", limits).errors).toEqual([
       `spam.md:${lineOf(renamed, "**SP5")}: rule SP5 is defined here but not listed in the front matter's rules (the model may only answer listed ids)`,
@@ -42,11 +47,17 @@ describe("checkPolicy", () => {
   it("rejects a body over the size limit and over the token limit; warns outside the sweet spot and on few examples", () => {
     const check = checkPolicy(spam, "spam.md", { maxBodyChars: 1000, maxTokens: 100 }, (body) => body.length);
     expect(check.bodyChars).toBeGreaterThan(1000);
-    expect(check.errors).toEqual([`spam.md: the body is ${check.bodyChars} characters, over the limit of 1000 (policies.maxBodyChars)`, `spam.md: the body is ${check.bodyChars} tokens, over the limit of 100 (policies.maxTokens)`]);
+    expect(check.errors).toEqual([
+      `spam.md: the body is ${check.bodyChars} characters, over the limit of 1000 (policies.maxBodyChars)`,
+      `spam.md: the body is ${check.bodyChars} tokens, over the limit of 100 (policies.maxTokens)`,
+    ]);
     const fewer = spam.replace(/^- "Can you fix my order\?".*\n/m, "").replace(/^- "Earn \$\$\$ by recruiting members".*\n/m, "");
     const warned = checkPolicy(fewer, "spam.md", limits, () => 300);
     expect(warned.errors).toEqual([]);
     expect(warned.tokens).toBe(300);
-    expect(warned.warnings).toEqual([`spam.md:${lineOf(fewer, "## Examples")}: 3 examples; 4–6 short labelled ones work best`, "spam.md: the body is 300 tokens; 400–600 is the sweet spot"]);
+    expect(warned.warnings).toEqual([
+      `spam.md:${lineOf(fewer, "## Examples")}: 3 examples; 4–6 short labelled ones work best`,
+      "spam.md: the body is 300 tokens; 400–600 is the sweet spot",
+    ]);
   });
 });

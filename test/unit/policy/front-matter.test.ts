@@ -12,7 +12,7 @@ describe("parseFrontMatter", () => {
         "threshold: 0.7",
         "typos: true",
         "empty:",
-        'keywords: [click here, "a, b", \'it\'\'s\',',
+        "keywords: [click here, \"a, b\", 'it''s',",
         "  免费, 50]",
         "forums:",
         "  - gaming",
@@ -89,7 +89,12 @@ describe("parseFrontMatter", () => {
   it.each([
     ["no front matter", "# just text", "f.md:1: missing front matter", undefined],
     ["unclosed front matter", "---\nid: x\n", "f.md:1: front matter is not closed", undefined],
-    ["an unclosed flow list", "---\nid: x\nkeywords: [a, b\ntitle: t\n---\n", "f.md:4: Flow sequence in block collection must be sufficiently indented and end with a ]", undefined],
+    [
+      "an unclosed flow list",
+      "---\nid: x\nkeywords: [a, b\ntitle: t\n---\n",
+      "f.md:4: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      undefined,
+    ],
     ["a duplicate key", "---\nid: a\ntitle: t\nid: b\n---\n", 'f.md:4: field "id": Map keys must be unique', "id"],
     ["a duplicate key in a rule", "---\nrules:\n  - id: A1\n    id: A2\n---\n", 'f.md:4: field "rules": Map keys must be unique', "rules"],
     ["a tab as indentation", "---\nrules:\n\t- A1\n---\n", "f.md:3: Tabs are not allowed as indentation", undefined],

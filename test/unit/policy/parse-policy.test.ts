@@ -81,13 +81,21 @@ describe("parsePolicy", () => {
   it("names the line of the offending list item or rule, not only of its key", () => {
     const policy = (...lines: string[]): string => ["---", "id: a", "title: A", ...lines, "---", "body"].join("\n");
     const cases: [string, string, string][] = [
-      [policy("keywords:", "  - spam", "  - 12.5", "  - ''", "rules: [A1]"), "a.md:7: field \"keywords\": item 3 must be a non-empty string", "keywords"],
-      [policy("keywords: [x]", "regexes:", '  - "ok"', '  - "(bad"', "rules: [A1]"), "a.md:7: field \"regexes\": item 2 is not a valid regular expression", "regexes"],
+      [policy("keywords:", "  - spam", "  - 12.5", "  - ''", "rules: [A1]"), 'a.md:7: field "keywords": item 3 must be a non-empty string', "keywords"],
+      [
+        policy("keywords: [x]", "regexes:", '  - "ok"', '  - "(bad"', "rules: [A1]"),
+        'a.md:7: field "regexes": item 2 is not a valid regular expression',
+        "regexes",
+      ],
       [policy("keywords: [x]", "rules:", "  - id: A1", "  - escalate: true"), 'a.md:7: field "rules": item 2 needs an "id"', "rules"],
-      [policy("keywords: [x]", "rules:", "  - id: A1", "    escalate: true", "  - id: A2", "    severe: true"), 'a.md:9: field "rules": item 2: unknown key "severe"', "rules"],
+      [
+        policy("keywords: [x]", "rules:", "  - id: A1", "    escalate: true", "  - id: A2", "    severe: true"),
+        'a.md:9: field "rules": item 2: unknown key "severe"',
+        "rules",
+      ],
       [policy("keywords: [x]", "rules:", "  - id: A1", "    escalate: sometimes"), 'a.md:7: field "rules": item 1: "escalate" must be true or false', "rules"],
       [policy("keywords: [x]", "rules:", "  - A1", "  - B2", "  - A1"), 'a.md:8: field "rules": duplicate rule id "A1"', "rules"],
-      [policy("keywords: [x]", "rules: [A1, [B2]]"), "a.md:5: field \"rules\": item 2 must be a rule id or {id, escalate}", "rules"],
+      [policy("keywords: [x]", "rules: [A1, [B2]]"), 'a.md:5: field "rules": item 2 must be a rule id or {id, escalate}', "rules"],
     ];
     for (const [text, message, field] of cases) {
       const error = thrown(() => parsePolicy(text, "a.md"), PolicyError);
@@ -103,7 +111,7 @@ describe("parsePolicy", () => {
   });
 
   it("keeps a keyword list's numbers as keywords, as the hand-written parser did", () => {
-    expect(parsePolicy("---\nid: a\ntitle: A\nkeywords: [50, 1.5, \"007\"]\nrules: [A1]\n---\n", "a.md").keywords).toEqual(["50", "1.5", "007"]);
+    expect(parsePolicy('---\nid: a\ntitle: A\nkeywords: [50, 1.5, "007"]\nrules: [A1]\n---\n', "a.md").keywords).toEqual(["50", "1.5", "007"]);
   });
 
   it("takes YAML block scalars and flow-map rules", () => {

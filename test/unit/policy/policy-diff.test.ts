@@ -20,8 +20,18 @@ describe("diffLines", () => {
     const before = Array.from({ length: 40 }, (_, i) => `line ${i}`).join("\n");
     const after = before.replace("line 3\n", "").replace("line 20", "line twenty").concat("\nline 40");
     const lines = diffLines(before, after);
-    expect(lines.filter((l) => l.kind !== "+").map((l) => l.text).join("\n")).toBe(before);
-    expect(lines.filter((l) => l.kind !== "-").map((l) => l.text).join("\n")).toBe(after);
+    expect(
+      lines
+        .filter((l) => l.kind !== "+")
+        .map((l) => l.text)
+        .join("\n"),
+    ).toBe(before);
+    expect(
+      lines
+        .filter((l) => l.kind !== "-")
+        .map((l) => l.text)
+        .join("\n"),
+    ).toBe(after);
   });
 });
 
@@ -40,8 +50,19 @@ describe("policyFieldChanges", () => {
   it("lists what the pipeline acts on: thresholds, rules, keywords, the body", () => {
     const text = readFileSync(path.join(repoRoot, "config/policies/spam.md"), "utf8");
     const before = parsePolicy(text, "spam.md");
-    const after = parsePolicy(text.replace("escalation_threshold: 0.6", "escalation_threshold: 0.7").replace("keywords: [click, ", "keywords: [clicky, ").replace("## Examples", "## Examples\n- \"Free pizza\" → 0, SP0"), "spam.md");
-    expect(policyFieldChanges(before, after)).toEqual(["escalation_threshold: 0.6 -> 0.7", "keywords: + clicky", "keywords: - click", "body: changed (the text the model reads)"]);
+    const after = parsePolicy(
+      text
+        .replace("escalation_threshold: 0.6", "escalation_threshold: 0.7")
+        .replace("keywords: [click, ", "keywords: [clicky, ")
+        .replace("## Examples", '## Examples\n- "Free pizza" → 0, SP0'),
+      "spam.md",
+    );
+    expect(policyFieldChanges(before, after)).toEqual([
+      "escalation_threshold: 0.6 -> 0.7",
+      "keywords: + clicky",
+      "keywords: - click",
+      "body: changed (the text the model reads)",
+    ]);
     expect(policyFieldChanges(before, before)).toEqual([]);
   });
 });

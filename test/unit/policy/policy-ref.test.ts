@@ -35,9 +35,19 @@ describe("parsePolicyRef: the one grammar of --policy and --against", () => {
   });
 
   it("ID@FILE, the old draft form, still works: the file must hold policy ID, and it warns", () => {
-    expect(parsePolicyRef("spam@drafts/spam.md")).toEqual({ kind: "file", path: "drafts/spam.md", expectedId: "spam", warning: deprecatedIdAtFile("--policy") });
+    expect(parsePolicyRef("spam@drafts/spam.md")).toEqual({
+      kind: "file",
+      path: "drafts/spam.md",
+      expectedId: "spam",
+      warning: deprecatedIdAtFile("--policy"),
+    });
     expect(parsePolicyRef("spam@draft.md")).toMatchObject({ kind: "file", path: "draft.md", expectedId: "spam" });
-    expect(parsePolicyRef("spam@/tmp/draft", "--against")).toEqual({ kind: "file", path: "/tmp/draft", expectedId: "spam", warning: deprecatedIdAtFile("--against") });
+    expect(parsePolicyRef("spam@/tmp/draft", "--against")).toEqual({
+      kind: "file",
+      path: "/tmp/draft",
+      expectedId: "spam",
+      warning: deprecatedIdAtFile("--against"),
+    });
     expect(deprecatedIdAtFile("--policy")).toBe("--policy ID@FILE is deprecated: name the file alone; its id comes from its front matter");
   });
 

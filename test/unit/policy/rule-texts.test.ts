@@ -27,7 +27,10 @@ test("every rule of every shipped policy has its text", () => {
   const dir = path.join(repoRoot, "config/policies");
   for (const name of ["self-harm.md", "cheats.md", "spam.md", "hate.md"]) {
     const policy = parsePolicy(readFileSync(path.join(dir, name), "utf8"), name);
-    const texts = ruleTexts(policy.body, policy.rules.map((r) => r.id));
+    const texts = ruleTexts(
+      policy.body,
+      policy.rules.map((r) => r.id),
+    );
     expect({ name, missing: policy.rules.map((r) => r.id).filter((id) => !texts.has(id)) }).toEqual({ name, missing: [] });
   }
 });

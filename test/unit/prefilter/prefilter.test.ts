@@ -51,10 +51,7 @@ describe("Prefilter", () => {
   });
 
   it("applies modes: all always sends, off never does and compiles nothing", () => {
-    const pf = new Prefilter([
-      testPolicy({ id: "everything", prefilter: "all" }),
-      testPolicy({ id: "disabled", prefilter: "off", keywords: ["aimbot"] }),
-    ]);
+    const pf = new Prefilter([testPolicy({ id: "everything", prefilter: "all" }), testPolicy({ id: "disabled", prefilter: "off", keywords: ["aimbot"] })]);
     const r = pf.match("nothing to see");
     expect(r.policies.map((p) => [p.policyId, p.sendToModel, p.reason])).toEqual([
       ["disabled", false, "mode-off"],

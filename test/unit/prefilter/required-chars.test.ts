@@ -13,8 +13,62 @@ const repoRoot = path.resolve(process.cwd());
 const set = await loadPolicySet(path.join(repoRoot, "config/policies"));
 const packRegexes = set.policies.flatMap((p) => p.regexes);
 
-const SYNTHETIC = ["https?://", "ab+c", "x{2,}y", "x{0,3}y", "[a-c]-[0-9]{1,2}", "(foo|bar)\\.baz", "q?r*s", "\\d+%", "\\$\\d+", "[$€£]{2,}", "a.c", "^@\\w+", "(?:x|y)z", "\\bwww\\.", "[]a]b"];
-const PIECES = ["http", "https", "://", "www", ".", "com", "net", "exe", "zip", "$", "€", "£", "-", "a", "b", "c", "x", "y", "z", "q", "r", "s", "%", "@", "]", "1", "42", " ", "foo", "bar", "baz", "HTTP", "WWW", ".COM", "ABC", "/", ":"];
+const SYNTHETIC = [
+  "https?://",
+  "ab+c",
+  "x{2,}y",
+  "x{0,3}y",
+  "[a-c]-[0-9]{1,2}",
+  "(foo|bar)\\.baz",
+  "q?r*s",
+  "\\d+%",
+  "\\$\\d+",
+  "[$€£]{2,}",
+  "a.c",
+  "^@\\w+",
+  "(?:x|y)z",
+  "\\bwww\\.",
+  "[]a]b",
+];
+const PIECES = [
+  "http",
+  "https",
+  "://",
+  "www",
+  ".",
+  "com",
+  "net",
+  "exe",
+  "zip",
+  "$",
+  "€",
+  "£",
+  "-",
+  "a",
+  "b",
+  "c",
+  "x",
+  "y",
+  "z",
+  "q",
+  "r",
+  "s",
+  "%",
+  "@",
+  "]",
+  "1",
+  "42",
+  " ",
+  "foo",
+  "bar",
+  "baz",
+  "HTTP",
+  "WWW",
+  ".COM",
+  "ABC",
+  "/",
+  ":",
+];
 
 function randomText(rand: () => number): string {
   let s = "";

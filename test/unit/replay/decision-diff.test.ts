@@ -3,11 +3,43 @@ import { diffDecisions } from "@arbiter/shared/replay/decision-diff.js";
 import { renderDiffHtml, renderDiffJson, renderDiffText } from "@arbiter/shared/replay/diff-report.js";
 
 function verdict(policyId: string, decision: "violate" | "allow", ruleIds: string[] = [], source: PolicyVerdict["source"] = "model"): PolicyVerdict {
-  return { policyId, policyVersion: "v", decision, ruleIds, confidence: 0.9, rationale: `${policyId} ${decision}`, source, escalate: false, onViolate: "hide", page: false };
+  return {
+    policyId,
+    policyVersion: "v",
+    decision,
+    ruleIds,
+    confidence: 0.9,
+    rationale: `${policyId} ${decision}`,
+    source,
+    escalate: false,
+    onViolate: "hide",
+    page: false,
+  };
 }
 
-function decision(postId: string, verdicts: PolicyVerdict[], action: Decision["action"] = verdicts.some((v) => v.decision === "violate") ? "HIDE" : "ALLOW"): Decision {
-  return { decisionId: `d:${postId}`, postId, forumId: "games", action, stage: "primary", policySetVersion: "s", verdicts, modelId: null, effort: null, latencyMs: 1, truncated: false, postCreatedAt: 0, decidedAt: 0, replayId: null, ticketId: null, appealId: null };
+function decision(
+  postId: string,
+  verdicts: PolicyVerdict[],
+  action: Decision["action"] = verdicts.some((v) => v.decision === "violate") ? "HIDE" : "ALLOW",
+): Decision {
+  return {
+    decisionId: `d:${postId}`,
+    postId,
+    forumId: "games",
+    action,
+    stage: "primary",
+    policySetVersion: "s",
+    verdicts,
+    modelId: null,
+    effort: null,
+    latencyMs: 1,
+    truncated: false,
+    postCreatedAt: 0,
+    decidedAt: 0,
+    replayId: null,
+    ticketId: null,
+    appealId: null,
+  };
 }
 
 describe("diffDecisions", () => {
@@ -46,7 +78,13 @@ describe("diffDecisions", () => {
       { ruleId: "SP4", allowToViolate: 1, violateToAllow: 1 },
     ]);
     const hate = diff.policies.find((p) => p.policyId === "hate")!;
-    expect(hate).toMatchObject({ compared: 5, allowToViolate: 1, violateToAllow: 0, failed: 0, rules: [{ ruleId: "HT1", allowToViolate: 1, violateToAllow: 0 }] });
+    expect(hate).toMatchObject({
+      compared: 5,
+      allowToViolate: 1,
+      violateToAllow: 0,
+      failed: 0,
+      rules: [{ ruleId: "HT1", allowToViolate: 1, violateToAllow: 0 }],
+    });
     expect(spam.examples.map((e) => `${e.postId}:${e.direction}`)).toEqual(["a:violate→allow", "b:allow→violate", "c:violate→allow"]);
     expect(spam.examples[0]!.before).toMatchObject({ state: "violate", ruleIds: ["SP2"], source: "model" });
     expect(spam.examples[0]!.after).toMatchObject({ state: "allow", source: "prefilter" });

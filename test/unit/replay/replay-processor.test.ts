@@ -5,10 +5,49 @@ import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import { ReplayProcessor, type ReplayScope } from "@arbiter/shared/replay/replay-processor.js";
 
 const codecs = createCodecs();
-const topics = { posts: "posts", decisions: "decisions", audit: "audit", escalations: "escalations", tickets: "tickets", dlq: "dlq", appeals: "appeals", shadow: "shadow" };
+const topics = {
+  posts: "posts",
+  decisions: "decisions",
+  audit: "audit",
+  escalations: "escalations",
+  tickets: "tickets",
+  dlq: "dlq",
+  appeals: "appeals",
+  shadow: "shadow",
+};
 
 function decision(postId: string, forumId: string): Decision {
-  return { decisionId: `primary:s:${postId}`, postId, forumId, action: "HIDE", stage: "primary", policySetVersion: "s", verdicts: [{ policyId: "spam", policyVersion: "v2", decision: "violate", ruleIds: ["SP2"], confidence: 0.9, rationale: "", source: "model", escalate: false, onViolate: "hide", page: false }], modelId: "m", effort: "low", latencyMs: 1, truncated: false, postCreatedAt: 0, decidedAt: 0, replayId: null, ticketId: null, appealId: null };
+  return {
+    decisionId: `primary:s:${postId}`,
+    postId,
+    forumId,
+    action: "HIDE",
+    stage: "primary",
+    policySetVersion: "s",
+    verdicts: [
+      {
+        policyId: "spam",
+        policyVersion: "v2",
+        decision: "violate",
+        ruleIds: ["SP2"],
+        confidence: 0.9,
+        rationale: "",
+        source: "model",
+        escalate: false,
+        onViolate: "hide",
+        page: false,
+      },
+    ],
+    modelId: "m",
+    effort: "low",
+    latencyMs: 1,
+    truncated: false,
+    postCreatedAt: 0,
+    decidedAt: 0,
+    replayId: null,
+    ticketId: null,
+    appealId: null,
+  };
 }
 
 /** A fake pipeline: each record's key names the post and its forum ("post/forum"); odd offsets are deferred (model-bound), with an audit record beside the decision. */
@@ -27,7 +66,14 @@ class FakePipeline implements RecordProcessor {
   }
 }
 
-const record = (partition: number, offset: number, key: string): InboundRecord => ({ topic: "posts", partition, offset: String(offset), key: Buffer.from(key), value: Buffer.from("{}"), headers: {} });
+const record = (partition: number, offset: number, key: string): InboundRecord => ({
+  topic: "posts",
+  partition,
+  offset: String(offset),
+  key: Buffer.from(key),
+  value: Buffer.from("{}"),
+  headers: {},
+});
 
 async function outputsOf(processor: ReplayProcessor, records: InboundRecord[]): Promise<OutboundRecord[][]> {
   const results = await processor.processBatch(records, new AbortController().signal);
@@ -41,7 +87,10 @@ describe("ReplayProcessor", () => {
 
   it("decides only the records in the range; writes stage-replay decisions tagged with the replay id to the shadow topic, nothing else", async () => {
     const inner = new FakePipeline();
-    const out = await outputsOf(new ReplayProcessor(inner, scope, codecs, topics), [1, 2, 3, 4, 5].map((o) => record(0, o, `p${o}/games`)).concat([record(1, 3, "q3/games")]));
+    const out = await outputsOf(
+      new ReplayProcessor(inner, scope, codecs, topics),
+      [1, 2, 3, 4, 5].map((o) => record(0, o, `p${o}/games`)).concat([record(1, 3, "q3/games")]),
+    );
     expect(inner.seen).toEqual(["2", "3", "4"]);
     expect(out.map((o) => o.length)).toEqual([0, 1, 1, 1, 0, 0]);
     for (const [o] of out.filter((x) => x.length > 0)) {

@@ -10,7 +10,14 @@ const marks: Watermarks[] = [
 describe("parseRangeBound", () => {
   it("reads offsets, per-partition offsets, ISO times, epoch ms and durations ago", () => {
     expect(parseRangeBound("42", NOW)).toEqual({ kind: "offset", all: 42n, byPartition: new Map() });
-    expect(parseRangeBound("0:3,2:7", NOW)).toEqual({ kind: "offset", all: null, byPartition: new Map([[0, 3n], [2, 7n]]) });
+    expect(parseRangeBound("0:3,2:7", NOW)).toEqual({
+      kind: "offset",
+      all: null,
+      byPartition: new Map([
+        [0, 3n],
+        [2, 7n],
+      ]),
+    });
     expect(parseRangeBound("2026-12-01T10:00:00Z", NOW)).toEqual({ kind: "time", ms: Date.parse("2026-12-01T10:00:00Z") });
     expect(parseRangeBound("2026-12-01", NOW)).toEqual({ kind: "time", ms: Date.parse("2026-12-01") });
     expect(parseRangeBound("1764583200000ms", NOW)).toEqual({ kind: "time", ms: 1764583200000 });
@@ -49,8 +56,16 @@ describe("resolveRanges", () => {
     const from = parseRangeBound("2h", NOW);
     const to = parseRangeBound("1h", NOW);
     const ranges = resolveRanges(from, to, marks, {
-      from: new Map([[0, "7"], [1, "-1"], [2, "5"]]),
-      to: new Map([[0, "15"], [1, "-1"], [2, "-1"]]),
+      from: new Map([
+        [0, "7"],
+        [1, "-1"],
+        [2, "5"],
+      ]),
+      to: new Map([
+        [0, "15"],
+        [1, "-1"],
+        [2, "-1"],
+      ]),
     });
     expect(ranges).toEqual([
       { partition: 0, start: "7", end: "15" },
@@ -60,7 +75,9 @@ describe("resolveRanges", () => {
   });
 
   it("refuses a --to before --from and a partition the topic lacks", () => {
-    expect(() => resolveRanges(parseRangeBound("1h", NOW), parseRangeBound("2h", NOW), marks, { from: new Map(), to: new Map() })).toThrow(/--to is before --from/);
+    expect(() => resolveRanges(parseRangeBound("1h", NOW), parseRangeBound("2h", NOW), marks, { from: new Map(), to: new Map() })).toThrow(
+      /--to is before --from/,
+    );
     expect(() => resolveRanges(parseRangeBound("9:1", NOW), null, marks, { from: null, to: null })).toThrow(/no partition 9/);
   });
 });
@@ -72,7 +89,16 @@ describe("rangeDone", () => {
       { partition: 1, start: "0", end: "5" },
       { partition: 2, start: "3", end: "9" },
     ];
-    expect(rangeDone(ranges, new Map([[0, "15"], [1, "99"], [2, null]]))).toBe(5 + 5 + 0);
+    expect(
+      rangeDone(
+        ranges,
+        new Map([
+          [0, "15"],
+          [1, "99"],
+          [2, null],
+        ]),
+      ),
+    ).toBe(5 + 5 + 0);
     expect(rangeDone(ranges, new Map([[0, "2"]]))).toBe(0);
   });
 });

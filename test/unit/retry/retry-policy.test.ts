@@ -55,7 +55,11 @@ describe("RetryPolicy options", () => {
   it("retryOn picks what is tried again: a non-retriable error it picks is retried, a retriable one it leaves is thrown at once", async () => {
     const { waits, sleep } = recordingSleep();
     const notFound = new SchemaNotFoundError(1, "no such id");
-    const onlyNotFound = new RetryPolicy({ initialDelayMs: 250, maxDelayMs: Infinity, maxAttempts: 0, jitter: false, retryOn: (e) => e instanceof SchemaNotFoundError }, Math.random, sleep);
+    const onlyNotFound = new RetryPolicy(
+      { initialDelayMs: 250, maxDelayMs: Infinity, maxAttempts: 0, jitter: false, retryOn: (e) => e instanceof SchemaNotFoundError },
+      Math.random,
+      sleep,
+    );
     expect(notFound.retriable).toBe(false);
     await expect(onlyNotFound.run(failing(notFound, notFound, notFound), never)).resolves.toBe("done");
     expect(waits).toEqual([250, 500, 1000]);
@@ -95,7 +99,9 @@ describe("RetryPolicy options", () => {
     const sleep = async (ms: number) => void events.push(`sleep ${ms}`);
     const first = down();
     const policy = new RetryPolicy({ initialDelayMs: 100, maxDelayMs: 1000, maxAttempts: 0, jitter: false }, Math.random, sleep);
-    await policy.run(failing(first, down()), never, { onRetry: (attempt, error, delay) => events.push(`retry ${attempt} ${error === first ? "first" : "second"} ${delay}`) });
+    await policy.run(failing(first, down()), never, {
+      onRetry: (attempt, error, delay) => events.push(`retry ${attempt} ${error === first ? "first" : "second"} ${delay}`),
+    });
     expect(events).toEqual(["retry 1 first 100", "sleep 100", "retry 2 second 200", "sleep 200"]);
   });
 

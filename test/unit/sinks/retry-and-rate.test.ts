@@ -65,7 +65,10 @@ describe("RetryPolicy", () => {
     const refused = new HttpCallError(exchange(404), "gone");
     await expect(new RetryPolicy(settings, () => 1, sleep).run(() => Promise.reject(refused), new AbortController().signal)).rejects.toBe(refused);
     expect(waits).toEqual([]);
-    const failing = new RetryPolicy({ ...settings, maxAttempts: 3 }, () => 1, sleep).run(() => Promise.reject(new HttpCallError(exchange(500), "down")), new AbortController().signal);
+    const failing = new RetryPolicy({ ...settings, maxAttempts: 3 }, () => 1, sleep).run(
+      () => Promise.reject(new HttpCallError(exchange(500), "down")),
+      new AbortController().signal,
+    );
     const error = await failing.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetriesExhaustedError);
     expect((error as RetriesExhaustedError).attempts).toBe(3);
@@ -86,7 +89,10 @@ describe("RetryPolicy", () => {
   it("stops waiting when the worker stops, with the signal's reason", async () => {
     const abort = new AbortController();
     const started = Date.now();
-    const run = new RetryPolicy({ initialDelayMs: 60_000, maxDelayMs: 60_000, maxAttempts: 0 }).run(() => Promise.reject(new HttpCallError(exchange(500), "down")), abort.signal);
+    const run = new RetryPolicy({ initialDelayMs: 60_000, maxDelayMs: 60_000, maxAttempts: 0 }).run(
+      () => Promise.reject(new HttpCallError(exchange(500), "down")),
+      abort.signal,
+    );
     setTimeout(() => abort.abort(new Error("shutdown")), 50);
     await expect(run).rejects.toThrow("shutdown");
     expect(Date.now() - started).toBeLessThan(5000);
@@ -108,7 +114,11 @@ describe("TokenBucket and ForumRateLimiter", () => {
     let now = 0;
     const slept: [string, number][] = [];
     let current = "";
-    const limiter = new ForumRateLimiter({ perSecond: 2, burst: 1, forums: { big: 100 } }, () => now, async (ms) => void slept.push([current, ms]));
+    const limiter = new ForumRateLimiter(
+      { perSecond: 2, burst: 1, forums: { big: 100 } },
+      () => now,
+      async (ms) => void slept.push([current, ms]),
+    );
     const take = async (forum: string) => {
       current = forum;
       return limiter.acquire(forum, new AbortController().signal);
@@ -121,13 +131,20 @@ describe("TokenBucket and ForumRateLimiter", () => {
     expect(await take("big")).toBe(10);
     now = 1000;
     expect(await take("games")).toBe(500);
-    expect(slept).toEqual([["games", 500], ["games", 1000], ["big", 10], ["games", 500]]);
+    expect(slept).toEqual([
+      ["games", 500],
+      ["games", 1000],
+      ["big", 10],
+      ["games", 500],
+    ]);
   });
 });
 
 describe("URL templates", () => {
   it("fills placeholders URL-encoded and rejects unknown ones at start", () => {
-    expect(fillUrlTemplate("https://f/forums/{forumId}/posts/{postId}/hide", { forumId: "a b", postId: "x/../y?z" })).toBe("https://f/forums/a%20b/posts/x%2F..%2Fy%3Fz/hide");
+    expect(fillUrlTemplate("https://f/forums/{forumId}/posts/{postId}/hide", { forumId: "a b", postId: "x/../y?z" })).toBe(
+      "https://f/forums/a%20b/posts/x%2F..%2Fy%3Fz/hide",
+    );
     expect(templateProblem("https://f/{postId}", ["postId"])).toBeUndefined();
     expect(templateProblem("https://f/{post}", ["postId"])).toMatch(/unknown placeholder \{post\}/);
     expect(templateProblem("not a url/{postId}", ["postId"])).toMatch(/Invalid URL/);

@@ -8,7 +8,14 @@ import { SinkProcessor, type RecordHandler } from "@arbiter/shared/sinks/sink-pr
 const codecs = createCodecs();
 const { topics } = loadConfig({}, {}).kafka;
 const deps = { codecs, topics, metrics: new SinkMetrics(), logger: silentLogger };
-const record = (offset: number): InboundRecord => ({ topic: "decisions", partition: 0, offset: String(offset), key: Buffer.from("post-1"), value: Buffer.from("x"), headers: {} });
+const record = (offset: number): InboundRecord => ({
+  topic: "decisions",
+  partition: 0,
+  offset: String(offset),
+  key: Buffer.from("post-1"),
+  value: Buffer.from("x"),
+  headers: {},
+});
 
 test("ready results pass through; deferred work runs when the runner starts it", async () => {
   let ran = 0;
@@ -21,12 +28,19 @@ test("ready results pass through; deferred work runs when the runner starts it",
 });
 
 test("deferred work that throws becomes a dead letter (an unfinished record would hold the partition's commits); on shutdown the error goes up", async () => {
-  const handler: RecordHandler = { handle: () => ({ kind: "deferred", run: () => Promise.reject(Object.assign(new Error("state is not JSON"), { code: "BROKEN" })) }) };
+  const handler: RecordHandler = {
+    handle: () => ({ kind: "deferred", run: () => Promise.reject(Object.assign(new Error("state is not JSON"), { code: "BROKEN" })) }),
+  };
   const [result] = await new SinkProcessor(handler, deps).processBatch([record(7)]);
   if (result!.kind !== "deferred") throw new Error("expected deferred work");
   const [letter] = await result!.run(new AbortController().signal);
   expect(letter!.topic).toBe(topics.dlq);
-  expect(codecs.deadLetter.decode(letter!.value, letter!.headers)).toMatchObject({ offset: "7", errorClass: "Error:BROKEN", errorMessage: "state is not JSON", stage: "process" });
+  expect(codecs.deadLetter.decode(letter!.value, letter!.headers)).toMatchObject({
+    offset: "7",
+    errorClass: "Error:BROKEN",
+    errorMessage: "state is not JSON",
+    stage: "process",
+  });
   const stopping = new AbortController();
   stopping.abort(new Error("shutdown"));
   await expect(result!.run(stopping.signal)).rejects.toThrow("state is not JSON");

@@ -25,7 +25,11 @@ function distIsFresh() {
   if (!existsSync(built) || !existsSync(stamp)) return false;
   const since = statSync(stamp).mtimeMs;
   const files = ["tsconfig.base.json", "tsconfig.build.json", "scripts/build.sh"].map((f) => path.join(root, f));
-  return !files.some((f) => existsSync(f) && statSync(f).mtimeMs > since) && !newerIn(path.join(root, "shared"), since) && !newerIn(path.join(root, "workers"), since);
+  return (
+    !files.some((f) => existsSync(f) && statSync(f).mtimeMs > since) &&
+    !newerIn(path.join(root, "shared"), since) &&
+    !newerIn(path.join(root, "workers"), since)
+  );
 }
 
 const mode = process.env.ARBITER_CLI ?? (distIsFresh() ? "dist" : "source");

@@ -40,7 +40,10 @@ export function classifyCommand(): Command {
       "decide posts under a policy on the worker's own path in-process (prefilter, model, verdict; no Kafka, no cache) and print the verdict, the rule ids, the measured confidence, the rationale and the model's reasoning; with --file, a table; with --against, the other version's verdicts and those that differ",
     )
     .argument("[text]", "the post's text (or --file)")
-    .requiredOption("--policy <ref>", "FILE (a policy file, e.g. a draft: FILE.md or a path with a /), ID (the registry's current version, else policies.dir's) or ID@VERSION (a version the registry keeps)")
+    .requiredOption(
+      "--policy <ref>",
+      "FILE (a policy file, e.g. a draft: FILE.md or a path with a /), ID (the registry's current version, else policies.dir's) or ID@VERSION (a version the registry keeps)",
+    )
     .option("--file <posts>", 'posts to classify: JSON lines ({"id","text"}) or CSV with a header row')
     .option("--against <ref>", "a second version to compare: ID@VERSION, ID or FILE")
     .addOption(new Option("--effort <effort>", "reasoning effort over the policy's own").choices(EFFORTS))
@@ -52,7 +55,8 @@ export function classifyCommand(): Command {
       const target = await resolvePolicyRef(flags.policy, { config: context.config, option: "--policy" });
       const against = flags.against === undefined ? null : await resolvePolicyRef(flags.against, { config: context.config, option: "--against" });
       for (const warning of new Set([...target.warnings, ...(against?.warnings ?? [])])) process.stderr.write(`warning: ${warning}\n`);
-      if (against && against.policy.id !== target.policy.id) process.stderr.write(`note: comparing two different policies (${target.policy.id}, ${against.policy.id})\n`);
+      if (against && against.policy.id !== target.policy.id)
+        process.stderr.write(`note: comparing two different policies (${target.policy.id}, ${against.policy.id})\n`);
       const posts = flags.file === undefined ? [{ id: "post", text: text! }] : await postsOf(flags.file);
       // Loaded here, not at start: the engine's node-llama-cpp alone takes most of a second to import.
       const { classifyPosts } = await import("@arbiter/shared/eval/classify-posts.js");
@@ -82,6 +86,8 @@ export function classifyCommand(): Command {
         process.off("SIGINT", onSignal);
       }
       if (stop.signal.aborted) throw new CliError("interrupted", "interrupted");
-      process.stdout.write(flags.file === undefined ? renderOne(items[0]!, target.name, against?.name ?? null) : renderTable(items, target.name, against?.name ?? null));
+      process.stdout.write(
+        flags.file === undefined ? renderOne(items[0]!, target.name, against?.name ?? null) : renderTable(items, target.name, against?.name ?? null),
+      );
     });
 }

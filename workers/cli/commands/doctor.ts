@@ -7,10 +7,15 @@ const MARK: Record<CheckResult["status"], string> = { ok: "ok  ", warn: "WARN", 
 export function doctorCommand(): Command {
   return new Command("doctor")
     .summary("check Kafka, Redis, policies, model files and the GPU backend")
-    .description("check what the workers need: the Kafka broker and topics, Redis (when the verdict cache or the policy registry is on), the policies, the model files and the GPU backend node-llama-cpp finds; say what is wrong and how to fix it")
+    .description(
+      "check what the workers need: the Kafka broker and topics, Redis (when the verdict cache or the policy registry is on), the policies, the model files and the GPU backend node-llama-cpp finds; say what is wrong and how to fix it",
+    )
     .addOption(new Option("--role <role>", "check for this role's model (all: both models)").choices(["primary", "escalation", "all"]).default("all"))
     .option("--json", "the checks as JSON")
-    .addHelpText("after", "\nExits 1 when a required check fails, 3 when the only failures are services that do not answer (starting them may be all it takes); warnings exit 0.")
+    .addHelpText(
+      "after",
+      "\nExits 1 when a required check fails, 3 when the only failures are services that do not answer (starting them may be all it takes); warnings exit 0.",
+    )
     .action(async (options: { role: DoctorScope; json?: boolean }, command: Command) => {
       const { config } = commandContext(command);
       // Loaded here, not at start: node-llama-cpp alone takes most of a second to import.

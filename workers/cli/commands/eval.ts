@@ -60,9 +60,15 @@ function jsonReport(evaluation: Evaluation, meta: Record<string, unknown>): stri
 export function evalCommand(): Command {
   return new Command("eval")
     .summary("measure a policy (or two versions) on a labelled set")
-    .description("decide a labelled set under a policy (or two versions side by side) on the worker's path in-process — prefilter, model, verdict; no Kafka — and report precision, recall, F1, accuracy, false-positive rate, the confusion matrix, per-rule figures, the funnel, the escalation rate, calibration, latency and the disagreements")
+    .description(
+      "decide a labelled set under a policy (or two versions side by side) on the worker's path in-process — prefilter, model, verdict; no Kafka — and report precision, recall, F1, accuracy, false-positive rate, the confusion matrix, per-rule figures, the funnel, the escalation rate, calibration, latency and the disagreements",
+    )
     .requiredOption("--dataset <file>", 'labelled posts: JSON lines ({"id","text","label"}) or CSV with a header row')
-    .requiredOption("--policy <ref>", "ID (the registry's current version, else policies.dir's), ID@VERSION (a version the registry keeps) or FILE (a policy file, e.g. a draft: FILE.md or a path with a /); give it twice to compare two versions", collect)
+    .requiredOption(
+      "--policy <ref>",
+      "ID (the registry's current version, else policies.dir's), ID@VERSION (a version the registry keeps) or FILE (a policy file, e.g. a draft: FILE.md or a path with a /); give it twice to compare two versions",
+      collect,
+    )
     .addOption(new Option("--effort <effort>", "reasoning effort over the policy's own").choices(EFFORTS))
     .addOption(new Option("--limit <n>", "only the first n posts").argParser(wholeNumber(1)).conflicts("sample"))
     .option("--sample <n>", "n posts drawn at random (seeded: --seed)", wholeNumber(1))
@@ -73,7 +79,11 @@ export function evalCommand(): Command {
     .option("--label-col <name>", "field holding the label", DEFAULT_LABEL_COLUMNS.label)
     .option("--id-col <name>", "field holding the post id (missing: line-<n>)", DEFAULT_LABEL_COLUMNS.id)
     .option("--positive <value>", "the label value that means violates (default: 1/true/yes/violate/unsafe… vs 0/false/no/allow/safe…)")
-    .addOption(new Option("--on-bad-line <what>", "a row that is no labelled post: stop (exit 1) or skip it (reported on stderr)").choices(["stop", "skip"]).default("stop"))
+    .addOption(
+      new Option("--on-bad-line <what>", "a row that is no labelled post: stop (exit 1) or skip it (reported on stderr)")
+        .choices(["stop", "skip"])
+        .default("stop"),
+    )
     .option("--json <file>", "write the report and every post's result as JSON")
     .option("--html <file>", "write a self-contained HTML report (confusion matrix, precision/recall by threshold, calibration chart)")
     .option("--review <n>", "print n model decisions drawn at random (--seed) with their reasoning", wholeNumber(1))
@@ -139,13 +149,18 @@ Ctrl-C stops after the posts in flight (exit 130); run the same command again to
       }
       if (evaluation.interrupted) {
         const done = evaluation.items.reduce((n, items) => n + items.length, 0);
-        throw new CliError("interrupted", `interrupted: ${done} of ${evaluation.posts.length * evaluation.targets.length} decisions kept in ${evaluation.resultFiles.join(", ")}; run the same command again to resume`);
+        throw new CliError(
+          "interrupted",
+          `interrupted: ${done} of ${evaluation.posts.length * evaluation.targets.length} decisions kept in ${evaluation.resultFiles.join(", ")}; run the same command again to resume`,
+        );
       }
       if (evaluation.resumed > 0) process.stderr.write(`resumed: ${evaluation.resumed} decision(s) from ${evaluation.resultFiles.join(", ")}\n`);
       const meta = { dataset: flags.dataset, model: evaluation.modelId, createdAt: new Date().toISOString() };
       process.stdout.write(renderTextReport(evaluation.reports, evaluation.flipped));
       if (flags.review !== undefined) {
-        evaluation.targets.forEach((t, i) => process.stdout.write(`\n${renderReview(t.name, reviewSample(evaluation.items[i]!, flags.review!, flags.seed), flags.seed)}`));
+        evaluation.targets.forEach((t, i) =>
+          process.stdout.write(`\n${renderReview(t.name, reviewSample(evaluation.items[i]!, flags.review!, flags.seed), flags.seed)}`),
+        );
       }
       if (flags.json) writeFileSync(flags.json, `${jsonReport(evaluation, meta)}\n`);
       if (flags.html) writeFileSync(flags.html, renderHtmlReport(evaluation.reports, evaluation.flipped, meta));

@@ -14,7 +14,9 @@ interface FunnelReportFlags {
 }
 
 export function funnelCommand(): Command {
-  const funnel = new Command("funnel").summary("what the prefilter lets through: funnel audit sampling").description("what the prefilter lets through without the model, measured by funnel audit sampling (pipeline.auditSampleRate)");
+  const funnel = new Command("funnel")
+    .summary("what the prefilter lets through: funnel audit sampling")
+    .description("what the prefilter lets through without the model, measured by funnel audit sampling (pipeline.auditSampleRate)");
   funnel
     .command("report")
     .summary("the prefilter's miss rate per policy, from the audit samples")

@@ -12,4 +12,16 @@ import { topicsCommand } from "./topics.js";
 import { workerCommand } from "./worker.js";
 
 /** Every command of `arbiter`, in help order: a new command is a file in this folder and a line here. */
-export const commands: readonly (() => Command)[] = [workerCommand, topicsCommand, produceCommand, tailCommand, doctorCommand, classifyCommand, evalCommand, policyCommand, replayCommand, shadowCommand, funnelCommand];
+export const commands: readonly (() => Command)[] = [
+  workerCommand,
+  topicsCommand,
+  produceCommand,
+  tailCommand,
+  doctorCommand,
+  classifyCommand,
+  evalCommand,
+  policyCommand,
+  replayCommand,
+  shadowCommand,
+  funnelCommand,
+];

@@ -31,11 +31,13 @@ export function policyCommand(): Command {
   const policy = new Command("policy")
     .summary("check, push, list, show, diff and roll back policies in the registry")
     .description(
-      "the policy registry in Redis (redis.url; keys under redis.keyPrefix + \"policy:\"): every version of every policy is kept, each policy id has a current version, and running workers switch to a pushed or rolled-back version within seconds, without a restart",
+      'the policy registry in Redis (redis.url; keys under redis.keyPrefix + "policy:"): every version of every policy is kept, each policy id has a current version, and running workers switch to a pushed or rolled-back version within seconds, without a restart',
     );
   policy
     .command("validate")
-    .description("check a policy file as push does: front matter, required sections, rule ids, body size and (with --model) token count; exit 1 when a check fails")
+    .description(
+      "check a policy file as push does: front matter, required sections, rule ids, body size and (with --model) token count; exit 1 when a check fails",
+    )
     .argument("<file>", "policy file (Markdown with front matter)")
     .option(...MODEL_OPTION)
     .action(async (file: string, flags: { model?: string }, command: Command) => {

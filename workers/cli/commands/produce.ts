@@ -20,7 +20,9 @@ interface ProduceFlags {
 export function produceCommand(): Command {
   return new Command("produce")
     .summary("send posts from a JSONL or CSV file to the posts topic")
-    .description("send posts from a JSON-lines or CSV file to the posts topic, keyed by post id: Avro with the schema fingerprint header, or JSON when input.format is json")
+    .description(
+      "send posts from a JSON-lines or CSV file to the posts topic, keyed by post id: Avro with the schema fingerprint header, or JSON when input.format is json",
+    )
     .argument("<file>", "JSON lines (one object a line: id, text, forumId, authorId, language, createdAt, metadata, threadId) or CSV with a header row")
     .addOption(new Option("--format <format>", "file format (default: csv for a .csv name, else jsonl)").choices(["jsonl", "csv"]))
     .option("--text-col <name>", "field holding the post text", DEFAULT_POST_COLUMNS.text)
@@ -29,7 +31,11 @@ export function produceCommand(): Command {
     .option("--author-col <name>", "field holding the author id", DEFAULT_POST_COLUMNS.author)
     .option("--forum <id>", "forum id of rows that name none", DEFAULT_POST_COLUMNS.defaultForum)
     .option("--topic <name>", "topic to send to (default: kafka.topics.posts)")
-    .addOption(new Option("--on-bad-line <what>", "a line that is no valid post: stop there (exit 1; the posts before it are sent) or skip it (reported on stderr)").choices(["stop", "skip"]).default("stop"))
+    .addOption(
+      new Option("--on-bad-line <what>", "a line that is no valid post: stop there (exit 1; the posts before it are sent) or skip it (reported on stderr)")
+        .choices(["stop", "skip"])
+        .default("stop"),
+    )
     .action(async (file: string, flags: ProduceFlags, command: Command) => {
       const context = commandContext(command);
       try {
@@ -57,7 +63,9 @@ export function produceCommand(): Command {
           },
           (message) => process.stderr.write(`${message}\n`),
         );
-        process.stdout.write(`sent ${summary.produced} post(s) to ${topic} (${context.config.input.format})${summary.skipped.length > 0 ? `; skipped ${summary.skipped.length} bad line(s)` : ""}\n`);
+        process.stdout.write(
+          `sent ${summary.produced} post(s) to ${topic} (${context.config.input.format})${summary.skipped.length > 0 ? `; skipped ${summary.skipped.length} bad line(s)` : ""}\n`,
+        );
       } finally {
         await producer.disconnect();
       }

@@ -27,8 +27,14 @@ export function replayCommand(): Command {
     .description(
       "read the posts topic over a range on every partition and decide each post on the worker's path (prefilter, verdict cache, model) under a candidate policy version, in a consumer group of its own and with a bounded share of the model; write the decisions, tagged with a replay id, to the shadow topic (with --apply to the decisions topic too, stage replay); then report allow→violate and violate→allow flips against the decisions in force, by policy and rule id",
     )
-    .requiredOption("--policy <ref>", "the candidate: ID (the registry's current version, else policies.dir's), ID@VERSION (a version the registry keeps) or FILE (a policy file, e.g. a draft: FILE.md or a path with a /); the other policies in force (the registry's current, else policies.dir) stay as they are")
-    .requiredOption("--from <time|offset>", "start: a time (ISO-8601, epoch ms as 1764583200000ms, or a duration ago: 90m, 24h, 7d) or an offset (N on every partition, or P:O,P:O)")
+    .requiredOption(
+      "--policy <ref>",
+      "the candidate: ID (the registry's current version, else policies.dir's), ID@VERSION (a version the registry keeps) or FILE (a policy file, e.g. a draft: FILE.md or a path with a /); the other policies in force (the registry's current, else policies.dir) stay as they are",
+    )
+    .requiredOption(
+      "--from <time|offset>",
+      "start: a time (ISO-8601, epoch ms as 1764583200000ms, or a duration ago: 90m, 24h, 7d) or an offset (N on every partition, or P:O,P:O)",
+    )
     .option("--to <time|offset>", "end, exclusive (default: the end of each partition when the replay is planned)")
     .option("--forum <id>", "only posts of this forum")
     .option("--apply", "also write the decisions to the decisions topic (stage replay), so sinks act on the flips")
@@ -77,7 +83,9 @@ its consumer group commits each partition's progress with its decisions in one K
             signal: stop.signal,
             logger: context.logger,
             onPlan: (plan, resumed) =>
-              process.stderr.write(`replay ${plan.replayId} of ${plan.candidate}${resumed ? " (resuming)" : ""}: ${plan.ranges.map((r) => `p${r.partition} ${r.start}..${r.end}`).join(", ")}\n`),
+              process.stderr.write(
+                `replay ${plan.replayId} of ${plan.candidate}${resumed ? " (resuming)" : ""}: ${plan.ranges.map((r) => `p${r.partition} ${r.start}..${r.end}`).join(", ")}\n`,
+              ),
             onProgress: (done, total) => progress.update(done, total),
             warn: (message) => process.stderr.write(`warning: ${message}\n`),
           },
@@ -92,7 +100,10 @@ its consumer group commits each partition's progress with its decisions in one K
         process.off("SIGTERM", onSignal);
       }
       if (outcome.interrupted || !outcome.diff) {
-        throw new CliError("interrupted", `interrupted: ${outcome.done} of ${outcome.total} records of replay ${outcome.plan.replayId} done; run the same command again to resume`);
+        throw new CliError(
+          "interrupted",
+          `interrupted: ${outcome.done} of ${outcome.total} records of replay ${outcome.plan.replayId} done; run the same command again to resume`,
+        );
       }
       process.stdout.write(renderDiffText(outcome.diff, outcome.meta));
       if (flags.json) writeFileSync(flags.json, renderDiffJson(outcome.diff, outcome.meta));

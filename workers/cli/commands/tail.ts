@@ -26,10 +26,14 @@ export function tailCommand(): Command {
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
-        await tailTopic(kafka, { topic, fromBeginning: options.fromBeginning === true, follow: options.follow === true, limit: options.limit ?? null, signal: stop.signal }, (message) => {
-          const decoded = decodeRecord(registry, message);
-          process.stdout.write(`${options.json ? recordJson(message, decoded) : formatRecord(message, decoded)}\n`);
-        });
+        await tailTopic(
+          kafka,
+          { topic, fromBeginning: options.fromBeginning === true, follow: options.follow === true, limit: options.limit ?? null, signal: stop.signal },
+          (message) => {
+            const decoded = decodeRecord(registry, message);
+            process.stdout.write(`${options.json ? recordJson(message, decoded) : formatRecord(message, decoded)}\n`);
+          },
+        );
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

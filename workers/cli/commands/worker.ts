@@ -15,8 +15,18 @@ export function workerCommand(): Command {
   return new Command("worker")
     .summary(`run a worker (${Object.keys(ROLES).join(", ")}) until SIGTERM/Ctrl-C`)
     .description("run a worker in the foreground until SIGTERM/Ctrl-C (drains, commits, exits 0; the same signal again a second later exits at once with 1)")
-    .addArgument(new Argument("<role>", Object.entries(ROLES).map(([role, r]) => `${role}: ${r.about}`).join("; ")).choices(Object.keys(ROLES)))
-    .addHelpText("after", "\nThe worker reads its settings as workers/classifier/main.ts does (ARBITER_CONFIG, ARBITER_CONFIG_JSON, the environment shortcuts). It exits 1 when it cannot start or ends on a fatal error.")
+    .addArgument(
+      new Argument(
+        "<role>",
+        Object.entries(ROLES)
+          .map(([role, r]) => `${role}: ${r.about}`)
+          .join("; "),
+      ).choices(Object.keys(ROLES)),
+    )
+    .addHelpText(
+      "after",
+      "\nThe worker reads its settings as workers/classifier/main.ts does (ARBITER_CONFIG, ARBITER_CONFIG_JSON, the environment shortcuts). It exits 1 when it cannot start or ends on a fatal error.",
+    )
     .action(async (role: string, _options: unknown, command: Command) => {
       const { main, env } = ROLES[role]!;
       Object.assign(process.env, env);

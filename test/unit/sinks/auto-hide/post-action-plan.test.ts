@@ -41,13 +41,21 @@ test("a model never unhides what a moderator hid, nor hides what a moderator all
   expect(hidden.plans.slice(1).map((p) => p.kind === "skip" && p.reason)).toEqual(["human-decided", "human-decided", "human-decided"]);
 
   const humanAllow = decisionFor("p1", "ALLOW", "human", { requestId: "t1:overturn" });
-  const allowed = run([modelHide, humanAllow, decisionFor("p1", "HIDE", "escalation"), decisionFor("p1", "BANNER", "replay", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] })]);
+  const allowed = run([
+    modelHide,
+    humanAllow,
+    decisionFor("p1", "HIDE", "escalation"),
+    decisionFor("p1", "BANNER", "replay", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] }),
+  ]);
   expect(allowed.calls).toEqual(["hide", "unhide"]);
   expect(allowed.state).toMatchObject({ visibility: "shown", decidedBy: "human", paged: false });
 });
 
 test("a moderator's decision always applies, over another moderator's too", () => {
-  const { calls, state } = run([decisionFor("p1", "HIDE", "human", { requestId: "t1:confirm" }), decisionFor("p1", "ALLOW", "human", { requestId: "t2:overturn" })]);
+  const { calls, state } = run([
+    decisionFor("p1", "HIDE", "human", { requestId: "t1:confirm" }),
+    decisionFor("p1", "ALLOW", "human", { requestId: "t2:overturn" }),
+  ]);
   expect(calls).toEqual(["hide", "unhide"]);
   expect(state.decidedBy).toBe("human");
   // A moderator's ALLOW of an untouched post changes nothing on the forum but is remembered.
@@ -64,7 +72,12 @@ test("a banner policy's violation shows a banner and pages the counsellor once; 
   const selfHarm = (decision: "violate" | "allow") => [verdict("self-harm", decision, { onViolate: "banner", page: true })];
   const banner = decisionFor("p1", "BANNER", "primary", { verdicts: selfHarm("violate") });
   const again = decisionFor("p1", "BANNER", "escalation", { verdicts: selfHarm("violate") });
-  const { calls, state } = run([banner, again, decisionFor("p1", "HIDE", "replay"), decisionFor("p1", "ALLOW", "appeal", { requestId: "a1", verdicts: selfHarm("allow") })]);
+  const { calls, state } = run([
+    banner,
+    again,
+    decisionFor("p1", "HIDE", "replay"),
+    decisionFor("p1", "ALLOW", "appeal", { requestId: "a1", verdicts: selfHarm("allow") }),
+  ]);
   expect(calls).toEqual(["banner", "page", "unbanner", "hide", "unhide"]);
   expect(state).toMatchObject({ visibility: "shown", paged: true });
   // Hidden → banner: unhide, then the banner.
@@ -83,7 +96,10 @@ test("a replay applied to old posts acts on the post but pages no one (the couns
 });
 
 test("each step carries the state once its call succeeded; only the plan's end marks the decision handled", () => {
-  const plan = planActions({ ...UNTOUCHED, visibility: "hidden" }, decisionFor("p1", "BANNER", "primary", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] }));
+  const plan = planActions(
+    { ...UNTOUCHED, visibility: "hidden" },
+    decisionFor("p1", "BANNER", "primary", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner", page: true })] }),
+  );
   expect(plan.kind).toBe("act");
   if (plan.kind !== "act") return;
   expect(plan.steps.map((s) => [s.call, s.after.visibility, s.after.paged, s.after.handled.length])).toEqual([

@@ -28,12 +28,19 @@ describe("ticketIdentity: one ticket per post and policy version", () => {
 
 describe("ticketPayload", () => {
   it("links to the console's ticket page, the id URL-encoded, whatever the base URL's trailing slash", () => {
-    expect(ticketLink("https://mod.example/console/", "escalation:s:p/1:ab:ticket")).toBe("https://mod.example/console/tickets/escalation%3As%3Ap%2F1%3Aab%3Aticket");
+    expect(ticketLink("https://mod.example/console/", "escalation:s:p/1:ab:ticket")).toBe(
+      "https://mod.example/console/tickets/escalation%3As%3Ap%2F1%3Aab%3Aticket",
+    );
     expect(ticketPayload(ticketFor("p1"), "https://mod.example").links).toEqual({ console: ticketLink("https://mod.example", ticketFor("p1").ticketId) });
   });
 
   it("lists each rule id once and each rationale with its policy", () => {
-    const ticket = ticketFor("p1", { verdicts: [verdict("cheats", "violate", { ruleIds: ["CH1", "CH2"], rationale: "Sells cheats." }), verdict("spam", "violate", { ruleIds: ["CH1"], rationale: "" })] });
+    const ticket = ticketFor("p1", {
+      verdicts: [
+        verdict("cheats", "violate", { ruleIds: ["CH1", "CH2"], rationale: "Sells cheats." }),
+        verdict("spam", "violate", { ruleIds: ["CH1"], rationale: "" }),
+      ],
+    });
     const payload = ticketPayload(ticket, "https://mod.example");
     expect(payload.ruleIds).toEqual(["CH1", "CH2"]);
     expect(payload.rationale).toBe("cheats: Sells cheats.");
