@@ -42,7 +42,7 @@ module.exports = {
     },
     {
       name: "shared-room-unknown",
-      comment: "Every file of shared/ lives in a room of layout.md's floors; a new room gets a floor here first.",
+      comment: "Every file of shared/ lives in a room of the floors table; a new room gets a floor here first.",
       severity: "error",
       from: {},
       to: { path: "^shared/", pathNot: [rooms(floors.flat()), "^shared/package\\.json$", "/node_modules/"] },

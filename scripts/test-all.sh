@@ -30,7 +30,7 @@ if [ ${#gates_failed[@]} -gt 0 ]; then
   exit 1
 fi
 
-# CI prints a coverage figure (jest.config.js: V8 coverage of shared/ and workers/, text summary).
+# CI prints a coverage figure (jest.config.js: babel-instrumented coverage of shared/ and workers/, text summary).
 coverage=()
 for arg in "$@"; do
   if [ "$arg" = --ci ]; then coverage=(--coverage); fi
