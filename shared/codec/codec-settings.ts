@@ -105,6 +105,3 @@ export type InputSettings = z.output<typeof inputSchema>;
 export type OutputSettings = z.output<typeof outputSchema>;
 export type SchemaRegistrySettings = z.output<typeof schemaRegistrySchema>;
 export type PostField = (typeof POST_FIELDS)[number];
-
-/** The three sections this room owns, for shared/config to compose. */
-export const codecSettings = { inputSchema, outputSchema, schemaRegistrySchema };

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { codecSettings } from "../codec/codec-settings.js";
+import { inputSchema, outputSchema, schemaRegistrySchema } from "../codec/codec-settings.js";
 import { consoleSchema } from "../console/console-settings.js";
 import { engineOptionsSchemaWith } from "../engine/options.js";
 import { kafkaSchema, topicsSchema } from "../kafka/kafka-settings.js";
@@ -15,8 +15,6 @@ import { ticketsSchema } from "../sinks/tickets/ticket-settings.js";
 // The whole config, composed from each room's own section schema (kafka/kafka-settings.ts, ...):
 // every setting's type, default and doc in one schema, so config/default.json and the settings
 // table are generated from it. Only the rules between sections live here.
-
-const { inputSchema, outputSchema, schemaRegistrySchema } = codecSettings;
 
 export const arbiterConfigSchema = z
   .strictObject({
