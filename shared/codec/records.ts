@@ -51,7 +51,10 @@ export interface Decision {
   modelId: string | null;
   effort: string | null;
   latencyMs: number;
+  /** The model did not read all of the post (a long post past `pipeline.maxWindows`); such a decision is never an ALLOW. */
   truncated: boolean;
+  /** Windows of the post the model read for this decision (decision v3; 0: none, older records: 0). */
+  windowsRead?: number;
   postCreatedAt: number;
   decidedAt: number;
   replayId: string | null;

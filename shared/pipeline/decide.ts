@@ -13,7 +13,10 @@ export interface DecideInput {
   modelId: string | null;
   effort: string | null;
   latencyMs: number;
+  /** The model did not read all of the post (a long post past `maxWindows`): none of its allows stands, each goes to review. */
   truncated: boolean;
+  /** Windows of the post the model read now (0: none; a post within the budget is one). */
+  windowsRead?: number;
   now: number;
   replayId?: string | null;
   /** Verdicts decided earlier (escalation stage) for policies not decided again now. */
@@ -34,9 +37,15 @@ export interface DecideOutput {
 /** Whether a model's violation of a policy with this action always goes to a human, however sure (review: the policy only ever raises tickets). */
 const violationToHuman: Record<PolicyAction, boolean> = { hide: false, review: true, banner: false };
 
-function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy): EscalationReason | null {
+/** A model's (or the cache's) allow of a post the model did not read whole: it says nothing of the rest. */
+function unreadAllow(outcome: VerdictOutcome, truncated: boolean): boolean {
+  return truncated && (outcome.kind === "model" || outcome.kind === "cache") && outcome.verdict.decision === "allow";
+}
+
+function escalationReason(outcome: VerdictOutcome, policy: PipelinePolicy, truncated: boolean): EscalationReason | null {
   if (outcome.kind === "failure") return "ENGINE_FAILURE";
   if (outcome.kind === "prefilter") return null;
+  if (unreadAllow(outcome, truncated)) return "LOW_CONFIDENCE";
   const { verdict } = outcome;
   if (verdict.ruleIds.some((rule) => policy.escalateRuleIds.has(rule))) return "POLICY_RULE";
   if (verdict.decision === "violate" && violationToHuman[policy.onViolate]) return "POLICY_RULE";
@@ -97,7 +106,7 @@ function toVerdict(outcome: VerdictOutcome, policy: PipelinePolicy, escalate: bo
  * The decision for a post that no policy sends to the model (the path most posts take): what
  * `decide` gives for prefilter outcomes only at the primary stage, built directly.
  */
-export function prefilterDecision(input: { post: Post; policySetVersion: string; latencyMs: number; truncated: boolean; now: number }): Decision {
+export function prefilterDecision(input: { post: Post; policySetVersion: string; latencyMs: number; now: number }): Decision {
   return {
     decisionId: decisionId(input.post.id, input.policySetVersion, [], "prefilter"),
     postId: input.post.id,
@@ -109,7 +118,9 @@ export function prefilterDecision(input: { post: Post; policySetVersion: string;
     modelId: null,
     effort: null,
     latencyMs: input.latencyMs,
-    truncated: input.truncated,
+    // The prefilter read all of the post, and the model none of it.
+    truncated: false,
+    windowsRead: 0,
     postCreatedAt: input.post.createdAt,
     decidedAt: input.now,
     replayId: null,
@@ -128,10 +139,16 @@ export function decide(input: DecideInput): DecideOutput {
   for (const outcome of input.outcomes) {
     const policy = byId.get(outcome.policyId);
     if (!policy) throw new Error(`outcome for unknown policy ${outcome.policyId}`);
-    const why = escalationReason(outcome, policy);
+    const why = escalationReason(outcome, policy, input.truncated);
     if (why) {
       escalatedIds.push(policy.id);
-      details.push(outcome.kind === "failure" ? `${policy.id}: ${outcome.errorClass}: ${outcome.message}` : `${policy.id}: ${why}`);
+      details.push(
+        outcome.kind === "failure"
+          ? `${policy.id}: ${outcome.errorClass}: ${outcome.message}`
+          : unreadAllow(outcome, input.truncated)
+            ? `${policy.id}: UNREAD: no violation in the ${input.windowsRead ?? 0} windows read, but the model did not read all of the post`
+            : `${policy.id}: ${why}`,
+      );
       if (!reason || reasonRank[why] > reasonRank[reason]) reason = why;
     }
     // A prefilter allow is implied by the policy-set version: records stay small on the path most posts take.
@@ -154,7 +171,9 @@ export function decide(input: DecideInput): DecideOutput {
     modelId: allPrefilter ? null : input.modelId,
     effort: allPrefilter ? null : input.effort,
     latencyMs: input.latencyMs,
-    truncated: input.truncated,
+    // Only what the model read counts: a post all of whose policies the prefilter decided was read whole.
+    truncated: input.truncated && !allPrefilter,
+    windowsRead: allPrefilter ? 0 : (input.windowsRead ?? 0),
     postCreatedAt: input.post.createdAt,
     decidedAt: input.now,
     replayId: input.replayId ?? null,

@@ -4,7 +4,7 @@ import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js"
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import { classifyWithRetries, deadLetter, guarded, type ProcessorDeps } from "./post-processor.js";
 import { publishable } from "./output-records.js";
-import { cutModelText } from "../text/model-text.js";
+import { readInWindows, windowsFor } from "./windowed-read.js";
 import type { PipelinePolicy } from "./ports.js";
 
 /** What the escalation tier decides again: from an escalation, or from an appeal (every policy of the forum unless it names some). */
@@ -65,8 +65,16 @@ export class EscalationProcessor implements RecordProcessor {
     // Decide again under the current version of each escalated policy; one removed since is a human's call.
     const policies: PipelinePolicy[] = redecision.policyIds.flatMap((id) => current.get(id) ?? []);
     const missing = redecision.policyIds.filter((id) => !current.has(id));
-    const { text, truncated } = cutModelText(post.text, deps.pipeline.maxModelChars);
-    const outcomes = policies.length > 0 ? await classifyWithRetries(deps, post.id, text, policies, deps.pipeline.effort ?? "high", signal) : [];
+    // A long post is read in windows, those around the prefilter's hits first.
+    const hits =
+      policies.length > 0 && post.text.length > deps.pipeline.maxModelChars ? deps.prefilter.match(post.text, post.forumId).modelHits?.() : undefined;
+    const read =
+      policies.length > 0
+        ? await readInWindows(post.text, policies, windowsFor(post.text, deps.pipeline, hits), (text, asked) =>
+            classifyWithRetries(deps, post.id, text, asked, deps.pipeline.effort ?? "high", signal),
+          )
+        : { outcomes: [], windowsRead: 0, truncated: false };
+    const { outcomes } = read;
     const failedPolicies = missing.map((id) => ({
       kind: "failure" as const,
       policyId: id,
@@ -94,7 +102,8 @@ export class EscalationProcessor implements RecordProcessor {
       modelId: deps.engine.modelId,
       effort: deps.pipeline.effort ?? "high",
       latencyMs: performance.now() - started,
-      truncated,
+      truncated: read.truncated,
+      windowsRead: read.windowsRead,
       now: this.now(),
       earlier: redecision.earlier,
       appealId: redecision.appealId,

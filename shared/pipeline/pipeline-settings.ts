@@ -20,7 +20,21 @@ export const pipelineSchema = z
   .strictObject({
     engineAttempts: z.int().min(1).max(10).describe("Model attempts for a retriable engine error before the post escalates.").default(2),
     engineTimeoutMs: z.int().min(1).describe("Deadline per model call.").default(120_000),
-    maxModelChars: z.int().min(16).describe("The prefilter scans all of a post; the model sees this much (`truncated` on the decision).").default(8000),
+    maxModelChars: z
+      .int()
+      .min(16)
+      .describe(
+        "The model's budget per call: a longer post is read in windows of this many characters, each overlapping the next by min(256, maxModelChars/8) (the prefilter scans all of it).",
+      )
+      .default(8000),
+    maxWindows: z
+      .int()
+      .min(1)
+      .max(64)
+      .describe(
+        "Most windows the model reads of one long post, those around the prefilter's hits first; a post that needs more and shows no violation in them goes to REVIEW (`truncated` on the decision).",
+      )
+      .default(4),
     combinePolicies: z.boolean().describe("Ask all of a post's policies in one model call instead of one call per policy.").default(false),
     screenThreads: z
       .int()

@@ -4,6 +4,7 @@ import { LivePrefilter } from "../prefilter/live-prefilter.js";
 import type { PrefilterOptions } from "../prefilter/prefilter-options.js";
 import type { PolicyPrefilterResult, PrefilterResult } from "../prefilter/prefilter-result.js";
 import type { PipelinePolicy, PrefilterPort, ScreenedPost } from "./ports.js";
+import type { TextSpan } from "../text/model-text.js";
 
 function toPipelinePolicy(policy: Policy): PipelinePolicy {
   return {
@@ -45,6 +46,10 @@ class Screened implements ScreenedPost {
   /** Only posts that go to the model need it; most posts never build the string. */
   cacheText(): string {
     return this.result.normalisedText;
+  }
+
+  modelHits(): TextSpan[] {
+    return this.result.policies.flatMap((p) => (p.sendToModel ? p.hits.map((h) => ({ start: h.start, end: h.end })) : []));
   }
 }
 

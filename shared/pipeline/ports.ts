@@ -3,6 +3,7 @@
 import type { Effort } from "../policy/effort.js";
 import type { PolicyAction } from "../policy/policy.js";
 import type { VerdictDecision } from "../policy/verdict-decision.js";
+import type { TextSpan } from "../text/model-text.js";
 
 /** A policy as the pipeline sees it. */
 export interface PipelinePolicy {
@@ -34,6 +35,8 @@ export interface ScreenedPost {
   truncated: boolean;
   /** Stable text the verdict cache keys on (normalised, so obfuscations share a key); built on demand. */
   cacheText(): string;
+  /** Where the prefilter found the hits of the model-bound policies (a long post's windows around them are read first); absent: none known. */
+  modelHits?(): TextSpan[];
 }
 
 export interface PrefilterPort {

@@ -20,6 +20,7 @@ import { type Codecs } from "../codec/codecs.js";
 import type { ScreenPool } from "./screen-pool.js";
 import type { VerdictCache } from "./verdict-cache.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
+import { readInWindows, windowsFor, type WindowedRead } from "./windowed-read.js";
 
 export type { Codecs } from "../codec/codecs.js";
 
@@ -237,11 +238,17 @@ export class PostProcessor implements RecordProcessor {
         toModel.push(policy);
       }
     }
+    // A post longer than the model's budget is read in windows, those around the prefilter's hits first.
+    let read: WindowedRead = { outcomes: [], windowsRead: 0, truncated: false };
     if (toModel.length > 0) {
-      const fromModel = await classifyWithRetries(deps, post.id, screened.modelText, toModel, deps.pipeline.effort, signal);
-      outcomes.push(...fromModel);
+      const hits = post.text.length > deps.pipeline.maxModelChars ? deps.prefilter.match(post.text, post.forumId).modelHits?.() : undefined;
+      const plan = windowsFor(post.text, deps.pipeline, hits);
+      read = await readInWindows(post.text, toModel, plan, (text, asked) => classifyWithRetries(deps, post.id, text, asked, deps.pipeline.effort, signal));
+      outcomes.push(...read.outcomes);
+      // A verdict is cached for the whole text: never an allow of a post the model did not read whole.
       if (deps.cache) {
-        await Promise.all(fromModel.map((o) => (o.kind === "model" ? deps.cache!.set(o.verdict, screened.cacheText) : undefined)));
+        const cacheable = read.outcomes.filter((o) => o.kind === "model" && (!read.truncated || o.verdict.decision === "violate"));
+        await Promise.all(cacheable.map((o) => (o.kind === "model" ? deps.cache!.set(o.verdict, screened.cacheText) : undefined)));
       }
     }
     const effort = toModel.length > 0 ? (deps.pipeline.effort ?? toModel[0]!.reasoningEffort) : null;
@@ -254,7 +261,8 @@ export class PostProcessor implements RecordProcessor {
       modelId: deps.engine.modelId,
       effort,
       latencyMs: screened.screenMs + performance.now() - started,
-      truncated: screened.truncated,
+      truncated: read.truncated,
+      windowsRead: read.windowsRead,
       now: this.now(),
     });
     return publishable(deps, out);

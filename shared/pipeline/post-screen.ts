@@ -69,7 +69,6 @@ export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenRes
     post,
     policySetVersion: screened.policySetVersion,
     latencyMs: performance.now() - started,
-    truncated: screened.truncated,
     now: deps.now(),
   });
   return { kind: "decided", records: [encodeDecision(deps, decision)], stage: decision.stage, action: decision.action };

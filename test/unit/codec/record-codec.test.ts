@@ -73,6 +73,7 @@ test("a decision round-trips and its schema has no field for reasoning", () => {
     effort: "low",
     latencyMs: 12.5,
     truncated: false,
+    windowsRead: 2,
     postCreatedAt: 1,
     decidedAt: 2,
     replayId: null,
@@ -121,7 +122,21 @@ test("a v1 decision is read by today's reader: verdicts hide and page no one, no
     verdicts: [{ ...legacyDecision.verdicts[0], onViolate: "hide", page: false }],
     ticketId: null,
     appealId: null,
+    windowsRead: 0,
   });
+});
+
+test("a v2 decision is read by today's reader with no window read, and a v2 reader drops windowsRead", () => {
+  const v2 = {
+    ...legacyDecision,
+    verdicts: [{ ...legacyDecision.verdicts[0], onViolate: "hide", page: false }],
+    ticketId: null,
+    appealId: null,
+  } as unknown as Decision;
+  const fromV2 = new RecordCodec(registry, "decision", { writer: 2 }).encode(v2);
+  expect(new RecordCodec(registry, "decision").decode(fromV2.value, fromV2.headers)).toEqual({ ...v2, windowsRead: 0 });
+  const fromV3 = new RecordCodec(registry, "decision").encode({ ...v2, windowsRead: 3 });
+  expect(new RecordCodec(registry, "decision", { reader: 2 }).decode(fromV3.value, fromV3.headers)).toEqual(v2);
 });
 
 test("a v1 ticket and a v1 audit are read by today's readers with the new fields defaulted", () => {

@@ -284,3 +284,71 @@ test("an appeal is decided at stage appeal, its own decision per appeal, and wha
   expect(first.audit?.stage).toBe("appeal");
   expect(first.escalation).toBeNull();
 });
+
+describe("a post the model did not read whole", () => {
+  test("a sure allow of a truncated post goes to review with its reason, never ALLOW, and the windows read are recorded", () => {
+    const out = decide({
+      ...base,
+      truncated: true,
+      windowsRead: 4,
+      outcomes: [
+        { kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.99) },
+        { kind: "prefilter", policyId: "cheats" },
+      ],
+    });
+    expect(out.decision).toMatchObject({ action: "REVIEW", truncated: true, windowsRead: 4 });
+    expect(out.decision.verdicts[0]).toMatchObject({ policyId: "spam", decision: "allow", escalate: true });
+    expect(out.escalation).toMatchObject({ reason: "LOW_CONFIDENCE", policyIds: ["spam"] });
+    expect(out.escalation?.detail).toContain("spam: UNREAD");
+  });
+
+  test("a cached allow of a truncated post goes to review too", () => {
+    const { reasoning: _r, promptTokens: _p, generatedTokens: _g, latencyMs: _l, ...cached } = model(cheats, "allow", 1);
+    const out = decide({ ...base, truncated: true, windowsRead: 2, outcomes: [{ kind: "cache", policyId: "cheats", verdict: cached }] });
+    expect(out.decision.action).toBe("REVIEW");
+  });
+
+  test("the same allow of a post read whole (in windows) is an ALLOW", () => {
+    const out = decide({ ...base, windowsRead: 3, outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "allow", 0.99) }] });
+    expect(out.decision).toMatchObject({ action: "ALLOW", truncated: false, windowsRead: 3 });
+    expect(out.escalation).toBeNull();
+  });
+
+  test("a violation found in any window wins over the unread rest", () => {
+    const out = decide({
+      ...base,
+      truncated: true,
+      windowsRead: 1,
+      outcomes: [
+        { kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.95, ["SP2"]) },
+        { kind: "model", policyId: "cheats", verdict: model(cheats, "allow", 0.95) },
+      ],
+    });
+    expect(out.decision.action).toBe("HIDE");
+    // The unread allow still goes to the escalation tier.
+    expect(out.escalation?.policyIds).toEqual(["cheats"]);
+  });
+
+  test("whatever the outcomes, truncated never ends in ALLOW", () => {
+    const kinds = [
+      { kind: "model" as const, policyId: "spam", verdict: model(spam, "allow", 1) },
+      { kind: "model" as const, policyId: "spam", verdict: model(spam, "violate", 0.2) },
+      { kind: "prefilter" as const, policyId: "spam" },
+      { kind: "failure" as const, policyId: "spam", errorClass: "E", message: "m", attempts: 1 },
+    ];
+    for (const a of kinds)
+      for (const b of [
+        { kind: "prefilter" as const, policyId: "cheats" },
+        { kind: "model" as const, policyId: "cheats", verdict: model(cheats, "allow", 1) },
+      ]) {
+        const { decision } = decide({ ...base, truncated: true, windowsRead: 4, outcomes: [a, b] });
+        if (decision.truncated) expect(decision.action).not.toBe("ALLOW");
+      }
+  });
+
+  test("a post all of whose policies the prefilter decided is no truncated read, and no window was read", () => {
+    const out = decide({ ...base, truncated: true, windowsRead: 2, outcomes: [{ kind: "prefilter", policyId: "spam" }] });
+    expect(out.decision).toMatchObject({ stage: "prefilter", action: "ALLOW", truncated: false, windowsRead: 0 });
+    expect(prefilterDecision({ post, policySetVersion: "s", latencyMs: 1, now: 1 })).toMatchObject({ truncated: false, windowsRead: 0 });
+  });
+});
