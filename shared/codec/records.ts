@@ -51,7 +51,7 @@ export interface Decision {
   modelId: string | null;
   effort: string | null;
   latencyMs: number;
-  /** The model did not read all of the post (a long post past `pipeline.maxWindows`); such a decision is never an ALLOW. */
+  /** The model did not read all of the post (past `pipeline.maxWindows`, or it stopped at a violation); such a decision is never an ALLOW. */
   truncated: boolean;
   /** Windows of the post the model read for this decision (decision v3; 0: none, older records: 0). */
   windowsRead?: number;

@@ -13,7 +13,7 @@ export interface DecideInput {
   modelId: string | null;
   effort: string | null;
   latencyMs: number;
-  /** The model did not read all of the post (a long post past `maxWindows`): none of its allows stands, each goes to review. */
+  /** The model did not read all of the post (past `maxWindows`, or it stopped at a violation): none of its allows stands, each goes to review. */
   truncated: boolean;
   /** Windows of the post the model read now (0: none; a post within the budget is one). */
   windowsRead?: number;
