@@ -46,7 +46,7 @@ export const pipelineSchema = z
       .int()
       .min(100)
       .describe(
-        "How long a screen thread may hold chunks without answering before it is taken as hung: it is replaced, and its chunks are screened on the main thread.",
+        "How long a screen thread may hold chunks without answering before it is taken as hung: it is replaced, the post it hung on is decided REVIEW (never screened again, never on the main thread), and the rest of its chunks are screened on the replacement.",
       )
       .default(30000),
     effort: effortSchema

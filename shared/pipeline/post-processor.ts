@@ -11,7 +11,8 @@ import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js"
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import type { EnginePort, ModelVerdict, PipelinePolicy, PrefilterPort } from "./ports.js";
 import { readPost } from "../codec/post-input.js";
-import { screenRecord, type ScreenDeps, type ScreenResult } from "./post-screen.js";
+import { screenRecord, screenTimedOut, type ScreenDeps, type ScreenResult } from "./post-screen.js";
+import { ScreenTimeoutError } from "./errors/screen-timeout-error.js";
 import { publishable } from "./output-records.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";
 import { deadLetterCode, isRetriable } from "../errors/arbiter-error.js";
@@ -205,9 +206,11 @@ export class PostProcessor implements RecordProcessor {
     const schemas = this.deps.confluentInput ? await this.deps.confluentInput.schemas.notesFor(records, signal) : undefined;
     if (this.pool) {
       try {
-        return await this.pool.screen(records, schemas);
+        // A record a thread hangs on is decided REVIEW and never screened again (the rest of its chunk goes to another thread).
+        return await this.pool.screen(records, schemas, (record, error) => screenTimedOut(record, this.screenDeps, error));
       } catch (error) {
-        if (signal.aborted) throw error;
+        // Never on the main thread after a timeout: what hung a thread would block kafkajs here.
+        if (signal.aborted || error instanceof ScreenTimeoutError) throw error;
         // A broken thread costs speed, not records: screen on the main thread.
         this.deps.logger.error({ err: (error as Error).message }, "screen thread failed; screening on the main thread");
       }

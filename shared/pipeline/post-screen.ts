@@ -1,7 +1,7 @@
 import type { Post } from "../codec/records.js";
 import type { InputSettings } from "../codec/codec-settings.js";
 import type { TopicNames } from "../kafka/kafka-settings.js";
-import { prefilterDecision } from "./decide.js";
+import { decide, prefilterDecision } from "./decide.js";
 import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js";
 import type { PrefilterPort } from "./ports.js";
 import { readPost, type PostDecoder } from "../codec/post-input.js";
@@ -9,6 +9,7 @@ import { encodeDecision } from "./output-records.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";
 import { deadLetterCode } from "../errors/arbiter-error.js";
 import { type Codecs } from "../codec/codecs.js";
+import type { VerdictOutcome } from "./verdict-outcome.js";
 
 export interface ScreenDeps {
   codecs: Codecs;
@@ -72,4 +73,46 @@ export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenRes
     now: deps.now(),
   });
   return { kind: "decided", records: [encodeDecision(deps, decision)], stage: decision.stage, action: decision.action };
+}
+
+/**
+ * The result for a record whose screen thread hung on it (see ScreenPool): it is never screened
+ * again. The post is decided REVIEW, every policy of its forum failed with the timeout (the
+ * verdicts, the audit and the escalation name it), so a person reads it; a record that does not
+ * decode is a dead letter as in {@link screenRecord}.
+ */
+export function screenTimedOut(record: InboundRecord, deps: ScreenDeps, error: Error): ScreenResult {
+  let post: Post;
+  try {
+    post = readPost(record, deps.input.format, deps.input.maxRecordBytes, deps.confluentPosts ?? deps.codecs.post);
+  } catch (e) {
+    const decodeError = e as Error;
+    const letter = deadLetterRecord(deps, record, decodeError, "decode", deps.now());
+    return {
+      kind: "dead-letter",
+      records: [letter],
+      reason: deadLetterCode(decodeError) ?? decodeError.name,
+      errorClass: decodeError.name,
+      message: decodeError.message,
+    };
+  }
+  const policies = deps.prefilter.policiesFor(post.forumId);
+  const outcomes: VerdictOutcome[] = policies.map((p) => ({ kind: "failure", policyId: p.id, errorClass: error.name, message: error.message, attempts: 1 }));
+  const out = decide({
+    post,
+    policies,
+    outcomes,
+    stage: "primary",
+    policySetVersion: deps.prefilter.policySetVersion,
+    modelId: null,
+    effort: null,
+    latencyMs: 0,
+    truncated: false,
+    now: deps.now(),
+  });
+  const key = out.decision.postId;
+  const records: OutboundRecord[] = [encodeDecision(deps, out.decision)];
+  if (out.audit) records.push({ topic: deps.topics.audit, key, ...deps.codecs.audit.encode(out.audit) });
+  if (out.escalation) records.push({ topic: deps.topics.escalations, key, ...deps.codecs.escalation.encode(out.escalation) });
+  return { kind: "decided", records, stage: out.decision.stage, action: out.decision.action };
 }

@@ -14,6 +14,11 @@ export interface ScreenWorkerInit {
   maxModelChars: number;
   input: InputSettings;
   topics: TopicNames;
+  /**
+   * Set by the pool for each thread: the thread writes [request id, index of the record it is
+   * screening (-1 between records)] here, so that a thread found hung names the record.
+   */
+  progress?: SharedArrayBuffer;
   /** Registry ids of the output schemas when output.format is confluent-avro (the thread encodes decisions and dead letters). */
   outputSchemaIds?: OutputSchemaIds | null;
 }

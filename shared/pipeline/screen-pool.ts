@@ -19,6 +19,8 @@ export interface ScreenPoolOptions {
 export const DEFAULT_SCREEN_TIMEOUT_MS = 30_000;
 /** A thread not ready this long after its start (loading code, building its prefilter) is given up. */
 const START_TIMEOUT_MS = 60_000;
+/** A chunk timed out this often in a row without naming one of its records is rejected (no endless re-screening). */
+const MAX_BLIND_TIMEOUTS = 3;
 /** The longest wait between attempts to replace a thread when replacements fail to start. */
 const MAX_RESTART_DELAY_MS = 30_000;
 
@@ -30,8 +32,13 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** Makes the result of a record whose thread hung on it: it is never screened again. */
+export type OnScreenTimeout = (record: InboundRecord, error: ScreenTimeoutError) => ScreenResult;
+
 interface Thread {
   worker: Worker;
+  /** [request id, record index] the thread is screening (see ScreenWorkerInit.progress). */
+  progress: Int32Array;
   pending: Map<number, Pending>;
   load: number;
   /** Armed when the thread gets work while idle and re-armed at each answer: fires if it stops answering. */
@@ -46,9 +53,16 @@ interface Thread {
  * Worker threads that run the pure first stage of the primary role, so that the main thread
  * keeps to kafkajs and the model stage. Each chunk goes to the least-loaded thread. A thread
  * that dies, or holds chunks without answering for `timeoutMs` (then it is terminated), is
- * replaced; its chunks are rejected, never retried here: the caller screens them on the main
- * thread, so no record is lost and none is screened into two answers. While no thread runs,
- * chunks are rejected at once.
+ * replaced.
+ *
+ * A thread found hung names the record it was on (it writes its progress to shared memory).
+ * Given an `onTimeout`, {@link screen} never rejects for a timeout: that record's result is
+ * `onTimeout`'s (the processor decides REVIEW, and it is never screened again, on any thread),
+ * and the chunk's other records are screened again on another thread (the replacement, waited
+ * for if none runs). Without one, the chunk is rejected with the {@link ScreenTimeoutError}. A
+ * chunk of a thread that dies is rejected, never retried here: the caller screens it on the
+ * main thread, so no record is lost and none is screened into two answers. While no thread
+ * runs, chunks are rejected at once.
  */
 export class ScreenPool {
   private nextId = 1;
@@ -58,6 +72,8 @@ export class ScreenPool {
   private readonly starting = new Set<Worker>();
   private restartDelayMs = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  /** Waiting for a running thread, to screen again the rest of a chunk that timed out. */
+  private runningWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
   private constructor(
     readonly size: number,
@@ -82,8 +98,46 @@ export class ScreenPool {
     return this.running.map((t) => t.worker);
   }
 
-  /** `schemas`: the chunk's writer schemas (input.format confluent-avro); each thread is sent a schema once. */
-  screen(records: readonly InboundRecord[], schemas?: readonly WriterSchemaNote[]): Promise<ScreenResult[]> {
+  /**
+   * `schemas`: the chunk's writer schemas (input.format confluent-avro); each thread is sent a
+   * schema once. `onTimeout`: the result of a record a thread hung on (see the class).
+   */
+  screen(records: readonly InboundRecord[], schemas?: readonly WriterSchemaNote[], onTimeout?: OnScreenTimeout): Promise<ScreenResult[]> {
+    return this.screenOrSettle(records, schemas, onTimeout, 0);
+  }
+
+  /** `blind`: timeouts in a row that named no record of this chunk (it was queued behind, or the thread hung between records). */
+  private async screenOrSettle(
+    records: readonly InboundRecord[],
+    schemas: readonly WriterSchemaNote[] | undefined,
+    onTimeout: OnScreenTimeout | undefined,
+    blind: number,
+  ): Promise<ScreenResult[]> {
+    try {
+      return await this.dispatch(records, schemas);
+    } catch (error) {
+      if (!(error instanceof ScreenTimeoutError) || onTimeout === undefined || this.closed) throw error;
+      const hung = error.recordIndex;
+      if (hung === -1 && blind >= MAX_BLIND_TIMEOUTS) throw error;
+      const rest = records.filter((_, i) => i !== hung);
+      let again: ScreenResult[] = [];
+      if (rest.length > 0) {
+        await this.whenRunning();
+        again = await this.screenOrSettle(rest, schemas, onTimeout, hung === -1 ? blind + 1 : 0);
+      }
+      let j = 0;
+      return records.map((record, i) => (i === hung ? onTimeout(record, error) : (again[j++] as ScreenResult)));
+    }
+  }
+
+  /** Resolves once a thread takes chunks; rejects when the pool closes. */
+  private whenRunning(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("screen pool closed"));
+    if (this.running.length > 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.runningWaiters.push({ resolve, reject }));
+  }
+
+  private dispatch(records: readonly InboundRecord[], schemas?: readonly WriterSchemaNote[]): Promise<ScreenResult[]> {
     if (this.closed) return Promise.reject(new Error("screen pool closed"));
     if (this.running.length === 0) return Promise.reject(new Error("no screen thread is running"));
     const thread = this.running.reduce((a, b) => (b.load < a.load ? b : a));
@@ -146,13 +200,16 @@ export class ScreenPool {
   async close(): Promise<void> {
     this.closed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    for (const waiter of this.runningWaiters.splice(0)) waiter.reject(new Error("screen pool closed"));
     await Promise.all([...this.running.map((t) => t.worker), ...this.starting].map((w) => w.terminate()));
   }
 
   /** Starts one thread; resolves once it is ready and taking chunks. */
   private spawn(): Promise<void> {
     const { init } = this;
-    const worker = new Worker(threadEntry, { workerData: init });
+    const progress = new SharedArrayBuffer(8);
+    new Int32Array(progress).set([0, -1]);
+    const worker = new Worker(threadEntry, { workerData: { ...init, progress } satisfies ScreenWorkerInit });
     this.starting.add(worker);
     return new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => settle(new Error(`exited with code ${code}`));
@@ -168,7 +225,7 @@ export class ScreenPool {
           void worker.terminate();
           reject(new Error(`screen thread failed to start: ${error.message}`));
         } else {
-          const thread = this.adopt(worker);
+          const thread = this.adopt(worker, new Int32Array(progress));
           // Started before a policy update: it gets the update before any chunk.
           if (init.policySetVersion !== this.init.policySetVersion) void this.sendPolicies(thread);
           resolve();
@@ -179,9 +236,10 @@ export class ScreenPool {
     });
   }
 
-  private adopt(worker: Worker): Thread {
-    const thread: Thread = { worker, pending: new Map(), load: 0, watchdog: null, schemasSent: new Set(), policyWaiters: [] };
+  private adopt(worker: Worker, progress: Int32Array): Thread {
+    const thread: Thread = { worker, progress, pending: new Map(), load: 0, watchdog: null, schemasSent: new Set(), policyWaiters: [] };
     this.running.push(thread);
+    for (const waiter of this.runningWaiters.splice(0)) waiter.resolve();
     worker.on("message", (message: ScreenResponse | ScreenPoliciesApplied) => {
       if ("policiesApplied" in message) {
         if (message.policiesApplied === null) {
@@ -220,10 +278,15 @@ export class ScreenPool {
   private onSilence(thread: Thread): void {
     // Answered everything since the last arming: not hung, just idle.
     if (thread.pending.size === 0 || !this.running.includes(thread)) return;
+    // Where it is stuck: each chunk learns whether it holds the record the thread is on.
+    const requestId = Atomics.load(thread.progress, 0);
+    const recordIndex = Atomics.load(thread.progress, 1);
     this.logger.error(
-      { thread: thread.worker.threadId, chunks: thread.pending.size, timeoutMs: this.timeoutMs },
+      { thread: thread.worker.threadId, chunks: thread.pending.size, timeoutMs: this.timeoutMs, recordIndex },
       "screen thread hung; terminating and replacing it",
     );
+    for (const [id, pending] of thread.pending) pending.reject(new ScreenTimeoutError(this.timeoutMs, id === requestId ? recordIndex : -1));
+    thread.pending.clear();
     this.retire(thread, new ScreenTimeoutError(this.timeoutMs));
     void thread.worker.terminate();
   }

@@ -14,6 +14,8 @@ import { packResults, unpackRecords } from "./screen-wire.js";
 
 const init = workerData as ScreenWorkerInit;
 const port = parentPort!;
+/** [request id, record index]: what this thread is screening, read by the pool when it finds the thread hung. */
+const progress = init.progress ? new Int32Array(init.progress) : undefined;
 
 try {
   const set = new PolicySet(init.policies);
@@ -52,7 +54,14 @@ try {
     try {
       if (request.schemas) for (const note of request.schemas) writerSchemas.set(note.id, note);
       const records = unpackRecords(request.records);
-      const results: ScreenResult[] = records.map((r) => screenRecord(r, deps));
+      const results: ScreenResult[] = records.map((r, i) => {
+        if (progress) {
+          Atomics.store(progress, 0, request.id);
+          Atomics.store(progress, 1, i);
+        }
+        return screenRecord(r, deps);
+      });
+      if (progress) Atomics.store(progress, 1, -1);
       const [packed, buffers] = packResults(results, records);
       response = { id: request.id, results: packed };
       transfer = buffers;

@@ -3,6 +3,7 @@ import { parseFrontMatter, type FrontMatterPath, type FrontMatterValue } from ".
 import { EFFORTS, type Effort } from "./effort.js";
 import { POLICY_ACTIONS, PREFILTER_MODES, type Policy, type PolicyAction, type PolicyRule, type PrefilterMode } from "./policy.js";
 import { PolicyError } from "./policy-error.js";
+import { policyRegexProblem } from "./policy-regex.js";
 
 const KNOWN_FIELDS = new Set([
   "id",
@@ -67,12 +68,11 @@ export function parsePolicy(text: string, source: string): Policy {
   const title = str("title", true) as string;
 
   const regexes = strList("regexes");
+  // Policy regexes run on a linear-time engine (policy-regex.ts): one it cannot run as
+  // JavaScript would (a lookaround, a back-reference) is refused here, at validate and push.
   regexes.forEach((r, i) => {
-    try {
-      new RegExp(r, "g");
-    } catch (e) {
-      err("regexes", `item ${i + 1} is not a valid regular expression: ${(e as Error).message}`, ["regexes", i]);
-    }
+    const problem = policyRegexProblem(r);
+    if (problem !== null) err("regexes", `item ${i + 1} ${JSON.stringify(r)} of policy "${id}" cannot be used: ${problem}`, ["regexes", i]);
   });
 
   const threshold = data.escalation_threshold ?? 0.5;

@@ -1,4 +1,6 @@
+import { RE2Set, RE2JS } from "re2js";
 import type { Policy } from "../policy/policy.js";
+import { compilePolicyRegex, toRe2Syntax } from "../policy/policy-regex.js";
 import { AhoCorasick } from "./aho-corasick.js";
 import { AnchoredTrie } from "./anchored-trie.js";
 import { holdsOneOf, requiredChars } from "./required-chars.js";
@@ -72,8 +74,14 @@ export class Matcher {
   private readonly hasUnanchored: boolean;
   private readonly lengths: Int32Array;
   private readonly refs: PatternRef[];
-  /** `required`: characters one of which every match holds ({@link requiredChars}; "" = unknown). */
-  private readonly regexes: { policyIndex: number; re: RegExp; required: string }[];
+  /**
+   * Every policy's regexes on the linear-time engine (RE2JS: see policy-regex.ts). `source`: as
+   * written; `required`: characters one of which every match holds ({@link requiredChars};
+   * "" = unknown).
+   */
+  private readonly regexes: { policyIndex: number; source: string; re: RE2JS; required: string }[];
+  /** All of them in one automaton: one pass over a post says which of them match at all. */
+  private readonly regexSet: RE2Set | undefined;
   /** Settles most ASCII posts without normalising them; undefined when the patterns are too many for it. */
   private readonly scanner: AsciiScanner | undefined;
   /** Reused between calls: (patternId, end) pairs from the automaton. */
@@ -95,8 +103,14 @@ export class Matcher {
       add(i, TermRole.Keyword, p.keywords, p.typos);
       add(i, TermRole.Signal, p.signals, p.typos);
       add(i, TermRole.Target, p.targets, p.typos);
-      for (const r of p.regexes) this.regexes.push({ policyIndex: i, re: new RegExp(r, "gi"), required: requiredChars(r) ?? "" });
+      for (const r of p.regexes) this.regexes.push({ policyIndex: i, source: r, re: compilePolicyRegex(r), required: requiredChars(r) ?? "" });
     });
+    if (this.regexes.length > 0) {
+      const set = new RE2Set(RE2Set.UNANCHORED, RE2JS.CASE_INSENSITIVE);
+      for (const r of this.regexes) set.add(toRe2Syntax(r.source));
+      set.compile();
+      this.regexSet = set;
+    }
     // Each pattern goes to exactly one structure; the other sees an empty (ignored) string, so
     // ids stay the same everywhere.
     const anchored = patterns.map((p, id) => ((refs[id] as PatternRef).start && p.length <= MAX_ANCHORED_LENGTH ? p : ""));
@@ -228,23 +242,33 @@ export class Matcher {
   /**
    * Runs the policies' regexes over the ORIGINAL text (case-insensitive): a pattern such as
    * `https?://` must see the text as written, not with its letters collapsed. At most
-   * `maxPerPolicy` matches are collected per policy.
+   * `maxPerPolicy` matches are collected per regex. Linear in the text: one pass of the set
+   * automaton says which regexes match, and only those are run for their positions, each at
+   * most `maxPerPolicy` times per regex (an empty match counts, and is not reported).
    */
   matchRegexes(text: string, active: Uint8Array | undefined, maxPerPolicy: number): RegexHit[] {
-    if (this.regexes.length === 0) return NO_REGEX_HITS;
-    let hits: RegexHit[] | undefined;
-    for (const { policyIndex, re, required } of this.regexes) {
+    const set = this.regexSet;
+    if (set === undefined) return NO_REGEX_HITS;
+    let candidate = false;
+    for (const { policyIndex, required } of this.regexes) {
       if (active !== undefined && active[policyIndex] === 0) continue;
       if (required !== "" && !holdsOneOf(text, required)) continue; // it cannot match
-      re.lastIndex = 0;
-      let found = 0;
-      for (let m = re.exec(text); m !== null && found < maxPerPolicy; m = re.exec(text)) {
-        if (m[0].length === 0) {
-          re.lastIndex++; // an empty match would loop forever
-          continue;
-        }
-        (hits ??= []).push({ policyIndex, term: re.source, start: m.index, end: m.index + m[0].length });
-        found++;
+      candidate = true;
+      break;
+    }
+    if (!candidate) return NO_REGEX_HITS;
+    const matching = set.match(text);
+    if (matching.length === 0) return NO_REGEX_HITS;
+    matching.sort((a, b) => a - b); // policy order, as before
+    let hits: RegexHit[] | undefined;
+    for (const id of matching) {
+      const { policyIndex, source, re } = this.regexes[id] as (typeof this.regexes)[number];
+      if (active !== undefined && active[policyIndex] === 0) continue;
+      const m = re.matcher(text);
+      for (let found = 0; found < maxPerPolicy && m.find(); found++) {
+        const start = m.start();
+        const end = m.end();
+        if (end > start) (hits ??= []).push({ policyIndex, term: source, start, end });
       }
     }
     return hits ?? NO_REGEX_HITS;

@@ -6,8 +6,9 @@
  * `[a-z0-9-]`) not made optional by its quantifier, and gives up (undefined) on anything else
  * it does not understand. Groups, `.`, `\w`-like escapes and assertions are skipped (never
  * required). Of the required atoms it picks the one least likely in ordinary text: a
- * non-letter, then the smallest set. Letters come with their other ASCII case (the regexes
- * run with the `i` flag, without `u`: no non-ASCII character folds to an ASCII one).
+ * non-letter, then the smallest set. Letters come with every character they fold to: the
+ * regexes run case-insensitive on RE2, with Unicode simple case folding, where the only
+ * non-ASCII characters that fold to ASCII letters are the Kelvin sign (k) and the long s (s).
  */
 export function requiredChars(source: string): string | undefined {
   const candidates: string[] = [];
@@ -112,11 +113,14 @@ function classChars(body: string): string | undefined {
   return out;
 }
 
+/** Non-ASCII characters that Unicode simple case folding (RE2's `(?i)`) maps to an ASCII letter. */
+const ASCII_FOLDS: Record<string, string> = { k: "\u212a", s: "\u017f" };
+
 /** The characters with the other case of each ASCII letter added; undefined for other letters. */
 function withOtherCase(chars: string): string | undefined {
   let out = "";
   for (const c of chars) {
-    if (/[A-Za-z]/.test(c)) out += c.toLowerCase() + c.toUpperCase();
+    if (/[A-Za-z]/.test(c)) out += c.toLowerCase() + c.toUpperCase() + (ASCII_FOLDS[c.toLowerCase()] ?? "");
     else if (c.toLowerCase() !== c.toUpperCase())
       return undefined; // a non-ASCII letter: its folds are not listed
     else out += c;

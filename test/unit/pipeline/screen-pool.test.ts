@@ -8,7 +8,7 @@ import type { RecordResult } from "@arbiter/shared/kafka/record-processor.js";
 import { ScreenTimeoutError } from "@arbiter/shared/pipeline/errors/screen-timeout-error.js";
 import { PolicyPrefilter } from "@arbiter/shared/pipeline/policy-prefilter.js";
 import { PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
-import { screenRecord, type ScreenResult } from "@arbiter/shared/pipeline/post-screen.js";
+import { screenRecord, screenTimedOut, type ScreenResult } from "@arbiter/shared/pipeline/post-screen.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
 import { ScreenPool, type ScreenPoolOptions } from "@arbiter/shared/pipeline/screen-pool.js";
 import { WorkerMetrics } from "@arbiter/shared/observability/metrics.js";
@@ -56,29 +56,41 @@ function essence(result: ScreenResult): unknown {
 }
 
 /**
- * The default pack plus a policy whose regex backtracks exponentially on "aaa…a!b" (about
- * doubling per extra "a"): a post that keeps a screen thread busy for as long as a test needs,
- * with no hook in the production code. It never matches, so every post is ALLOWed.
+ * The default pack plus a policy whose regex is slow on long runs of "a" and "b" in random
+ * order: policy regexes run on a linear-time engine, but `a[ab]{200}c` is a large automaton
+ * that the engine runs as an NFA (its DFA would need too many states), at several µs a
+ * character. A post that keeps a screen thread busy for as long as a test needs, with no hook
+ * in the production code. It never matches (no "c"), so every post is ALLOWed.
  */
-async function backtrackingSet(): Promise<PolicySet> {
+async function slowRegexSet(): Promise<PolicySet> {
   const base = await loadPolicySet(policiesDir);
   const slow = {
     ...base.policies[0]!,
-    id: "backtracking",
+    id: "slow-regex",
     version: "0123456789abcdef",
     forums: ["*"],
     keywords: [],
     signals: [],
     targets: [],
-    regexes: ["(a+)+b"],
+    regexes: ["a[ab]{200}c"],
     prefilter: "keywords" as const,
   };
   return new PolicySet([...base.policies, slow]);
 }
-const busyFor = (aCount: number) => "a".repeat(aCount) + "!b";
-/** ~0.25 s on an idle core here (more on a busy one); forever, for practical purposes. */
-const SLOW = busyFor(25);
-const ENDLESS = busyFor(60);
+/** `n` characters of "a" and "b" in a fixed pseudo-random order. */
+function busyFor(n: number): string {
+  let x = 7;
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    s += (x >> 16) & 1 ? "a" : "b";
+  }
+  return s;
+}
+/** Some 0.1–0.5 s on a core here, depending on the load. */
+const SLOW = busyFor(30_000);
+/** Several seconds: longer than any timeout here. */
+const ENDLESS = busyFor(600_000);
 
 function mixedChunk(slowText: string): InboundRecord[] {
   return [
@@ -106,8 +118,8 @@ async function expectReplacedAndScreening(pool: ScreenPool, old: Worker): Promis
   expect((await pool.screen(mixedChunk("fine"))).map((r) => r.kind)).toEqual(["decided", "decided", "decided", "dead-letter"]);
 }
 
-/** A PostProcessor on the pool; no post here needs the model. */
-function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
+/** A PostProcessor on the pool; no post here needs the model. `onMainThread`: each text the main thread screens. */
+function processorOn(pool: ScreenPool, set: PolicySet, onMainThread?: (text: string) => void): PostProcessor {
   const engine: EnginePort = {
     modelId: "none",
     classify: () => Promise.reject(new Error("no post in these tests goes to the model")),
@@ -119,7 +131,7 @@ function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
     input: config.input,
     pipeline: config.pipeline,
     engine,
-    prefilter: new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars }),
+    prefilter: mainThreadPrefilter(set, onMainThread),
     cache: null,
     metrics: new WorkerMetrics(),
     logger: silentLogger,
@@ -127,13 +139,27 @@ function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
   return new PostProcessor(deps, pool);
 }
 
-/** Each record's outputs: "post:action" per decision, "dlq:key" per dead letter ("deferred" for a record left to the model). */
+/** The processor's own prefilter, telling `seen` each text it screens. */
+function mainThreadPrefilter(set: PolicySet, seen?: (text: string) => void): PolicyPrefilter {
+  const prefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
+  if (seen) {
+    const match = prefilter.match.bind(prefilter);
+    prefilter.match = (text, forumId) => {
+      seen(text);
+      return match(text, forumId);
+    };
+  }
+  return prefilter;
+}
+
+/** Each record's outputs: "post:action" per decision, "dlq:key" per dead letter, "topic:key" for others ("deferred" for a record left to the model). */
 function decidedPosts(results: readonly RecordResult[]): string[][] {
   return results.map((result) =>
     result.kind === "deferred"
       ? ["deferred"]
       : result.outputs.map((r: OutboundRecord) => {
           if (r.topic === config.kafka.topics.dlq) return `dlq:${r.key?.toString()}`;
+          if (r.topic !== config.kafka.topics.decisions) return `${r.topic}:${r.key?.toString()}`;
           const decision = codecs.decision.decode(r.value, r.headers);
           return `${decision.postId}:${decision.action}`;
         }),
@@ -186,7 +212,7 @@ test("a thread refuses a policy set other than the main thread's", async () => {
 
 describe("a screen thread that dies", () => {
   test("is replaced; the chunk it held is rejected, and the pool goes on screening", async () => {
-    const set = await backtrackingSet();
+    const set = await slowRegexSet();
     const pool = await startPool(set, {}, 2);
     try {
       const inFlight = pool.screen(mixedChunk(ENDLESS));
@@ -202,7 +228,7 @@ describe("a screen thread that dies", () => {
   }, 60_000);
 
   test("loses no record: the processor screens the chunk in flight on the main thread, each record once", async () => {
-    const set = await backtrackingSet();
+    const set = await slowRegexSet();
     const pool = await startPool(set);
     try {
       const [victim] = pool.threads;
@@ -219,7 +245,7 @@ describe("a screen thread that dies", () => {
 
 describe("a screen thread that hangs", () => {
   test("times out, is terminated and replaced; the pool goes on screening", async () => {
-    const set = await backtrackingSet();
+    const set = await slowRegexSet();
     const pool = await startPool(set, { timeoutMs: 500 });
     try {
       const [hung] = pool.threads;
@@ -235,12 +261,12 @@ describe("a screen thread that hangs", () => {
   }, 60_000);
 
   test("a busy thread that keeps answering is not taken for hung: the clock runs from its last answer", async () => {
-    const pool = await startPool(await backtrackingSet(), { timeoutMs: 1_000 });
+    const pool = await startPool(await slowRegexSet(), { timeoutMs: 1_000 });
     try {
       const [thread] = pool.threads;
-      // V8 interprets a regex at first and compiles it once it has run: a short run first, so no chunk here is the slow cold one.
-      await pool.screen([record(0, "warm", "gaming", busyFor(5))]);
-      const slow = [record(0, "slow", "gaming", busyFor(20))];
+      // A short run first, so that no chunk here is the slow cold one (code not yet optimised).
+      await pool.screen([record(0, "warm", "gaming", busyFor(2_000))]);
+      const slow = [record(0, "slow", "gaming", busyFor(4_000))];
       // Three chunks in the thread at all times, for three times the timeout.
       const until = performance.now() + 3_000;
       const lane = async () => {
@@ -253,16 +279,52 @@ describe("a screen thread that hangs", () => {
     }
   }, 60_000);
 
-  test("loses no record: the processor screens the timed-out chunk on the main thread, each record once", async () => {
-    const set = await backtrackingSet();
+  test("never screens again on the main thread: the record it hung on is decided REVIEW, the rest on the replacement", async () => {
+    const set = await slowRegexSet();
     const pool = await startPool(set, { timeoutMs: 100 });
     try {
       const [hung] = pool.threads;
-      // SLOW outlasts the timeout in the thread, then is screened again, once, on the main thread.
-      expect(decidedPosts(await processorOn(pool, set).processBatch(mixedChunk(SLOW), new AbortController().signal))).toEqual(EXPECTED_DECISIONS);
-      expect(pool.threads).not.toContain(hung); // it did time out
-      await replacementOf(pool, hung!);
-      expect(decidedPosts(await processorOn(pool, set).processBatch(mixedChunk("fine"), new AbortController().signal))).toEqual(EXPECTED_DECISIONS);
+      const screenedHere: string[] = [];
+      const processor = processorOn(pool, set, (text) => screenedHere.push(text));
+      // SLOW outlasts the timeout in the thread, which names it as the record it was on.
+      const outputs = decidedPosts(await processor.processBatch(mixedChunk(SLOW), new AbortController().signal));
+      expect(outputs).toEqual([
+        ["ok-1:ALLOW"],
+        ["slow:REVIEW", `${config.kafka.topics.audit}:slow`, `${config.kafka.topics.escalations}:slow`],
+        ["ok-2:ALLOW"],
+        ["dlq:bad-fp"],
+      ]);
+      expect(screenedHere).toEqual([]); // nothing, and above all not SLOW, was screened on the main thread
+      expect(pool.threads).not.toContain(hung); // it did time out, and was replaced
+      expect(pool.threads).toHaveLength(1);
+      expect(decidedPosts(await processor.processBatch(mixedChunk("fine"), new AbortController().signal))).toEqual(EXPECTED_DECISIONS);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  test("the REVIEW names the timeout: in the verdicts and the escalation", async () => {
+    const set = await slowRegexSet();
+    const pool = await startPool(set, { timeoutMs: 100 });
+    try {
+      const results = await pool.screen(mixedChunk(SLOW), undefined, (record, error) =>
+        screenTimedOut(record, { codecs, topics: config.kafka.topics, input: config.input, prefilter: mainThreadPrefilter(set), now: Date.now }, error),
+      );
+      expect(results.map((r) => r.kind)).toEqual(["decided", "decided", "decided", "dead-letter"]);
+      const slow = results[1] as Extract<ScreenResult, { kind: "decided" }>;
+      const [decisionRecord, , escalationRecord] = slow.records;
+      const decision = codecs.decision.decode(decisionRecord!.value, decisionRecord!.headers);
+      expect(decision.action).toBe("REVIEW");
+      // Every policy of the post's forum, none left out.
+      expect(decision.verdicts.map((v) => v.policyId).sort()).toEqual(
+        set
+          .forForum("gaming")
+          .map((p) => p.id)
+          .sort(),
+      );
+      expect(decision.verdicts.every((v) => v.source === "failure" && v.escalate && v.rationale.includes("ScreenTimeoutError"))).toBe(true);
+      const escalation = codecs.escalation.decode(escalationRecord!.value, escalationRecord!.headers);
+      expect(escalation.detail).toMatch(/ScreenTimeoutError: screen chunk not answered within 100 ms/);
     } finally {
       await pool.close();
     }
