@@ -115,6 +115,7 @@ export function prefilterDecision(input: { post: Post; policySetVersion: string;
     replayId: null,
     ticketId: null,
     appealId: null,
+    unreadable: null,
   };
 }
 
@@ -160,6 +161,7 @@ export function decide(input: DecideInput): DecideOutput {
     replayId: input.replayId ?? null,
     ticketId: null,
     appealId,
+    unreadable: null,
   };
 
   const entries: AuditEntry[] = [];

@@ -78,6 +78,7 @@ test("a decision round-trips and its schema has no field for reasoning", () => {
     replayId: null,
     ticketId: null,
     appealId: null,
+    unreadable: null,
   };
   const { value, headers } = codec.encode(decision);
   expect(codec.decode(value, headers)).toEqual(decision);
@@ -121,6 +122,7 @@ test("a v1 decision is read by today's reader: verdicts hide and page no one, no
     verdicts: [{ ...legacyDecision.verdicts[0], onViolate: "hide", page: false }],
     ticketId: null,
     appealId: null,
+    unreadable: null,
   });
 });
 
