@@ -5,6 +5,8 @@ import { nonBlank, secretSchema, tlsFields, tlsPairRule } from "../settings/fiel
 
 export const postFormatSchema = z.enum(["avro", "json", "confluent-avro"]);
 export const outputFormatSchema = z.enum(["avro", "confluent-avro"]);
+/** The actions a decision for an unreadable post may take (a banner needs a policy that asked for one). */
+export const unreadableActionSchema = z.enum(["REVIEW", "HIDE", "ALLOW"]);
 
 /** The Post fields a producer's schema may name otherwise (shared/codec/records.ts). */
 export const POST_FIELDS = ["id", "forumId", "authorId", "text", "language", "createdAt", "metadata", "threadId"] as const;
@@ -17,6 +19,11 @@ export const inputSchema = z
       )
       .default("avro"),
     maxRecordBytes: z.int().min(64).describe("A larger record is a dead letter.").default(1_048_576),
+    onUnreadable: unreadableActionSchema
+      .describe(
+        "The action of the decision a post gets when it cannot be read (empty, oversized, malformed, a field out of range), besides its dead letter: `REVIEW` raises a ticket, `HIDE` hides it, `ALLOW` shows it. Only a post whose id can be recovered (its JSON `id`, else the record key) gets one.",
+      )
+      .default("REVIEW"),
     fieldMap: z
       .partialRecord(z.enum(POST_FIELDS), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an Avro field name"))
       .describe(
@@ -101,6 +108,7 @@ export const schemaRegistrySchema = z
 
 export type PostFormat = z.infer<typeof postFormatSchema>;
 export type OutputFormat = z.infer<typeof outputFormatSchema>;
+export type UnreadableAction = z.infer<typeof unreadableActionSchema>;
 export type InputSettings = z.output<typeof inputSchema>;
 export type OutputSettings = z.output<typeof outputSchema>;
 export type SchemaRegistrySettings = z.output<typeof schemaRegistrySchema>;

@@ -62,6 +62,11 @@ export interface Decision {
   ticketId: string | null;
   /** Stage appeal: the appeal this decision answers (decision v2). */
   appealId: string | null;
+  /**
+   * Set when the post could not be read and was decided unread (`input.onUnreadable`): where it
+   * failed and why (decision v3; null: the post was read, older records read as null).
+   */
+  unreadable: string | null;
 }
 
 export interface AuditEntry {

@@ -55,5 +55,6 @@ export function humanDecision(ticket: Ticket, verdict: Verdict, now: number): De
     replayId: null,
     ticketId: ticket.ticketId,
     appealId: null,
+    unreadable: null,
   };
 }

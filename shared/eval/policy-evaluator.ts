@@ -63,7 +63,7 @@ export class PolicyEvaluator {
     private readonly settings: EvaluatorSettings,
     logger: Logger,
   ) {
-    const input: InputSettings = { format: "json", maxRecordBytes: settings.maxRecordBytes, fieldMap: {} };
+    const input: InputSettings = { format: "json", maxRecordBytes: settings.maxRecordBytes, onUnreadable: "REVIEW", fieldMap: {} };
     this.forumId = forumFor(policy);
     this.processor = new PostProcessor({
       codecs: this.codecs,

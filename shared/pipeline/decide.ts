@@ -126,6 +126,7 @@ export function prefilterDecision(input: { post: Post; policySetVersion: string;
     replayId: null,
     ticketId: null,
     appealId: null,
+    unreadable: null,
   };
 }
 
@@ -179,6 +180,7 @@ export function decide(input: DecideInput): DecideOutput {
     replayId: input.replayId ?? null,
     ticketId: null,
     appealId,
+    unreadable: null,
   };
 
   const entries: AuditEntry[] = [];

@@ -15,6 +15,7 @@ import { screenRecord, screenTimedOut, type ScreenDeps, type ScreenResult } from
 import { ScreenTimeoutError } from "./errors/screen-timeout-error.js";
 import { publishable } from "./output-records.js";
 import { deadLetterRecord } from "../codec/dead-letter-record.js";
+import { unreadableRecords } from "./unreadable-post.js";
 import { deadLetterCode, isRetriable } from "../errors/arbiter-error.js";
 import { RetryPolicy } from "../retry/retry-policy.js";
 import { type Codecs } from "../codec/codecs.js";
@@ -43,11 +44,15 @@ export interface ProcessorDeps {
   auditSampler?: AuditSampler | null;
 }
 
-/** Deferred work whose processing throws (a bug, not bad input) ends as a dead letter, not a stuck record. */
+/**
+ * Deferred work whose processing throws (a bug, or a post that cannot be encoded) ends as a dead
+ * letter, not a stuck record, plus what `alsoOnFailure` gives (the post's decision unread).
+ */
 export function guarded(
   deps: Pick<ProcessorDeps, "codecs" | "topics" | "metrics" | "logger">,
   record: InboundRecord,
   fn: (signal: AbortSignal) => Promise<OutboundRecord[]>,
+  alsoOnFailure: (error: Error, now: number) => OutboundRecord[] = () => [],
 ): RecordResult {
   return {
     kind: "deferred",
@@ -56,7 +61,8 @@ export function guarded(
         return await fn(signal);
       } catch (error) {
         if (signal.aborted) throw error;
-        return [deadLetter(deps, record, error as Error, "process", Date.now())];
+        const now = Date.now();
+        return [deadLetter(deps, record, error as Error, "process", now), ...alsoOnFailure(error as Error, now)];
       }
     },
   };
@@ -174,12 +180,18 @@ export class PostProcessor implements RecordProcessor {
         );
         out[i] = { kind: "ready", outputs: result.records };
       } else {
-        out[i] = guarded(deps, record, (modelSignal) => {
-          if (result.policySetVersion === deps.prefilter.policySetVersion) return this.decideWithModel(result, modelSignal);
-          // Screened under another policy-set version than the one in force here: screen again.
-          const again = screenRecord(record, this.screenDeps);
-          return again.kind === "to-model" ? this.decideWithModel(again, modelSignal) : Promise.resolve(again.records);
-        });
+        out[i] = guarded(
+          deps,
+          record,
+          (modelSignal) => {
+            if (result.policySetVersion === deps.prefilter.policySetVersion) return this.decideWithModel(result, modelSignal);
+            // Screened under another policy-set version than the one in force here: screen again.
+            const again = screenRecord(record, this.screenDeps);
+            return again.kind === "to-model" ? this.decideWithModel(again, modelSignal) : Promise.resolve(again.records);
+          },
+          // A post whose decision cannot be made or encoded is still decided, unread.
+          (error, now) => unreadableRecords(deps, result.policySetVersion, record, error, "process", now, result.post),
+        );
       }
     });
     for (const [stage, byAction] of decided) for (const [action, count] of byAction) deps.metrics.decided.inc({ stage, action }, count);

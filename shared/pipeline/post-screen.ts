@@ -10,6 +10,7 @@ import { deadLetterRecord } from "../codec/dead-letter-record.js";
 import { deadLetterCode } from "../errors/arbiter-error.js";
 import { type Codecs } from "../codec/codecs.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
+import { unreadableRecords } from "./unreadable-post.js";
 
 export interface ScreenDeps {
   codecs: Codecs;
@@ -41,16 +42,34 @@ export type ScreenResult =
       screenMs: number;
     };
 
-/** decode -> validate -> prefilter; decides and encodes at once when no policy needs the model. Never throws for bad input. */
+/**
+ * decode -> validate -> prefilter; decides and encodes at once when no policy needs the model.
+ * Never throws for bad input: a record that cannot be read or encoded gets a dead letter and,
+ * when its post id can be recovered, a decision unread (`input.onUnreadable`); the other records
+ * of the chunk are not touched.
+ */
 export function screenRecord(record: InboundRecord, deps: ScreenDeps): ScreenResult {
   let post: Post;
   try {
     post = readPost(record, deps.input.format, deps.input.maxRecordBytes, deps.confluentPosts ?? deps.codecs.post);
   } catch (error) {
-    const e = error as Error;
-    const letter = deadLetterRecord(deps, record, e, "decode", deps.now());
-    return { kind: "dead-letter", records: [letter], reason: deadLetterCode(e) ?? e.name, errorClass: e.name, message: e.message };
+    return unreadable(record, deps, error as Error, "decode", null);
   }
+  try {
+    return screenPost(post, deps);
+  } catch (error) {
+    return unreadable(record, deps, error as Error, "process", post);
+  }
+}
+
+function unreadable(record: InboundRecord, deps: ScreenDeps, e: Error, stage: string, post: Post | null): ScreenResult {
+  const now = deps.now();
+  const letter = deadLetterRecord(deps, record, e, stage, now);
+  const decided = unreadableRecords(deps, deps.prefilter.policySetVersion, record, e, stage, now, post);
+  return { kind: "dead-letter", records: [letter, ...decided], reason: deadLetterCode(e) ?? e.name, errorClass: e.name, message: e.message };
+}
+
+function screenPost(post: Post, deps: ScreenDeps): ScreenResult {
   const started = performance.now();
   const screened = deps.prefilter.match(post.text, post.forumId);
   if (screened.toModel.size > 0) {

@@ -43,6 +43,7 @@ export function decisionFor(
     replayId: null,
     ticketId: null,
     appealId: null,
+    unreadable: null,
   };
 }
 

@@ -188,6 +188,7 @@ describe("arbiter produce and tail", () => {
       replayId: null,
       ticketId: null,
       appealId: null,
+      unreadable: null,
     };
     await producer.send({
       topic: topics.decisions,

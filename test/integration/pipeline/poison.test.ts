@@ -75,12 +75,18 @@ describe.each([1, 0])("with %i screen threads", (screenThreads) => {
       expect(Buffer.compare(letter.value!, message.value as Buffer)).toBe(0);
     }
 
-    const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, goodPosts.length, {
+    // Every good post is decided; every bad one too (its key names it), unread: REVIEW, input.onUnreadable.
+    const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, goodPosts.length + bad.length, {
       groupId: ns.group("check-decisions"),
       timeoutMs: 120_000,
     });
-    expect([...new Set(decisions.map((d) => d.postId))].sort()).toEqual(goodPosts.map((m) => String(m.key)).sort());
-    expect(decisions.some((d) => d.postId.startsWith("bad-"))).toBe(false);
+    expect([...new Set(decisions.map((d) => d.postId))].sort()).toEqual([...goodPosts.map((m) => String(m.key)), ...Object.keys(poison)].sort());
+    for (const d of decisions) {
+      if (d.postId.startsWith("bad-")) {
+        expect(d).toMatchObject({ action: "REVIEW", stage: "primary" });
+        expect(d.unreadable).toMatch(poison[d.postId]!.reason);
+      } else expect(d.unreadable).toBeNull();
+    }
     expect((await fetch(`http://127.0.0.1:${under.worker.httpPort}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`http://127.0.0.1:${under.worker.httpPort}/metrics`)).text();
     expect(metrics).toMatch(/arbiter_dead_letters_total\{reason="OVERSIZED"\} 1/);

@@ -103,6 +103,7 @@ function inForce(p: (typeof posts)[number]): Decision {
     replayId: null,
     ticketId: null,
     appealId: null,
+    unreadable: null,
   };
 }
 

@@ -85,6 +85,7 @@ test("a shadow run decides live posts under the candidate and writes nothing to 
       replayId: null,
       ticketId: null,
       appealId: null,
+      unreadable: null,
     }));
     const producer = kafka.producer();
     await producer.connect();

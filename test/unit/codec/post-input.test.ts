@@ -58,3 +58,48 @@ test("Avro text with an encoded surrogate is rejected, a real U+FFFD is kept", (
   expect(codeOf(() => readPost(record(bad.value, bad.headers), "avro", 4096, codecs.post))).toBe("INVALID_RECORD");
   expect(codeOf(() => readPost(record(ok.value, { [FINGERPRINT_HEADER]: "00" }), "avro", 4096, codecs.post))).toBe("UNKNOWN_FINGERPRINT");
 });
+
+const messageOf = (rec: InboundRecord, format: "json" | "avro" = "json"): string =>
+  thrown(() => readPost(rec, format, 1 << 20, codecs.post), DecodeError).message;
+const ok = { id: "a", text: "x", createdAt: 1_700_000_000_000 };
+
+test.each([
+  ["createdAt 1.5 (not an integer)", { ...ok, createdAt: 1.5 }, "createdAt"],
+  ["a negative createdAt", { ...ok, createdAt: -1 }, "createdAt"],
+  ["a createdAt past the last Date", { ...ok, createdAt: 8_640_000_000_000_001 }, "createdAt"],
+  ["a createdAt beyond 2^53", { ...ok, createdAt: 2 ** 60 }, "createdAt"],
+  ["a boolean createdAt", { ...ok, createdAt: true }, "createdAt"],
+  ["a numeric id", { ...ok, id: 7 }, "id"],
+  ["an id of 513 characters", { ...ok, id: "i".repeat(513) }, "id"],
+  ["an id with a lone surrogate", { ...ok, id: "a\udc00" }, "id"],
+  ["an author that is an object", { ...ok, authorId: { x: 1 } }, "authorId"],
+  ["a language of 65 characters", { ...ok, language: "l".repeat(65) }, "language"],
+  ["a numeric threadId", { ...ok, threadId: 3 }, "threadId"],
+  ["a forum with a lone surrogate", { ...ok, forumId: "\ud800" }, "forumId"],
+  ["metadata as an array", { ...ok, metadata: ["a"] }, "metadata"],
+  ["a metadata value that is an object", { ...ok, metadata: { site: { nested: true } } }, "metadata.site"],
+  ["a metadata value that is null", { ...ok, metadata: { site: null } }, "metadata.site"],
+])("a JSON post with %s is INVALID_RECORD naming the field", (_name, body, field) => {
+  const rec = json(body);
+  expect(codeOf(() => readPost(rec, "json", 1 << 20, codecs.post))).toBe("INVALID_RECORD");
+  expect(messageOf(rec)).toContain(`"${field}"`);
+});
+
+test("an Avro post is held to the same fields: a negative createdAt names the field", () => {
+  const encoded = codecs.post.encode({ id: "a", forumId: "f", authorId: "u", text: "x", language: null, createdAt: -5, metadata: {}, threadId: null });
+  expect(messageOf(record(encoded.value, encoded.headers), "avro")).toContain('"createdAt"');
+});
+
+test("a post that passes validation at the edges of every range encodes", () => {
+  for (const createdAt of [0, 8_640_000_000_000_000]) {
+    const p = readPost(json({ ...ok, id: "i".repeat(512), language: "l".repeat(64), createdAt }), "json", 1 << 20, codecs.post);
+    expect(p.createdAt).toBe(createdAt);
+    expect(() => codecs.post.encode({ ...p, threadId: p.threadId ?? null })).not.toThrow();
+  }
+});
+
+test("a JSON syntax error does not quote the record in its message", () => {
+  const message = messageOf(record(Buffer.from('{"id":"a","text":"secret words here" oops}')));
+  expect(message).toMatch(/^not JSON: a syntax error/);
+  expect(message).not.toContain("secret");
+});

@@ -79,6 +79,7 @@ test("a decision round-trips and its schema has no field for reasoning", () => {
     replayId: null,
     ticketId: null,
     appealId: null,
+    unreadable: null,
   };
   const { value, headers } = codec.encode(decision);
   expect(codec.decode(value, headers)).toEqual(decision);
@@ -123,6 +124,7 @@ test("a v1 decision is read by today's reader: verdicts hide and page no one, no
     ticketId: null,
     appealId: null,
     windowsRead: 0,
+    unreadable: null,
   });
 });
 
@@ -134,7 +136,7 @@ test("a v2 decision is read by today's reader with no window read, and a v2 read
     appealId: null,
   } as unknown as Decision;
   const fromV2 = new RecordCodec(registry, "decision", { writer: 2 }).encode(v2);
-  expect(new RecordCodec(registry, "decision").decode(fromV2.value, fromV2.headers)).toEqual({ ...v2, windowsRead: 0 });
+  expect(new RecordCodec(registry, "decision").decode(fromV2.value, fromV2.headers)).toEqual({ ...v2, windowsRead: 0, unreadable: null });
   const fromV3 = new RecordCodec(registry, "decision").encode({ ...v2, windowsRead: 3 });
   expect(new RecordCodec(registry, "decision", { reader: 2 }).decode(fromV3.value, fromV3.headers)).toEqual(v2);
 });

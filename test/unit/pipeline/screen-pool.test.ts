@@ -49,6 +49,10 @@ function essence(result: ScreenResult): unknown {
         const { firstSeenAt: _f, ...letter } = codecs.deadLetter.decode(r.value, r.headers);
         return { topic: r.topic, key: r.key?.toString(), letter: { ...letter, value: letter.value?.toString("hex") } };
       }
+      if (r.topic === config.kafka.topics.tickets) {
+        const { createdAt: _c, ...ticket } = codecs.ticket.decode(r.value, r.headers);
+        return { topic: r.topic, key: r.key?.toString(), ticket };
+      }
       const { decidedAt: _d, latencyMs: _l, ...decision } = codecs.decision.decode(r.value, r.headers);
       return { topic: r.topic, key: r.key?.toString(), decision };
     }),
@@ -159,13 +163,15 @@ function decidedPosts(results: readonly RecordResult[]): string[][] {
       ? ["deferred"]
       : result.outputs.map((r: OutboundRecord) => {
           if (r.topic === config.kafka.topics.dlq) return `dlq:${r.key?.toString()}`;
+          if (r.topic === config.kafka.topics.tickets) return `ticket:${r.key?.toString()}`;
           if (r.topic !== config.kafka.topics.decisions) return `${r.topic}:${r.key?.toString()}`;
           const decision = codecs.decision.decode(r.value, r.headers);
           return `${decision.postId}:${decision.action}`;
         }),
   );
 }
-const EXPECTED_DECISIONS = [["ok-1:ALLOW"], ["slow:ALLOW"], ["ok-2:ALLOW"], ["dlq:bad-fp"]];
+// The unreadable record gets its dead letter and a REVIEW decision with its ticket (input.onUnreadable).
+const EXPECTED_DECISIONS = [["ok-1:ALLOW"], ["slow:ALLOW"], ["ok-2:ALLOW"], ["dlq:bad-fp", "bad-fp:REVIEW", "ticket:bad-fp"]];
 
 test("a screen thread gives the same results as screening on the main thread", async () => {
   const set = await loadPolicySet(policiesDir);
@@ -292,7 +298,7 @@ describe("a screen thread that hangs", () => {
         ["ok-1:ALLOW"],
         ["slow:REVIEW", `${config.kafka.topics.audit}:slow`, `${config.kafka.topics.escalations}:slow`],
         ["ok-2:ALLOW"],
-        ["dlq:bad-fp"],
+        ["dlq:bad-fp", "bad-fp:REVIEW", "ticket:bad-fp"],
       ]);
       expect(screenedHere).toEqual([]); // nothing, and above all not SLOW, was screened on the main thread
       expect(pool.threads).not.toContain(hung); // it did time out, and was replaced

@@ -39,6 +39,7 @@ function decision(
     replayId: null,
     ticketId: null,
     appealId: null,
+    unreadable: null,
   };
 }
 

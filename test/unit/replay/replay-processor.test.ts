@@ -47,6 +47,7 @@ function decision(postId: string, forumId: string): Decision {
     replayId: null,
     ticketId: null,
     appealId: null,
+    unreadable: null,
   };
 }
 
