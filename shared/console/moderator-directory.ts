@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ConfigError } from "../settings/config-error.js";
 import { hashPassword, isPasswordHash, verifyPassword } from "./password-hash.js";
 
@@ -28,6 +29,15 @@ export class ModeratorDirectory {
 
   get size(): number {
     return this.hashes.size;
+  }
+
+  /**
+   * What a session holds to stay valid: a digest of the moderator's entry now. Removing the
+   * moderator, or giving them a new password, changes it, and their sessions end.
+   */
+  credential(name: string): string | null {
+    const hash = this.hashes.get(name);
+    return hash === undefined ? null : createHash("sha256").update(`${name}:${hash}`).digest("base64url").slice(0, 22);
   }
 
   /** The moderator's name when the password is theirs, else null (in about the same time either way). */

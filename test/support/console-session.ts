@@ -45,6 +45,19 @@ export class ConsoleSession {
     return { status: response.status, location: response.headers.get("location"), text, headers: response.headers };
   }
 
+  /** The session id its cookie carries (the signature cut off). */
+  get sessionId(): string | undefined {
+    const raw = this.cookies.get("arbiter_console");
+    return raw === undefined ? undefined : decodeURIComponent(raw).replace(/\.[^.]*$/, "");
+  }
+
+  /** The same cookies (the same session), sent to another console's address. */
+  at(baseUrl: string): ConsoleSession {
+    const other = new ConsoleSession(baseUrl);
+    for (const [k, v] of this.cookies) other.cookies.set(k, v);
+    return other;
+  }
+
   get(path: string) {
     return this.request("GET", path);
   }
