@@ -14,7 +14,7 @@ import type { SinkMetrics } from "../sinks/sink-metrics.js";
 import { CONSOLE_CSS, CONSOLE_SCRIPT } from "./console-assets.js";
 import { loginPage, queuePage, ticketPage, ticketPath, type PageContext, type QueueQuery } from "./console-pages.js";
 import type { ConsolePublisher } from "./console-publisher.js";
-import type { ConsoleStore, QueueFilter, TicketOutcome } from "./console-store.js";
+import type { ConsoleStore, QueueFilter, StoredTicket, TicketOutcome } from "./console-store.js";
 import { humanDecision } from "./human-decision.js";
 import { LoginThrottle } from "./login-throttle.js";
 import type { ModeratorDirectory } from "./moderator-directory.js";
@@ -191,6 +191,9 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     return reply.code(401).send({ error: "login required" });
   };
   const guarded = { preHandler: requireModerator };
+  /** Whether the signed-in moderator acts on the ticket's forum (an admin on every forum). */
+  const mayAct = (request: FastifyRequest, stored: StoredTicket) => deps.moderators.mayActOn(request.session.moderator!, stored.ticket.post.forumId);
+  const visible = (request: FastifyRequest, tickets: StoredTicket[]) => tickets.filter((t) => mayAct(request, t));
   const guardedForm = { preHandler: [requireModerator, app.csrfProtection] };
 
   app.get(`${base}/static/console.css`, (_request, reply) =>
@@ -256,7 +259,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
 
   app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/tickets`, guarded, async (request, reply) => {
     const query = queueQuery(request.query);
-    const tickets = await store.openTickets(queueFilter(query), settings.queueLimit, now());
+    const tickets = visible(request, await store.openTickets(queueFilter(query), settings.queueLimit, now()));
     return sendPage(
       reply,
       queuePage(
@@ -271,7 +274,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   });
 
   app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/api/tickets`, guarded, async (request) => {
-    const tickets = await store.openTickets(queueFilter(queueQuery(request.query)), settings.queueLimit, now());
+    const tickets = visible(request, await store.openTickets(queueFilter(queueQuery(request.query)), settings.queueLimit, now()));
     return tickets.map(({ ticket }) => ({
       ticketId: ticket.ticketId,
       postId: ticket.post.id,
@@ -285,12 +288,12 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
 
   app.get<{ Params: { id: string } }>(`${base}/api/tickets/:id`, guarded, async (request, reply) => {
     const stored = await store.ticket(request.params.id);
-    return stored ?? reply.code(404).send({ error: "no such ticket" });
+    return stored && mayAct(request, stored) ? stored : reply.code(404).send({ error: "no such ticket" });
   });
 
   app.get<{ Params: { id: string } }>(`${base}/tickets/:id`, guarded, async (request, reply) => {
     const stored = await store.ticket(request.params.id);
-    if (!stored) return reply.code(404).type("text/plain; charset=utf-8").send("No such ticket.");
+    if (!stored || !mayAct(request, stored)) return reply.code(404).type("text/plain; charset=utf-8").send("No such ticket.");
     const view = ticketView(stored, await store.audits(stored.ticket.post.id), deps.policies, deps.prefilter);
     return sendPage(reply, ticketPage(context(request, reply), view, now(), takeFlash(request)));
   });
@@ -299,7 +302,8 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const { id, answer } = request.params;
     if (answer !== "confirm" && answer !== "overturn" && answer !== "appeal") return reply.code(404).send({ error: "no such answer" });
     const stored = await store.ticket(id);
-    if (!stored) return reply.code(404).send({ error: "no such ticket" });
+    // Another forum's ticket is as good as absent: a moderator learns nothing of it.
+    if (!stored || !mayAct(request, stored)) return reply.code(404).send({ error: "no such ticket" });
     const moderator = request.session.moderator!;
     const back = () => reply.redirect(ticketPath(base, id), 303);
     if (stored.closing) {
@@ -344,7 +348,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     await deps.log.append({ moderator, action: answer, at, ticketId: id, postId: ticket.post.id, recordId, note: note || undefined });
     metrics.moderatorActions.inc({ action: answer });
     request.session.flash = `${done[answer]}${decision ? `: ${outcomeEffect[decision.action]}` : ""} (post ${ticket.post.id}).`;
-    const next = await store.nextOpen(id);
+    const next = await store.nextOpen(id, (forumId) => deps.moderators.mayActOn(moderator, forumId));
     return reply.redirect(next === null ? `${base}/tickets` : ticketPath(base, next), 303);
   });
 

@@ -14,7 +14,9 @@ export const consoleSchema = z
       .describe("The console's address as moderators reach it: ticket links in webhooks point there.")
       .default("http://127.0.0.1:8080"),
     sessionSecret: secretSetting("Signs session cookies: at least 32 characters; the console does not start without it."),
-    moderators: secretSetting("Who may log in: one `name:scrypt-hash` per line or comma (`npm run console:password` makes a hash)."),
+    moderators: secretSetting(
+      "Who may log in, and where they act: one `name:scrypt-hash:admin` (every forum) or `name:scrypt-hash:moderator:forumA|forumB` per line or comma (`npm run console:password` makes one).",
+    ),
     sessionTtlMinutes: z.int().min(1).describe("A session ends this long after its last request.").default(720),
     sessionMaxHours: z.int().min(1).describe("A session ends this long after its login, however busy (a new login is needed).").default(12),
     secureCookies: z

@@ -137,11 +137,14 @@ export class ConsoleStore {
     });
   }
 
-  /** The open ticket after `ticketId` in queue order (the next one to work), if any. */
-  nextOpen(ticketId: string): Promise<string | null> {
+  /** The open ticket after `ticketId` in queue order (the next one to work) of a forum `mayAct` allows, if any among the first 100. */
+  nextOpen(ticketId: string, mayAct: (forumId: string) => boolean = () => true): Promise<string | null> {
     return this.guarded("reading the queue", async () => {
-      const [first, second] = await this.redis.zrange(this.openKey, 0, 1);
-      return first === ticketId ? (second ?? null) : (first ?? null);
+      const ids = (await this.redis.zrange(this.openKey, 0, 100)).filter((id) => id !== ticketId);
+      if (ids.length === 0) return null;
+      const raws = await this.redis.mget(ids.map((id) => this.ticketKey(id)));
+      const index = raws.findIndex((raw) => raw !== null && mayAct((JSON.parse(raw) as Omit<StoredTicket, "closing">).ticket.post.forumId));
+      return index < 0 ? null : ids[index]!;
     });
   }
 

@@ -114,6 +114,21 @@ test("the console's data in Redis is bounded: every key but the queue and the lo
   expect(length).toBeLessThan(1200);
 });
 
+test("a moderator sees and answers only their forums' tickets; another forum's ticket is as good as absent", async () => {
+  const carol = new ConsoleSession(consoleWorker.url);
+  await carol.login("carol", testModerators.carol);
+  expect(JSON.parse((await carol.get("/api/tickets")).text)).toEqual([]);
+  expect((await carol.get("/tickets")).text).not.toContain("buy followers");
+  expect((await carol.get(ticketPath(spamOld))).status).toBe(404);
+  expect((await carol.get(`/api${ticketPath(spamOld)}`)).status).toBe(404);
+  await carol.get("/tickets");
+  const answer = await carol.post(`${ticketPath(spamOld)}/confirm`);
+  expect(answer.status).toBe(404);
+  const bob = new ConsoleSession(consoleWorker.url);
+  await bob.login("bob", testModerators.bob);
+  expect(JSON.parse((await bob.get(`/api${ticketPath(spamOld)}`)).text).closing).toBeNull();
+});
+
 test("a wrong password is refused and logged; a login without the CSRF token is refused", async () => {
   const session = new ConsoleSession(consoleWorker.url);
   await session.get("/login");

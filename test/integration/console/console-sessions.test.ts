@@ -74,7 +74,7 @@ test("a session ends when its moderator is removed or given a new password, and 
   await bob.login("bob", testModerators.bob);
   // The console restarts with bob removed and alice's password changed: both sessions end.
   const cheap = { N: 1024, r: 8, p: 1 };
-  const next = await startConsole(`alice:${await hashPassword("a new long password", cheap)}`);
+  const next = await startConsole(`alice:${await hashPassword("a new long password", cheap)}:admin`);
   for (const session of [alice, bob]) {
     const res = await session.at(next.url).get("/api/tickets");
     expect(res.status).toBe(401);
