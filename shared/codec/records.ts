@@ -59,6 +59,8 @@ export interface Decision {
   ticketId: string | null;
   /** Stage appeal: the appeal this decision answers (decision v2). */
   appealId: string | null;
+  /** Stage human: the moderator who decided (decision v3; null, or absent, for every other stage and older records). */
+  decidedBy?: string | null;
 }
 
 export interface AuditEntry {

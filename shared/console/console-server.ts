@@ -313,7 +313,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const { ticket } = stored;
     const at = now();
     const note = String(request.body?.note ?? "").slice(0, 2000);
-    const decision = answer === "appeal" ? null : humanDecision(ticket, answer, at);
+    const decision = answer === "appeal" ? null : humanDecision(ticket, answer, at, moderator);
     const appeal: Appeal | null =
       answer === "appeal"
         ? {

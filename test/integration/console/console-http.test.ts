@@ -198,7 +198,7 @@ test("an answer without the CSRF token is refused and changes nothing; overturn 
     timeoutMs: 20_000,
   });
   expect(decisions).toHaveLength(1);
-  expect(decisions[0]).toMatchObject({ postId: "hostile-1", stage: "human", action: "ALLOW", ticketId: hostile.ticketId, modelId: null });
+  expect(decisions[0]).toMatchObject({ postId: "hostile-1", stage: "human", action: "ALLOW", ticketId: hostile.ticketId, modelId: null, decidedBy: "alice" });
   expect(decisions[0]!.verdicts).toEqual([
     expect.objectContaining({ policyId: "test-cheats", decision: "allow", source: "human", escalate: false, confidence: 1 }),
   ]);
