@@ -67,6 +67,8 @@ export interface Decision {
    * failed and why (decision v3; null: the post was read, older records read as null).
    */
   unreadable: string | null;
+  /** Stage human: the moderator who decided (decision v3; null, or absent, for every other stage and older records). */
+  decidedBy?: string | null;
 }
 
 export interface AuditEntry {

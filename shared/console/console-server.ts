@@ -2,6 +2,7 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyCsrfProtection from "@fastify/csrf-protection";
 import fastifyFormbody from "@fastify/formbody";
 import fastifySession from "@fastify/session";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import type { ConsoleSettings } from "./console-settings.js";
@@ -13,7 +14,7 @@ import type { SinkMetrics } from "../sinks/sink-metrics.js";
 import { CONSOLE_CSS, CONSOLE_SCRIPT } from "./console-assets.js";
 import { loginPage, queuePage, ticketPage, ticketPath, type PageContext, type QueueQuery } from "./console-pages.js";
 import type { ConsolePublisher } from "./console-publisher.js";
-import type { ConsoleStore, QueueFilter, TicketOutcome } from "./console-store.js";
+import type { ConsoleStore, QueueFilter, StoredTicket, TicketOutcome } from "./console-store.js";
 import { humanDecision } from "./human-decision.js";
 import { LoginThrottle } from "./login-throttle.js";
 import type { ModeratorDirectory } from "./moderator-directory.js";
@@ -25,6 +26,10 @@ import { ticketView } from "./ticket-view.js";
 declare module "fastify" {
   interface Session {
     moderator?: string;
+    /** When the moderator logged in (ms): the session ends `sessionMaxHours` later. */
+    loginAt?: number;
+    /** The moderator's entry as it was at login ({@link ModeratorDirectory.credential}): removed or changed, the session ends. */
+    credential?: string;
     /** One message for the next page (what the last answer did). */
     flash?: string;
     _csrf?: string;
@@ -64,10 +69,37 @@ const outcomeEffect: Record<Action, string> = {
   REVIEW: "the post is left as it is",
 };
 
-/** Only a path of this console: never another site, as a `next` after login could otherwise send a moderator. */
-function safeNext(base: string, next: unknown): string {
-  return typeof next === "string" && next.startsWith(`${base}/`) && !next.startsWith("//") && !/[\\\r\n]/.test(next) ? next : `${base}/tickets`;
+/** Where relative paths are resolved to check them: any origin of ours would do. */
+const CHECK_ORIGIN = "http://console.invalid";
+
+/**
+ * Only a path of this console: never another site, as a `next` after login could otherwise send a
+ * moderator. Browsers drop tabs and newlines from URLs and read `\\` as `/`, so `/%09/evil.example`
+ * would be `//evil.example`: a `next` with a control character, a space or a backslash is refused,
+ * and what is left must resolve to this origin, under the console's path. The path is sent as the
+ * URL parser wrote it.
+ */
+export function safeNext(base: string, next: unknown): string {
+  const fallback = `${base}/tickets`;
+  if (typeof next !== "string" || next.length > 2048 || !next.startsWith("/") || next.startsWith("//") || /[\u0000-\u0020\u007f-\u00a0\\]/.test(next))
+    return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, CHECK_ORIGIN);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== CHECK_ORIGIN || url.username !== "" || !url.pathname.startsWith(`${base}/`) || url.pathname.startsWith("//")) return fallback;
+  return `${url.pathname}${url.search}`;
 }
+
+/** Cookies are Secure when set so, or else exactly when moderators reach the console over https. */
+export function secureCookies(settings: Pick<ConsoleSettings, "secureCookies" | "publicUrl">): boolean {
+  return settings.secureCookies ?? new URL(settings.publicUrl).protocol === "https:";
+}
+
+/** The login form's CSRF cookie: a random token, signed, checked against the form's copy; no session is stored before a login. */
+const LOGIN_COOKIE = "arbiter_login";
 
 function hoursMs(text: string): number | undefined {
   const hours = Number(text);
@@ -85,14 +117,16 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   const { settings, store, metrics } = deps;
   const now = deps.now ?? Date.now;
   const base = new URL(settings.publicUrl).pathname.replace(/\/+$/, "");
-  const throttle = new LoginThrottle(deps.redis, deps.keyPrefix);
+  const throttle = new LoginThrottle(deps.redis, deps.keyPrefix, settings.loginThrottle);
+  const secure = secureCookies(settings);
+  const cookiePath = base || "/";
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: "console-http" }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
   });
 
-  await app.register(fastifyCookie);
+  await app.register(fastifyCookie, { secret: deps.sessionSecret });
   await app.register(fastifyFormbody);
   await app.register(fastifySession, {
     secret: deps.sessionSecret,
@@ -100,7 +134,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     store: new RedisSessionStore(deps.redis, deps.keyPrefix, settings.sessionTtlMinutes * 60),
     saveUninitialized: false,
     rolling: true,
-    cookie: { path: base || "/", httpOnly: true, sameSite: "strict", secure: settings.secureCookies, maxAge: settings.sessionTtlMinutes * 60_000 },
+    cookie: { path: cookiePath, httpOnly: true, sameSite: "strict", secure, maxAge: settings.sessionTtlMinutes * 60_000 },
   });
   await app.register(fastifyCsrfProtection, { sessionPlugin: "@fastify/session" });
 
@@ -115,6 +149,33 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     moderator: request.session.moderator ?? null,
     csrf: reply.generateCsrf(),
   });
+  /** The login page's context: its CSRF token lives in a signed cookie, not in a session (there is none yet). */
+  const loginContext = (reply: FastifyReply): PageContext => {
+    const token = randomBytes(24).toString("base64url");
+    reply.setCookie(LOGIN_COOKIE, token, { path: cookiePath, httpOnly: true, sameSite: "strict", secure, signed: true, maxAge: 3600 });
+    return { base, moderator: null, csrf: token };
+  };
+  const loginTokenValid = (request: FastifyRequest, token: unknown): boolean => {
+    const raw = request.cookies[LOGIN_COOKIE];
+    if (raw === undefined || typeof token !== "string") return false;
+    const cookie = request.unsignCookie(raw);
+    if (!cookie.valid || cookie.value === null) return false;
+    const [a, b] = [Buffer.from(cookie.value), Buffer.from(token)];
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+  const sessionMaxMs = settings.sessionMaxHours * 3_600_000;
+  /**
+   * The session's moderator while the session stands: they are still listed with the same
+   * password, and the login is younger than `sessionMaxHours`. Otherwise the session is ended.
+   */
+  const signedIn = async (request: FastifyRequest): Promise<string | null> => {
+    const { moderator, credential, loginAt } = request.session;
+    if (!moderator) return null;
+    if (credential !== undefined && deps.moderators.credential(moderator) === credential && loginAt !== undefined && now() - loginAt < sessionMaxMs)
+      return moderator;
+    await request.session.destroy();
+    return null;
+  };
   const sendPage = (reply: FastifyReply, page: SafeHtml, status = 200) => reply.code(status).type("text/html; charset=utf-8").send(page.value);
   const takeFlash = (request: FastifyRequest): string | null => {
     const flash = request.session.flash ?? null;
@@ -124,12 +185,15 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
 
   /** No login: a page asks for one, anything else is 401 — and nothing about a post goes out. */
   const requireModerator = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.session.moderator) return;
+    if (await signedIn(request)) return;
     if (request.method === "GET" && !request.url.startsWith(`${base}/api/`))
       return reply.redirect(`${base}/login?next=${encodeURIComponent(request.url)}`, 302);
     return reply.code(401).send({ error: "login required" });
   };
   const guarded = { preHandler: requireModerator };
+  /** Whether the signed-in moderator acts on the ticket's forum (an admin on every forum). */
+  const mayAct = (request: FastifyRequest, stored: StoredTicket) => deps.moderators.mayActOn(request.session.moderator!, stored.ticket.post.forumId);
+  const visible = (request: FastifyRequest, tickets: StoredTicket[]) => tickets.filter((t) => mayAct(request, t));
   const guardedForm = { preHandler: [requireModerator, app.csrfProtection] };
 
   app.get(`${base}/static/console.css`, (_request, reply) =>
@@ -140,27 +204,35 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   );
   app.get(base || "/", (_request, reply) => reply.redirect(`${base}/tickets`, 302));
 
-  app.get<{ Querystring: { next?: string } }>(`${base}/login`, (request, reply) => {
-    if (request.session.moderator) return reply.redirect(safeNext(base, request.query.next), 302);
-    return sendPage(reply, loginPage(context(request, reply), safeNext(base, request.query.next), null));
+  app.get<{ Querystring: { next?: string } }>(`${base}/login`, async (request, reply) => {
+    if (await signedIn(request)) return reply.redirect(safeNext(base, request.query.next), 302);
+    return sendPage(reply, loginPage(loginContext(reply), safeNext(base, request.query.next), null));
   });
 
-  app.post<{ Body: { name?: string; password?: string; next?: string } }>(`${base}/login`, { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post<{ Body: { name?: string; password?: string; next?: string; _csrf?: string } }>(`${base}/login`, async (request, reply) => {
+    if (!loginTokenValid(request, request.body?._csrf)) return reply.code(403).send({ error: "invalid login form: reload the login page" });
     const name = String(request.body?.name ?? "").slice(0, 64);
     const password = String(request.body?.password ?? "");
     const next = safeNext(base, request.body?.next);
-    if (await throttle.blocked(name))
-      return sendPage(reply, loginPage(context(request, reply), next, "Too many failed logins for this name: wait a few minutes."), 429);
+    const address = request.ip;
+    const throttled = await throttle.attempt(name, address);
+    if (throttled !== "ok") {
+      await deps.log.append({ moderator: name, action: "login-refused", at: now() });
+      const why = throttled === "name" ? "Too many logins for this name" : "Too many logins from this address";
+      return sendPage(reply, loginPage(loginContext(reply), next, `${why}: wait a few minutes.`), 429);
+    }
     const moderator = await deps.moderators.authenticate(name, password);
     if (moderator === null) {
-      await throttle.failed(name);
       await deps.log.append({ moderator: name, action: "login-refused", at: now() });
-      return sendPage(reply, loginPage(context(request, reply), next, "Wrong name or password."), 401);
+      return sendPage(reply, loginPage(loginContext(reply), next, "Wrong name or password."), 401);
     }
-    await throttle.succeeded(name);
+    await throttle.succeeded(name, address);
+    reply.clearCookie(LOGIN_COOKIE, { path: cookiePath });
     // A new session id at login: a session id planted before it is worth nothing.
     await request.session.regenerate();
     request.session.moderator = moderator;
+    request.session.loginAt = now();
+    request.session.credential = deps.moderators.credential(moderator) ?? undefined;
     await deps.log.append({ moderator, action: "login", at: now() });
     metrics.moderatorActions.inc({ action: "login" });
     return reply.redirect(next, 303);
@@ -187,7 +259,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
 
   app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/tickets`, guarded, async (request, reply) => {
     const query = queueQuery(request.query);
-    const tickets = await store.openTickets(queueFilter(query), settings.queueLimit, now());
+    const tickets = visible(request, await store.openTickets(queueFilter(query), settings.queueLimit, now()));
     return sendPage(
       reply,
       queuePage(
@@ -202,7 +274,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   });
 
   app.get<{ Querystring: Partial<QueueQuery> }>(`${base}/api/tickets`, guarded, async (request) => {
-    const tickets = await store.openTickets(queueFilter(queueQuery(request.query)), settings.queueLimit, now());
+    const tickets = visible(request, await store.openTickets(queueFilter(queueQuery(request.query)), settings.queueLimit, now()));
     return tickets.map(({ ticket }) => ({
       ticketId: ticket.ticketId,
       postId: ticket.post.id,
@@ -216,12 +288,12 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
 
   app.get<{ Params: { id: string } }>(`${base}/api/tickets/:id`, guarded, async (request, reply) => {
     const stored = await store.ticket(request.params.id);
-    return stored ?? reply.code(404).send({ error: "no such ticket" });
+    return stored && mayAct(request, stored) ? stored : reply.code(404).send({ error: "no such ticket" });
   });
 
   app.get<{ Params: { id: string } }>(`${base}/tickets/:id`, guarded, async (request, reply) => {
     const stored = await store.ticket(request.params.id);
-    if (!stored) return reply.code(404).type("text/plain; charset=utf-8").send("No such ticket.");
+    if (!stored || !mayAct(request, stored)) return reply.code(404).type("text/plain; charset=utf-8").send("No such ticket.");
     const view = ticketView(stored, await store.audits(stored.ticket.post.id), deps.policies, deps.prefilter);
     return sendPage(reply, ticketPage(context(request, reply), view, now(), takeFlash(request)));
   });
@@ -230,7 +302,8 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const { id, answer } = request.params;
     if (answer !== "confirm" && answer !== "overturn" && answer !== "appeal") return reply.code(404).send({ error: "no such answer" });
     const stored = await store.ticket(id);
-    if (!stored) return reply.code(404).send({ error: "no such ticket" });
+    // Another forum's ticket is as good as absent: a moderator learns nothing of it.
+    if (!stored || !mayAct(request, stored)) return reply.code(404).send({ error: "no such ticket" });
     const moderator = request.session.moderator!;
     const back = () => reply.redirect(ticketPath(base, id), 303);
     if (stored.closing) {
@@ -240,7 +313,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const { ticket } = stored;
     const at = now();
     const note = String(request.body?.note ?? "").slice(0, 2000);
-    const decision = answer === "appeal" ? null : humanDecision(ticket, answer, at);
+    const decision = answer === "appeal" ? null : humanDecision(ticket, answer, at, moderator);
     const appeal: Appeal | null =
       answer === "appeal"
         ? {
@@ -275,7 +348,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     await deps.log.append({ moderator, action: answer, at, ticketId: id, postId: ticket.post.id, recordId, note: note || undefined });
     metrics.moderatorActions.inc({ action: answer });
     request.session.flash = `${done[answer]}${decision ? `: ${outcomeEffect[decision.action]}` : ""} (post ${ticket.post.id}).`;
-    const next = await store.nextOpen(id);
+    const next = await store.nextOpen(id, (forumId) => deps.moderators.mayActOn(moderator, forumId));
     return reply.redirect(next === null ? `${base}/tickets` : ticketPath(base, next), 303);
   });
 

@@ -35,11 +35,13 @@ export interface QueueFilter {
 }
 
 // Atomic, so a redelivered ticket, or another of the same post and policy versions, is stored once.
+// Every key expires after the retention (ARGV[4], seconds); the queue drops what expired as it reads.
 const ADD_TICKET = `
-if redis.call("SET", KEYS[1], ARGV[1], "NX") then
-  redis.call("SET", KEYS[2], ARGV[2])
+if redis.call("SET", KEYS[1], ARGV[1], "NX", "EX", ARGV[4]) then
+  redis.call("SET", KEYS[2], ARGV[2], "EX", ARGV[4])
   redis.call("ZADD", KEYS[3], ARGV[3], ARGV[1])
   redis.call("SADD", KEYS[4], ARGV[1])
+  redis.call("EXPIRE", KEYS[4], ARGV[4])
   return 1
 end
 return 0`;
@@ -47,7 +49,7 @@ return 0`;
 // Closes a ticket only while it is open: two moderators cannot both decide it.
 const CLOSE_TICKET = `
 if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
-if not redis.call("SET", KEYS[2], ARGV[2], "NX") then return 0 end
+if not redis.call("SET", KEYS[2], ARGV[2], "NX", "EX", ARGV[3]) then return 0 end
 redis.call("ZREM", KEYS[3], ARGV[1])
 return 1`;
 
@@ -63,6 +65,8 @@ export class ConsoleStore {
     private readonly redis: Redis,
     keyPrefix: string,
     private readonly auditTtlSeconds: number,
+    /** How long a ticket, its closing and its post's ticket list are kept (`console.retentionDays`). */
+    private readonly retentionSeconds: number,
   ) {
     this.prefix = `${keyPrefix}console:`;
   }
@@ -98,7 +102,8 @@ export class ConsoleStore {
     ];
     return this.guarded(
       `storing ticket ${ticket.ticketId}`,
-      async () => (await this.redis.eval(ADD_TICKET, keys.length, ...keys, ticket.ticketId, JSON.stringify(stored), ticket.createdAt)) === 1,
+      async () =>
+        (await this.redis.eval(ADD_TICKET, keys.length, ...keys, ticket.ticketId, JSON.stringify(stored), ticket.createdAt, this.retentionSeconds)) === 1,
     );
   }
 
@@ -119,6 +124,9 @@ export class ConsoleStore {
       const ids = await this.redis.zrangebyscore(this.openKey, min, max, "LIMIT", 0, limit);
       if (ids.length === 0) return [];
       const raws = await this.redis.mget(ids.map((id) => this.ticketKey(id)));
+      // A ticket kept past the retention has expired: it leaves the queue too.
+      const expired = ids.filter((_, i) => raws[i] === null);
+      if (expired.length > 0) await this.redis.zrem(this.openKey, ...expired);
       return raws
         .flatMap((raw): StoredTicket[] => (raw === null ? [] : [{ ...(JSON.parse(raw) as Omit<StoredTicket, "closing">), closing: null }]))
         .filter(
@@ -129,11 +137,14 @@ export class ConsoleStore {
     });
   }
 
-  /** The open ticket after `ticketId` in queue order (the next one to work), if any. */
-  nextOpen(ticketId: string): Promise<string | null> {
+  /** The open ticket after `ticketId` in queue order (the next one to work) of a forum `mayAct` allows, if any among the first 100. */
+  nextOpen(ticketId: string, mayAct: (forumId: string) => boolean = () => true): Promise<string | null> {
     return this.guarded("reading the queue", async () => {
-      const [first, second] = await this.redis.zrange(this.openKey, 0, 1);
-      return first === ticketId ? (second ?? null) : (first ?? null);
+      const ids = (await this.redis.zrange(this.openKey, 0, 100)).filter((id) => id !== ticketId);
+      if (ids.length === 0) return null;
+      const raws = await this.redis.mget(ids.map((id) => this.ticketKey(id)));
+      const index = raws.findIndex((raw) => raw !== null && mayAct((JSON.parse(raw) as Omit<StoredTicket, "closing">).ticket.post.forumId));
+      return index < 0 ? null : ids[index]!;
     });
   }
 
@@ -142,7 +153,16 @@ export class ConsoleStore {
     return this.guarded(
       `closing ticket ${ticketId}`,
       async () =>
-        (await this.redis.eval(CLOSE_TICKET, 3, this.ticketKey(ticketId), this.closingKey(ticketId), this.openKey, ticketId, JSON.stringify(closing))) === 1,
+        (await this.redis.eval(
+          CLOSE_TICKET,
+          3,
+          this.ticketKey(ticketId),
+          this.closingKey(ticketId),
+          this.openKey,
+          ticketId,
+          JSON.stringify(closing),
+          this.retentionSeconds,
+        )) === 1,
     );
   }
 

@@ -33,9 +33,9 @@ export function answerAction(ticket: Ticket, verdict: Verdict): Decision["action
 /**
  * The decision (stage human) a moderator's answer publishes. Its id is deterministic per ticket
  * and answer, so a double submit is one decision to the auto-hide sink. The note stays in the
- * moderator log: decisions go to the product.
+ * moderator log: decisions go to the product. It names the moderator who decided (`decidedBy`).
  */
-export function humanDecision(ticket: Ticket, verdict: Verdict, now: number): Decision {
+export function humanDecision(ticket: Ticket, verdict: Verdict, now: number, moderator: string): Decision {
   const verdicts = humanVerdicts(ticket, verdict);
   const policySetVersion = ticket.policySetVersion || "unknown";
   return {
@@ -56,5 +56,6 @@ export function humanDecision(ticket: Ticket, verdict: Verdict, now: number): De
     ticketId: ticket.ticketId,
     appealId: null,
     unreadable: null,
+    decidedBy: moderator,
   };
 }

@@ -14,9 +14,9 @@ export interface ModeratorAction {
 }
 
 /**
- * Who did what and when, as a Redis stream (`<prefix>console:log`), never trimmed: the record of
- * moderators' actions (run Redis with AOF for it to outlive a restart). The decisions themselves
- * are on Kafka.
+ * Who did what and when, as a Redis stream (`<prefix>console:log`), trimmed to about `maxEntries`
+ * (the oldest go first): the record of moderators' actions (run Redis with AOF for it to outlive
+ * a restart). The decisions themselves are on Kafka.
  */
 export class ModeratorLog {
   private readonly key: string;
@@ -24,6 +24,7 @@ export class ModeratorLog {
   constructor(
     private readonly redis: Redis,
     keyPrefix: string,
+    private readonly maxEntries: number,
   ) {
     this.key = `${keyPrefix}console:log`;
   }
@@ -31,7 +32,7 @@ export class ModeratorLog {
   async append(entry: ModeratorAction): Promise<void> {
     const fields = Object.entries(entry).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
     try {
-      await this.redis.xadd(this.key, "*", ...fields);
+      await this.redis.xadd(this.key, "MAXLEN", "~", this.maxEntries, "*", ...fields);
     } catch (error) {
       throw new StateStoreError("appending to the moderator log", error as Error);
     }

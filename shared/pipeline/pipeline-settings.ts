@@ -53,6 +53,13 @@ export const pipelineSchema = z
       .nullable()
       .describe("Reasoning effort of this role, over the policy's own (null: the policy's; the escalation role: high).")
       .default(null),
+    postRecordTtlDays: z
+      .int()
+      .min(1)
+      .describe(
+        "How long the classifier keeps, in Redis, a post it acted on (its text and the policies that said violate or sent it on), for an appeal to decide that post again; an appeal of a post with no record goes to a moderator. Keep it at least the decisions topic's retention.",
+      )
+      .default(30),
     auditSampleRate: z
       .number()
       .min(0)

@@ -1,11 +1,16 @@
 import { hashPassword } from "@arbiter/shared/console/password-hash.js";
 
 /** Moderators for console tests, with the `console.moderators` setting that lets them in. */
-export const testModerators = { alice: "correct horse battery staple", bob: "another long password" } as const;
+export const testModerators = { alice: "correct horse battery staple", bob: "another long password", carol: "a third long password" } as const;
+
+/** What each may do: alice is an admin, bob moderates games and market, carol only cooking. */
+const grants: Record<keyof typeof testModerators, string> = { alice: "admin", bob: "moderator:games|market", carol: "moderator:cooking" };
 
 export async function moderatorsSetting(): Promise<string> {
   const lines = await Promise.all(
-    Object.entries(testModerators).map(async ([name, password]) => `${name}:${await hashPassword(password, { N: 1024, r: 8, p: 1 })}`),
+    Object.entries(testModerators).map(
+      async ([name, password]) => `${name}:${await hashPassword(password, { N: 1024, r: 8, p: 1 })}:${grants[name as keyof typeof testModerators]}`,
+    ),
   );
   return lines.join("\n");
 }
@@ -43,6 +48,19 @@ export class ConsoleSession {
     const token = /name="_csrf" value="([^"]+)"/.exec(text);
     if (token) this.csrf = token[1]!;
     return { status: response.status, location: response.headers.get("location"), text, headers: response.headers };
+  }
+
+  /** The session id its cookie carries (the signature cut off). */
+  get sessionId(): string | undefined {
+    const raw = this.cookies.get("arbiter_console");
+    return raw === undefined ? undefined : decodeURIComponent(raw).replace(/\.[^.]*$/, "");
+  }
+
+  /** The same cookies (the same session), sent to another console's address. */
+  at(baseUrl: string): ConsoleSession {
+    const other = new ConsoleSession(baseUrl);
+    for (const [k, v] of this.cookies) other.cookies.set(k, v);
+    return other;
   }
 
   get(path: string) {

@@ -17,6 +17,11 @@ import { toTopicMessages } from "@arbiter/shared/kafka/partition-publisher.js";
 import { ScreenPool } from "@arbiter/shared/pipeline/screen-pool.js";
 import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
 import { VerdictCache } from "@arbiter/shared/pipeline/verdict-cache.js";
+import { PostRecorder, PostRecords } from "@arbiter/shared/pipeline/post-records.js";
+import { readPost } from "@arbiter/shared/codec/post-input.js";
+import type { Post } from "@arbiter/shared/codec/records.js";
+import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
+import { createRedis } from "@arbiter/shared/redis/redis-client.js";
 
 export interface RunningWorker {
   readonly metrics: WorkerMetrics;
@@ -106,7 +111,20 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     policyPrefilter.update(next);
     await pool?.update(next.policies, next.version);
   });
-  const roleProcessor: RecordProcessor = escalation ? new EscalationProcessor(deps) : new PostProcessor(deps, pool);
+  // Appeals decide a post from what Arbiter kept of it: each post it acts on is recorded here.
+  const recordsRedis = createRedis(
+    config.redis,
+    { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 2000, connectTimeout: 2000, retryStrategy: () => 2000 },
+    "redis",
+  );
+  recordsRedis.on("error", () => undefined);
+  const postRecords = new PostRecords(recordsRedis, config.redis.keyPrefix, config.pipeline.postRecordTtlDays * 86_400);
+  const recorded = (processor: RecordProcessor, postOf: (record: InboundRecord) => Post) => new PostRecorder(processor, postRecords, deps, postOf);
+  const roleProcessor: RecordProcessor = escalation
+    ? recorded(new EscalationProcessor(deps), (record) => codecs.escalation.decode(record.value ?? Buffer.alloc(0), record.headers).post)
+    : recorded(new PostProcessor(deps, pool), (record) =>
+        readPost(record, config.input.format, config.input.maxRecordBytes, confluentInput?.decoder ?? codecs.post),
+      );
   const processor = overrides.processor ? overrides.processor(roleProcessor) : roleProcessor;
 
   let endWith: (code: number) => void = () => undefined;
@@ -136,7 +154,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const runners = escalation
     ? [
         runnerFor(`${config.kafka.groupId}.escalation`, topics.escalations, processor),
-        runnerFor(`${config.kafka.groupId}.appeal`, topics.appeals, new EscalationProcessor(deps, "appeals")),
+        runnerFor(`${config.kafka.groupId}.appeal`, topics.appeals, new EscalationProcessor(deps, "appeals", postRecords)),
       ]
     : [runnerFor(config.kafka.groupId, topics.posts, processor)];
   const http = await startHealthServer(
@@ -160,6 +178,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         await auditSampler?.close();
         await sampleProducer?.disconnect();
         await cache?.close();
+        recordsRedis.disconnect();
         await policies.close();
         await pool?.close();
         closeCodecs();

@@ -34,14 +34,14 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
   const parts = await sinkParts(config, log, "console", ["tickets", "audit", "decisions", "appeals"]);
   const { codecs, kafka, redis, metrics } = parts;
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const store = new ConsoleStore(redis, config.redis.keyPrefix, settings.auditTtlHours * 3600);
+  const store = new ConsoleStore(redis, config.redis.keyPrefix, settings.auditTtlHours * 3600, settings.retentionDays * 86_400);
   let server: Awaited<ReturnType<typeof buildConsoleServer>> | undefined;
   try {
     server = await buildConsoleServer({
       settings,
       sessionSecret,
       store,
-      log: new ModeratorLog(redis, config.redis.keyPrefix),
+      log: new ModeratorLog(redis, config.redis.keyPrefix, settings.logMaxEntries),
       moderators,
       publisher: new ConsolePublisher(producer, codecs, topics),
       policies,

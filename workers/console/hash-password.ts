@@ -1,11 +1,13 @@
-// `npm run console:password -- <name>`: reads a password (the first line of stdin) and prints the
-// `name:scrypt-hash` line for `console.moderators`. Unechoed: `read -rs pw; echo "$pw" | npm run -s console:password -- alice`.
+// `npm run console:password -- <name> <admin|moderator:forum|forum…>`: reads a password (the first
+// line of stdin) and prints the `name:scrypt-hash:grant` line for `console.moderators`.
+// Unechoed: `read -rs pw; echo "$pw" | npm run -s console:password -- alice moderator:games`.
 import { createInterface } from "node:readline";
 import { hashPassword } from "@arbiter/shared/console/password-hash.js";
 
 const name = process.argv[2];
-if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) {
-  process.stderr.write("usage: npm run console:password -- <name>   (letters, digits, . _ @ -)\n");
+const grant = process.argv[3] ?? "";
+if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name) || !/^(admin|moderator:[^:,\s|]+(\|[^:,\s|]+)*)$/.test(grant)) {
+  process.stderr.write("usage: npm run console:password -- <name> <admin|moderator:forum|forum…>   (name: letters, digits, . _ @ -)\n");
   process.exit(2);
 }
 if (process.stdin.isTTY) process.stderr.write(`password for ${name}: `);
@@ -16,4 +18,4 @@ if (password.length < 12) {
   process.stderr.write("\na password of at least 12 characters, please\n");
   process.exit(2);
 }
-process.stdout.write(`${name}:${await hashPassword(password)}\n`);
+process.stdout.write(`${name}:${await hashPassword(password)}:${grant}\n`);

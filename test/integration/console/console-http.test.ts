@@ -1,5 +1,6 @@
 import type { Audit, Ticket } from "@arbiter/shared/codec/records.js";
 import type { Kafka } from "kafkajs";
+import { ModeratorLog } from "@arbiter/shared/console/moderator-log.js";
 import { startConsoleWorker, type RunningConsole } from "../../../workers/console/console-worker.js";
 import { ConsoleSession, moderatorsSetting, testModerators, testSessionSecret } from "../../support/console-session.js";
 import { ticketFor, verdict } from "../../support/decisions.js";
@@ -97,6 +98,37 @@ test("without a login: pages redirect to the login, the API and every answer are
   expect(login.headers.get("content-security-policy")).toMatch(/script-src 'self'/);
 });
 
+test("the console's data in Redis is bounded: every key but the queue and the log expires, and the log is trimmed", async () => {
+  const keys = await redis.keys(`${ns.redisPrefix}console:*`);
+  expect(keys.some((k) => k.includes(":ticket:"))).toBe(true);
+  const unbounded = [];
+  for (const key of keys) if ((await redis.ttl(key)) < 0 && !/console:(open|log)$/.test(key)) unbounded.push(key);
+  expect(unbounded).toEqual([]);
+  const ticketTtl = await redis.ttl(`${ns.redisPrefix}console:ticket:${hostile.ticketId}`);
+  expect(ticketTtl).toBeGreaterThan(29 * 86_400);
+  expect(ticketTtl).toBeLessThanOrEqual(30 * 86_400);
+  const log = new ModeratorLog(redis, `${ns.redisPrefix}trim-`, 1000);
+  await Promise.all(Array.from({ length: 1500 }, (_, i) => log.append({ moderator: "alice", action: "login", at: i })));
+  const length = await redis.xlen(`${ns.redisPrefix}trim-console:log`);
+  expect(length).toBeGreaterThanOrEqual(1000);
+  expect(length).toBeLessThan(1200);
+});
+
+test("a moderator sees and answers only their forums' tickets; another forum's ticket is as good as absent", async () => {
+  const carol = new ConsoleSession(consoleWorker.url);
+  await carol.login("carol", testModerators.carol);
+  expect(JSON.parse((await carol.get("/api/tickets")).text)).toEqual([]);
+  expect((await carol.get("/tickets")).text).not.toContain("buy followers");
+  expect((await carol.get(ticketPath(spamOld))).status).toBe(404);
+  expect((await carol.get(`/api${ticketPath(spamOld)}`)).status).toBe(404);
+  await carol.get("/tickets");
+  const answer = await carol.post(`${ticketPath(spamOld)}/confirm`);
+  expect(answer.status).toBe(404);
+  const bob = new ConsoleSession(consoleWorker.url);
+  await bob.login("bob", testModerators.bob);
+  expect(JSON.parse((await bob.get(`/api${ticketPath(spamOld)}`)).text).closing).toBeNull();
+});
+
 test("a wrong password is refused and logged; a login without the CSRF token is refused", async () => {
   const session = new ConsoleSession(consoleWorker.url);
   await session.get("/login");
@@ -166,7 +198,7 @@ test("an answer without the CSRF token is refused and changes nothing; overturn 
     timeoutMs: 20_000,
   });
   expect(decisions).toHaveLength(1);
-  expect(decisions[0]).toMatchObject({ postId: "hostile-1", stage: "human", action: "ALLOW", ticketId: hostile.ticketId, modelId: null });
+  expect(decisions[0]).toMatchObject({ postId: "hostile-1", stage: "human", action: "ALLOW", ticketId: hostile.ticketId, modelId: null, decidedBy: "alice" });
   expect(decisions[0]!.verdicts).toEqual([
     expect.objectContaining({ policyId: "test-cheats", decision: "allow", source: "human", escalate: false, confidence: 1 }),
   ]);

@@ -1,14 +1,18 @@
+import { Redis } from "ioredis";
 import type { Appeal, Decision } from "@arbiter/shared/codec/records.js";
+import { PostRecords } from "@arbiter/shared/pipeline/post-records.js";
 import type { SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import { startAutoHideWorker } from "../../../workers/auto-hide/auto-hide-worker.js";
-import { decisionFor } from "../../support/decisions.js";
+import { decisionFor, verdict } from "../../support/decisions.js";
+import { redisUrl } from "../../support/env.js";
 import { eventually } from "../../support/eventually.js";
 import { FakeForum } from "../../support/fake-forum.js";
 import { testNamespace } from "../../support/namespace.js";
 import { harmonyEscalationEngine, post, produceRecords, readRecords, testConfig, testLogger, workersUnderTest } from "../../support/worker.js";
 
-// The escalation role serves appeals: it decides the post again under every policy of its forum
-// (or the policies the appeal names) at high effort and publishes stage appeal. The tiny harmony model allows this post, so the
+// The escalation role serves appeals: it decides the post again, from what Arbiter recorded of it
+// when it acted (here written as the primary role would), under the policies that acted and every
+// policy of its forum (or the policies the appeal names) at high effort, and publishes stage appeal. The tiny harmony model allows this post, so the
 // appeal overturns the model's hide and the auto-hide sink unhides it — unless a moderator hid it.
 const ns = testNamespace("appeals");
 const escalationConfig = testConfig(ns, { role: "escalation", escalationEngine: harmonyEscalationEngine() });
@@ -39,6 +43,11 @@ const appealOf = (postId: string, appealId: string, policyIds: string[]): Appeal
 
 test("an appeal is decided again at the escalation tier (stage appeal, high effort) and an overturn unhides the post; a moderator's hide stands", async () => {
   const { topics } = escalationConfig.kafka;
+  const redis = new Redis(redisUrl);
+  const records = new PostRecords(redis, escalationConfig.redis.keyPrefix, 600);
+  for (const id of ["ap-1", "ap-2", "ap-3"])
+    await records.record(appealOf(id, "", []).post, decisionFor(id, "HIDE", "primary", { verdicts: [verdict("test-cheats", "violate")] }));
+  redis.disconnect();
   await produceRecords(
     under.kafka,
     topics.decisions,

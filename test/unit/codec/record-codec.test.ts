@@ -82,7 +82,7 @@ test("a decision round-trips and its schema has no field for reasoning", () => {
     unreadable: null,
   };
   const { value, headers } = codec.encode(decision);
-  expect(codec.decode(value, headers)).toEqual(decision);
+  expect(codec.decode(value, headers)).toEqual({ ...decision, decidedBy: null });
   const fieldNames = JSON.stringify(registry.version("decision").type.schema());
   expect(fieldNames).not.toMatch(/reasoning|analysis/i);
 });
@@ -125,6 +125,7 @@ test("a v1 decision is read by today's reader: verdicts hide and page no one, no
     appealId: null,
     windowsRead: 0,
     unreadable: null,
+    decidedBy: null,
   });
 });
 
@@ -136,9 +137,22 @@ test("a v2 decision is read by today's reader with no window read, and a v2 read
     appealId: null,
   } as unknown as Decision;
   const fromV2 = new RecordCodec(registry, "decision", { writer: 2 }).encode(v2);
-  expect(new RecordCodec(registry, "decision").decode(fromV2.value, fromV2.headers)).toEqual({ ...v2, windowsRead: 0, unreadable: null });
+  expect(new RecordCodec(registry, "decision").decode(fromV2.value, fromV2.headers)).toEqual({ ...v2, windowsRead: 0, unreadable: null, decidedBy: null });
   const fromV3 = new RecordCodec(registry, "decision").encode({ ...v2, windowsRead: 3 });
   expect(new RecordCodec(registry, "decision", { reader: 2 }).decode(fromV3.value, fromV3.headers)).toEqual(v2);
+});
+
+test("a v3 human decision names its moderator; a v2 decision reads with no one named, and a v2 reader drops the name", () => {
+  const human = { ...legacyDecision, stage: "human", modelId: null, ticketId: "t1", appealId: null, decidedBy: "alice" } as unknown as Decision;
+  const v3 = new RecordCodec(registry, "decision", { writer: 3 }).encode(human);
+  expect(new RecordCodec(registry, "decision").decode(v3.value, v3.headers).decidedBy).toBe("alice");
+  expect(new RecordCodec(registry, "decision", { reader: 2 }).decode(v3.value, v3.headers)).not.toHaveProperty("decidedBy");
+  const { decidedBy: _, ...v2Decision } = human;
+  const v2 = new RecordCodec(registry, "decision", { writer: 2 }).encode(v2Decision as Decision);
+  expect(new RecordCodec(registry, "decision").decode(v2.value, v2.headers).decidedBy).toBeNull();
+  // Every other stage writes none.
+  const model = new RecordCodec(registry, "decision").encode({ ...human, stage: "primary", decidedBy: undefined });
+  expect(new RecordCodec(registry, "decision").decode(model.value, model.headers).decidedBy).toBeNull();
 });
 
 test("a v1 ticket and a v1 audit are read by today's readers with the new fields defaulted", () => {

@@ -8,13 +8,13 @@ const unsureAllow = verdict("spam", "allow", { escalate: true, confidence: 0.51 
 
 test("confirm keeps the model's reading as sure; overturn clears every violation", () => {
   const ticket = ticketFor("p1", { verdicts: [sureHide, unsureSpam] });
-  const confirm = humanDecision(ticket, "confirm", 10);
-  expect(confirm).toMatchObject({ stage: "human", action: "HIDE", ticketId: ticket.ticketId, postId: "p1", decidedAt: 10, modelId: null });
+  const confirm = humanDecision(ticket, "confirm", 10, "alice");
+  expect(confirm).toMatchObject({ stage: "human", action: "HIDE", ticketId: ticket.ticketId, postId: "p1", decidedAt: 10, modelId: null, decidedBy: "alice" });
   expect(confirm.verdicts.map((v) => [v.policyId, v.decision, v.escalate, v.source, v.confidence, v.ruleIds])).toEqual([
     ["cheats", "violate", false, "human", 1, ["CH1"]],
     ["spam", "violate", false, "human", 1, ["SP4"]],
   ]);
-  const overturn = humanDecision(ticket, "overturn", 10);
+  const overturn = humanDecision(ticket, "overturn", 10, "alice");
   expect(overturn.action).toBe("ALLOW");
   expect(overturn.verdicts.map((v) => [v.decision, v.ruleIds])).toEqual([
     ["allow", []],
@@ -25,7 +25,7 @@ test("confirm keeps the model's reading as sure; overturn clears every violation
 test("where the model found no violation, overturn makes the policies it was unsure of violations", () => {
   const ticket = ticketFor("p1", { verdicts: [verdict("cheats", "allow"), unsureAllow] });
   expect(answerAction(ticket, "confirm")).toBe("ALLOW");
-  const overturn = humanDecision(ticket, "overturn", 1);
+  const overturn = humanDecision(ticket, "overturn", 1, "alice");
   expect(overturn.action).toBe("HIDE");
   expect(overturn.verdicts.map((v) => [v.policyId, v.decision])).toEqual([
     ["cheats", "allow"],
@@ -42,10 +42,10 @@ test("a banner policy's confirmed violation is a banner, a review-only policy's 
 
 test("the decision id is deterministic per ticket and answer, and differs from the model's and between answers", () => {
   const ticket = ticketFor("p1", { verdicts: [sureHide, unsureSpam] });
-  const id = humanDecision(ticket, "confirm", 1).decisionId;
-  expect(humanDecision(ticket, "confirm", 999).decisionId).toBe(id);
-  expect(humanDecision(ticket, "overturn", 1).decisionId).not.toBe(id);
-  expect(humanDecision({ ...ticket, ticketId: "other" }, "confirm", 1).decisionId).not.toBe(id);
-  expect(id.startsWith(decisionId("p1", "set-1", humanDecision(ticket, "confirm", 1).verdicts, "human"))).toBe(true);
+  const id = humanDecision(ticket, "confirm", 1, "alice").decisionId;
+  expect(humanDecision(ticket, "confirm", 999, "alice").decisionId).toBe(id);
+  expect(humanDecision(ticket, "overturn", 1, "alice").decisionId).not.toBe(id);
+  expect(humanDecision({ ...ticket, ticketId: "other" }, "confirm", 1, "alice").decisionId).not.toBe(id);
+  expect(id.startsWith(decisionId("p1", "set-1", humanDecision(ticket, "confirm", 1, "alice").verdicts, "human"))).toBe(true);
   expect(id).not.toBe(ticket.decisionId);
 });

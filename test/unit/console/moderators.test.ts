@@ -14,12 +14,27 @@ test("scrypt hashes verify their password only, and two hashes of one password d
   expect(await hashPassword("correct horse", cheap)).not.toBe(hash);
 });
 
-test("the directory takes name:hash lines or commas and lets in exactly the right name and password", async () => {
-  const directory = new ModeratorDirectory(`alice:${await hashPassword("pw-alice-123", cheap)},\n bob:${await hashPassword("pw-bob-456", cheap)}\n`);
+test("the directory takes name:hash:role lines or commas and lets in exactly the right name and password", async () => {
+  const directory = new ModeratorDirectory(
+    `alice:${await hashPassword("pw-alice-123", cheap)}:admin,\n bob:${await hashPassword("pw-bob-456", cheap)}:moderator:games|market\n`,
+  );
   expect(directory.size).toBe(2);
   expect(await directory.authenticate("alice", "pw-alice-123")).toBe("alice");
   expect(await directory.authenticate("alice", "pw-bob-456")).toBeNull();
   expect(await directory.authenticate("mallory", "pw-alice-123")).toBeNull();
+});
+
+test("an admin acts on every forum, a moderator on their forums only; a change of grant changes the session credential", async () => {
+  const hash = await hashPassword("pw-bob-456", cheap);
+  const directory = new ModeratorDirectory(`alice:${hash}:admin\nbob:${hash}:moderator:games|market`);
+  expect(directory.get("bob")).toEqual({ name: "bob", role: "moderator", forums: new Set(["games", "market"]) });
+  expect(["games", "market", "cooking"].map((f) => directory.mayActOn("bob", f))).toEqual([true, true, false]);
+  expect(["games", "cooking"].map((f) => directory.mayActOn("alice", f))).toEqual([true, true]);
+  expect(directory.mayActOn("mallory", "games")).toBe(false);
+  const narrowed = new ModeratorDirectory(`bob:${hash}:moderator:games`);
+  expect(narrowed.credential("bob")).not.toBe(directory.credential("bob"));
+  expect(new ModeratorDirectory(`bob:${hash}:moderator:market|games`).credential("bob")).toBe(directory.credential("bob"));
+  expect(narrowed.credential("alice")).toBeNull();
 });
 
 test("a bad setting stops the start, naming the setting and never showing the hash", async () => {
@@ -28,7 +43,12 @@ test("a bad setting stops the start, naming the setting and never showing the ha
     [undefined, /names nobody/],
     ["alice", /entry 1 must be name:hash/],
     ["alice:plaintext-password", /alice: not an scrypt hash/],
-    [`alice:${hash},alice:${hash}`, /alice is listed twice/],
+    [`alice:${hash}:admin,alice:${hash}:admin`, /alice is listed twice/],
+    [`alice:${hash}`, /alice: needs a role/],
+    [`alice:${hash}:owner`, /alice: needs a role/],
+    [`alice:${hash}:admin:games`, /list no forums/],
+    [`alice:${hash}:moderator`, /needs at least one forum/],
+    [`alice:${hash}:moderator:games:extra`, /alice: needs a role/],
   ];
   for (const [setting, message] of cases) {
     const error = thrown(() => new ModeratorDirectory(setting), ConfigError);
