@@ -121,9 +121,17 @@ export class ScreenPool {
       if (hung === -1 && blind >= MAX_BLIND_TIMEOUTS) throw error;
       const rest = records.filter((_, i) => i !== hung);
       let again: ScreenResult[] = [];
-      if (rest.length > 0) {
-        await this.whenRunning();
-        again = await this.screenOrSettle(rest, schemas, onTimeout, hung === -1 ? blind + 1 : 0);
+      // The rest goes to a thread again even if the replacement crashes on it: rejecting it
+      // would have the caller screen the whole chunk, the record that hung included, on the main
+      // thread. Past a few crashes the timeout is rejected, which the caller never screens.
+      for (let crashes = 0; rest.length > 0; crashes++) {
+        try {
+          await this.whenRunning();
+          again = await this.screenOrSettle(rest, schemas, onTimeout, hung === -1 ? blind + 1 : 0);
+          break;
+        } catch (restError) {
+          if (restError instanceof ScreenTimeoutError || this.closed || crashes >= MAX_BLIND_TIMEOUTS) throw error;
+        }
       }
       let j = 0;
       return records.map((record, i) => (i === hung ? onTimeout(record, error) : (again[j++] as ScreenResult)));
