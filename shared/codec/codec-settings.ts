@@ -79,8 +79,25 @@ export const schemaRegistrySchema = z
       .int()
       .min(1)
       .max(10)
-      .describe("Fetches of a schema id the registry says it does not know (404) before its posts are dead letters (a replica may lag the registry's leader).")
+      .describe(
+        "Fetches of a schema id the registry says it does not know (404), refuses (another 4xx, a 500, an oversized answer) before its posts are dead letters (`UNKNOWN_SCHEMA_ID`, `SCHEMA_REGISTRY_REFUSED`; a replica may lag the registry's leader).",
+      )
       .default(3),
+    unknownIdTtlMs: z
+      .int()
+      .min(1000)
+      .describe("How long an id noted as unknown or refused stands before the registry is asked again (it may have been registered since).")
+      .default(60_000),
+    unknownIdCacheSize: z
+      .int()
+      .min(1)
+      .describe("Most schema ids noted as unknown or refused at once (ids come from records anyone may write); past it the oldest notes go first.")
+      .default(10_000),
+    maxResponseBytes: z
+      .int()
+      .min(1024)
+      .describe("Largest registry answer read; a larger one is refused (its id's posts are `SCHEMA_REGISTRY_REFUSED` dead letters).")
+      .default(4_194_304),
     retryMaxMs: z
       .int()
       .min(100)

@@ -18,7 +18,11 @@ export interface RegistryClientOptions {
   tls?: ConnectionOptions;
   /** Deadline per request, answer included. */
   timeoutMs: number;
+  /** Largest answer read; a larger one is refused (default 4 MiB). */
+  maxResponseBytes?: number;
 }
+
+const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** A schema as the registry holds it. */
 export interface RegisteredSchema {
@@ -66,6 +70,7 @@ export class SchemaRegistryClient {
     return new SchemaRegistryClient({
       url: settings.url,
       timeoutMs: settings.timeoutMs,
+      maxResponseBytes: settings.maxResponseBytes,
       ...(settings.username === undefined ? {} : { username: settings.username }),
       ...(settings.password === undefined ? {} : { password: resolveSecret(settings.password, `${SECTION}.password`) }),
       ...(settings.url.startsWith("https://") ? { tls: tlsOptions(settings.tls, `${SECTION}.tls`) } : {}),
@@ -169,10 +174,33 @@ export class SchemaRegistryClient {
           },
         },
         (response) => {
+          const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
           const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          let size = 0;
+          let refused = false;
+          // A registry (or whatever answers at its address) that sends more than any schema needs: refused, not buffered.
+          const tooLarge = (bytes: number | string) => {
+            refused = true;
+            response.destroy();
+            request.destroy();
+            reject(
+              new SchemaRegistryRequestError(
+                `the schema registry at ${this.base} answered ${method} ${path} with ${bytes} bytes, over ${limit} (schemaRegistry.maxResponseBytes)`,
+                response.statusCode ?? 0,
+              ),
+            );
+          };
+          const declared = Number(response.headers["content-length"]);
+          if (Number.isFinite(declared) && declared > limit) return tooLarge(declared);
+          response.on("data", (chunk: Buffer) => {
+            if (refused) return;
+            size += chunk.length;
+            if (size > limit) return tooLarge(`more than ${limit}`);
+            chunks.push(chunk);
+          });
           response.on("error", failed);
           response.on("end", () => {
+            if (refused) return;
             const status = response.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString("utf8");
             if (status >= 500 || status === 429) {
@@ -193,6 +221,7 @@ export class SchemaRegistryClient {
           });
         },
       );
+      // Once an answer was refused as too large, a later error changes nothing (the promise is settled).
       request.on("error", failed);
       request.end(payload);
     });

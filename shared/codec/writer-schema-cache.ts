@@ -4,16 +4,23 @@ import { RetriesExhaustedError } from "../retry/errors/retries-exhausted-error.j
 import { RetryPolicy } from "../retry/retry-policy.js";
 import { confluentSchemaId } from "./confluent-wire.js";
 import { SchemaNotFoundError } from "./errors/schema-not-found-error.js";
+import { SchemaRegistryRequestError } from "./errors/schema-registry-request-error.js";
+import { SchemaRegistryUnavailableError } from "./errors/schema-registry-unavailable-error.js";
 import type { RegisteredSchema, SchemaRegistryClient } from "./schema-registry-client.js";
 
 /** What a decoder needs to know of one writer schema id: its Avro schema, or why there is none. */
-export type WriterSchemaNote = { id: number; schema: string } | { id: number; code: "UNKNOWN_SCHEMA_ID" | "INCOMPATIBLE_SCHEMA"; reason: string };
+export type WriterSchemaNote =
+  { id: number; schema: string } | { id: number; code: "UNKNOWN_SCHEMA_ID" | "INCOMPATIBLE_SCHEMA" | "SCHEMA_REGISTRY_REFUSED"; reason: string };
 
 export interface WriterSchemaCacheOptions {
-  /** Fetches of an id the registry says it does not know before the answer stands. */
+  /** Fetches of an id the registry answers with a 404, another refusal or a failure of its own (500) before the answer stands. */
   notFoundAttempts: number;
   /** Longest wait between attempts while the registry is down. */
   retryMaxMs: number;
+  /** How long "no schema for this id" stands before the registry is asked again (default 60 s). */
+  unknownIdTtlMs?: number;
+  /** Most ids noted as unknown at once; past it the oldest notes go first (default 10,000). */
+  unknownIdCacheSize?: number;
   now?: () => number;
 }
 
@@ -25,6 +32,21 @@ interface Entry {
 
 /** How long "no such id" stands before the registry is asked again (it may have been registered since). */
 const NOT_FOUND_TTL_MS = 60_000;
+const UNKNOWN_ID_CACHE_SIZE = 10_000;
+/** Statuses that say the registry (or its gateway) is down as a whole, not that this id is bad. */
+const OUTAGE_STATUSES = new Set([429, 502, 503, 504]);
+
+/**
+ * What a failed fetch says: `not-found` and `refused` are answers about the id (a 404; another
+ * 4xx, a 500, an answer too large or without a schema), asked a bounded number of times; an
+ * `outage` (no answer, 429, 502–504, rejected credentials) says nothing about the id and is waited out.
+ */
+function failureKind(error: unknown): "not-found" | "refused" | "outage" {
+  if (error instanceof SchemaNotFoundError) return "not-found";
+  if (error instanceof SchemaRegistryRequestError) return "refused";
+  if (error instanceof SchemaRegistryUnavailableError && error.status !== undefined && !OUTAGE_STATUSES.has(error.status)) return "refused";
+  return "outage";
+}
 /** The first wait after a 404; it doubles with each further attempt. */
 const NOT_FOUND_RETRY_MS = 250;
 const FIRST_OUTAGE_RETRY_MS = 500;
@@ -32,14 +54,21 @@ const FIRST_OUTAGE_RETRY_MS = 500;
 /**
  * Writer schemas by registry id, fetched on the main thread before a chunk is decoded (the
  * decode itself is synchronous, in a screen thread). A schema once fetched is kept for good
- * (an id's schema never changes). An id the registry does not know after `notFoundAttempts`
- * fetches is noted as such, so its posts become dead letters naming it. While the registry
- * cannot answer (refused, timed out, 5xx, rejected credentials) the fetch waits and tries again
- * without end: the chunk, and so its partition, waits with it; nothing is dead-lettered for an
- * outage. One fetch per id at a time, whoever asks.
+ * (an id's schema never changes; only the registry can add them). An id the registry does not
+ * know, refuses (another 4xx, a 500, an oversized or empty answer) after `notFoundAttempts`
+ * fetches is noted as such, so its posts become dead letters naming it (`UNKNOWN_SCHEMA_ID`,
+ * `SCHEMA_REGISTRY_REFUSED`); those notes expire (`unknownIdTtlMs`) and are bounded in number
+ * (`unknownIdCacheSize`, oldest first), since the ids come from records anyone may write. While
+ * the registry cannot answer at all (refused, timed out, 429, 502–504, rejected credentials) the
+ * fetch waits and tries again without end: the chunk, and so its partition, waits with it;
+ * nothing is dead-lettered for an outage. One fetch per id at a time, whoever asks.
  */
 export class WriterSchemaCache {
   private readonly entries = new Map<number, Entry>();
+  /** The ids noted as unknown or refused, oldest first (a subset of `entries`). */
+  private readonly unknown = new Set<number>();
+  private readonly unknownTtlMs: number;
+  private readonly unknownLimit: number;
   private readonly fetching = new Map<number, Promise<WriterSchemaNote>>();
   private readonly closing = new AbortController();
   private readonly now: () => number;
@@ -55,28 +84,35 @@ export class WriterSchemaCache {
     private readonly logger: Logger,
   ) {
     this.now = options.now ?? Date.now;
-    const notFound = (error: unknown) => error instanceof SchemaNotFoundError;
+    this.unknownTtlMs = options.unknownIdTtlMs ?? NOT_FOUND_TTL_MS;
+    this.unknownLimit = Math.max(1, options.unknownIdCacheSize ?? UNKNOWN_ID_CACHE_SIZE);
     this.notFoundRetry = new RetryPolicy({
       initialDelayMs: NOT_FOUND_RETRY_MS,
       maxDelayMs: Infinity,
       maxAttempts: Math.max(1, options.notFoundAttempts),
       jitter: false,
-      retryOn: notFound,
+      retryOn: (error) => failureKind(error) !== "outage",
     });
-    // Every other failure is waited out, a refusal (rejected credentials) included: it is logged as an error.
+    // An outage is waited out, a rejected login included: it is logged as an error.
     this.outageRetry = new RetryPolicy({
       initialDelayMs: FIRST_OUTAGE_RETRY_MS,
       maxDelayMs: options.retryMaxMs,
       maxAttempts: 0,
       jitter: false,
-      retryOn: (error) => !notFound(error),
+      retryOn: (error) => failureKind(error) === "outage",
     });
   }
 
   /** The note of an id already fetched (and not expired); synchronous, for a decoder on this thread. */
   known(id: number): WriterSchemaNote | undefined {
     const entry = this.entries.get(id);
+    if (entry && entry.until <= this.now()) this.forget(id);
     return entry && entry.until > this.now() ? entry.note : undefined;
+  }
+
+  /** How many ids are noted as unknown or refused now (bounded by `unknownIdCacheSize`). */
+  get unknownCount(): number {
+    return this.unknown.size;
   }
 
   /**
@@ -119,9 +155,10 @@ export class WriterSchemaCache {
       );
     } catch (error) {
       if (!(error instanceof RetriesExhaustedError)) throw error;
-      const note: WriterSchemaNote = { id, code: "UNKNOWN_SCHEMA_ID", reason: `${error.lastError.message}; asked ${error.attempts} times` };
-      this.entries.set(id, { note, until: this.now() + NOT_FOUND_TTL_MS });
-      this.logger.warn({ schemaId: id, attempts: error.attempts }, "unknown writer schema id: its posts are dead letters");
+      const code = failureKind(error.lastError) === "not-found" ? "UNKNOWN_SCHEMA_ID" : "SCHEMA_REGISTRY_REFUSED";
+      const note: WriterSchemaNote = { id, code, reason: `${error.lastError.message}; asked ${error.attempts} times` };
+      this.noteUnknown(id, note);
+      this.logger.warn({ schemaId: id, attempts: error.attempts, code }, "writer schema id not read from the registry: its posts are dead letters");
       return note;
     }
     const note: WriterSchemaNote =
@@ -132,6 +169,22 @@ export class WriterSchemaCache {
     return note;
   }
 
+  /** Notes an id as unknown for `unknownIdTtlMs`, dropping the oldest such notes past `unknownIdCacheSize`. */
+  private noteUnknown(id: number, note: WriterSchemaNote): void {
+    this.forget(id);
+    for (const oldest of this.unknown) {
+      if (this.unknown.size < this.unknownLimit) break;
+      this.forget(oldest);
+    }
+    this.entries.set(id, { note, until: this.now() + this.unknownTtlMs });
+    this.unknown.add(id);
+  }
+
+  private forget(id: number): void {
+    if (!this.unknown.delete(id)) return;
+    this.entries.delete(id);
+  }
+
   /** One fetch of an id; a schema or a 404 means the registry answers. */
   private async ask(id: number, signal: AbortSignal): Promise<RegisteredSchema> {
     try {
@@ -139,7 +192,7 @@ export class WriterSchemaCache {
       this.answered();
       return found;
     } catch (error) {
-      if (error instanceof SchemaNotFoundError && !signal.aborted) this.answered();
+      if (failureKind(error) !== "outage" && !signal.aborted) this.answered();
       throw error;
     }
   }

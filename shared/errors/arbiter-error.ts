@@ -1,3 +1,5 @@
+import { maskCredentials } from "./mask-credentials.js";
+
 /**
  * The base of Arbiter's own errors: a stable `code` that logs, dead letters and tests can match,
  * and `retriable`, the one property a retry decision reads (never the message, never a cast).
@@ -15,6 +17,11 @@ export abstract class ArbiterError extends Error {
    * the dead letters and metric series they already produced keep their names.
    */
   readonly codeInDeadLetters: boolean = true;
+
+  /** The message has the credentials of any URL it quotes masked ({@link maskCredentials}): errors are logged and dead-lettered. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message === undefined ? undefined : maskCredentials(message), options);
+  }
 }
 
 /** Whether an error says it may succeed if tried again: an {@link ArbiterError}'s flag, or a `retriable: true` that a library error (kafkajs) carries. */

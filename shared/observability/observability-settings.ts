@@ -5,7 +5,20 @@ import { nonBlank } from "../settings/fields.js";
 
 export const httpSchema = z
   .strictObject({
-    port: z.int().min(0).max(65_535).describe("Port of `/healthz`, `/readyz`, `/metrics` (0: an ephemeral port).").default(9464),
+    port: z
+      .int()
+      .min(0)
+      .max(65_535)
+      .describe("Port of `/healthz`, `/readyz` (and `/metrics` unless `metricsPort` is set; 0: an ephemeral port).")
+      .default(9464),
+    metricsPort: z
+      .int()
+      .min(0)
+      .max(65_535)
+      .optional()
+      .describe(
+        "Port of `/metrics` alone, so a NetworkPolicy can open it to Prometheus only (0: an ephemeral port); unset: `/metrics` is served on `port` with the probes.",
+      ),
     host: nonBlank().describe("Address the HTTP server listens on.").default("127.0.0.1"),
   })
   .prefault({});

@@ -2,6 +2,8 @@ import type { HttpExchange } from "../codec/records.js";
 import type { Secret } from "../settings/fields.js";
 import { resolveSecret } from "../settings/transport-security.js";
 import { HttpCallError } from "./errors/http-call-error.js";
+import { InvalidRequestError } from "./errors/invalid-request-error.js";
+import { headerValue } from "./record-ids.js";
 import { loggableUrl } from "./url-template.js";
 
 /** What every call to one endpoint shares (from config). */
@@ -52,13 +54,20 @@ export class HttpEndpoint {
     const { settings } = this;
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...settings.headers };
     if (this.authorization) headers.authorization = this.authorization;
-    if (request.idempotencyKey) headers["idempotency-key"] = request.idempotencyKey;
+    // The key holds record ids: percent-encoded, so no id (non-Latin-1, CR/LF) makes an invalid header.
+    if (request.idempotencyKey) headers["idempotency-key"] = headerValue(request.idempotencyKey);
     const exchange = (status: number, body: string): HttpExchange => ({
       method: request.method,
       url: loggableUrl(request.url),
       status,
       body: body.slice(0, BODY_LIMIT),
     });
+    try {
+      // What fetch would refuse before sending anything (a bad URL or header) fails the same way every time: not retried.
+      new Request(request.url, { method: request.method, headers });
+    } catch (error) {
+      throw new InvalidRequestError(`${request.method} ${loggableUrl(request.url)}`, error as Error);
+    }
     const deadline = AbortSignal.timeout(settings.timeoutMs);
     let response: Response;
     let body: string;

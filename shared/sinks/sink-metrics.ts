@@ -13,7 +13,7 @@ export class SinkMetrics extends WorkerMetrics {
   });
   readonly skipped = new Counter({
     name: "arbiter_sink_skipped_total",
-    help: "Records a sink did not act on, by reason (duplicate, human-decided, no-change)",
+    help: "Records a sink did not act on, and pages not sent, by reason (duplicate, human-decided, no-change, page-post-limit, page-forum-limit)",
     labelNames: ["reason"] as const,
     registers: this.sinkRegisters,
   });

@@ -33,8 +33,10 @@ export interface ConsumedTopic {
 }
 
 export interface SinkRuntime extends WorkerHandle {
-  /** Port of /healthz, /readyz, /metrics. */
+  /** Port of /healthz, /readyz (and /metrics unless `http.metricsPort` is set). */
   readonly httpPort: number;
+  /** Port of /metrics. */
+  readonly metricsPort: number;
 }
 
 export interface SinkRuntimeOptions {
@@ -108,17 +110,19 @@ export async function startSinkRuntime(parts: SinkParts, options: SinkRuntimeOpt
       config.http.port,
       { ready: () => runners.every((r) => r.ready()) && (options.ready?.() ?? true), live: () => runners.every((r) => r.live()) },
       metrics,
+      config.http.metricsPort,
     );
     for (const runner of runners) await runner.start();
   } catch (error) {
-    await new Promise<void>((resolve) => (http ? http.server.close(() => resolve()) : resolve()));
+    await http?.close();
     parts.redis.disconnect();
     throw error;
   }
-  const server = http.server;
+  const server = http;
   let stopping: Promise<void> | null = null;
   return {
     httpPort: http.port,
+    metricsPort: http.metricsPort,
     ended,
     stop: () =>
       (stopping ??= (async () => {
@@ -127,7 +131,7 @@ export async function startSinkRuntime(parts: SinkParts, options: SinkRuntimeOpt
         await Promise.all(runners.map((r) => r.stop(config.shutdownTimeoutMs)));
         await options.afterDrain?.();
         await parts.redis.quit();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await server.close();
         logger.info("stopped");
       })()),
   };

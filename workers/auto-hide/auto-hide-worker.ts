@@ -1,6 +1,7 @@
 import { ForumClient } from "@arbiter/shared/sinks/auto-hide/forum-client.js";
 import { AutoHideHandler } from "@arbiter/shared/sinks/auto-hide/auto-hide-handler.js";
 import { PostActionStore } from "@arbiter/shared/sinks/auto-hide/post-action-store.js";
+import { PagerRateLimiter } from "@arbiter/shared/sinks/auto-hide/pager-rate-limiter.js";
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
@@ -45,6 +46,7 @@ export async function startAutoHideWorker(config: ArbiterConfig, logger: Logger)
     topics,
     store: new PostActionStore(parts.redis, config.redis.keyPrefix, settings.stateTtlDays * 86_400),
     forum: new ForumClient(settings, new ForumRateLimiter(settings.rateLimit), retry, parts.metrics, log),
+    pagerLimit: new PagerRateLimiter(parts.redis, config.redis.keyPrefix, settings.pager.rateLimit),
     retry,
     metrics: parts.metrics,
     logger: log,

@@ -162,9 +162,10 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     config.http.port,
     { ready: () => runners.every((r) => r.ready()), live: () => runners.every((r) => r.live()), readyDetail: () => [policies.status.detail] },
     metrics,
+    config.http.metricsPort,
   );
   for (const runner of runners) await runner.start();
-  log.info({ http: http.port, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId }, "worker started");
+  log.info({ http: http.port, metrics: http.metricsPort, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId }, "worker started");
 
   let stopping: Promise<void> | null = null;
   return {
@@ -183,7 +184,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         await pool?.close();
         closeCodecs();
         await engine.dispose();
-        await new Promise<void>((resolve) => http.server.close(() => resolve()));
+        await http.close();
         log.info("stopped");
       })()),
   };

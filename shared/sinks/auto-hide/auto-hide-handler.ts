@@ -9,16 +9,20 @@ import type { RecordResult } from "../../kafka/record-processor.js";
 import type { RecordHandler } from "../sink-processor.js";
 import type { RetryPolicy } from "../../retry/retry-policy.js";
 import { decodeOrDeadLetter, sinkDeadLetter } from "../sink-dead-letter.js";
+import { checkIds } from "../record-ids.js";
 import type { SinkMetrics } from "../sink-metrics.js";
 import type { ForumClient } from "./forum-client.js";
 import { planActions, UNTOUCHED, type PostActionState } from "./post-action-plan.js";
 import type { PostActionStore } from "./post-action-store.js";
+import type { PagerRateLimiter } from "./pager-rate-limiter.js";
 
 export interface AutoHideDeps {
   codecs: Codecs;
   topics: TopicNames;
   store: PostActionStore;
   forum: ForumClient;
+  /** Unset: pages are not limited. */
+  pagerLimit?: PagerRateLimiter;
   /** For the state store's reads and writes (Redis away: wait, never act blind). */
   retry: RetryPolicy;
   metrics: SinkMetrics;
@@ -42,7 +46,17 @@ export class AutoHideHandler implements RecordHandler {
     this.deps.metrics.consumed.inc({ topic: "decisions" });
     const decoded = decodeOrDeadLetter(this.deps, "decision", record);
     if ("deadLetter" in decoded) return { kind: "ready", outputs: [decoded.deadLetter] };
-    return { kind: "deferred", run: (signal) => this.apply(record, decoded.value, signal) };
+    const decision = decoded.value;
+    try {
+      checkIds([
+        ["postId", decision.postId],
+        ["forumId", decision.forumId],
+        ["decisionId", decision.decisionId],
+      ]);
+    } catch (error) {
+      return { kind: "ready", outputs: [sinkDeadLetter(this.deps, record, error as Error, "validate", null, this.now())] };
+    }
+    return { kind: "deferred", run: (signal) => this.apply(record, decision, signal) };
   }
 
   private async apply(record: InboundRecord, decision: Decision, signal: AbortSignal): Promise<OutboundRecord[]> {
@@ -64,6 +78,17 @@ export class AutoHideHandler implements RecordHandler {
     }
     let reached: PostActionState = known ?? UNTOUCHED;
     for (const [i, step] of plan.steps.entries()) {
+      if (step.call === "page" && deps.pagerLimit) {
+        const limit = deps.pagerLimit;
+        const refusal = await deps.retry.run(() => limit.take(decision.forumId, postId), signal);
+        if (refusal) {
+          // Not paged: a later decision about the post may page once the window has room. Page is the plan's last step.
+          deps.metrics.skipped.inc({ reason: `page-${refusal}` });
+          deps.logger.warn({ postId, forumId: decision.forumId, decisionId: decision.decisionId, limit: refusal }, "pager rate limit reached: not paged");
+          await save({ ...plan.final, paged: reached.paged });
+          return [];
+        }
+      }
       try {
         await deps.forum.perform(step.call, decision, signal);
       } catch (error) {

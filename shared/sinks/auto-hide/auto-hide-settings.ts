@@ -19,6 +19,18 @@ export const autoHideSchema = z
       .strictObject({
         ...httpCallFields("the on-call counsellor's pager webhook"),
         ...endpointFields("the pager webhook"),
+        rateLimit: z
+          .strictObject({
+            perPost: z.int().min(0).describe("Pages about one post per `perPostWindowMinutes`; over it the page is not sent (0: no limit).").default(1),
+            perPostWindowMinutes: z.int().min(1).describe("The window of `perPost`, in minutes.").default(1440),
+            perForum: z
+              .int()
+              .min(0)
+              .describe("Pages about one forum's posts per `perForumWindowMinutes`, across every auto-hide process; over it pages are not sent (0: no limit).")
+              .default(20),
+            perForumWindowMinutes: z.int().min(1).describe("The window of `perForum`, in minutes.").default(60),
+          })
+          .prefault({}),
       })
       .prefault({}),
     rateLimit: z

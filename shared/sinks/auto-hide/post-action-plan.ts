@@ -1,8 +1,11 @@
 import type { Action, Decision } from "../../codec/records.js";
 import { assertNever } from "../../errors/assert-never.js";
 
-/** How the forum shows a post, as far as Arbiter made it so. */
-export type Visibility = "shown" | "hidden" | "bannered";
+/**
+ * How the forum shows a post, as far as Arbiter made it so. `hidden-bannered` is the step
+ * between hidden and bannered: the banner goes up while the post is still hidden.
+ */
+export type Visibility = "shown" | "hidden" | "bannered" | "hidden-bannered";
 /** A call of the forum API (or, for `page`, of the counsellor's pager). */
 export type ForumCall = "hide" | "unhide" | "banner" | "unbanner" | "page";
 /** A forum call that changes how the post is shown. */
@@ -38,11 +41,15 @@ export type ActionPlan =
 /** Decisions remembered per post; a post sees a handful (stages, appeals, moderators). */
 const HANDLED_LIMIT = 64;
 
+// From (row) → to (column). Only a REVIEW asks for `hidden-bannered`, and only when the post is so already.
 const CALLS: Record<Visibility, Record<Visibility, VisibilityCall[]>> = {
-  shown: { shown: [], hidden: ["hide"], bannered: ["banner"] },
-  hidden: { shown: ["unhide"], hidden: [], bannered: ["unhide", "banner"] },
+  shown: { shown: [], hidden: ["hide"], bannered: ["banner"], "hidden-bannered": ["hide", "banner"] },
+  // The banner goes up before the unhide: the post is never shown without its banner.
+  hidden: { shown: ["unhide"], hidden: [], bannered: ["banner", "unhide"], "hidden-bannered": ["banner"] },
   // A banner comes off before a hide, so a later unhide shows the post as it was.
-  bannered: { shown: ["unbanner"], hidden: ["unbanner", "hide"], bannered: [] },
+  bannered: { shown: ["unbanner"], hidden: ["unbanner", "hide"], bannered: [], "hidden-bannered": ["hide"] },
+  // Left between the two (the unhide refused for good): the post is hidden under a banner.
+  "hidden-bannered": { shown: ["unbanner", "unhide"], hidden: ["unbanner"], bannered: ["unhide"], "hidden-bannered": [] },
 };
 
 function target(action: Action, current: Visibility): Visibility {
@@ -60,8 +67,13 @@ function target(action: Action, current: Visibility): Visibility {
   }
 }
 
-/** How the post is shown once a call succeeded. */
-const SHOWN_AFTER: Record<VisibilityCall, Visibility> = { hide: "hidden", unhide: "shown", banner: "bannered", unbanner: "shown" };
+/** How the post is shown once a call succeeded, from how it was shown before. */
+const SHOWN_AFTER: Record<VisibilityCall, (before: Visibility) => Visibility> = {
+  hide: () => "hidden",
+  unhide: (before) => (before === "hidden-bannered" ? "bannered" : "shown"),
+  banner: (before) => (before === "hidden" ? "hidden-bannered" : "bannered"),
+  unbanner: (before) => (before === "hidden-bannered" ? "hidden" : "shown"),
+};
 
 /** A violation of a policy whose actions include `page`, sure or not: a counsellor looks at an unsure one too. */
 export function pagesCounsellor(decision: Decision): boolean {
@@ -87,7 +99,7 @@ export function planActions(state: PostActionState, decision: Decision): ActionP
   let current: PostActionState = { ...state, decidedBy: human ? "human" : state.decidedBy };
   const goal = target(decision.action, state.visibility);
   for (const call of CALLS[state.visibility][goal]) {
-    current = { ...current, visibility: SHOWN_AFTER[call] };
+    current = { ...current, visibility: SHOWN_AFTER[call](current.visibility) };
     steps.push({ call, after: current });
   }
   if (pagesCounsellor(decision) && !state.paged) {

@@ -11,6 +11,7 @@ import type { RecordResult } from "../../kafka/record-processor.js";
 import type { RecordHandler } from "../sink-processor.js";
 import type { RetryPolicy } from "../../retry/retry-policy.js";
 import { decodeOrDeadLetter, sinkDeadLetter } from "../sink-dead-letter.js";
+import { checkIds } from "../record-ids.js";
 import type { SinkMetrics } from "../sink-metrics.js";
 import type { TicketDeliveryLog } from "./ticket-delivery-log.js";
 import { ticketIdentity } from "./ticket-identity.js";
@@ -46,7 +47,19 @@ export class TicketHandler implements RecordHandler {
     this.deps.metrics.consumed.inc({ topic: "tickets" });
     const decoded = decodeOrDeadLetter(this.deps, "ticket", record);
     if ("deadLetter" in decoded) return { kind: "ready", outputs: [decoded.deadLetter] };
-    return { kind: "deferred", run: (signal) => this.deliver(record, decoded.value, signal) };
+    const ticket = decoded.value;
+    try {
+      checkIds([
+        ["ticketId", ticket.ticketId],
+        ["post.id", ticket.post.id],
+        ["post.forumId", ticket.post.forumId],
+        // v1 tickets carry no decision id.
+        ["decisionId", ticket.decisionId, true],
+      ]);
+    } catch (error) {
+      return { kind: "ready", outputs: [sinkDeadLetter(this.deps, record, error as Error, "validate", null, this.now())] };
+    }
+    return { kind: "deferred", run: (signal) => this.deliver(record, ticket, signal) };
   }
 
   private async deliver(record: InboundRecord, ticket: Ticket, signal: AbortSignal): Promise<OutboundRecord[]> {

@@ -191,3 +191,24 @@ describe("over TLS", () => {
     expect(() => SchemaRegistryClient.fromSettings(settings)).toThrow(/schemaRegistry\.password: environment variable UNSET_REGISTRY_PASSWORD is not set/);
   });
 });
+
+test("an answer over maxResponseBytes is refused (not retried as an outage), whether it says its length or not", async () => {
+  const big = JSON.stringify({ schema: "x".repeat(5000) });
+  const { client } = await clientFor(
+    (request, response) => {
+      if (request.url!.endsWith("/1")) return json(response, 200, JSON.parse(big));
+      response.writeHead(200, { "content-type": "application/json" });
+      // No content-length: the body streams past the limit.
+      response.write(big.slice(0, 3000));
+      setTimeout(() => response.end(big.slice(3000)), 20);
+    },
+    { maxResponseBytes: 2048 },
+  );
+  for (const id of [1, 2]) {
+    const error = await rejection(client.schemaById(id));
+    expect(error).toBeInstanceOf(SchemaRegistryRequestError);
+    expect(error.message).toMatch(/over 2048 \(schemaRegistry\.maxResponseBytes\)/);
+  }
+  const small = await clientFor((_, response) => json(response, 200, { schema: "{}" }), { maxResponseBytes: 2048 });
+  expect(await small.client.schemaById(3)).toMatchObject({ schema: "{}" });
+});

@@ -1,12 +1,13 @@
 import { confluentFrame } from "@arbiter/shared/codec/confluent-wire.js";
 import { SchemaRegistryUnavailableError } from "@arbiter/shared/codec/errors/schema-registry-unavailable-error.js";
 import { SchemaNotFoundError } from "@arbiter/shared/codec/errors/schema-not-found-error.js";
+import { SchemaRegistryRequestError } from "@arbiter/shared/codec/errors/schema-registry-request-error.js";
 import type { RegisteredSchema } from "@arbiter/shared/codec/schema-registry-client.js";
 import { WriterSchemaCache } from "@arbiter/shared/codec/writer-schema-cache.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 
 /** A fake registry client: answers each fetch of an id with the next of its scripted answers. */
-function fakeRegistry(script: Record<number, Array<"schema" | "404" | "down" | "protobuf">>) {
+function fakeRegistry(script: Record<number, Array<"schema" | "404" | "down" | "protobuf" | "400" | "500" | "503">>) {
   const calls: number[] = [];
   return {
     calls,
@@ -19,6 +20,8 @@ function fakeRegistry(script: Record<number, Array<"schema" | "404" | "down" | "
       const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
       if (answer === "404") throw new SchemaNotFoundError(id, `the schema registry has no schema with id ${id}`);
       if (answer === "down") throw new SchemaRegistryUnavailableError("cannot reach the schema registry: ECONNREFUSED");
+      if (answer === "400") throw new SchemaRegistryRequestError(`GET /schemas/ids/${id} answered 400`, 400);
+      if (answer === "500" || answer === "503") throw new SchemaRegistryUnavailableError(`answered ${answer}`, Number(answer));
       return { id, schemaType: answer === "protobuf" ? "PROTOBUF" : "AVRO", schema: `{"type":"record","name":"S${id}","fields":[]}` };
     },
   };
@@ -106,4 +109,44 @@ test("an outage between 404s does not reset their count: the id is noted after n
   const [note] = await cache.notesFor(records(3), never);
   expect(note).toEqual({ id: 3, code: "UNKNOWN_SCHEMA_ID", reason: "the schema registry has no schema with id 3; asked 3 times" });
   expect(registry.calls).toEqual([3, 3, 3, 3]);
+});
+
+test("a refusal (400) or a failure of the registry's own (500) is asked notFoundAttempts times, then noted: its posts dead-letter", async () => {
+  const registry = fakeRegistry({ 11: ["400"], 12: ["500"] });
+  const cache = new WriterSchemaCache(registry, { notFoundAttempts: 2, retryMaxMs: 100 }, silentLogger);
+  const notes = await cache.notesFor(records(11, 12), never);
+  expect(notes).toEqual([
+    { id: 11, code: "SCHEMA_REGISTRY_REFUSED", reason: "GET /schemas/ids/11 answered 400; asked 2 times" },
+    { id: 12, code: "SCHEMA_REGISTRY_REFUSED", reason: "answered 500; asked 2 times" },
+  ]);
+  expect(registry.calls.sort()).toEqual([11, 11, 12, 12]);
+});
+
+test("a 503 (the registry or its gateway down) is waited out, not counted against the id", async () => {
+  const registry = fakeRegistry({ 13: ["503", "503", "503", "schema"] });
+  const cache = new WriterSchemaCache(registry, { notFoundAttempts: 1, retryMaxMs: 100 }, silentLogger);
+  expect((await cache.notesFor(records(13), never))[0]).toHaveProperty("schema");
+  expect(registry.calls).toHaveLength(4);
+});
+
+test("unknown ids are noted for unknownIdTtlMs and at most unknownIdCacheSize at once, oldest out first; known schemas stay", async () => {
+  let now = 1_000_000;
+  const registry = fakeRegistry({ 1: ["schema"] });
+  const cache = new WriterSchemaCache(
+    registry,
+    { notFoundAttempts: 1, retryMaxMs: 100, unknownIdTtlMs: 5000, unknownIdCacheSize: 3, now: () => now },
+    silentLogger,
+  );
+  await cache.notesFor(records(1), never);
+  for (let id = 100; id < 110; id++) await cache.notesFor(records(id), never);
+  expect(cache.unknownCount).toBe(3);
+  expect(cache.known(100)).toBeUndefined();
+  expect(cache.known(109)).toMatchObject({ code: "UNKNOWN_SCHEMA_ID" });
+  expect(cache.known(1)).toHaveProperty("schema");
+  now += 5000;
+  expect(cache.known(109)).toBeUndefined();
+  expect(cache.unknownCount).toBe(2);
+  await cache.notesFor(records(109), never);
+  expect(registry.calls.filter((id) => id === 109)).toHaveLength(2);
+  expect(cache.known(1)).toHaveProperty("schema");
 });

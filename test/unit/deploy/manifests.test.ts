@@ -2,6 +2,7 @@
 // other and with the settings; every config example (the ConfigMap's, the image's, compose's,
 // and ```yaml arbiter-config / ```json arbiter-config blocks in Markdown) loads through the
 // settings schema; the Dockerfile copies only what exists.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -84,20 +85,25 @@ test("every document under deploy/k8s is a Kubernetes object with apiVersion, ki
   expect(new Set(keys).size).toBe(keys.length);
 });
 
+const CLASSIFIER_ROLES = ["primary", "escalation"];
+/** Every deployable component: the classifier's two roles, the two sinks and the console. */
+const COMPONENTS = [...CLASSIFIER_ROLES, "auto-hide", "tickets", "console"];
+
 interface Container {
+  command?: string[];
   env: Array<{ name: string; value?: string }>;
   resources: { limits: Record<string, unknown> };
   ports: Array<{ name: string; containerPort: number }>;
-  startupProbe: { httpGet: { path: string } };
-  livenessProbe: { httpGet: { path: string } };
-  readinessProbe: { httpGet: { path: string } };
+  startupProbe: { httpGet: { path: string; port?: string } };
+  livenessProbe: { httpGet: { path: string; port?: string } };
+  readinessProbe: { httpGet: { path: string; port?: string } };
   volumeMounts: Array<{ name: string; mountPath: string }>;
 }
 interface Deployment extends K8sObject {
   spec: {
     selector: { matchLabels: Record<string, string> };
     template: {
-      metadata: { labels: Record<string, string> };
+      metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
       spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> };
     };
   };
@@ -112,7 +118,7 @@ function writeConfigMapConfig(): string {
 }
 
 test("one Deployment per role: a GPU each, probes on /healthz and /readyz, the role in ARBITER_ROLE, the ConfigMap mounted where ARBITER_CONFIG points", () => {
-  const deployments = objectsOf<Deployment>("Deployment");
+  const deployments = objectsOf<Deployment>("Deployment").filter((d) => CLASSIFIER_ROLES.includes(d.metadata.labels?.["arbiter.io/role"] ?? ""));
   expect(deployments.map((d) => d.metadata.labels?.["arbiter.io/role"]).sort()).toEqual(["escalation", "primary"]);
   for (const d of deployments) {
     const role = d.metadata.labels!["arbiter.io/role"]!;
@@ -234,4 +240,102 @@ test("the Dockerfile builds in stages from a CUDA 12 runtime (or Node's image fo
   const ignored = readFileSync(path.join(deployDir, "Dockerfile.dockerignore"), "utf8");
   for (const source of new Set(sources.map((s) => s.replace(/\/.*$/, ""))))
     expect({ source, reincluded: ignored.includes(`!${source}`) }).toEqual({ source, reincluded: true });
+});
+
+interface NetworkPolicy extends K8sObject {
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress: Array<{ from?: unknown[]; ports: Array<{ port: string | number }> }>;
+    egress: Array<{ to?: unknown[]; ports: Array<{ port: string | number }> }>;
+  };
+}
+
+describe("every component", () => {
+  const deployments = objectsOf<Deployment>("Deployment");
+  const policies = objectsOf<NetworkPolicy>("NetworkPolicy");
+  const roleOf = (o: { metadata: { labels?: Record<string, string> } }) => o.metadata.labels?.["arbiter.io/role"];
+  let config: ArbiterConfig;
+  beforeAll(() => {
+    config = workerConfig("primary");
+  });
+
+  test("has a Deployment and a NetworkPolicy, and kustomize applies them", () => {
+    expect(deployments.map(roleOf).sort()).toEqual([...COMPONENTS].sort());
+    expect(policies.map(roleOf).sort()).toEqual([...COMPONENTS].sort());
+    const kustomization = yamlDocuments(path.join(deployDir, "k8s/kustomization.yaml"))[0] as { resources: string[] };
+    const listed = new Set(
+      k8sObjects.filter(({ file }) => kustomization.resources.includes(path.basename(file))).map(({ object }) => `${object.kind}/${object.metadata.name}`),
+    );
+    for (const d of deployments) expect(listed).toContain(`Deployment/${d.metadata.name}`);
+    for (const p of policies) expect(listed).toContain(`NetworkPolicy/${p.metadata.name}`);
+  });
+
+  test.each(COMPONENTS)("%s: probes on the http port, /metrics on a port of its own that Prometheus scrapes, its own workspace run", (role) => {
+    const d = deployments.find((x) => roleOf(x) === role)!;
+    const pod = d.spec.template;
+    const [container] = pod.spec.containers;
+    expect(pod.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+    expect([container!.startupProbe, container!.livenessProbe, container!.readinessProbe].map((p) => [p.httpGet.path, p.httpGet.port])).toEqual([
+      ["/healthz", "http"],
+      ["/healthz", "http"],
+      ["/readyz", "http"],
+    ]);
+    const port = (name: string) => container!.ports.find((p) => p.name === name)?.containerPort;
+    expect(port("http")).toBe(config.http.port);
+    expect(config.http.metricsPort).toBeDefined();
+    expect(port("metrics")).toBe(config.http.metricsPort);
+    expect(port("metrics")).not.toBe(port("http"));
+    expect(pod.metadata.annotations?.["prometheus.io/port"]).toBe(String(config.http.metricsPort));
+    // The sinks and the console run their own workspace of the one image (its entrypoint is the classifier's).
+    const main = CLASSIFIER_ROLES.includes(role) ? "classifier" : role;
+    if (main !== "classifier") expect(container!.command).toEqual(["node", `dist/workers/${main}/main.js`]);
+    expect(existsSync(path.join(repoRoot, "workers", main, "main.ts"))).toBe(true);
+    // Its own Kafka principal, which deploy/kafka-acls.sh grants.
+    const principal = JSON.parse(container!.env.find((e) => e.name === "ARBITER_CONFIG_JSON")!.value!) as { kafka: { sasl: { username: string } } };
+    expect(principal.kafka.sasl.username).toBe(`arbiter-${role}`);
+  });
+
+  test.each(COMPONENTS)("%s: its NetworkPolicy selects its pods only, lets Prometheus alone reach /metrics, and limits egress", (role) => {
+    const policy = policies.find((p) => roleOf(p) === role)!;
+    const d = deployments.find((x) => roleOf(x) === role)!;
+    expect(policy.spec.podSelector.matchLabels).toEqual(d.spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    const metricsRule = policy.spec.ingress.find((r) => r.ports.some((p) => p.port === "metrics"))!;
+    expect(JSON.stringify(metricsRule.from)).toMatch(/prometheus/);
+    expect(policy.spec.ingress.every((r) => r.ports.every((p) => ["http", "metrics", "web"].includes(String(p.port))))).toBe(true);
+    // Only the console takes traffic from outside (its web port, from the ingress controller).
+    expect(policy.spec.ingress.some((r) => r.ports.some((p) => p.port === "web"))).toBe(role === "console");
+    // Only the sinks call out over HTTPS (the forum, the pager, the ticket system).
+    expect(policy.spec.egress.some((r) => r.ports.some((p) => p.port === 443))).toBe(role === "auto-hide" || role === "tickets");
+  });
+});
+
+test("the image holds every workspace: the Dockerfile copies each one's package.json", () => {
+  const dockerfile = readFileSync(path.join(deployDir, "Dockerfile"), "utf8");
+  const workspaces = readdirSync(path.join(repoRoot, "workers")).filter((w) => existsSync(path.join(repoRoot, "workers", w, "package.json")));
+  expect(workspaces).toEqual(expect.arrayContaining(["classifier", "auto-hide", "tickets", "console", "cli"]));
+  for (const w of ["shared", ...workspaces.map((x) => `workers/${x}`)]) expect(dockerfile).toContain(`COPY ${w}/package.json ${w}/`);
+});
+
+test("Kafka ACLs: only the console writes appeals, only the escalation role reads them, the sinks write dead letters only", () => {
+  const commands = execFileSync("bash", [path.join(deployDir, "kafka-acls.sh")], { env: { ...process.env, DRY_RUN: "1" }, encoding: "utf8" })
+    .trim()
+    .split("\n");
+  const grants = commands.map((c) => {
+    const principal = /--allow-principal User:(\S+)/.exec(c)![1]!;
+    const operations = [...c.matchAll(/--operation (\S+)/g)].map((m) => m[1]!);
+    const topic = /--topic (\S+)/.exec(c)?.[1];
+    return { principal, operations, topic };
+  });
+  const who = (operation: string, topic: string) =>
+    [...new Set(grants.filter((g) => g.topic === topic && g.operations.includes(operation)).map((g) => g.principal))].sort();
+  expect(who("Write", "moderation.appeals")).toEqual(["arbiter-console"]);
+  expect(who("Read", "moderation.appeals")).toEqual(["arbiter-escalation"]);
+  expect(who("Write", "moderation.decisions")).toEqual(["arbiter-console", "arbiter-escalation", "arbiter-primary"]);
+  expect(who("Write", "moderation.tickets")).toEqual(["arbiter-escalation"]);
+  for (const sink of ["arbiter-auto-hide", "arbiter-tickets"])
+    expect(grants.filter((g) => g.principal === sink && g.operations.includes("Write")).map((g) => g.topic)).toEqual(["moderation.dlq"]);
+  // Every component's principal has grants.
+  for (const role of COMPONENTS) expect(grants.some((g) => g.principal === `arbiter-${role}`)).toBe(true);
 });

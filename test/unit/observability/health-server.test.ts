@@ -95,3 +95,24 @@ describe("probes", () => {
     expect((await fetch(`${url}/nope`)).status).toBe(404);
   });
 });
+
+describe("a metrics port of its own (http.metricsPort)", () => {
+  it("serves /metrics there alone; the probes' port answers /metrics 404 and keeps the probes", async () => {
+    const metrics = new WorkerMetrics();
+    metrics.consumed.inc({ topic: "posts" }, 3);
+    const health = await startHealthServer("127.0.0.1", 0, { ready: () => true, live: () => true }, metrics, 0);
+    try {
+      expect(health.metricsPort).not.toBe(health.port);
+      const probes = `http://127.0.0.1:${health.port}`;
+      const scrape = `http://127.0.0.1:${health.metricsPort}`;
+      expect((await fetch(`${probes}/healthz`)).status).toBe(200);
+      expect((await fetch(`${probes}/readyz`)).status).toBe(200);
+      expect((await fetch(`${probes}/metrics`)).status).toBe(404);
+      const text = await (await fetch(`${scrape}/metrics`)).text();
+      expect(text).toMatch(/arbiter_consumed_total\{topic="posts"\} 3/);
+      expect((await fetch(`${scrape}/healthz`)).status).toBe(404);
+    } finally {
+      await health.close();
+    }
+  });
+});

@@ -80,8 +80,8 @@ test("a banner policy's violation shows a banner and pages the counsellor once; 
   ]);
   expect(calls).toEqual(["banner", "page", "unbanner", "hide", "unhide"]);
   expect(state).toMatchObject({ visibility: "shown", paged: true });
-  // Hidden → banner: unhide, then the banner.
-  expect(run([modelHide, again]).calls).toEqual(["hide", "unhide", "banner", "page"]);
+  // Hidden → banner: the banner, then the unhide.
+  expect(run([modelHide, again]).calls).toEqual(["hide", "banner", "unhide", "page"]);
 });
 
 test("an unsure violation of a page policy pages without acting on the post", () => {
@@ -103,9 +103,38 @@ test("each step carries the state once its call succeeded; only the plan's end m
   expect(plan.kind).toBe("act");
   if (plan.kind !== "act") return;
   expect(plan.steps.map((s) => [s.call, s.after.visibility, s.after.paged, s.after.handled.length])).toEqual([
-    ["unhide", "shown", false, 0],
-    ["banner", "bannered", false, 0],
+    ["banner", "hidden-bannered", false, 0],
+    ["unhide", "bannered", false, 0],
     ["page", "bannered", true, 0],
   ]);
   expect(plan.final.handled).toHaveLength(1);
+});
+
+/** How the fake forum would show the post after each call: hidden and bannered are two flags. */
+function shownStates(calls: string[], start: { hidden: boolean; bannered: boolean }): { hidden: boolean; bannered: boolean }[] {
+  let now = { ...start };
+  return calls.map((call) => {
+    if (call === "hide") now = { ...now, hidden: true };
+    if (call === "unhide") now = { ...now, hidden: false };
+    if (call === "banner") now = { ...now, bannered: true };
+    if (call === "unbanner") now = { ...now, bannered: false };
+    return now;
+  });
+}
+
+test("hidden → bannered puts the banner up before the unhide: the post is never shown without its banner", () => {
+  const banner = decisionFor("p1", "BANNER", "escalation", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner" })] });
+  const { calls, state } = run([modelHide, banner]);
+  expect(calls).toEqual(["hide", "banner", "unhide"]);
+  expect(state.visibility).toBe("bannered");
+  for (const shown of shownStates(calls, { hidden: false, bannered: false }).slice(1)) expect(shown.hidden || shown.bannered).toBe(true);
+});
+
+test("a post left hidden under a banner (the unhide refused) moves on from there", () => {
+  const between: PostActionState = { ...UNTOUCHED, visibility: "hidden-bannered" };
+  const banner = decisionFor("p1", "BANNER", "appeal", { verdicts: [verdict("self-harm", "violate", { onViolate: "banner" })] });
+  expect(run([banner], between)).toMatchObject({ calls: ["unhide"], state: { visibility: "bannered" } });
+  expect(run([decisionFor("p1", "HIDE", "appeal")], between)).toMatchObject({ calls: ["unbanner"], state: { visibility: "hidden" } });
+  expect(run([decisionFor("p1", "ALLOW", "appeal")], between)).toMatchObject({ calls: ["unbanner", "unhide"], state: { visibility: "shown" } });
+  expect(run([decisionFor("p1", "REVIEW", "appeal")], between)).toMatchObject({ calls: [], state: { visibility: "hidden-bannered" } });
 });

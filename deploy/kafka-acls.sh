@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Kafka ACLs per component principal (deploy/k8s: each Deployment logs in as arbiter-<component>).
+#
+#   BOOTSTRAP=kafka-bootstrap.kafka.svc:9093 ADMIN_CONFIG=admin.properties bash deploy/kafka-acls.sh
+#   DRY_RUN=1 bash deploy/kafka-acls.sh        # print the kafka-acls.sh commands only
+#
+# What ACLs can enforce: they are per topic (and group, transactional id), never per record. So they
+# say who may write moderation.decisions at all (primary, escalation, console: all three decide) and
+# who may read moderation.appeals (the escalation role alone), but not which `stage` a decision
+# carries: the stage is a field inside the record. Within a topic the code enforces the stages:
+#   - stage `human` is written only by the console's publisher (shared/console/console-publisher.ts,
+#     from a moderator's action); the pipeline's decide step never makes one;
+#   - stage `appeal` is written only by the appeal processor, which only the escalation role runs,
+#     and only the escalation principal may read moderation.appeals (its consumer group too).
+# A principal that can write moderation.decisions could still forge a `human` decision; the
+# auto-hide sink trusts the stage. To make that an ACL matter, human decisions would need a topic of
+# their own that only arbiter-console may write (not done: the readers take one decisions topic).
+set -euo pipefail
+
+BOOTSTRAP="${BOOTSTRAP:-kafka-bootstrap.kafka.svc:9093}"
+ADMIN_CONFIG="${ADMIN_CONFIG:-}"
+KAFKA_ACLS="${KAFKA_ACLS:-kafka-acls.sh}"
+T="${TOPIC_PREFIX:-moderation.}"
+GROUP_CLASSIFIER="${GROUP_CLASSIFIER:-arbiter-classifier}"
+TX_PREFIX="${TX_PREFIX:-arbiter}"
+
+acl() {
+  local cmd=("$KAFKA_ACLS" --bootstrap-server "$BOOTSTRAP")
+  [[ -n "$ADMIN_CONFIG" ]] && cmd+=(--command-config "$ADMIN_CONFIG")
+  cmd+=(--add "$@")
+  if [[ -n "${DRY_RUN:-}" ]]; then echo "${cmd[*]}"; else "${cmd[@]}"; fi
+}
+# principal, operation, topic
+topic() { acl --allow-principal "User:$1" --operation "$2" --topic "$T$3"; }
+group() { acl --allow-principal "User:$1" --operation Read --group "$2"; }
+# Exactly-once (kafka.exactlyOnce): transactional ids under the prefix, and idempotent writes.
+transactions() {
+  acl --allow-principal "User:$1" --operation Write --operation Describe --transactional-id "$TX_PREFIX" --resource-pattern-type prefixed
+  acl --allow-principal "User:$1" --operation IdempotentWrite --cluster
+}
+
+# primary: posts → decisions (stages prefilter, primary), escalations, audit, dead letters.
+topic arbiter-primary Read posts
+group arbiter-primary "$GROUP_CLASSIFIER"
+for t in decisions escalations audit dlq; do topic arbiter-primary Write "$t"; done
+transactions arbiter-primary
+
+# escalation: escalations and appeals → decisions (stages escalation, appeal), tickets, audit, dead letters.
+# The only principal that reads moderation.appeals, so the only one that acts on an appeal.
+for t in escalations appeals; do topic arbiter-escalation Read "$t"; done
+group arbiter-escalation "$GROUP_CLASSIFIER.escalation"
+group arbiter-escalation "$GROUP_CLASSIFIER.appeal"
+for t in decisions tickets audit dlq; do topic arbiter-escalation Write "$t"; done
+transactions arbiter-escalation
+
+# console: reads tickets and audit; writes decisions (stage human only, by code) and appeals.
+# The only principal that writes moderation.appeals.
+for t in tickets audit; do topic arbiter-console Read "$t"; done
+group arbiter-console arbiter-console
+for t in decisions appeals; do topic arbiter-console Write "$t"; done
+
+# auto-hide sink: reads decisions, writes dead letters only.
+topic arbiter-auto-hide Read decisions
+group arbiter-auto-hide arbiter-auto-hide
+topic arbiter-auto-hide Write dlq
+
+# ticket sink: reads tickets, writes dead letters only.
+topic arbiter-tickets Read tickets
+group arbiter-tickets arbiter-tickets
+topic arbiter-tickets Write dlq
