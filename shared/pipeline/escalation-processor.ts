@@ -138,7 +138,9 @@ export class EscalationProcessor implements RecordProcessor {
       truncated ||= read.truncated;
       windowsRead += read.windowsRead;
       outcomes =
-        outcomes.length === 0 ? read.outcomes : outcomes.map((o) => read.outcomes.find((r) => r.policyId === o.policyId && outcomeRank(r) > outcomeRank(o)) ?? o);
+        outcomes.length === 0
+          ? read.outcomes
+          : outcomes.map((o) => read.outcomes.find((r) => r.policyId === o.policyId && outcomeRank(r) > outcomeRank(o)) ?? o);
     }
     if (noRecord !== null)
       outcomes = policies.map((p) => ({
