@@ -326,26 +326,27 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
           }
         : null;
     const recordId = decision?.decisionId ?? appeal!.appealId;
-    // Claimed before it is published: of two moderators answering at once, one wins.
-    if (!(await store.close(id, { outcome: answer, by: moderator, at, recordId, note }))) {
-      request.session.flash = "Another moderator answered this ticket first.";
+    // The post is claimed before anything is published: of two moderators answering it at once
+    // (the same ticket or two tickets of the post), one wins, and the post's other open tickets
+    // close with this answer.
+    const closed = await store.claimPost(id, ticket.post.id, { outcome: answer, by: moderator, at, recordId, note });
+    if (closed === null) {
+      request.session.flash = "Another moderator answered this ticket, or another ticket of its post, first.";
       return back();
     }
+    const entry = { moderator, at, ticketId: id, postId: ticket.post.id, recordId };
     try {
+      // Who did it is written down before the decision goes out: no decision without its log entry.
+      await deps.log.append({ ...entry, action: answer, note: note || undefined });
       if (decision) await deps.publisher.decision(decision);
       else await deps.publisher.appeal(appeal!);
     } catch (error) {
-      await store.reopen(id);
-      deps.logger.error({ ticketId: id, err: (error as Error).message }, "could not publish a moderator's answer");
+      await store.reopen(closed);
+      await deps.log.append({ ...entry, action: "unpublished", at: now() }).catch(() => undefined);
+      deps.logger.error({ ticketId: id, err: (error as Error).message }, "could not log or publish a moderator's answer");
       request.session.flash = "The answer could not be published; the ticket is open again. Try again.";
       return back();
     }
-    if (decision) {
-      // The decision answers for the post: its other open tickets close with it.
-      for (const other of await store.openTicketsOfPost(ticket.post.id, id))
-        await store.close(other, { outcome: "superseded", by: moderator, at, recordId, note: "" });
-    }
-    await deps.log.append({ moderator, action: answer, at, ticketId: id, postId: ticket.post.id, recordId, note: note || undefined });
     metrics.moderatorActions.inc({ action: answer });
     request.session.flash = `${done[answer]}${decision ? `: ${outcomeEffect[decision.action]}` : ""} (post ${ticket.post.id}).`;
     const next = await store.nextOpen(id, (forumId) => deps.moderators.mayActOn(moderator, forumId));

@@ -46,12 +46,25 @@ if redis.call("SET", KEYS[1], ARGV[1], "NX", "EX", ARGV[4]) then
 end
 return 0`;
 
-// Closes a ticket only while it is open: two moderators cannot both decide it.
-const CLOSE_TICKET = `
-if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
-if not redis.call("SET", KEYS[2], ARGV[2], "NX", "EX", ARGV[3]) then return 0 end
+// Claims the post: closes the ticket only while it is open, and with it every other open ticket
+// of the same post (superseded), in one step. So two moderators can never answer two tickets of
+// one post, in opposite ways or at all: the second finds its ticket closed. Returns the ids
+// closed (the ticket first), or nothing when the ticket was not open. The other tickets' closing
+// keys are built from ARGV[5] (one Redis, as the console's store assumes throughout).
+const CLAIM_POST = `
+if redis.call("EXISTS", KEYS[1]) == 0 then return false end
+if not redis.call("SET", KEYS[2], ARGV[2], "NX", "EX", ARGV[3]) then return false end
 redis.call("ZREM", KEYS[3], ARGV[1])
-return 1`;
+local closed = { ARGV[1] }
+for _, id in ipairs(redis.call("SMEMBERS", KEYS[4])) do
+  if id ~= ARGV[1] and redis.call("ZSCORE", KEYS[3], id) then
+    if redis.call("SET", ARGV[5] .. id, ARGV[4], "NX", "EX", ARGV[3]) then
+      redis.call("ZREM", KEYS[3], id)
+      closed[#closed + 1] = id
+    end
+  end
+end
+return closed`;
 
 /**
  * The console's own store in Redis (under `<prefix>console:`): tickets from the tickets topic
@@ -148,40 +161,37 @@ export class ConsoleStore {
     });
   }
 
-  /** Closes an open ticket; false when it was not open (another moderator was quicker). */
-  close(ticketId: string, closing: TicketClosing): Promise<boolean> {
-    return this.guarded(
-      `closing ticket ${ticketId}`,
-      async () =>
-        (await this.redis.eval(
-          CLOSE_TICKET,
-          3,
-          this.ticketKey(ticketId),
-          this.closingKey(ticketId),
-          this.openKey,
-          ticketId,
-          JSON.stringify(closing),
-          this.retentionSeconds,
-        )) === 1,
-    );
-  }
-
-  /** Opens a ticket again (its decision could not be published). */
-  reopen(ticketId: string): Promise<void> {
-    return this.guarded(`reopening ticket ${ticketId}`, async () => {
-      const stored = await this.ticket(ticketId);
-      if (!stored) return;
-      await this.redis.multi().del(this.closingKey(ticketId)).zadd(this.openKey, stored.ticket.createdAt, ticketId).exec();
+  /**
+   * Claims the ticket's post for one answer: closes the ticket with `closing` and the post's other
+   * open tickets as superseded by it, atomically. The ids closed (the ticket first), or null when
+   * the ticket was not open (another moderator answered it, or another ticket of its post, first).
+   */
+  claimPost(ticketId: string, postId: string, closing: TicketClosing): Promise<string[] | null> {
+    const superseded: TicketClosing = { ...closing, outcome: "superseded", note: "" };
+    const keys = [this.ticketKey(ticketId), this.closingKey(ticketId), this.openKey, `${this.prefix}post:${postId}:tickets`];
+    return this.guarded(`closing ticket ${ticketId}`, async () => {
+      const closed = await this.redis.eval(
+        CLAIM_POST,
+        keys.length,
+        ...keys,
+        ticketId,
+        JSON.stringify(closing),
+        this.retentionSeconds,
+        JSON.stringify(superseded),
+        this.closingKey(""),
+      );
+      return Array.isArray(closed) ? (closed as string[]) : null;
     });
   }
 
-  /** The post's other tickets that are still open. */
-  openTicketsOfPost(postId: string, except: string): Promise<string[]> {
-    return this.guarded(`reading the tickets of post ${postId}`, async () => {
-      const ids = (await this.redis.smembers(`${this.prefix}post:${postId}:tickets`)).filter((id) => id !== except);
-      if (ids.length === 0) return [];
-      const scores = await Promise.all(ids.map((id) => this.redis.zscore(this.openKey, id)));
-      return ids.filter((_, i) => scores[i] !== null);
+  /** Opens tickets again (their answer could not be published). */
+  reopen(ticketIds: readonly string[]): Promise<void> {
+    return this.guarded(`reopening tickets ${ticketIds.join(", ")}`, async () => {
+      for (const ticketId of ticketIds) {
+        const stored = await this.ticket(ticketId);
+        if (!stored) continue;
+        await this.redis.multi().del(this.closingKey(ticketId)).zadd(this.openKey, stored.ticket.createdAt, ticketId).exec();
+      }
     });
   }
 

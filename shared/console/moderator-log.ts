@@ -4,7 +4,8 @@ import { StateStoreError } from "../sinks/errors/state-store-error.js";
 /** One thing a moderator did. */
 export interface ModeratorAction {
   moderator: string;
-  action: "login" | "login-refused" | "logout" | "confirm" | "overturn" | "appeal";
+  /** `unpublished`: the answer logged before it could not be published after all (its tickets are open again). */
+  action: "login" | "login-refused" | "logout" | "confirm" | "overturn" | "appeal" | "unpublished";
   at: number;
   ticketId?: string;
   postId?: string;

@@ -1,11 +1,14 @@
 import type { Kafka } from "kafkajs";
+import type { Decision } from "@arbiter/shared/codec/records.js";
 import { startConsoleWorker, type RunningConsole } from "../../../workers/console/console-worker.js";
 import { hashPassword } from "@arbiter/shared/console/password-hash.js";
 import { ConsoleSession, moderatorsSetting, testModerators, testSessionSecret } from "../../support/console-session.js";
 import { createTopics, testKafka } from "../../support/kafka.js";
 import { testNamespace } from "../../support/namespace.js";
 import { deletePrefix, testRedis } from "../../support/redis.js";
-import { testConfig, testLogger } from "../../support/worker.js";
+import { codecs, produceRecords, testConfig, testLogger } from "../../support/worker.js";
+import { ticketFor, verdict } from "../../support/decisions.js";
+import { eventually } from "../../support/eventually.js";
 
 // Sessions and logins over plain HTTP (fetch, no browser): what is stored before a login, where a
 // login may send the moderator, when a session ends, and how password guessing is slowed.
@@ -95,6 +98,58 @@ test("a session ends when its moderator is removed or given a new password, and 
   expect((await carol.get("/api/tickets")).status).toBe(401);
   expect(await redis.exists(key)).toBe(0);
 });
+
+test("a claim covers the post: two moderators answering two tickets of one post at once publish one decision, logged before it", async () => {
+  const { topics } = testConfig(ns).kafka;
+  const first = ticketFor("twin-1", { verdicts: [verdict("test-cheats", "violate", { escalate: true })] });
+  const second = ticketFor("twin-1", { verdicts: [verdict("test-cheats", "violate", { escalate: true, policyVersion: "v2" })] });
+  expect(second.ticketId).not.toBe(first.ticketId);
+  await produceRecords(kafka, topics.tickets, "ticket", [first, second], (t) => t.post.id);
+  const alice = new ConsoleSession(main.url);
+  const bob = new ConsoleSession(main.url);
+  await alice.login("alice", testModerators.alice);
+  await bob.login("bob", testModerators.bob);
+  await eventually(async () => (JSON.parse((await alice.get("/api/tickets")).text).length === 2 ? true : undefined), 30_000, "both tickets taken in");
+  await alice.get(`/tickets/${encodeURIComponent(first.ticketId)}`);
+  await bob.get(`/tickets/${encodeURIComponent(second.ticketId)}`);
+  const answers = await Promise.all([
+    alice.post(`/tickets/${encodeURIComponent(first.ticketId)}/confirm`),
+    bob.post(`/tickets/${encodeURIComponent(second.ticketId)}/overturn`),
+  ]);
+  expect(answers.map((a) => a.status)).toEqual([303, 303]);
+
+  const published: { decision: Decision; timestamp: number }[] = [];
+  const consumer = kafka.consumer({ groupId: ns.group("check-decisions"), readUncommitted: false, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.decisions, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) =>
+      void published.push({ decision: codecs.decision.decode(message.value!, message.headers), timestamp: Number(message.timestamp) }),
+  });
+  await eventually(() => (published.length >= 1 ? true : undefined), 20_000, "the decision");
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await consumer.disconnect();
+  expect(published).toHaveLength(1);
+  const [{ decision, timestamp }] = published as [{ decision: Decision; timestamp: number }];
+  expect(decision).toMatchObject({ postId: "twin-1", stage: "human" });
+
+  // Both tickets are closed: one answered, the other superseded by it; the loser was told.
+  const closings = await Promise.all(
+    [first, second].map(async (t) => JSON.parse((await alice.get(`/api/tickets/${encodeURIComponent(t.ticketId)}`)).text).closing),
+  );
+  expect(closings.map((c) => c.outcome).sort()).toEqual([decision.ticketId === first.ticketId ? "confirm" : "overturn", "superseded"].sort());
+  expect(closings.every((c) => c.recordId === decision.decisionId)).toBe(true);
+  const loser = decision.decidedBy === "alice" ? bob : alice;
+  expect((await loser.get(answers[decision.decidedBy === "alice" ? 1 : 0]!.location!)).text).toMatch(/Another moderator answered|Already closed: superseded/);
+
+  // The log entry for the answer was written before the decision was produced.
+  const entries = await redis.xrange(`${ns.redisPrefix}console:log`, "-", "+");
+  const answered = entries.filter(([, fields]) => fields.includes("twin-1"));
+  expect(answered).toHaveLength(1);
+  const [loggedAt] = answered[0]![0].split("-");
+  expect(Number(loggedAt)).toBeLessThanOrEqual(timestamp);
+  expect(answered[0]![1]).toContain(decision.decisionId);
+}, 60_000);
 
 test("cookies are Secure when the public URL is https, with no setting", async () => {
   const https = await startConsole(await moderatorsSetting(), { publicUrl: "https://console.example" });
