@@ -31,10 +31,12 @@ describe("output.format confluent-avro", () => {
     const decode = async (messages: Array<{ message: KafkaMessage }>) =>
       Promise.all(messages.map(({ message }) => sink.decode(message.value!) as Promise<Record<string, unknown>>));
     const decisions = await decode(
-      await collect(under.kafka, topics.decisions, { count: posts.length, groupId: ns.group("sink-decisions"), timeoutMs: 90_000 }),
+      await collect(under.kafka, topics.decisions, { count: posts.length + 1, groupId: ns.group("sink-decisions"), timeoutMs: 90_000 }),
     );
-    expect(decisions.map((d) => d.postId).sort()).toEqual(posts.map((p) => p.id).sort());
-    expect(decisions[0]).toMatchObject({ forumId: "games", action: "ALLOW", stage: "prefilter", verdicts: [] });
+    // The bad record is decided too, unread (its key names the post): REVIEW, input.onUnreadable.
+    expect(decisions.map((d) => d.postId).sort()).toEqual([...posts.map((p) => p.id), "bad"].sort());
+    expect(decisions.find((d) => d.postId === "p-0")).toMatchObject({ forumId: "games", action: "ALLOW", stage: "prefilter", verdicts: [], unreadable: null });
+    expect(decisions.find((d) => d.postId === "bad")).toMatchObject({ action: "REVIEW", stage: "primary", verdicts: [] });
     const [letter] = await decode(await collect(under.kafka, topics.dlq, { count: 1, groupId: ns.group("sink-dlq"), timeoutMs: 60_000 }));
     expect(letter).toMatchObject({ topic: topics.posts, stage: "decode" });
     expect(String(letter!.errorClass)).toMatch(/DecodeError/);
