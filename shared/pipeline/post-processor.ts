@@ -18,7 +18,9 @@ import { deadLetterCode, isRetriable } from "../errors/arbiter-error.js";
 import { RetryPolicy } from "../retry/retry-policy.js";
 import { type Codecs } from "../codec/codecs.js";
 import type { ScreenPool } from "./screen-pool.js";
-import type { VerdictCache } from "./verdict-cache.js";
+import { verdictDigest, type VerdictCache, type VerdictKeyParts } from "./verdict-cache.js";
+import { SingleFlight } from "./single-flight.js";
+import { PROMPT_FORMAT_VERSION } from "../engine/prompt-builder.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
 
 export type { Codecs } from "../codec/codecs.js";
@@ -123,6 +125,11 @@ export function deadLetter(
 export class PostProcessor implements RecordProcessor {
   private readonly now: () => number;
   private readonly screenDeps: ScreenDeps;
+  /**
+   * Model calls in flight by verdict key: copies of a post that arrive together (on any
+   * partition of this process) share one call, and its verdicts go to the cache once.
+   */
+  private readonly flights = new SingleFlight<VerdictOutcome[]>();
 
   constructor(
     private readonly deps: ProcessorDeps,
@@ -228,7 +235,7 @@ export class PostProcessor implements RecordProcessor {
         outcomes.push({ kind: "prefilter", policyId: policy.id });
         continue;
       }
-      const cached = deps.cache ? await deps.cache.get(policy.version, screened.cacheText) : undefined;
+      const cached = deps.cache ? await deps.cache.get(this.verdictKey(policy), screened.cacheText) : undefined;
       if (cached) {
         deps.metrics.cacheHits.inc();
         outcomes.push({ kind: "cache", policyId: policy.id, verdict: cached });
@@ -238,11 +245,19 @@ export class PostProcessor implements RecordProcessor {
       }
     }
     if (toModel.length > 0) {
-      const fromModel = await classifyWithRetries(deps, post.id, screened.modelText, toModel, deps.pipeline.effort, signal);
+      const keys = new Map(toModel.map((p) => [p.id, this.verdictKey(p)]));
+      const flightKey = [...keys.values()]
+        .map((parts) => verdictDigest(parts, screened.cacheText))
+        .sort()
+        .join(",");
+      const fromModel = await this.flights.run(flightKey, signal, async (callSignal) => {
+        const fresh = await classifyWithRetries(deps, post.id, screened.modelText, toModel, deps.pipeline.effort, callSignal);
+        if (deps.cache) {
+          await Promise.all(fresh.map((o) => (o.kind === "model" ? deps.cache!.set(keys.get(o.policyId)!, o.verdict, screened.cacheText) : undefined)));
+        }
+        return fresh;
+      });
       outcomes.push(...fromModel);
-      if (deps.cache) {
-        await Promise.all(fromModel.map((o) => (o.kind === "model" ? deps.cache!.set(o.verdict, screened.cacheText) : undefined)));
-      }
     }
     const effort = toModel.length > 0 ? (deps.pipeline.effort ?? toModel[0]!.reasoningEffort) : null;
     const out = decide({
@@ -258,5 +273,17 @@ export class PostProcessor implements RecordProcessor {
       now: this.now(),
     });
     return publishable(deps, out);
+  }
+
+  /** What a verdict of this policy depends on besides the post (the cache's key, and the in-flight calls'). */
+  private verdictKey(policy: PipelinePolicy): VerdictKeyParts {
+    const { engine, pipeline } = this.deps;
+    return {
+      modelIdentity: engine.modelIdentity ?? engine.modelId,
+      effort: pipeline.effort ?? policy.reasoningEffort,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      promptFormat: `${PROMPT_FORMAT_VERSION}/${pipeline.combinePolicies ? "combined" : "separate"}`,
+    };
   }
 }
