@@ -1,7 +1,7 @@
 import type { PipelineSettings } from "./pipeline-settings.js";
 import type { InputSettings } from "../codec/codec-settings.js";
 import type { TopicNames } from "../kafka/kafka-settings.js";
-import type { Effort } from "../policy/effort.js";
+import { EFFORTS, type Effort } from "../policy/effort.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { ConfluentInput } from "../codec/codecs.js";
@@ -60,6 +60,10 @@ export function guarded(
       }
     },
   };
+}
+
+function highestEffort(efforts: readonly Effort[]): Effort {
+  return efforts.reduce((a, b) => (EFFORTS.indexOf(b) > EFFORTS.indexOf(a) ? b : a));
 }
 
 /** Calls the engine with retries on retriable errors, at once (no wait); a final failure is an outcome, not a throw. */
@@ -259,7 +263,8 @@ export class PostProcessor implements RecordProcessor {
       });
       outcomes.push(...fromModel);
     }
-    const effort = toModel.length > 0 ? (deps.pipeline.effort ?? toModel[0]!.reasoningEffort) : null;
+    // The highest effort any model-bound policy ran at (a combined call runs at the highest of its policies').
+    const effort = toModel.length > 0 ? (deps.pipeline.effort ?? highestEffort(toModel.map((p) => p.reasoningEffort))) : null;
     const out = decide({
       post,
       policies,

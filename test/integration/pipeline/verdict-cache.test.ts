@@ -49,7 +49,7 @@ async function processorWith(engine: EnginePort, pipeline: Partial<typeof config
     input: config.input,
     pipeline: { ...config.pipeline, ...pipeline },
     engine,
-    prefilter: new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars }),
+    prefilter: new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars, defaultEffort: "medium" }),
     cache,
     metrics: new WorkerMetrics(),
     logger: silentLogger,

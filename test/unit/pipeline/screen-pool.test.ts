@@ -119,7 +119,7 @@ function processorOn(pool: ScreenPool, set: PolicySet): PostProcessor {
     input: config.input,
     pipeline: config.pipeline,
     engine,
-    prefilter: new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars }),
+    prefilter: new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars, defaultEffort: "medium" }),
     cache: null,
     metrics: new WorkerMetrics(),
     logger: silentLogger,
@@ -143,7 +143,7 @@ const EXPECTED_DECISIONS = [["ok-1:ALLOW"], ["slow:ALLOW"], ["ok-2:ALLOW"], ["dl
 
 test("a screen thread gives the same results as screening on the main thread", async () => {
   const set = await loadPolicySet(policiesDir);
-  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
+  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars, defaultEffort: "medium" });
   const records = [
     record(0, "ok-1", "gaming", "good game everyone, see you tomorrow"),
     record(1, "cheat-1", "gaming", "selling a private aimbot, dm me"),
