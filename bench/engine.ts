@@ -297,7 +297,7 @@ async function realisticPolicies(): Promise<PolicyInput[]> {
   return REALISTIC_POLICIES.map((id) => {
     const policy = policySet.policies.find((p) => p.id === id);
     if (policy === undefined) throw new Error(`config/policies has no ${id}`);
-    return { id, version: policy.version, text: policy.body, effort: policy.reasoningEffort, ruleIds: policy.rules.map((rule) => rule.id) };
+    return { id, version: policy.version, text: policy.body, effort: policy.reasoningEffort ?? undefined, ruleIds: policy.rules.map((rule) => rule.id) };
   });
 }
 

@@ -51,7 +51,7 @@ class CountingEngine implements EnginePort {
 const config = loadConfig({}, {});
 const codecs = createCodecs();
 const set = await loadPolicySet(path.join(resolveFromRoot("test/fixtures/policies")));
-const prefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
+const prefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars, defaultEffort: config.engine.defaultEffort });
 const engine = new CountingEngine();
 const processor = new PostProcessor({
   codecs,

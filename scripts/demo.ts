@@ -6,12 +6,14 @@ import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import type { Post } from "@arbiter/shared/codec/records.js";
 import { createKafka } from "@arbiter/shared/kafka/kafka-client.js";
 import { createLogger } from "@arbiter/shared/observability/logger.js";
-import { createCodecs } from "@arbiter/shared/codec/codecs.js";
+import { decodeRecord } from "@arbiter/shared/codec/topic-record.js";
+import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
+import { createPostWriter } from "@arbiter/shared/codec/post-writer.js";
 import { fixturesDir } from "./lib/test-models.js";
 
 const config = loadConfig();
 const logger = createLogger("demo", "warn");
-const codecs = createCodecs();
+const schemas = ShippedSchemas.load();
 const runId = Date.now().toString(36);
 
 function goldenSpam(): { text: string; label: string }[] {
@@ -52,7 +54,10 @@ for (let waited = 0; ; waited += 1000) {
 const kafka = createKafka(config.kafka, "arbiter-demo", logger);
 const producer = kafka.producer();
 await producer.connect();
-await producer.send({ topic: config.kafka.topics.posts, acks: -1, messages: posts.map((p) => ({ key: p.id, ...codecs.post.encode(p) })) });
+// As the workers read them (input.format): Arbiter's Avro, JSON or the Confluent wire format.
+const writer = await createPostWriter(config, config.kafka.topics.posts);
+await producer.send({ topic: config.kafka.topics.posts, acks: -1, messages: posts.map(({ label: _label, ...p }) => writer.message(p)) });
+writer.close();
 await producer.disconnect();
 console.log(`demo: produced ${posts.length} posts to ${config.kafka.topics.posts}; waiting for decisions (the model runs on CPU here: minutes, not seconds)`);
 
@@ -67,13 +72,13 @@ await new Promise<void>((resolve) => {
   const timer = setTimeout(resolve, Number(process.env.DEMO_TIMEOUT_MS ?? 900_000));
   void consumer.run({
     eachMessage: async ({ message }) => {
-      let d;
-      try {
-        d = codecs.decision.decode(message.value!, message.headers);
-      } catch {
+      // Either output format: decodeRecord reads the Confluent frame too.
+      const decoded = decodeRecord(schemas, { value: message.value, headers: message.headers ?? {} });
+      if (decoded.kind !== "decision") {
         skipped++; // a record this demo cannot read (e.g. written by an older build): not ours
         return;
       }
+      const d = decoded.value;
       const p = wanted.get(d.postId);
       if (!p) return;
       const verdicts = d.verdicts

@@ -4,11 +4,14 @@ import type { ArbiterConfig } from "../config/arbiter-config.js";
 import { ConfigError } from "../settings/config-error.js";
 import { resolveFromRoot } from "../settings/repo-root.js";
 import { assertGgufFile } from "../engine/engine.js";
-import { loadPolicySet } from "../policy/load-policy-dir.js";
+import { policiesInForce } from "../policy-registry/policies-in-force.js";
 import { CliError } from "./errors/cli-error.js";
 import { ServiceUnreachableError } from "../errors/service-unreachable-error.js";
 import { displayRedisUrl, probeRedis } from "../redis/redis-probe.js";
 import { probeKafka } from "./service-probes.js";
+import { SchemaRegistryClient } from "../codec/schema-registry-client.js";
+import { SchemaRegistryUnavailableError } from "../codec/errors/schema-registry-unavailable-error.js";
+import { valueSubject } from "../codec/codecs.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -67,6 +70,45 @@ async function checkRedis(config: ArbiterConfig): Promise<CheckResult> {
   }
 }
 
+/** The Schema Registry, when a `confluent-avro` format uses it: it answers, and lets these credentials in. */
+async function checkSchemaRegistry(config: ArbiterConfig): Promise<CheckResult> {
+  const users = [config.input.format === "confluent-avro" ? "input.format" : null, config.output.format === "confluent-avro" ? "output.format" : null].filter(
+    (u): u is string => u !== null,
+  );
+  if (users.length === 0) return { name: "schema registry", status: "skip", detail: "neither input.format nor output.format is confluent-avro" };
+  let client: SchemaRegistryClient | undefined;
+  try {
+    client = SchemaRegistryClient.fromSettings(config.schemaRegistry);
+    const subjects = await client.subjects();
+    const postsSubject = valueSubject(config.kafka.topics.posts);
+    const posts =
+      config.input.format !== "confluent-avro"
+        ? ""
+        : subjects.includes(postsSubject)
+          ? `; ${postsSubject} is registered`
+          : `; no ${postsSubject} yet (the producer registers it)`;
+    return { name: "schema registry", status: "ok", detail: `${client.url} answers (${subjects.length} subject(s)), used by ${users.join(" and ")}${posts}` };
+  } catch (error) {
+    if (error instanceof ConfigError) return { name: "schema registry", status: "fail", detail: error.message, fix: "correct the setting named" };
+    if (error instanceof SchemaRegistryUnavailableError)
+      return {
+        name: "schema registry",
+        status: "fail",
+        detail: error.message,
+        fix: "start the registry, or point schemaRegistry.url at it",
+        unreachable: true,
+      };
+    return {
+      name: "schema registry",
+      status: "fail",
+      detail: (error as Error).message,
+      fix: "check schemaRegistry.url: it must be the Confluent-compatible API's base URL",
+    };
+  } finally {
+    client?.close();
+  }
+}
+
 async function checkModel(name: string, setting: { key: string; variable: string }, modelPath: string): Promise<CheckResult> {
   const resolved = resolveFromRoot(modelPath);
   try {
@@ -122,26 +164,29 @@ async function checkGpu(config: ArbiterConfig, scope: DoctorScope): Promise<Chec
   return { name: "gpu", status: "ok", detail: wanted.every((g) => g === false) ? `${detail} (engine.gpu false: the CPU is used)` : detail };
 }
 
+/** The policies the workers run: the registry's current versions when it is on (so a `policy push` shows here at once), else the folder. */
 async function checkPolicies(config: ArbiterConfig): Promise<CheckResult> {
-  const dir = resolveFromRoot(config.policies.dir);
   try {
-    const set = await loadPolicySet(dir);
+    const { set, source, where } = await policiesInForce({ ...config, policies: { ...config.policies, only: [] } });
     const unknown = config.policies.only.filter((id) => !set.get(id));
     if (unknown.length > 0)
       return {
         name: "policies",
         status: "fail",
-        detail: `policies.only names ${unknown.join(", ")}, not in ${dir}`,
+        detail: `policies.only names ${unknown.join(", ")}, not in ${where}`,
         fix: `one of: ${set.policies.map((p) => p.id).join(", ")}`,
       };
-    const ids = set.policies.map((p) => p.id).filter((id) => config.policies.only.length === 0 || config.policies.only.includes(id));
+    const inForce = set.policies.filter((p) => config.policies.only.length === 0 || config.policies.only.includes(p.id));
+    const seeded = source === "folder" && config.policies.registry.enabled ? " (the registry is empty: a worker seeds it from here at its first start)" : "";
     return {
       name: "policies",
-      status: ids.length > 0 ? "ok" : "fail",
-      detail: `${ids.length} in ${dir}: ${ids.join(", ")}`,
-      ...(ids.length > 0 ? {} : { fix: "add a policy file (config/policies/<id>.md)" }),
+      status: inForce.length > 0 ? "ok" : "fail",
+      detail: `${inForce.length} in ${where}${seeded}: ${inForce.map((p) => `${p.id}@${p.version}`).join(", ")}`,
+      ...(inForce.length > 0 ? {} : { fix: "add a policy file (config/policies/<id>.md)" }),
     };
   } catch (error) {
+    if (error instanceof ServiceUnreachableError)
+      return { name: "policies", status: "fail", detail: `the policy registry: ${error.detail}`, fix: error.fix, unreachable: true };
     return { name: "policies", status: "fail", detail: (error as Error).message, fix: "fix the policy file named above" };
   }
 }
@@ -151,6 +196,7 @@ export async function runDoctor(config: ArbiterConfig, scope: DoctorScope): Prom
   const results: CheckResult[] = [];
   results.push(...(await checkKafka(config)));
   results.push(await checkRedis(config));
+  results.push(await checkSchemaRegistry(config));
   results.push(await checkPolicies(config));
   if (scope !== "escalation") results.push(await checkModel("model", { key: "engine.modelPath", variable: "ARBITER_MODEL" }, config.engine.modelPath));
   if (scope !== "primary")

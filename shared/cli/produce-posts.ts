@@ -1,7 +1,5 @@
 import type { Producer } from "kafkajs";
-import type { RecordCodec } from "../codec/record-codec.js";
-import type { Post } from "../codec/records.js";
-import type { PostFormat } from "../codec/codec-settings.js";
+import type { PostWriter } from "../codec/post-writer.js";
 import type { DatasetFormat } from "../eval/dataset-file.js";
 import { CliError } from "./errors/cli-error.js";
 import { readPostFile, type PostColumns } from "./post-file.js";
@@ -13,9 +11,8 @@ export interface ProduceOptions {
   /** `stop`: the first bad line ends the run (the posts before it are sent); `skip`: it is reported and left out. */
   onBadLine: "stop" | "skip";
   topic: string;
-  /** How the posts topic is encoded (`input.format`). */
-  encoding: PostFormat;
-  codec: RecordCodec<"post">;
+  /** Writes posts as the workers read them (`input.format`). */
+  writer: PostWriter;
   batchSize?: number;
 }
 
@@ -24,18 +21,11 @@ export interface ProduceSummary {
   skipped: { line: number; error: string }[];
 }
 
-/** A post as the worker reads it: Avro with the fingerprint header, or a JSON object; keyed by post id. */
-export function postMessage(post: Post, encoding: PostFormat, codec: RecordCodec<"post">): { key: string; value: Buffer; headers: Record<string, string> } {
-  if (encoding === "json") return { key: post.id, value: Buffer.from(JSON.stringify(post)), headers: {} };
-  const { value, headers } = codec.encode(post);
-  return { key: post.id, value, headers: { ...headers } };
-}
-
 /** Sends a file's posts to the posts topic in batches; `onBadLine` says what a bad line does (each is reported through `warn`). */
 export async function producePostFile(producer: Producer, options: ProduceOptions, warn: (message: string) => void): Promise<ProduceSummary> {
   const batchSize = options.batchSize ?? 500;
   const summary: ProduceSummary = { produced: 0, skipped: [] };
-  let batch: ReturnType<typeof postMessage>[] = [];
+  let batch: ReturnType<PostWriter["message"]>[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
     await producer.send({ topic: options.topic, acks: -1, messages: batch });
@@ -53,7 +43,7 @@ export async function producePostFile(producer: Producer, options: ProduceOption
       summary.skipped.push(row);
       continue;
     }
-    batch.push(postMessage(row.post, options.encoding, options.codec));
+    batch.push(options.writer.message(row.post));
     if (batch.length >= batchSize) await flush();
   }
   await flush();

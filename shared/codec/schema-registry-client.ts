@@ -121,6 +121,14 @@ export class SchemaRegistryClient {
     return schemaIdOf(answer, path);
   }
 
+  /** Every subject the registry holds (what `arbiter doctor` asks, to see it answers and lets this client in). */
+  async subjects(signal?: AbortSignal): Promise<string[]> {
+    const answer = await this.request("GET", "/subjects", undefined, signal);
+    this.expectOk(answer, "GET /subjects");
+    // The answer is a JSON array, which `request` keeps as an object with numeric keys.
+    return Object.values(answer.body).filter((s): s is string => typeof s === "string");
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -5,6 +5,13 @@ import { renderHarmonySegments } from "./harmony-renderer.js";
 import type { PromptSegment } from "./prompt-segments.js";
 import { stripInvisibleControls } from "../text/invisible-controls.js";
 
+/**
+ * The version of the prompt this file and the renderers write: raise it with any change to the
+ * words, the layout or the output format the model is given, so the verdict cache (which keys
+ * on it) stops serving answers to the old prompt.
+ */
+export const PROMPT_FORMAT_VERSION = 1;
+
 /** A policy as the engine receives it. */
 export interface PolicyInput {
   /** Stable policy id (also the key of its verdict in combined mode). */

@@ -47,7 +47,13 @@ export function verdictOf(result: PostResult): string {
 export async function classifyPosts(config: ArbiterConfig, options: ClassifyOptions): Promise<{ items: ClassifiedPost[]; modelId: string }> {
   const { engineSettings } = await evaluationEngineSettings(config, options.model);
   const engine = new LazyEngine(engineSettings, options.logger);
-  const settings = { pipeline: config.pipeline, effort: options.effort, maxRecordBytes: config.input.maxRecordBytes, topics: config.kafka.topics };
+  const settings = {
+    pipeline: config.pipeline,
+    effort: options.effort,
+    defaultEffort: engineSettings.defaultEffort,
+    maxRecordBytes: config.input.maxRecordBytes,
+    topics: config.kafka.topics,
+  };
   const evaluatorOf = (target: ClassifyTarget) =>
     new PolicyEvaluator(options.skipPrefilter ? { ...target.policy, prefilter: "all" } : target.policy, engine, settings, options.logger);
   const main = evaluatorOf(options.target);

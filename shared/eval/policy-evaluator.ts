@@ -36,6 +36,8 @@ export interface EvaluatorSettings {
   pipeline: PipelineSettings;
   /** Over the policy's own effort (null: the policy's). */
   effort: Effort | null;
+  /** The engine's `defaultEffort`: the effort of a policy that names none. */
+  defaultEffort: Effort;
   maxRecordBytes: number;
   topics: TopicNames;
 }
@@ -71,7 +73,7 @@ export class PolicyEvaluator {
       input,
       pipeline: { ...settings.pipeline, effort: settings.effort ?? settings.pipeline.effort },
       engine,
-      prefilter: new PolicyPrefilter(new PolicySet([policy]), { maxModelChars: settings.pipeline.maxModelChars }),
+      prefilter: new PolicyPrefilter(new PolicySet([policy]), { maxModelChars: settings.pipeline.maxModelChars, defaultEffort: settings.defaultEffort }),
       cache: null,
       metrics: new WorkerMetrics(),
       logger,

@@ -1,4 +1,5 @@
 import { SafeguardEngine } from "../engine/engine.js";
+import { modelFileIdentity } from "../engine/model-identity.js";
 import { validateEngineOptions, type EngineOptions } from "../engine/options.js";
 import { resolveFromRoot } from "../settings/repo-root.js";
 import type { Logger } from "../observability/logger.js";
@@ -10,6 +11,8 @@ export class SafeguardEnginePort implements EnginePort {
     private readonly engine: SafeguardEngine,
     readonly modelId: string,
     private readonly capacity: number,
+    /** The model file's identity, for the verdict cache. */
+    readonly modelIdentity: string,
   ) {}
 
   async classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
@@ -48,5 +51,7 @@ export class SafeguardEnginePort implements EnginePort {
 export async function loadEnginePort(settings: EngineOptions, logger: Logger): Promise<SafeguardEnginePort> {
   const options = validateEngineOptions({ ...settings, modelPath: resolveFromRoot(settings.modelPath) });
   const engine = await SafeguardEngine.load(options, logger.child({ component: "engine" }));
-  return new SafeguardEnginePort(engine, options.modelId, options.queueCapacity);
+  const identity = await modelFileIdentity(options.modelPath);
+  logger.info({ modelId: options.modelId, modelIdentity: identity }, "model identity (the verdict cache keys on it)");
+  return new SafeguardEnginePort(engine, options.modelId, options.queueCapacity, identity);
 }

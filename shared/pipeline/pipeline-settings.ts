@@ -8,7 +8,7 @@ export const cacheSchema = z
     enabled: z
       .boolean()
       .describe(
-        "Verdict cache in Redis (the `redis` section's connection), keyed by policy version + hash of the normalised text; Redis down = no cache, no stall.",
+        "Verdict cache in Redis (the `redis` section's connection), keyed by the model file's identity, the effort, the policy version, the prompt-format version and the normalised text; Redis down = no cache, no stall.",
       )
       .default(true),
     ttlSeconds: z.int().min(1).describe("Lifetime of a cached verdict.").default(86_400),

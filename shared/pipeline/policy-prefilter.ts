@@ -1,3 +1,4 @@
+import type { Effort } from "../policy/effort.js";
 import type { Policy } from "../policy/policy.js";
 import type { PolicySet } from "../policy/policy-set.js";
 import { LivePrefilter } from "../prefilter/live-prefilter.js";
@@ -6,12 +7,18 @@ import type { PolicyPrefilterResult, PrefilterResult } from "../prefilter/prefil
 import type { PipelinePolicy, PrefilterPort, ScreenedPost } from "./ports.js";
 import type { TextSpan } from "../text/model-text.js";
 
-function toPipelinePolicy(policy: Policy): PipelinePolicy {
+/** Settings of the primary role's prefilter: the prefilter's own, and the effort of a policy that names none. */
+export interface PolicyPrefilterOptions extends PrefilterOptions {
+  /** The engine's `defaultEffort`: the effort of a policy whose front matter names none. */
+  defaultEffort: Effort;
+}
+
+function toPipelinePolicy(policy: Policy, defaultEffort: Effort): PipelinePolicy {
   return {
     id: policy.id,
     version: policy.version,
     body: policy.body,
-    reasoningEffort: policy.reasoningEffort,
+    reasoningEffort: policy.reasoningEffort ?? defaultEffort,
     escalationThreshold: policy.escalationThreshold,
     escalateRuleIds: new Set(policy.rules.filter((r) => r.escalate).map((r) => r.id)),
     ruleIds: policy.rules.map((r) => r.id),
@@ -60,8 +67,12 @@ export class PolicyPrefilter implements PrefilterPort {
   /** Routing of the prefilter's shared (frozen) results, by identity. */
   private routingOf = new WeakMap<readonly PolicyPrefilterResult[], Routing>();
 
-  constructor(set: PolicySet, options?: PrefilterOptions) {
-    this.live = new LivePrefilter(set, options);
+  private readonly defaultEffort: Effort;
+
+  constructor(set: PolicySet, options: PolicyPrefilterOptions) {
+    const { defaultEffort, ...prefilterOptions } = options;
+    this.defaultEffort = defaultEffort;
+    this.live = new LivePrefilter(set, prefilterOptions);
     this.index(set);
   }
 
@@ -106,7 +117,7 @@ export class PolicyPrefilter implements PrefilterPort {
   }
 
   private index(set: PolicySet): void {
-    this.pipelinePolicies = new Map(set.policies.map((p) => [p.id, toPipelinePolicy(p)]));
+    this.pipelinePolicies = new Map(set.policies.map((p) => [p.id, toPipelinePolicy(p, this.defaultEffort)]));
     this.routingOf = new WeakMap();
   }
 }

@@ -72,6 +72,8 @@ export interface ClassifyRequest {
 
 export interface EnginePort {
   readonly modelId: string;
+  /** Who answers, for the verdict cache: the model file's identity (`modelFileIdentity`). Absent (an engine without a file): `modelId`. */
+  readonly modelIdentity?: string;
   classify(request: ClassifyRequest): Promise<ModelVerdict[]>;
   /** Requests waiting for a sequence, the bound past which callers wait, requests running and the sequences they run on. */
   queue(): { depth: number; capacity: number; inFlight: number; sequences: number };

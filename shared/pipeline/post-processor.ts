@@ -1,7 +1,7 @@
 import type { PipelineSettings } from "./pipeline-settings.js";
 import type { InputSettings } from "../codec/codec-settings.js";
 import type { TopicNames } from "../kafka/kafka-settings.js";
-import type { Effort } from "../policy/effort.js";
+import { EFFORTS, type Effort } from "../policy/effort.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import type { ConfluentInput } from "../codec/codecs.js";
@@ -20,7 +20,9 @@ import { deadLetterCode, isRetriable } from "../errors/arbiter-error.js";
 import { RetryPolicy } from "../retry/retry-policy.js";
 import { type Codecs } from "../codec/codecs.js";
 import type { ScreenPool } from "./screen-pool.js";
-import type { VerdictCache } from "./verdict-cache.js";
+import { verdictDigest, type VerdictCache, type VerdictKeyParts } from "./verdict-cache.js";
+import { SingleFlight } from "./single-flight.js";
+import { PROMPT_FORMAT_VERSION } from "../engine/prompt-builder.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
 import { readInWindows, windowsFor, type WindowedRead } from "./windowed-read.js";
 
@@ -66,6 +68,10 @@ export function guarded(
       }
     },
   };
+}
+
+function highestEffort(efforts: readonly Effort[]): Effort {
+  return efforts.reduce((a, b) => (EFFORTS.indexOf(b) > EFFORTS.indexOf(a) ? b : a));
 }
 
 /** Calls the engine with retries on retriable errors, at once (no wait); a final failure is an outcome, not a throw. */
@@ -131,6 +137,11 @@ export function deadLetter(
 export class PostProcessor implements RecordProcessor {
   private readonly now: () => number;
   private readonly screenDeps: ScreenDeps;
+  /**
+   * Model calls in flight by verdict key: copies of a post that arrive together (on any
+   * partition of this process) share one call, and its verdicts go to the cache once.
+   */
+  private readonly flights = new SingleFlight<WindowedRead>();
 
   constructor(
     private readonly deps: ProcessorDeps,
@@ -244,7 +255,7 @@ export class PostProcessor implements RecordProcessor {
         outcomes.push({ kind: "prefilter", policyId: policy.id });
         continue;
       }
-      const cached = deps.cache ? await deps.cache.get(policy.version, screened.cacheText) : undefined;
+      const cached = deps.cache ? await deps.cache.get(this.verdictKey(policy), screened.cacheText) : undefined;
       if (cached) {
         deps.metrics.cacheHits.inc();
         outcomes.push({ kind: "cache", policyId: policy.id, verdict: cached });
@@ -258,15 +269,27 @@ export class PostProcessor implements RecordProcessor {
     if (toModel.length > 0) {
       const hits = post.text.length > deps.pipeline.maxModelChars ? deps.prefilter.match(post.text, post.forumId).modelHits?.() : undefined;
       const plan = windowsFor(post.text, deps.pipeline, hits);
-      read = await readInWindows(post.text, toModel, plan, (text, asked) => classifyWithRetries(deps, post.id, text, asked, deps.pipeline.effort, signal));
+      const keys = new Map(toModel.map((p) => [p.id, this.verdictKey(p)]));
+      // Copies of a post in flight share one read (every window of it), and only that read writes the cache.
+      const flightKey = [...keys.values()]
+        .map((parts) => verdictDigest(parts, screened.cacheText))
+        .sort()
+        .join(",");
+      read = await this.flights.run(flightKey, signal, async (callSignal) => {
+        const fresh = await readInWindows(post.text, toModel, plan, (text, asked) =>
+          classifyWithRetries(deps, post.id, text, asked, deps.pipeline.effort, callSignal),
+        );
+        // A verdict is cached for the whole text: never an allow of a post the model did not read whole.
+        if (deps.cache) {
+          const cacheable = fresh.outcomes.filter((o) => o.kind === "model" && (!fresh.truncated || o.verdict.decision === "violate"));
+          await Promise.all(cacheable.map((o) => (o.kind === "model" ? deps.cache!.set(keys.get(o.policyId)!, o.verdict, screened.cacheText) : undefined)));
+        }
+        return fresh;
+      });
       outcomes.push(...read.outcomes);
-      // A verdict is cached for the whole text: never an allow of a post the model did not read whole.
-      if (deps.cache) {
-        const cacheable = read.outcomes.filter((o) => o.kind === "model" && (!read.truncated || o.verdict.decision === "violate"));
-        await Promise.all(cacheable.map((o) => (o.kind === "model" ? deps.cache!.set(o.verdict, screened.cacheText) : undefined)));
-      }
     }
-    const effort = toModel.length > 0 ? (deps.pipeline.effort ?? toModel[0]!.reasoningEffort) : null;
+    // The highest effort any model-bound policy ran at (a combined call runs at the highest of its policies').
+    const effort = toModel.length > 0 ? (deps.pipeline.effort ?? highestEffort(toModel.map((p) => p.reasoningEffort))) : null;
     const out = decide({
       post,
       policies,
@@ -281,5 +304,17 @@ export class PostProcessor implements RecordProcessor {
       now: this.now(),
     });
     return publishable(deps, out);
+  }
+
+  /** What a verdict of this policy depends on besides the post (the cache's key, and the in-flight calls'). */
+  private verdictKey(policy: PipelinePolicy): VerdictKeyParts {
+    const { engine, pipeline } = this.deps;
+    return {
+      modelIdentity: engine.modelIdentity ?? engine.modelId,
+      effort: pipeline.effort ?? policy.reasoningEffort,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      promptFormat: `${PROMPT_FORMAT_VERSION}/${pipeline.combinePolicies ? "combined" : "separate"}`,
+    };
   }
 }

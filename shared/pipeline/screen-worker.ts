@@ -23,7 +23,11 @@ try {
   const registry = ShippedSchemas.load();
   // Writer schemas by registry id, as the main thread fetched them and sends them with the chunks.
   const writerSchemas = new Map<number, WriterSchemaNote>();
-  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: init.maxModelChars });
+  const policyPrefilter = new PolicyPrefilter(set, {
+    maxModelChars: init.maxModelChars,
+    // Unused here: a screen thread calls no model; the main thread's prefilter gives the efforts of the policies sent to it.
+    defaultEffort: "medium",
+  });
   const deps: ScreenDeps = {
     codecs: createCodecs(registry, init.outputSchemaIds ?? null),
     topics: init.topics,

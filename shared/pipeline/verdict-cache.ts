@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { ConfigError } from "../settings/config-error.js";
 import type { Logger } from "../observability/logger.js";
 import { createRedis, explainRedisError, type RedisConnection } from "../redis/redis-client.js";
+import type { Effort } from "../policy/effort.js";
 import type { ModelVerdict } from "./ports.js";
 
 /** The `redis` section (the connection) with the `cache` section (how the cache uses it). */
@@ -11,6 +12,23 @@ export interface VerdictCacheOptions extends RedisConnection {
   ttlSeconds: number;
   /** A slower call counts as a miss, so a sick Redis never stalls the stream. */
   commandTimeoutMs: number;
+}
+
+/** What a verdict depends on besides the post: who answered, how hard it thought, under which policy and prompt. */
+export interface VerdictKeyParts {
+  /** The model file's identity (`modelFileIdentity`), or the model id of an engine without a file. */
+  modelIdentity: string;
+  effort: Effort;
+  policyId: string;
+  policyVersion: string;
+  /** The prompt-format version, with the multi-policy mode (a combined prompt is another prompt). */
+  promptFormat: string;
+}
+
+/** The digest that names one verdict: every part of the key and the post's cache text. */
+export function verdictDigest(parts: VerdictKeyParts, cacheText: string): string {
+  const head = [parts.modelIdentity, parts.effort, parts.policyId, parts.policyVersion, parts.promptFormat].join("\u0000");
+  return createHash("sha256").update(head).update("\u0000").update(cacheText).digest("hex");
 }
 
 export type CachedVerdict = Omit<ModelVerdict, "reasoning" | "latencyMs" | "promptTokens" | "generatedTokens">;
@@ -22,7 +40,9 @@ export interface CacheStats {
 }
 
 /**
- * Model verdicts in Redis, keyed by policy version + SHA-256 of the normalised text, with a TTL.
+ * Model verdicts in Redis, keyed by policy version + SHA-256 of the model's identity, the effort, the
+ * policy, the prompt-format version and the normalised text, with a TTL: a verdict is never served
+ * for another model, effort or prompt than the one that gave it.
  * Redis being down is not an error for the stream: every call degrades to a miss.
  */
 export class VerdictCache {
@@ -51,14 +71,13 @@ export class VerdictCache {
     this.redis.on("error", (error) => this.warn("redis error", explainRedisError(error, options, "redis")));
   }
 
-  key(policyVersion: string, cacheText: string): string {
-    const digest = createHash("sha256").update(cacheText).digest("hex");
-    return `${this.options.keyPrefix}verdict:${policyVersion}:${digest}`;
+  key(parts: VerdictKeyParts, cacheText: string): string {
+    return `${this.options.keyPrefix}verdict:${parts.policyVersion}:${verdictDigest(parts, cacheText)}`;
   }
 
-  async get(policyVersion: string, cacheText: string): Promise<CachedVerdict | undefined> {
+  async get(parts: VerdictKeyParts, cacheText: string): Promise<CachedVerdict | undefined> {
     try {
-      const raw = await this.redis.get(this.key(policyVersion, cacheText));
+      const raw = await this.redis.get(this.key(parts, cacheText));
       if (raw === null) {
         this.stats.misses++;
         return undefined;
@@ -73,7 +92,7 @@ export class VerdictCache {
     }
   }
 
-  async set(verdict: ModelVerdict, cacheText: string): Promise<void> {
+  async set(parts: VerdictKeyParts, verdict: ModelVerdict, cacheText: string): Promise<void> {
     const value: CachedVerdict = {
       policyId: verdict.policyId,
       policyVersion: verdict.policyVersion,
@@ -83,7 +102,7 @@ export class VerdictCache {
       confidence: verdict.confidence,
     };
     try {
-      await this.redis.set(this.key(verdict.policyVersion, cacheText), JSON.stringify(value), "EX", this.options.ttlSeconds);
+      await this.redis.set(this.key(parts, cacheText), JSON.stringify(value), "EX", this.options.ttlSeconds);
     } catch (error) {
       this.stats.errors++;
       this.warn("cache write failed", error);

@@ -97,7 +97,8 @@ export function parsePolicy(text: string, source: string): Policy {
     regexes,
     typos: typos as boolean,
     prefilter: oneOf<PrefilterMode>("prefilter", PREFILTER_MODES, "keywords"),
-    reasoningEffort: oneOf<Effort>("reasoning_effort", EFFORTS, "low"),
+    // None named: null, and the engine's defaultEffort decides (the pipeline resolves it).
+    reasoningEffort: data.reasoning_effort === undefined || data.reasoning_effort === null ? null : oneOf<Effort>("reasoning_effort", EFFORTS, "low"),
     escalationThreshold: threshold as number,
     rules,
     onViolate: actions.onViolate,

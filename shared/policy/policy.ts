@@ -47,7 +47,8 @@ export interface Policy {
   /** Also match common misspellings (one inner letter dropped or two swapped) of single words. */
   typos: boolean;
   prefilter: PrefilterMode;
-  reasoningEffort: Effort;
+  /** Front matter `reasoning_effort`; null when it names none: the engine's `defaultEffort` then. */
+  reasoningEffort: Effort | null;
   /** A verdict whose confidence is below this escalates. 0..1. */
   escalationThreshold: number;
   rules: PolicyRule[];

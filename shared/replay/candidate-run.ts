@@ -54,7 +54,7 @@ export async function startCandidateRun(options: {
   const { config, logger: log } = options;
   const metrics = new WorkerMetrics();
   const { codecs, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
-  const policyPrefilter = new PolicyPrefilter(options.set, { maxModelChars: config.pipeline.maxModelChars });
+  const policyPrefilter = new PolicyPrefilter(options.set, { maxModelChars: config.pipeline.maxModelChars, defaultEffort: config.engine.defaultEffort });
   const prefilter: PrefilterPort = options.scope.forumId === null ? policyPrefilter : new ForumScopedPrefilter(policyPrefilter, options.scope.forumId);
   const engine = new BoundedEngine(options.engine, options.maxModelCalls);
   const cache = config.cache.enabled ? new VerdictCache({ ...config.redis, ...config.cache }, log) : null;

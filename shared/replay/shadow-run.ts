@@ -3,8 +3,7 @@ import type { ArbiterConfig } from "../config/arbiter-config.js";
 import { createKafka } from "../kafka/kafka-client.js";
 import { createTopics, newTopic, topicSpecs } from "../kafka/topic-admin.js";
 import type { Logger } from "../observability/logger.js";
-import { loadPolicySet } from "../policy/load-policy-dir.js";
-import { resolveFromRoot } from "../settings/repo-root.js";
+import { policiesInForce } from "../policy-registry/policies-in-force.js";
 import { candidatePolicies } from "./candidate-policies.js";
 import { loadRunEngine, startCandidateRun, type RunEngine } from "./candidate-run.js";
 import { diffDecisions, type DecisionDiff } from "./decision-diff.js";
@@ -13,6 +12,17 @@ import { rangesFor, watermarks } from "./topic-range-reader.js";
 
 /** Shadow runs tag their decisions `shadow-<policy>-<version>`; replays `r-<hash>`. */
 export const SHADOW_PREFIX = "shadow-";
+
+/**
+ * The policy id of a shadow run's tag (`shadow-<policy>-<version>`; a version is hex, and has no
+ * dash, so the id is all before the last one); null for a tag of no shadow run.
+ */
+export function shadowPolicyId(replayId: string | null | undefined): string | null {
+  if (!replayId?.startsWith(SHADOW_PREFIX)) return null;
+  const rest = replayId.slice(SHADOW_PREFIX.length);
+  const dash = rest.lastIndexOf("-");
+  return dash <= 0 ? null : rest.slice(0, dash);
+}
 
 export interface ShadowRun {
   /** The tag on every decision this run writes. */
@@ -86,9 +96,13 @@ export async function shadowReport(
   now = Date.now(),
 ): Promise<DecisionDiff> {
   const ranges = await rangesFor(kafka, config.kafka.topics.shadow, window.since, window.until, now);
-  const prefix = window.policyId === null ? SHADOW_PREFIX : `${SHADOW_PREFIX}${window.policyId}-`;
-  const shadowed = await readDecisions(kafka, config.kafka.topics.shadow, ranges, (d) => d.replayId?.startsWith(prefix) === true);
-  const policyIds = new Set((await loadPolicySet(resolveFromRoot(config.policies.dir))).policies.map((p) => p.id));
+  // The policy id exactly: `self-harm` is not `self-harm-encouragement`.
+  const shadowed = await readDecisions(kafka, config.kafka.topics.shadow, ranges, (d) => {
+    const policyId = shadowPolicyId(d.replayId);
+    return policyId !== null && (window.policyId === null || policyId === window.policyId);
+  });
+  // The policies in force: the registry's current versions when it is on, not a folder that went stale after `policy push`.
+  const policyIds = new Set((await policiesInForce({ ...config, policies: { ...config.policies, only: [] } })).set.policies.map((p) => p.id));
   for (const d of shadowed.values()) for (const v of d.verdicts) policyIds.add(v.policyId);
   const ids = [...policyIds].filter((id) => window.policyId === null || id === window.policyId).sort();
   return diffDecisions(shadowed, await decisionsInForce(kafka, config, new Set(shadowed.keys()), null), ids, examples);

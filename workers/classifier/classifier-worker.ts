@@ -47,12 +47,14 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   // The registry (or, Redis down, the snapshot): the set in force now; `policies.watch` below follows its changes.
   const policies = await LivePolicies.start(config.policies, config.redis, log);
   const set = policies.current;
-  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
+  const escalation = config.role === "escalation";
+  // A policy that names no effort runs at the engine's defaultEffort (the role's pipeline.effort still overrides both).
+  const defaultEffort = (escalation ? config.escalationEngine : config.engine).defaultEffort;
+  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars, defaultEffort });
   log.info({ policySet: set.version, policies: set.policies.map((p) => `${p.id}@${p.version}`), source: policies.status.source }, "policies loaded");
 
   // Before the model and Kafka: an output schema incompatible with its subject stops the worker here.
   const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
-  const escalation = config.role === "escalation";
   const engine: EnginePort & { dispose(): Promise<void> } =
     overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
   metrics.queueDepth.set(0);

@@ -4,12 +4,12 @@ import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import { resolveSecret } from "@arbiter/shared/settings/transport-security.js";
 import { ConsoleIntake } from "@arbiter/shared/console/console-intake.js";
 import { ConsolePublisher } from "@arbiter/shared/console/console-publisher.js";
-import { buildConsoleServer } from "@arbiter/shared/console/console-server.js";
+import { buildConsoleServer, type ConsoleServerDeps } from "@arbiter/shared/console/console-server.js";
 import { ConsoleStore } from "@arbiter/shared/console/console-store.js";
 import { ModeratorDirectory } from "@arbiter/shared/console/moderator-directory.js";
 import { ModeratorLog } from "@arbiter/shared/console/moderator-log.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
-import { loadConfiguredPolicies } from "@arbiter/shared/policy/configured-policies.js";
+import { LivePolicies } from "@arbiter/shared/policy-registry/live-policies.js";
 import { Prefilter } from "@arbiter/shared/prefilter/prefilter.js";
 import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
@@ -29,7 +29,8 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
   const sessionSecret = settings.sessionSecret === undefined ? "" : resolveSecret(settings.sessionSecret, "console.sessionSecret");
   if (sessionSecret.length < 32) throw new ConfigError("console.sessionSecret", "must be set, at least 32 characters (e.g. `openssl rand -base64 48`)");
   const moderators = new ModeratorDirectory(settings.moderators === undefined ? undefined : resolveSecret(settings.moderators, "console.moderators"));
-  const policies = await loadConfiguredPolicies(config.policies);
+  // The policies in force, followed as the workers follow them: a `policy push` reaches the ticket pages within seconds.
+  const policies = await LivePolicies.start(config.policies, config.redis, log);
   const { topics } = config.kafka;
   const parts = await sinkParts(config, log, "console", ["tickets", "audit", "decisions", "appeals"]);
   const { codecs, kafka, redis, metrics } = parts;
@@ -37,19 +38,26 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
   const store = new ConsoleStore(redis, config.redis.keyPrefix, settings.auditTtlHours * 3600, settings.retentionDays * 86_400);
   let server: Awaited<ReturnType<typeof buildConsoleServer>> | undefined;
   try {
-    server = await buildConsoleServer({
+    const serverDeps: ConsoleServerDeps = {
       settings,
       sessionSecret,
       store,
       log: new ModeratorLog(redis, config.redis.keyPrefix, settings.logMaxEntries),
       moderators,
       publisher: new ConsolePublisher(producer, codecs, topics),
-      policies,
-      prefilter: new Prefilter(policies),
+      policies: policies.current,
+      prefilter: new Prefilter(policies.current),
       redis,
       keyPrefix: config.redis.keyPrefix,
       metrics,
       logger: log,
+    };
+    server = await buildConsoleServer(serverDeps);
+    // The server reads deps.policies and deps.prefilter at each request: a new set takes effect at the next page.
+    await policies.watch((next) => {
+      serverDeps.prefilter = new Prefilter(next);
+      serverDeps.policies = next;
+      log.info({ policySet: next.version }, "console: policies switched");
     });
     await producer.connect();
     const app = server;
@@ -71,15 +79,22 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
       ],
       ready: () => app.server.listening,
       beforeDrain: () => app.close(),
-      afterDrain: () => producer.disconnect(),
+      afterDrain: async () => {
+        await producer.disconnect();
+        await policies.close();
+      },
     });
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${port}`;
-    log.info({ url, http: runtime.httpPort, moderators: moderators.size, policySet: policies.version }, "console started");
+    log.info(
+      { url, http: runtime.httpPort, moderators: moderators.size, policySet: policies.current.version, policySource: policies.status.source },
+      "console started",
+    );
     return { ...runtime, url };
   } catch (error) {
     await server?.close().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
+    await policies.close().catch(() => undefined);
     redis.disconnect();
     throw error;
   }

@@ -6,7 +6,7 @@ import type { Kafka } from "kafkajs";
 import type { Decision } from "@arbiter/shared/codec/records.js";
 import { createTopics, newTopic, topicSpecs } from "@arbiter/shared/kafka/topic-admin.js";
 import type { ClassifyRequest, EnginePort, ModelVerdict } from "@arbiter/shared/pipeline/ports.js";
-import { shadowReport, startShadowRun } from "@arbiter/shared/replay/shadow-run.js";
+import { shadowPolicyId, shadowReport, startShadowRun } from "@arbiter/shared/replay/shadow-run.js";
 import { silentLogger } from "@arbiter/shared/observability/logger.js";
 import { runCli } from "../../support/cli.js";
 import { repoRoot } from "../../support/env.js";
@@ -111,6 +111,22 @@ test("a shadow run decides live posts under the candidate and writes nothing to 
   });
   expect(decisions.length).toBe(20);
   expect(decisions.every((d) => d.replayId === null && d.stage === "prefilter")).toBe(true);
+
+  // A shadow run of another policy whose id starts with this one's: `--policy test-spam` must not pick it up.
+  const lookalike: Decision[] = Array.from({ length: 4 }, (_, i) => ({
+    ...decisions[i]!,
+    postId: `lookalike-${i}`,
+    decisionId: `lookalike-${i}`,
+    replayId: "shadow-test-spam-encouragement-0123456789abcdef",
+    stage: "replay",
+  }));
+  const writer = kafka.producer();
+  await writer.connect();
+  await writer.send({ topic: topics.shadow, acks: -1, messages: lookalike.map((d) => ({ key: d.postId, ...codecs.decision.encode(d) })) });
+  await writer.disconnect();
+  expect(shadowPolicyId(lookalike[0]!.replayId)).toBe("test-spam-encouragement");
+  const everyRun = await shadowReport(kafka, config, { since: "1h", until: null, policyId: null }, 3);
+  expect(everyRun.posts).toBe(24);
 
   const diff = await shadowReport(kafka, config, { since: "1h", until: null, policyId: "test-spam" }, 3);
   expect(diff).toMatchObject({ posts: 20, withoutDecision: 0, changed: 10, actions: { "ALLOW→HIDE": 10 } });

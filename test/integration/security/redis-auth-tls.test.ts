@@ -5,7 +5,7 @@ import path from "node:path";
 import type { ArbiterConfigInput } from "@arbiter/shared/config/arbiter-config.js";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
 import type { ModelVerdict } from "@arbiter/shared/pipeline/ports.js";
-import { VerdictCache, type VerdictCacheOptions } from "@arbiter/shared/pipeline/verdict-cache.js";
+import { VerdictCache, type VerdictCacheOptions, type VerdictKeyParts } from "@arbiter/shared/pipeline/verdict-cache.js";
 import { capturedLogger } from "../../support/captured-logger.js";
 import { eventually } from "../../support/eventually.js";
 import { testNamespace } from "../../support/namespace.js";
@@ -66,12 +66,20 @@ function cacheWith(settings: VerdictCacheOptions, logger = capturedLogger().logg
   return cache;
 }
 
+const keyParts: VerdictKeyParts = {
+  modelIdentity: "gguf:1:test",
+  effort: "low",
+  policyId: verdict.policyId,
+  policyVersion: verdict.policyVersion,
+  promptFormat: "1/separate",
+};
+
 /** Writes a verdict and reads it back, retrying while the client is still connecting. */
 function roundTrip(cache: VerdictCache, text: string): Promise<unknown> {
   return eventually(
     async () => {
-      await cache.set(verdict, text);
-      return cache.get(verdict.policyVersion, text);
+      await cache.set(keyParts, verdict, text);
+      return cache.get(keyParts, text);
     },
     10_000,
     "a verdict written and read back",
@@ -112,7 +120,7 @@ test("a wrong password: calls are misses, and the error logged names redis.passw
   const error = await firstError(lines);
   expect(error).toMatch(/^config: redis\.password: Redis rejected user "arbiter" with this password/);
   expect(error).toContain("WRONGPASS");
-  expect(await cache.get("v1", "any text")).toBeUndefined();
+  expect(await cache.get(keyParts, "any text")).toBeUndefined();
   expect(cache.stats.misses).toBeGreaterThan(0);
   expect(text()).not.toContain(WRONG);
   expect(text()).not.toContain(PASSWORD);
@@ -123,18 +131,18 @@ test("a CA that did not sign the server's certificate: the error logged names re
   const { logger, lines } = capturedLogger();
   const cache = cacheWith(settings, logger);
   expect(await firstError(lines)).toMatch(/^config: redis\.tls\.ca: the server's certificate is not signed by a CA this client trusts/);
-  expect(await cache.get("v1", "any text")).toBeUndefined();
+  expect(await cache.get(keyParts, "any text")).toBeUndefined();
 }, 30_000);
 
 test("a password on the default user (requirepass): right, the cache works; missing, the error names redis.password as unset", async () => {
   expect(await roundTrip(cacheWith(cacheSettings({ url: passwordRedis.url, password: PASSWORD })), "requirepass text")).toMatchObject({ decision: "violate" });
   const { logger, lines } = capturedLogger();
   const cache = cacheWith(cacheSettings({ url: passwordRedis.url }), logger);
-  await cache.get("v1", "first call");
+  await cache.get(keyParts, "first call");
   // ioredis sends no AUTH without a password: the first command is what Redis refuses.
   const error = await eventually(
     async () => {
-      await cache.get("v1", "probe");
+      await cache.get(keyParts, "probe");
       return lines.find((l) => l.level === 50)?.err as string | undefined;
     },
     10_000,

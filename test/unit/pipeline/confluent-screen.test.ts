@@ -57,7 +57,7 @@ test("a screen thread decodes Confluent posts with the writer schemas it is sent
       topics: config.kafka.topics,
       input: config.input,
       confluentPosts: new ConfluentPostDecoder(registry.version("post"), config.input.fieldMap, (id) => notes.get(id)),
-      prefilter: new PolicyPrefilter(set, { maxModelChars: 8000 }),
+      prefilter: new PolicyPrefilter(set, { maxModelChars: 8000, defaultEffort: "medium" }),
       now: Date.now,
     }),
   );

@@ -145,7 +145,7 @@ function processorOn(pool: ScreenPool, set: PolicySet, onMainThread?: (text: str
 
 /** The processor's own prefilter, telling `seen` each text it screens. */
 function mainThreadPrefilter(set: PolicySet, seen?: (text: string) => void): PolicyPrefilter {
-  const prefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
+  const prefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars, defaultEffort: "medium" });
   if (seen) {
     const match = prefilter.match.bind(prefilter);
     prefilter.match = (text, forumId) => {
@@ -175,7 +175,7 @@ const EXPECTED_DECISIONS = [["ok-1:ALLOW"], ["slow:ALLOW"], ["ok-2:ALLOW"], ["dl
 
 test("a screen thread gives the same results as screening on the main thread", async () => {
   const set = await loadPolicySet(policiesDir);
-  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars });
+  const policyPrefilter = new PolicyPrefilter(set, { maxModelChars: config.pipeline.maxModelChars, defaultEffort: "medium" });
   const records = [
     record(0, "ok-1", "gaming", "good game everyone, see you tomorrow"),
     record(1, "cheat-1", "gaming", "selling a private aimbot, dm me"),

@@ -48,7 +48,7 @@ describe("parsePolicy", () => {
 
   it("defaults the optional fields", () => {
     const p = parsePolicy("---\nid: a\ntitle: A\nkeywords: [x]\nrules: [A1]\n---\nbody", "a.md");
-    expect(p).toMatchObject({ prefilter: "keywords", reasoningEffort: "low", escalationThreshold: 0.5, forums: ["*"], typos: false, signals: [], targets: [] });
+    expect(p).toMatchObject({ prefilter: "keywords", reasoningEffort: null, escalationThreshold: 0.5, forums: ["*"], typos: false, signals: [], targets: [] });
     expect(p.rules).toEqual([{ id: "A1", escalate: false }]);
   });
 

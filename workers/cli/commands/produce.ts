@@ -3,7 +3,7 @@ import { DEFAULT_POST_COLUMNS, assertColumns } from "@arbiter/shared/cli/post-fi
 import { producePostFile } from "@arbiter/shared/cli/produce-posts.js";
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { assertReadable, datasetFormatOf, type DatasetFormat } from "@arbiter/shared/eval/dataset-file.js";
-import { createCodecs } from "@arbiter/shared/codec/codecs.js";
+import { createPostWriter } from "@arbiter/shared/codec/post-writer.js";
 import { commandContext, connectedKafka } from "../command-context.js";
 
 interface ProduceFlags {
@@ -21,7 +21,7 @@ export function produceCommand(): Command {
   return new Command("produce")
     .summary("send posts from a JSONL or CSV file to the posts topic")
     .description(
-      "send posts from a JSON-lines or CSV file to the posts topic, keyed by post id: Avro with the schema fingerprint header, or JSON when input.format is json",
+      "send posts from a JSON-lines or CSV file to the posts topic, keyed by post id, as the workers read them (input.format): Avro with the schema fingerprint header, JSON, or for confluent-avro the Confluent wire format with Arbiter's Post schema under the fieldMap's names, registered under <topic>-value",
     )
     .argument("<file>", "JSON lines (one object a line: id, text, forumId, authorId, language, createdAt, metadata, threadId) or CSV with a header row")
     .addOption(new Option("--format <format>", "file format (default: csv for a .csv name, else jsonl)").choices(["jsonl", "csv"]))
@@ -49,6 +49,13 @@ export function produceCommand(): Command {
       const producer = kafka.producer();
       await producer.connect();
       const topic = flags.topic ?? context.config.kafka.topics.posts;
+      let writer;
+      try {
+        writer = await createPostWriter(context.config, topic);
+      } catch (error) {
+        await producer.disconnect();
+        throw error;
+      }
       try {
         const summary = await producePostFile(
           producer,
@@ -58,8 +65,7 @@ export function produceCommand(): Command {
             columns: { text: flags.textCol, id: flags.idCol, forum: flags.forumCol, author: flags.authorCol, defaultForum: flags.forum },
             onBadLine: flags.onBadLine,
             topic,
-            encoding: context.config.input.format,
-            codec: createCodecs().post,
+            writer,
           },
           (message) => process.stderr.write(`${message}\n`),
         );
@@ -67,6 +73,7 @@ export function produceCommand(): Command {
           `sent ${summary.produced} post(s) to ${topic} (${context.config.input.format})${summary.skipped.length > 0 ? `; skipped ${summary.skipped.length} bad line(s)` : ""}\n`,
         );
       } finally {
+        writer.close();
         await producer.disconnect();
       }
     });
