@@ -4,6 +4,8 @@
 #   models/llama-tiny-random.gguf     tiny random llama with a ChatML chat template (scripts/make-llama-model.py)
 #   models/harmony-tiny-random.gguf   tiny random gpt-oss-style model with harmony control tokens
 #                                     (scripts/make-harmony-model.py); both written with PyPI's gguf + numpy
+#   models/gpt-oss-20b-shape-vocab.gguf  gpt-oss-20b's metadata and o200k_harmony tokenizer, no weights
+#                                     (make-harmony-model.py --shape gpt-oss-20b --vocab-only; needs npm ci for js-tiktoken)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 models="$root/models"
@@ -28,13 +30,15 @@ fi
 
 # Writes models/$2 with scripts/$1 when it is missing or older than its script or the shared code.
 generate() {
-  local script="$root/scripts/$1" out="$models/$2"
+  local script="$root/scripts/$1" name=$2 out="$models/$2"
+  shift 2
   if [ ! -s "$out" ] || [ "$script" -nt "$out" ] || [ "$root/scripts/tiny_gguf.py" -nt "$out" ]; then
-    "$py" "$script" "$out.tmp"
+    "$py" "$script" "$out.tmp" "$@"
     mv "$out.tmp" "$out"
-    log "wrote $2"
+    log "wrote $name"
   fi
 }
 generate make-llama-model.py llama-tiny-random.gguf
 generate make-harmony-model.py harmony-tiny-random.gguf
+generate make-harmony-model.py gpt-oss-20b-shape-vocab.gguf --shape gpt-oss-20b --vocab-only
 ls -la "$models" | sed "s/^/[models] /" >&2

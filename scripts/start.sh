@@ -5,7 +5,8 @@
 # Ctrl-C, which drains in-flight work and commits (a second Ctrl-C forces them out).
 #   ARBITER_DEMO=0                skip the demo posts
 #   ARBITER_MODEL=...             the primary model (default models/gpt-oss-safeguard-20b.gguf, else Gemma 270M)
-#   ARBITER_ESCALATION_MODEL=...  the escalation model (default models/gpt-oss-safeguard-120b.gguf, else Gemma 270M)
+#   ARBITER_ESCALATION_MODEL=...  the escalation model (default models/gpt-oss-safeguard-120b-00001-of-00002.gguf,
+#                                 the first part of the split file deploy/pull-models.sh writes; else Gemma 270M, with a warning)
 #   ARBITER_HTTP_PORT=9464        the primary worker's /healthz /readyz /metrics port (0: any free one)
 #   ARBITER_ESCALATION_HTTP_PORT=9465   the escalation worker's
 #   ARBITER_LOG_DIR=.run/logs     where the workers' logs go (primary.log, escalation.log)
@@ -19,9 +20,34 @@ bash scripts/build.sh --if-stale
 
 fallback=models/gemma-3-270m-q4_k_m.gguf
 primary=${ARBITER_MODEL:-models/gpt-oss-safeguard-20b.gguf}
-escalation=${ARBITER_ESCALATION_MODEL:-models/gpt-oss-safeguard-120b.gguf}
-if [ ! -f "$primary" ]; then echo "[start] $primary not found: the primary worker uses $fallback on CPU"; primary=$fallback; fi
-if [ ! -f "$escalation" ]; then echo "[start] $escalation not found: the escalation worker uses $fallback on CPU"; escalation=$fallback; fi
+escalation=${ARBITER_ESCALATION_MODEL:-models/gpt-oss-safeguard-120b-00001-of-00002.gguf}
+# A model file present and whole: a split GGUF's first part and every other part beside it.
+model_missing() {
+  local file=$1
+  [ -f "$file" ] || { echo "$file not found"; return 0; }
+  if [[ "$file" =~ -00001-of-([0-9]{5})\.gguf$ ]]; then
+    local n=$((10#${BASH_REMATCH[1]})) i
+    for ((i = 2; i <= n; i++)); do
+      local part; part=$(printf '%s-%05d-of-%05d.gguf' "${file%-00001-of-*}" "$i" "$n")
+      [ -f "$part" ] || { echo "$part (part $i of $n of $file) not found"; return 0; }
+    done
+  fi
+  return 1
+}
+# Loud on purpose: decisions from Gemma 270M are not gpt-oss-safeguard's.
+fallback_warning() {
+  local role=$1 why=$2 setting=$3
+  {
+    echo "[start] ################################################################################"
+    echo "[start] WARNING: the $role worker runs on $fallback (Gemma 3 270M, CPU), NOT gpt-oss-safeguard:"
+    echo "[start]   $why"
+    echo "[start]   Its decisions are a demo's, not a moderator's. Download the models with"
+    echo "[start]   \`bash deploy/pull-models.sh\` (deploy/GPU.md), or point $setting at a GGUF file."
+    echo "[start] ################################################################################"
+  } >&2
+}
+if why=$(model_missing "$primary"); then fallback_warning primary "$why" ARBITER_MODEL; primary=$fallback; fi
+if why=$(model_missing "$escalation"); then fallback_warning escalation "$why" ARBITER_ESCALATION_MODEL; escalation=$fallback; fi
 
 primary_port=${ARBITER_HTTP_PORT:-9464}
 escalation_port=${ARBITER_ESCALATION_HTTP_PORT:-9465}

@@ -8,6 +8,8 @@ export const testModels = {
   tinyLlama: "llama-tiny-random.gguf",
   gemma: "gemma-3-270m-q4_k_m.gguf",
   harmonyTiny: "harmony-tiny-random.gguf",
+  /** gpt-oss-20b's metadata and o200k_harmony tokenizer, no tensors (make-harmony-model.py --shape gpt-oss-20b --vocab-only). */
+  gptOss20bVocab: "gpt-oss-20b-shape-vocab.gguf",
 } as const;
 
 /** Path of a test model; throws (never skips) when it is missing. */

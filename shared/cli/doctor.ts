@@ -3,8 +3,11 @@ import { getLlama } from "node-llama-cpp";
 import type { ArbiterConfig } from "../config/arbiter-config.js";
 import { ConfigError } from "../settings/config-error.js";
 import { resolveFromRoot } from "../settings/repo-root.js";
-import { assertGgufFile } from "../engine/engine.js";
+import { assertGgufFile, modelFileParts } from "../engine/model-files.js";
 import { policiesInForce } from "../policy-registry/policies-in-force.js";
+import { assertContextPlan, policyInputOf } from "../engine/context-plan.js";
+import { ContextPlanError } from "../engine/errors/context-plan-error.js";
+import { loadContextMeasure } from "../engine/token-count.js";
 import { CliError } from "./errors/cli-error.js";
 import { ServiceUnreachableError } from "../errors/service-unreachable-error.js";
 import { displayRedisUrl, probeRedis } from "../redis/redis-probe.js";
@@ -113,14 +116,18 @@ async function checkModel(name: string, setting: { key: string; variable: string
   const resolved = resolveFromRoot(modelPath);
   try {
     await assertGgufFile(resolved);
-    const { size } = await stat(resolved);
-    return { name, status: "ok", detail: `${resolved} (${(size / 1e6).toFixed(1)} MB, GGUF)` };
+    // A split GGUF is named by its first part; its size is all of its parts'.
+    const parts = modelFileParts(resolved);
+    const sizes = await Promise.all(parts.map(async (part) => (await stat(part)).size));
+    const size = sizes.reduce((a, b) => a + b, 0);
+    const split = parts.length > 1 ? `, ${parts.length} parts` : "";
+    return { name, status: "ok", detail: `${resolved} (${(size / 1e6).toFixed(1)} MB, GGUF${split})` };
   } catch (error) {
     const missing = (error as Error).message.includes("file not found");
     return {
       name,
       status: "fail",
-      detail: missing ? `no model file at ${resolved}` : (error as Error).message,
+      detail: missing && !(error as Error).message.includes("split GGUF") ? `no model file at ${resolved}` : (error as Error).message,
       fix: `put the GGUF file there, or point ${setting.key} (${setting.variable}) at one (the small test model: \`bash scripts/models.sh\`, then ${setting.variable}=models/gemma-3-270m-q4_k_m.gguf)`,
     };
   }
@@ -191,6 +198,55 @@ async function checkPolicies(config: ArbiterConfig): Promise<CheckResult> {
   }
 }
 
+/**
+ * The context plan of each role in scope: every policy at every effort it runs at, counted by the
+ * role's model's own tokenizer (its vocabulary only), fits the context. Skipped where the model is missing.
+ */
+async function checkContextPlans(config: ArbiterConfig, scope: DoctorScope): Promise<CheckResult[]> {
+  const roles = (["primary", "escalation"] as const).filter((role) => scope === "all" || scope === role);
+  let policies;
+  try {
+    // The versions the workers run: the registry's when it is on, as in checkPolicies.
+    const { set } = await policiesInForce({ ...config, policies: { ...config.policies, only: [] } });
+    policies = set.policies.filter((p) => config.policies.only.length === 0 || config.policies.only.includes(p.id)).map(policyInputOf);
+  } catch {
+    return [{ name: "context plan", status: "skip", detail: "the policies did not load (see policies)" }];
+  }
+  const results: CheckResult[] = [];
+  for (const role of roles) {
+    const name = role === "primary" ? "context plan" : "escalation context plan";
+    const section = role === "primary" ? config.engine : config.escalationEngine;
+    let measure;
+    try {
+      measure = await loadContextMeasure({ ...section, modelPath: resolveFromRoot(section.modelPath) });
+    } catch (error) {
+      results.push({ name, status: "skip", detail: `no tokenizer to count with: ${(error as Error).message}` });
+      continue;
+    }
+    try {
+      const rows = assertContextPlan(measure, policies, config, role);
+      const tightest = rows.reduce((a, b) => (b.total > a.total ? b : a), rows[0]!);
+      results.push({
+        name,
+        status: "ok",
+        detail: `${rows.length} calls fit ${tightest.contextSize} tokens; the largest, ${tightest.policies.join("+")} at ${tightest.effort}, needs ${tightest.total}`,
+      });
+    } catch (error) {
+      if (!(error instanceof ContextPlanError)) throw error;
+      const key = role === "primary" ? "engine" : "escalationEngine";
+      results.push({
+        name,
+        status: "fail",
+        detail: error.problems.join("; "),
+        fix: `raise ${key}.contextSize, or lower pipeline.maxModelChars or ${key}.analysisBudget`,
+      });
+    } finally {
+      await measure.dispose();
+    }
+  }
+  return results;
+}
+
 /** Every check, in the order a worker needs things: services, policies, models, GPU. */
 export async function runDoctor(config: ArbiterConfig, scope: DoctorScope): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -203,6 +259,7 @@ export async function runDoctor(config: ArbiterConfig, scope: DoctorScope): Prom
     results.push(
       await checkModel("escalation model", { key: "escalationEngine.modelPath", variable: "ARBITER_ESCALATION_MODEL" }, config.escalationEngine.modelPath),
     );
+  results.push(...(await checkContextPlans(config, scope)));
   results.push(await checkGpu(config, scope));
   return results;
 }

@@ -5,6 +5,8 @@ import { checkPolicy, type PolicyCheck } from "../policy/check-policy.js";
 import { policyFieldChanges, unifiedDiff } from "../policy/policy-diff.js";
 import { matchVersion, parseStored, type PolicyChange, type PolicyRegistry, type StoredPolicy } from "../policy-registry/policy-registry.js";
 import { CliError } from "./errors/cli-error.js";
+import { contextPlanErrors, planContext, policyInputOf, roleCallSettings, roleCalls } from "../engine/context-plan.js";
+import { resolveFromRoot } from "../settings/repo-root.js";
 import { UsageError } from "../errors/usage-error.js";
 
 /** A policy file's text; a missing or unreadable file is a usage error (exit 2). */
@@ -16,8 +18,43 @@ export async function readPolicyFile(file: string): Promise<string> {
   }
 }
 
-/** `validate` (and `push`): every check, with the token count when a model is given. */
+/** `validate` (and `push`): every check, with the token count when a model is given, and the context plan. */
 export async function checkPolicyFile(file: string, config: ArbiterConfig, modelPath: string | null): Promise<PolicyCheck> {
+  const check = await checkPolicyText(file, config, modelPath);
+  if (check.policy === null || check.errors.length > 0) return check;
+  await checkContextPlan(check, config, modelPath);
+  return check;
+}
+
+/**
+ * The policy at every effort each role runs it at fits that role's context, counted by the role's
+ * model's tokenizer (`--model` for both, when given). A role whose model file is not here is
+ * named in a warning, never passed silently.
+ */
+async function checkContextPlan(check: PolicyCheck, config: ArbiterConfig, modelPath: string | null): Promise<void> {
+  const { loadContextMeasure } = await import("../engine/token-count.js");
+  const input = [policyInputOf(check.policy!)];
+  for (const role of ["primary", "escalation"] as const) {
+    const section = role === "primary" ? config.engine : config.escalationEngine;
+    const model = modelPath === null ? resolveFromRoot(section.modelPath) : path.resolve(modelPath);
+    let measure;
+    try {
+      measure = await loadContextMeasure({ ...section, modelPath: model });
+    } catch (error) {
+      check.warnings.push(`context plan (${role}) not checked: ${(error as Error).message}`);
+      continue;
+    }
+    try {
+      check.errors.push(
+        ...contextPlanErrors(planContext(measure, roleCalls(input, roleCallSettings(config, role))), role === "primary" ? "engine" : "escalationEngine"),
+      );
+    } finally {
+      await measure.dispose();
+    }
+  }
+}
+
+async function checkPolicyText(file: string, config: ArbiterConfig, modelPath: string | null): Promise<PolicyCheck> {
   const text = await readPolicyFile(file);
   const limits = { maxBodyChars: config.policies.maxBodyChars, maxTokens: config.policies.maxTokens };
   if (modelPath === null) return checkPolicy(text, file, limits);

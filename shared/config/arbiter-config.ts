@@ -37,10 +37,10 @@ export const arbiterConfigSchema = z
     policies: policiesSchema,
     pipeline: pipelineSchema,
     replay: replaySchema,
-    engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", sequences: 2 })
+    engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", contextSize: 8192, sequences: 2 })
       .describe("The safeguard engine of the primary role (shared/engine/options.ts).")
       .prefault({}),
-    escalationEngine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-120b.gguf", contextSize: 8192, defaultEffort: "high" })
+    escalationEngine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-120b-00001-of-00002.gguf", contextSize: 8192, defaultEffort: "high" })
       .describe("The engine of the escalation role: the same keys as `engine`.")
       .prefault({}),
     http: httpSchema,

@@ -1,4 +1,3 @@
-import { open } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import {
   getLlama,
@@ -24,6 +23,8 @@ import { EngineQueueClosedError } from "./errors/engine-queue-closed-error.js";
 import { EngineTimeoutError } from "./errors/engine-timeout-error.js";
 import { InvalidEngineOptionsError } from "./errors/invalid-engine-options-error.js";
 import { ModelLoadError } from "./errors/model-load-error.js";
+import { CONTEXT_MARGIN_TOKENS, type PromptMeasure } from "./context-plan.js";
+import { assertGgufFile } from "./model-files.js";
 import { labelCandidates, runInference, type HarmonyTokens } from "./inference-run.js";
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from "./options.js";
 import { buildPromptSegments, prefixKey, type PolicyInput, type PromptStyle } from "./prompt-builder.js";
@@ -151,22 +152,16 @@ export class SafeguardEngine {
     const sequences = Array.from({ length: resolved.sequences }, () => context.getSequence());
     // Spells the vocabulary once now rather than at the first post's decision.
     labelCandidates(model);
-    const harmonyTokens = resolveHarmonyTokens(model);
-    const format = resolved.promptFormat === "auto" ? (harmonyTokens !== undefined ? "harmony" : "chat-template") : resolved.promptFormat;
-    if (format === "harmony" && harmonyTokens === undefined) {
+    let style: PromptStyle;
+    let harmonyTokens: HarmonyTokens | undefined;
+    try {
+      ({ style, harmonyTokens } = resolvePromptStyle(model, resolved));
+    } catch (error) {
       await context.dispose();
       await model.dispose();
-      throw new InvalidEngineOptionsError("promptFormat", `is "harmony" but ${resolved.modelPath} has no harmony control tokens`);
+      throw error;
     }
-    const style: PromptStyle =
-      format === "harmony"
-        ? {
-            format,
-            identity: resolved.harmonyIdentity,
-            knowledgeCutoff: resolved.knowledgeCutoff,
-            ...(resolved.currentDate === undefined ? {} : { currentDate: resolved.currentDate }),
-          }
-        : { format, model, chatWrapper: resolveChatWrapper(model) as ChatWrapper };
+    const format = style.format;
     logger.info(
       {
         modelId: resolved.modelId,
@@ -182,6 +177,11 @@ export class SafeguardEngine {
       "safeguard engine loaded",
     );
     return new SafeguardEngine(resolved, logger, llama, model, context, sequences, style, format === "harmony" ? harmonyTokens : undefined);
+  }
+
+  /** What the context plan needs of this engine: its tokenizer, its budgets and its context. */
+  contextMeasure(): PromptMeasure {
+    return measureOf(this.model, this.style, this.harmony !== undefined, this.options, this.context.contextSize);
   }
 
   /** The prompt format in use. */
@@ -270,8 +270,8 @@ export class SafeguardEngine {
       const started = performance.now();
       const { tokens } = this.tokenizePrompt(policies, postText, effort);
       const analysisBudget = this.harmony === undefined ? 0 : this.options.analysisBudget[effort];
-      // 64: room for the channel header and the verdict's fixed JSON text.
-      if (tokens.length + analysisBudget + this.options.finalMaxTokens + 64 > sequence.contextSize)
+      // The margin: room for the channel header and the verdict's fixed JSON text.
+      if (tokens.length + analysisBudget + this.options.finalMaxTokens + CONTEXT_MARGIN_TOKENS > sequence.contextSize)
         throw new EngineInputError(`prompt of ${tokens.length} tokens plus output budgets exceeds the sequence's ${sequence.contextSize} tokens`);
       const output = await runInference(this.model, sequence, {
         prompt: tokens,
@@ -325,30 +325,37 @@ export class SafeguardEngine {
   }
 }
 
-function maxEffort(efforts: readonly Effort[]): Effort {
-  return efforts.reduce((a, b) => (EFFORTS.indexOf(b) > EFFORTS.indexOf(a) ? b : a), "low");
+/** How prompts are written for a model, as the options say: harmony when asked or (auto) when its vocabulary has the control tokens. */
+export function resolvePromptStyle(model: LlamaModel, resolved: ResolvedEngineOptions): { style: PromptStyle; harmonyTokens: HarmonyTokens | undefined } {
+  const harmonyTokens = resolveHarmonyTokens(model);
+  const format = resolved.promptFormat === "auto" ? (harmonyTokens !== undefined ? "harmony" : "chat-template") : resolved.promptFormat;
+  if (format === "harmony" && harmonyTokens === undefined)
+    throw new InvalidEngineOptionsError("promptFormat", `is "harmony" but ${resolved.modelPath} has no harmony control tokens`);
+  const style: PromptStyle =
+    format === "harmony"
+      ? {
+          format,
+          identity: resolved.harmonyIdentity,
+          knowledgeCutoff: resolved.knowledgeCutoff,
+          ...(resolved.currentDate === undefined ? {} : { currentDate: resolved.currentDate }),
+        }
+      : { format, model, chatWrapper: resolveChatWrapper(model) as ChatWrapper };
+  return { style, harmonyTokens: format === "harmony" ? harmonyTokens : undefined };
 }
 
-/** Fails with the path in the message before llama.cpp gets a chance to crash on a bad file. */
-export async function assertGgufFile(modelPath: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(modelPath, "r");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(
-      modelPath,
-      code === "ENOENT" ? "file not found (run `bash scripts/models.sh` for the test models)" : `cannot open (${code ?? String(error)})`,
-      error,
-    );
-  }
-  try {
-    const magic = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(magic, 0, 4, 0);
-    if (bytesRead < 4 || magic.toString("latin1") !== "GGUF") throw new ModelLoadError(modelPath, "not a GGUF file (bad magic)");
-  } finally {
-    await handle.close();
-  }
+/** The context plan's view of a model: prompts counted by its own tokenizer, budgets as the engine spends them. */
+export function measureOf(model: LlamaModel, style: PromptStyle, harmony: boolean, options: ResolvedEngineOptions, contextSize: number): PromptMeasure {
+  return {
+    promptTokens: (policies, effort) => tokenizeSegments(model, buildPromptSegments(style, policies, "", effort)).tokens.length,
+    // Only harmony has an analysis channel (the engine gives a chat-template model no reasoning budget).
+    reasoningTokens: (effort) => (harmony ? options.analysisBudget[effort] : 0),
+    verdictTokens: options.finalMaxTokens,
+    contextSize,
+  };
+}
+
+function maxEffort(efforts: readonly Effort[]): Effort {
+  return efforts.reduce((a, b) => (EFFORTS.indexOf(b) > EFFORTS.indexOf(a) ? b : a), "low");
 }
 
 async function loadLlama(gpu: ResolvedEngineOptions["gpu"], logger: Logger): Promise<Llama> {

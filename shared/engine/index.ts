@@ -12,3 +12,5 @@ export * from "./sequence-pool.js";
 export * from "./options.js";
 export * from "./engine.js";
 export * from "./errors/index.js";
+export * from "./model-files.js";
+export * from "./context-plan.js";

@@ -25,7 +25,11 @@ const engineOptionFields = {
     .string()
     .regex(/\S/, "must be a non-empty path")
     .describe("Path of the GGUF model file (the worker resolves a relative path from the repository root)."),
-  modelId: z.string().min(1).optional().describe("Identifier reported in every verdict; unset: the model file name without `.gguf`."),
+  modelId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Identifier reported in every verdict; unset: the model file name without `.gguf` (and a split file's `-00001-of-0000N`)."),
   gpu: z
     .literal(["auto", "cuda", "vulkan", false])
     .describe(
@@ -55,6 +59,14 @@ const engineOptionFields = {
     .strictObject({ low: budget("low"), medium: budget("medium"), high: budget("high") })
     .describe("Most analysis-channel tokens per effort; a partial budget keeps the other defaults.")
     .prefault({}),
+  postCharsPerToken: z
+    .number()
+    .min(0.5)
+    .max(16)
+    .describe(
+      "Characters per token the context plan assumes of post text: `pipeline.maxModelChars` ÷ this is the post budget checked at start, `policy validate`/`push` and `doctor` (2.5 bounds Latin-script text under o200k; Chinese or Japanese text is denser, ~1–1.5: lower it for such forums).",
+    )
+    .default(2.5),
   finalMaxTokens: z.int().min(16).describe("Most final-channel tokens; a verdict not complete by then is an output error.").default(384),
   rationaleMaxChars: z.int().min(1).describe("Longest rationale the grammar allows, in characters.").default(400),
   maxRuleIds: z.int().min(0).max(64).describe("Most rule ids per verdict the grammar allows.").default(8),
@@ -91,7 +103,8 @@ function crossFieldRules(o: EngineOptionFields, ctx: z.RefinementCtx<EngineOptio
 
 function withModelId(o: EngineOptionFields): EngineOptionFields & { modelId: string } {
   const fileName = o.modelPath.split(/[\\/]/).pop() ?? o.modelPath;
-  return { ...o, modelId: o.modelId ?? fileName.replace(/\.gguf$/i, "") };
+  // A split GGUF (named by its first part) is identified by the model's name, without `-00001-of-0000N`.
+  return { ...o, modelId: o.modelId ?? fileName.replace(/-\d{5}-of-\d{5}\.gguf$/i, "").replace(/\.gguf$/i, "") };
 }
 
 /** The engine's options: parsing fills every default and checks every field and rule. */

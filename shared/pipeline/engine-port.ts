@@ -1,3 +1,4 @@
+import type { PromptMeasure } from "../engine/context-plan.js";
 import { SafeguardEngine } from "../engine/engine.js";
 import { modelFileIdentity } from "../engine/model-identity.js";
 import { validateEngineOptions, type EngineOptions } from "../engine/options.js";
@@ -40,6 +41,11 @@ export class SafeguardEnginePort implements EnginePort {
   queue(): { depth: number; capacity: number; inFlight: number; sequences: number } {
     const s = this.engine.stats();
     return { depth: s.queueDepth + s.waitingForRoom, capacity: this.capacity, inFlight: s.busy, sequences: s.busy + s.idle };
+  }
+
+  /** The context plan's view of the loaded model (shared/engine/context-plan.ts). */
+  contextMeasure(): PromptMeasure {
+    return this.engine.contextMeasure();
   }
 
   dispose(): Promise<void> {

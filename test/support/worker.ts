@@ -57,7 +57,8 @@ export function testConfig(ns: TestNamespace, overrides: ArbiterConfigInput = {}
     engine: testEngineSettings(),
     escalationEngine: { ...testEngineSettings(), defaultEffort: "high" },
     http: { port: 0 },
-    pipeline: { engineTimeoutMs: 60_000 },
+    // The test posts are short; a 1,500-character window (600 tokens in the context plan) lets the small test contexts hold every call.
+    pipeline: { engineTimeoutMs: 60_000, maxModelChars: 1500 },
     log: { level: process.env.LOG_LEVEL ?? "silent" },
     shutdownTimeoutMs: 20_000,
   };

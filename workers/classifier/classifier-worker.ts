@@ -15,7 +15,8 @@ import { PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
 import { AuditSampler } from "@arbiter/shared/pipeline/audit-sampler.js";
 import { toTopicMessages } from "@arbiter/shared/kafka/partition-publisher.js";
 import { ScreenPool } from "@arbiter/shared/pipeline/screen-pool.js";
-import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
+import { loadEnginePort, SafeguardEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
+import { assertContextPlan, policyInputOf } from "@arbiter/shared/engine/context-plan.js";
 import { VerdictCache } from "@arbiter/shared/pipeline/verdict-cache.js";
 import { PostRecorder, PostRecords } from "@arbiter/shared/pipeline/post-records.js";
 import { readPost } from "@arbiter/shared/codec/post-input.js";
@@ -57,6 +58,22 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
   const { codecs, outputSchemaIds, confluentInput, close: closeCodecs } = await createWorkerCodecs(config, log);
   const engine: EnginePort & { dispose(): Promise<void> } =
     overrides.engine ?? (await loadEnginePort(escalation ? config.escalationEngine : config.engine, log));
+  if (engine instanceof SafeguardEnginePort) {
+    // Every policy at every effort it runs at fits the context, counted by the model's own tokenizer: else stop here, naming them.
+    try {
+      const rows = assertContextPlan(engine.contextMeasure(), set.policies.map(policyInputOf), config, escalation ? "escalation" : "primary");
+      const tightest = rows.reduce((a, b) => (b.total > a.total ? b : a), rows[0]!);
+      log.info(
+        { calls: rows.length, tightest: `${tightest.policies.join("+")}@${tightest.effort}: ${tightest.total} of ${tightest.contextSize} tokens` },
+        "context plan fits",
+      );
+    } catch (error) {
+      await engine.dispose();
+      await policies.close();
+      await closeCodecs();
+      throw error;
+    }
+  }
   metrics.queueDepth.set(0);
   const { topics } = config.kafka;
   const kafka = createKafka(config.kafka, `${config.kafka.clientId}-${config.role}`, log);

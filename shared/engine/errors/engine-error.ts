@@ -10,6 +10,7 @@ export const ENGINE_ERROR_CODES = [
   "ENGINE_QUEUE_CLOSED",
   "ENGINE_INPUT",
   "ENGINE_INTERNAL",
+  "ENGINE_CONTEXT_PLAN",
 ] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
 

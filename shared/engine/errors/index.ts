@@ -7,3 +7,4 @@ export * from "./engine-aborted-error.js";
 export * from "./engine-queue-closed-error.js";
 export * from "./engine-input-error.js";
 export * from "./engine-internal-error.js";
+export * from "./context-plan-error.js";

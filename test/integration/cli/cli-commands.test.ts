@@ -234,6 +234,9 @@ describe("arbiter doctor", () => {
       expect(up.stdout).toMatch(/ok +redis +redis:\/\/127\.0\.0\.1:\d+ answers PING/);
       expect(up.stdout).toMatch(/ok +kafka/);
       expect(up.stdout).toMatch(/gpu/);
+      // Gemma's tokenizer counts each shipped policy's prompt; both roles' contexts hold every call.
+      expect(up.stdout).toMatch(/ok +context plan +10 calls fit 8192 tokens; the largest, [\w-]+ at \w+, needs \d+/);
+      expect(up.stdout).toMatch(/ok +escalation context plan +10 calls fit 8192 tokens/);
       expect(up.code).toBe(0);
     } finally {
       await redis.stop();

@@ -60,6 +60,45 @@ describe("arbiter policy", () => {
     expect(missing.stderr).toContain("ENOENT");
   });
 
+  it("validate and push check the context plan with the model's tokenizer: a policy whose effort does not fit is named with its shortfall, and the push changes nothing", async () => {
+    // gpt-oss-20b's own tokenizer (o200k_harmony); 4,096 tokens cannot hold spam's prompt + 3,200-token post window + low effort's budgets.
+    const small = {
+      ARBITER_CONFIG_JSON: JSON.stringify({
+        redis: { url: redisUrl, keyPrefix: ns.redisPrefix },
+        engine: { modelPath: modelPath(testModels.gptOss20bVocab), contextSize: 4096 },
+        escalationEngine: { modelPath: modelPath(testModels.gptOss20bVocab), contextSize: 8192 },
+      }),
+    };
+    const refused = await runCli(["policy", "validate", spamFile], small);
+    expect(refused.code).toBe(1);
+    const line =
+      /error: engine: policy spam at effort low needs (\d+) tokens \(prompt (\d+) \+ post 3200 \+ reasoning 128 \+ verdict 384 \+ margin 64\) but the context holds 4096: short by (\d+)/.exec(
+        refused.stdout,
+      );
+    expect(line).not.toBeNull();
+    const [total, prompt, short] = line!.slice(1).map(Number);
+    expect(prompt).toBeGreaterThan(500);
+    expect(total).toBe(prompt! + 3200 + 128 + 384 + 64);
+    expect(short).toBe(total! - 4096);
+    // The escalation role runs spam at high effort and its 8,192 tokens hold it.
+    expect(refused.stdout).not.toContain("escalationEngine:");
+
+    const pushed = await runCli(["policy", "push", spamFile], small);
+    expect(pushed.code).toBe(1);
+    expect(pushed.stderr).toContain("push rejected, the registry is unchanged");
+    expect(pushed.stderr).toMatch(/engine: policy spam at effort low needs \d+ tokens .* short by \d+/);
+
+    const fits = await runCli(["policy", "validate", spamFile], {
+      ARBITER_CONFIG_JSON: JSON.stringify({
+        redis: { url: redisUrl, keyPrefix: ns.redisPrefix },
+        engine: { modelPath: modelPath(testModels.gptOss20bVocab) },
+        escalationEngine: { modelPath: modelPath(testModels.gptOss20bVocab) },
+      }),
+    });
+    expect(fits.code).toBe(0);
+    expect(fits.stdout).not.toContain("context plan");
+  });
+
   it("push, list, show, diff and rollback; a rejected push changes nothing and says exactly why", async () => {
     const first = await runCli(["policy", "push", spamFile], env);
     expect(first).toMatchObject({ code: 0, stdout: `pushed spam@${v1} (a new policy); running workers switch to it within seconds\n` });

@@ -35,11 +35,18 @@ test("the engine sections are typed engine options with the deployment's default
     modelPath: "models/gpt-oss-safeguard-20b.gguf",
     modelId: "gpt-oss-safeguard-20b",
     sequences: 2,
-    contextSize: 4096,
+    contextSize: 8192,
     defaultEffort: "medium",
     threads: 1,
   });
-  expect(escalationEngine).toMatchObject({ modelPath: "models/gpt-oss-safeguard-120b.gguf", sequences: 1, contextSize: 8192, defaultEffort: "high" });
+  // A split GGUF's id is the model's name, not its first part's.
+  expect(escalationEngine).toMatchObject({
+    modelPath: "models/gpt-oss-safeguard-120b-00001-of-00002.gguf",
+    modelId: "gpt-oss-safeguard-120b",
+    sequences: 1,
+    contextSize: 8192,
+    defaultEffort: "high",
+  });
   expect(engine.analysisBudget).toEqual({ low: 128, medium: 512, high: 2048 });
   // A partial section keeps the section's other defaults (not the engine's own: sequences stays 2).
   const partial = loadConfig({ engine: { threads: 2, analysisBudget: { high: 4096 } } }, noEnv).engine;
