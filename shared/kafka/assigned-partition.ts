@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import type { Logger } from "../observability/logger.js";
 import type { ConcurrencyLimit } from "./concurrency-limit.js";
 import { PartitionFencedError } from "./errors/partition-fenced-error.js";
+import { OutputTooLargeError } from "./errors/output-too-large-error.js";
 import type { InboundRecord, OutboundRecord } from "./consumed-record.js";
 import { OffsetTracker, toOffset, type CommitPoint } from "./offset-tracker.js";
 import type { PartitionPublisher } from "./partition-publisher.js";
@@ -19,6 +20,10 @@ export interface AssignedPartitionOptions {
    * The publisher and the committed offset with its metadata. In exactly-once mode the publisher
    * is opened first: its producer fences the partition's previous owner before the offset is read.
    */
+  /** Failed publishes in a row after which the partition reports itself stalled (it keeps trying). */
+  maxPublishFailures: number;
+  /** The smallest dead letter for the record at `offset`, in place of outputs the broker refused as too large. */
+  refused: (offset: string, error: Error) => OutboundRecord | null;
   connect: () => Promise<{ publisher: PartitionPublisher; committed: { offset: string | null; metadata: string | null } }>;
   /** Deferred work runs through this (shared by the worker's partitions): the model gets what keeps it busy, and the rest waits here, not in its queue. */
   deferredLimit: ConcurrencyLimit;
@@ -39,6 +44,19 @@ interface ChunkMark {
   resolve: () => void;
 }
 
+// What Kafka answers a produce whose record, or record batch, passes max.message.bytes (or the request size).
+const TOO_LARGE_TYPES = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE"]);
+const TOO_LARGE_CODES = new Set([10, 18]);
+
+/** Whether an error from kafkajs (or one it wraps, through `cause` or `errors`) says the broker refused a record as too large. */
+export function isTooLarge(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 5) return false;
+  const e = error as { type?: unknown; code?: unknown; cause?: unknown; errors?: unknown };
+  if ((typeof e.type === "string" && TOO_LARGE_TYPES.has(e.type)) || (typeof e.code === "number" && TOO_LARGE_CODES.has(e.code))) return true;
+  if (isTooLarge(e.cause, depth + 1)) return true;
+  return Array.isArray(e.errors) && e.errors.some((inner) => isTooLarge(inner, depth + 1));
+}
+
 /**
  * One input partition while this worker owns it: records complete out of order across keys and
  * in order within a key; completions are published in batches, one publish at a time, each
@@ -57,6 +75,7 @@ export class AssignedPartition {
   private heldBack = false;
   private inFlight = 0;
   private closing: Promise<void> | null = null;
+  private failures = 0;
 
   constructor(private readonly o: AssignedPartitionOptions) {
     // Every deferred record's model call listens on this one signal.
@@ -72,6 +91,11 @@ export class AssignedPartition {
 
   get partition(): number {
     return this.o.partition;
+  }
+
+  /** Its last `maxPublishFailures` publishes or more failed: it keeps trying, but the worker is not ready. */
+  get stalled(): boolean {
+    return !this.closed && this.failures >= this.o.maxPublishFailures;
   }
 
   get closed(): boolean {
@@ -200,9 +224,11 @@ export class AssignedPartition {
 
   private async publishPending(): Promise<void> {
     const { o } = this;
+    // After the broker refused a publish as too large: one record's outputs at a time, to find the one at fault.
+    let oneByOne = false;
     while (!this.closed && this.pending.length > 0) {
       this.pending.sort((a, b) => a.offset - b.offset);
-      const candidates = this.pending.slice(0, o.maxRecordsPerCommit);
+      const candidates = this.pending.slice(0, oneByOne ? 1 : o.maxRecordsPerCommit);
       const offsets = candidates.map((c) => c.offset);
       let count = offsets.length;
       let commit: CommitPoint | null;
@@ -224,10 +250,30 @@ export class AssignedPartition {
           return;
         }
         if (this.closed) return;
-        o.logger.warn({ partition: o.partition, err: (error as Error).message }, "publish failed; trying again");
-        await new Promise((r) => setTimeout(r, 500));
+        if (isTooLarge(error)) {
+          if (count > 1) {
+            oneByOne = true;
+            continue;
+          }
+          const c = taking[0]!;
+          o.logger.error(
+            { partition: o.partition, offset: c.offset, err: (error as Error).message },
+            "the broker refused a record's outputs as too large: a minimal dead letter goes in their place",
+          );
+          const letter = o.refused(String(c.offset), new OutputTooLargeError(error as Error));
+          c.outputs = letter ? [letter] : [];
+          continue;
+        }
+        this.failures++;
+        const stalled = this.failures === o.maxPublishFailures;
+        o.logger[stalled ? "error" : "warn"](
+          { partition: o.partition, failures: this.failures, err: (error as Error).message },
+          stalled ? "publishes keep failing: the worker reports not ready while it keeps trying" : "publish failed; trying again",
+        );
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** Math.min(this.failures - 1, 5))));
         continue;
       }
+      this.failures = 0;
       this.tracker!.markDone(offsets.slice(0, count));
       // Only appended to during the publish, so the first `count` are still the ones taken.
       this.pending.splice(0, count);

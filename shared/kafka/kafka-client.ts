@@ -4,6 +4,7 @@ import { ConfigError } from "../settings/config-error.js";
 import { certificateProblem, errorChain, resolveSecret, tlsOptions } from "../settings/transport-security.js";
 import type { Logger } from "../observability/logger.js";
 import { createTopics } from "./topic-admin.js";
+import { registerCompressionCodecs } from "./compression.js";
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.ERROR]: "error",
@@ -65,6 +66,8 @@ function explainingConnects(kafka: Kafka, settings: KafkaSettings): Kafka {
 export function createKafka(settings: KafkaSettings, clientId: string, logger: Logger): Kafka {
   // Arbiter keys by post id and never relied on the old partitioner; the warning is noise.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
+  // kafkajs has gzip alone (and no limit on it): every codec Kafka defines, each with the limit.
+  registerCompressionCodecs(settings.maxDecompressedBytes);
   const kafkaLogger = logger.child({ component: "kafkajs" });
   const kafka = new Kafka({
     clientId,

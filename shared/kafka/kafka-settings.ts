@@ -83,6 +83,20 @@ export const kafkaSchema = z
       .max(1_048_576)
       .describe("Longest offset-commit metadata (the done set above the committed offset); at most the broker's offset.metadata.max.bytes.")
       .default(4096),
+    maxDecompressedBytes: z
+      .int()
+      .min(65_536)
+      .max(1_073_741_824)
+      .describe(
+        "Most bytes one fetched record batch may inflate to (gzip, snappy, lz4, zstd); a batch past it, or corrupt, goes to the dead-letter topic as its raw bytes.",
+      )
+      .default(67_108_864),
+    maxPublishFailures: z
+      .int()
+      .min(1)
+      .max(10_000)
+      .describe("Failed publishes of one partition in a row after which the worker reports not ready (`/readyz` 503); it keeps trying, backing off to 10 s.")
+      .default(10),
     createTopics: z.boolean().describe("Create missing topics at start, as the `topics` section says.").default(true),
     ssl: kafkaTlsSchema,
     sasl: kafkaSaslSchema,

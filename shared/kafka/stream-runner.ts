@@ -6,9 +6,10 @@ import { AcknowledgedPublisher } from "./acknowledged-publisher.js";
 import { AssignedPartition } from "./assigned-partition.js";
 import { ConcurrencyLimit } from "./concurrency-limit.js";
 import type { PartitionFencedError } from "./errors/partition-fenced-error.js";
-import type { InboundRecord } from "./consumed-record.js";
+import type { InboundRecord, OutboundRecord } from "./consumed-record.js";
+import { undecompressableBatch, type UndecompressableBatch } from "./compression.js";
 import type { PartitionPublisher } from "./partition-publisher.js";
-import type { RecordProcessor } from "./record-processor.js";
+import type { RecordProcessor, RecordResult } from "./record-processor.js";
 import { TransactionalPublisher } from "./transactional-publisher.js";
 
 export interface StreamRunnerOptions {
@@ -32,6 +33,15 @@ export interface StreamRunnerOptions {
   /** Longest offset-commit metadata (the broker's offset.metadata.max.bytes). @defaultValue 4096 */
   maxCommitMetadataBytes?: number;
   processor: RecordProcessor;
+  /**
+   * The dead letter for input the runner itself cannot hand the processor: a fetched batch that
+   * cannot be decompressed (the raw batch as the value), or a record whose outputs the broker
+   * refuses as too large (no key, value or headers: the smallest dead letter there is). Null: no
+   * dead letter (a replay writes none).
+   */
+  deadLetter: (record: InboundRecord, error: Error, stage: "fetch" | "publish") => OutboundRecord | null;
+  /** Failed publishes of one partition in a row after which `ready()` is false (the worker keeps trying). @defaultValue 10 */
+  maxPublishFailures?: number;
   /** The engine's queue, for backpressure: partitions also pause while it is full. */
   engineQueue: () => { depth: number; capacity: number };
   metrics: WorkerMetrics;
@@ -59,6 +69,7 @@ export function runnerKafkaSettings(kafka: KafkaSettings) {
     partitionsConsumedConcurrently: kafka.partitionsConsumedConcurrently,
     maxRecordsPerCommit: kafka.maxRecordsPerCommit,
     maxCommitMetadataBytes: kafka.maxCommitMetadataBytes,
+    maxPublishFailures: kafka.maxPublishFailures,
   } satisfies Partial<StreamRunnerOptions>;
 }
 
@@ -89,9 +100,11 @@ export class StreamRunner {
     this.maxCommitMetadataBytes = options.maxCommitMetadataBytes ?? 4096;
   }
 
-  /** Joined the group and able to produce. */
+  /** Joined the group and able to produce, and no partition's publishes have kept failing. */
   ready(): boolean {
-    return this.joined && (this.options.exactlyOnce || this.producer !== null);
+    if (!this.joined || (!this.options.exactlyOnce && this.producer === null)) return false;
+    for (const part of this.partitions.values()) if (part.stalled) return false;
+    return true;
   }
 
   /** Heard from the broker lately (a fetch, a heartbeat or a batch). */
@@ -211,6 +224,8 @@ export class StreamRunner {
       maxCommitMetadataBytes: this.maxCommitMetadataBytes,
       exact: o.exactlyOnce,
       deferredLimit: this.deferredLimit,
+      maxPublishFailures: o.maxPublishFailures ?? 10,
+      refused: (offset, error) => o.deadLetter({ topic: o.topic, partition, offset, key: null, value: null, headers: {} }, error, "publish"),
       connect: async () => {
         const publisher: PartitionPublisher = o.exactlyOnce
           ? await TransactionalPublisher.open(o.kafka, `${o.transactionalIdPrefix}-${o.groupId}-${o.topic}-${partition}`, o.groupId, o.topic, partition)
@@ -353,6 +368,8 @@ export class StreamRunner {
       },
       Math.max(100, Math.floor(o.heartbeatIntervalMs / 2)),
     );
+    // Batches kafkajs could not decompress arrive as stand-in records (see compression.ts): one dead letter each.
+    const standIns = this.standIns(batch.messages);
     try {
       try {
         await part.ready;
@@ -367,7 +384,7 @@ export class StreamRunner {
         if (records.length > 0) {
           let results;
           try {
-            results = await o.processor.processBatch(records, part.signal);
+            results = standIns.length === 0 ? await o.processor.processBatch(records, part.signal) : await this.processAround(records, standIns, part.signal);
           } catch (error) {
             if (part.closed) break;
             throw error;
@@ -383,6 +400,47 @@ export class StreamRunner {
     } finally {
       clearInterval(heartbeats);
     }
+  }
+
+  private standIns(messages: KafkaMessage[]): UndecompressableBatch[] {
+    const found: UndecompressableBatch[] = [];
+    for (const message of messages) {
+      const standIn = message.headers && undecompressableBatch(message);
+      if (standIn) found.push(standIn);
+    }
+    return found;
+  }
+
+  /**
+   * The processor's results for the real records of a chunk, and the stand-ins' own: the one at
+   * an undecompressable batch's last offset gives its dead letter (the raw batch), the rest nothing.
+   */
+  private async processAround(records: InboundRecord[], standIns: UndecompressableBatch[], signal: AbortSignal): Promise<RecordResult[]> {
+    const o = this.options;
+    const results = new Array<RecordResult>(records.length);
+    const real: InboundRecord[] = [];
+    const realAt: number[] = [];
+    records.forEach((record, i) => {
+      const offset = BigInt(record.offset);
+      const batch = standIns.find((b) => offset >= b.firstOffset && offset <= b.lastOffset);
+      if (!batch) {
+        real.push(record);
+        realAt.push(i);
+        return;
+      }
+      if (offset !== batch.lastOffset) {
+        results[i] = { kind: "ready", outputs: [] };
+        return;
+      }
+      o.logger.error({ partition: record.partition, err: batch.error.message }, "record batch cannot be decompressed: dead-lettered as raw bytes");
+      const letter = o.deadLetter({ ...record, value: batch.raw, headers: {} }, batch.error, "fetch");
+      results[i] = { kind: "ready", outputs: letter ? [letter] : [] };
+    });
+    if (real.length > 0) {
+      const processed = await o.processor.processBatch(real, signal);
+      processed.forEach((result, j) => (results[realAt[j]!] = result));
+    }
+    return results;
   }
 
   /** The chunk's records the partition has not seen or finished before. */

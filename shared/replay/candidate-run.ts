@@ -80,6 +80,8 @@ export async function startCandidateRun(options: {
     maxInFlight: Math.max(4, 4 * options.maxModelCalls),
     maxDeferredRunning: options.maxModelCalls,
     processor: new ReplayProcessor(inner, options.scope, codecs, topics, options.onDecision),
+    // A replay writes no dead letters (ReplayProcessor drops the pipeline's too).
+    deadLetter: () => null,
     engineQueue: () => engine.queue(),
     metrics,
     logger: log,

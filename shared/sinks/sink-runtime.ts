@@ -11,6 +11,7 @@ import { createWorkerCodecs } from "../codec/codecs.js";
 import type { Codecs } from "../codec/codecs.js";
 import type { WorkerHandle } from "../worker/worker-process.js";
 import { SinkProcessor, type RecordHandler } from "./sink-processor.js";
+import { sinkDeadLetter } from "./sink-dead-letter.js";
 import { SinkMetrics } from "./sink-metrics.js";
 import { sinkRedis } from "./sink-redis.js";
 
@@ -96,6 +97,8 @@ export async function startSinkRuntime(parts: SinkParts, options: SinkRuntimeOpt
         // A sink's deferred work is a few HTTP calls, mostly waiting: as many run as are taken on, so a post in its backoff holds no one else.
         maxDeferredRunning: config.kafka.maxInFlight,
         processor: new SinkProcessor(consumer.handler, { codecs: parts.codecs, topics: config.kafka.topics, metrics, logger }),
+        deadLetter: (record, error, stage) =>
+          sinkDeadLetter({ codecs: parts.codecs, topics: config.kafka.topics, metrics, logger }, record, error, stage, null),
         // No engine queue: a sink's calls wait in its retries and rate limit instead.
         engineQueue: () => ({ depth: 0, capacity: 1 }),
         metrics,

@@ -11,7 +11,7 @@ import { PolicyPrefilter } from "@arbiter/shared/pipeline/policy-prefilter.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
 import { createWorkerCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { RecordProcessor } from "@arbiter/shared/kafka/record-processor.js";
-import { PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
+import { deadLetter, PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
 import { AuditSampler } from "@arbiter/shared/pipeline/audit-sampler.js";
 import { toTopicMessages } from "@arbiter/shared/kafka/partition-publisher.js";
 import { ScreenPool } from "@arbiter/shared/pipeline/screen-pool.js";
@@ -160,6 +160,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
       // timeout there. The escalation role's two runners (escalations, appeals) share one engine, so each gets half.
       maxDeferredRunning: Math.max(1, Math.floor((2 * engine.queue().sequences) / (escalation ? 2 : 1))),
       processor: roleProcessor,
+      deadLetter: (record, error, stage) => deadLetter(deps, record, error, stage, Date.now()),
       engineQueue: () => {
         const q = engine.queue();
         metrics.queueDepth.set(q.depth);

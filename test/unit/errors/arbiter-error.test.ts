@@ -14,6 +14,9 @@ import { ArbiterError, deadLetterCode, isRetriable } from "@arbiter/shared/error
 import { UsageError } from "@arbiter/shared/errors/usage-error.js";
 import { PartitionFencedError } from "@arbiter/shared/kafka/errors/partition-fenced-error.js";
 import { UnsafeOffsetError } from "@arbiter/shared/kafka/errors/unsafe-offset-error.js";
+import { UndecompressableBatchError } from "@arbiter/shared/kafka/errors/undecompressable-batch-error.js";
+import { DecompressedSizeError } from "@arbiter/shared/kafka/errors/decompressed-size-error.js";
+import { OutputTooLargeError } from "@arbiter/shared/kafka/errors/output-too-large-error.js";
 import type { InboundRecord } from "@arbiter/shared/kafka/consumed-record.js";
 import { ScreenTimeoutError } from "@arbiter/shared/pipeline/errors/screen-timeout-error.js";
 import { PolicyError } from "@arbiter/shared/policy/policy-error.js";
@@ -36,6 +39,9 @@ const cases: Array<[ArbiterError, string, boolean, string]> = [
   [new ScreenTimeoutError(100), "SCREEN_TIMEOUT", false, "ScreenTimeoutError"],
   [new PartitionFencedError("posts", 0, null), "PARTITION_FENCED", false, "PartitionFencedError"],
   [new UnsafeOffsetError("9007199254740993"), "UNSAFE_OFFSET", false, "UnsafeOffsetError"],
+  [new UndecompressableBatchError("lz4", "0", "9", 10, "x"), "UNDECOMPRESSABLE_BATCH", false, "UndecompressableBatchError:UNDECOMPRESSABLE_BATCH"],
+  [new DecompressedSizeError("zstd", 1024), "DECOMPRESSED_TOO_LARGE", false, "DecompressedSizeError:DECOMPRESSED_TOO_LARGE"],
+  [new OutputTooLargeError(new Error("x")), "OUTPUT_TOO_LARGE", false, "OutputTooLargeError:OUTPUT_TOO_LARGE"],
   [new CliError("failure", "x"), "FAILURE", false, "CliError"],
   [new ServiceUnreachableError("Redis", "x", "y"), "UNREACHABLE", true, "ServiceUnreachableError"],
   [new UsageError("x"), "USAGE", false, "UsageError:USAGE"],

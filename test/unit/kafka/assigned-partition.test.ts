@@ -12,9 +12,22 @@ class FakePublisher implements PartitionPublisher {
   readonly published: Array<{ keys: string[]; commit: CommitPoint }> = [];
   fenceNext = false;
   closed = false;
+  /** Publishes that fail (as a broker outage would) before the next succeeds. */
+  failNext = 0;
+  /** Refuses, as Kafka does past max.message.bytes, any publish carrying an output value longer than this. */
+  maxValueBytes = Infinity;
+  attempts = 0;
   async publish(outputs: readonly OutboundRecord[], commit: CommitPoint): Promise<void> {
+    this.attempts++;
     await new Promise((r) => setTimeout(r, 1));
     if (this.fenceNext) throw new PartitionFencedError("t", 0, new Error("INVALID_PRODUCER_EPOCH"));
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("broker not available");
+    }
+    // kafkajs wraps the broker's answer: the type is on the cause.
+    if (outputs.some((o) => o.value.length > this.maxValueBytes))
+      throw Object.assign(new Error("produce failed"), { cause: Object.assign(new Error("too large"), { type: "MESSAGE_TOO_LARGE", code: 10 }) });
     this.published.push({ keys: outputs.map((o) => String(o.key)), commit });
   }
   async close(): Promise<void> {
@@ -48,7 +61,7 @@ async function partitionWith(
   publisher: FakePublisher,
   committed = "0",
   metadata: string | null = null,
-  options: { maxBytes?: number; exact?: boolean; running?: number } = {},
+  options: { maxBytes?: number; exact?: boolean; running?: number; maxFailures?: number } = {},
 ) {
   const inFlight: number[] = [];
   const fenced: PartitionFencedError[] = [];
@@ -59,6 +72,8 @@ async function partitionWith(
     maxCommitMetadataBytes: options.maxBytes ?? 4096,
     exact: options.exact ?? true,
     deferredLimit: new ConcurrencyLimit(options.running ?? 16),
+    maxPublishFailures: options.maxFailures ?? 10,
+    refused: (offset, error) => ({ topic: "dlq", key: `dlq:${offset}`, value: Buffer.from(error.message), headers: {} }),
     connect: async () => ({ publisher, committed: { offset: committed, metadata } }),
     onInFlight: (d) => inFlight.push(d),
     onFenced: (e) => fenced.push(e),
@@ -192,4 +207,39 @@ test("deferred records beyond the running limit wait in the runner, taken on but
   gates[2]!.open();
   await settle();
   expect(publisher.published.at(-1)!.commit).toEqual({ offset: "4", metadata: "" });
+});
+
+describe("what the broker refuses or cannot take", () => {
+  it("replaces the outputs of the one record the broker refuses as too large with its dead letter, and moves on", async () => {
+    const publisher = new FakePublisher();
+    publisher.maxValueBytes = 100;
+    const { part } = await partitionWith(publisher, "0", null, { exact: false });
+    const huge: RecordResult = { kind: "ready", outputs: [{ topic: "out", key: "b:huge", value: Buffer.alloc(1000), headers: {} }] };
+    await admit(part, [
+      [0, "a", ready("a", "1")],
+      [1, "b", huge],
+      [2, "c", ready("c", "3")],
+    ]);
+    await part.drain();
+    const keys = publisher.published.flatMap((p) => p.keys);
+    expect(keys).toEqual(["a:1", "dlq:1", "c:3"]);
+    expect(publisher.published.at(-1)!.commit.offset).toBe("3");
+  });
+
+  it("reports itself stalled after maxPublishFailures failed publishes in a row, and recovers on the next success", async () => {
+    const publisher = new FakePublisher();
+    publisher.failNext = 3;
+    const { part } = await partitionWith(publisher, "0", null, { maxFailures: 2 });
+    const admitted = admit(part, [[0, "a", ready("a", "1")]]);
+    const seen: boolean[] = [];
+    while (publisher.published.length === 0) {
+      seen.push(part.stalled);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await admitted;
+    expect(seen).toContain(true);
+    expect(seen[0]).toBe(false);
+    expect(part.stalled).toBe(false);
+    expect(publisher.attempts).toBe(4);
+  }, 10_000);
 });
