@@ -37,6 +37,8 @@ interface Completed {
   offset: number;
   outputs: OutboundRecord[];
   chunk?: ChunkMark;
+  /** Its outputs were refused as too large and replaced by a minimal dead letter. */
+  replaced?: boolean;
 }
 
 interface ChunkMark {
@@ -250,7 +252,8 @@ export class AssignedPartition {
           return;
         }
         if (this.closed) return;
-        if (isTooLarge(error)) {
+        // A minimal dead letter refused too (a dead-letter topic set absurdly low) is an ordinary failure: counted, backed off, reported.
+        if (isTooLarge(error) && !(count === 1 && taking[0]!.replaced)) {
           if (count > 1) {
             oneByOne = true;
             continue;
@@ -262,6 +265,7 @@ export class AssignedPartition {
           );
           const letter = o.refused(String(c.offset), new OutputTooLargeError(error as Error));
           c.outputs = letter ? [letter] : [];
+          c.replaced = true;
           continue;
         }
         this.failures++;

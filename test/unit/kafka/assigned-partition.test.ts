@@ -73,7 +73,7 @@ async function partitionWith(
     exact: options.exact ?? true,
     deferredLimit: new ConcurrencyLimit(options.running ?? 16),
     maxPublishFailures: options.maxFailures ?? 10,
-    refused: (offset, error) => ({ topic: "dlq", key: `dlq:${offset}`, value: Buffer.from(error.message), headers: {} }),
+    refused: (offset, error) => ({ topic: "dlq", key: `dlq:${offset}`, value: Buffer.from(error.name), headers: {} }),
     connect: async () => ({ publisher, committed: { offset: committed, metadata } }),
     onInFlight: (d) => inFlight.push(d),
     onFenced: (e) => fenced.push(e),
@@ -242,4 +242,16 @@ describe("what the broker refuses or cannot take", () => {
     expect(part.stalled).toBe(false);
     expect(publisher.attempts).toBe(4);
   }, 10_000);
+
+  it("a minimal dead letter refused as well is an ordinary failure: backed off and reported, never retried in a tight loop", async () => {
+    const publisher = new FakePublisher();
+    publisher.maxValueBytes = 0;
+    const { part } = await partitionWith(publisher, "0", null, { maxFailures: 1 });
+    void admit(part, [[0, "a", ready("a", "1")]]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(part.stalled).toBe(true);
+    // The original outputs, the dead letter, then one backed-off retry at most.
+    expect(publisher.attempts).toBeLessThanOrEqual(3);
+    await part.close("test over");
+  });
 });
