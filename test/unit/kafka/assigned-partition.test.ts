@@ -83,7 +83,17 @@ async function partitionWith(
   return { part, inFlight, fenced };
 }
 
+/** Lets work that should NOT happen have its chance to (a check that something stays undone). */
 const settle = () => new Promise((r) => setTimeout(r, 20));
+
+/** Waits until `done()` holds: a check that something happens, however loaded the machine (a fixed sleep raced the publisher). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
 
 function admit(part: AssignedPartition, entries: Array<[number, string, RecordResult]>): Promise<void> {
   const records = entries.map(([o, k]) => record(o, k)).filter((r) => part.accept(r.offset));
@@ -104,7 +114,7 @@ test("records decided at once are published while an earlier record's model call
   ]);
   expect(publisher.published).toEqual([{ keys: ["b:pre", "c:pre"], commit: { offset: "0", metadata: expect.stringMatching(/^a1:0:/) } }]);
   slow.open();
-  await settle();
+  await until(() => publisher.published.length >= 2, "the model record's publish");
   expect(publisher.published[1]).toEqual({ keys: ["a:model"], commit: { offset: "3", metadata: "" } });
 });
 
@@ -124,10 +134,9 @@ test("within a key, records complete in offset order, across chunks; other keys 
   expect(second.started()).toBe(false);
   expect(publisher.published.map((p) => p.keys)).toEqual([["x:now"]]);
   first.open();
-  await settle();
-  expect(second.started()).toBe(true);
+  await until(() => second.started(), "the second model call to start");
   second.open();
-  await settle();
+  await until(() => publisher.published.flatMap((p) => p.keys).length >= 4, "every record's publish");
   expect(publisher.published.flatMap((p) => p.keys)).toEqual(["x:now", "k:1", "k:2", "k:3"]);
   expect(publisher.published.at(-1)!.commit).toEqual({ offset: "4", metadata: "" });
 });
@@ -155,11 +164,11 @@ test("deferred records in flight are counted up and down; a fenced partition dro
   expect(inFlight).toEqual([1]);
   publisher.fenceNext = true;
   await admit(part, [[1, "b", ready("b", "p")]]);
-  await settle();
+  await until(() => fenced.length >= 1, "the fence");
   expect(fenced).toHaveLength(1);
   expect(part.closed).toBe(true);
   expect(part.signal.aborted).toBe(true);
-  await settle();
+  await until(() => inFlight.length >= 2 && publisher.closed, "the dropped work to be counted down");
   expect(inFlight).toEqual([1, -1]);
   expect(publisher.closed).toBe(true);
   expect(publisher.published).toEqual([]);
@@ -178,7 +187,7 @@ test("exactly-once: completions whose done set would not fit the metadata wait f
   const early = publisher.published.flatMap((p) => p.keys);
   expect(early.length).toBeLessThan(5);
   for (const g of gates) g.open();
-  await settle();
+  await until(() => publisher.published.flatMap((p) => p.keys).length >= 10, "every record's publish");
   expect(publisher.published.flatMap((p) => p.keys).sort()).toEqual(
     [...[0, 2, 4, 6, 8].map((o) => `m${o}:m`), ...[1, 3, 5, 7, 9].map((o) => `p${o}:p`)].sort(),
   );
@@ -195,17 +204,17 @@ test("deferred records beyond the running limit wait in the runner, taken on but
     [2, "c", gates[2]!.result],
     [3, "d", ready("d", "p")],
   ]);
-  await settle();
+  await until(() => gates[0]!.started() && gates[1]!.started() && publisher.published.length >= 1, "the first two calls and the ready record");
+  await settle(); // and the third call has had its chance to start, wrongly
   expect(gates.map((g) => g.started())).toEqual([true, true, false]);
   expect(inFlight).toEqual([1, 1, 1]);
   // The record decided at once does not wait for any of them.
   expect(publisher.published.flatMap((p) => p.keys)).toEqual(["d:p"]);
   gates[1]!.open();
-  await settle();
-  expect(gates[2]!.started()).toBe(true);
+  await until(() => gates[2]!.started(), "the waiting model call to start");
   gates[0]!.open();
   gates[2]!.open();
-  await settle();
+  await until(() => publisher.published.at(-1)?.commit.offset === "4", "the commit past every record");
   expect(publisher.published.at(-1)!.commit).toEqual({ offset: "4", metadata: "" });
 });
 
