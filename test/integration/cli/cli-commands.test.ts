@@ -262,6 +262,8 @@ describe("arbiter worker", () => {
         ...settings,
         kafka: { ...settings.kafka, groupId: ns.group("worker") },
         engine: testEngineSettings(),
+        // The test engine's context holds a 1,500-character window, not the default 8,000: the worker checks its context plan at start.
+        pipeline: { maxModelChars: 1500 },
         http: { port: 0 },
         cache: { enabled: false },
       }),

@@ -52,6 +52,8 @@ test("doctor and the console follow the registry: a pushed version is what they 
       policies: { dir: fixtures },
     }),
     ARBITER_MODEL: modelPath(testModels.gemma),
+    // push checks each role's context plan: both roles' models must be here, or it warns.
+    ARBITER_ESCALATION_MODEL: modelPath(testModels.gemma),
   };
   const doctorPolicies = async () => {
     const run = await runCli(["doctor", "--role", "primary", "--json"], env);

@@ -58,12 +58,14 @@ test("posts compressed by Kafka's own producer with every codec are decided; a b
   await producer.disconnect();
   await consoleProduce(posts, "lz4", [line("after-1", "good game after all that")]);
 
-  const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, CODECS.length * 3 + 1, {
+  const decisions = await readDecisionsFor(under.kafka, config.kafka.topics.decisions, CODECS.length * 3 + 2, {
     groupId: ns.group("check-decisions"),
     timeoutMs: 180_000,
   });
   const decided = new Set(decisions.map((d) => d.postId));
-  expect([...decided].sort()).toEqual([...CODECS.flatMap((c) => [1, 2, 3].map((i) => `${c}-${i}`)), "after-1"].sort());
+  // The unreadable record, keyed, is decided too (input.onUnreadable, REVIEW) besides its dead letter; the bomb batch, whose records are never read, is not.
+  expect([...decided].sort()).toEqual([...CODECS.flatMap((c) => [1, 2, 3].map((i) => `${c}-${i}`)), "after-1", "hdr-1"].sort());
+  expect(decisions.find((d) => d.postId === "hdr-1")).toMatchObject({ action: "REVIEW", unreadable: expect.stringMatching(/^decode: /) });
 
   const letters = await readRecords(under.kafka, config.kafka.topics.dlq, "deadLetter", {
     groupId: ns.group("check-dlq"),

@@ -47,7 +47,7 @@ class FakeMarkerEngine implements EnginePort {
 
 const ns = testNamespace("long post windows");
 // The shipped budget (8,000 characters, 4 windows) and the verdict cache in the real Redis.
-const config = testConfig(ns, { policies: { only: ["test-cheats"] } });
+const config = testConfig(ns, { policies: { only: ["test-cheats"] }, pipeline: { maxModelChars: 8000 } });
 const topics = config.kafka.topics;
 const filler = (n: number) => "The weather was fine and the match went on for a while. ".repeat(Math.ceil(n / 56)).slice(0, n);
 // "wallhack" is a test-cheats keyword: each post goes to the model.
