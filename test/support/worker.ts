@@ -202,7 +202,7 @@ export function harmonyEscalationEngine(): EngineOptions {
     modelId: "harmony-tiny",
     gpu: false,
     threads: 1,
-    contextSize: 2048,
+    contextSize: 4096, // the tiny model's own; the context plan needs more than 2,048 for its 1,500-character window at high effort
     sequences: 1,
     rationaleMaxChars: 48,
     maxRuleIds: 2,

@@ -112,7 +112,21 @@ describe("harmony path (tiny gpt-oss model)", () => {
       };
 
       // Natural analysis lengths of a few posts under a generous budget (deterministic weights).
-      const posts = ["hello", "Buy cheap watches now!!! click http://spam.example", "Meeting at 5", hostilePost, "spam spam spam", "zzz"];
+      // Enough of them that, whatever the prompt's wording, some analyses end early and some run long.
+      const posts = [
+        "hello",
+        "Buy cheap watches now!!! click http://spam.example",
+        "Meeting at 5",
+        hostilePost,
+        "spam spam spam",
+        "zzz",
+        "Check out my profile for free crypto giveaways",
+        "The quick brown fox jumps over the lazy dog",
+        "Is this legit? DM me for the link",
+        "Great match yesterday, well played everyone",
+        "lol",
+        "WIN A FREE IPHONE!!! limited offer, act now",
+      ];
       const natural = new Map<string, { length: number; truncated: boolean }>();
       for (const postText of posts) {
         const output = await run(postText, 64);
@@ -121,11 +135,14 @@ describe("harmony path (tiny gpt-oss model)", () => {
         if (!output.analysisTruncated) expect(output.trace.analysis.length).toBeLessThan(64);
       }
       const ended = [...natural.values()].filter((entry) => !entry.truncated);
-      const long = posts.find((post) => (natural.get(post)?.length ?? 0) >= 12);
+      // The post whose analysis runs longest: cut it at budgets below its natural length. (Which
+      // post that is, and how long, depends on the random weights and on the prompt's wording.)
+      const long = posts.reduce((a, b) => ((natural.get(b)?.length ?? 0) > (natural.get(a)?.length ?? 0) ? b : a));
+      const longest = natural.get(long)!.length;
       expect(ended.length).toBeGreaterThan(0); // some analyses end by themselves...
-      expect(long).toBeDefined(); // ...and some run long enough to be cut
+      expect(longest).toBeGreaterThanOrEqual(3); // ...and one runs long enough to be cut twice
 
-      for (const budget of [3, 9]) {
+      for (const budget of [...new Set([1, Math.min(9, longest - 1)])]) {
         const output = await run(long!, budget);
         expect(output.analysisTruncated).toBe(true);
         expect(output.trace.analysis).toHaveLength(budget);

@@ -17,7 +17,8 @@ import { loadPolicySet } from "@arbiter/shared/policy/load-policy-dir.js";
 import { PolicySet } from "@arbiter/shared/policy/policy-set.js";
 import { repoRoot } from "../../support/env.js";
 
-const config = loadConfig({}, {});
+// Records up to 16 MiB, so ENDLESS is read and screened rather than dead-lettered as oversized.
+const config = loadConfig({ input: { maxRecordBytes: 16 * 1024 * 1024 } }, {});
 const codecs = createCodecs();
 const policiesDir = path.join(repoRoot, "config/policies");
 
@@ -93,8 +94,11 @@ function busyFor(n: number): string {
 }
 /** Some 0.1–0.5 s on a core here, depending on the load. */
 const SLOW = busyFor(30_000);
-/** Several seconds: longer than any timeout here. */
-const ENDLESS = busyFor(600_000);
+/**
+ * Tens of seconds even on a fast, idle core: far longer than any timeout here. (600,000 characters
+ * once took 2–10 s, and an idle CI machine finished it inside the 2 s timeout of the hang test.)
+ */
+const ENDLESS = busyFor(600_000).repeat(10);
 
 function mixedChunk(slowText: string): InboundRecord[] {
   return [
