@@ -5,6 +5,7 @@ import { DecodeError } from "./errors/decode-error.js";
 import type { Post } from "./records.js";
 import type { SchemaVersion } from "./shipped-schemas.js";
 import type { WriterSchemaNote } from "./writer-schema-cache.js";
+import "./avro-read-bounds.js";
 
 /** The producer's name of each Post field it names otherwise (`input.fieldMap`). */
 export type PostFieldMap = Partial<Record<PostField, string>>;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DecodeError } from "./errors/decode-error.js";
 import type { RecordKind } from "./records.js";
+import "./avro-read-bounds.js";
 
 /** The header that carries the writer schema's fingerprint (hex SHA-256 of its canonical form). */
 export const FINGERPRINT_HEADER = "arbiter-schema-fp";

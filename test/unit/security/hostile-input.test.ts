@@ -26,6 +26,9 @@ const MAX_RECORD_BYTES = 4096;
 /** The bound on one post's processing (screen + stand-in engine + encoding), on a shared, busy machine. */
 const MAX_MS_PER_POST = 1000;
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 200);
+// Printed before the run, so a run that hangs (rather than fails) can be replayed: HOSTILE_SEED=N.
+const SEED = Number(process.env.HOSTILE_SEED ?? Date.now() % 2 ** 31);
+process.stderr.write(`hostile-input: fast-check seed ${SEED}\n`);
 
 const codecs = createCodecs();
 
@@ -301,7 +304,7 @@ describe.each<PostFormat>(["json", "avro"])("input.format %s", (format) => {
         stats.deadLetters += outcome.deadLetters;
         stats.unreadDecisions += outcome.decisions.filter((d) => d.unreadable !== null).length;
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: SEED },
     );
     stats.toModel += engine.calls;
     // The generators reach every path: the model, the prefilter, dead letters.
@@ -325,7 +328,7 @@ describe.each<PostFormat>(["json", "avro"])("input.format %s", (format) => {
         });
         stats.cases++;
       }),
-      { numRuns: Math.ceil(RUNS / 5) },
+      { numRuns: Math.ceil(RUNS / 5), seed: SEED },
     );
   }, 300_000);
 });
