@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import type { Message } from "kafkajs";
+import { CUT_HEADER_PREFIX } from "@arbiter/shared/codec/dead-letter-record.js";
 import { FINGERPRINT_HEADER } from "@arbiter/shared/codec/shipped-schemas.js";
 import { testNamespace } from "../../support/namespace.js";
 import { codecs, post, readDecisionsFor, readRecords, testConfig, workersUnderTest } from "../../support/worker.js";
@@ -71,8 +73,15 @@ describe.each([1, 0])("with %i screen threads", (screenThreads) => {
       expect(`${letter.errorClass} ${letter.errorMessage}`).toMatch(reason);
       expect(letter.stage).toBe("decode");
       expect(letter.topic).toBe(config.kafka.topics.posts);
-      // The original bytes are kept, so nothing is lost.
-      expect(Buffer.compare(letter.value!, message.value as Buffer)).toBe(0);
+      // The original bytes are kept, so nothing is lost; past the dead-letter bound (1,000,000 bytes,
+      // bad-huge's 1.05 MB) a prefix is kept, with the whole value's length and SHA-256.
+      const original = message.value as Buffer;
+      const cut = letter.headers[`${CUT_HEADER_PREFIX}value`];
+      if (original.length < 1_000_000) expect(Buffer.compare(letter.value!, original)).toBe(0);
+      else {
+        expect(JSON.parse(cut!.toString())).toEqual({ length: original.length, sha256: createHash("sha256").update(original).digest("hex") });
+        expect(Buffer.compare(letter.value!, original.subarray(0, letter.value!.length))).toBe(0);
+      }
     }
 
     // Every good post is decided; every bad one too (its key names it), unread: REVIEW, input.onUnreadable.
