@@ -5,8 +5,7 @@ import { PagerRateLimiter } from "@arbiter/shared/sinks/auto-hide/pager-rate-lim
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
-import { ForumRateLimiter, type RateLimitSettings } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
-import type { AutoHideSettings } from "@arbiter/shared/sinks/auto-hide/auto-hide-settings.js";
+import { ForumRateLimiter, forumRates } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
 import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import { templateProblem } from "@arbiter/shared/sinks/url-template.js";
@@ -36,13 +35,6 @@ function checkUrls(config: ArbiterConfig, logger: Logger): void {
     const problem = templateProblem(url, PLACEHOLDERS);
     if (problem) throw new ConfigError(setting, problem);
   }
-}
-
-/** The forum rate limit: a platform forum's own `perSecond`, unless `autoHide.rateLimit.forums` names the forum. */
-function forumRates(settings: AutoHideSettings): RateLimitSettings {
-  const platformRates: Record<string, number> = {};
-  for (const [forumId, forum] of Object.entries(settings.forums)) if ("perSecond" in forum) platformRates[forumId] = forum.perSecond;
-  return { ...settings.rateLimit, forums: { ...platformRates, ...settings.rateLimit.forums } };
 }
 
 /** Wires config → Redis state, forum client, decisions consumer; starts consuming. */
