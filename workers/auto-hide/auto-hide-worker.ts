@@ -5,19 +5,23 @@ import { PagerRateLimiter } from "@arbiter/shared/sinks/auto-hide/pager-rate-lim
 import type { ArbiterConfig } from "@arbiter/shared/config/arbiter-config.js";
 import { ConfigError } from "@arbiter/shared/settings/config-error.js";
 import type { Logger } from "@arbiter/shared/observability/logger.js";
-import { ForumRateLimiter } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
+import { ForumRateLimiter, forumRates } from "@arbiter/shared/sinks/auto-hide/forum-rate-limiter.js";
 import { RetryPolicy } from "@arbiter/shared/retry/retry-policy.js";
 import { sinkParts, startSinkRuntime, type SinkRuntime } from "@arbiter/shared/sinks/sink-runtime.js";
 import { templateProblem } from "@arbiter/shared/sinks/url-template.js";
 
 const PLACEHOLDERS = ["forumId", "postId", "decisionId"];
 
-/** Stops the start on a URL the sink cannot use; warns about the optional ones left unset. */
+/**
+ * Stops the start on a URL the sink cannot use; warns about the optional ones left unset. The
+ * hide and unhide templates are needed unless every forum is on a platform of `autoHide.forums`.
+ */
 function checkUrls(config: ArbiterConfig, logger: Logger): void {
-  const { forum, pager } = config.autoHide;
+  const { forum, pager, forums } = config.autoHide;
+  const templatesNeeded = Object.keys(forums).length === 0 || Object.values(forums).some((f) => f.platform === "http");
   const urls: [string, string, boolean][] = [
-    ["autoHide.forum.hide.url", forum.hide.url, true],
-    ["autoHide.forum.unhide.url", forum.unhide.url, true],
+    ["autoHide.forum.hide.url", forum.hide.url, templatesNeeded],
+    ["autoHide.forum.unhide.url", forum.unhide.url, templatesNeeded],
     ["autoHide.forum.banner.url", forum.banner.url, false],
     ["autoHide.forum.unbanner.url", forum.unbanner.url, false],
     ["autoHide.pager.url", pager.url, false],
@@ -25,7 +29,7 @@ function checkUrls(config: ArbiterConfig, logger: Logger): void {
   for (const [setting, url, required] of urls) {
     if (url === "") {
       if (required) throw new ConfigError(setting, "must be set to run the auto-hide sink");
-      logger.warn({ setting }, "not set: decisions that need this call go to the dead-letter topic");
+      logger.warn({ setting }, "not set: decisions that need this call (for a forum not in autoHide.forums) go to the dead-letter topic");
       continue;
     }
     const problem = templateProblem(url, PLACEHOLDERS);
@@ -45,7 +49,7 @@ export async function startAutoHideWorker(config: ArbiterConfig, logger: Logger)
     codecs: parts.codecs,
     topics,
     store: new PostActionStore(parts.redis, config.redis.keyPrefix, settings.stateTtlDays * 86_400),
-    forum: new ForumClient(settings, new ForumRateLimiter(settings.rateLimit), retry, parts.metrics, log),
+    forum: new ForumClient(settings, new ForumRateLimiter(forumRates(settings)), retry, parts.metrics, log),
     pagerLimit: new PagerRateLimiter(parts.redis, config.redis.keyPrefix, settings.pager.rateLimit),
     retry,
     metrics: parts.metrics,

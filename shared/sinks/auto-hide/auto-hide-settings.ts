@@ -2,6 +2,7 @@ import { z } from "zod";
 import { retrySchema } from "../../retry/retry-settings.js";
 import { nonBlank } from "../../settings/fields.js";
 import { endpointFields, httpCallFields, httpCallSchema } from "../sink-settings.js";
+import { forumsSchema } from "../platforms/platform-settings.js";
 
 export const autoHideSchema = z
   .strictObject({
@@ -15,6 +16,7 @@ export const autoHideSchema = z
         ...endpointFields("the forum API"),
       })
       .prefault({}),
+    forums: forumsSchema,
     pager: z
       .strictObject({
         ...httpCallFields("the on-call counsellor's pager webhook"),

@@ -1,4 +1,5 @@
 import { abortableSleep } from "../../retry/abortable-sleep.js";
+import type { AutoHideSettings } from "./auto-hide-settings.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface RateLimitSettings {
@@ -32,4 +33,11 @@ export class ForumRateLimiter {
     if (wait > 0) await this.sleep(wait, signal);
     return wait;
   }
+}
+
+/** The forum rate limit of `autoHide`: a platform forum's own `perSecond`, unless `autoHide.rateLimit.forums` names the forum. */
+export function forumRates(settings: Pick<AutoHideSettings, "rateLimit" | "forums">): RateLimitSettings {
+  const platformRates: Record<string, number> = {};
+  for (const [forumId, forum] of Object.entries(settings.forums)) if ("perSecond" in forum) platformRates[forumId] = forum.perSecond;
+  return { ...settings.rateLimit, forums: { ...platformRates, ...settings.rateLimit.forums } };
 }
