@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { FakeHttpServer } from "./fake-http-server.js";
 
 // A fake of the parts of Reddit's API the auto-hide adapter calls, over real HTTP (node:http).
 // Where each shape comes from (read, not copied):
@@ -38,7 +38,7 @@ export interface RedditRequest {
   at: number;
 }
 
-export class RedditFake {
+export class RedditFake extends FakeHttpServer {
   readonly requests: RedditRequest[] = [];
   readonly removed = new Set<string>();
   readonly flair = new Map<string, string>();
@@ -49,12 +49,13 @@ export class RedditFake {
   private issued = 0;
   private windowStart = 0;
   private windowUsed = 0;
-  private server: Server | null = null;
 
-  constructor(private readonly options: RedditFakeOptions) {}
+  constructor(private readonly options: RedditFakeOptions) {
+    super();
+  }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this.origin;
   }
 
   get tokensIssued(): number {
@@ -76,19 +77,7 @@ export class RedditFake {
     return this.requests.filter((r) => r.path !== "/api/v1/access_token" && (path === undefined || r.path === path));
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let text = "";
-    for await (const chunk of req) text += String(chunk);
+  protected handle(req: IncomingMessage, text: string, res: ServerResponse): void {
     const path = new URL(req.url ?? "/", "http://fake").pathname;
     const form = Object.fromEntries(new URLSearchParams(text));
     this.requests.push({

@@ -8,21 +8,12 @@ import { createRedditAdapter } from "@arbiter/shared/sinks/platforms/reddit.js";
 import { redditForumSchema } from "@arbiter/shared/sinks/platforms/reddit-settings.js";
 import type { PlatformAdapterDeps } from "@arbiter/shared/sinks/platforms/rest-call.js";
 import { SinkMetrics } from "@arbiter/shared/sinks/sink-metrics.js";
+import { rejectionOf } from "../../../support/thrown.js";
 import { decisionFor, verdict } from "../../../support/decisions.js";
 import { RedditFake, type RedditFakeOptions } from "../../../support/fakes/reddit-fake.js";
 
 const CREDENTIALS = { clientId: "app-id", clientSecret: "app-secret-XYZ", refreshToken: "refresh-SECRET-123" };
 const signal = new AbortController().signal;
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function thrown(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 let fake: RedditFake;
 const start = async (options: Partial<RedditFakeOptions> = {}) => (fake = await new RedditFake({ ...CREDENTIALS, ...options }).start());
@@ -100,7 +91,7 @@ describe("Reddit adapter against the Reddit fake", () => {
 
   it("a refused refresh token is a dead letter that names no secret", async () => {
     const reddit = adapter({}, { refreshToken: "refresh-WRONG-456" });
-    const error = await thrown(reddit.perform("hide", decisionFor("t3_a", "HIDE", "primary"), signal));
+    const error = await rejectionOf(reddit.perform("hide", decisionFor("t3_a", "HIDE", "primary"), signal));
     expect(error).toBeInstanceOf(HttpCallError);
     expect(isRetriable(error)).toBe(false);
     expect((error as HttpCallError).exchange.status).toBe(400);
@@ -128,7 +119,7 @@ describe("Reddit adapter against the Reddit fake", () => {
     expect(fake.apiCalls("/api/remove")).toHaveLength(3);
 
     fake.forbidden.add("t3_theirs");
-    const error = await thrown(reddit.perform("hide", decisionFor("t3_theirs", "HIDE", "primary"), signal));
+    const error = await rejectionOf(reddit.perform("hide", decisionFor("t3_theirs", "HIDE", "primary"), signal));
     expect(error).toBeInstanceOf(HttpCallError);
     expect(isRetriable(error)).toBe(false);
     expect((error as HttpCallError).code).toBe("HTTP_403");
@@ -143,7 +134,7 @@ describe("Reddit adapter against the Reddit fake", () => {
     expect(fake.flair.has("t3_a")).toBe(false);
 
     const before = fake.requests.length;
-    const error = await thrown(reddit.perform("banner", decisionFor("t1_c", "BANNER", "primary"), signal));
+    const error = await rejectionOf(reddit.perform("banner", decisionFor("t1_c", "BANNER", "primary"), signal));
     expect(error).toBeInstanceOf(PlatformRefusalError);
     expect(isRetriable(error)).toBe(false);
     expect(fake.requests).toHaveLength(before);
@@ -166,7 +157,7 @@ describe("Reddit adapter against the Reddit fake", () => {
 
   it("refuses a post id that is not a fullname, without calling", async () => {
     const reddit = adapter();
-    const error = await thrown(reddit.perform("hide", decisionFor("post-42", "HIDE", "primary"), signal));
+    const error = await rejectionOf(reddit.perform("hide", decisionFor("post-42", "HIDE", "primary"), signal));
     expect(error).toBeInstanceOf(PlatformRefusalError);
     expect((error as PlatformRefusalError).message).toContain("postId");
     expect(fake.requests).toHaveLength(0);
