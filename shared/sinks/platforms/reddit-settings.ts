@@ -26,7 +26,7 @@ export const redditForumSchema = z.strictObject({
     .min(1)
     .max(64)
     .describe("Link flair text set on a post as its banner (Reddit allows 64 characters); a BANNER on a comment is refused (comments have no link flair).")
-    .default("Support is available: see the pinned resources"),
+    .default("If you are struggling, support is available"),
   bannerFlairCssClass: z
     .string()
     .regex(/^[A-Za-z0-9_ -]*$/, "must be CSS class names")

@@ -129,7 +129,7 @@ describe("Reddit adapter against the Reddit fake", () => {
   it("banners a post with its link flair and clears it; refuses a banner on a comment without calling", async () => {
     const reddit = adapter();
     await reddit.perform("banner", decisionFor("t3_a", "BANNER", "primary"), signal);
-    expect(fake.flair.get("t3_a")).toBe("Support is available: see the pinned resources");
+    expect(fake.flair.get("t3_a")).toBe("If you are struggling, support is available");
     await reddit.perform("unbanner", decisionFor("t3_a", "ALLOW", "human"), signal);
     expect(fake.flair.has("t3_a")).toBe(false);
 
