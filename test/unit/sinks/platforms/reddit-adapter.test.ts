@@ -89,6 +89,17 @@ describe("Reddit adapter against the Reddit fake", () => {
     expect(fake.removed.has("t3_b")).toBe(true);
   });
 
+  it("a 401 with a fresh token too is a dead letter, not a loop", async () => {
+    const reddit = adapter();
+    fake.failNext("/api/remove", 401);
+    fake.failNext("/api/remove", 401);
+    const error = await rejectionOf(reddit.perform("hide", decisionFor("t3_a", "HIDE", "primary"), signal));
+    expect(error).toBeInstanceOf(HttpCallError);
+    expect((error as HttpCallError).code).toBe("HTTP_401");
+    expect(fake.apiCalls("/api/remove")).toHaveLength(2);
+    expect(fake.tokensIssued).toBe(2);
+  });
+
   it("a refused refresh token is a dead letter that names no secret", async () => {
     const reddit = adapter({}, { refreshToken: "refresh-WRONG-456" });
     const error = await rejectionOf(reddit.perform("hide", decisionFor("t3_a", "HIDE", "primary"), signal));
