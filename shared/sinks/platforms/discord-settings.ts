@@ -27,6 +27,11 @@ export const discordForumSchema = z.strictObject({
     .max(2000)
     .describe("Text of the reply the bot posts under a message as its banner (Discord allows 2000 characters).")
     .default("If you are struggling, support is available. Please reach out to the moderators or a local crisis line."),
+  userAgent: z
+    .string()
+    .regex(/^DiscordBot \(\S+, \S+\)/, "must start `DiscordBot ($url, $versionNumber)`, as Discord asks")
+    .describe("User-Agent of every call: `DiscordBot ($url, $versionNumber)`, with your deployment's URL.")
+    .default("DiscordBot (https://github.com/arbiter, 0.1.0)"),
   apiUrl: z.url().describe("Discord's HTTP API with its version (a test points it at a fake).").default("https://discord.com/api/v10"),
   timeoutMs: z.int().min(1).describe("Deadline of one call to Discord; a call past it is retried.").default(10_000),
 });

@@ -25,7 +25,6 @@ import { jsonBody, restCall, withRetries, type PlatformAdapterDeps, type RestRes
 /** How a Discord post id carries the message: `<channel id>:<message id>` (both snowflakes). */
 const POST_ID = /^([0-9]{1,20}):([0-9]{1,20})$/;
 const UNKNOWN_MESSAGE = 10008;
-const USER_AGENT = "DiscordBot (https://github.com/arbiter, 0.1.0)";
 
 /** Where a Discord post lives, from the decision's post id. */
 export function discordMessageOf(postId: string): { channelId: string; messageId: string } {
@@ -196,7 +195,12 @@ export class DiscordAdapter implements PlatformAdapter {
   /** One API call under the retries and the rate limits; `goneIsDone`: 404 Unknown Message is an answer, not an error. */
   private send(call: ForumCall, decision: Decision, route: Route, signal: AbortSignal, options: { goneIsDone?: boolean } = {}): Promise<HttpExchange> {
     const context = { postId: decision.postId, decisionId: decision.decisionId, platform: "discord" };
-    const headers: Record<string, string> = { authorization: this.authorization, "user-agent": USER_AGENT, accept: "application/json", ...route.headers };
+    const headers: Record<string, string> = {
+      authorization: this.authorization,
+      "user-agent": this.settings.userAgent,
+      accept: "application/json",
+      ...route.headers,
+    };
     if (route.body !== undefined) headers["content-type"] = "application/json";
     return withRetries(this.deps, call, context, signal, async () => {
       await this.waitForRoute(route, signal);

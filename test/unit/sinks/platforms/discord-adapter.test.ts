@@ -65,6 +65,7 @@ describe("Discord adapter against the Discord fake", () => {
     expect(ticket!.content).toContain(`https://discord.com/channels/${GUILD}/${CHANNEL}/501`);
     expect(ticket!.content).not.toContain("THE-POST-TEXT");
     expect(fake.calls("POST")[0]!.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
+    expect(fake.calls("POST")[0]!.headers["user-agent"]).toMatch(/^DiscordBot \(/);
   });
 
   it("a moderator's HIDE deletes the message, with the decision in the audit log; a repeat (404, 10008) is success", async () => {

@@ -41,6 +41,7 @@ describe("Reddit and Discord forum settings", () => {
     expect(problems(redditForumSchema.safeParse({ ...reddit, platform: "discord" }))).toEqual(["platform"]);
     expect(problems(discordForumSchema.safeParse({ ...discord, moderatorChannelId: "#mods" }))).toEqual(["moderatorChannelId"]);
     expect(problems(discordForumSchema.safeParse({ ...discord, token: "x" }))).toEqual([""]);
+    expect(problems(discordForumSchema.safeParse({ ...discord, userAgent: "curl/8" }))).toEqual(["userAgent"]);
   });
 
   it("a secret that cannot be read stops the adapter at start, naming its setting", () => {
