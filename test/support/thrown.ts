@@ -9,3 +9,13 @@ export function thrown<E extends Error>(fn: () => unknown, type: abstract new (.
   }
   throw new Error(`expected a ${type.name} to be thrown`);
 }
+
+/** The error a promise rejects with (of any kind); fails the test when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the promise to reject");
+}
