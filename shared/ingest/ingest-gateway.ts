@@ -169,7 +169,6 @@ export class IngestGateway {
     } catch (error) {
       if (error instanceof IngestRejection) return reject(error);
       if (error instanceof ProduceUnavailableError) {
-        this.options.logger.warn({ source: label, err: error.message }, "ingest: Kafka unavailable; answered 503");
         return answer(
           503,
           "unavailable",

@@ -56,7 +56,14 @@ export async function startIngestWorker(config: ArbiterConfig, logger: Logger): 
     );
   }
   const writer = await createPostWriter(config, topics.posts);
-  const producer = new IngestProducer(kafka, writer, { posts: topics.posts, events: settings.eventsTopic }, settings.produceTimeoutMs, log);
+  const producer = new IngestProducer(
+    kafka,
+    config.kafka.brokers,
+    writer,
+    { posts: topics.posts, events: settings.eventsTopic },
+    settings.produceTimeoutMs,
+    log,
+  );
   const metrics = new IngestMetrics();
   const gateway = new IngestGateway({
     sources,
