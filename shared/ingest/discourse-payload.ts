@@ -39,12 +39,15 @@ export function mapDiscourse(
   if (what === undefined) return { kind: "ignored", reason: `event ${eventType}/${event}` };
   const payload = objectAt(objectAt(body, "body").post, "post");
   const id = intIdAt(payload, "id", "post.id");
+  // Post.types (app/models/post.rb): 1 regular, 2 moderator_action, 3 small_action, 4 whisper. The
+  // system's action notes ("closed this topic") carry no one's words and often no raw at all.
+  if (what !== "deleted" && (payload.post_type === 2 || payload.post_type === 3)) return { kind: "ignored", reason: `post_type ${payload.post_type}` };
   if (what === "deleted")
     return { kind: "event", event: { type: "post_deleted", postId: id, forumId: source.forumId, source: source.name, platformEvent: event, receivedAt: now } };
   const post: Post = {
     id,
     forumId: source.forumId,
-    authorId: intIdAt(payload, "user_id", "post.user_id"),
+    authorId: intIdAt(payload, "user_id", "post.user_id", true),
     // `raw` is the author's Markdown; `cooked` is Discourse's HTML of it.
     text: stringAt(payload, "raw", "post.raw"),
     language: null,

@@ -1,3 +1,4 @@
+import { MAX_ID_CHARS } from "../codec/post-input.js";
 import type { Post } from "../codec/records.js";
 import { payloadError } from "./ingest-errors.js";
 import { checkedPost, META, objectAt, stringAt, type IngestItem } from "./ingest-item.js";
@@ -12,6 +13,7 @@ export function mapGeneric(body: unknown, source: { name: string; forumId: strin
   const event = o.event ?? "created";
   if (event !== "created" && event !== "edited" && event !== "deleted") throw payloadError("event", 'must be "created", "edited" or "deleted"');
   const id = stringAt(o, "id");
+  if (id.length > MAX_ID_CHARS) throw payloadError("id", `has ${id.length} characters, more than ${MAX_ID_CHARS}`);
   if (event === "deleted")
     return {
       kind: "event",

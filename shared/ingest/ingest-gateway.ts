@@ -45,7 +45,7 @@ const SIGNATURE_HEADER: Record<IngestSource["kind"], string> = {
 
 const PATH = /^\/webhooks\/([A-Za-z0-9._-]{1,64})$/;
 
-type Outcome = "accepted" | "ignored" | "rejected" | "unauthorized" | "rate-limited" | "unavailable" | "too-large" | "not-found";
+type Outcome = "accepted" | "ignored" | "rejected" | "unauthorized" | "rate-limited" | "unavailable" | "too-large" | "not-found" | "error";
 
 /** Reads the body up to `max` bytes; null when it is longer (the rest is not kept). */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
@@ -177,7 +177,7 @@ export class IngestGateway {
         );
       }
       this.options.logger.error({ source: label, err: (error as Error).message }, "ingest: request failed");
-      if (!res.headersSent) answer(500, "unavailable", { status: "error", reason: "internal error" });
+      if (!res.headersSent) answer(500, "error", { status: "error", reason: "internal error" });
     }
   }
 

@@ -59,10 +59,11 @@ export function stringAt(o: Record<string, unknown>, field: string, path = field
   return v;
 }
 
-/** A positive integer id as text, or a 422 naming the field. */
-export function intIdAt(o: Record<string, unknown>, field: string, path = field): string {
+/** An integer id as text, or a 422 naming the field; `signed` lets a negative through (Discourse's system user is -1, discobot -2). */
+export function intIdAt(o: Record<string, unknown>, field: string, path = field, signed = false): string {
   const v = o[field];
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw payloadError(path, v === undefined ? "is missing" : "must be a non-negative integer");
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || (!signed && v < 0))
+    throw payloadError(path, v === undefined ? "is missing" : signed ? "must be an integer" : "must be a non-negative integer");
   return String(v);
 }
 

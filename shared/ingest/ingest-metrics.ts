@@ -7,7 +7,7 @@ export class IngestMetrics extends WorkerMetrics {
 
   readonly requests = new Counter({
     name: "arbiter_ingest_requests_total",
-    help: "Webhook requests by source and outcome (accepted, ignored, rejected, unauthorized, rate-limited, unavailable, too-large, not-found)",
+    help: "Webhook requests by source and outcome (accepted, ignored, rejected, unauthorized, rate-limited, unavailable, too-large, not-found, error)",
     labelNames: ["source", "outcome"] as const,
     registers: this.ingestRegisters,
   });

@@ -35,6 +35,11 @@ describe("mapDiscourse", () => {
     });
   });
 
+  it("takes a post of the system user (a negative user id)", () => {
+    const item = mapDiscourse(discourseHeaders("post_created"), { post: discoursePost({ user_id: -1 }) }, source, NOW);
+    expect(item.kind === "post" && item.post.authorId).toBe("-1");
+  });
+
   it("marks post_edited as an edit in the metadata", () => {
     const item = mapDiscourse(discourseHeaders("post_edited"), { post: discoursePost({ raw: "edited text" }) }, source, NOW);
     expect(item.kind === "post" && item.edit).toBe(true);
@@ -53,6 +58,11 @@ describe("mapDiscourse", () => {
     expect(mapDiscourse(discourseHeaders("ping", "ping"), { ping: "OK" }, source, NOW).kind).toBe("ignored");
     expect(mapDiscourse(discourseHeaders("topic_created", "topic"), { topic: { id: 1 } }, source, NOW).kind).toBe("ignored");
     expect(mapDiscourse(discourseHeaders("post_liked"), { post: discoursePost() }, source, NOW).kind).toBe("ignored");
+    // A small action ("closed this topic") has no raw of anyone's: ignored, not refused (Discourse would retry a 4xx).
+    expect(mapDiscourse(discourseHeaders("post_created"), { post: discoursePost({ post_type: 3, raw: "" }) }, source, NOW)).toEqual({
+      kind: "ignored",
+      reason: "post_type 3",
+    });
   });
 
   it.each([
@@ -60,6 +70,8 @@ describe("mapDiscourse", () => {
     [{ post: discoursePost({ raw: "   " }) }, 'field "post.raw" must be a non-blank string'],
     [{ post: discoursePost({ id: "12" }) }, 'field "post.id" must be a non-negative integer'],
     [{ post: discoursePost({ user_id: undefined }) }, 'field "post.user_id" is missing'],
+    [{ post: discoursePost({ user_id: 1.5 }) }, 'field "post.user_id" must be an integer'],
+    [{ post: discoursePost({ id: -4 }) }, 'field "post.id" must be a non-negative integer'],
     [{ post: discoursePost({ created_at: "yesterday" }) }, 'field "post.created_at" must be an ISO-8601 date-time'],
     [{ topic: {} }, 'field "post" must be an object'],
     [[1, 2], 'field "body" must be an object'],
@@ -112,6 +124,7 @@ describe("mapGeneric", () => {
     [{ id: "p", authorId: "u" }, 'field "text" is missing'],
     [{ id: "p", text: 3, authorId: "u" }, 'field "text" must be a string'],
     [{ id: "p", text: "x" }, 'field "authorId" is missing'],
+    [{ event: "deleted", id: "p".repeat(513) }, 'field "id" has 513 characters, more than 512'],
     [{ id: "p", text: "x", authorId: "u", createdAt: "now" }, 'field "createdAt" must be an integer of epoch milliseconds'],
     [{ id: "p", text: "x", authorId: "u", event: "moved" }, 'field "event" must be "created", "edited" or "deleted"'],
     [{ id: "p", text: "x", authorId: "u", metadata: { a: 1 } }, 'field "metadata.a" must be a string'],
