@@ -8,7 +8,7 @@ const floors = [
   ["retry", "html", "stats", "text", "net", "observability"],
   ["policy", "prefilter", "engine", "codec", "kafka", "redis"],
   ["policy-registry"],
-  ["pipeline", "sinks", "console", "config", "worker"],
+  ["pipeline", "sinks", "ingest", "console", "config", "worker"],
   ["eval", "replay", "funnel"],
   ["cli"],
 ];

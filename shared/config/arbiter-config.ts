@@ -4,6 +4,7 @@ import { inputSchema, outputSchema, schemaRegistrySchema } from "../codec/codec-
 import { consoleSchema } from "../console/console-settings.js";
 import { engineOptionsSchemaWith } from "../engine/options.js";
 import { kafkaSchema, topicsSchema } from "../kafka/kafka-settings.js";
+import { ingestSchema } from "../ingest/ingest-settings.js";
 import { httpSchema, logSchema } from "../observability/observability-settings.js";
 import { cacheSchema, pipelineSchema } from "../pipeline/pipeline-settings.js";
 import { policiesSchema } from "../policy/policy-settings.js";
@@ -48,6 +49,7 @@ export const arbiterConfigSchema = z
     autoHide: autoHideSchema,
     tickets: ticketsSchema,
     console: consoleSchema,
+    ingest: ingestSchema,
     shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
   })
   .superRefine((c, ctx) => {

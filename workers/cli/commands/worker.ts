@@ -9,6 +9,7 @@ const ROLES: Record<string, { main: string; env: Record<string, string>; about: 
   "auto-hide": { main: "../../auto-hide/main.js", env: {}, about: "decisions → the forum's hide/unhide/banner API" },
   tickets: { main: "../../tickets/main.js", env: {}, about: "tickets → the ticket webhook and/or a Redis stream" },
   console: { main: "../../console/main.js", env: {}, about: "the moderator console (web)" },
+  ingest: { main: "../../ingest/main.js", env: {}, about: "signed webhooks and Reddit/Lemmy pollers → posts" },
 };
 
 export function workerCommand(): Command {
