@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { classifyCommand } from "./classify.js";
 import { doctorCommand } from "./doctor.js";
+import { dsaCommand } from "./dsa.js";
 import { evalCommand } from "./eval.js";
 import { policyCommand } from "./policy.js";
 import { funnelCommand } from "./funnel.js";
@@ -24,4 +25,5 @@ export const commands: readonly (() => Command)[] = [
   replayCommand,
   shadowCommand,
   funnelCommand,
+  dsaCommand,
 ];
