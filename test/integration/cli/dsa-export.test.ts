@@ -84,3 +84,14 @@ test("dsa export writes the restrictions' statements, leaves replay and shadow o
   expect(fake.statuses).toEqual([503, 503, 201]);
   expect(fake.accepted.map((s) => s.puid).sort()).toEqual(statements.map((s) => s.puid).sort());
 });
+
+test("report transparency counts the period's decisions and the overturn rate", async () => {
+  const outDir = path.join(dir, "report");
+  const period = `${new Date().getUTCFullYear()}-H${new Date().getUTCMonth() < 6 ? 1 : 2}`;
+  const run = await runCli(["report", "transparency", "--period", period, "--json", "--out", outDir], env);
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as { decisions: number; humanOverturnRate: { k: number; n: number } };
+  expect(report.decisions).toBe(4);
+  expect(report.humanOverturnRate).toMatchObject({ k: 0, n: 1 });
+  expect(readFileSync(path.join(outDir, `transparency-${period}.html`), "utf8")).toContain("Moderators overturned 0 of the 1");
+});

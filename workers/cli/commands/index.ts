@@ -7,6 +7,7 @@ import { policyCommand } from "./policy.js";
 import { funnelCommand } from "./funnel.js";
 import { produceCommand } from "./produce.js";
 import { replayCommand } from "./replay.js";
+import { reportCommand } from "./report.js";
 import { shadowCommand } from "./shadow.js";
 import { tailCommand } from "./tail.js";
 import { topicsCommand } from "./topics.js";
@@ -26,4 +27,5 @@ export const commands: readonly (() => Command)[] = [
   shadowCommand,
   funnelCommand,
   dsaCommand,
+  reportCommand,
 ];
