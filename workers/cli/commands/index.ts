@@ -9,6 +9,7 @@ import { produceCommand } from "./produce.js";
 import { replayCommand } from "./replay.js";
 import { reportCommand } from "./report.js";
 import { shadowCommand } from "./shadow.js";
+import { sweepCommand } from "./sweep.js";
 import { tailCommand } from "./tail.js";
 import { topicsCommand } from "./topics.js";
 import { workerCommand } from "./worker.js";
@@ -28,4 +29,5 @@ export const commands: readonly (() => Command)[] = [
   funnelCommand,
   dsaCommand,
   reportCommand,
+  sweepCommand,
 ];
