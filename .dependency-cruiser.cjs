@@ -9,7 +9,7 @@ const floors = [
   ["policy", "prefilter", "engine", "codec", "kafka", "redis"],
   ["policy-registry"],
   ["pipeline", "sinks", "ingest", "console", "config", "worker"],
-  ["eval", "replay", "funnel"],
+  ["eval", "replay", "funnel", "dsa", "sweep"],
   ["cli"],
 ];
 

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { inputSchema, outputSchema, schemaRegistrySchema } from "../codec/codec-settings.js";
 import { consoleSchema } from "../console/console-settings.js";
+import { dsaSchema } from "../dsa/dsa-settings.js";
 import { engineOptionsSchemaWith } from "../engine/options.js";
 import { kafkaSchema, topicsSchema } from "../kafka/kafka-settings.js";
 import { ingestSchema } from "../ingest/ingest-settings.js";
@@ -50,6 +51,7 @@ export const arbiterConfigSchema = z
     tickets: ticketsSchema,
     console: consoleSchema,
     ingest: ingestSchema,
+    dsa: dsaSchema,
     shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
   })
   .superRefine((c, ctx) => {

@@ -4,6 +4,7 @@ import { EFFORTS, type Effort } from "./effort.js";
 import { POLICY_ACTIONS, PREFILTER_MODES, type Policy, type PolicyAction, type PolicyRule, type PrefilterMode } from "./policy.js";
 import { PolicyError } from "./policy-error.js";
 import { policyRegexProblem } from "./policy-regex.js";
+import { parseDsaMapping } from "./dsa-mapping.js";
 
 const KNOWN_FIELDS = new Set([
   "id",
@@ -20,6 +21,7 @@ const KNOWN_FIELDS = new Set([
   "rules",
   "forums",
   "actions",
+  "dsa",
 ]);
 
 /** The policy version: the first 16 hex characters of the SHA-256 of the file's content. */
@@ -106,6 +108,8 @@ export function parsePolicy(text: string, source: string): Policy {
     forums,
     source,
   };
+  // The Transparency Database mapping (docs/dsa.md): only on policies whose restrictions are reported.
+  if (data.dsa !== undefined && data.dsa !== null) policy.dsa = parseDsaMapping(data.dsa, (detail, at = []) => err("dsa", detail, ["dsa", ...at]));
   if (policy.signals.length > 0 && policy.targets.length === 0) err("signals", 'need a "targets" list to pair with');
   if (policy.prefilter === "keywords" && policy.keywords.length + policy.signals.length + policy.regexes.length === 0) {
     err("keywords", 'prefilter mode "keywords" needs keywords, signals or regexes');

@@ -1,4 +1,5 @@
 import type { Effort } from "./effort.js";
+import type { DsaMapping } from "./dsa-mapping.js";
 
 /** How the prefilter treats a policy. */
 export type PrefilterMode = "keywords" | "all" | "off";
@@ -58,6 +59,8 @@ export interface Policy {
   page: boolean;
   /** Forum ids the policy applies to; `"*"` means every forum. */
   forums: string[];
+  /** Front matter `dsa`: how its restrictions are reported to the EU Transparency Database (absent: not mapped). */
+  dsa?: DsaMapping;
   /** Where the policy was read from (file path), for error messages. */
   source: string;
 }

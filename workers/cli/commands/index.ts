@@ -1,12 +1,15 @@
 import type { Command } from "commander";
 import { classifyCommand } from "./classify.js";
 import { doctorCommand } from "./doctor.js";
+import { dsaCommand } from "./dsa.js";
 import { evalCommand } from "./eval.js";
 import { policyCommand } from "./policy.js";
 import { funnelCommand } from "./funnel.js";
 import { produceCommand } from "./produce.js";
 import { replayCommand } from "./replay.js";
+import { reportCommand } from "./report.js";
 import { shadowCommand } from "./shadow.js";
+import { sweepCommand } from "./sweep.js";
 import { tailCommand } from "./tail.js";
 import { topicsCommand } from "./topics.js";
 import { workerCommand } from "./worker.js";
@@ -24,4 +27,7 @@ export const commands: readonly (() => Command)[] = [
   replayCommand,
   shadowCommand,
   funnelCommand,
+  dsaCommand,
+  reportCommand,
+  sweepCommand,
 ];
