@@ -19,7 +19,7 @@
 // `secondLookScenario`.
 //
 // Usage: npm run bench:latency [-- --engine simulated|gemma --points 25,50,90,110 --seconds 12
-//   --share 0.1 --key thread|author|post --nice 0,19]
+//   --share 0.1 --key thread|author|post --threads 2000 --authors 5000 --zipf-s 1 --nice 0,19]
 //   --engine gemma: Gemma 3 270M on CPU (C = its sequences, L = a warm call alone); `--nice`
 //   lists the model threads' nice values to compare, in the same run (one pass per value).
 // Needs Kafka running (bash scripts/services.sh start); Gemma needs the test models.
@@ -63,9 +63,10 @@ const SIM_LATENCY_MS = Number(arg("sim-latency-ms", "200"));
 const SIM_CAPACITY = Number(arg("sim-capacity", "16"));
 /** Nice values for the model's threads (Gemma only), one pass each, lowest first (an unprivileged process cannot lower a nice value again). */
 const NICE = numbers(arg("nice", "0")).sort((a, b) => a - b);
-const THREADS = 2_000;
-const AUTHORS = 5_000;
-const ZIPF_S = 1.0;
+/** Zipf populations: the hottest of THREADS threads carries 1/H(THREADS) of the posts at s = 1 (12 % for 2,000). */
+const THREADS = Number(arg("threads", "2000"));
+const AUTHORS = Number(arg("authors", "5000"));
+const ZIPF_S = Number(arg("zipf-s", "1"));
 if (process.argv.includes("--second-look")) {
   throw new Error("--second-look: the second-look runner is not built on this branch; see secondLookScenario in bench/latency.ts");
 }
