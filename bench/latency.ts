@@ -41,7 +41,7 @@ import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 import { gemmaEngineSettings } from "./gemma-engine-settings.js";
 import { SimulatedEngine } from "./simulated-engine.js";
 import { blockedByKey, operatingPoint, percentile, utilisationOf, Zipf, type Observed, type OperatingPoint } from "./load-model.js";
-import { modelThreads, setNice } from "./thread-nice.js";
+import { mainThreadSchedule, modelThreads, setNice } from "./thread-nice.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -217,6 +217,7 @@ async function runPoint(kafka: Kafka, name: string, engine: Measured, point: Ope
     loopDelay.enable();
     const started = performance.now();
     const busy0 = engine.busySlotMs(started);
+    const schedule0 = mainThreadSchedule();
     while (sent.length < total) {
       const due = Math.min(total, Math.ceil(((performance.now() - started) / 1000) * point.postsPerS));
       if (due > sent.length) {
@@ -228,6 +229,7 @@ async function runPoint(kafka: Kafka, name: string, engine: Measured, point: Ope
       await new Promise((r) => setTimeout(r, 5));
     }
     const ended = performance.now();
+    const schedule1 = mainThreadSchedule();
     const utilisation = utilisationOf(engine.busySlotMs(ended) - busy0, engine.capacity, ended - started);
     loopDelay.disable();
     await producer.disconnect();
@@ -266,6 +268,10 @@ async function runPoint(kafka: Kafka, name: string, engine: Measured, point: Ope
       prefilter_not_blocked_p99_ms: percentile(prefilterFree, 99),
       event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6),
       event_loop_delay_max_ms: round(loopDelay.max / 1e6),
+      // The main thread over the traffic window: ms on a CPU, and ms runnable but waiting for one.
+      main_thread_run_ms: Math.round(schedule1.runMs - schedule0.runMs),
+      main_thread_runqueue_wait_ms: Math.round(schedule1.waitMs - schedule0.waitMs),
+      window_ms: Math.round(ended - started),
     };
   } finally {
     await worker.stop();
@@ -289,7 +295,7 @@ function describe(r: PointResult): string {
     `${r.percent} % of C/L (${r.offered_model_per_s} model posts/s of ${r.offered_posts_per_s} posts/s, key ${r.key}, load ${r.load_1m}): ` +
     `utilisation ${r.utilisation}; prefilter p50/p95/p99 ${r.prefilter.p50_ms}/${r.prefilter.p95_ms}/${r.prefilter.p99_ms} ms (n ${r.prefilter.n}; ` +
     `${(r.key_blocked_share * 100).toFixed(1)} % behind a model post of their key, p99 ${r.prefilter_key_blocked_p99_ms} ms; the rest p99 ${r.prefilter_not_blocked_p99_ms} ms); ` +
-    `model ${r.model.p50_ms}/${r.model.p95_ms}/${r.model.p99_ms} ms (n ${r.model.n}); event-loop delay p99 ${r.event_loop_delay_p99_ms} ms, max ${r.event_loop_delay_max_ms} ms`
+    `model ${r.model.p50_ms}/${r.model.p95_ms}/${r.model.p99_ms} ms (n ${r.model.n}); event-loop delay p99 ${r.event_loop_delay_p99_ms} ms, max ${r.event_loop_delay_max_ms} ms; main thread ran ${r.main_thread_run_ms} ms and waited for a core ${r.main_thread_runqueue_wait_ms} ms of ${r.window_ms} ms`
   );
 }
 

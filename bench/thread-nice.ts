@@ -47,3 +47,17 @@ export function setNice(threads: readonly number[], nice: number): void {
     }
   }
 }
+
+/**
+ * The main thread's scheduler accounting (Linux `schedstat`): time on a CPU and time runnable
+ * but waiting for one, in ms. The wait is what the machine's other work (the model's threads,
+ * the broker, other processes) costs the thread that publishes decisions.
+ */
+export function mainThreadSchedule(): { runMs: number; waitMs: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").trim().split(" ").map(Number);
+    return { runMs: (run ?? 0) / 1e6, waitMs: (wait ?? 0) / 1e6 };
+  } catch {
+    return { runMs: Number.NaN, waitMs: Number.NaN };
+  }
+}
