@@ -1,16 +1,30 @@
-// npm run bench:latency — produce -> decision latency and model-stage utilisation, before
-// (chunk-at-a-time: a chunk's outputs wait for its slowest model call) and after (out-of-order
-// completion), in the same run, on the local broker.
+// npm run bench:latency — produce -> decision latency and model-stage utilisation at several
+// operating points, on the local broker, with the classifier worker in-process.
 //
-//   1. a simulated engine (SimulatedEngine: fixed latency L, C calls at once);
-//   2. the small real model (Gemma 3 270M on CPU, threads 1).
-// For each: a backlog of mixed posts (a share bound for the model) measures utilisation =
-// model posts/s ÷ (C/L) while the model stage is saturated; paced traffic measures latency from
-// the post's produce time to its decision record's timestamp, separately for posts the
-// prefilter decided and posts the model decided.
-// Needs Kafka running (bash scripts/services.sh start) and the test models.
+// An operating point offers model-bound posts at a share of the model stage's capacity C/L
+// (25, 50, 90 and 110 % by default); the other posts are decided by the prefilter. At each point
+// a fresh worker on fresh topics takes paced traffic for `--seconds`, and the bench reports:
+//   - utilisation: the engine's busy sequence-time over the traffic window ÷ (C × window)
+//     (simulated engine: exact; Gemma: model calls finished in the window × L ÷ (C × window));
+//   - produce -> decision p50/p95/p99, separately for prefilter-decided and model-bound posts
+//     (the decision record's timestamp minus the post's produce time);
+//   - key-order blocking: the share of prefilter-decided posts produced while an earlier
+//     model-bound post of the same Kafka key was still undecided, and their p99.
+// Keys repeat: authors and threads follow Zipf's law, and the posts are keyed by thread
+// (`--key thread`; `author` or `post` for Arbiter's own producer, which keys by post id).
+// The simulated engine also runs the 90 and 110 % points keyed by post id, for comparison
+// (`--no-post-keys` skips them).
+// Funnel audit sampling is off (pipeline.auditSampleRate 0): it sends allowed posts to the
+// model, which is not what is measured here. Second look is not on this branch: see
+// `secondLookScenario`.
+//
+// Usage: npm run bench:latency [-- --engine simulated|gemma --points 25,50,90,110 --seconds 12
+//   --share 0.1 --key thread|author|post --threads 2000 --authors 5000 --zipf-s 1 --nice 0,19]
+//   --engine gemma: Gemma 3 270M on CPU (C = its sequences, L = a warm call alone); `--nice`
+//   lists the model threads' nice values to compare, in the same run (one pass per value).
+// Needs Kafka running (bash scripts/services.sh start); Gemma needs the test models.
 // Last line: one JSON object with the figures.
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Kafka } from "kafkajs";
 import { loadConfig } from "@arbiter/shared/config/load-config.js";
@@ -23,35 +37,47 @@ import { startClassifierWorker } from "../workers/classifier/classifier-worker.j
 import { createCodecs } from "@arbiter/shared/codec/codecs.js";
 import { loadEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
 import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
-import { ChunkAtATimeProcessor } from "./chunk-at-a-time-processor.js";
+import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 import { gemmaEngineSettings } from "./gemma-engine-settings.js";
 import { SimulatedEngine } from "./simulated-engine.js";
+import { blockedByKey, operatingPoint, percentile, utilisationOf, Zipf, type Observed, type OperatingPoint } from "./load-model.js";
+import { mainThreadSchedule, modelThreads, setNice } from "./thread-nice.js";
 
-const SIM_LATENCY_MS = Number(process.env.BENCH_SIM_LATENCY_MS ?? 200);
-const SIM_CAPACITY = Number(process.env.BENCH_SIM_CAPACITY ?? 16);
-/** Share of posts bound for the model. */
-const MODEL_SHARE = Number(process.env.BENCH_MODEL_SHARE ?? 0.02);
-/** Backlog for the utilisation figure (simulated engine). */
-const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 30_000);
-/** Paced traffic for the latency figures (simulated engine): posts/s and seconds. */
-const RATE = Number(process.env.BENCH_RATE ?? 1000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-/** The real model: backlog size, paced rate and share (it decides a few posts a second at best). */
-const REAL = process.env.BENCH_REAL_MODEL !== "0";
-const REAL_BACKLOG = Number(process.env.BENCH_REAL_BACKLOG ?? 600);
-const REAL_RATE = Number(process.env.BENCH_REAL_RATE ?? 100);
-const REAL_SECONDS = Number(process.env.BENCH_REAL_SECONDS ?? 15);
-const REAL_SHARE = Number(process.env.BENCH_REAL_SHARE ?? 0.01);
-const CHUNK = Number(process.env.BENCH_CHUNK ?? 500);
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+const numbers = (text: string) => text.split(",").map(Number);
+
+const ENGINE = arg("engine", "simulated");
+if (ENGINE !== "simulated" && ENGINE !== "gemma") throw new Error(`--engine must be simulated or gemma, got ${ENGINE}`);
+const GEMMA = ENGINE === "gemma";
+const POINTS = numbers(arg("points", GEMMA ? "90" : "25,50,90,110"));
+const SECONDS = Number(arg("seconds", GEMMA ? "20" : "12"));
+/** Share of posts bound for the model (the shipped pack sends 23–65 % of real posts; the cheats-only gaming forum much less). */
+const SHARE = Number(arg("share", GEMMA ? "0.01" : "0.1"));
+type KeyMode = "thread" | "author" | "post";
+const KEY = arg("key", "thread") as KeyMode;
+if (KEY !== "thread" && KEY !== "author" && KEY !== "post") throw new Error(`--key must be thread, author or post, got ${String(KEY)}`);
+const SIM_LATENCY_MS = Number(arg("sim-latency-ms", "200"));
+const SIM_CAPACITY = Number(arg("sim-capacity", "16"));
+/** Nice values for the model's threads (Gemma only), one pass each, lowest first (an unprivileged process cannot lower a nice value again). */
+const NICE = numbers(arg("nice", "0")).sort((a, b) => a - b);
+/** Zipf populations: the hottest of THREADS threads carries 1/H(THREADS) of the posts at s = 1 (12 % for 2,000). */
+const THREADS = Number(arg("threads", "2000"));
+const AUTHORS = Number(arg("authors", "5000"));
+const ZIPF_S = Number(arg("zipf-s", "1"));
+if (process.argv.includes("--second-look")) {
+  throw new Error("--second-look: the second-look runner is not built on this branch; see secondLookScenario in bench/latency.ts");
+}
 
 const run = `latency-${Date.now().toString(36)}`;
 /** LOG_LEVEL=info shows the workers' logs (on stdout, before the result line). */
 const logger = process.env.LOG_LEVEL ? createLogger("bench-worker", process.env.LOG_LEVEL) : silentLogger;
 const codecs = createCodecs();
 const engineSettings = gemmaEngineSettings(60);
-
-type Mode = "before" | "after";
-type EngineFor = () => EnginePort & { dispose(): Promise<void> };
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
 function configFor(name: string): ArbiterConfig {
   return loadConfig({
@@ -59,7 +85,6 @@ function configFor(name: string): ArbiterConfig {
     kafka: {
       groupId: `${run}-${name}`,
       transactionalIdPrefix: `${run}-${name}`,
-      maxRecordsPerCommit: CHUNK,
       topics: {
         posts: `${run}.${name}.posts`,
         decisions: `${run}.${name}.decisions`,
@@ -71,63 +96,52 @@ function configFor(name: string): ArbiterConfig {
     },
     policies: { dir: "config/policies", only: ["cheats"] },
     cache: { enabled: false },
+    // Off: audit samples would put prefilter allows on the model, which is not what is measured.
+    pipeline: { auditSampleRate: 0 },
     engine: engineSettings,
     http: { port: 0 },
     log: { level: "silent" },
   });
 }
 
-const words = [
-  "nice",
-  "round",
-  "well",
-  "played",
-  "team",
-  "map",
-  "score",
-  "match",
-  "great",
-  "comeback",
-  "today",
-  "tonight",
-  "again",
-  "ranked",
-  "season",
-  "patch",
-  "notes",
-  "skill",
-  "practice",
-  "lobby",
-];
-/** Post i of a stream where every (1/share)-th post names a cheat (bound for the model). */
-function mixedPost(i: number, share: number, now: number): Post {
-  const toModel = Math.floor((i + 1) * share) > Math.floor(i * share);
-  const text = toModel
-    ? `selling aimbot license #${i}, undetected, cheap`
-    : Array.from({ length: 4 + (i % 12) }, (_, k) => words[(i * 7 + k * 13) % words.length]).join(" ") + ` ${i}`;
-  return { id: `p${i}`, forumId: "gaming", authorId: "a", text, language: null, createdAt: now, metadata: {}, threadId: null };
-}
+const words = ["nice", "round", "well", "played", "team", "map", "score", "match", "great", "comeback", "today", "tonight", "again", "ranked"];
 
-async function produce(kafka: Kafka, topic: string, posts: Post[]): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let i = 0; i < posts.length; i += 2000) {
-    await producer.send({ topic, acks: 1, messages: posts.slice(i, i + 2000).map((p) => ({ key: p.id, ...codecs.post.encode(p) })) });
+/** The post stream: Zipf authors and threads from a fixed seed; a `share` of posts name a cheat (bound for the model). */
+class Traffic {
+  private readonly random = seededRandom(20);
+  private readonly threads = new Zipf(THREADS, ZIPF_S, this.random);
+  private readonly authors = new Zipf(AUTHORS, ZIPF_S, this.random);
+  private i = 0;
+  constructor(
+    private readonly share: number,
+    private readonly keyMode: KeyMode,
+  ) {}
+
+  next(now: number): { post: Post; key: string; model: boolean } {
+    const i = this.i++;
+    const model = this.random() < this.share;
+    const text = model
+      ? `selling aimbot license #${i}, undetected, cheap`
+      : Array.from({ length: 4 + (i % 10) }, (_, k) => words[(i * 7 + k * 13) % words.length]).join(" ") + ` ${i}`;
+    const post: Post = {
+      id: `p${i}`,
+      forumId: "gaming",
+      authorId: `a${this.authors.next()}`,
+      threadId: `t${this.threads.next()}`,
+      text,
+      language: null,
+      createdAt: now,
+      metadata: {},
+    };
+    const key = this.keyMode === "thread" ? post.threadId! : this.keyMode === "author" ? post.authorId : post.id;
+    return { post, key, model };
   }
-  await producer.disconnect();
-}
-
-interface Seen {
-  postId: string;
-  stage: string;
-  /** The decision record's timestamp (set when the worker produced it). */
-  at: number;
 }
 
 /** Reads decisions from the start until `expected` posts are decided; returns each post's first decision. */
-async function readDecisions(kafka: Kafka, topic: string, group: string, expected: number, timeoutMs: number): Promise<Map<string, Seen>> {
+async function readDecisions(kafka: Kafka, topic: string, group: string, expected: number, timeoutMs: number) {
   const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 50 });
-  const seen = new Map<string, Seen>();
+  const seen = new Map<string, { stage: string; at: number }>();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve) => {
@@ -136,7 +150,7 @@ async function readDecisions(kafka: Kafka, topic: string, group: string, expecte
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
           const d = codecs.decision.decode(m.value!, m.headers);
-          if (!seen.has(d.postId)) seen.set(d.postId, { postId: d.postId, stage: d.stage, at: Number(m.timestamp) });
+          if (!seen.has(d.postId)) seen.set(d.postId, { stage: d.stage, at: Number(m.timestamp) });
         }
         if (seen.size >= expected) {
           clearTimeout(timer);
@@ -150,58 +164,49 @@ async function readDecisions(kafka: Kafka, topic: string, group: string, expecte
   return seen;
 }
 
-const pct = (xs: number[], p: number): number => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const round = (x: number, digits = 1) => Number(x.toFixed(digits));
-
-/** Model-stage utilisation on a backlog: model posts/s over the span the model was busy, ÷ (C/L). */
-async function utilisation(
-  kafka: Kafka,
-  name: string,
-  mode: Mode,
-  engine: SimulatedEngine | null,
-  real: { engine: EngineFor; capacity: number; latencyMs: number } | null,
-  posts: number,
-  share: number,
-): Promise<{ utilisation: number; modelPostsPerS: number; seconds: number }> {
-  const config = configFor(name);
-  await ensureTopics(kafka, [config.kafka.topics.posts, config.kafka.topics.decisions], 3);
-  const now = Date.now();
-  const backlog = Array.from({ length: posts }, (_, i) => mixedPost(i, share, now));
-  await produce(kafka, config.kafka.topics.posts, backlog);
-  const modelPosts = backlog.filter((p) => p.text.includes("aimbot")).length;
-  const timed = engine ?? new TimedEngine(real!.engine());
-  const worker = await startClassifierWorker(config, logger, { engine: timed, processor: mode === "before" ? (p) => new ChunkAtATimeProcessor(p) : undefined });
-  try {
-    await readDecisions(kafka, config.kafka.topics.decisions, `${run}-${name}-read`, posts, 600_000);
-  } finally {
-    await worker.stop();
-  }
-  const seconds = (timed.lastEnd - timed.firstStart) / 1000;
-  const capacity = engine ? engine.capacity : real!.capacity;
-  const latencyMs = engine ? engine.latencyMs : real!.latencyMs;
-  const rate = modelPosts / seconds;
-  return { utilisation: round(rate / (capacity / (latencyMs / 1000)), 3), modelPostsPerS: round(rate, 2), seconds: round(seconds, 1) };
+/** The engine under test at one point: the port, and its busy sequence-ms so far. */
+interface Measured {
+  port: EnginePort & { dispose(): Promise<void> };
+  capacity: number;
+  latencyMs: number;
+  busySlotMs(now: number): number;
 }
 
-/** Latency on paced traffic: produce time -> decision record timestamp, by kind. */
-async function latency(
-  kafka: Kafka,
-  name: string,
-  mode: Mode,
-  engine: EnginePort & { dispose(): Promise<void> },
-  rate: number,
-  seconds: number,
-  share: number,
-) {
+/** A real engine that counts finished calls (× L, as busy sequence-ms); dispose leaves the model loaded. */
+class CountingEngine implements EnginePort {
+  private finished: number[] = [];
+  constructor(
+    private readonly inner: EnginePort,
+    private readonly latencyMs: number,
+  ) {}
+  get modelId(): string {
+    return this.inner.modelId;
+  }
+  async classify(request: Parameters<EnginePort["classify"]>[0]) {
+    const verdicts = await this.inner.classify(request);
+    this.finished.push(performance.now());
+    return verdicts;
+  }
+  queue() {
+    return this.inner.queue();
+  }
+  async dispose(): Promise<void> {}
+  busySlotMs(now: number): number {
+    return this.finished.filter((t) => t <= now).length * this.latencyMs;
+  }
+}
+
+const figures = (xs: number[]) => ({ n: xs.length, p50_ms: percentile(xs, 50), p95_ms: percentile(xs, 95), p99_ms: percentile(xs, 99) });
+
+/** One operating point: paced traffic for SECONDS into a fresh worker; latency by kind, utilisation over the traffic window. */
+async function runPoint(kafka: Kafka, name: string, engine: Measured, point: OperatingPoint, keyMode: KeyMode = KEY) {
   const config = configFor(name);
   await ensureTopics(kafka, [config.kafka.topics.posts, config.kafka.topics.decisions], 3);
-  const worker = await startClassifierWorker(config, logger, { engine, processor: mode === "before" ? (p) => new ChunkAtATimeProcessor(p) : undefined });
-  const producedAt = new Map<string, number>();
-  const total = Math.round(rate * seconds);
+  const worker = await startClassifierWorker(config, logger, { engine: engine.port });
+  const traffic = new Traffic(SHARE, keyMode);
+  const sent: Array<{ id: string; key: string; model: boolean; producedAt: number }> = [];
+  const total = Math.round(point.postsPerS * SECONDS);
+  const load = loadavg()[0]!;
   try {
     // Let the worker join and fetch before traffic starts.
     await new Promise((r) => setTimeout(r, 3000));
@@ -211,123 +216,189 @@ async function latency(
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
     const started = performance.now();
-    let sent = 0;
-    while (sent < total) {
-      const due = Math.min(total, Math.ceil(((performance.now() - started) / 1000) * rate));
-      if (due > sent) {
+    const busy0 = engine.busySlotMs(started);
+    const schedule0 = mainThreadSchedule();
+    while (sent.length < total) {
+      const due = Math.min(total, Math.ceil(((performance.now() - started) / 1000) * point.postsPerS));
+      if (due > sent.length) {
         const now = Date.now();
-        const posts = Array.from({ length: due - sent }, (_, k) => mixedPost(sent + k, share, now));
-        for (const p of posts) producedAt.set(p.id, now);
-        await producer.send({ topic: config.kafka.topics.posts, acks: 1, messages: posts.map((p) => ({ key: p.id, ...codecs.post.encode(p) })) });
-        sent = due;
+        const batch = Array.from({ length: due - sent.length }, () => traffic.next(now));
+        for (const b of batch) sent.push({ id: b.post.id, key: b.key, model: b.model, producedAt: now });
+        await producer.send({ topic: config.kafka.topics.posts, acks: 1, messages: batch.map((b) => ({ key: b.key, ...codecs.post.encode(b.post) })) });
       }
       await new Promise((r) => setTimeout(r, 5));
     }
+    const ended = performance.now();
+    const schedule1 = mainThreadSchedule();
+    const utilisation = utilisationOf(engine.busySlotMs(ended) - busy0, engine.capacity, ended - started);
     loopDelay.disable();
     await producer.disconnect();
-    const seen = await readDecisions(kafka, config.kafka.topics.decisions, `${run}-${name}-read`, total, 600_000);
-    const byKind = { prefilter: [] as number[], model: [] as number[] };
-    for (const s of seen.values()) (s.stage === "prefilter" ? byKind.prefilter : byKind.model).push(s.at - producedAt.get(s.postId)!);
-    const figures = (xs: number[]) => ({ n: xs.length, p50_ms: pct(xs, 50), p95_ms: pct(xs, 95), p99_ms: pct(xs, 99) });
+    const seen = await readDecisions(kafka, config.kafka.topics.decisions, `${run}-${name}-read`, total, 300_000);
+    const observed: Observed[] = sent.map((s) => ({
+      key: s.key,
+      producedAt: s.producedAt,
+      decidedAt: seen.get(s.id)!.at,
+      model: seen.get(s.id)!.stage !== "prefilter",
+    }));
+    const blocked = blockedByKey(observed);
+    const prefilter: number[] = [];
+    const prefilterBlocked: number[] = [];
+    const prefilterFree: number[] = [];
+    const model: number[] = [];
+    observed.forEach((o, i) => {
+      const ms = o.decidedAt - o.producedAt;
+      if (o.model) model.push(ms);
+      else {
+        prefilter.push(ms);
+        (blocked[i] ? prefilterBlocked : prefilterFree).push(ms);
+      }
+    });
     return {
-      prefilter: figures(byKind.prefilter),
-      model: figures(byKind.model),
+      percent: point.percent,
+      key: keyMode,
+      offered_posts_per_s: round(point.postsPerS),
+      offered_model_per_s: round(point.modelPerS, 2),
+      capacity_per_s: round(point.capacityPerS, 2),
+      load_1m: round(load, 2),
+      utilisation: round(utilisation, 3),
+      prefilter: figures(prefilter),
+      model: figures(model),
+      key_blocked_share: round(prefilterBlocked.length / Math.max(1, prefilter.length), 4),
+      prefilter_key_blocked_p99_ms: percentile(prefilterBlocked, 99),
+      prefilter_not_blocked_p99_ms: percentile(prefilterFree, 99),
       event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6),
       event_loop_delay_max_ms: round(loopDelay.max / 1e6),
+      // The main thread over the traffic window: ms on a CPU, and ms runnable but waiting for one.
+      main_thread_run_ms: Math.round(schedule1.runMs - schedule0.runMs),
+      main_thread_runqueue_wait_ms: Math.round(schedule1.waitMs - schedule0.waitMs),
+      window_ms: Math.round(ended - started),
     };
   } finally {
     await worker.stop();
   }
 }
+type PointResult = Awaited<ReturnType<typeof runPoint>>;
 
-/** A real engine that notes when its model stage was first and last busy; dispose leaves the model loaded for the next run. */
-class TimedEngine implements EnginePort {
-  firstStart = 0;
-  lastEnd = 0;
-  constructor(private readonly inner: EnginePort) {}
-  get modelId(): string {
-    return this.inner.modelId;
-  }
-  async classify(request: Parameters<EnginePort["classify"]>[0]) {
-    if (this.firstStart === 0) this.firstStart = performance.now();
-    const verdicts = await this.inner.classify(request);
-    this.lastEnd = performance.now();
-    return verdicts;
-  }
-  queue() {
-    return this.inner.queue();
-  }
-  async dispose(): Promise<void> {}
+/**
+ * Second look (issue 20, deliverable 2) is not built on this branch. Once the runner exists,
+ * this runs `point` again with it on (in its own consumer group, with the same engine) and
+ * returns the share of prefilter allows it reviewed and the model-bound p99 with it on; the
+ * JSON's `second_look_share` and `p99_model_delta` (p99 on ÷ p99 off − 1) come from here.
+ */
+async function secondLookScenario(point: OperatingPoint, off: PointResult): Promise<{ share: number; modelP99Ms: number } | null> {
+  log(`second look at ${point.percent} % (model p99 off: ${off.model.p99_ms} ms): not built on this branch`);
+  return null;
+}
+
+function describe(r: PointResult): string {
+  return (
+    `${r.percent} % of C/L (${r.offered_model_per_s} model posts/s of ${r.offered_posts_per_s} posts/s, key ${r.key}, load ${r.load_1m}): ` +
+    `utilisation ${r.utilisation}; prefilter p50/p95/p99 ${r.prefilter.p50_ms}/${r.prefilter.p95_ms}/${r.prefilter.p99_ms} ms (n ${r.prefilter.n}; ` +
+    `${(r.key_blocked_share * 100).toFixed(1)} % behind a model post of their key, p99 ${r.prefilter_key_blocked_p99_ms} ms; the rest p99 ${r.prefilter_not_blocked_p99_ms} ms); ` +
+    `model ${r.model.p50_ms}/${r.model.p95_ms}/${r.model.p99_ms} ms (n ${r.model.n}); event-loop delay p99 ${r.event_loop_delay_p99_ms} ms, max ${r.event_loop_delay_max_ms} ms; main thread ran ${r.main_thread_run_ms} ms and waited for a core ${r.main_thread_runqueue_wait_ms} ms of ${r.window_ms} ms`
+  );
 }
 
 const kafka = createKafka(configFor("probe").kafka, `${run}-bench`, silentLogger);
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const results: Record<string, unknown> = {};
+const loadStart = loadavg();
+const points: Record<string, unknown> = {};
+const headline: PointResult[] = [];
+let secondLook: Awaited<ReturnType<typeof secondLookScenario>> = null;
 
-// 1. Simulated engine.
-for (const mode of ["before", "after"] as const) {
-  const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
-  const u = await utilisation(kafka, `sim-u-${mode}`, mode, engine, null, BACKLOG, MODEL_SHARE);
-  log(
-    `simulated L=${SIM_LATENCY_MS} ms C=${SIM_CAPACITY}, ${MODEL_SHARE * 100} % to the model, ${mode}: utilisation ${u.utilisation} (${u.modelPostsPerS} model posts/s over ${u.seconds} s)`,
-  );
-  const l = await latency(kafka, `sim-l-${mode}`, mode, new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY), RATE, SECONDS, MODEL_SHARE);
-  log(
-    `  latency at ${RATE} posts/s: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n}); event-loop delay p99 ${l.event_loop_delay_p99_ms} ms`,
-  );
-  results[`sim_${mode}`] = { ...u, latency: l };
-}
-
-// 2. The real model.
-if (REAL) {
+if (!GEMMA) {
+  const at = (percent: number) => operatingPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE);
+  for (const percent of POINTS) {
+    const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
+    const r = await runPoint(
+      kafka,
+      `sim-${percent}`,
+      { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t) },
+      at(percent),
+    );
+    log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, ${describe(r)}`);
+    points[`sim_${percent}`] = r;
+    headline.push(r);
+    if (percent === 90) secondLook = await secondLookScenario(at(percent), r);
+  }
+} else {
   const gemma = await loadEnginePort(engineSettings, silentLogger);
-  const policy = (await import("@arbiter/shared/policy/load-policy-dir.js")).loadPolicySet;
-  const cheats = (await policy(resolveFromRoot("config/policies"))).get("cheats")!;
+  const cheats = (await (await import("@arbiter/shared/policy/load-policy-dir.js")).loadPolicySet(resolveFromRoot("config/policies"))).get("cheats")!;
   const request = (text: string) => ({
     postText: text,
     policies: [{ id: cheats.id, version: cheats.version, text: cheats.body, effort: "low" as const, ruleIds: cheats.rules.map((r) => r.id) }],
   });
-  // L for the real model: a warm call on its own.
-  await gemma.classify(request("warm up"));
+  // The threads llama.cpp computes on: the ones busy during warm calls (none of them is the main thread).
+  const threads = await modelThreads(async () => {
+    await gemma.classify(request("warm up"));
+    await Promise.all([gemma.classify(request("selling aimbot")), gemma.classify(request("selling wallhack"))]);
+  });
   const singles: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
     await gemma.classify(request(`selling aimbot license #${i}, undetected, cheap`));
     singles.push(performance.now() - t);
   }
-  const realLatencyMs = singles.reduce((a, b) => a + b, 0) / singles.length;
-  const real = { engine: () => gemma, capacity: engineSettings.sequences, latencyMs: realLatencyMs };
-  log(`gemma: a warm call alone takes ${realLatencyMs.toFixed(0)} ms; C = ${real.capacity} sequences`);
-  for (const mode of ["before", "after"] as const) {
-    const u = await utilisation(kafka, `real-u-${mode}`, mode, null, real, REAL_BACKLOG, MODEL_SHARE);
-    log(`gemma, ${MODEL_SHARE * 100} % to the model, ${mode}: utilisation ${u.utilisation} (${u.modelPostsPerS} model posts/s over ${u.seconds} s)`);
-    const l = await latency(kafka, `real-l-${mode}`, mode, new TimedEngine(gemma), REAL_RATE, REAL_SECONDS, REAL_SHARE);
-    log(
-      `  latency at ${REAL_RATE} posts/s, ${REAL_SHARE * 100} % to the model: prefilter p50/p95/p99 ${l.prefilter.p50_ms}/${l.prefilter.p95_ms}/${l.prefilter.p99_ms} ms (n ${l.prefilter.n}); model ${l.model.p50_ms}/${l.model.p95_ms}/${l.model.p99_ms} ms (n ${l.model.n}); event-loop delay p99 ${l.event_loop_delay_p99_ms} ms, max ${l.event_loop_delay_max_ms} ms`,
-    );
-    results[`real_${mode}`] = { ...u, latency: l, single_call_ms: Math.round(realLatencyMs) };
+  const latencyMs = singles.reduce((a, b) => a + b, 0) / singles.length;
+  log(`gemma: a warm call alone takes ${latencyMs.toFixed(0)} ms; C = ${engineSettings.sequences} sequences; model threads ${threads.join(",")}`);
+  for (const nice of NICE) {
+    setNice(threads, nice);
+    for (const percent of POINTS) {
+      const point = operatingPoint(percent, engineSettings.sequences, latencyMs, SHARE);
+      const counting = new CountingEngine(gemma, latencyMs);
+      const r = await runPoint(
+        kafka,
+        `gemma-n${nice}-${percent}`,
+        { port: counting, capacity: engineSettings.sequences, latencyMs, busySlotMs: (t) => counting.busySlotMs(t) },
+        point,
+      );
+      log(`gemma (threads ${engineSettings.threads}, model threads nice ${nice}), ${describe(r)}`);
+      points[`gemma_nice${nice}_${percent}`] = { ...r, nice, single_call_ms: Math.round(latencyMs) };
+      if (nice === NICE.at(-1)) headline.push(r);
+    }
   }
-  await gemma.dispose();
+  setNice(threads, 0);
+  await (gemma as EnginePort & { dispose(): Promise<void> }).dispose();
 }
 
-type Run = { utilisation: number; latency: { prefilter: { p99_ms: number }; model: { p99_ms: number } } };
-const simAfter = results.sim_after as Run;
-const simBefore = results.sim_before as Run;
-const realAfter = results.real_after as Run | undefined;
-const realBefore = results.real_before as Run | undefined;
-const worst = (a: number, b: number | undefined) => (b === undefined ? a : Math.max(a, b));
+// The simulated engine keyed as Arbiter's own producer keys (post id), at 90 and 110 %, for comparison.
+if (!GEMMA && KEY !== "post" && !process.argv.includes("--no-post-keys")) {
+  for (const percent of POINTS.filter((p) => p >= 90)) {
+    const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
+    const measured: Measured = { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t) };
+    const r = await runPoint(kafka, `sim-${percent}-post`, measured, operatingPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE), "post");
+    log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, ${describe(r)}`);
+    points[`sim_${percent}_post_keys`] = r;
+  }
+}
+
+const headlineAt = (percent: number) => headline.find((r) => r.percent === percent);
+const top = headline.reduce((a, b) => (b.percent > a.percent ? b : a), headline[0]!);
+const at90 = headlineAt(90) ?? top;
 console.log(
   JSON.stringify({
     bench: "latency",
+    engine: GEMMA
+      ? `gemma-3-270m (CPU, ${engineSettings.sequences} sequences, threads ${engineSettings.threads})`
+      : `simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms`,
     machine: `${cpus().length}x ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`,
-    sim: { latency_ms: SIM_LATENCY_MS, capacity: SIM_CAPACITY, model_share: MODEL_SHARE, backlog: BACKLOG, rate: RATE, seconds: SECONDS },
-    utilisation: simAfter.utilisation,
-    p99_prefilter_ms: worst(simAfter.latency.prefilter.p99_ms, realAfter?.latency.prefilter.p99_ms),
-    before_utilisation: simBefore.utilisation,
-    before_p99_prefilter_ms: worst(simBefore.latency.prefilter.p99_ms, realBefore?.latency.prefilter.p99_ms),
-    utilisation_ratio: round(simAfter.utilisation / simBefore.utilisation, 2),
-    p99_prefilter_ratio: round(simBefore.latency.prefilter.p99_ms / simAfter.latency.prefilter.p99_ms, 1),
-    ...results,
+    load_avg_start: loadStart.map((x) => round(x, 2)),
+    load_avg_end: loadavg().map((x) => round(x, 2)),
+    model_share: SHARE,
+    key: KEY,
+    zipf: { threads: THREADS, authors: AUTHORS, s: ZIPF_S },
+    seconds_per_point: SECONDS,
+    audit_sample_rate: 0,
+    utilisation: top.utilisation,
+    utilisation_at_percent: top.percent,
+    p99_prefilter_ms: at90.prefilter.p99_ms,
+    p99_prefilter_at_percent: at90.percent,
+    // The same figures keyed by post id (no key repeats), where run.
+    utilisation_post_keys: (points[`sim_${top.percent}_post_keys`] as PointResult | undefined)?.utilisation ?? null,
+    p99_prefilter_ms_post_keys: (points[`sim_${at90.percent}_post_keys`] as PointResult | undefined)?.prefilter.p99_ms ?? null,
+    second_look_share: secondLook?.share ?? null,
+    p99_model_delta: secondLook ? round(secondLook.modelP99Ms / at90.model.p99_ms - 1, 3) : null,
+    ...(secondLook ? {} : { second_look: "not built on this branch" }),
+    points,
   }),
 );
 process.exit(0);

@@ -3,7 +3,8 @@ import type { ClassifyRequest, EnginePort, ModelVerdict } from "@arbiter/shared/
 /**
  * A fake engine for benches: every call takes `latencyMs` once it holds one of `capacity`
  * slots (a model with that many sequences); later calls wait in line. Verdicts are a confident
- * "allow". It records when the model stage was busy, for utilisation.
+ * "allow". It records when the model stage was busy, for utilisation: the span from the first
+ * call to the last, and the integral of busy sequences over time (`busySlotMs`).
  */
 export class SimulatedEngine implements EnginePort {
   readonly modelId = "simulated";
@@ -13,6 +14,8 @@ export class SimulatedEngine implements EnginePort {
   calls = 0;
   firstStart = 0;
   lastEnd = 0;
+  private slotMs = 0;
+  private changedAt = performance.now();
 
   constructor(
     readonly latencyMs: number,
@@ -23,6 +26,7 @@ export class SimulatedEngine implements EnginePort {
 
   async classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
     if (this.busy >= this.capacity) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.account();
     this.busy++;
     if (this.firstStart === 0) this.firstStart = performance.now();
     try {
@@ -38,6 +42,7 @@ export class SimulatedEngine implements EnginePort {
         );
       });
     } finally {
+      this.account();
       this.busy--;
       this.waiting.shift()?.();
     }
@@ -55,6 +60,17 @@ export class SimulatedEngine implements EnginePort {
       generatedTokens: 0,
       latencyMs: this.latencyMs,
     }));
+  }
+
+  /** Sequence-milliseconds spent busy from construction until `now` (for utilisation over a window: the difference of two readings). */
+  busySlotMs(now = performance.now()): number {
+    return this.slotMs + this.busy * (now - this.changedAt);
+  }
+
+  private account(): void {
+    const now = performance.now();
+    this.slotMs += this.busy * (now - this.changedAt);
+    this.changedAt = now;
   }
 
   queue(): { depth: number; capacity: number; inFlight: number; sequences: number } {
