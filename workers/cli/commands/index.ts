@@ -5,6 +5,7 @@ import { evalCommand } from "./eval.js";
 import { policyCommand } from "./policy.js";
 import { funnelCommand } from "./funnel.js";
 import { produceCommand } from "./produce.js";
+import { recordCommand } from "./record.js";
 import { replayCommand } from "./replay.js";
 import { shadowCommand } from "./shadow.js";
 import { tailCommand } from "./tail.js";
@@ -24,4 +25,5 @@ export const commands: readonly (() => Command)[] = [
   replayCommand,
   shadowCommand,
   funnelCommand,
+  recordCommand,
 ];

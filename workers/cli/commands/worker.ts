@@ -9,6 +9,7 @@ const ROLES: Record<string, { main: string; env: Record<string, string>; about: 
   "auto-hide": { main: "../../auto-hide/main.js", env: {}, about: "decisions → the forum's hide/unhide/banner API" },
   tickets: { main: "../../tickets/main.js", env: {}, about: "tickets → the ticket webhook and/or a Redis stream" },
   console: { main: "../../console/main.js", env: {}, about: "the moderator console (web)" },
+  record: { main: "../../record/main.js", env: {}, about: "decisions, audit, tickets, appeals → the store of record (PostgreSQL)" },
 };
 
 export function workerCommand(): Command {
