@@ -44,12 +44,15 @@ export interface SqlStatement {
 
 /**
  * The statement: the decisions that pass the filters and whose rationale, post text or audit
- * reasoning matches the words, newest first. Each of the three is its own branch, each ordered
- * by time and cut at the limit on its own (a GIN index scan, or the time index when the words
- * are common), so the merge reads at most three limits' rows. `configs` are the text search
- * configurations the rows were indexed with: the query is parsed with each and ORed.
+ * reasoning matches the words, newest first. Each of the three is its own branch, ordered by
+ * time and cut at the limit on its own (a GIN index scan, or the time index when the words are
+ * common: the planner picks, seeing the words), so the merge reads at most three limits' rows.
+ * `queries` are the words as tsquery text parsed in each text search configuration the rows may
+ * be indexed with, each distinct one once ({@link tsqueriesStatement}): the same query ORed
+ * fifteen times makes the planner expect fifteen times the matches and walk the time index
+ * where the GIN index finds none.
  */
-export function searchStatement(filters: SearchFilters, configs: readonly string[]): SqlStatement {
+export function searchStatement(filters: SearchFilters, queries: readonly string[]): SqlStatement {
   const values: unknown[] = [];
   const param = (value: unknown) => {
     values.push(value);
@@ -78,21 +81,34 @@ export function searchStatement(filters: SearchFilters, configs: readonly string
       values,
     };
   }
-  const words = param(filters.text);
-  const query = configs.map((config) => `websearch_to_tsquery(${param(config)}::regconfig, ${words})`).join(" || ");
-  const branch = (source: string, match: string) =>
-    `(SELECT ${columns}, '${source}' AS source FROM record_decisions d ${filtered([match])} ORDER BY d.decided_at DESC LIMIT ${limit})`;
+  const query = queries.length === 0 ? "''::tsquery" : queries.map((q) => `${param(q)}::tsquery`).join(" || ");
+  // The query inline in each branch (not a CTE): the planner sees the words and estimates how many rows match.
+  const branch = (source: string, from: string, match: string) =>
+    `(SELECT ${columns}, '${source}' AS source FROM ${from} ${filtered([match])} ORDER BY d.decided_at DESC LIMIT ${limit})`;
   return {
     text:
-      `WITH q AS MATERIALIZED (SELECT ${query} AS q), hits AS (` +
+      "WITH hits AS (" +
       [
-        branch("rationale", "d.search @@ (SELECT q FROM q)"),
-        branch("post", "EXISTS (SELECT 1 FROM record_posts p WHERE p.post_id = d.post_id AND p.search @@ (SELECT q FROM q))"),
-        branch("reasoning", "EXISTS (SELECT 1 FROM record_audit a WHERE a.decision_id = d.decision_id AND a.search @@ (SELECT q FROM q))"),
+        branch("rationale", "record_decisions d", `d.search @@ (${query})`),
+        branch("post", "record_posts p JOIN record_decisions d ON d.post_id = p.post_id", `p.search @@ (${query})`),
+        // A decision's audit rows are one per policy: DISTINCT keeps one hit per decision.
+        branch(
+          "reasoning",
+          `(SELECT DISTINCT a.decision_id FROM record_audit a WHERE a.search @@ (${query})) a JOIN record_decisions d ON d.decision_id = a.decision_id`,
+          "true",
+        ),
       ].join(" UNION ALL ") +
       `) SELECT decision_id, post_id, forum_id, action, stage, policies, policy_refs, decided_at, decided_by, rationale, array_agg(DISTINCT source ORDER BY source) AS matched` +
       ` FROM hits GROUP BY decision_id, post_id, forum_id, action, stage, policies, policy_refs, decided_at, decided_by, rationale ORDER BY decided_at DESC LIMIT ${limit}`,
     values,
+  };
+}
+
+/** The words parsed in each configuration, each distinct non-empty tsquery once (column `q`), for {@link searchStatement}. */
+export function tsqueriesStatement(text: string, configs: readonly string[]): SqlStatement {
+  return {
+    text: "SELECT DISTINCT q FROM (SELECT websearch_to_tsquery(c::regconfig, $1)::text AS q FROM unnest($2::text[]) c) t WHERE q <> '' ORDER BY q",
+    values: [text, configs],
   };
 }
 

@@ -8,7 +8,7 @@ import { ConfigError } from "../settings/config-error.js";
 import { resolveSecret } from "../settings/transport-security.js";
 import { RecordStoreError } from "./errors/record-store-error.js";
 import { appealRow, auditRows, decisionRow, postRow, searchConfigs, ticketRow } from "./record-rows.js";
-import { searchHit, searchStatement, type SearchFilters, type SearchHit } from "./record-search.js";
+import { searchHit, searchStatement, tsqueriesStatement, type SearchFilters, type SearchHit } from "./record-search.js";
 import { RECORD_TABLES, type RecordSettings, type RecordTable } from "./record-settings.js";
 
 /** The migrations `arbiter record migrate` applies: SQL files beside this one (copied into dist/ by the build). */
@@ -271,7 +271,14 @@ export class RecordStore {
   }
 
   async search(filters: SearchFilters): Promise<SearchHit[]> {
-    const statement = searchStatement(filters, this.configs);
+    let queries: string[] = [];
+    if (filters.text.trim() !== "") {
+      const parsed = tsqueriesStatement(filters.text, this.configs);
+      queries = (await this.query("search", parsed.text, parsed.values)).rows.map((r) => r.q as string);
+      // Only stop words ("the", "and"): nothing can match.
+      if (queries.length === 0) return [];
+    }
+    const statement = searchStatement(filters, queries);
     const result = await this.query("search", statement.text, statement.values);
     return result.rows.map(searchHit);
   }

@@ -1,0 +1,10 @@
+import pg from "pg";
+import { searchStatement } from "@arbiter/shared/record/record-search.js";
+import { searchConfigs } from "@arbiter/shared/record/record-rows.js";
+import { recordSchema } from "@arbiter/shared/record/record-settings.js";
+const c = new pg.Client({ connectionString: "postgres://arbiter@127.0.0.1:5432/arbiter_bench" });
+await c.connect();
+const s = searchStatement({ text: process.argv[2]!, limit: 50 }, searchConfigs(recordSchema.parse({}).search));
+const r = await c.query("EXPLAIN ANALYZE " + s.text, s.values);
+console.log(r.rows.map((x) => x["QUERY PLAN"]).join("\n"));
+await c.end();
