@@ -63,8 +63,8 @@ export default async function globalSetup() {
     );
   }
   // The store of record (shared/record): scripts/postgres.sh runs Debian's PostgreSQL with a database `arbiter`.
-  const postgresUrl = process.env.ARBITER_TEST_POSTGRES_URL ?? `postgres://127.0.0.1:${process.env.PGPORT ?? "5432"}/arbiter`;
-  const client = new pg.Client({ connectionString: postgresUrl, user: "arbiter", connectionTimeoutMillis: 3000 });
+  const postgresUrl = process.env.ARBITER_TEST_POSTGRES_URL ?? `postgres://arbiter@127.0.0.1:${process.env.PGPORT ?? "5432"}/arbiter`;
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query("SELECT 1");
