@@ -149,6 +149,7 @@ export interface PostHistory {
   post: { postId: string; forumId: string; authorId: string; language: string | null; text: string; createdAt: number } | null;
   decisions: Array<{
     decisionId: string;
+    forumId: string;
     action: string;
     stage: string;
     decidedAt: number;
@@ -301,6 +302,7 @@ export class RecordStore {
             : null,
           decisions: decisions.rows.map((d) => ({
             decisionId: d.decision_id,
+            forumId: d.forum_id,
             action: d.action,
             stage: d.stage,
             decidedAt: (d.decided_at as Date).getTime(),
