@@ -17,7 +17,7 @@ const STAGES: Record<Stage, true> = { prefilter: true, primary: true, escalation
 
 interface SearchFlags {
   policy?: string;
-  version?: string;
+  policyVersion?: string;
   action?: Action;
   stage?: Stage;
   forum?: string;
@@ -83,7 +83,7 @@ export function recordCommand(): Command {
     )
     .argument("[words]", "the words (empty: the filters alone)", "")
     .option("--policy <id>", "a policy among the decision's verdicts")
-    .option("--version <version>", "that policy's version (or any policy's, without --policy)")
+    .option("--policy-version <version>", "that policy's version (or any policy's, without --policy)")
     .addOption(new Option("--action <action>", "the decision's action").choices(Object.keys(ACTIONS)))
     .addOption(new Option("--stage <stage>", "the stage that decided").choices(Object.keys(STAGES)))
     .option("--forum <id>", "the forum")
@@ -99,7 +99,7 @@ export function recordCommand(): Command {
         text: words,
         limit: Math.min(flags.limit ?? context.config.record.search.limit, 1000),
         ...(flags.policy === undefined ? {} : { policy: flags.policy }),
-        ...(flags.version === undefined ? {} : { version: flags.version }),
+        ...(flags.policyVersion === undefined ? {} : { version: flags.policyVersion }),
         ...(flags.action === undefined ? {} : { action: flags.action }),
         ...(flags.stage === undefined ? {} : { stage: flags.stage }),
         ...(flags.forum === undefined ? {} : { forum: flags.forum }),
