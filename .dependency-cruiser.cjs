@@ -7,7 +7,7 @@ const floors = [
   ["errors", "settings"],
   ["retry", "html", "stats", "text", "net", "observability"],
   ["policy", "prefilter", "engine", "codec", "kafka", "redis"],
-  ["policy-registry"],
+  ["policy-registry", "record"],
   ["pipeline", "sinks", "ingest", "console", "config", "worker"],
   ["eval", "replay", "funnel", "dsa", "sweep"],
   ["cli"],

@@ -16,6 +16,7 @@ rm -rf dist
 node_modules/.bin/tsc -p tsconfig.build.json
 # Read at run time by path, next to the code that reads them.
 cp -R shared/codec/schemas dist/shared/codec/schemas
+cp -R shared/record/migrations dist/shared/record/migrations
 # `@arbiter/shared/<folder>/<file>.js` in compiled code: Node looks in the nearest node_modules
 # first, so from dist/ it finds the compiled library, not the workspace's TypeScript.
 mkdir -p dist/node_modules/@arbiter

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, and only that: npm packages, the Kafka jars, the Schema Registry, Redis,
-# Chromium (the console's browser tests), the test models.
+# PostgreSQL, Chromium (the console's browser tests), the test models.
 # Safe to run again; each step is a no-op when its result is already there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +16,8 @@ missing_apt=()
 command -v mvn >/dev/null || missing_apt+=(maven)
 command -v java >/dev/null || missing_apt+=(openjdk-17-jre-headless)
 command -v redis-server >/dev/null || missing_apt+=(redis-server)
+# Debian's PostgreSQL, the store of record (scripts/postgres.sh runs its own cluster in .run/postgres).
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing_apt+=(postgresql)
 # Debian's chromium, driven by playwright-core in the console's tests (no browser download needed).
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing_apt+=(chromium)
 if [ ${#missing_apt[@]} -gt 0 ]; then

@@ -9,6 +9,7 @@ import { ingestSchema } from "../ingest/ingest-settings.js";
 import { httpSchema, logSchema } from "../observability/observability-settings.js";
 import { cacheSchema, pipelineSchema } from "../pipeline/pipeline-settings.js";
 import { policiesSchema } from "../policy/policy-settings.js";
+import { recordSchema } from "../record/record-settings.js";
 import { redisSchema } from "../redis/redis-settings.js";
 import { replaySchema } from "../replay/replay-settings.js";
 import { autoHideSchema } from "../sinks/auto-hide/auto-hide-settings.js";
@@ -52,6 +53,7 @@ export const arbiterConfigSchema = z
     console: consoleSchema,
     ingest: ingestSchema,
     dsa: dsaSchema,
+    record: recordSchema,
     shutdownTimeoutMs: z.int().min(100).describe("Drain bound on SIGTERM/SIGINT.").default(30_000),
   })
   .superRefine((c, ctx) => {

@@ -6,7 +6,10 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import type { ConsoleSettings } from "./console-settings.js";
-import type { Action, Appeal } from "../codec/records.js";
+import type { Action, Appeal, Stage } from "../codec/records.js";
+import { isRetriable } from "../errors/arbiter-error.js";
+import type { RecordStore } from "../record/record-store.js";
+import { postHistoryPage, recordSearchPage, type RecordQuery } from "./record-pages.js";
 import type { Logger } from "../observability/logger.js";
 import type { PolicySet } from "../policy/policy-set.js";
 import type { Prefilter } from "../prefilter/prefilter.js";
@@ -50,6 +53,8 @@ export interface ConsoleServerDeps {
   keyPrefix: string;
   metrics: SinkMetrics;
   logger: Logger;
+  /** The store of record: the search and post-history pages (null: those pages say it is not set up). */
+  record?: Pick<RecordStore, "search" | "postHistory"> | null;
   now?: () => number;
 }
 
@@ -289,6 +294,72 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   app.get<{ Params: { id: string } }>(`${base}/api/tickets/:id`, guarded, async (request, reply) => {
     const stored = await store.ticket(request.params.id);
     return stored && mayAct(request, stored) ? stored : reply.code(404).send({ error: "no such ticket" });
+  });
+
+  const recordQuery = (raw: Partial<Record<keyof RecordQuery, unknown>>): RecordQuery => ({
+    q: String(raw.q ?? ""),
+    policy: String(raw.policy ?? ""),
+    action: String(raw.action ?? ""),
+    stage: String(raw.stage ?? ""),
+    forum: String(raw.forum ?? ""),
+    moderator: String(raw.moderator ?? ""),
+    sinceDays: String(raw.sinceDays ?? ""),
+  });
+  const ACTION_VALUES = new Set(["ALLOW", "HIDE", "REVIEW", "BANNER"]);
+  const STAGE_VALUES = new Set(["prefilter", "primary", "escalation", "human", "replay", "appeal"]);
+  /** Only forums the moderator acts on (an admin: all), as for tickets. */
+  const mayReadForum = (request: FastifyRequest, forumId: string) => deps.moderators.mayActOn(request.session.moderator!, forumId);
+
+  app.get<{ Querystring: Partial<RecordQuery> }>(`${base}/record/search`, guarded, async (request, reply) => {
+    const query = recordQuery(request.query);
+    const ctx = context(request, reply);
+    if (!deps.record) return sendPage(reply, recordSearchPage(ctx, query, null, "The store of record is not set up for this console."), 503);
+    const asked = Object.values(query).some((v) => v.trim() !== "");
+    if (!asked) return sendPage(reply, recordSearchPage(ctx, query, null, null));
+    const days = query.sinceDays.trim() === "" ? undefined : Number(query.sinceDays);
+    if (days !== undefined && (!Number.isFinite(days) || days <= 0))
+      return sendPage(reply, recordSearchPage(ctx, query, null, "Last (days) must be a positive number."), 400);
+    if (query.action !== "" && !ACTION_VALUES.has(query.action)) return sendPage(reply, recordSearchPage(ctx, query, null, "No such action."), 400);
+    if (query.stage !== "" && !STAGE_VALUES.has(query.stage)) return sendPage(reply, recordSearchPage(ctx, query, null, "No such stage."), 400);
+    const opt = (v: string) => (v.trim() === "" ? undefined : v.trim());
+    try {
+      const hits = await deps.record.search({
+        text: query.q,
+        limit: 100,
+        ...(opt(query.policy) === undefined ? {} : { policy: opt(query.policy)! }),
+        ...(opt(query.action) === undefined ? {} : { action: query.action as Action }),
+        ...(opt(query.stage) === undefined ? {} : { stage: query.stage as Stage }),
+        ...(opt(query.forum) === undefined ? {} : { forum: opt(query.forum)! }),
+        ...(opt(query.moderator) === undefined ? {} : { moderator: opt(query.moderator)! }),
+        ...(days === undefined ? {} : { since: now() - days * 86_400_000 }),
+      });
+      return sendPage(
+        reply,
+        recordSearchPage(
+          ctx,
+          query,
+          hits.filter((h) => mayReadForum(request, h.forumId)),
+          null,
+        ),
+      );
+    } catch (error) {
+      deps.logger.warn({ err: (error as Error).message }, "record search failed");
+      return sendPage(
+        reply,
+        recordSearchPage(ctx, query, null, isRetriable(error) ? "The store of record does not answer; try again shortly." : "The search failed."),
+        503,
+      );
+    }
+  });
+
+  app.get<{ Params: { id: string } }>(`${base}/record/posts/:id`, guarded, async (request, reply) => {
+    const notFound = () => reply.code(404).type("text/plain; charset=utf-8").send("No such post.");
+    if (!deps.record) return notFound();
+    const history = await deps.record.postHistory(request.params.id);
+    // Every forum the post was seen in must be the moderator's: nothing of another forum's post goes out.
+    const forums = new Set([...(history.post ? [history.post.forumId] : []), ...history.decisions.map((d) => d.forumId)]);
+    if (forums.size === 0 || ![...forums].every((f) => mayReadForum(request, f))) return notFound();
+    return sendPage(reply, postHistoryPage(context(request, reply), request.params.id, history));
   });
 
   app.get<{ Params: { id: string } }>(`${base}/tickets/:id`, guarded, async (request, reply) => {

@@ -13,7 +13,7 @@ export class SinkMetrics extends WorkerMetrics {
   });
   readonly skipped = new Counter({
     name: "arbiter_sink_skipped_total",
-    help: "Records a sink did not act on, and pages not sent, by reason (duplicate, human-decided, no-change, page-post-limit, page-forum-limit)",
+    help: "Records a sink did not act on, and pages not sent, by reason (duplicate, human-decided, no-change, page-post-limit, page-forum-limit, tombstone)",
     labelNames: ["reason"] as const,
     registers: this.sinkRegisters,
   });
@@ -26,6 +26,12 @@ export class SinkMetrics extends WorkerMetrics {
     name: "arbiter_tickets_delivered_total",
     help: "Tickets delivered, by channel (webhook, stream)",
     labelNames: ["channel"] as const,
+    registers: this.sinkRegisters,
+  });
+  readonly recorded = new Counter({
+    name: "arbiter_record_written_total",
+    help: "Records the record worker wrote to the store of record (an upsert by record id), by kind (decision, audit, ticket, appeal)",
+    labelNames: ["kind"] as const,
     registers: this.sinkRegisters,
   });
   readonly moderatorActions = new Counter({

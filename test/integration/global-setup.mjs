@@ -1,4 +1,4 @@
-// Integration tests need the real broker, the real Redis, the real Schema Registry, the test
+// Integration tests need the real broker, the real Redis, the real Schema Registry, PostgreSQL, the test
 // models and Chromium. When one is missing the whole run fails here with what to do — it never
 // quietly skips.
 // Plain JS: jest loads globalSetup outside its module mapper, so this file imports nothing of ours.
@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -60,6 +61,19 @@ export default async function globalSetup() {
     problems.push(
       `the Schema Registry is not answering at ${registryUrl} (${error.message}): run \`bash scripts/schema-registry.sh start\` (or \`bash scripts/services.sh start\`)`,
     );
+  }
+  // The store of record (shared/record): scripts/postgres.sh runs Debian's PostgreSQL with a database `arbiter`.
+  const postgresUrl = process.env.ARBITER_TEST_POSTGRES_URL ?? `postgres://arbiter@127.0.0.1:${process.env.PGPORT ?? "5432"}/arbiter`;
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+  } catch (error) {
+    problems.push(
+      `PostgreSQL is not answering at ${postgresUrl.replace(/:[^:@/]*@/, ":***@")} (${error.message}): run \`bash scripts/postgres.sh start\` (or \`bash scripts/services.sh start\`)`,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
   }
   const modelsDir = process.env.ARBITER_MODELS_DIR ?? path.join(repoRoot, "models");
   for (const file of ["llama-tiny-random.gguf", "gemma-3-270m-q4_k_m.gguf", "harmony-tiny-random.gguf"]) {

@@ -5,6 +5,7 @@ import { resolveSecret } from "@arbiter/shared/settings/transport-security.js";
 import { ConsoleIntake } from "@arbiter/shared/console/console-intake.js";
 import { ConsolePublisher } from "@arbiter/shared/console/console-publisher.js";
 import { buildConsoleServer, type ConsoleServerDeps } from "@arbiter/shared/console/console-server.js";
+import { RecordStore } from "@arbiter/shared/record/record-store.js";
 import { ConsoleStore } from "@arbiter/shared/console/console-store.js";
 import { ModeratorDirectory } from "@arbiter/shared/console/moderator-directory.js";
 import { ModeratorLog } from "@arbiter/shared/console/moderator-log.js";
@@ -36,6 +37,7 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
   const { codecs, kafka, redis, metrics } = parts;
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const store = new ConsoleStore(redis, config.redis.keyPrefix, settings.auditTtlHours * 3600, settings.retentionDays * 86_400);
+  const recordStore = RecordStore.connect(config.record, log);
   let server: Awaited<ReturnType<typeof buildConsoleServer>> | undefined;
   try {
     const serverDeps: ConsoleServerDeps = {
@@ -51,6 +53,8 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
       keyPrefix: config.redis.keyPrefix,
       metrics,
       logger: log,
+      // The pool connects at the first search: a console whose store is down still serves tickets.
+      record: recordStore,
     };
     server = await buildConsoleServer(serverDeps);
     // The server reads deps.policies and deps.prefilter at each request: a new set takes effect at the next page.
@@ -82,6 +86,7 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
       afterDrain: async () => {
         await producer.disconnect();
         await policies.close();
+        await recordStore.close();
       },
     });
     const { port } = app.server.address() as AddressInfo;
@@ -95,6 +100,7 @@ export async function startConsoleWorker(config: ArbiterConfig, logger: Logger):
     await server?.close().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await policies.close().catch(() => undefined);
+    await recordStore.close().catch(() => undefined);
     redis.disconnect();
     throw error;
   }

@@ -6,6 +6,7 @@ import { evalCommand } from "./eval.js";
 import { policyCommand } from "./policy.js";
 import { funnelCommand } from "./funnel.js";
 import { produceCommand } from "./produce.js";
+import { recordCommand } from "./record.js";
 import { replayCommand } from "./replay.js";
 import { reportCommand } from "./report.js";
 import { shadowCommand } from "./shadow.js";
@@ -30,4 +31,5 @@ export const commands: readonly (() => Command)[] = [
   dsaCommand,
   reportCommand,
   sweepCommand,
+  recordCommand,
 ];

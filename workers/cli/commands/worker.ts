@@ -10,6 +10,7 @@ const ROLES: Record<string, { main: string; env: Record<string, string>; about: 
   tickets: { main: "../../tickets/main.js", env: {}, about: "tickets → the ticket webhook and/or a Redis stream" },
   console: { main: "../../console/main.js", env: {}, about: "the moderator console (web)" },
   ingest: { main: "../../ingest/main.js", env: {}, about: "signed webhooks and Reddit/Lemmy pollers → posts" },
+  record: { main: "../../record/main.js", env: {}, about: "decisions, audit, tickets, appeals → the store of record (PostgreSQL)" },
 };
 
 export function workerCommand(): Command {

@@ -1,0 +1,2 @@
+DROP INDEX record_decisions_forum;
+DROP INDEX record_decisions_moderator;
