@@ -6,7 +6,14 @@ import type { OutboundRecord } from "../kafka/consumed-record.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import { decisionId } from "../codec/decision-identity.js";
-import type { EnginePort, PipelinePolicy } from "./ports.js";
+import { engineIdleFor, type EngineQueue, type EnginePort, type PipelinePolicy } from "./ports.js";
+
+/** Calls waiting of a class above audit; a port that does not say by class: every call waiting. */
+function waitingAboveAudit(queue: EngineQueue): number {
+  const byClass = queue.queuedByClass;
+  if (byClass === undefined) return queue.depth;
+  return byClass.primary + byClass.escalation + byClass["second-look"];
+}
 import type { Codecs } from "../codec/codecs.js";
 
 /**
@@ -116,8 +123,7 @@ export class AuditSampler {
 
   /** The engine can take a call without making anyone wait: a free sequence and an empty queue. */
   private engineIdle(): boolean {
-    const q = this.deps.engine.queue();
-    return q.depth === 0 && q.inFlight < q.sequences;
+    return engineIdleFor(this.deps.engine.queue());
   }
 
   private pump(): void {
@@ -134,9 +140,11 @@ export class AuditSampler {
     const { deps } = this;
     const abort = new AbortController();
     this.abort = abort;
-    // Lowest priority: a model call queued behind this one stops it.
+    // Lowest priority: a call of a higher class queued behind this one stops it (the engine's queue
+    // already serves that call first; this frees the sequence a call sooner). The sample's own
+    // further calls (one per policy) wait at class audit and stop nothing.
     const watch = setInterval(() => {
-      if (deps.engine.queue().depth > 0) abort.abort(new Error("preempted"));
+      if (waitingAboveAudit(deps.engine.queue()) > 0) abort.abort(new Error("preempted"));
     }, this.pollMs);
     watch.unref();
     try {
@@ -145,6 +153,7 @@ export class AuditSampler {
         policies: sample.policies.map((p) => ({ id: p.id, version: p.version, text: p.body, effort: p.reasoningEffort, ruleIds: p.ruleIds })),
         timeoutMs: deps.pipeline.engineTimeoutMs,
         signal: abort.signal,
+        priority: "audit",
       });
       const entries: AuditEntry[] = verdicts.map((v) => ({
         policyId: v.policyId,
