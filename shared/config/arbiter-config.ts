@@ -5,7 +5,7 @@ import { consoleSchema } from "../console/console-settings.js";
 import { engineOptionsSchemaWith } from "../engine/options.js";
 import { kafkaSchema, topicsSchema } from "../kafka/kafka-settings.js";
 import { httpSchema, logSchema } from "../observability/observability-settings.js";
-import { cacheSchema, pipelineSchema } from "../pipeline/pipeline-settings.js";
+import { cacheSchema, pipelineSchema, secondLookSchema } from "../pipeline/pipeline-settings.js";
 import { policiesSchema } from "../policy/policy-settings.js";
 import { redisSchema } from "../redis/redis-settings.js";
 import { replaySchema } from "../replay/replay-settings.js";
@@ -36,6 +36,7 @@ export const arbiterConfigSchema = z
     cache: cacheSchema,
     policies: policiesSchema,
     pipeline: pipelineSchema,
+    secondLook: secondLookSchema,
     replay: replaySchema,
     engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", contextSize: 8192, sequences: 2 })
       .describe("The safeguard engine of the primary role (shared/engine/options.ts).")

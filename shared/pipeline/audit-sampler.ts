@@ -70,13 +70,14 @@ export class AuditSampler {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly tally = new Map<string, { violate: number; n: number }>();
+  private readonly tally: MissTally;
   private readonly maxBacklog: number;
   private readonly pollMs: number;
   private readonly now: () => number;
 
   constructor(private readonly deps: AuditSamplerDeps) {
     this.rate = deps.pipeline.auditSampleRate;
+    this.tally = new MissTally(deps.metrics);
     this.maxBacklog = deps.maxBacklog ?? 256;
     this.pollMs = deps.pollMs ?? 20;
     this.now = deps.now ?? Date.now;
@@ -95,7 +96,7 @@ export class AuditSampler {
 
   /** The miss rate per policy so far (this process's samples). */
   missRates(): Map<string, ReturnType<typeof proportion>> {
-    return new Map([...this.tally].map(([policy, t]) => [policy, proportion(t.violate, t.n)]));
+    return this.tally.missRates();
   }
 
   /** Samples waiting. */
@@ -195,7 +196,21 @@ export class AuditSampler {
   }
 
   private count(policyId: string, violate: boolean): void {
-    const { metrics } = this.deps;
+    this.tally.count(policyId, violate);
+  }
+}
+
+/**
+ * The funnel's miss-rate estimate per policy from audit samples, as metrics: the samples by
+ * verdict and the estimate with its 95 % Wilson interval (this process's samples).
+ */
+export class MissTally {
+  private readonly tally = new Map<string, { violate: number; n: number }>();
+
+  constructor(private readonly metrics: WorkerMetrics) {}
+
+  count(policyId: string, violate: boolean): void {
+    const { metrics } = this;
     const t = this.tally.get(policyId) ?? this.tally.set(policyId, { violate: 0, n: 0 }).get(policyId)!;
     t.n++;
     if (violate) t.violate++;
@@ -204,5 +219,10 @@ export class AuditSampler {
     metrics.auditMissRate.set({ policy: policyId, bound: "estimate" }, p.rate);
     metrics.auditMissRate.set({ policy: policyId, bound: "low" }, p.low);
     metrics.auditMissRate.set({ policy: policyId, bound: "high" }, p.high);
+  }
+
+  /** The miss rate per policy so far. */
+  missRates(): Map<string, ReturnType<typeof proportion>> {
+    return new Map([...this.tally].map(([policy, t]) => [policy, proportion(t.violate, t.n)]));
   }
 }
