@@ -6,7 +6,7 @@ import type { OutboundRecord } from "../kafka/consumed-record.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import { decisionId } from "../codec/decision-identity.js";
-import { engineIdleFor, type EngineQueue, type EnginePort, type PipelinePolicy } from "./ports.js";
+import { engineIdleFor, type EngineQueue, type EnginePort, type ModelVerdict, type PipelinePolicy } from "./ports.js";
 
 /** Calls waiting of a class above audit; a port that does not say by class: every call waiting. */
 function waitingAboveAudit(queue: EngineQueue): number {
@@ -15,6 +15,22 @@ function waitingAboveAudit(queue: EngineQueue): number {
   return byClass.primary + byClass.escalation + byClass["second-look"];
 }
 import type { Codecs } from "../codec/codecs.js";
+
+/** A model verdict as an audit entry (its reasoning included: the audit topic is where it goes). */
+export function auditEntryOf(v: ModelVerdict): AuditEntry {
+  return {
+    policyId: v.policyId,
+    policyVersion: v.policyVersion,
+    reasoning: v.reasoning,
+    promptTokens: v.promptTokens,
+    generatedTokens: v.generatedTokens,
+    latencyMs: v.latencyMs,
+    error: null,
+    decision: v.decision,
+    ruleIds: v.ruleIds,
+    confidence: v.confidence,
+  };
+}
 
 /**
  * Whether a post is in the audit sample: an FNV-1a hash of its id below `rate` of the 32-bit
@@ -156,18 +172,7 @@ export class AuditSampler {
         signal: abort.signal,
         priority: "audit",
       });
-      const entries: AuditEntry[] = verdicts.map((v) => ({
-        policyId: v.policyId,
-        policyVersion: v.policyVersion,
-        reasoning: v.reasoning,
-        promptTokens: v.promptTokens,
-        generatedTokens: v.generatedTokens,
-        latencyMs: v.latencyMs,
-        error: null,
-        decision: v.decision,
-        ruleIds: v.ruleIds,
-        confidence: v.confidence,
-      }));
+      const entries = verdicts.map(auditEntryOf);
       for (const v of verdicts) this.count(v.policyId, v.decision === "violate");
       // The audit of the decision in force: the prefilter's allow, which the sample leaves as it is.
       const audit: Audit = {

@@ -1,4 +1,4 @@
-import type { Audit, AuditEntry, Post } from "../codec/records.js";
+import type { Audit, Post } from "../codec/records.js";
 import type { Codecs, ConfluentInput } from "../codec/codecs.js";
 import type { InputSettings } from "../codec/codec-settings.js";
 import { readPost } from "../codec/post-input.js";
@@ -10,7 +10,7 @@ import type { InboundRecord, OutboundRecord } from "../kafka/consumed-record.js"
 import type { RecordProcessor, RecordResult } from "../kafka/record-processor.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
-import { inAuditSample, MissTally } from "./audit-sampler.js";
+import { auditEntryOf, inAuditSample, MissTally } from "./audit-sampler.js";
 import { decide } from "./decide.js";
 import { publishable } from "./output-records.js";
 import type { PipelineSettings, SecondLookSettings } from "./pipeline-settings.js";
@@ -313,18 +313,7 @@ export class SecondLookProcessor implements RecordProcessor {
       });
       return publishable(deps, { ...out, audit: out.audit && { ...out.audit, sampled } });
     }
-    const entries: AuditEntry[] = verdicts.map((v) => ({
-      policyId: v.policyId,
-      policyVersion: v.policyVersion,
-      reasoning: v.reasoning,
-      promptTokens: v.promptTokens,
-      generatedTokens: v.generatedTokens,
-      latencyMs: v.latencyMs,
-      error: null,
-      decision: v.decision,
-      ruleIds: v.ruleIds,
-      confidence: v.confidence,
-    }));
+    const entries = verdicts.map(auditEntryOf);
     // The decision in force stays the prefilter's allow: the audit names it.
     const audit: Audit = {
       decisionId: decisionId(post.id, screened.policySetVersion, [], "prefilter"),
