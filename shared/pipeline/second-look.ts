@@ -160,6 +160,8 @@ function highestEffort(efforts: readonly Effort[]): Effort {
  */
 export class SecondLookProcessor implements RecordProcessor {
   readonly gate: IdleGate;
+  /** Posts so far, as the metrics count them (for a bench driving it in process): seen, reviewed, skipped, failed, and those found violating. */
+  readonly counts = { seen: 0, reviewed: 0, skipped: 0, failed: 0, violations: 0 };
   private readonly now: () => number;
   private readonly maxAgeMs: number;
   private readonly tally: MissTally;
@@ -217,6 +219,7 @@ export class SecondLookProcessor implements RecordProcessor {
 
   private count(allowed: Allowed, result: "seen" | "reviewed"): void {
     const { metrics } = this.deps;
+    this.counts[result] += 1;
     metrics.secondLookPosts.inc({ forum: allowed.post.forumId, result });
     for (const policy of allowed.screened.policies) metrics.secondLookAllows.inc({ policy: policy.id, result });
   }
@@ -232,6 +235,7 @@ export class SecondLookProcessor implements RecordProcessor {
       oldest = Math.min(oldest, post.createdAt);
     }
     for (const [forum, n] of forums) deps.metrics.secondLookPosts.inc({ forum, result: "skipped" }, n);
+    this.counts.skipped += posts.length;
     deps.logger.info(
       { skipped: posts.length, maxAgeMinutes: deps.secondLook.maxAgeMinutes, oldestAgeMinutes: Math.round((this.now() - oldest) / 60_000) },
       "second look skipped posts older than secondLook.maxAgeMinutes",
@@ -273,6 +277,7 @@ export class SecondLookProcessor implements RecordProcessor {
           // Another call took the idle sequence first: wait for the next one.
           if (error instanceof EngineBusyError) continue;
           if (signal.aborted) throw error;
+          this.counts.failed += 1;
           deps.metrics.secondLookPosts.inc({ forum: post.forumId, result: "failed" });
           deps.metrics.engineErrors.inc({ error: (error as Error).name });
           deps.logger.warn({ postId: post.id, err: (error as Error).message }, "second look failed; the prefilter's allow stands");
@@ -298,6 +303,7 @@ export class SecondLookProcessor implements RecordProcessor {
     }
     const now = this.now();
     if (verdicts.some((v) => v.decision === "violate")) {
+      this.counts.violations += 1;
       const out = decide({
         post,
         policies: screened.policies,

@@ -32,6 +32,8 @@ export interface RunningWorker {
   stop(): Promise<void>;
   /** Resolves with an exit code when the worker ends on its own (a fatal consumer crash). */
   readonly ended: Promise<number>;
+  /** The second look's counts (posts seen, reviewed, skipped, failed, violations found); null when it is off. */
+  readonly secondLook: SecondLookProcessor["counts"] | null;
 }
 
 /** Parts a bench puts in place of the configured ones. */
@@ -214,6 +216,7 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     metrics,
     httpPort: http.port,
     ended,
+    secondLook: secondLook?.counts ?? null,
     stop: () =>
       (stopping ??= (async () => {
         log.info("draining");

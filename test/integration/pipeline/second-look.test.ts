@@ -117,4 +117,5 @@ test("an allowed post with a hidden violation gets a second_look HIDE; an allow 
   expect(await metrics.value("arbiter_second_look_posts_total", { forum: "games", result: "seen" })).toBe(3);
   expect(await metrics.value("arbiter_second_look_posts_total", { forum: "games", result: "reviewed" })).toBe(2);
   expect(await metrics.value("arbiter_second_look_violations_total", { policy: "test-spam" })).toBe(1);
+  expect(worker.secondLook).toEqual({ seen: 3, reviewed: 2, skipped: 1, failed: 0, violations: 1 });
 });

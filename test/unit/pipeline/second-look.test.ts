@@ -152,6 +152,7 @@ test("takes only the prefilter's allows: a violation is a decision at stage seco
   expect(await metrics.value("arbiter_second_look_allows_total", { policy: "test-cheats", result: "reviewed" })).toBe(2);
   expect(await metrics.value("arbiter_second_look_violations_total", { policy: "test-cheats" })).toBe(1);
   expect(await metrics.value("arbiter_decisions_total", { stage: "second_look", action: "HIDE" })).toBe(1);
+  expect(processor.counts).toEqual({ seen: 2, reviewed: 2, skipped: 0, failed: 0, violations: 1 });
   processor.close();
 });
 
@@ -195,6 +196,7 @@ test("skips a post older than maxAgeMinutes, at intake and when its turn comes, 
   expect(await metrics.value("arbiter_second_look_lag_seconds")).toBe(0);
   expect(log.lines.filter((l) => l["msg"] === "second look skipped posts older than secondLook.maxAgeMinutes").map((l) => l["skipped"])).toEqual([1, 1]);
   expect(log.text()).not.toContain("secret-text");
+  expect(processor.counts).toMatchObject({ seen: 2, reviewed: 0, skipped: 2 });
   processor.close();
 });
 
