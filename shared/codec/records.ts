@@ -6,7 +6,9 @@ import type { VerdictDecision } from "../policy/verdict-decision.js";
 export type VerdictSource = "prefilter" | "model" | "cache" | "failure" | "human";
 /** BANNER (decision v2): the post stays visible under a crisis-line banner. */
 export type Action = "ALLOW" | "HIDE" | "REVIEW" | "BANNER";
-export type Stage = "prefilter" | "primary" | "escalation" | "human" | "replay" | "appeal";
+/** Where a decision was made. second_look (decision v4): the model's second look at a post the prefilter allowed (Avro symbols allow no hyphen). */
+export const STAGES = ["prefilter", "primary", "escalation", "human", "replay", "appeal", "second_look"] as const;
+export type Stage = (typeof STAGES)[number];
 export type EscalationReason = "LOW_CONFIDENCE" | "POLICY_RULE" | "ENGINE_FAILURE";
 
 export interface Post {

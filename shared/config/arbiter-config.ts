@@ -7,7 +7,7 @@ import { engineOptionsSchemaWith } from "../engine/options.js";
 import { kafkaSchema, topicsSchema } from "../kafka/kafka-settings.js";
 import { ingestSchema } from "../ingest/ingest-settings.js";
 import { httpSchema, logSchema } from "../observability/observability-settings.js";
-import { cacheSchema, pipelineSchema } from "../pipeline/pipeline-settings.js";
+import { cacheSchema, pipelineSchema, secondLookSchema } from "../pipeline/pipeline-settings.js";
 import { policiesSchema } from "../policy/policy-settings.js";
 import { recordSchema } from "../record/record-settings.js";
 import { redisSchema } from "../redis/redis-settings.js";
@@ -39,6 +39,7 @@ export const arbiterConfigSchema = z
     cache: cacheSchema,
     policies: policiesSchema,
     pipeline: pipelineSchema,
+    secondLook: secondLookSchema,
     replay: replaySchema,
     engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", contextSize: 8192, sequences: 2 })
       .describe("The safeguard engine of the primary role (shared/engine/options.ts).")

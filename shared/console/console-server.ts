@@ -6,7 +6,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import type { ConsoleSettings } from "./console-settings.js";
-import type { Action, Appeal, Stage } from "../codec/records.js";
+import { STAGES, type Action, type Appeal, type Stage } from "../codec/records.js";
 import { isRetriable } from "../errors/arbiter-error.js";
 import type { RecordStore } from "../record/record-store.js";
 import { postHistoryPage, recordSearchPage, type RecordQuery } from "./record-pages.js";
@@ -306,7 +306,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     sinceDays: String(raw.sinceDays ?? ""),
   });
   const ACTION_VALUES = new Set(["ALLOW", "HIDE", "REVIEW", "BANNER"]);
-  const STAGE_VALUES = new Set(["prefilter", "primary", "escalation", "human", "replay", "appeal"]);
+  const STAGE_VALUES = new Set<string>(STAGES);
   /** Only forums the moderator acts on (an admin: all), as for tickets. */
   const mayReadForum = (request: FastifyRequest, forumId: string) => deps.moderators.mayActOn(request.session.moderator!, forumId);
 

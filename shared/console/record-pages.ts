@@ -1,3 +1,4 @@
+import { STAGES } from "../codec/records.js";
 import type { PostHistory } from "../record/record-store.js";
 import type { SearchHit } from "../record/record-search.js";
 import { html, type SafeHtml } from "../html/safe-html.js";
@@ -25,7 +26,7 @@ const when = (ms: number) =>
     .replace(/\.\d+Z$/, " UTC");
 
 const ACTIONS = ["", "ALLOW", "HIDE", "REVIEW", "BANNER"];
-const STAGES = ["", "prefilter", "primary", "escalation", "human", "appeal"];
+const STAGE_CHOICES = ["", ...STAGES];
 
 const select = (name: string, values: readonly string[], chosen: string) =>
   html`<select name="${name}">${values.map((v) => html`<option value="${v}"${v === chosen ? html` selected` : ""}>${v || "any"}</option>`)}</select>`;
@@ -39,7 +40,7 @@ export function recordSearchPage(ctx: PageContext, query: RecordQuery, hits: rea
 <label>Words <input name="q" value="${query.q}" size="28" autofocus></label>
 <label>Policy <input name="policy" value="${query.policy}" size="12"></label>
 <label>Action ${select("action", ACTIONS, query.action)}</label>
-<label>Stage ${select("stage", STAGES, query.stage)}</label>
+<label>Stage ${select("stage", STAGE_CHOICES, query.stage)}</label>
 <label>Forum <input name="forum" value="${query.forum}" size="10"></label>
 <label>Moderator <input name="moderator" value="${query.moderator}" size="10"></label>
 <label>Last (days) <input name="sinceDays" value="${query.sinceDays}" inputmode="decimal" size="4"></label>

@@ -95,6 +95,7 @@ export function automationOf(decision: Decision, ticket: Ticket | null): Automat
     case "prefilter":
     case "primary":
     case "escalation":
+    case "second_look":
     case "appeal":
     case "replay":
       return "AUTOMATED_DECISION_FULLY";
@@ -133,6 +134,7 @@ const STAGE_WORDS: Record<Decision["stage"], string> = {
   prefilter: "by keyword rules",
   primary: "by automated classification",
   escalation: "by automated classification at the escalation tier",
+  second_look: "by automated classification of a post the keyword rules had let through",
   appeal: "again, after an appeal, by automated classification",
   human: "by a moderator",
   replay: "in a replay",

@@ -31,6 +31,8 @@ import { buildPromptSegments, prefixKey, type PolicyInput, type PromptStyle } fr
 import { segmentsToText } from "./prompt-segments.js";
 import { tokenizeSegments, type TokenizedPrompt } from "./safe-tokenizer.js";
 import { SequencePool, type SequencePoolStats } from "./sequence-pool.js";
+import type { PriorityClass } from "./priority.js";
+import { EngineBusyError } from "./errors/engine-busy-error.js";
 import { parseVerdicts, VerdictGrammars } from "./verdict-grammar.js";
 
 /** One post to classify under one or more policies. */
@@ -43,6 +45,10 @@ export interface ClassifyRequest {
   readonly timeoutMs?: number;
   /** Overrides the engine's `multiPolicyMode` for this call. */
   readonly multiPolicyMode?: "separate" | "combined";
+  /** The call's priority class in the queue ({@link PRIORITY_CLASSES}). @defaultValue "primary" */
+  readonly priority?: PriorityClass;
+  /** Run only if a sequence is idle and no call waits now; else reject at once with {@link EngineBusyError} (nothing is counted). */
+  readonly onlyIfIdle?: boolean;
 }
 
 /** The verdict for one policy. `reasoning` is for the audit topic only, never the decisions topic. */
@@ -214,6 +220,8 @@ export class SafeguardEngine {
     if (request.policies.length === 0) throw new EngineInputError("no policy given");
     const ids = new Set(request.policies.map((policy) => policy.id));
     if (ids.size !== request.policies.length) throw new EngineInputError("policy ids repeat");
+    if (request.onlyIfIdle === true && !this.pool.hasIdleSequence()) throw new EngineBusyError();
+    const priority = request.priority ?? "primary";
 
     const timeoutMs = request.timeoutMs ?? this.options.timeoutMs;
     const controller = new AbortController();
@@ -225,8 +233,8 @@ export class SafeguardEngine {
     this.counters.calls += 1;
     try {
       const mode = request.multiPolicyMode ?? this.options.multiPolicyMode;
-      if (mode === "combined" && request.policies.length > 1) return await this.runCall(request.policies, request.postText, controller.signal);
-      const perPolicy = await Promise.all(request.policies.map((policy) => this.runCall([policy], request.postText, controller.signal)));
+      if (mode === "combined" && request.policies.length > 1) return await this.runCall(request.policies, request.postText, controller.signal, priority);
+      const perPolicy = await Promise.all(request.policies.map((policy) => this.runCall([policy], request.postText, controller.signal, priority)));
       return perPolicy.flat();
     } catch (error) {
       this.counters.failures += 1;
@@ -246,6 +254,11 @@ export class SafeguardEngine {
     }
   }
 
+  /** A sequence is free and no call waits: a call now would run at once and delay no one. */
+  hasIdleSequence(): boolean {
+    return !this.disposed && this.pool.hasIdleSequence();
+  }
+
   /** Queue and traffic figures (queue depth drives the consumer's pause/resume). */
   stats(): EngineStats {
     return { ...this.pool.stats(), ...this.counters };
@@ -262,66 +275,71 @@ export class SafeguardEngine {
     this.logger.info({ modelId: this.options.modelId }, "safeguard engine disposed");
   }
 
-  private async runCall(policies: readonly PolicyInput[], postText: string, signal: AbortSignal): Promise<ClassifyResult[]> {
+  private async runCall(policies: readonly PolicyInput[], postText: string, signal: AbortSignal, priority: PriorityClass): Promise<ClassifyResult[]> {
     const effort = maxEffort(policies.map((policy) => policy.effort ?? this.options.defaultEffort));
     const key = prefixKey(policies, effort);
     const { plan, grammars } = this.grammars.forPolicies(policies);
-    return this.pool.run(key, signal, async (sequence) => {
-      const started = performance.now();
-      const { tokens } = this.tokenizePrompt(policies, postText, effort);
-      const analysisBudget = this.harmony === undefined ? 0 : this.options.analysisBudget[effort];
-      // The margin: room for the channel header and the verdict's fixed JSON text.
-      if (tokens.length + analysisBudget + this.options.finalMaxTokens + CONTEXT_MARGIN_TOKENS > sequence.contextSize)
-        throw new EngineInputError(`prompt of ${tokens.length} tokens plus output budgets exceeds the sequence's ${sequence.contextSize} tokens`);
-      const output = await runInference(this.model, sequence, {
-        prompt: tokens,
-        plan,
-        grammars,
-        expectedDecisions: policies.length,
-        ...(this.harmony === undefined ? {} : { harmony: this.harmony }),
-        analysisBudget,
-        finalMaxTokens: this.options.finalMaxTokens,
-        reusePrefix: this.options.prefixReuse,
-        signal,
-      });
-      this.counters.promptTokens += output.promptTokens;
-      this.counters.evaluatedPromptTokens += output.evaluatedPromptTokens;
-      this.counters.generatedTokens += output.analysisTokens + output.finalTokens;
-      this.counters.promptMs += output.timings.promptMs;
-      this.counters.generationMs += output.timings.generationMs;
-      if (!output.finalComplete) throw new EngineOutputError(`final channel not complete within ${this.options.finalMaxTokens} tokens`, output.finalText);
-      let verdicts;
-      try {
-        verdicts = parseVerdicts(output.finalText, policies);
-      } catch (error) {
-        throw new EngineOutputError(error instanceof Error ? error.message : String(error), output.finalText, error);
-      }
-      const latencyMs = performance.now() - started;
-      return verdicts.map((verdict, index) => {
-        const measured = output.decisions[index];
-        // The measured decision and the parsed one come from the same tokens; a mismatch means
-        // the output cannot be trusted, and a verdict is never guessed.
-        if (measured === undefined || measured.decision !== verdict.decision)
-          throw new EngineOutputError("decision probabilities could not be read at the decision token", output.finalText);
-        const policy = policies[index] as PolicyInput;
-        return {
-          policyId: policy.id,
-          policyVersion: policy.version,
-          decision: verdict.decision,
-          ruleIds: verdict.ruleIds,
-          rationale: verdict.rationale,
-          confidence: measured.confidence,
-          reasoning: output.reasoning,
-          reasoningTruncated: output.analysisTruncated,
-          modelId: this.options.modelId,
-          effort,
-          promptTokens: output.promptTokens,
-          evaluatedPromptTokens: output.evaluatedPromptTokens,
-          generatedTokens: output.analysisTokens + output.finalTokens,
-          latencyMs,
-        };
-      });
-    });
+    return this.pool.run(
+      key,
+      signal,
+      async (sequence) => {
+        const started = performance.now();
+        const { tokens } = this.tokenizePrompt(policies, postText, effort);
+        const analysisBudget = this.harmony === undefined ? 0 : this.options.analysisBudget[effort];
+        // The margin: room for the channel header and the verdict's fixed JSON text.
+        if (tokens.length + analysisBudget + this.options.finalMaxTokens + CONTEXT_MARGIN_TOKENS > sequence.contextSize)
+          throw new EngineInputError(`prompt of ${tokens.length} tokens plus output budgets exceeds the sequence's ${sequence.contextSize} tokens`);
+        const output = await runInference(this.model, sequence, {
+          prompt: tokens,
+          plan,
+          grammars,
+          expectedDecisions: policies.length,
+          ...(this.harmony === undefined ? {} : { harmony: this.harmony }),
+          analysisBudget,
+          finalMaxTokens: this.options.finalMaxTokens,
+          reusePrefix: this.options.prefixReuse,
+          signal,
+        });
+        this.counters.promptTokens += output.promptTokens;
+        this.counters.evaluatedPromptTokens += output.evaluatedPromptTokens;
+        this.counters.generatedTokens += output.analysisTokens + output.finalTokens;
+        this.counters.promptMs += output.timings.promptMs;
+        this.counters.generationMs += output.timings.generationMs;
+        if (!output.finalComplete) throw new EngineOutputError(`final channel not complete within ${this.options.finalMaxTokens} tokens`, output.finalText);
+        let verdicts;
+        try {
+          verdicts = parseVerdicts(output.finalText, policies);
+        } catch (error) {
+          throw new EngineOutputError(error instanceof Error ? error.message : String(error), output.finalText, error);
+        }
+        const latencyMs = performance.now() - started;
+        return verdicts.map((verdict, index) => {
+          const measured = output.decisions[index];
+          // The measured decision and the parsed one come from the same tokens; a mismatch means
+          // the output cannot be trusted, and a verdict is never guessed.
+          if (measured === undefined || measured.decision !== verdict.decision)
+            throw new EngineOutputError("decision probabilities could not be read at the decision token", output.finalText);
+          const policy = policies[index] as PolicyInput;
+          return {
+            policyId: policy.id,
+            policyVersion: policy.version,
+            decision: verdict.decision,
+            ruleIds: verdict.ruleIds,
+            rationale: verdict.rationale,
+            confidence: measured.confidence,
+            reasoning: output.reasoning,
+            reasoningTruncated: output.analysisTruncated,
+            modelId: this.options.modelId,
+            effort,
+            promptTokens: output.promptTokens,
+            evaluatedPromptTokens: output.evaluatedPromptTokens,
+            generatedTokens: output.analysisTokens + output.finalTokens,
+            latencyMs,
+          };
+        });
+      },
+      { priority },
+    );
   }
 }
 

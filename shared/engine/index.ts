@@ -9,6 +9,7 @@ export * from "./confidence.js";
 export * from "./token-stream.js";
 export * from "./inference-run.js";
 export * from "./sequence-pool.js";
+export * from "./priority.js";
 export * from "./options.js";
 export * from "./engine.js";
 export * from "./errors/index.js";

@@ -1,4 +1,6 @@
+import { EngineBusyError } from "./errors/engine-busy-error.js";
 import { EngineQueueClosedError } from "./errors/engine-queue-closed-error.js";
+import { PRIORITY_CLASSES, priorityRank, type PriorityClass } from "./priority.js";
 
 /** Counters of the pool, for metrics and backpressure decisions. */
 export interface SequencePoolStats {
@@ -11,6 +13,16 @@ export interface SequencePoolStats {
   /** Calls that ran on a sequence already holding their prefix key. */
   readonly affinityHits: number;
   readonly affinityMisses: number;
+  /** Calls waiting for a free sequence, by priority class. */
+  readonly queuedByClass: Readonly<Record<PriorityClass, number>>;
+}
+
+/** How one call is queued. */
+export interface RunOptions {
+  /** Its class: a waiting call of a higher class always takes the next free sequence first. @defaultValue "primary" */
+  readonly priority?: PriorityClass;
+  /** Run only if a sequence is idle and no call waits now; else reject at once with {@link EngineBusyError}. */
+  readonly onlyIfIdle?: boolean;
 }
 
 interface Slot<S> {
@@ -22,6 +34,8 @@ interface Slot<S> {
 
 interface Job<S> {
   readonly key: string;
+  /** Priority rank, 0 highest. */
+  readonly rank: number;
   start: (slot: Slot<S>) => void;
   readonly fail: (error: unknown) => void;
   skipped: number;
@@ -33,11 +47,17 @@ interface Job<S> {
  * queue makes callers wait for room when full, which is what lets the Kafka consumer pause.
  * Affinity may let a later call overtake the head of the queue, at most `maxSkips` times,
  * so no call starves.
+ *
+ * Calls carry a priority class ({@link PRIORITY_CLASSES}): a free sequence goes to the oldest
+ * waiting call of the highest class waiting (affinity only reorders within that class), and a
+ * call waits for room only behind calls of its own class or higher, so lower classes never fill
+ * the queue against a higher one. Running calls are never stopped: a lower class delays a higher
+ * one by at most the one call each sequence is running.
  */
 export class SequencePool<S> {
   private readonly slots: Slot<S>[];
   private readonly queue: Job<S>[] = [];
-  private readonly roomWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  private readonly roomWaiters: Array<{ rank: number; resolve: () => void; reject: (error: unknown) => void }> = [];
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
   private clock = 0;
@@ -57,15 +77,18 @@ export class SequencePool<S> {
    * Runs `work` on a sequence once one is free. `held` tells whether that sequence last ran
    * the same prefix key. Waits for room when the queue is full; `signal` cancels the wait.
    */
-  async run<T>(key: string, signal: AbortSignal, work: (resource: S, held: boolean) => Promise<T>): Promise<T> {
-    while (this.queue.length >= this.capacity) {
+  async run<T>(key: string, signal: AbortSignal, work: (resource: S, held: boolean) => Promise<T>, options: RunOptions = {}): Promise<T> {
+    const rank = priorityRank(options.priority ?? "primary");
+    if (this.closed) throw new EngineQueueClosedError();
+    if (options.onlyIfIdle === true && !this.hasIdleSequence()) throw new EngineBusyError();
+    while (this.queuedAtOrAbove(rank) >= this.capacity) {
       if (this.closed) throw new EngineQueueClosedError();
-      await this.waitForRoom(signal);
+      await this.waitForRoom(rank, signal);
     }
     if (this.closed) throw new EngineQueueClosedError();
     signal.throwIfAborted();
     const slot = await new Promise<Slot<S>>((resolve, reject) => {
-      const job: Job<S> = { key, start: resolve, fail: reject, skipped: 0 };
+      const job: Job<S> = { key, rank, start: resolve, fail: reject, skipped: 0 };
       const onAbort = (): void => {
         const at = this.queue.indexOf(job);
         if (at >= 0) {
@@ -103,8 +126,15 @@ export class SequencePool<S> {
     }
   }
 
+  /** A sequence is free and no call waits: a call started now runs at once and makes no one wait. */
+  hasIdleSequence(): boolean {
+    return !this.closed && this.queue.length === 0 && this.slots.some((slot) => !slot.busy);
+  }
+
   stats(): SequencePoolStats {
     const busy = this.slots.filter((slot) => slot.busy).length;
+    const queuedByClass = Object.fromEntries(PRIORITY_CLASSES.map((c) => [c, 0])) as Record<PriorityClass, number>;
+    for (const job of this.queue) queuedByClass[PRIORITY_CLASSES[job.rank]!] += 1;
     return {
       queueDepth: this.queue.length,
       waitingForRoom: this.roomWaiters.length,
@@ -112,6 +142,7 @@ export class SequencePool<S> {
       idle: this.slots.length - busy,
       affinityHits: this.hits,
       affinityMisses: this.misses,
+      queuedByClass,
     };
   }
 
@@ -127,12 +158,19 @@ export class SequencePool<S> {
     for (;;) {
       const idle = this.slots.filter((slot) => !slot.busy);
       if (idle.length === 0 || this.queue.length === 0) return;
-      const head = this.queue[0] as Job<S>;
-      let jobIndex = 0;
+      // Only the highest class waiting is served; within it, the oldest call is the head.
+      let top = Number.POSITIVE_INFINITY;
+      for (const job of this.queue) top = Math.min(top, job.rank);
+      const classIndexes: number[] = [];
+      for (let index = 0; index < this.queue.length && classIndexes.length < this.maxSkips; index += 1)
+        if ((this.queue[index] as Job<S>).rank === top) classIndexes.push(index);
+      const headIndex = classIndexes[0] as number;
+      const head = this.queue[headIndex] as Job<S>;
+      let jobIndex = headIndex;
       let slot: Slot<S> | undefined;
       if (head.skipped < this.maxSkips) {
         // A free sequence that holds some waiting call's prefix takes that call first.
-        search: for (let index = 0; index < Math.min(this.queue.length, this.maxSkips); index += 1) {
+        search: for (const index of classIndexes) {
           const job = this.queue[index] as Job<S>;
           for (const candidate of idle) {
             if (candidate.heldKey === job.key) {
@@ -146,20 +184,28 @@ export class SequencePool<S> {
       if (slot === undefined) {
         // No affinity: the head call takes an empty sequence, else the least recently used one.
         slot = idle.find((candidate) => candidate.heldKey === undefined) ?? idle.reduce((a, b) => (a.lastUsed <= b.lastUsed ? a : b));
-        jobIndex = 0;
+        jobIndex = headIndex;
       }
       const [job] = this.queue.splice(jobIndex, 1) as [Job<S>];
-      if (jobIndex > 0) head.skipped += 1;
+      if (jobIndex !== headIndex) head.skipped += 1;
       slot.busy = true;
       job.start(slot);
       this.notifyRoom();
     }
   }
 
-  private waitForRoom(signal: AbortSignal): Promise<void> {
+  /** Calls waiting of this rank or a higher class (lower ranks): the ones a call of this rank queues behind. */
+  private queuedAtOrAbove(rank: number): number {
+    let count = 0;
+    for (const job of this.queue) if (job.rank <= rank) count += 1;
+    return count;
+  }
+
+  private waitForRoom(rank: number, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     return new Promise<void>((resolve, reject) => {
       const waiter = {
+        rank,
         resolve: () => {
           signal.removeEventListener("abort", onAbort);
           resolve();
@@ -177,6 +223,13 @@ export class SequencePool<S> {
   }
 
   private notifyRoom(): void {
-    while (this.roomWaiters.length > 0 && this.queue.length < this.capacity) this.roomWaiters.shift()?.resolve();
+    // Each waiter whose class has room goes on (it checks again in `run`); the others keep waiting.
+    for (let index = 0; index < this.roomWaiters.length;) {
+      const waiter = this.roomWaiters[index]!;
+      if (this.queuedAtOrAbove(waiter.rank) < this.capacity) {
+        this.roomWaiters.splice(index, 1);
+        waiter.resolve();
+      } else index += 1;
+    }
   }
 }

@@ -14,17 +14,63 @@ export interface PolicyMisses {
   examples: string[];
 }
 
+/** What the second look found in one policy's allows: posts reviewed, and how many of them the model says violate (the funnel's measured misses). */
+export interface SecondLookPolicy {
+  policyId: string;
+  reviewed: number;
+  violations: number;
+  /** Post ids of some violations found. */
+  examples: string[];
+}
+
+/** The second look's figures (audit records at stage second_look); absent from reports of windows where it did not run. */
+export interface SecondLookFigures {
+  /** Posts the prefilter allowed that the second look had the model read. */
+  reviewed: number;
+  /** Of those, posts the model says violate under some policy. */
+  violations: number;
+  policies: SecondLookPolicy[];
+}
+
 export interface FunnelReport {
   /** Sampled audit records read. */
   samples: number;
   policies: PolicyMisses[];
+  /** The second look, when its audit records are in the window (stage second_look). */
+  secondLook?: SecondLookFigures;
+}
+
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The second look's figures from its audit records (stage second_look): a post counted once (its last record). Null when there are none. */
+export function secondLookFigures(audits: Iterable<Audit>, examples = 5): SecondLookFigures | null {
+  const latest = new Map<string, Audit>();
+  for (const a of audits) if (a.stage === "second_look") latest.set(a.postId, a);
+  if (latest.size === 0) return null;
+  const byPolicy = new Map<string, SecondLookPolicy>();
+  let violations = 0;
+  for (const audit of [...latest.values()].sort((a, b) => byId(a.postId, b.postId))) {
+    let violates = false;
+    for (const e of audit.entries) {
+      if (e.decision === null) continue;
+      const t = byPolicy.get(e.policyId) ?? byPolicy.set(e.policyId, { policyId: e.policyId, reviewed: 0, violations: 0, examples: [] }).get(e.policyId)!;
+      t.reviewed++;
+      if (e.decision !== "violate") continue;
+      violates = true;
+      t.violations++;
+      if (t.examples.length < examples) t.examples.push(audit.postId);
+    }
+    if (violates) violations++;
+  }
+  return { reviewed: latest.size, violations, policies: [...byPolicy.values()].sort((a, b) => byId(a.policyId, b.policyId)) };
 }
 
 /**
  * The prefilter's miss rate per policy from funnel audit samples (audit records marked
- * `sampled`): a post counted once per policy (the last sample of it wins). Pure.
+ * `sampled`): a post counted once per policy (the last sample of it wins); and, where the
+ * second look ran, what it reviewed and found (all its audit records, sampled or not). Pure.
  */
-export function funnelReport(audits: Iterable<Audit>, examples = 5): FunnelReport {
+export function funnelReport(audits: readonly Audit[], examples = 5): FunnelReport {
   const latest = new Map<string, Audit>();
   for (const a of audits) if (a.sampled) latest.set(a.postId, a);
   const byPolicy = new Map<string, { n: number; k: number; rules: Record<string, number>; examples: string[] }>();
@@ -42,7 +88,8 @@ export function funnelReport(audits: Iterable<Audit>, examples = 5): FunnelRepor
   const policies = [...byPolicy]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([policyId, t]) => ({ policyId, sampled: t.n, missRate: proportion(t.k, t.n), rules: t.rules, examples: t.examples }));
-  return { samples: latest.size, policies };
+  const secondLook = secondLookFigures(audits, examples);
+  return { samples: latest.size, policies, ...(secondLook ? { secondLook } : {}) };
 }
 
 export function renderFunnelText(report: FunnelReport, window: string): string {
@@ -55,6 +102,17 @@ export function renderFunnelText(report: FunnelReport, window: string): string {
     lines.push(
       `policy ${p.policyId}: miss rate ${formatProportion(p.missRate)} (${p.missRate.k} of ${p.sampled} sampled say violate)${rules ? `; rules: ${rules}` : ""}${p.examples.length > 0 ? `; e.g. ${p.examples.join(", ")}` : ""}`,
     );
+  }
+  const look = report.secondLook;
+  if (look) {
+    lines.push(
+      `second look ${window}: ${look.reviewed} post(s) the prefilter allowed reviewed by the model, ${look.violations} found violating (the funnel's measured misses)`,
+    );
+    for (const p of look.policies)
+      lines.push(
+        `policy ${p.policyId}: ${p.violations} of ${p.reviewed} reviewed say violate${p.examples.length > 0 ? `; e.g. ${p.examples.join(", ")}` : ""}`,
+      );
+    lines.push("posts skipped past secondLook.maxAgeMinutes and the share reviewed: the worker's arbiter_second_look_* metrics");
   }
   return `${lines.join("\n")}\n`;
 }

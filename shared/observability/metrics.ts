@@ -89,6 +89,29 @@ export class WorkerMetrics {
     labelNames: ["reason"] as const,
     registers: this.registers,
   });
+  readonly secondLookPosts = new Counter({
+    name: "arbiter_second_look_posts_total",
+    help: "Second look: posts the prefilter allowed, by forum and result: seen (taken from the posts topic), reviewed (the model read it), skipped (older than secondLook.maxAgeMinutes when its turn came), failed (the engine failed; the prefilter's allow stands)",
+    labelNames: ["forum", "result"] as const,
+    registers: this.registers,
+  });
+  readonly secondLookAllows = new Counter({
+    name: "arbiter_second_look_allows_total",
+    help: "Second look: the prefilter's allows per policy (one per post and policy), by result: seen or reviewed",
+    labelNames: ["policy", "result"] as const,
+    registers: this.registers,
+  });
+  readonly secondLookViolations = new Counter({
+    name: "arbiter_second_look_violations_total",
+    help: "Second look: violations the model found in posts the prefilter allowed (the funnel's measured misses), by policy",
+    labelNames: ["policy"] as const,
+    registers: this.registers,
+  });
+  readonly secondLookLag = new Gauge({
+    name: "arbiter_second_look_lag_seconds",
+    help: "Second look: age of the oldest allow taken on and not yet reviewed (0: none waits)",
+    registers: this.registers,
+  });
   readonly groupJoins = new Counter({
     name: "arbiter_group_joins_total",
     help: "Times this worker (re)joined its consumer group: a climbing count means rebalances",

@@ -6,8 +6,31 @@ import type { OutboundRecord } from "../kafka/consumed-record.js";
 import type { Logger } from "../observability/logger.js";
 import type { WorkerMetrics } from "../observability/metrics.js";
 import { decisionId } from "../codec/decision-identity.js";
-import type { EnginePort, PipelinePolicy } from "./ports.js";
+import { engineIdleFor, type EngineQueue, type EnginePort, type ModelVerdict, type PipelinePolicy } from "./ports.js";
+
+/** Calls waiting of a class above audit; a port that does not say by class: every call waiting. */
+function waitingAboveAudit(queue: EngineQueue): number {
+  const byClass = queue.queuedByClass;
+  if (byClass === undefined) return queue.depth;
+  return byClass.primary + byClass.escalation + byClass["second-look"];
+}
 import type { Codecs } from "../codec/codecs.js";
+
+/** A model verdict as an audit entry (its reasoning included: the audit topic is where it goes). */
+export function auditEntryOf(v: ModelVerdict): AuditEntry {
+  return {
+    policyId: v.policyId,
+    policyVersion: v.policyVersion,
+    reasoning: v.reasoning,
+    promptTokens: v.promptTokens,
+    generatedTokens: v.generatedTokens,
+    latencyMs: v.latencyMs,
+    error: null,
+    decision: v.decision,
+    ruleIds: v.ruleIds,
+    confidence: v.confidence,
+  };
+}
 
 /**
  * Whether a post is in the audit sample: an FNV-1a hash of its id below `rate` of the 32-bit
@@ -63,13 +86,14 @@ export class AuditSampler {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly tally = new Map<string, { violate: number; n: number }>();
+  private readonly tally: MissTally;
   private readonly maxBacklog: number;
   private readonly pollMs: number;
   private readonly now: () => number;
 
   constructor(private readonly deps: AuditSamplerDeps) {
     this.rate = deps.pipeline.auditSampleRate;
+    this.tally = new MissTally(deps.metrics);
     this.maxBacklog = deps.maxBacklog ?? 256;
     this.pollMs = deps.pollMs ?? 20;
     this.now = deps.now ?? Date.now;
@@ -88,7 +112,7 @@ export class AuditSampler {
 
   /** The miss rate per policy so far (this process's samples). */
   missRates(): Map<string, ReturnType<typeof proportion>> {
-    return new Map([...this.tally].map(([policy, t]) => [policy, proportion(t.violate, t.n)]));
+    return this.tally.missRates();
   }
 
   /** Samples waiting. */
@@ -116,8 +140,7 @@ export class AuditSampler {
 
   /** The engine can take a call without making anyone wait: a free sequence and an empty queue. */
   private engineIdle(): boolean {
-    const q = this.deps.engine.queue();
-    return q.depth === 0 && q.inFlight < q.sequences;
+    return engineIdleFor(this.deps.engine.queue());
   }
 
   private pump(): void {
@@ -134,9 +157,11 @@ export class AuditSampler {
     const { deps } = this;
     const abort = new AbortController();
     this.abort = abort;
-    // Lowest priority: a model call queued behind this one stops it.
+    // Lowest priority: a call of a higher class queued behind this one stops it (the engine's queue
+    // already serves that call first; this frees the sequence a call sooner). The sample's own
+    // further calls (one per policy) wait at class audit and stop nothing.
     const watch = setInterval(() => {
-      if (deps.engine.queue().depth > 0) abort.abort(new Error("preempted"));
+      if (waitingAboveAudit(deps.engine.queue()) > 0) abort.abort(new Error("preempted"));
     }, this.pollMs);
     watch.unref();
     try {
@@ -145,19 +170,9 @@ export class AuditSampler {
         policies: sample.policies.map((p) => ({ id: p.id, version: p.version, text: p.body, effort: p.reasoningEffort, ruleIds: p.ruleIds })),
         timeoutMs: deps.pipeline.engineTimeoutMs,
         signal: abort.signal,
+        priority: "audit",
       });
-      const entries: AuditEntry[] = verdicts.map((v) => ({
-        policyId: v.policyId,
-        policyVersion: v.policyVersion,
-        reasoning: v.reasoning,
-        promptTokens: v.promptTokens,
-        generatedTokens: v.generatedTokens,
-        latencyMs: v.latencyMs,
-        error: null,
-        decision: v.decision,
-        ruleIds: v.ruleIds,
-        confidence: v.confidence,
-      }));
+      const entries = verdicts.map(auditEntryOf);
       for (const v of verdicts) this.count(v.policyId, v.decision === "violate");
       // The audit of the decision in force: the prefilter's allow, which the sample leaves as it is.
       const audit: Audit = {
@@ -186,7 +201,21 @@ export class AuditSampler {
   }
 
   private count(policyId: string, violate: boolean): void {
-    const { metrics } = this.deps;
+    this.tally.count(policyId, violate);
+  }
+}
+
+/**
+ * The funnel's miss-rate estimate per policy from audit samples, as metrics: the samples by
+ * verdict and the estimate with its 95 % Wilson interval (this process's samples).
+ */
+export class MissTally {
+  private readonly tally = new Map<string, { violate: number; n: number }>();
+
+  constructor(private readonly metrics: WorkerMetrics) {}
+
+  count(policyId: string, violate: boolean): void {
+    const { metrics } = this;
     const t = this.tally.get(policyId) ?? this.tally.set(policyId, { violate: 0, n: 0 }).get(policyId)!;
     t.n++;
     if (violate) t.violate++;
@@ -195,5 +224,10 @@ export class AuditSampler {
     metrics.auditMissRate.set({ policy: policyId, bound: "estimate" }, p.rate);
     metrics.auditMissRate.set({ policy: policyId, bound: "low" }, p.low);
     metrics.auditMissRate.set({ policy: policyId, bound: "high" }, p.high);
+  }
+
+  /** The miss rate per policy so far. */
+  missRates(): Map<string, ReturnType<typeof proportion>> {
+    return new Map([...this.tally].map(([policy, t]) => [policy, proportion(t.violate, t.n)]));
   }
 }

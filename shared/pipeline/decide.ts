@@ -28,7 +28,7 @@ export interface DecideInput {
 export interface DecideOutput {
   decision: Decision;
   audit: Audit | null;
-  /** Primary stage: the post goes to the escalation tier. */
+  /** Primary and second-look stages: the post goes to the escalation tier. */
   escalation: Escalation | null;
   /** Escalation stage: the post goes to a human. */
   ticket: Ticket | null;
@@ -221,7 +221,8 @@ export function decide(input: DecideInput): DecideOutput {
   let escalation: Escalation | null = null;
   let ticket: Ticket | null = null;
   const post: Post = { ...input.post, threadId: input.post.threadId ?? null };
-  if (reason && input.stage === "primary") {
+  // The second look is a first model read too (of a post the prefilter allowed): an unsure or review-only verdict goes up a tier.
+  if (reason && (input.stage === "primary" || input.stage === "second_look")) {
     escalation = {
       escalationId: `${id}:esc`,
       post,

@@ -4,7 +4,7 @@ import { modelFileIdentity } from "../engine/model-identity.js";
 import { validateEngineOptions, type EngineOptions } from "../engine/options.js";
 import { resolveFromRoot } from "../settings/repo-root.js";
 import type { Logger } from "../observability/logger.js";
-import type { ClassifyRequest, EnginePort, ModelVerdict } from "./ports.js";
+import type { ClassifyRequest, EnginePort, EngineQueue, ModelVerdict } from "./ports.js";
 
 /** The safeguard engine behind the pipeline's narrow port. */
 export class SafeguardEnginePort implements EnginePort {
@@ -23,6 +23,8 @@ export class SafeguardEnginePort implements EnginePort {
       signal: request.signal,
       timeoutMs: request.timeoutMs,
       multiPolicyMode: request.combined ? "combined" : "separate",
+      priority: request.priority ?? "primary",
+      onlyIfIdle: request.onlyIfIdle ?? false,
     });
     return results.map((r) => ({
       policyId: r.policyId,
@@ -38,9 +40,15 @@ export class SafeguardEnginePort implements EnginePort {
     }));
   }
 
-  queue(): { depth: number; capacity: number; inFlight: number; sequences: number } {
+  queue(): EngineQueue {
     const s = this.engine.stats();
-    return { depth: s.queueDepth + s.waitingForRoom, capacity: this.capacity, inFlight: s.busy, sequences: s.busy + s.idle };
+    return {
+      depth: s.queueDepth + s.waitingForRoom,
+      capacity: this.capacity,
+      inFlight: s.busy,
+      sequences: s.busy + s.idle,
+      queuedByClass: s.queuedByClass,
+    };
   }
 
   /** The context plan's view of the loaded model (shared/engine/context-plan.ts). */

@@ -133,7 +133,7 @@ export class EscalationProcessor implements RecordProcessor {
       // A long post is read in windows, those around the prefilter's hits first.
       const hits = whole.length > deps.pipeline.maxModelChars ? deps.prefilter.match(whole, post.forumId).modelHits?.() : undefined;
       const read = await readInWindows(whole, policies, windowsFor(whole, deps.pipeline, hits), (text, asked) =>
-        classifyWithRetries(deps, post.id, text, asked, deps.pipeline.effort ?? "high", signal),
+        classifyWithRetries(deps, post.id, text, asked, deps.pipeline.effort ?? "high", signal, "escalation"),
       );
       truncated ||= read.truncated;
       windowsRead += read.windowsRead;

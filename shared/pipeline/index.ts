@@ -5,3 +5,5 @@ export { PolicyPrefilter } from "./policy-prefilter.js";
 export type { ClassifyRequest, EnginePort, ModelVerdict, PipelinePolicy, PrefilterPort, ScreenedPost } from "./ports.js";
 export { PostProcessor } from "./post-processor.js";
 export { VerdictCache } from "./verdict-cache.js";
+export { IdleGate, SecondLookProcessor, type SecondLookDeps } from "./second-look.js";
+export { secondLookSchema, type SecondLookSettings } from "./pipeline-settings.js";

@@ -73,3 +73,34 @@ export const pipelineSchema = z
 
 export type CacheSettings = z.output<typeof cacheSchema>;
 export type PipelineSettings = z.output<typeof pipelineSchema>;
+
+export const secondLookSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .describe(
+        "The second look: the primary worker also reads the posts topic in a consumer group of its own and sends the posts the prefilter allowed to its engine, only while a sequence is idle (priority class second-look, below posts, escalations and appeals); a violation is a decision at stage `second_look`, an allow an audit record. On, it replaces funnel audit sampling: the sample is the `pipeline.auditSampleRate` share of the allows it reviews.",
+      )
+      .default(false),
+    groupId: z
+      .string()
+      .regex(/\S/, "must be a non-empty consumer group id")
+      .describe("Consumer group of the second look (its offsets are its own).")
+      .default("arbiter-second-look"),
+    maxAgeMinutes: z
+      .number()
+      .min(1)
+      .describe(
+        'A post older than this (by its `createdAt`) when its turn comes is skipped: counted (`arbiter_second_look_posts_total{result="skipped"}`) and logged with the count, never reviewed.',
+      )
+      .default(60),
+    pollMs: z.int().min(1).max(10_000).describe("How often the second look looks for an idle sequence while posts wait.").default(20),
+    maxWaiting: z
+      .int()
+      .min(1)
+      .describe("Posts taken on and waiting for an idle sequence, past which the second look pauses its partitions (the rest wait in Kafka).")
+      .default(64),
+  })
+  .prefault({});
+
+export type SecondLookSettings = z.output<typeof secondLookSchema>;

@@ -4,6 +4,7 @@ import type { Effort } from "../policy/effort.js";
 import type { PolicyAction } from "../policy/policy.js";
 import type { VerdictDecision } from "../policy/verdict-decision.js";
 import type { TextSpan } from "../text/model-text.js";
+import type { PriorityClass } from "../engine/priority.js";
 
 /** A policy as the pipeline sees it. */
 export interface PipelinePolicy {
@@ -68,6 +69,20 @@ export interface ClassifyRequest {
   timeoutMs?: number;
   /** All policies in one call, a verdict each. */
   combined?: boolean;
+  /** The call's class in the engine's queue (posts the prefilter sent > escalations and appeals > second look > audit samples). @defaultValue "primary" */
+  priority?: PriorityClass;
+  /** Run only if a sequence is idle and nothing waits; else reject at once with a retriable `EngineBusyError`. */
+  onlyIfIdle?: boolean;
+}
+
+/** The engine's queue as a port reports it. */
+export interface EngineQueue {
+  depth: number;
+  capacity: number;
+  inFlight: number;
+  sequences: number;
+  /** Calls waiting for a sequence by priority class (absent: the port does not say). */
+  queuedByClass?: Readonly<Record<PriorityClass, number>>;
 }
 
 export interface EnginePort {
@@ -76,5 +91,10 @@ export interface EnginePort {
   readonly modelIdentity?: string;
   classify(request: ClassifyRequest): Promise<ModelVerdict[]>;
   /** Requests waiting for a sequence, the bound past which callers wait, requests running and the sequences they run on. */
-  queue(): { depth: number; capacity: number; inFlight: number; sequences: number };
+  queue(): EngineQueue;
+}
+
+/** The engine can take a call without making anyone wait: a free sequence and nothing queued. */
+export function engineIdleFor(queue: EngineQueue): boolean {
+  return queue.depth === 0 && queue.inFlight < queue.sequences;
 }

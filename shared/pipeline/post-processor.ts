@@ -23,6 +23,7 @@ import type { ScreenPool } from "./screen-pool.js";
 import { verdictDigest, type VerdictCache, type VerdictKeyParts } from "./verdict-cache.js";
 import { SingleFlight } from "./single-flight.js";
 import { PROMPT_FORMAT_VERSION } from "../engine/prompt-builder.js";
+import type { PriorityClass } from "../engine/priority.js";
 import type { VerdictOutcome } from "./verdict-outcome.js";
 import { readInWindows, windowsFor, type WindowedRead } from "./windowed-read.js";
 
@@ -82,8 +83,10 @@ export async function classifyWithRetries(
   policies: readonly PipelinePolicy[],
   effortOverride: Effort | null,
   signal: AbortSignal,
+  priority: PriorityClass,
 ): Promise<VerdictOutcome[]> {
   const request = {
+    priority,
     postText: text,
     policies: policies.map((p) => ({ id: p.id, version: p.version, text: p.body, effort: effortOverride ?? p.reasoningEffort, ruleIds: p.ruleIds })),
     timeoutMs: deps.pipeline.engineTimeoutMs,
@@ -277,7 +280,7 @@ export class PostProcessor implements RecordProcessor {
         .join(",");
       read = await this.flights.run(flightKey, signal, async (callSignal) => {
         const fresh = await readInWindows(post.text, toModel, plan, (text, asked) =>
-          classifyWithRetries(deps, post.id, text, asked, deps.pipeline.effort, callSignal),
+          classifyWithRetries(deps, post.id, text, asked, deps.pipeline.effort, callSignal, "primary"),
         );
         // A verdict is cached for the whole text: never an allow of a post the model did not read whole.
         if (deps.cache) {

@@ -13,6 +13,7 @@ import { createWorkerCodecs } from "@arbiter/shared/codec/codecs.js";
 import type { RecordProcessor } from "@arbiter/shared/kafka/record-processor.js";
 import { deadLetter, PostProcessor } from "@arbiter/shared/pipeline/post-processor.js";
 import { AuditSampler } from "@arbiter/shared/pipeline/audit-sampler.js";
+import { SecondLookProcessor } from "@arbiter/shared/pipeline/second-look.js";
 import { toTopicMessages } from "@arbiter/shared/kafka/partition-publisher.js";
 import { ScreenPool } from "@arbiter/shared/pipeline/screen-pool.js";
 import { loadEnginePort, SafeguardEnginePort } from "@arbiter/shared/pipeline/engine-port.js";
@@ -31,6 +32,8 @@ export interface RunningWorker {
   stop(): Promise<void>;
   /** Resolves with an exit code when the worker ends on its own (a fatal consumer crash). */
   readonly ended: Promise<number>;
+  /** The second look's counts (posts seen, reviewed, skipped, failed, violations found); null when it is off. */
+  readonly secondLook: SecondLookProcessor["counts"] | null;
 }
 
 /** Parts a bench puts in place of the configured ones. */
@@ -81,8 +84,11 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     await createTopics(kafka, topicSpecs(topics, config.topics).map(newTopic));
   }
   const cache = !escalation && config.cache.enabled ? new VerdictCache({ ...config.redis, ...config.cache }, log) : null;
+  // The second look runs beside the primary role, on its engine's idle sequences; with it on, the audit sample is its random slice.
+  const secondLookOn = !escalation && config.secondLook.enabled;
   // Audit samples are outside the stream's commits (and its transactions): a lost one only widens the interval.
-  const sampleProducer = !escalation && config.pipeline.auditSampleRate > 0 ? kafka.producer({ idempotent: true, maxInFlightRequests: 1 }) : null;
+  const sampleProducer =
+    !escalation && !secondLookOn && config.pipeline.auditSampleRate > 0 ? kafka.producer({ idempotent: true, maxInFlightRequests: 1 }) : null;
   await sampleProducer?.connect();
   const auditSampler = sampleProducer
     ? new AuditSampler({
@@ -145,20 +151,22 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         readPost(record, config.input.format, config.input.maxRecordBytes, confluentInput?.decoder ?? codecs.post),
       );
   const processor = overrides.processor ? overrides.processor(roleProcessor) : roleProcessor;
+  const secondLook = secondLookOn ? new SecondLookProcessor({ ...deps, secondLook: config.secondLook }) : null;
 
   let endWith: (code: number) => void = () => undefined;
   const ended = new Promise<number>((resolve) => (endWith = resolve));
-  const runnerFor = (groupId: string, topic: string, roleProcessor: RecordProcessor) =>
+  const runnerFor = (groupId: string, topic: string, roleProcessor: RecordProcessor, waiting?: number) =>
     new StreamRunner({
       kafka,
       groupId,
       topic,
       exactlyOnce: config.kafka.exactlyOnce,
       ...runnerKafkaSettings(config.kafka),
-      maxInFlight: config.kafka.maxInFlight,
+      maxInFlight: waiting ?? config.kafka.maxInFlight,
       // Two per sequence in all: a call waits in the engine's queue for each one running, so no sequence idles and none waits out its
-      // timeout there. The escalation role's two runners (escalations, appeals) share one engine, so each gets half.
-      maxDeferredRunning: Math.max(1, Math.floor((2 * engine.queue().sequences) / (escalation ? 2 : 1))),
+      // timeout there. The escalation role's two runners (escalations, appeals) share one engine, so each gets half. The second
+      // look's posts all wait at its idle gate, which lets the oldest through first.
+      maxDeferredRunning: waiting ?? Math.max(1, Math.floor((2 * engine.queue().sequences) / (escalation ? 2 : 1))),
       processor: roleProcessor,
       deadLetter: (record, error, stage) => deadLetter(deps, record, error, stage, Date.now()),
       engineQueue: () => {
@@ -176,7 +184,20 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
         runnerFor(`${config.kafka.groupId}.escalation`, topics.escalations, processor),
         runnerFor(`${config.kafka.groupId}.appeal`, topics.appeals, new EscalationProcessor(deps, "appeals", postRecords)),
       ]
-    : [runnerFor(config.kafka.groupId, topics.posts, processor)];
+    : [
+        runnerFor(config.kafka.groupId, topics.posts, processor),
+        ...(secondLook
+          ? [
+              runnerFor(
+                config.secondLook.groupId,
+                topics.posts,
+                // A second-look violation acts on the post: it is recorded for appeals as the primary role's are.
+                recorded(secondLook, (record) => readPost(record, config.input.format, config.input.maxRecordBytes, confluentInput?.decoder ?? codecs.post)),
+                config.secondLook.maxWaiting,
+              ),
+            ]
+          : []),
+      ];
   const http = await startHealthServer(
     config.http.host,
     config.http.port,
@@ -185,17 +206,22 @@ export async function startClassifierWorker(config: ArbiterConfig, logger: Logge
     config.http.metricsPort,
   );
   for (const runner of runners) await runner.start();
-  log.info({ http: http.port, metrics: http.metricsPort, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId }, "worker started");
+  log.info(
+    { http: http.port, metrics: http.metricsPort, exactlyOnce: config.kafka.exactlyOnce, model: engine.modelId, secondLook: secondLookOn },
+    "worker started",
+  );
 
   let stopping: Promise<void> | null = null;
   return {
     metrics,
     httpPort: http.port,
     ended,
+    secondLook: secondLook?.counts ?? null,
     stop: () =>
       (stopping ??= (async () => {
         log.info("draining");
         await Promise.all(runners.map((runner) => runner.stop(config.shutdownTimeoutMs)));
+        secondLook?.close();
         await auditSampler?.close();
         await sampleProducer?.disconnect();
         await cache?.close();

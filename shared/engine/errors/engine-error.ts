@@ -11,6 +11,7 @@ export const ENGINE_ERROR_CODES = [
   "ENGINE_INPUT",
   "ENGINE_INTERNAL",
   "ENGINE_CONTEXT_PLAN",
+  "ENGINE_BUSY",
 ] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
 

@@ -8,3 +8,4 @@ export * from "./engine-queue-closed-error.js";
 export * from "./engine-input-error.js";
 export * from "./engine-internal-error.js";
 export * from "./context-plan-error.js";
+export * from "./engine-busy-error.js";

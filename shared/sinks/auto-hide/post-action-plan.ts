@@ -85,7 +85,7 @@ export function pagesCounsellor(decision: Decision): boolean {
  * What to do about one decision, given what was done to the post before. Pure.
  * - A decision already handled is skipped (decision ids are deterministic).
  * - A moderator's decision (stage human) always applies; after one, a model's decision
- *   (any other stage: prefilter, primary, escalation, appeal, replay) changes nothing.
+ *   (any other stage: prefilter, primary, second_look, escalation, appeal, replay) changes nothing.
  * - Otherwise the post moves to what the action asks (REVIEW leaves it as it is) and the
  *   counsellor is paged once per post.
  */

@@ -1,7 +1,7 @@
 import { thrown } from "../../support/thrown.js";
 import { DecodeError } from "@arbiter/shared/codec/errors/decode-error.js";
 import { RecordCodec } from "@arbiter/shared/codec/record-codec.js";
-import type { Decision, Escalation, Post, Ticket } from "@arbiter/shared/codec/records.js";
+import type { Audit, Decision, Escalation, Post, Ticket } from "@arbiter/shared/codec/records.js";
 import { FINGERPRINT_HEADER, ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 
 const registry = ShippedSchemas.load();
@@ -138,7 +138,7 @@ test("a v2 decision is read by today's reader with no window read, and a v2 read
   } as unknown as Decision;
   const fromV2 = new RecordCodec(registry, "decision", { writer: 2 }).encode(v2);
   expect(new RecordCodec(registry, "decision").decode(fromV2.value, fromV2.headers)).toEqual({ ...v2, windowsRead: 0, unreadable: null, decidedBy: null });
-  const fromV3 = new RecordCodec(registry, "decision").encode({ ...v2, windowsRead: 3 });
+  const fromV3 = new RecordCodec(registry, "decision", { writer: 3 }).encode({ ...v2, windowsRead: 3 });
   expect(new RecordCodec(registry, "decision", { reader: 2 }).decode(fromV3.value, fromV3.headers)).toEqual(v2);
 });
 
@@ -153,6 +153,30 @@ test("a v3 human decision names its moderator; a v2 decision reads with no one n
   // Every other stage writes none.
   const model = new RecordCodec(registry, "decision").encode({ ...human, stage: "primary", decidedBy: undefined });
   expect(new RecordCodec(registry, "decision").decode(model.value, model.headers).decidedBy).toBeNull();
+});
+
+test("a v4 decision and a v3 audit carry stage second_look; a v3 decision reads as before; a reader without the stage cannot read v4", () => {
+  const human = {
+    ...legacyDecision,
+    stage: "human",
+    modelId: null,
+    ticketId: "t1",
+    appealId: null,
+    windowsRead: 0,
+    unreadable: null,
+    decidedBy: "alice",
+  } as unknown as Decision;
+  const look = { ...human, stage: "second_look", ticketId: null, decidedBy: null } as Decision;
+  const v4 = new RecordCodec(registry, "decision").encode(look);
+  expect(new RecordCodec(registry, "decision").writer.version).toBe(4);
+  expect(new RecordCodec(registry, "decision").decode(v4.value, v4.headers).stage).toBe("second_look");
+  const v3 = new RecordCodec(registry, "decision", { writer: 3 }).encode(human);
+  expect(new RecordCodec(registry, "decision").decode(v3.value, v3.headers)).toMatchObject({ stage: "human", decidedBy: "alice" });
+  // The enum has no default: readers (sinks, console) are deployed before a worker writes v4.
+  expect(() => new RecordCodec(registry, "decision", { reader: 3 }).decode(v4.value, v4.headers)).toThrow(/Stage/);
+  const audit: Audit = { decisionId: "d", postId: "p", stage: "second_look", modelId: "m", entries: [], createdAt: 1, sampled: false };
+  const encoded = new RecordCodec(registry, "audit").encode(audit);
+  expect(new RecordCodec(registry, "audit").decode(encoded.value, encoded.headers)).toEqual(audit);
 });
 
 test("a v1 ticket and a v1 audit are read by today's readers with the new fields defaulted", () => {

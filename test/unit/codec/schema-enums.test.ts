@@ -1,4 +1,4 @@
-import type { Action, RecordKind } from "@arbiter/shared/codec/records.js";
+import { STAGES, type Action, type RecordKind } from "@arbiter/shared/codec/records.js";
 import { ShippedSchemas } from "@arbiter/shared/codec/shipped-schemas.js";
 import { POLICY_ACTIONS } from "@arbiter/shared/policy/policy.js";
 import { VERDICT_DECISIONS } from "@arbiter/shared/policy/verdict-decision.js";
@@ -31,6 +31,7 @@ test.each([
   ["PolicyAction", [...POLICY_ACTIONS], ["decision", "escalation", "ticket"]],
   ["VerdictDecision", [...VERDICT_DECISIONS], ["decision", "audit", "escalation", "ticket"]],
   ["Action", ACTIONS, ["decision"]],
+  ["Stage", [...STAGES], ["decision", "audit", "ticket"]],
 ])("the newest schemas' %s enum is the TypeScript one", (name, symbols, expectedKinds) => {
   const enums = newestEnums(name);
   expect([...enums.keys()].sort()).toEqual([...expectedKinds].sort());

@@ -44,7 +44,15 @@ const policy: PipelinePolicy = {
 async function engineFailureLine(log: { includePostText?: boolean }): Promise<Record<string, unknown>> {
   const { logger, lines } = capturedLogger(log);
   const { pipeline } = loadConfig({}, {});
-  await classifyWithRetries({ engine: failingEngine, pipeline, metrics: noMetrics, logger }, "p-1", POST_TEXT, [policy], null, new AbortController().signal);
+  await classifyWithRetries(
+    { engine: failingEngine, pipeline, metrics: noMetrics, logger },
+    "p-1",
+    POST_TEXT,
+    [policy],
+    null,
+    new AbortController().signal,
+    "primary",
+  );
   return lines.find((line) => line.msg === "engine call failed")!;
 }
 

@@ -1,4 +1,4 @@
-import { EngineQueueClosedError, SequencePool } from "@arbiter/shared/engine/index.js";
+import { EngineBusyError, EngineQueueClosedError, SequencePool, type PriorityClass } from "@arbiter/shared/engine/index.js";
 
 /** A job the test finishes by hand. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -90,5 +90,129 @@ describe("SequencePool", () => {
     await closing;
     await running;
     expect(finished).toBe(true);
+  });
+
+  describe("priority classes", () => {
+    /** A fake inference: each call records when it starts and runs until the test finishes it. */
+    function harness(sequences: number, capacity = 16) {
+      const pool = new SequencePool(
+        Array.from({ length: sequences }, (_, i) => `s${i}`),
+        capacity,
+      );
+      const started: string[] = [];
+      const gates = new Map<string, () => void>();
+      const calls: Promise<void>[] = [];
+      const submit = (name: string, priority: PriorityClass, key = "k"): void => {
+        calls.push(
+          pool.run(
+            key,
+            never,
+            () => {
+              started.push(name);
+              return new Promise<void>((resolve) => gates.set(name, resolve));
+            },
+            { priority },
+          ),
+        );
+      };
+      const finish = async (name: string): Promise<void> => {
+        gates.get(name)!();
+        await tick();
+      };
+      return { pool, started, submit, finish, all: () => Promise.all(calls) };
+    }
+
+    it("serves the highest class waiting first, oldest first within a class", async () => {
+      const h = harness(1);
+      h.submit("audit-1", "audit");
+      await tick();
+      h.submit("audit-2", "audit");
+      h.submit("look-1", "second-look");
+      h.submit("esc-1", "escalation");
+      h.submit("primary-1", "primary");
+      h.submit("look-2", "second-look");
+      h.submit("primary-2", "primary");
+      await tick();
+      expect(h.pool.stats().queuedByClass).toEqual({ primary: 2, escalation: 1, "second-look": 2, audit: 1 });
+      for (const name of ["audit-1", "primary-1", "primary-2", "esc-1", "look-1", "look-2", "audit-2"]) await h.finish(name);
+      await h.all();
+      expect(h.started).toEqual(["audit-1", "primary-1", "primary-2", "esc-1", "look-1", "look-2", "audit-2"]);
+    });
+
+    it("lets a lower class delay a higher one by at most the one call each sequence is running", async () => {
+      const h = harness(2);
+      // Both sequences run second-look calls and more wait; then primary calls arrive.
+      for (const name of ["look-1", "look-2", "look-3", "look-4"]) h.submit(name, "second-look");
+      await tick();
+      h.submit("primary-1", "primary");
+      h.submit("primary-2", "primary");
+      await tick();
+      expect(h.started).toEqual(["look-1", "look-2"]);
+      // Each sequence freed goes to a waiting primary call, never to the waiting second-look calls.
+      await h.finish("look-1");
+      expect(h.started).toEqual(["look-1", "look-2", "primary-1"]);
+      await h.finish("look-2");
+      expect(h.started).toEqual(["look-1", "look-2", "primary-1", "primary-2"]);
+      // A primary call arriving while both sequences run primary calls still goes before look-3.
+      h.submit("primary-3", "primary");
+      await h.finish("primary-1");
+      expect(h.started.at(-1)).toBe("primary-3");
+      for (const name of ["primary-2", "primary-3", "look-3", "look-4"]) await h.finish(name);
+      await h.all();
+      expect(h.started.slice(-2)).toEqual(["look-3", "look-4"]);
+    });
+
+    it("keeps prefix affinity within the class served, never across classes", async () => {
+      const h = harness(1);
+      h.submit("audit-0", "audit", "A");
+      await tick();
+      // The sequence will hold prefix A; an audit call with A waits, but the primary call with B goes first.
+      h.submit("audit-A", "audit", "A");
+      h.submit("primary-B", "primary", "B");
+      await tick();
+      await h.finish("audit-0");
+      await h.finish("primary-B");
+      await h.finish("audit-A");
+      await h.all();
+      expect(h.started).toEqual(["audit-0", "primary-B", "audit-A"]);
+    });
+
+    it("does not let a queue full of lower-class calls make a higher class wait for room", async () => {
+      const h = harness(1, 2);
+      h.submit("look-running", "second-look");
+      await tick();
+      h.submit("look-1", "second-look");
+      h.submit("look-2", "second-look");
+      await tick();
+      expect(h.pool.stats()).toMatchObject({ queueDepth: 2, waitingForRoom: 0 });
+      h.submit("look-3", "second-look");
+      h.submit("primary-1", "primary");
+      await tick();
+      // The second-look call waits for room; the primary call is queued at once.
+      expect(h.pool.stats()).toMatchObject({ queueDepth: 3, waitingForRoom: 1 });
+      await h.finish("look-running");
+      expect(h.started).toEqual(["look-running", "primary-1"]);
+      for (const name of ["primary-1", "look-1", "look-2", "look-3"]) await h.finish(name);
+      await h.all();
+      expect(h.started).toEqual(["look-running", "primary-1", "look-1", "look-2", "look-3"]);
+    });
+
+    it("runs an only-if-idle call when a sequence is free and nothing waits, and refuses it otherwise", async () => {
+      const h = harness(1);
+      expect(h.pool.hasIdleSequence()).toBe(true);
+      await expect(h.pool.run("k", never, async () => "ran", { priority: "second-look", onlyIfIdle: true })).resolves.toBe("ran");
+      h.submit("primary-1", "primary");
+      await tick();
+      expect(h.pool.hasIdleSequence()).toBe(false);
+      let ran = false;
+      await expect(h.pool.run("k", never, async () => void (ran = true), { priority: "second-look", onlyIfIdle: true })).rejects.toBeInstanceOf(
+        EngineBusyError,
+      );
+      expect(ran).toBe(false);
+      expect(h.pool.stats().queueDepth).toBe(0);
+      await h.finish("primary-1");
+      await h.all();
+      expect(h.pool.hasIdleSequence()).toBe(true);
+    });
   });
 });

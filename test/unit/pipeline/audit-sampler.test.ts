@@ -11,11 +11,14 @@ class FakeHeldEngine implements EnginePort {
   depth = 0;
   inFlight = 0;
   sequences = 1;
+  byClass: { primary: number; escalation: number; "second-look": number; audit: number } | undefined;
   started: string[] = [];
+  priorities: Array<string | undefined> = [];
   aborted: string[] = [];
   private release: Array<() => void> = [];
   classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
     this.started.push(request.postText);
+    this.priorities.push(request.priority);
     return new Promise((resolve, reject) => {
       request.signal?.addEventListener("abort", () => {
         this.aborted.push(request.postText);
@@ -43,7 +46,7 @@ class FakeHeldEngine implements EnginePort {
     this.release.splice(0).forEach((f) => f());
   }
   queue() {
-    return { depth: this.depth, capacity: 8, inFlight: this.inFlight, sequences: this.sequences };
+    return { depth: this.depth, capacity: 8, inFlight: this.inFlight, sequences: this.sequences, ...(this.byClass ? { queuedByClass: this.byClass } : {}) };
   }
 }
 
@@ -149,6 +152,25 @@ describe("AuditSampler", () => {
     engine.finishAll();
     await until(() => published.length === 2);
     expect(s.missRates().get("spam")).toMatchObject({ k: 2, n: 2 });
+    await s.close();
+  });
+
+  it("asks the engine at class audit, and only calls of a higher class preempt it", async () => {
+    const engine = new FakeHeldEngine();
+    const metrics = new WorkerMetrics();
+    const published: OutboundRecord[] = [];
+    const s = sampler(engine, published, metrics);
+    s.offer(sample("a"));
+    await until(() => engine.started.length === 1);
+    expect(engine.priorities).toEqual(["audit"]);
+    // Its own further calls (class audit) wait in the queue: no preemption.
+    engine.depth = 1;
+    engine.byClass = { primary: 0, escalation: 0, "second-look": 0, audit: 1 };
+    await new Promise((r) => setTimeout(r, 40));
+    expect(engine.aborted).toEqual([]);
+    // A second-look call waits: the sample gives way.
+    engine.byClass = { primary: 0, escalation: 0, "second-look": 1, audit: 1 };
+    await until(() => engine.aborted.length === 1);
     await s.close();
   });
 });

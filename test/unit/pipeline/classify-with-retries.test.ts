@@ -61,7 +61,15 @@ async function classify(engine: EnginePort, engineAttempts: number, signal = new
   const { pipeline } = loadConfig({ pipeline: { engineAttempts } }, {});
   const metrics = new WorkerMetrics();
   const started = Date.now();
-  const outcomes = await classifyWithRetries({ engine, pipeline, metrics, logger: createLogger("test", "debug", sink) }, "p-1", "text", [policy], null, signal);
+  const outcomes = await classifyWithRetries(
+    { engine, pipeline, metrics, logger: createLogger("test", "debug", sink) },
+    "p-1",
+    "text",
+    [policy],
+    null,
+    signal,
+    "primary",
+  );
   const failures = lines.filter((l) => l.msg === "engine call failed").map((l) => [l.attempt, l.retriable, l.err]);
   const errorCount = (await metrics.engineErrors.get()).values.reduce((sum, v) => sum + v.value, 0);
   return { outcomes, failures, errorCount, ms: Date.now() - started };

@@ -352,3 +352,25 @@ describe("a post the model did not read whole", () => {
     expect(prefilterDecision({ post, policySetVersion: "s", latencyMs: 1, now: 1 })).toMatchObject({ truncated: false, windowsRead: 0 });
   });
 });
+
+test("at stage second_look a sure violation hides and an unsure one goes up a tier, as at the primary stage", () => {
+  const sure = decide({
+    ...base,
+    stage: "second_look",
+    policies: [spam],
+    outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.95, ["SP2"]) }],
+  });
+  expect(sure.decision).toMatchObject({ stage: "second_look", action: "HIDE", modelId: "m" });
+  expect(sure.decision.decisionId.startsWith("second_look:set-1:p1")).toBe(true);
+  expect(sure.audit).toMatchObject({ stage: "second_look", sampled: false });
+  expect(sure.escalation).toBeNull();
+  const unsure = decide({
+    ...base,
+    stage: "second_look",
+    policies: [spam],
+    outcomes: [{ kind: "model", policyId: "spam", verdict: model(spam, "violate", 0.5, ["SP2"]) }],
+  });
+  expect(unsure.decision.action).toBe("REVIEW");
+  expect(unsure.escalation).toMatchObject({ reason: "LOW_CONFIDENCE", policyIds: ["spam"] });
+  expect(unsure.ticket).toBeNull();
+});

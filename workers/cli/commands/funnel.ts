@@ -21,7 +21,7 @@ export function funnelCommand(): Command {
     .command("report")
     .summary("the prefilter's miss rate per policy, from the audit samples")
     .description(
-      "read the funnel audit samples on the audit topic over a time window — posts the prefilter allowed that the model read at the lowest priority — and print, per policy, the share the model says violate (the prefilter's miss rate) with its 95 % Wilson interval, by rule id",
+      "read the funnel audit samples on the audit topic over a time window — posts the prefilter allowed that the model read at the lowest priority — and print, per policy, the share the model says violate (the prefilter's miss rate) with its 95 % Wilson interval, by rule id; where the second look ran (secondLook.enabled), also the posts it reviewed and the violations it found per policy (the funnel's measured misses)",
     )
     .option("--since <time>", "start: ISO-8601, epoch ms (…ms) or a duration ago (90m, 24h, 7d)", "24h")
     .option("--until <time>", "end (default: now)")
@@ -42,8 +42,8 @@ export function funnelCommand(): Command {
       const audits: Audit[] = [];
       await readRanges(kafka, topic, ranges, (record) => {
         const decoded = decodeRecord(schemas, record);
-        // Not an audit record Arbiter can read: not a sample either.
-        if (decoded.kind === "audit" && decoded.value.sampled) audits.push(decoded.value);
+        // Not an audit record Arbiter can read: not a sample either. The second look's records all count (its figures), sampled or not.
+        if (decoded.kind === "audit" && (decoded.value.sampled || decoded.value.stage === "second_look")) audits.push(decoded.value);
       });
       const report = funnelReport(audits);
       const window = `${flags.since} .. ${flags.until ?? "now"}`;

@@ -13,7 +13,7 @@ import { commandContext, connectedKafka, wholeNumber, type CommandContext } from
 
 // Record<Union, true>: a new Action or Stage fails to compile until it is listed here.
 const ACTIONS: Record<Action, true> = { ALLOW: true, HIDE: true, REVIEW: true, BANNER: true };
-const STAGES: Record<Stage, true> = { prefilter: true, primary: true, escalation: true, human: true, replay: true, appeal: true };
+const STAGES: Record<Stage, true> = { prefilter: true, primary: true, escalation: true, human: true, replay: true, appeal: true, second_look: true };
 
 interface SearchFlags {
   policy?: string;

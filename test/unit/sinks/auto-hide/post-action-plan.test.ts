@@ -138,3 +138,16 @@ test("a post left hidden under a banner (the unhide refused) moves on from there
   expect(run([decisionFor("p1", "ALLOW", "appeal")], between)).toMatchObject({ calls: ["unbanner", "unhide"], state: { visibility: "shown" } });
   expect(run([decisionFor("p1", "REVIEW", "appeal")], between)).toMatchObject({ calls: [], state: { visibility: "hidden-bannered" } });
 });
+
+test("a second look's HIDE of a post the prefilter allowed hides it, but never over a moderator's decision", () => {
+  const lookHide = decisionFor("p1", "HIDE", "second_look");
+  const fresh = run([decisionFor("p1", "ALLOW", "prefilter"), lookHide]);
+  expect(fresh.calls).toEqual(["hide"]);
+  expect(fresh.state).toMatchObject({ visibility: "hidden", decidedBy: "model" });
+
+  const humanAllow = decisionFor("p1", "ALLOW", "human", { requestId: "t1:overturn" });
+  const overruled = run([humanAllow, lookHide]);
+  expect(overruled.calls).toEqual([]);
+  expect(overruled.plans[1]).toMatchObject({ kind: "skip", reason: "human-decided" });
+  expect(overruled.state).toMatchObject({ visibility: "shown", decidedBy: "human" });
+});
