@@ -200,7 +200,9 @@ test("every platform: input → the model's hide there → a moderator's answer 
   const redditId = `t3_${link!.id}`;
   nodebb.posts.set(55, { deleted: false });
   discord.addMessage(DISCORD_CHANNEL, "444444444444444444", TEXT);
+  discord.addMessage(DISCORD_CHANNEL, "555555555555555555", TEXT);
   const discordId = `${DISCORD_CHANNEL}:444444444444444444`;
+  const discordKeptId = `${DISCORD_CHANNEL}:555555555555555555`;
   const discourseBody = { post: discoursePost({ id: 7001, raw: TEXT }) };
   await signedPost(
     "disc",
@@ -210,6 +212,7 @@ test("every platform: input → the model's hide there → a moderator's answer 
   for (const [source, id] of [
     ["nbb", "55"],
     ["dsc", discordId],
+    ["dsc", discordKeptId],
   ] as const) {
     const payload = { event: "created", id, text: TEXT, authorId: "u-1" };
     await signedPost(source, { "x-arbiter-signature": signBody(GENERIC_SECRET, JSON.stringify(payload)) }, payload);
@@ -222,24 +225,33 @@ test("every platform: input → the model's hide there → a moderator's answer 
     eventually(() => reddit.removed.has(redditId) || undefined, WAIT, "Reddit post removed"),
     eventually(() => nodebb.posts.get(55)!.deleted || undefined, WAIT, "NodeBB post deleted"),
     // Discord cannot undo a delete: a model's HIDE is a ticket message in the moderators' channel.
-    eventually(() => discord.messages(DISCORD_MODS).length > 0 || undefined, WAIT, "a Discord ticket message"),
+    eventually(() => discord.messages(DISCORD_MODS).length === 2 || undefined, WAIT, "a Discord ticket message for each message"),
   ]);
+  // The escalation tier's HIDE came after the primary's: the platforms were still called once.
+  expect(discourse.requestsTo("POST", /^\/post_actions$/)).toHaveLength(1);
+  expect(lemmy.requestsTo("POST", /^\/api\/v3\/post\/remove$/)).toHaveLength(1);
+  expect(reddit.apiCalls("/api/remove")).toHaveLength(1);
   expect(discourse.requestsTo("POST", /^\/post_actions$/)[0]!.body).toEqual({ id: 7001, post_action_type_id: 4, take_action: "true" });
   expect(lemmy.requestsTo("POST", /^\/api\/v3\/post\/remove$/)[0]!.body).toMatchObject({ post_id: 1, removed: true });
   expect(reddit.apiCalls("/api/remove")[0]!.form).toMatchObject({ id: redditId });
   expect(nodebb.requestsTo("DELETE", /^\/api\/v3\/posts\/55\/state$/)).toHaveLength(1);
-  expect(discord.messages(DISCORD_MODS)[0]!.content).toContain("444444444444444444");
+  const tickets = discord.messages(DISCORD_MODS).map((m) => m.content);
+  expect(tickets.filter((c) => c.includes("444444444444444444"))).toHaveLength(1);
+  expect(tickets.filter((c) => c.includes("555555555555555555"))).toHaveLength(1);
+  // The moderators' channel gets ids and a link, never the post's text.
+  for (const content of tickets) expect(content).not.toContain("aimbot");
   expect(discord.calls("DELETE")).toEqual([]);
   expect(discord.has(DISCORD_CHANNEL, "444444444444444444")).toBe(true);
 
-  // The moderator: overturns the model on four platforms; on Discord confirms it, which is the
-  // only word that deletes there (a model's HIDE never does).
+  // The moderator: overturns the model on four platforms. On Discord, where a model's HIDE only
+  // raised a ticket, confirming it is the word that deletes; overturning it there deletes nothing.
   await Promise.all([
     answer("7001", "overturn"),
     answer("post:1", "overturn"),
     answer(redditId, "overturn"),
     answer("55", "overturn"),
     answer(discordId, "confirm"),
+    answer(discordKeptId, "overturn"),
   ]);
 
   await Promise.all([
@@ -252,6 +264,11 @@ test("every platform: input → the model's hide there → a moderator's answer 
     eventually(() => reddit.apiCalls("/api/approve").length === 1 || undefined, WAIT, "Reddit approve"),
     eventually(() => nodebb.requestsTo("PUT", /^\/api\/v3\/posts\/55\/state$/).length === 1 || undefined, WAIT, "NodeBB restore"),
     eventually(() => discord.calls("DELETE").length === 1 || undefined, WAIT, "Discord delete"),
+    eventually(
+      () => discord.messages(DISCORD_MODS).some((m) => m.content.includes("555555555555555555") && /never deleted/.test(m.content)) || undefined,
+      WAIT,
+      "the Discord overturn said in the moderators' channel",
+    ),
   ]);
   expect(discourse.isHidden(7001)).toBe(false);
   expect(lemmy.posts.get(1)!.removed).toBe(false);
@@ -260,4 +277,5 @@ test("every platform: input → the model's hide there → a moderator's answer 
   expect(nodebb.posts.get(55)!.deleted).toBe(false);
   expect(discord.has(DISCORD_CHANNEL, "444444444444444444")).toBe(false);
   expect(discord.calls("DELETE")[0]!.path).toBe(`/channels/${DISCORD_CHANNEL}/messages/444444444444444444`);
+  expect(discord.has(DISCORD_CHANNEL, "555555555555555555")).toBe(true);
 }, 120_000);
