@@ -68,3 +68,8 @@ topic arbiter-auto-hide Write dlq
 topic arbiter-tickets Read tickets
 group arbiter-tickets arbiter-tickets
 topic arbiter-tickets Write dlq
+
+# ingest gateway: forum webhooks and pollers → posts, deletions → ingest-events; an idempotent producer
+# (no transactions). It reads no topic.
+for t in posts ingest-events; do topic arbiter-ingest Write "$t"; done
+acl --allow-principal "User:arbiter-ingest" --operation IdempotentWrite --cluster

@@ -63,11 +63,13 @@ ARBITER_ESCALATION_MODEL="$escalation" ARBITER_ROLE=escalation ARBITER_HTTP_PORT
   "${detach[@]}" node dist/workers/classifier/main.js >>"$logs/escalation.log" 2>&1 &
 escalation_pid=$!
 echo "[start] workers started (pids $primary_pid, $escalation_pid); logs in $logs/"
-# The sinks and the console need a forum API, a ticket system and moderators: not started here.
+# The sinks, the console and the ingest gateway need a forum API, a ticket system, moderators or a forum's webhooks: not started here.
 echo "[start] to act on decisions, start these with their settings (docs/operators-guide.md: \"Acting on decisions\"):"
 echo "[start]   node dist/workers/auto-hide/main.js   the forum's hide/unhide/banner API (autoHide.forum.*.url)"
 echo "[start]   node dist/workers/tickets/main.js     tickets to a webhook and/or a Redis stream (tickets.*)"
 echo "[start]   node dist/workers/console/main.js     the moderator console (console.sessionSecret, console.moderators)"
+echo "[start] to take posts from a forum instead of Kafka producers, start the ingest gateway (docs/platforms/ingest.md):"
+echo "[start]   node dist/workers/ingest/main.js      forum webhooks and the Reddit/Lemmy pollers -> posts (ingest.sources, ingest.pollers)"
 
 stopping=""
 interrupted=""

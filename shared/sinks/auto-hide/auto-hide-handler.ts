@@ -64,7 +64,7 @@ export class AutoHideHandler implements RecordHandler {
     const { postId } = decision;
     const save = (state: PostActionState) => deps.retry.run(() => deps.store.save(postId, state), signal);
     const known = await deps.retry.run(() => deps.store.get(postId), signal);
-    const plan = planActions(known ?? UNTOUCHED, decision);
+    const plan = planActions(known ?? UNTOUCHED, decision, { modelHideIsTicket: deps.forum.modelHideIsTicket(decision.forumId) });
     if (plan.kind === "skip") {
       deps.metrics.skipped.inc({ reason: plan.reason });
       if (plan.reason === "human-decided")

@@ -10,7 +10,7 @@ import type { SinkMetrics } from "../sink-metrics.js";
 import { fillUrlTemplate } from "../url-template.js";
 import { createPlatformAdapter } from "../platforms/adapters.js";
 import { forumCallBody, HttpTemplateAdapter } from "../platforms/http.js";
-import type { PlatformAdapter } from "../platforms/platform-adapter.js";
+import { MODEL_HIDE_IS_TICKET, type PlatformAdapter } from "../platforms/platform-adapter.js";
 import type { ForumCall } from "./post-action-plan.js";
 
 export { forumCallBody };
@@ -43,6 +43,11 @@ export class ForumClient {
   /** The adapter of a forum: its platform's, or the URL-template forum's. */
   adapterFor(forumId: string): PlatformAdapter {
     return this.adapters.get(forumId) ?? this.http;
+  }
+
+  /** The forum's hide on a model's word is only a ticket (planActions' `modelHideIsTicket`). */
+  modelHideIsTicket(forumId: string): boolean {
+    return MODEL_HIDE_IS_TICKET.has(this.adapterFor(forumId).platform);
   }
 
   async perform(call: ForumCall, decision: Decision, signal: AbortSignal): Promise<HttpExchange> {

@@ -88,8 +88,19 @@ export function pagesCounsellor(decision: Decision): boolean {
  *   (any other stage: prefilter, primary, second_look, escalation, appeal, replay) changes nothing.
  * - Otherwise the post moves to what the action asks (REVIEW leaves it as it is) and the
  *   counsellor is paged once per post.
+ * - Where a model's hide is only a ticket (`modelHideIsTicket`), a moderator's decision that
+ *   keeps a post the model "hid" hidden calls hide again: the moderator's hide is the real one.
  */
-export function planActions(state: PostActionState, decision: Decision): ActionPlan {
+export interface PlanOptions {
+  /**
+   * The forum's hide on a model's word is only a ticket for its moderators (Discord: a delete
+   * cannot be undone), so a post the model "hid" is still up: a moderator's decision that keeps
+   * it hidden calls hide again, which there is the delete.
+   */
+  modelHideIsTicket?: boolean;
+}
+
+export function planActions(state: PostActionState, decision: Decision, options: PlanOptions = {}): ActionPlan {
   if (state.handled.includes(decision.decisionId)) return { kind: "skip", reason: "duplicate", final: state };
   const handled = [...state.handled, decision.decisionId].slice(-HANDLED_LIMIT);
   const human = decision.stage === "human";
@@ -101,6 +112,11 @@ export function planActions(state: PostActionState, decision: Decision): ActionP
   for (const call of CALLS[state.visibility][goal]) {
     current = { ...current, visibility: SHOWN_AFTER[call](current.visibility) };
     steps.push({ call, after: current });
+  }
+  const hiddenByModel = state.decidedBy === "model" && (state.visibility === "hidden" || state.visibility === "hidden-bannered");
+  if (options.modelHideIsTicket && human && hiddenByModel && (goal === "hidden" || goal === "hidden-bannered") && !steps.some((s) => s.call === "hide")) {
+    // How Arbiter shows the post does not change: it counted as hidden already.
+    steps.push({ call: "hide", after: current });
   }
   if (pagesCounsellor(decision) && !state.paged) {
     current = { ...current, paged: true };

@@ -86,8 +86,8 @@ test("every document under deploy/k8s is a Kubernetes object with apiVersion, ki
 });
 
 const CLASSIFIER_ROLES = ["primary", "escalation"];
-/** Every deployable component: the classifier's two roles, the two sinks and the console. */
-const COMPONENTS = [...CLASSIFIER_ROLES, "auto-hide", "tickets", "console"];
+/** Every deployable component: the classifier's two roles, the two sinks, the console and the ingest gateway. */
+const COMPONENTS = [...CLASSIFIER_ROLES, "auto-hide", "tickets", "console", "ingest"];
 
 interface Container {
   command?: string[];
@@ -296,6 +296,20 @@ describe("every component", () => {
     expect(principal.kafka.sasl.username).toBe(`arbiter-${role}`);
   });
 
+  test.each([
+    ["console", (c: ArbiterConfig) => c.console],
+    ["ingest", (c: ArbiterConfig) => c.ingest],
+  ] as const)("%s: its web server listens on every address of the pod, on the port its Deployment and Service name `web`", (role, section) => {
+    const d = deployments.find((x) => roleOf(x) === role)!;
+    const { host, port } = section(config);
+    expect(host).toBe("0.0.0.0");
+    expect(d.spec.template.spec.containers[0]!.ports.find((p) => p.name === "web")?.containerPort).toBe(port);
+    const service = objectsOf<{ metadata: { name: string }; spec: { ports: Array<{ targetPort: string }> } }>("Service").find(
+      (x) => x.metadata.name === d.metadata.name,
+    );
+    expect(service?.spec.ports.map((p) => p.targetPort)).toEqual(["web"]);
+  });
+
   test.each(COMPONENTS)("%s: its NetworkPolicy selects its pods only, lets Prometheus alone reach /metrics, and limits egress", (role) => {
     const policy = policies.find((p) => roleOf(p) === role)!;
     const d = deployments.find((x) => roleOf(x) === role)!;
@@ -304,10 +318,10 @@ describe("every component", () => {
     const metricsRule = policy.spec.ingress.find((r) => r.ports.some((p) => p.port === "metrics"))!;
     expect(JSON.stringify(metricsRule.from)).toMatch(/prometheus/);
     expect(policy.spec.ingress.every((r) => r.ports.every((p) => ["http", "metrics", "web"].includes(String(p.port))))).toBe(true);
-    // Only the console takes traffic from outside (its web port, from the ingress controller).
-    expect(policy.spec.ingress.some((r) => r.ports.some((p) => p.port === "web"))).toBe(role === "console");
-    // Only the sinks call out over HTTPS (the forum, the pager, the ticket system).
-    expect(policy.spec.egress.some((r) => r.ports.some((p) => p.port === 443))).toBe(role === "auto-hide" || role === "tickets");
+    // Only the console and the ingest gateway take traffic from outside (their web ports, from the ingress controller).
+    expect(policy.spec.ingress.some((r) => r.ports.some((p) => p.port === "web"))).toBe(role === "console" || role === "ingest");
+    // Only the sinks (the forum, the pager, the ticket system) and the ingest gateway's pollers call out over HTTPS.
+    expect(policy.spec.egress.some((r) => r.ports.some((p) => p.port === 443))).toBe(["auto-hide", "tickets", "ingest"].includes(role));
   });
 });
 
@@ -336,6 +350,12 @@ test("Kafka ACLs: only the console writes appeals, only the escalation role read
   expect(who("Write", "moderation.tickets")).toEqual(["arbiter-escalation"]);
   for (const sink of ["arbiter-auto-hide", "arbiter-tickets"])
     expect(grants.filter((g) => g.principal === sink && g.operations.includes("Write")).map((g) => g.topic)).toEqual(["moderation.dlq"]);
+  // The ingest gateway writes posts and its events, and reads nothing.
+  const ingest = grants.filter((g) => g.principal === "arbiter-ingest" && g.topic !== undefined);
+  expect(ingest.map((g) => [g.operations.join("+"), g.topic])).toEqual([
+    ["Write", "moderation.posts"],
+    ["Write", "moderation.ingest-events"],
+  ]);
   // Every component's principal has grants.
   for (const role of COMPONENTS) expect(grants.some((g) => g.principal === `arbiter-${role}`)).toBe(true);
 });

@@ -3,12 +3,16 @@ import type { Decision } from "@arbiter/shared/codec/records.js";
 import { decisionFor, verdict } from "../../../support/decisions.js";
 
 /** Applies decisions one after another as the sink would (every call succeeds); returns the calls and the state. */
-function run(decisions: Decision[], start: PostActionState = UNTOUCHED): { calls: string[]; state: PostActionState; plans: ActionPlan[] } {
+function run(
+  decisions: Decision[],
+  start: PostActionState = UNTOUCHED,
+  options: { modelHideIsTicket?: boolean } = {},
+): { calls: string[]; state: PostActionState; plans: ActionPlan[] } {
   let state = start;
   const calls: string[] = [];
   const plans: ActionPlan[] = [];
   for (const decision of decisions) {
-    const plan = planActions(state, decision);
+    const plan = planActions(state, decision, options);
     plans.push(plan);
     if (plan.kind === "act") calls.push(...plan.steps.map((s) => s.call));
     state = plan.final;
@@ -25,6 +29,21 @@ test("a model's HIDE hides, a later ALLOW (escalation, appeal, replay) unhides",
     expect({ stage, calls }).toEqual({ stage, calls: ["hide", "unhide"] });
     expect(state).toMatchObject({ visibility: "shown", decidedBy: "model" });
   }
+});
+
+test("where a model's hide is only a ticket (Discord), a moderator's HIDE after it calls hide again; elsewhere it is already done", () => {
+  const confirm = decisionFor("p1", "HIDE", "human", { requestId: "t1:confirm" });
+  const ticketOnly = run([modelHide, decisionFor("p1", "HIDE", "escalation"), confirm], UNTOUCHED, { modelHideIsTicket: true });
+  expect(ticketOnly.calls).toEqual(["hide", "hide"]);
+  expect(ticketOnly.state).toMatchObject({ visibility: "hidden", decidedBy: "human" });
+  // Once a moderator has hidden it, another moderator's HIDE is the same delete: nothing to call.
+  expect(run([confirm, decisionFor("p1", "HIDE", "human", { requestId: "t2:confirm" })], UNTOUCHED, { modelHideIsTicket: true }).calls).toEqual(["hide"]);
+  // An overturn is an unhide there as everywhere.
+  expect(run([modelHide, decisionFor("p1", "ALLOW", "human", { requestId: "t1:overturn" })], UNTOUCHED, { modelHideIsTicket: true }).calls).toEqual([
+    "hide",
+    "unhide",
+  ]);
+  expect(run([modelHide, confirm]).calls).toEqual(["hide"]);
 });
 
 test("a decision delivered twice acts once, even after a later one", () => {
