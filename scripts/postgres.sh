@@ -58,7 +58,12 @@ start() {
   if running && ready; then log "already running on $host:$port"; return 0; fi
   if ready; then log "another PostgreSQL answers on $host:$port; set PGPORT"; exit 1; fi
   mkdir -p "$data_dir"
-  [ "$(id -u)" -eq 0 ] && chown postgres: "$data_dir"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$data_dir"
+    # The cluster runs as `postgres`, which must be able to reach its directory (mktemp's 0700 dirs it cannot).
+    runuser -u postgres -- test -w "$data_dir" ||
+      { log "user postgres cannot reach $data_dir (a parent directory is closed to it): open the parents (chmod o+x) or set POSTGRES_DATA_DIR"; exit 1; }
+  fi
   if [ ! -f "$data_dir/data/PG_VERSION" ]; then
     log "initdb into $data_dir/data"
     as_owner "$bin/initdb" -D "$data_dir/data" -U "$superuser" --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$data_dir/initdb.log" 2>&1 ||

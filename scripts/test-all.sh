@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing, starts Kafka, Redis and the Schema Registry if they are not running,
+# Installs what is missing, starts Kafka, Redis, the Schema Registry and PostgreSQL if they are not running,
 # runs the gates (typecheck, lint, format, architecture), every test (unit + integration), and stops the
 # services it started itself. Extra args go to jest; with --ci (CI's call) jest also measures coverage.
 set -euo pipefail
@@ -12,7 +12,7 @@ cleanup() {
   for svc in "${started[@]}"; do bash "scripts/$svc.sh" stop || true; done
 }
 trap cleanup EXIT
-for svc in redis kafka schema-registry; do
+for svc in redis kafka schema-registry postgres; do
   if ! bash "scripts/$svc.sh" status 2>/dev/null; then
     bash "scripts/$svc.sh" start
     started+=("$svc")
