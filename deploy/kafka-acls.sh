@@ -69,6 +69,18 @@ topic arbiter-tickets Read tickets
 group arbiter-tickets arbiter-tickets
 topic arbiter-tickets Write dlq
 
+# record worker: decisions, audit, tickets and appeals → the store of record; one consumer group per
+# topic (record.groupId, default arbiter-record, + ".<topic>"); writes dead letters only (a record
+# PostgreSQL refuses for its data). It reads appeals but decides nothing: only the escalation role
+# acts on one. `arbiter record erase` writes tombstones to decisions: an operator's action, run with
+# an operator's principal (one that may write decisions), not this one.
+GROUP_RECORD="${GROUP_RECORD:-arbiter-record}"
+for t in decisions audit tickets appeals; do
+  topic arbiter-record Read "$t"
+  group arbiter-record "$GROUP_RECORD.$t"
+done
+topic arbiter-record Write dlq
+
 # ingest gateway: forum webhooks and pollers → posts, deletions → ingest-events; an idempotent producer
 # (no transactions). It reads no topic.
 for t in posts ingest-events; do topic arbiter-ingest Write "$t"; done

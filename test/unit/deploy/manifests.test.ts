@@ -86,8 +86,8 @@ test("every document under deploy/k8s is a Kubernetes object with apiVersion, ki
 });
 
 const CLASSIFIER_ROLES = ["primary", "escalation"];
-/** Every deployable component: the classifier's two roles, the two sinks, the console and the ingest gateway. */
-const COMPONENTS = [...CLASSIFIER_ROLES, "auto-hide", "tickets", "console", "ingest"];
+/** Every deployable component: the classifier's two roles, the two sinks, the console, the ingest gateway and the record worker. */
+const COMPONENTS = [...CLASSIFIER_ROLES, "auto-hide", "tickets", "console", "ingest", "record"];
 
 interface Container {
   command?: string[];
@@ -322,6 +322,28 @@ describe("every component", () => {
     expect(policy.spec.ingress.some((r) => r.ports.some((p) => p.port === "web"))).toBe(role === "console" || role === "ingest");
     // Only the sinks (the forum, the pager, the ticket system) and the ingest gateway's pollers call out over HTTPS.
     expect(policy.spec.egress.some((r) => r.ports.some((p) => p.port === 443))).toBe(["auto-hide", "tickets", "ingest"].includes(role));
+    // Only the record worker reaches PostgreSQL.
+    expect(policy.spec.egress.some((r) => r.ports.some((p) => p.port === 5432))).toBe(role === "record");
+  });
+
+  test("record: an initContainer migrates the store before the worker starts, with the worker's settings and the PostgreSQL password file", () => {
+    type Volume = { name: string; secret?: { secretName: string; items?: Array<{ key: string; path: string }> } };
+    const d = deployments.find((x) => roleOf(x) === "record")!;
+    const pod = d.spec.template.spec as unknown as { initContainers: Container[]; containers: Container[]; volumes: Volume[] };
+    const [migrate] = pod.initContainers;
+    expect(migrate!.command).toEqual(["node", "dist/workers/cli/main.js", "record", "migrate"]);
+    expect(existsSync(path.join(repoRoot, "workers/cli/commands/record.ts"))).toBe(true);
+    expect(migrate!.env.find((e) => e.name === "ARBITER_CONFIG")?.value).toBe(pod.containers[0]!.env.find((e) => e.name === "ARBITER_CONFIG")?.value);
+    // The ConfigMap's record.postgres.password is a file that the credentials Secret puts where both containers mount it.
+    const url = config.record.postgres.url;
+    expect(url).toMatch(/^postgres:\/\/[^@/]+:5432\//);
+    const passwordFile = /password: \{ file: (\S+) \}/.exec(configMap.data["arbiter.yaml"]!.slice(configMap.data["arbiter.yaml"]!.indexOf("\nrecord:")))?.[1];
+    expect(passwordFile).toBeDefined();
+    for (const container of [migrate!, pod.containers[0]!]) {
+      const mount = container.volumeMounts.find((m) => passwordFile!.startsWith(`${m.mountPath}/`))!;
+      const volume = pod.volumes.find((v) => v.name === mount.name)!;
+      expect(volume.secret?.items?.some((i) => i.path === path.relative(mount.mountPath, passwordFile!))).toBe(true);
+    }
   });
 });
 
@@ -332,7 +354,7 @@ test("the image holds every workspace: the Dockerfile copies each one's package.
   for (const w of ["shared", ...workspaces.map((x) => `workers/${x}`)]) expect(dockerfile).toContain(`COPY ${w}/package.json ${w}/`);
 });
 
-test("Kafka ACLs: only the console writes appeals, only the escalation role reads them, the sinks write dead letters only", () => {
+test("Kafka ACLs: only the console writes appeals, only the escalation role acts on them, the sinks write dead letters only", () => {
   const commands = execFileSync("bash", [path.join(deployDir, "kafka-acls.sh")], { env: { ...process.env, DRY_RUN: "1" }, encoding: "utf8" })
     .trim()
     .split("\n");
@@ -345,7 +367,8 @@ test("Kafka ACLs: only the console writes appeals, only the escalation role read
   const who = (operation: string, topic: string) =>
     [...new Set(grants.filter((g) => g.topic === topic && g.operations.includes(operation)).map((g) => g.principal))].sort();
   expect(who("Write", "moderation.appeals")).toEqual(["arbiter-console"]);
-  expect(who("Read", "moderation.appeals")).toEqual(["arbiter-escalation"]);
+  // The record worker reads appeals to store them; only the escalation role decides on them.
+  expect(who("Read", "moderation.appeals")).toEqual(["arbiter-escalation", "arbiter-record"]);
   expect(who("Write", "moderation.decisions")).toEqual(["arbiter-console", "arbiter-escalation", "arbiter-primary"]);
   expect(who("Write", "moderation.tickets")).toEqual(["arbiter-escalation"]);
   for (const sink of ["arbiter-auto-hide", "arbiter-tickets"])
@@ -356,6 +379,17 @@ test("Kafka ACLs: only the console writes appeals, only the escalation role read
     ["Write", "moderation.posts"],
     ["Write", "moderation.ingest-events"],
   ]);
+  // The record worker reads its four topics in one group per topic (record.groupId + "." + the topic's key,
+  // workers/record/record-worker.ts) and writes dead letters only; erasure's tombstones are an operator's.
+  const config = loadConfig({}, { ARBITER_CONFIG: writeConfigMapConfig() });
+  const recordKeys = ["decisions", "audit", "tickets", "appeals"] as const;
+  const record = grants.filter((g) => g.principal === "arbiter-record");
+  expect(record.filter((g) => g.topic !== undefined && g.operations.includes("Read")).map((g) => g.topic)).toEqual(
+    recordKeys.map((k) => config.kafka.topics[k]),
+  );
+  expect(record.filter((g) => g.operations.includes("Write")).map((g) => g.topic)).toEqual([config.kafka.topics.dlq]);
+  const groups = commands.filter((c) => c.includes("User:arbiter-record ") && c.includes("--group")).map((c) => /--group (\S+)/.exec(c)![1]);
+  expect(groups).toEqual(recordKeys.map((k) => `${config.record.groupId}.${k}`));
   // Every component's principal has grants.
   for (const role of COMPONENTS) expect(grants.some((g) => g.principal === `arbiter-${role}`)).toBe(true);
 });
