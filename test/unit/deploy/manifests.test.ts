@@ -262,13 +262,30 @@ describe("every component", () => {
 
   test("has a Deployment and a NetworkPolicy, and kustomize applies them", () => {
     expect(deployments.map(roleOf).sort()).toEqual([...COMPONENTS].sort());
-    expect(policies.map(roleOf).sort()).toEqual([...COMPONENTS].sort());
+    // The nightly sweep's CronJob has a NetworkPolicy of its own too.
+    expect(policies.map(roleOf).sort()).toEqual([...COMPONENTS, "sweep"].sort());
     const kustomization = yamlDocuments(path.join(deployDir, "k8s/kustomization.yaml"))[0] as { resources: string[] };
     const listed = new Set(
       k8sObjects.filter(({ file }) => kustomization.resources.includes(path.basename(file))).map(({ object }) => `${object.kind}/${object.metadata.name}`),
     );
     for (const d of deployments) expect(listed).toContain(`Deployment/${d.metadata.name}`);
     for (const p of policies) expect(listed).toContain(`NetworkPolicy/${p.metadata.name}`);
+    expect(listed).toContain("CronJob/arbiter-sweep");
+  });
+
+  test("sweep: applied suspended, as its own principal, its pods under a NetworkPolicy that lets nothing in", () => {
+    type CronJob = K8sObject & {
+      spec: { suspend?: boolean; jobTemplate: { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } } } } };
+    };
+    const sweep = objectsOf<CronJob>("CronJob").find((c) => c.metadata.name === "arbiter-sweep")!;
+    // It needs a second 80 GB GPU at night: applying the kustomization must not schedule it unasked.
+    expect(sweep.spec.suspend).toBe(true);
+    const pod = sweep.spec.jobTemplate.spec.template;
+    const env = JSON.parse(pod.spec.containers[0]!.env.find((e) => e.name === "ARBITER_CONFIG_JSON")!.value!) as { kafka: { sasl: { username: string } } };
+    expect(env.kafka.sasl.username).toBe("arbiter-sweep");
+    const policy = policies.find((p) => roleOf(p) === "sweep")!;
+    expect(Object.entries(policy.spec.podSelector.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v)).toBe(true);
+    expect(policy.spec.ingress).toEqual([]);
   });
 
   test.each(COMPONENTS)("%s: probes on the http port, /metrics on a port of its own that Prometheus scrapes, its own workspace run", (role) => {
@@ -370,7 +387,8 @@ test("Kafka ACLs: only the console writes appeals, only the escalation role acts
   // The record worker reads appeals to store them; only the escalation role decides on them.
   expect(who("Read", "moderation.appeals")).toEqual(["arbiter-escalation", "arbiter-record"]);
   expect(who("Write", "moderation.decisions")).toEqual(["arbiter-console", "arbiter-escalation", "arbiter-primary"]);
-  expect(who("Write", "moderation.tickets")).toEqual(["arbiter-escalation"]);
+  // Tickets come from the escalation role and the nightly sweep (tagged `sweep`).
+  expect(who("Write", "moderation.tickets")).toEqual(["arbiter-escalation", "arbiter-sweep"]);
   for (const sink of ["arbiter-auto-hide", "arbiter-tickets"])
     expect(grants.filter((g) => g.principal === sink && g.operations.includes("Write")).map((g) => g.topic)).toEqual(["moderation.dlq"]);
   // The ingest gateway writes posts and its events, and reads nothing.
@@ -390,6 +408,17 @@ test("Kafka ACLs: only the console writes appeals, only the escalation role acts
   expect(record.filter((g) => g.operations.includes("Write")).map((g) => g.topic)).toEqual([config.kafka.topics.dlq]);
   const groups = commands.filter((c) => c.includes("User:arbiter-record ") && c.includes("--group")).map((c) => /--group (\S+)/.exec(c)![1]);
   expect(groups).toEqual(recordKeys.map((k) => `${config.record.groupId}.${k}`));
+  // The sweep reads posts and decisions through throwaway groups arbiter-range-* (set, then deleted) and writes tickets only.
+  const sweep = commands.filter((c) => c.includes("User:arbiter-sweep "));
+  expect(grants.filter((g) => g.principal === "arbiter-sweep" && g.topic !== undefined).map((g) => [g.operations.join("+"), g.topic])).toEqual([
+    // The script names every topic moderation.<key>, posts too (as the ingest gateway's grants above).
+    ["Read", "moderation.posts"],
+    ["Read", config.kafka.topics.decisions],
+    ["Write", config.kafka.topics.tickets],
+  ]);
+  expect(sweep.filter((c) => c.includes("--group"))).toEqual([
+    expect.stringMatching(/--operation Read --operation Delete --group arbiter-range- --resource-pattern-type prefixed$/),
+  ]);
   // Every component's principal has grants.
   for (const role of COMPONENTS) expect(grants.some((g) => g.principal === `arbiter-${role}`)).toBe(true);
 });
