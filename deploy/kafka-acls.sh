@@ -69,6 +69,27 @@ topic arbiter-tickets Read tickets
 group arbiter-tickets arbiter-tickets
 topic arbiter-tickets Write dlq
 
+# record worker: decisions, audit, tickets and appeals → the store of record; one consumer group per
+# topic (record.groupId, default arbiter-record, + ".<topic>"); writes dead letters only (a record
+# PostgreSQL refuses for its data). It reads appeals but decides nothing: only the escalation role
+# acts on one. `arbiter record erase` writes tombstones to decisions: an operator's action, run with
+# an operator's principal (one that may write decisions), not this one.
+GROUP_RECORD="${GROUP_RECORD:-arbiter-record}"
+for t in decisions audit tickets appeals; do
+  topic arbiter-record Read "$t"
+  group arbiter-record "$GROUP_RECORD.$t"
+done
+topic arbiter-record Write dlq
+
+# nightly sweep (deploy/k8s/cronjob-sweep.yaml, `arbiter sweep`): reads the window's posts and decisions
+# through throwaway consumer groups `arbiter-range-<random>` (shared/replay/topic-range-reader.ts: it sets
+# their offsets, then deletes them), writes tickets tagged `sweep` with an idempotent producer. Its own
+# principal: the escalation role's may not read posts or decisions, and needs no grant of this job's.
+for t in posts decisions; do topic arbiter-sweep Read "$t"; done
+acl --allow-principal "User:arbiter-sweep" --operation Read --operation Delete --group arbiter-range- --resource-pattern-type prefixed
+topic arbiter-sweep Write tickets
+acl --allow-principal "User:arbiter-sweep" --operation IdempotentWrite --cluster
+
 # ingest gateway: forum webhooks and pollers → posts, deletions → ingest-events; an idempotent producer
 # (no transactions). It reads no topic.
 for t in posts ingest-events; do topic arbiter-ingest Write "$t"; done

@@ -86,8 +86,8 @@ test("every document under deploy/k8s is a Kubernetes object with apiVersion, ki
 });
 
 const CLASSIFIER_ROLES = ["primary", "escalation"];
-/** Every deployable component: the classifier's two roles, the two sinks, the console and the ingest gateway. */
-const COMPONENTS = [...CLASSIFIER_ROLES, "auto-hide", "tickets", "console", "ingest"];
+/** Every deployable component: the classifier's two roles, the two sinks, the console, the ingest gateway and the record worker. */
+const COMPONENTS = [...CLASSIFIER_ROLES, "auto-hide", "tickets", "console", "ingest", "record"];
 
 interface Container {
   command?: string[];
@@ -262,13 +262,30 @@ describe("every component", () => {
 
   test("has a Deployment and a NetworkPolicy, and kustomize applies them", () => {
     expect(deployments.map(roleOf).sort()).toEqual([...COMPONENTS].sort());
-    expect(policies.map(roleOf).sort()).toEqual([...COMPONENTS].sort());
+    // The nightly sweep's CronJob has a NetworkPolicy of its own too.
+    expect(policies.map(roleOf).sort()).toEqual([...COMPONENTS, "sweep"].sort());
     const kustomization = yamlDocuments(path.join(deployDir, "k8s/kustomization.yaml"))[0] as { resources: string[] };
     const listed = new Set(
       k8sObjects.filter(({ file }) => kustomization.resources.includes(path.basename(file))).map(({ object }) => `${object.kind}/${object.metadata.name}`),
     );
     for (const d of deployments) expect(listed).toContain(`Deployment/${d.metadata.name}`);
     for (const p of policies) expect(listed).toContain(`NetworkPolicy/${p.metadata.name}`);
+    expect(listed).toContain("CronJob/arbiter-sweep");
+  });
+
+  test("sweep: applied suspended, as its own principal, its pods under a NetworkPolicy that lets nothing in", () => {
+    type CronJob = K8sObject & {
+      spec: { suspend?: boolean; jobTemplate: { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } } } } };
+    };
+    const sweep = objectsOf<CronJob>("CronJob").find((c) => c.metadata.name === "arbiter-sweep")!;
+    // It needs a second 80 GB GPU at night: applying the kustomization must not schedule it unasked.
+    expect(sweep.spec.suspend).toBe(true);
+    const pod = sweep.spec.jobTemplate.spec.template;
+    const env = JSON.parse(pod.spec.containers[0]!.env.find((e) => e.name === "ARBITER_CONFIG_JSON")!.value!) as { kafka: { sasl: { username: string } } };
+    expect(env.kafka.sasl.username).toBe("arbiter-sweep");
+    const policy = policies.find((p) => roleOf(p) === "sweep")!;
+    expect(Object.entries(policy.spec.podSelector.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v)).toBe(true);
+    expect(policy.spec.ingress).toEqual([]);
   });
 
   test.each(COMPONENTS)("%s: probes on the http port, /metrics on a port of its own that Prometheus scrapes, its own workspace run", (role) => {
@@ -322,6 +339,28 @@ describe("every component", () => {
     expect(policy.spec.ingress.some((r) => r.ports.some((p) => p.port === "web"))).toBe(role === "console" || role === "ingest");
     // Only the sinks (the forum, the pager, the ticket system) and the ingest gateway's pollers call out over HTTPS.
     expect(policy.spec.egress.some((r) => r.ports.some((p) => p.port === 443))).toBe(["auto-hide", "tickets", "ingest"].includes(role));
+    // Only the record worker reaches PostgreSQL.
+    expect(policy.spec.egress.some((r) => r.ports.some((p) => p.port === 5432))).toBe(role === "record");
+  });
+
+  test("record: an initContainer migrates the store before the worker starts, with the worker's settings and the PostgreSQL password file", () => {
+    type Volume = { name: string; secret?: { secretName: string; items?: Array<{ key: string; path: string }> } };
+    const d = deployments.find((x) => roleOf(x) === "record")!;
+    const pod = d.spec.template.spec as unknown as { initContainers: Container[]; containers: Container[]; volumes: Volume[] };
+    const [migrate] = pod.initContainers;
+    expect(migrate!.command).toEqual(["node", "dist/workers/cli/main.js", "record", "migrate"]);
+    expect(existsSync(path.join(repoRoot, "workers/cli/commands/record.ts"))).toBe(true);
+    expect(migrate!.env.find((e) => e.name === "ARBITER_CONFIG")?.value).toBe(pod.containers[0]!.env.find((e) => e.name === "ARBITER_CONFIG")?.value);
+    // The ConfigMap's record.postgres.password is a file that the credentials Secret puts where both containers mount it.
+    const url = config.record.postgres.url;
+    expect(url).toMatch(/^postgres:\/\/[^@/]+:5432\//);
+    const passwordFile = /password: \{ file: (\S+) \}/.exec(configMap.data["arbiter.yaml"]!.slice(configMap.data["arbiter.yaml"]!.indexOf("\nrecord:")))?.[1];
+    expect(passwordFile).toBeDefined();
+    for (const container of [migrate!, pod.containers[0]!]) {
+      const mount = container.volumeMounts.find((m) => passwordFile!.startsWith(`${m.mountPath}/`))!;
+      const volume = pod.volumes.find((v) => v.name === mount.name)!;
+      expect(volume.secret?.items?.some((i) => i.path === path.relative(mount.mountPath, passwordFile!))).toBe(true);
+    }
   });
 });
 
@@ -332,7 +371,7 @@ test("the image holds every workspace: the Dockerfile copies each one's package.
   for (const w of ["shared", ...workspaces.map((x) => `workers/${x}`)]) expect(dockerfile).toContain(`COPY ${w}/package.json ${w}/`);
 });
 
-test("Kafka ACLs: only the console writes appeals, only the escalation role reads them, the sinks write dead letters only", () => {
+test("Kafka ACLs: only the console writes appeals, only the escalation role acts on them, the sinks write dead letters only", () => {
   const commands = execFileSync("bash", [path.join(deployDir, "kafka-acls.sh")], { env: { ...process.env, DRY_RUN: "1" }, encoding: "utf8" })
     .trim()
     .split("\n");
@@ -345,9 +384,11 @@ test("Kafka ACLs: only the console writes appeals, only the escalation role read
   const who = (operation: string, topic: string) =>
     [...new Set(grants.filter((g) => g.topic === topic && g.operations.includes(operation)).map((g) => g.principal))].sort();
   expect(who("Write", "moderation.appeals")).toEqual(["arbiter-console"]);
-  expect(who("Read", "moderation.appeals")).toEqual(["arbiter-escalation"]);
+  // The record worker reads appeals to store them; only the escalation role decides on them.
+  expect(who("Read", "moderation.appeals")).toEqual(["arbiter-escalation", "arbiter-record"]);
   expect(who("Write", "moderation.decisions")).toEqual(["arbiter-console", "arbiter-escalation", "arbiter-primary"]);
-  expect(who("Write", "moderation.tickets")).toEqual(["arbiter-escalation"]);
+  // Tickets come from the escalation role and the nightly sweep (tagged `sweep`).
+  expect(who("Write", "moderation.tickets")).toEqual(["arbiter-escalation", "arbiter-sweep"]);
   for (const sink of ["arbiter-auto-hide", "arbiter-tickets"])
     expect(grants.filter((g) => g.principal === sink && g.operations.includes("Write")).map((g) => g.topic)).toEqual(["moderation.dlq"]);
   // The ingest gateway writes posts and its events, and reads nothing.
@@ -355,6 +396,28 @@ test("Kafka ACLs: only the console writes appeals, only the escalation role read
   expect(ingest.map((g) => [g.operations.join("+"), g.topic])).toEqual([
     ["Write", "moderation.posts"],
     ["Write", "moderation.ingest-events"],
+  ]);
+  // The record worker reads its four topics in one group per topic (record.groupId + "." + the topic's key,
+  // workers/record/record-worker.ts) and writes dead letters only; erasure's tombstones are an operator's.
+  const config = loadConfig({}, { ARBITER_CONFIG: writeConfigMapConfig() });
+  const recordKeys = ["decisions", "audit", "tickets", "appeals"] as const;
+  const record = grants.filter((g) => g.principal === "arbiter-record");
+  expect(record.filter((g) => g.topic !== undefined && g.operations.includes("Read")).map((g) => g.topic)).toEqual(
+    recordKeys.map((k) => config.kafka.topics[k]),
+  );
+  expect(record.filter((g) => g.operations.includes("Write")).map((g) => g.topic)).toEqual([config.kafka.topics.dlq]);
+  const groups = commands.filter((c) => c.includes("User:arbiter-record ") && c.includes("--group")).map((c) => /--group (\S+)/.exec(c)![1]);
+  expect(groups).toEqual(recordKeys.map((k) => `${config.record.groupId}.${k}`));
+  // The sweep reads posts and decisions through throwaway groups arbiter-range-* (set, then deleted) and writes tickets only.
+  const sweep = commands.filter((c) => c.includes("User:arbiter-sweep "));
+  expect(grants.filter((g) => g.principal === "arbiter-sweep" && g.topic !== undefined).map((g) => [g.operations.join("+"), g.topic])).toEqual([
+    // The script names every topic moderation.<key>, posts too (as the ingest gateway's grants above).
+    ["Read", "moderation.posts"],
+    ["Read", config.kafka.topics.decisions],
+    ["Write", config.kafka.topics.tickets],
+  ]);
+  expect(sweep.filter((c) => c.includes("--group"))).toEqual([
+    expect.stringMatching(/--operation Read --operation Delete --group arbiter-range- --resource-pattern-type prefixed$/),
   ]);
   // Every component's principal has grants.
   for (const role of COMPONENTS) expect(grants.some((g) => g.principal === `arbiter-${role}`)).toBe(true);
