@@ -15,11 +15,18 @@
 // The simulated engine also runs the 90 and 110 % points keyed by post id, for comparison
 // (`--no-post-keys` skips them).
 // Funnel audit sampling is off (pipeline.auditSampleRate 0): it sends allowed posts to the
-// model, which is not what is measured here. Second look is not on this branch: see
-// `secondLookScenario`.
+// model, which is not what is measured here. Second look is off at these points.
+// Second look (simulated engine; `--no-second-look` skips it): the 25, 50 and 90 % points run
+// again with `secondLook.enabled` (the runner in its own consumer group on the same kind of
+// engine, whose queue is the production SequencePool: priority classes, onlyIfIdle), for
+// `second_look_share` (allows reviewed ÷ allows produced) and model-bound p99 on ÷ off − 1
+// (`p99_model_delta`, at 90 %). Model-bound arrivals at 25/50 % leave the model room for only
+// (C/L − model arrivals) ÷ allows of the allows (`room`); so the share goal (≥ 0.95 with arrivals
+// ≤ 50 % of capacity) is also measured with ALL posts arriving at 25 and 50 % of C/L.
 //
 // Usage: npm run bench:latency [-- --engine simulated|gemma --points 25,50,90,110 --seconds 12
-//   --share 0.1 --key thread|author|post --threads 2000 --authors 5000 --zipf-s 1 --nice 0,19]
+//   --share 0.1 --key thread|author|post --threads 2000 --authors 5000 --zipf-s 1 --nice 0,19
+//   --no-post-keys --no-second-look]
 //   --engine gemma: Gemma 3 270M on CPU (C = its sequences, L = a warm call alone); `--nice`
 //   lists the model threads' nice values to compare, in the same run (one pass per value).
 // Needs Kafka running (bash scripts/services.sh start); Gemma needs the test models.
@@ -40,7 +47,17 @@ import type { EnginePort } from "@arbiter/shared/pipeline/ports.js";
 import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
 import { gemmaEngineSettings } from "./gemma-engine-settings.js";
 import { SimulatedEngine } from "./simulated-engine.js";
-import { blockedByKey, operatingPoint, percentile, utilisationOf, Zipf, type Observed, type OperatingPoint } from "./load-model.js";
+import {
+  allArrivalsPoint,
+  blockedByKey,
+  operatingPoint,
+  secondLookRoom,
+  percentile,
+  utilisationOf,
+  Zipf,
+  type Observed,
+  type OperatingPoint,
+} from "./load-model.js";
 import { mainThreadSchedule, modelThreads, setNice } from "./thread-nice.js";
 
 function arg(name: string, fallback: string): string {
@@ -67,9 +84,7 @@ const NICE = numbers(arg("nice", "0")).sort((a, b) => a - b);
 const THREADS = Number(arg("threads", "2000"));
 const AUTHORS = Number(arg("authors", "5000"));
 const ZIPF_S = Number(arg("zipf-s", "1"));
-if (process.argv.includes("--second-look")) {
-  throw new Error("--second-look: the second-look runner is not built on this branch; see secondLookScenario in bench/latency.ts");
-}
+const SECOND_LOOK = !process.argv.includes("--no-second-look");
 
 const run = `latency-${Date.now().toString(36)}`;
 /** LOG_LEVEL=info shows the workers' logs (on stdout, before the result line). */
@@ -79,7 +94,7 @@ const engineSettings = gemmaEngineSettings(60);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
-function configFor(name: string): ArbiterConfig {
+function configFor(name: string, secondLook = false): ArbiterConfig {
   return loadConfig({
     workerId: `${run}-${name}`,
     kafka: {
@@ -98,6 +113,8 @@ function configFor(name: string): ArbiterConfig {
     cache: { enabled: false },
     // Off: audit samples would put prefilter allows on the model, which is not what is measured.
     pipeline: { auditSampleRate: 0 },
+    // Off unless it is what is measured (secondLookScenario).
+    secondLook: { enabled: secondLook, groupId: `${run}-${name}-second-look` },
     engine: engineSettings,
     http: { port: 0 },
     log: { level: "silent" },
@@ -199,8 +216,8 @@ class CountingEngine implements EnginePort {
 const figures = (xs: number[]) => ({ n: xs.length, p50_ms: percentile(xs, 50), p95_ms: percentile(xs, 95), p99_ms: percentile(xs, 99) });
 
 /** One operating point: paced traffic for SECONDS into a fresh worker; latency by kind, utilisation over the traffic window. */
-async function runPoint(kafka: Kafka, name: string, engine: Measured, point: OperatingPoint, keyMode: KeyMode = KEY) {
-  const config = configFor(name);
+async function runPoint(kafka: Kafka, name: string, engine: Measured, point: OperatingPoint, keyMode: KeyMode = KEY, secondLook = false) {
+  const config = configFor(name, secondLook);
   await ensureTopics(kafka, [config.kafka.topics.posts, config.kafka.topics.decisions], 3);
   const worker = await startClassifierWorker(config, logger, { engine: engine.port });
   const traffic = new Traffic(SHARE, keyMode);
@@ -229,11 +246,14 @@ async function runPoint(kafka: Kafka, name: string, engine: Measured, point: Ope
       await new Promise((r) => setTimeout(r, 5));
     }
     const ended = performance.now();
+    const lookAtWindowEnd = worker.secondLook ? { ...worker.secondLook } : null;
     const schedule1 = mainThreadSchedule();
     const utilisation = utilisationOf(engine.busySlotMs(ended) - busy0, engine.capacity, ended - started);
     loopDelay.disable();
     await producer.disconnect();
     const seen = await readDecisions(kafka, config.kafka.topics.decisions, `${run}-${name}-read`, total, 300_000);
+    const lookAtDecided = worker.secondLook ? { ...worker.secondLook } : null;
+    const decidedAfterMs = Math.round(performance.now() - ended);
     const observed: Observed[] = sent.map((s) => ({
       key: s.key,
       producedAt: s.producedAt,
@@ -272,6 +292,10 @@ async function runPoint(kafka: Kafka, name: string, engine: Measured, point: Ope
       main_thread_run_ms: Math.round(schedule1.runMs - schedule0.runMs),
       main_thread_runqueue_wait_ms: Math.round(schedule1.waitMs - schedule0.waitMs),
       window_ms: Math.round(ended - started),
+      // Second look on: its counts when traffic stopped and when the last post's decision was read (decided_after_ms later).
+      ...(lookAtWindowEnd && lookAtDecided
+        ? { second_look: { allows: prefilter.length, at_window_end: lookAtWindowEnd, at_decided: lookAtDecided, decided_after_ms: decidedAfterMs } }
+        : {}),
     };
   } finally {
     await worker.stop();
@@ -280,15 +304,49 @@ async function runPoint(kafka: Kafka, name: string, engine: Measured, point: Ope
 type PointResult = Awaited<ReturnType<typeof runPoint>>;
 
 /**
- * Second look (issue 20, deliverable 2) is not built on this branch. Once the runner exists,
- * this runs `point` again with it on (in its own consumer group, with the same engine) and
- * returns the share of prefilter allows it reviewed and the model-bound p99 with it on; the
- * JSON's `second_look_share` and `p99_model_delta` (p99 on ÷ p99 off − 1) come from here.
+ * Second look (issue 20): runs `point` again with the second look on (a fresh worker and engine,
+ * its own consumer group) and compares it with the run with it off. `share` is the allows
+ * reviewed by the time the last post's decision was read ÷ the allows produced (prefilter-decided
+ * posts); `share_at_window_end` the same when traffic stopped; `reviewed_of_seen` is
+ * reviewed ÷ seen (seen counts only allows the runner had read, so it flatters a lagging runner);
+ * `room` the most any runner could review in steady state (secondLookRoom).
  */
-async function secondLookScenario(point: OperatingPoint, off: PointResult): Promise<{ share: number; modelP99Ms: number } | null> {
-  log(`second look at ${point.percent} % (model p99 off: ${off.model.p99_ms} ms): not built on this branch`);
-  return null;
+async function secondLookScenario(kafka: Kafka, name: string, point: OperatingPoint, off: PointResult | null, arrivals: "model" | "all") {
+  const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
+  const on = await runPoint(
+    kafka,
+    name,
+    { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t) },
+    point,
+    KEY,
+    true,
+  );
+  await engine.dispose();
+  const look = on.second_look!;
+  const result = {
+    arrivals,
+    share: round(look.at_decided.reviewed / Math.max(1, look.allows), 3),
+    share_at_window_end: round(look.at_window_end.reviewed / Math.max(1, look.allows), 3),
+    reviewed_of_seen: round(look.at_decided.reviewed / Math.max(1, look.at_decided.seen), 3),
+    room: round(secondLookRoom(point), 3),
+    model_p99_on_ms: on.model.p99_ms,
+    model_p99_off_ms: off?.model.p99_ms ?? null,
+    p99_model_delta: off ? round(on.model.p99_ms / off.model.p99_ms - 1, 3) : null,
+    prefilter_p99_on_ms: on.prefilter.p99_ms,
+    prefilter_p99_off_ms: off?.prefilter.p99_ms ?? null,
+    utilisation_on: on.utilisation,
+    utilisation_off: off?.utilisation ?? null,
+    on,
+  };
+  log(
+    `second look, ${arrivals === "all" ? "all posts" : "model-bound posts"} at ${point.percent} % of C/L: share ${result.share} ` +
+      `(at window end ${result.share_at_window_end}; reviewed of seen ${result.reviewed_of_seen}; room ${result.room}; ` +
+      `${look.at_decided.reviewed} of ${look.allows} allows, skipped ${look.at_decided.skipped}, failed ${look.at_decided.failed}); ` +
+      `model p99 ${result.model_p99_on_ms} ms on / ${result.model_p99_off_ms ?? "–"} ms off (delta ${result.p99_model_delta ?? "–"}); utilisation ${result.utilisation_on}; ${describe(on)}`,
+  );
+  return result;
 }
+type SecondLookResult = Awaited<ReturnType<typeof secondLookScenario>>;
 
 function describe(r: PointResult): string {
   return (
@@ -303,7 +361,7 @@ const kafka = createKafka(configFor("probe").kafka, `${run}-bench`, silentLogger
 const loadStart = loadavg();
 const points: Record<string, unknown> = {};
 const headline: PointResult[] = [];
-let secondLook: Awaited<ReturnType<typeof secondLookScenario>> = null;
+const secondLook: Record<string, SecondLookResult> = {};
 
 if (!GEMMA) {
   const at = (percent: number) => operatingPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE);
@@ -318,7 +376,24 @@ if (!GEMMA) {
     log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, ${describe(r)}`);
     points[`sim_${percent}`] = r;
     headline.push(r);
-    if (percent === 90) secondLook = await secondLookScenario(at(percent), r);
+    if (SECOND_LOOK && [25, 50, 90].includes(percent))
+      secondLook[`model_${percent}`] = await secondLookScenario(kafka, `sim-${percent}-sl`, at(percent), r, "model");
+  }
+  // The share goal's own load: every post (not only the model-bound ones) arriving at 25 and 50 % of C/L.
+  if (SECOND_LOOK) {
+    for (const percent of [25, 50]) {
+      const point = allArrivalsPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE);
+      const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
+      const off = await runPoint(
+        kafka,
+        `sim-all${percent}`,
+        { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t) },
+        point,
+      );
+      log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, all posts at ${describe(off)}`);
+      points[`sim_all_posts_${percent}`] = off;
+      secondLook[`all_${percent}`] = await secondLookScenario(kafka, `sim-all${percent}-sl`, point, off, "all");
+    }
   }
 } else {
   const gemma = await loadEnginePort(engineSettings, silentLogger);
@@ -395,10 +470,14 @@ console.log(
     // The same figures keyed by post id (no key repeats), where run.
     utilisation_post_keys: (points[`sim_${top.percent}_post_keys`] as PointResult | undefined)?.utilisation ?? null,
     p99_prefilter_ms_post_keys: (points[`sim_${at90.percent}_post_keys`] as PointResult | undefined)?.prefilter.p99_ms ?? null,
-    second_look_share: secondLook?.share ?? null,
-    p99_model_delta: secondLook ? round(secondLook.modelP99Ms / at90.model.p99_ms - 1, 3) : null,
-    ...(secondLook ? {} : { second_look: "not built on this branch" }),
-    points,
+    // The share goal is stated for arrivals ≤ 50 % of capacity: all posts at 50 % of C/L (model-bound posts at 50 %: second_look.model_50).
+    second_look_share: secondLook.all_50?.share ?? null,
+    second_look_share_at: secondLook.all_50 ? "all posts at 50 % of C/L" : null,
+    p99_model_delta: secondLook.model_90?.p99_model_delta ?? null,
+    p99_model_delta_at: secondLook.model_90 ? "model-bound posts at 90 % of C/L" : null,
+    second_look: Object.fromEntries(Object.entries(secondLook).map(([k, { on: _on, ...rest }]) => [k, rest])),
+    ...(Object.keys(secondLook).length > 0 ? {} : { second_look_note: GEMMA ? "simulated engine only" : "skipped (--no-second-look or no 25/50/90 point)" }),
+    points: { ...points, ...Object.fromEntries(Object.entries(secondLook).map(([k, v]) => [`sim_second_look_${k}`, v.on])) },
   }),
 );
 process.exit(0);

@@ -99,3 +99,22 @@ export function blockedByKey(posts: readonly Observed[]): boolean[] {
     return blocked;
   });
 }
+
+/**
+ * An operating point by all arrivals: every post (model-bound or not) offered at `percent` of
+ * C/L, a `modelShare` of them bound for the model. This is the load at which the second look
+ * could review every post: its goal (share ≥ 0.95) is stated for arrivals ≤ 50 % of capacity.
+ */
+export function allArrivalsPoint(percent: number, capacity: number, latencyMs: number, modelShare: number): OperatingPoint {
+  return { ...operatingPoint(percent * modelShare, capacity, latencyMs, modelShare), percent };
+}
+
+/**
+ * The most of the prefilter's allows a second look can review at a point in steady state: the
+ * model's idle capacity (C/L less the model-bound arrivals) ÷ the allows' arrival rate, at most 1.
+ */
+export function secondLookRoom(point: OperatingPoint): number {
+  const allows = point.postsPerS - point.modelPerS;
+  if (allows <= 0) return 1;
+  return Math.min(1, Math.max(0, point.capacityPerS - point.modelPerS) / allows);
+}

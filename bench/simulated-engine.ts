@@ -1,15 +1,19 @@
-import type { ClassifyRequest, EnginePort, ModelVerdict } from "@arbiter/shared/pipeline/ports.js";
+import { SequencePool } from "@arbiter/shared/engine/sequence-pool.js";
+import type { ClassifyRequest, EnginePort, EngineQueue, ModelVerdict } from "@arbiter/shared/pipeline/ports.js";
 
 /**
  * A fake engine for benches: every call takes `latencyMs` once it holds one of `capacity`
- * slots (a model with that many sequences); later calls wait in line. Verdicts are a confident
- * "allow". It records when the model stage was busy, for utilisation: the span from the first
- * call to the last, and the integral of busy sequences over time (`busySlotMs`).
+ * sequences. The queue is the production engine's own `SequencePool` (shared/engine), so calls
+ * wait as they do in production: by priority class (posts the prefilter sent before the second
+ * look), `onlyIfIdle` calls refused at once with `EngineBusyError` when no sequence is idle, and
+ * callers waiting for room past `queueCapacity`. Verdicts are a confident "allow". It records when
+ * the model stage was busy, for utilisation: the span from the first call to the last, and the
+ * integral of busy sequences over time (`busySlotMs`).
  */
 export class SimulatedEngine implements EnginePort {
   readonly modelId = "simulated";
+  private readonly pool: SequencePool<number>;
   private busy = 0;
-  private readonly waiting: Array<() => void> = [];
   /** Calls finished, and the span from the first call's start to the last call's end. */
   calls = 0;
   firstStart = 0;
@@ -20,32 +24,20 @@ export class SimulatedEngine implements EnginePort {
   constructor(
     readonly latencyMs: number,
     readonly capacity: number,
-    /** Waiting calls past which the runner pauses (the engine's queueCapacity). */
+    /** Waiting calls past which callers wait for room (the engine's queueCapacity; the runner pauses on it). */
     private readonly queueCapacity = 1024,
-  ) {}
+  ) {
+    this.pool = new SequencePool(
+      Array.from({ length: capacity }, (_, i) => i),
+      queueCapacity,
+    );
+  }
 
   async classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
-    if (this.busy >= this.capacity) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.account();
-    this.busy++;
-    if (this.firstStart === 0) this.firstStart = performance.now();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, this.latencyMs);
-        request.signal?.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            reject(new Error("aborted"));
-          },
-          { once: true },
-        );
-      });
-    } finally {
-      this.account();
-      this.busy--;
-      this.waiting.shift()?.();
-    }
+    const signal = request.signal ?? new AbortController().signal;
+    // The prefix key: the policies, as the real engine keys a sequence's KV cache (affinity is moot here: every call costs L).
+    const key = request.policies.map((p) => `${p.id}@${p.version}`).join(",");
+    await this.pool.run(key, signal, () => this.occupy(signal), { priority: request.priority ?? "primary", onlyIfIdle: request.onlyIfIdle ?? false });
     this.calls++;
     this.lastEnd = performance.now();
     return request.policies.map((p) => ({
@@ -62,6 +54,29 @@ export class SimulatedEngine implements EnginePort {
     }));
   }
 
+  /** One call on a sequence: L ms, counted as busy sequence-time. */
+  private async occupy(signal: AbortSignal): Promise<void> {
+    this.account();
+    this.busy++;
+    if (this.firstStart === 0) this.firstStart = performance.now();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+        };
+        const timer = setTimeout(() => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        }, this.latencyMs);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+    } finally {
+      this.account();
+      this.busy--;
+    }
+  }
+
   /** Sequence-milliseconds spent busy from construction until `now` (for utilisation over a window: the difference of two readings). */
   busySlotMs(now = performance.now()): number {
     return this.slotMs + this.busy * (now - this.changedAt);
@@ -73,9 +88,24 @@ export class SimulatedEngine implements EnginePort {
     this.changedAt = now;
   }
 
-  queue(): { depth: number; capacity: number; inFlight: number; sequences: number } {
-    return { depth: this.waiting.length, capacity: this.queueCapacity, inFlight: this.busy, sequences: this.capacity };
+  /** As the production port reports it (shared/pipeline/engine-port.ts): waiting for a sequence or for room, running, sequences. */
+  queue(): EngineQueue {
+    const s = this.pool.stats();
+    return {
+      depth: s.queueDepth + s.waitingForRoom,
+      capacity: this.queueCapacity,
+      inFlight: s.busy,
+      sequences: s.busy + s.idle,
+      queuedByClass: s.queuedByClass,
+    };
   }
 
-  async dispose(): Promise<void> {}
+  /** A sequence is free and nothing waits. */
+  hasIdleSequence(): boolean {
+    return this.pool.hasIdleSequence();
+  }
+
+  async dispose(): Promise<void> {
+    await this.pool.close();
+  }
 }

@@ -1,5 +1,5 @@
 import { seededRandom } from "@arbiter/shared/stats/seeded-sample.js";
-import { blockedByKey, operatingPoint, percentile, utilisationOf, Zipf } from "../../../bench/load-model.js";
+import { allArrivalsPoint, blockedByKey, operatingPoint, secondLookRoom, percentile, utilisationOf, Zipf } from "../../../bench/load-model.js";
 
 describe("Zipf", () => {
   it("draws rank k about as often as 1/(k+1)^s over the sum", () => {
@@ -79,5 +79,23 @@ describe("blockedByKey", () => {
       { key: "t1", producedAt: 305, decidedAt: 311, model: false }, // behind the later-decided call
     ]);
     expect(blocked).toEqual([false, true, false, false, false, false, true, true]);
+  });
+});
+
+describe("allArrivalsPoint and secondLookRoom", () => {
+  it("offers every post at the percent of C/L, and bounds the second look by the model's idle capacity", () => {
+    // C = 16, L = 200 ms: C/L = 80 calls/s.
+    const all50 = allArrivalsPoint(50, 16, 200, 0.1);
+    expect(all50.percent).toBe(50);
+    expect(all50.postsPerS).toBeCloseTo(40, 9);
+    expect(all50.modelPerS).toBeCloseTo(4, 9);
+    // 76 idle calls/s for 36 allows/s: room for all of them.
+    expect(secondLookRoom(all50)).toBe(1);
+    // Model-bound arrivals at 50 %: 40 calls/s idle for 360 allows/s.
+    expect(secondLookRoom(operatingPoint(50, 16, 200, 0.1))).toBeCloseTo(40 / 360, 9);
+    // Past capacity there is no room.
+    expect(secondLookRoom(operatingPoint(110, 16, 200, 0.1))).toBe(0);
+    // Every post bound for the model: nothing to look at again.
+    expect(secondLookRoom(operatingPoint(50, 16, 200, 1))).toBe(1);
   });
 });
