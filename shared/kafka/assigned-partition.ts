@@ -59,9 +59,14 @@ export function isTooLarge(error: unknown, depth = 0): boolean {
   return Array.isArray(e.errors) && e.errors.some((inner) => isTooLarge(inner, depth + 1));
 }
 
+/** Buffers as latin1 (one char per byte, so any bytes make a distinct string); strings as they are. */
+function keyString(key: string | Buffer): string {
+  return typeof key === "string" ? key : key.toString("latin1");
+}
+
 /**
- * One input partition while this worker owns it: records complete out of order across keys and
- * in order within a key; completions are published in batches, one publish at a time, each
+ * One input partition while this worker owns it: records complete out of order across order keys
+ * (RecordResult.orderKey, by default the Kafka key) and in order within one; completions are published in batches, one publish at a time, each
  * committing the lowest unfinished offset with the done set above it.
  */
 export class AssignedPartition {
@@ -132,7 +137,8 @@ export class AssignedPartition {
       const result = results[i]!;
       const offset = toOffset(record.offset);
       // A key string only when some key is busy or this record will be: most records need none.
-      const key = record.key !== null && (this.keyTails.size > 0 || result.kind === "deferred") ? record.key.toString("latin1") : undefined;
+      const orderKey = result.orderKey === undefined ? record.key : result.orderKey;
+      const key = orderKey !== null && (this.keyTails.size > 0 || result.kind === "deferred") ? keyString(orderKey) : undefined;
       const previous = key === undefined ? undefined : this.keyTails.get(key);
       if (result.kind === "ready" && previous === undefined) {
         now.push({ offset, outputs: result.outputs });

@@ -52,7 +52,8 @@ export interface StreamRunnerOptions {
 
 /**
  * Consumes one topic in a consumer group and publishes what the processor returns, the
- * parallel-consumer way: records complete out of order across keys and in order within a key;
+ * parallel-consumer way: records complete out of order across order keys and in order within one
+ * (RecordResult.orderKey: the Kafka key unless the processor names another, as the post id);
  * a record the processor decides at once is published with its fetch, never behind a model
  * call; offsets commit up to the lowest unfinished record, with the done set above it in the
  * commit's metadata. eachBatch returns while deferred work goes on, so kafkajs keeps fetching

@@ -177,7 +177,8 @@ export class PostProcessor implements RecordProcessor {
       if (result.kind === "decided") {
         const byAction = decided.get(result.stage) ?? decided.set(result.stage, new Map()).get(result.stage)!;
         byAction.set(result.action, (byAction.get(result.action) ?? 0) + 1);
-        out[i] = { kind: "ready", outputs: result.records };
+        // Ordered by post id (RecordResult.orderKey): a decided post's records are all keyed by its id (output-records.ts).
+        out[i] = { kind: "ready", outputs: result.records, orderKey: result.records[0]?.key ?? null };
         if (deps.auditSampler && result.stage === "prefilter") this.sampleForAudit(record, deps.auditSampler);
       } else if (result.kind === "dead-letter") {
         deps.metrics.deadLettered.inc({ reason: result.reason });
@@ -194,18 +195,22 @@ export class PostProcessor implements RecordProcessor {
         );
         out[i] = { kind: "ready", outputs: result.records };
       } else {
-        out[i] = guarded(
-          deps,
-          record,
-          (modelSignal) => {
-            if (result.policySetVersion === deps.prefilter.policySetVersion) return this.decideWithModel(result, modelSignal);
-            // Screened under another policy-set version than the one in force here: screen again.
-            const again = screenRecord(record, this.screenDeps);
-            return again.kind === "to-model" ? this.decideWithModel(again, modelSignal) : Promise.resolve(again.records);
-          },
-          // A post whose decision cannot be made or encoded is still decided, unread.
-          (error, now) => unreadableRecords(deps, result.policySetVersion, record, error, "process", now, result.post),
-        );
+        out[i] = {
+          ...guarded(
+            deps,
+            record,
+            (modelSignal) => {
+              if (result.policySetVersion === deps.prefilter.policySetVersion) return this.decideWithModel(result, modelSignal);
+              // Screened under another policy-set version than the one in force here: screen again.
+              const again = screenRecord(record, this.screenDeps);
+              return again.kind === "to-model" ? this.decideWithModel(again, modelSignal) : Promise.resolve(again.records);
+            },
+            // A post whose decision cannot be made or encoded is still decided, unread.
+            (error, now) => unreadableRecords(deps, result.policySetVersion, record, error, "process", now, result.post),
+          ),
+          // Ordered by post id, not the Kafka key: only this post's later records wait for its model call.
+          orderKey: result.post.id,
+        };
       }
     });
     for (const [stage, byAction] of decided) for (const [action, count] of byAction) deps.metrics.decided.inc({ stage, action }, count);

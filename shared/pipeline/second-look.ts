@@ -192,7 +192,8 @@ export class SecondLookProcessor implements RecordProcessor {
         skipped.push(allowed.post);
         return { kind: "ready", outputs: [] };
       }
-      return { kind: "deferred", run: (runSignal) => this.review(allowed, runSignal) };
+      // Ordered by post id (as the primary's records are), so a thread-keyed topic does not queue one thread's reviews in line.
+      return { kind: "deferred", run: (runSignal) => this.review(allowed, runSignal), orderKey: allowed.post.id };
     });
     this.skip(skipped);
     return results;

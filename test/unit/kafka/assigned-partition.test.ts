@@ -141,6 +141,33 @@ test("within a key, records complete in offset order, across chunks; other keys 
   expect(publisher.published.at(-1)!.commit).toEqual({ offset: "4", metadata: "" });
 });
 
+test("an order key replaces the Kafka key: one thread's posts wait only for their own post's earlier records", async () => {
+  const publisher = new FakePublisher();
+  const { part } = await partitionWith(publisher);
+  // Three posts of one thread (Kafka key "thread"), ordered by post id: post p1 goes to the model, p2 is
+  // decided at once, then an edit of p1 (p1 again) and, as a string key, the same bytes as a Buffer key.
+  const model = gate("p1", "model");
+  const edit = gate("p1", "edit");
+  await admit(part, [
+    [0, "thread", { ...model.result, orderKey: "p1" }],
+    [1, "thread", { ...ready("p2", "pre"), orderKey: "p2" }],
+    [2, "thread", { ...edit.result, orderKey: Buffer.from("p1") }],
+    [3, "thread", { ...ready("p1", "late"), orderKey: "p1" }],
+    [4, "thread", { ...ready("p3", "none"), orderKey: null }],
+  ]);
+  await settle();
+  // p2 and the record that orders nothing are published though the thread's first post is at the model; the edit waits for it.
+  expect(publisher.published.flatMap((p) => p.keys)).toEqual(["p2:pre", "p3:none"]);
+  expect(edit.started()).toBe(false);
+  model.open();
+  await until(() => edit.started() && publisher.published.length >= 2, "the model record's publish and the edit's call");
+  expect(publisher.published.flatMap((p) => p.keys)).toEqual(["p2:pre", "p3:none", "p1:model"]);
+  edit.open();
+  await until(() => publisher.published.flatMap((p) => p.keys).length >= 5, "every record's publish");
+  expect(publisher.published.flatMap((p) => p.keys)).toEqual(["p2:pre", "p3:none", "p1:model", "p1:edit", "p1:late"]);
+  expect(publisher.published.at(-1)!.commit).toEqual({ offset: "5", metadata: "" });
+});
+
 test("after a restart from the committed metadata, records done above the committed offset are skipped", async () => {
   const publisher = new FakePublisher();
   const { part } = await partitionWith(publisher, "10");

@@ -128,12 +128,17 @@ async function expectReplacedAndScreening(pool: ScreenPool, old: Worker): Promis
 
 /** A PostProcessor on the pool; no post here needs the model. `onMainThread`: each text the main thread screens. */
 function processorOn(pool: ScreenPool, set: PolicySet, onMainThread?: (text: string) => void): PostProcessor {
+  return new PostProcessor(processorDeps(set, onMainThread), pool);
+}
+
+/** A PostProcessor's dependencies; the engine refuses every call. */
+function processorDeps(set: PolicySet, onMainThread?: (text: string) => void): ConstructorParameters<typeof PostProcessor>[0] {
   const engine: EnginePort = {
     modelId: "none",
     classify: () => Promise.reject(new Error("no post in these tests goes to the model")),
     queue: () => ({ depth: 0, capacity: 1, inFlight: 0, sequences: 1 }),
   };
-  const deps = {
+  return {
     codecs,
     topics: config.kafka.topics,
     input: config.input,
@@ -144,7 +149,6 @@ function processorOn(pool: ScreenPool, set: PolicySet, onMainThread?: (text: str
     metrics: new WorkerMetrics(),
     logger: silentLogger,
   };
-  return new PostProcessor(deps, pool);
 }
 
 /** The processor's own prefilter, telling `seen` each text it screens. */
@@ -199,6 +203,30 @@ test("a screen thread gives the same results as screening on the main thread", a
     await pool.close();
   }
   await expect(pool.screen(records)).rejects.toThrow(/closed/);
+}, 30_000);
+
+test("the processor orders a post's records by its post id, not the Kafka key; a dead letter keeps the Kafka key", async () => {
+  const set = await loadPolicySet(policiesDir);
+  // One thread's posts, keyed by the thread as some producers key them.
+  const inThread = (r: InboundRecord): InboundRecord => ({ ...r, key: Buffer.from("thread-9") });
+  const records = [
+    inThread(record(0, "cheat-1", "gaming", "selling a private aimbot, dm me")),
+    inThread(record(1, "ok-1", "gaming", "good game everyone, see you tomorrow")),
+    inThread(record(2, "bad-fp", "gaming", "hello", { [FINGERPRINT_HEADER]: "00".repeat(32) })),
+  ];
+  for (const pool of [null, await startPool(set)]) {
+    try {
+      const processor = pool ? processorOn(pool, set) : new PostProcessor({ ...processorDeps(set) }, null);
+      const results = await processor.processBatch(records, new AbortController().signal);
+      expect(results.map((r) => [r.kind, r.orderKey === undefined ? "kafka key" : String(r.orderKey)])).toEqual([
+        ["deferred", "cheat-1"],
+        ["ready", "ok-1"],
+        ["ready", "kafka key"],
+      ]);
+    } finally {
+      await pool?.close();
+    }
+  }
 }, 30_000);
 
 test("a chunk still in a thread when the pool closes is rejected, not left pending", async () => {
