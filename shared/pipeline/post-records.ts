@@ -94,8 +94,9 @@ export class PostRecorder implements RecordProcessor {
     const results = await this.inner.processBatch(records, signal);
     return results.map((result, i): RecordResult => {
       if (result.kind === "ready") return result;
+      // The inner result's order key (the post id) goes with it.
       return {
-        kind: "deferred",
+        ...result,
         run: async (runSignal) => {
           const outputs = await result.run(runSignal);
           await this.keep(records[i]!, outputs);
