@@ -37,7 +37,11 @@ export class SimulatedEngine implements EnginePort {
     const signal = request.signal ?? new AbortController().signal;
     // The prefix key: the policies, as the real engine keys a sequence's KV cache (affinity is moot here: every call costs L).
     const key = request.policies.map((p) => `${p.id}@${p.version}`).join(",");
-    await this.pool.run(key, signal, () => this.occupy(signal), { priority: request.priority ?? "primary", onlyIfIdle: request.onlyIfIdle ?? false });
+    await this.pool.run(key, signal, () => this.occupy(signal), {
+      priority: request.priority ?? "primary",
+      onlyIfIdle: request.onlyIfIdle ?? false,
+      idleReserve: request.idleReserve ?? 0,
+    });
     this.calls++;
     this.lastEnd = performance.now();
     return request.policies.map((p) => ({
@@ -100,9 +104,9 @@ export class SimulatedEngine implements EnginePort {
     };
   }
 
-  /** A sequence is free and nothing waits. */
-  hasIdleSequence(): boolean {
-    return this.pool.hasIdleSequence();
+  /** More than `reserve` sequences are free and nothing waits. */
+  hasIdleSequence(reserve = 0): boolean {
+    return this.pool.hasIdleSequence(reserve);
   }
 
   async dispose(): Promise<void> {

@@ -49,6 +49,8 @@ export interface ClassifyRequest {
   readonly priority?: PriorityClass;
   /** Run only if a sequence is idle and no call waits now; else reject at once with {@link EngineBusyError} (nothing is counted). */
   readonly onlyIfIdle?: boolean;
+  /** With `onlyIfIdle`: sequences left free for higher classes; the call runs only if more than this many are idle. @defaultValue 0 */
+  readonly idleReserve?: number;
 }
 
 /** The verdict for one policy. `reasoning` is for the audit topic only, never the decisions topic. */
@@ -220,7 +222,7 @@ export class SafeguardEngine {
     if (request.policies.length === 0) throw new EngineInputError("no policy given");
     const ids = new Set(request.policies.map((policy) => policy.id));
     if (ids.size !== request.policies.length) throw new EngineInputError("policy ids repeat");
-    if (request.onlyIfIdle === true && !this.pool.hasIdleSequence()) throw new EngineBusyError();
+    if (request.onlyIfIdle === true && !this.pool.hasIdleSequence(request.idleReserve)) throw new EngineBusyError();
     const priority = request.priority ?? "primary";
 
     const timeoutMs = request.timeoutMs ?? this.options.timeoutMs;
@@ -254,9 +256,9 @@ export class SafeguardEngine {
     }
   }
 
-  /** A sequence is free and no call waits: a call now would run at once and delay no one. */
-  hasIdleSequence(): boolean {
-    return !this.disposed && this.pool.hasIdleSequence();
+  /** More than `reserve` sequences are free and no call waits: a call now would run at once and delay no one. */
+  hasIdleSequence(reserve = 0): boolean {
+    return !this.disposed && this.pool.hasIdleSequence(reserve);
   }
 
   /** Queue and traffic figures (queue depth drives the consumer's pause/resume). */

@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly priority?: PriorityClass;
   /** Run only if a sequence is idle and no call waits now; else reject at once with {@link EngineBusyError}. */
   readonly onlyIfIdle?: boolean;
+  /** With `onlyIfIdle`: sequences left free for higher classes; the call runs only if more than this many are idle. @defaultValue 0 */
+  readonly idleReserve?: number;
 }
 
 interface Slot<S> {
@@ -80,7 +82,7 @@ export class SequencePool<S> {
   async run<T>(key: string, signal: AbortSignal, work: (resource: S, held: boolean) => Promise<T>, options: RunOptions = {}): Promise<T> {
     const rank = priorityRank(options.priority ?? "primary");
     if (this.closed) throw new EngineQueueClosedError();
-    if (options.onlyIfIdle === true && !this.hasIdleSequence()) throw new EngineBusyError();
+    if (options.onlyIfIdle === true && !this.hasIdleSequence(options.idleReserve)) throw new EngineBusyError();
     while (this.queuedAtOrAbove(rank) >= this.capacity) {
       if (this.closed) throw new EngineQueueClosedError();
       await this.waitForRoom(rank, signal);
@@ -126,9 +128,15 @@ export class SequencePool<S> {
     }
   }
 
-  /** A sequence is free and no call waits: a call started now runs at once and makes no one wait. */
-  hasIdleSequence(): boolean {
-    return !this.closed && this.queue.length === 0 && this.slots.some((slot) => !slot.busy);
+  /**
+   * More than `reserve` sequences are free and no call waits: a call started now runs at once and
+   * makes no one wait, and `reserve` sequences stay free for calls that arrive meanwhile.
+   */
+  hasIdleSequence(reserve = 0): boolean {
+    if (this.closed || this.queue.length > 0) return false;
+    let idle = 0;
+    for (const slot of this.slots) if (!slot.busy && ++idle > reserve) return true;
+    return false;
   }
 
   stats(): SequencePoolStats {

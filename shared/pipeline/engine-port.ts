@@ -25,6 +25,7 @@ export class SafeguardEnginePort implements EnginePort {
       multiPolicyMode: request.combined ? "combined" : "separate",
       priority: request.priority ?? "primary",
       onlyIfIdle: request.onlyIfIdle ?? false,
+      idleReserve: request.idleReserve ?? 0,
     });
     return results.map((r) => ({
       policyId: r.policyId,

@@ -94,6 +94,13 @@ export const secondLookSchema = z
         'A post older than this (by its `createdAt`) when its turn comes is skipped: counted (`arbiter_second_look_posts_total{result="skipped"}`) and logged with the count, never reviewed.',
       )
       .default(60),
+    reserveSequences: z
+      .int()
+      .min(0)
+      .describe(
+        "Engine sequences the second look leaves free for posts the prefilter sent (and escalations and appeals): it starts a call only while more than this many are idle, so a post arriving meanwhile finds one. At most the engine's sequences less one (an engine with one sequence keeps none).",
+      )
+      .default(2),
     pollMs: z.int().min(1).max(10_000).describe("How often the second look looks for an idle sequence while posts wait.").default(20),
     maxWaiting: z
       .int()

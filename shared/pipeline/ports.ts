@@ -73,6 +73,8 @@ export interface ClassifyRequest {
   priority?: PriorityClass;
   /** Run only if a sequence is idle and nothing waits; else reject at once with a retriable `EngineBusyError`. */
   onlyIfIdle?: boolean;
+  /** With `onlyIfIdle`: sequences left free for higher classes; it runs only if more than this many are idle. @defaultValue 0 */
+  idleReserve?: number;
 }
 
 /** The engine's queue as a port reports it. */
@@ -94,7 +96,7 @@ export interface EnginePort {
   queue(): EngineQueue;
 }
 
-/** The engine can take a call without making anyone wait: a free sequence and nothing queued. */
-export function engineIdleFor(queue: EngineQueue): boolean {
-  return queue.depth === 0 && queue.inFlight < queue.sequences;
+/** The engine can take a call without making anyone wait: nothing queued, and a free sequence beyond the `reserve` left for others. */
+export function engineIdleFor(queue: EngineQueue, reserve = 0): boolean {
+  return queue.depth === 0 && queue.inFlight < queue.sequences - reserve;
 }

@@ -23,7 +23,7 @@ export interface SecondLookDeps {
   /** Set exactly when input.format is confluent-avro. */
   confluentInput?: ConfluentInput | null;
   pipeline: Pick<PipelineSettings, "engineTimeoutMs" | "auditSampleRate" | "effort" | "combinePolicies">;
-  secondLook: Pick<SecondLookSettings, "maxAgeMinutes" | "pollMs">;
+  secondLook: Pick<SecondLookSettings, "maxAgeMinutes" | "pollMs" | "reserveSequences">;
   /** The engine the primary role decides posts with: the second look uses only its idle sequences. */
   engine: EnginePort;
   prefilter: PrefilterPort;
@@ -173,7 +173,10 @@ export class SecondLookProcessor implements RecordProcessor {
     this.maxAgeMs = deps.secondLook.maxAgeMinutes * 60_000;
     this.tally = new MissTally(deps.metrics);
     this.gate = new IdleGate(
-      () => engineIdleFor(deps.engine.queue()),
+      () => {
+        const queue = deps.engine.queue();
+        return engineIdleFor(queue, this.reserveOf(queue.sequences));
+      },
       deps.secondLook.pollMs,
       (oldest) => deps.metrics.secondLookLag.set(oldest === null ? 0 : Math.max(0, (this.now() - oldest) / 1000)),
     );
@@ -216,6 +219,11 @@ export class SecondLookProcessor implements RecordProcessor {
       // A record the primary role could not read: its dead letter is the primary role's.
       return null;
     }
+  }
+
+  /** The sequences left free for higher classes: `secondLook.reserveSequences`, at most all but one. */
+  private reserveOf(sequences: number): number {
+    return Math.min(this.deps.secondLook.reserveSequences, Math.max(0, sequences - 1));
   }
 
   private count(allowed: Allowed, result: "seen" | "reviewed"): void {
@@ -271,6 +279,7 @@ export class SecondLookProcessor implements RecordProcessor {
             combined: deps.pipeline.combinePolicies && screened.policies.length > 1,
             priority: "second-look",
             onlyIfIdle: true,
+            idleReserve: this.reserveOf(deps.engine.queue().sequences),
             signal,
           });
           break;

@@ -214,5 +214,21 @@ describe("SequencePool", () => {
       await h.all();
       expect(h.pool.hasIdleSequence()).toBe(true);
     });
+
+    it("with an idle reserve, runs an only-if-idle call only while more than that many sequences are free", async () => {
+      const h = harness(3);
+      h.submit("primary-1", "primary");
+      await tick();
+      // 2 of 3 free: more than 1, not more than 2.
+      expect(h.pool.hasIdleSequence(1)).toBe(true);
+      expect(h.pool.hasIdleSequence(2)).toBe(false);
+      await expect(h.pool.run("k", never, async () => "ran", { priority: "second-look", onlyIfIdle: true, idleReserve: 2 })).rejects.toBeInstanceOf(
+        EngineBusyError,
+      );
+      await expect(h.pool.run("k", never, async () => "ran", { priority: "second-look", onlyIfIdle: true, idleReserve: 1 })).resolves.toBe("ran");
+      await h.finish("primary-1");
+      await h.all();
+      expect(h.pool.hasIdleSequence(2)).toBe(true);
+    });
   });
 });

@@ -22,17 +22,22 @@ class DrivenEngine implements EnginePort {
   readonly modelId = "driven";
   /** Calls of other classes waiting (the test sets it to make the engine busy). */
   otherWaiting = 0;
+  /** Calls of other classes running (the test sets it). */
+  otherRunning = 0;
+  sequences = 1;
   inFlight = 0;
   autoRelease = true;
   readonly requests: ClassifyRequest[] = [];
   private readonly held: Array<() => void> = [];
 
   queue() {
-    return { depth: this.otherWaiting, capacity: 8, inFlight: this.inFlight, sequences: 1 };
+    return { depth: this.otherWaiting, capacity: 8, inFlight: this.inFlight + this.otherRunning, sequences: this.sequences };
   }
 
   async classify(request: ClassifyRequest): Promise<ModelVerdict[]> {
-    if (request.onlyIfIdle && !(this.otherWaiting === 0 && this.inFlight < 1)) throw new EngineBusyError();
+    // As SequencePool.hasIdleSequence(idleReserve) refuses it.
+    if (request.onlyIfIdle && !(this.otherWaiting === 0 && this.inFlight + this.otherRunning < this.sequences - (request.idleReserve ?? 0)))
+      throw new EngineBusyError();
     this.requests.push(request);
     this.inFlight += 1;
     try {
@@ -70,7 +75,7 @@ function record(post: Partial<Post> & { id: string; text: string }, offset = 0):
   return { topic: "posts", partition: 0, offset: String(offset), key: Buffer.from(full.id), value, headers: { ...headers } };
 }
 
-async function setup(options: { auditSampleRate?: number; now?: () => number } = {}) {
+async function setup(options: { auditSampleRate?: number; now?: () => number; reserveSequences?: number } = {}) {
   const set = await loadPolicySet(path.join(repoRoot, "test/fixtures/policies"));
   const engine = new DrivenEngine();
   const metrics = new WorkerMetrics();
@@ -89,7 +94,7 @@ async function setup(options: { auditSampleRate?: number; now?: () => number } =
     },
     input: inputSchema.parse({}),
     pipeline: { engineTimeoutMs: 1000, auditSampleRate: options.auditSampleRate ?? 0, effort: null, combinePolicies: false },
-    secondLook: { maxAgeMinutes: 60, pollMs: 2 },
+    secondLook: { maxAgeMinutes: 60, pollMs: 2, reserveSequences: options.reserveSequences ?? 0 },
     engine,
     prefilter: new PolicyPrefilter(set, { defaultEffort: "low" }),
     metrics,
@@ -238,5 +243,40 @@ test("an only-if-idle call refused because another call took the sequence first 
   const out = await run(result!);
   expect(out.map((o) => o.topic)).toEqual(["audit"]);
   expect(engine.requests).toHaveLength(1);
+  processor.close();
+});
+
+test("leaves reserveSequences free for posts the prefilter sends: it starts a call only while more than that many are idle", async () => {
+  const { engine, processor } = await setup({ reserveSequences: 2 });
+  engine.sequences = 4;
+  engine.autoRelease = false;
+  engine.otherRunning = 2;
+  const results = await processor.processBatch(
+    [record({ id: "a", text: "good game a", createdAt: NOW - 3 * MINUTE }), record({ id: "b", text: "good game b", createdAt: NOW - 2 * MINUTE }, 1)],
+    signal,
+  );
+  const outputs = results.map(run);
+  // 2 of 4 idle, 2 kept: nothing starts.
+  await new Promise((r) => setTimeout(r, 30));
+  expect(engine.requests).toHaveLength(0);
+  // 3 idle: one call, asking the engine to keep the same 2.
+  engine.otherRunning = 1;
+  await until(() => engine.requests.length === 1);
+  expect(engine.requests[0]!.idleReserve).toBe(2);
+  await new Promise((r) => setTimeout(r, 30));
+  expect(engine.requests).toHaveLength(1);
+  engine.otherRunning = 0;
+  await until(() => engine.requests.length === 2);
+  engine.releaseOne();
+  engine.releaseOne();
+  await Promise.all(outputs);
+  processor.close();
+});
+
+test("an engine with one sequence keeps none back: the reserve is at most the sequences less one", async () => {
+  const { engine, processor } = await setup({ reserveSequences: 2 });
+  const [result] = await processor.processBatch([record({ id: "a", text: "good game" })], signal);
+  expect((await run(result!)).map((o) => o.topic)).toEqual(["audit"]);
+  expect(engine.requests[0]!.idleReserve).toBe(0);
   processor.close();
 });
