@@ -24,7 +24,7 @@ export class SinkMetrics extends WorkerMetrics {
   });
   readonly delivered = new Counter({
     name: "arbiter_tickets_delivered_total",
-    help: "Tickets delivered, by channel (webhook, stream)",
+    help: "Tickets delivered, by channel (webhook, platform, stream)",
     labelNames: ["channel"] as const,
     registers: this.sinkRegisters,
   });

@@ -8,7 +8,7 @@ import { RetryingEndpoint } from "../retrying-endpoint.js";
 import type { RetryPolicy } from "../../retry/retry-policy.js";
 import type { SinkMetrics } from "../sink-metrics.js";
 import { fillUrlTemplate } from "../url-template.js";
-import { createPlatformAdapter } from "../platforms/adapters.js";
+import { createForumAdapters } from "../platforms/adapters.js";
 import { forumCallBody, HttpTemplateAdapter } from "../platforms/http.js";
 import { MODEL_HIDE_IS_TICKET, type PlatformAdapter } from "../platforms/platform-adapter.js";
 import type { ForumCall } from "./post-action-plan.js";
@@ -24,7 +24,7 @@ export { forumCallBody };
 export class ForumClient {
   private readonly pager: RetryingEndpoint;
   private readonly http: PlatformAdapter;
-  private readonly adapters = new Map<string, PlatformAdapter>();
+  private readonly adapters: Map<string, PlatformAdapter>;
 
   constructor(
     private readonly settings: AutoHideSettings,
@@ -35,8 +35,7 @@ export class ForumClient {
   ) {
     const deps = (setting: string) => ({ setting, forum: settings.forum, limiter, retry, metrics, logger });
     this.http = new HttpTemplateAdapter(settings.forum, deps("autoHide.forum"));
-    for (const [forumId, forum] of Object.entries(settings.forums))
-      this.adapters.set(forumId, createPlatformAdapter(forum, deps(`autoHide.forums.${forumId}`)));
+    this.adapters = createForumAdapters(settings.forums, deps);
     this.pager = new RetryingEndpoint(new HttpEndpoint(settings.pager, "autoHide.pager.token"), retry, metrics, logger);
   }
 

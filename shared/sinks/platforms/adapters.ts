@@ -38,11 +38,33 @@ export function createPlatformAdapter(forumSettings: ForumPlatformSettings, deps
 
 /** The forum's local rate (`autoHide.rateLimit`) taken before each call of an adapter that does not take it itself. */
 function rateLimited(adapter: PlatformAdapter, deps: AdapterDeps): PlatformAdapter {
-  return {
+  const acquire = async (forumId: string, signal: AbortSignal) => deps.metrics.rateLimitWait.inc((await deps.limiter.acquire(forumId, signal)) / 1000);
+  const limited: PlatformAdapter = {
     platform: adapter.platform,
     async perform(call, decision, signal) {
-      deps.metrics.rateLimitWait.inc((await deps.limiter.acquire(decision.forumId, signal)) / 1000);
+      await acquire(decision.forumId, signal);
       return adapter.perform(call, decision, signal);
     },
   };
+  const report = adapter.report?.bind(adapter);
+  if (report)
+    limited.report = async (ticket, signal) => {
+      await acquire(ticket.forumId, signal);
+      return report(ticket, signal);
+    };
+  return limited;
+}
+
+/**
+ * The adapters of the forums of `autoHide.forums` (forum id → adapter), built once: the auto-hide
+ * sink drives them, and the ticket sink sends its tickets to their review queues; `deps` gives
+ * each its setting's name (`autoHide.forums.<id>`).
+ */
+export function createForumAdapters(
+  forums: Readonly<Record<string, ForumPlatformSettings>>,
+  deps: (setting: string) => AdapterDeps,
+): Map<string, PlatformAdapter> {
+  const adapters = new Map<string, PlatformAdapter>();
+  for (const [forumId, forum] of Object.entries(forums)) adapters.set(forumId, createPlatformAdapter(forum, deps(`autoHide.forums.${forumId}`)));
+  return adapters;
 }

@@ -8,7 +8,7 @@ import { HttpCallError } from "../errors/http-call-error.js";
 import type { DiscordForumSettings } from "./discord-settings.js";
 import { PlatformRefusalError } from "./errors/platform-refusal-error.js";
 import { decisionLines } from "./moderator-notice.js";
-import type { PlatformAdapter } from "./platform-adapter.js";
+import type { CallSubject, PlatformAdapter, ReviewTicket } from "./platform-adapter.js";
 import { jsonBody, restCall, withRetries, type PlatformAdapterDeps, type RestResponse } from "./rest-call.js";
 
 // Discord's HTTP API as the auto-hide sink drives it. Sources (discord/discord-api-docs, read, not copied):
@@ -98,7 +98,7 @@ export class DiscordAdapter implements PlatformAdapter {
               content: this.settings.bannerText,
               message_reference: { message_id: message.messageId, channel_id: message.channelId, fail_if_not_exists: false },
               allowed_mentions: { parse: [] },
-              ...nonce(decision, call),
+              ...nonce(`${decision.decisionId}:${call}`),
             },
           },
           signal,
@@ -172,28 +172,47 @@ export class DiscordAdapter implements PlatformAdapter {
 
   /** A message to the moderators' channel: what happened, the ids, the policies and a link, never the post's text. */
   private notify(call: ForumCall, decision: Decision, headline: string, signal: AbortSignal, roleId?: string): Promise<HttpExchange> {
-    const message = discordMessageOf(decision.postId);
     const mention = roleId === undefined ? "" : `<@&${roleId}> `;
-    const content = [`${mention}**Arbiter** (${call}): ${headline}`, ...decisionLines(decision).map((l) => `- ${l}`), `- link: ${this.link(message)}`]
-      .join("\n")
-      .slice(0, 2000);
+    const lines = [`${mention}**Arbiter** (${call}): ${headline}`, ...decisionLines(decision).map((l) => `- ${l}`)];
+    return this.postToModerators(call, decision, lines, nonce(`${decision.decisionId}:${call}`), signal, roleId);
+  }
+
+  /**
+   * A ticket: Discord has no review queue, so it is a message in the moderators' channel (as a
+   * model's HIDE is), with the ticket's summary, policies and console link and a link to the message.
+   */
+  report(ticket: ReviewTicket, signal: AbortSignal): Promise<HttpExchange> {
+    const lines = ["**Arbiter** (ticket): a moderator's review is asked for.", ...ticket.lines.map((l) => `- ${l}`)];
+    return this.postToModerators("ticket", ticket, lines, nonce(`${ticket.identity}:ticket`), signal);
+  }
+
+  private postToModerators(
+    call: string,
+    subject: CallSubject,
+    lines: string[],
+    once: { nonce: string; enforce_nonce: true },
+    signal: AbortSignal,
+    roleId?: string,
+  ): Promise<HttpExchange> {
+    const message = discordMessageOf(subject.postId);
+    const content = [...lines, `- link: ${this.link(message)}`].join("\n").slice(0, 2000);
     const channelId = this.settings.moderatorChannelId;
     return this.send(
       call,
-      decision,
+      subject,
       {
         key: "POST /channels/{channel}/messages",
         channelId,
         method: "POST",
         path: `/channels/${channelId}/messages`,
-        body: { content, allowed_mentions: roleId === undefined ? { parse: [] } : { parse: [], roles: [roleId] }, ...nonce(decision, call) },
+        body: { content, allowed_mentions: roleId === undefined ? { parse: [] } : { parse: [], roles: [roleId] }, ...once },
       },
       signal,
     );
   }
 
   /** One API call under the retries and the rate limits; `goneIsDone`: 404 Unknown Message is an answer, not an error. */
-  private send(call: ForumCall, decision: Decision, route: Route, signal: AbortSignal, options: { goneIsDone?: boolean } = {}): Promise<HttpExchange> {
+  private send(call: string, decision: CallSubject, route: Route, signal: AbortSignal, options: { goneIsDone?: boolean } = {}): Promise<HttpExchange> {
     const context = { postId: decision.postId, decisionId: decision.decisionId, platform: "discord" };
     const headers: Record<string, string> = {
       authorization: this.authorization,
@@ -275,8 +294,8 @@ export class DiscordAdapter implements PlatformAdapter {
 }
 
 /** A nonce Discord checks for a few minutes (`enforce_nonce`): a retried post after a lost answer is not posted twice. */
-function nonce(decision: Decision, call: ForumCall): { nonce: string; enforce_nonce: true } {
-  return { nonce: createHash("sha256").update(`${decision.decisionId}:${call}`).digest("base64url").slice(0, 25), enforce_nonce: true };
+function nonce(key: string): { nonce: string; enforce_nonce: true } {
+  return { nonce: createHash("sha256").update(key).digest("base64url").slice(0, 25), enforce_nonce: true };
 }
 
 /** The adapter for one Discord server (settings validated by `discordForumSchema`). */

@@ -5,7 +5,7 @@ import { HttpCallError } from "../errors/http-call-error.js";
 import { UnsupportedCallError } from "../errors/unsupported-call-error.js";
 import { HttpEndpoint, type HttpRequest } from "../http-endpoint.js";
 import type { DiscourseForumSettings } from "./discourse-settings.js";
-import type { PlatformAdapter } from "./platform-adapter.js";
+import type { PlatformAdapter, ReviewTicket } from "./platform-adapter.js";
 import { jsonBody, PlatformEndpoint, platformId, refusal, trimBase, type PlatformDeps } from "./platform-endpoint.js";
 
 /**
@@ -27,6 +27,15 @@ class DiscourseEndpoint extends HttpEndpoint {
 }
 
 /**
+ * `notify_moderators` (db/fixtures/003_flags.rb: id 7, notify_type, not an auto_action_type, so
+ * no hide however high the score; require_message). Off-topic (3), inappropriate (4) and spam (8)
+ * are auto-action types: from a staff account they may hide the post, which a ticket must not.
+ */
+const NOTIFY_MODERATORS = 7;
+/** The flag types of db/fixtures/003_flags.rb that open a review (notify_type): a flag by this account of any of them means the post is in the queue. */
+const FLAG_TYPES: ReadonlySet<number> = new Set([3, 4, 7, 8, 10]);
+
+/**
  * A Discourse forum, through the API a moderator's browser uses (docs/platforms/discourse.md):
  * - hide: a staff flag that takes action, `POST /post_actions` {id, post_action_type_id,
  *   take_action: "true"}. PostActionCreator hides the post at once when a staff member's flag
@@ -36,6 +45,12 @@ class DiscourseEndpoint extends HttpEndpoint {
  *   (`GET /posts/{id}.json`), and a post already hidden is a success; one still shown is refused.
  * - unhide: `PUT /posts/{id}/unhide` (PostsController#unhide; on a shown post it changes nothing).
  * - banner / unbanner: the staff notice, `PUT /posts/{id}/notice` {notice} (empty: removed).
+ * - ticket: a flag that takes no action, `POST /post_actions` {id, post_action_type_id: 7
+ *   (notify_moderators), message}: PostActionCreator opens a ReviewableFlaggedPost (the review
+ *   queue) and sends the message to the moderators. Discourse takes one flag per account and post
+ *   (PostGuardian#post_can_act?: `already_did_flagging`) and answers another 403: the post is read
+ *   back, and one this account has flagged already (`actions_summary[].acted`: this ticket before,
+ *   or the auto-hide's staff flag) counts as in the queue; otherwise the 403 is a refusal.
  * The post id is Discourse's numeric post id (`1234` or `discourse:1234`).
  */
 export class DiscourseAdapter implements PlatformAdapter {
@@ -80,6 +95,27 @@ export class DiscourseAdapter implements PlatformAdapter {
         return send("PUT", `/posts/${id}/notice`, { notice: "" });
       case "page":
         throw new UnsupportedCallError("discourse", call, "pages go to autoHide.pager");
+    }
+  }
+
+  async report(ticket: ReviewTicket, signal: AbortSignal): Promise<HttpExchange> {
+    const { id } = platformId("discourse", ticket.postId);
+    const send = (method: string, path: string, body?: unknown) =>
+      this.endpoint.call("ticket", { method, url: `${this.base}${path}`, body, idempotencyKey: `${ticket.identity}:ticket` }, ticket, signal);
+    try {
+      return await send("POST", "/post_actions", { id, post_action_type_id: NOTIFY_MODERATORS, message: ticket.lines.join("\n") });
+    } catch (error) {
+      const refused = refusal(error);
+      if (!refused || refused.exchange.status !== 403) throw error;
+      const post = await send("GET", `/posts/${id}.json`);
+      const actions = (jsonBody(post) as { actions_summary?: unknown } | null)?.actions_summary;
+      const flagged =
+        Array.isArray(actions) &&
+        actions.some(
+          (a: { id?: unknown; acted?: unknown }) => a.acted === true && typeof a.id === "number" && (FLAG_TYPES.has(a.id) || a.id === this.settings.flagTypeId),
+        );
+      if (flagged) return post;
+      throw error;
     }
   }
 }

@@ -4,8 +4,11 @@ import { HttpCallError } from "../errors/http-call-error.js";
 import { UnsupportedCallError } from "../errors/unsupported-call-error.js";
 import { HttpEndpoint } from "../http-endpoint.js";
 import type { LemmyForumSettings } from "./lemmy-settings.js";
-import type { PlatformAdapter } from "./platform-adapter.js";
-import { jsonBody, PlatformEndpoint, platformId, trimBase, type PlatformDeps } from "./platform-endpoint.js";
+import type { PlatformAdapter, ReviewTicket } from "./platform-adapter.js";
+import { jsonBody, PlatformEndpoint, platformId, refusal, trimBase, type PlatformDeps } from "./platform-endpoint.js";
+
+/** Longest report reason Lemmy takes (check_report_reason: `reason.chars().count() > 1000` is ReportTooLong). */
+const REASON_LIMIT = 1000;
 
 /**
  * A Lemmy 0.19 instance, through its HTTP API v3 as a community moderator (docs/platforms/lemmy.md):
@@ -16,6 +19,11 @@ import { jsonBody, PlatformEndpoint, platformId, trimBase, type PlatformDeps } f
  *   recipient_id}, the author read first from `GET /api/v3/post?id=` (`post_view.creator.id`)
  *   or `GET /api/v3/comment?id=` (`comment_view.creator.id`).
  * - unbanner: nothing to call (a message sent cannot be taken back): it succeeds as is.
+ * - ticket: a report to the community's moderators (their reports queue), `POST /api/v3/post/report`
+ *   {post_id, reason} or `POST /api/v3/comment/report` {comment_id, reason}; the reason is 1 to
+ *   1000 characters (check_report_reason). Lemmy keeps one report per account and post or comment
+ *   (unique (post_id, creator_id)): a repeat fails the insert, 400 `couldnt_create_report`, which
+ *   counts as success.
  * A post id `1234` or `post:1234` is a post; `comment:56` (any prefix whose last `:`-part is
  * `comment`) is a comment.
  */
@@ -59,6 +67,21 @@ export class LemmyAdapter implements PlatformAdapter {
         return { method: "NONE", url: `${this.base}/private_message`, status: 204, body: "a private message cannot be taken back: nothing to undo" };
       case "page":
         throw new UnsupportedCallError("lemmy", call, "pages go to autoHide.pager");
+    }
+  }
+
+  async report(ticket: ReviewTicket, signal: AbortSignal): Promise<HttpExchange> {
+    const { id, kind } = platformId("lemmy", ticket.postId);
+    const reason = ticket.summary.slice(0, REASON_LIMIT);
+    const [path, body] = kind === "comment" ? ["/comment/report", { comment_id: id, reason }] : ["/post/report", { post_id: id, reason }];
+    const request = { method: "POST", url: `${this.base}${path}`, body, idempotencyKey: `${ticket.identity}:ticket` };
+    try {
+      return await this.endpoint.call("ticket", request, ticket, signal);
+    } catch (error) {
+      const refused = refusal(error);
+      if (refused?.exchange.status === 400 && (jsonBody(refused.exchange) as { error?: unknown } | null)?.error === "couldnt_create_report")
+        return refused.exchange;
+      throw error;
     }
   }
 }

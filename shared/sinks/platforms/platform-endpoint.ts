@@ -1,4 +1,4 @@
-import type { Decision, HttpExchange } from "../../codec/records.js";
+import type { HttpExchange } from "../../codec/records.js";
 import type { Logger } from "../../observability/logger.js";
 import type { RetryPolicy } from "../../retry/retry-policy.js";
 import type { ForumRateLimiter } from "../auto-hide/forum-rate-limiter.js";
@@ -7,6 +7,7 @@ import { PlatformIdError } from "../errors/platform-id-error.js";
 import type { HttpEndpoint, HttpRequest } from "../http-endpoint.js";
 import { RetryingEndpoint } from "../retrying-endpoint.js";
 import type { SinkMetrics } from "../sink-metrics.js";
+import type { CallSubject } from "./platform-adapter.js";
 
 /** What every platform adapter is built with besides its forum's settings. */
 export interface PlatformDeps {
@@ -33,7 +34,7 @@ export class PlatformEndpoint {
     this.retrying = new RetryingEndpoint(endpoint, deps.retry, deps.metrics, deps.logger);
   }
 
-  call(call: string, request: HttpRequest, decision: Decision, signal: AbortSignal): Promise<HttpExchange> {
+  call(call: string, request: HttpRequest, decision: CallSubject, signal: AbortSignal): Promise<HttpExchange> {
     const { limiter, metrics } = this.deps;
     const rateLimit = async () => void metrics.rateLimitWait.inc((await limiter.acquire(decision.forumId, signal)) / 1000);
     return this.retrying.call(call, request, signal, { postId: decision.postId, decisionId: decision.decisionId, forumId: decision.forumId }, rateLimit);

@@ -17,7 +17,9 @@ export const redditForumSchema = z.strictObject({
     .describe("The subreddit, without `r/`: pages go to its modmail, banners are its link flair."),
   clientId: secret("The Reddit app's client id (reddit.com/prefs/apps)."),
   clientSecret: secret("The Reddit app's client secret, sent with the client id as HTTP Basic auth to the token endpoint."),
-  refreshToken: secret("A permanent refresh token of the moderator account, granted the scopes `modposts`, `modflair`, `privatemessages` and `read`."),
+  refreshToken: secret(
+    "A permanent refresh token of the moderator account, granted the scopes `modposts`, `modflair`, `privatemessages`, `read` and (for tickets) `report`.",
+  ),
   userAgent: nonBlank().max(256).describe("User-Agent of every call, as Reddit's API rules ask: `<platform>:<app id>:<version> (by /u/<username>)`."),
   apiUrl: z.url().describe("Reddit's OAuth API (a test points it at a fake).").default("https://oauth.reddit.com"),
   tokenUrl: z.url().describe("Reddit's token endpoint.").default("https://www.reddit.com/api/v1/access_token"),

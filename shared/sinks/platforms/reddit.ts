@@ -6,7 +6,7 @@ import type { ForumCall } from "../auto-hide/post-action-plan.js";
 import { HttpCallError } from "../errors/http-call-error.js";
 import { PlatformRefusalError } from "./errors/platform-refusal-error.js";
 import { decisionLines } from "./moderator-notice.js";
-import type { PlatformAdapter } from "./platform-adapter.js";
+import type { CallSubject, PlatformAdapter, ReviewTicket } from "./platform-adapter.js";
 import type { RedditForumSettings } from "./reddit-settings.js";
 import { jsonBody, restCall, withRetries, type PlatformAdapterDeps, type RestResponse } from "./rest-call.js";
 
@@ -15,12 +15,20 @@ import { jsonBody, restCall, withRetries, type PlatformAdapterDeps, type RestRes
 //   `thing = VByName('id')`, `spam = VBoolean('spam', default=True)`: spam must be sent as false),
 //   POST_approve (modposts), POST_flair (modflair; `link`, `text`, `css_class`; empty text and
 //   css_class clear a link's flair), POST_compose (privatemessages; `to` of `/r/<name>` is modmail).
-//   remove and approve are `@noresponse`: `{}` and 200, the same for a repeat.
+//   remove and approve are `@noresponse`: `{}` and 200, the same for a repeat. POST_report
+//   (`@require_oauth2_scope("report")`, `thing = VByName('thing_id')`, `reason = VLength('reason',
+//   max_length=100)`; a reason over 100 is a TOO_LONG form error) puts a link or comment in the
+//   subreddit's modqueue (a moderator's report shows as a mod report); r2/models/report.py
+//   Report.new returns the earlier report for a repeat by the same account ("Ignoring duplicate
+//   report"), so a repeat is 200 like the first.
 // - reddit's wiki "OAuth2": refresh-token grant at https://www.reddit.com/api/v1/access_token,
 //   client id and secret as HTTP Basic auth, `{access_token, token_type, expires_in, scope}`.
 // - reddit's wiki "API", Rules: X-Ratelimit-Used, X-Ratelimit-Remaining, X-Ratelimit-Reset
 //   (seconds to the end of the period); a unique, descriptive User-Agent.
 // - PRAW's endpoint table (praw/endpoints.py) and prawcore's rate_limit.py as a cross-check.
+
+/** Longest report reason Reddit takes (POST_report: `VLength('reason', max_length=100)`). */
+const REPORT_REASON_LIMIT = 100;
 
 /** A Reddit fullname of what the sink acts on: a link (post, t3_) or a comment (t1_), base36 id. */
 const FULLNAME = /^t[13]_[0-9a-z]{1,13}$/;
@@ -90,6 +98,16 @@ export class RedditAdapter implements PlatformAdapter {
     }
   }
 
+  /** A ticket: a report with the ticket's summary, into the subreddit's modqueue. */
+  report(ticket: ReviewTicket, signal: AbortSignal): Promise<HttpExchange> {
+    const id = ticket.postId;
+    if (!FULLNAME.test(id))
+      return Promise.reject(
+        new PlatformRefusalError("REDDIT_POST_ID", `postId ${JSON.stringify(id)} is not a Reddit fullname of a post (t3_…) or comment (t1_…)`),
+      );
+    return this.call("ticket", "/api/report", { api_type: "json", thing_id: id, reason: ticket.summary.slice(0, REPORT_REASON_LIMIT) }, ticket, signal);
+  }
+
   private pageText(decision: Decision): string {
     const id = decision.postId;
     const link = id.startsWith("t3_")
@@ -99,7 +117,7 @@ export class RedditAdapter implements PlatformAdapter {
   }
 
   /** One API call under the retries: waits out an exhausted rate window, refreshes the token once on a 401. */
-  private call(call: ForumCall, path: string, form: Record<string, string>, decision: Decision, signal: AbortSignal): Promise<HttpExchange> {
+  private call(call: string, path: string, form: Record<string, string>, decision: CallSubject, signal: AbortSignal): Promise<HttpExchange> {
     const url = `${this.settings.apiUrl.replace(/\/+$/, "")}${path}`;
     const body = new URLSearchParams(form).toString();
     const send = async (token: Token): Promise<RestResponse> => {

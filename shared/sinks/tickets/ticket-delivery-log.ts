@@ -3,7 +3,8 @@ import type { Ticket } from "../../codec/records.js";
 import { StateStoreError } from "../errors/state-store-error.js";
 import { ticketIdentity } from "./ticket-identity.js";
 
-export type TicketChannel = "webhook" | "stream";
+/** `platform`: the review queue of the post's platform (`tickets.platformQueues`). */
+export type TicketChannel = "webhook" | "platform" | "stream";
 
 // Atomic: the stream entry is added only by the delivery that marks the ticket delivered.
 const ADD_ONCE = `if redis.call("SET", KEYS[1], ARGV[1], "NX", "EX", ARGV[2]) then return redis.call("XADD", KEYS[2], "*", "ticket", ARGV[3]) end return false`;

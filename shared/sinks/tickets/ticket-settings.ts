@@ -17,6 +17,12 @@ export const ticketsSchema = z
       .string()
       .describe("Redis stream (under `redis.keyPrefix`) each ticket is added to as JSON (empty: none). The webhook, the stream or both.")
       .default("tickets"),
+    platformQueues: z
+      .boolean()
+      .describe(
+        "A ticket about a post of a forum in `autoHide.forums` whose platform has a review queue also goes into that queue (Discourse flag, Lemmy or Reddit report, NodeBB flag, Discord moderators' channel), with the forum's credentials; the webhook and the stream still get every ticket (docs/platforms/).",
+      )
+      .default(true),
     retry: retrySchema,
     dedupeTtlDays: z.int().min(1).describe("How long a delivered ticket is remembered, so a post gets one ticket per policy version.").default(30),
   })

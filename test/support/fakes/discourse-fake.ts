@@ -1,5 +1,8 @@
 import { FakePlatformServer, type PlatformAnswer, type PlatformRequest } from "./fake-platform-server.js";
 
+/** The notify flag types of db/fixtures/003_flags.rb: off_topic 3, inappropriate 4, notify_moderators 7, spam 8, illegal 10. */
+const NOTIFY_TYPES: ReadonlySet<number> = new Set([3, 4, 7, 8, 10]);
+
 /**
  * A fake of the parts of Discourse's API the auto-hide sink calls, built from discourse/discourse:
  * - config/routes.rb: `resources :post_actions` (POST /post_actions → PostActionsController#create),
@@ -18,6 +21,17 @@ import { FakePlatformServer, type PlatformAnswer, type PlatformRequest } from ".
  *   flag (the PostAction row) in place, so the same user flagging again is refused as above.
  * - PostsController#notice: `params[:notice].present?` sets the custom notice, else deletes it; `render body: nil`.
  * - An unknown post: Discourse::NotFound → 404 `{"errors":[…],"error_type":"not_found"}`.
+ * - Tickets, a flag that takes no action: `post_action_type_id` 7 is notify_moderators
+ *   (db/fixtures/003_flags.rb: notify_type, not auto_action_type, require_message); the notify
+ *   flag types are 3, 4, 7, 8 and 10. PostActionCreator#create_reviewable opens a
+ *   ReviewableFlaggedPost for a notify flag (agreed at once when a staff flag takes action), and
+ *   a message goes to the moderators (create_message_creator). PostGuardian#post_can_act? (lib/
+ *   guardian/post_guardian.rb) refuses a flag on a hidden post, and any flag by an account that
+ *   already flagged the post with a notify type (`already_did_flagging`); the refusal's error is
+ *   "action_already_performed" when that same type was taken, else "invalid_access" (403 both).
+ * - GET /posts/{id}.json: ApplicationController#render_post_json sets the serializer's
+ *   post_actions from PostAction.counts_for([post], current_user); PostSerializer#actions_summary
+ *   then marks the current user's actions `acted: true`.
  * - Rate limit (ApplicationController#render_rate_limit_error): 429, `Retry-After: <seconds>`,
  *   body `{"errors":[…],"error_type":"rate_limit","extras":{"wait_seconds":N}}`; see {@link rateLimit}.
  */
@@ -26,6 +40,8 @@ export class DiscourseFake extends FakePlatformServer {
   readonly posts = new Map<number, { hidden: boolean; notice: string | null }>();
   /** `postId:typeId` flags by the API user (Discourse keeps one PostAction per user, post and type). */
   readonly flags = new Set<string>();
+  /** The review queue: one ReviewableFlaggedPost per post, its scores (flags) and the flags' messages to the moderators. */
+  readonly reviewables = new Map<number, { status: "pending" | "approved"; scores: { typeId: number; message: string | null }[] }>();
 
   constructor(
     readonly apiKey: string,
@@ -55,6 +71,11 @@ export class DiscourseFake extends FakePlatformServer {
     };
   }
 
+  /** The API user's flags on the post, as PostSerializer#actions_summary marks them. */
+  private actionsSummary(id: number): { id: number; acted: true }[] {
+    return [...this.flags].filter((f) => f.startsWith(`${id}:`)).map((f) => ({ id: Number(f.split(":")[1]), acted: true as const }));
+  }
+
   protected route(request: PlatformRequest): PlatformAnswer {
     if (request.headers["api-key"] !== this.apiKey || request.headers["api-username"] !== this.apiUsername)
       return { status: 403, body: { errors: ["You are not permitted to view the requested resource."], error_type: "invalid_access" } };
@@ -64,16 +85,32 @@ export class DiscourseFake extends FakePlatformServer {
       const id = Number(body.id);
       const post = this.posts.get(id);
       if (!post) return notFound;
-      const key = `${id}:${String(body.post_action_type_id)}`;
-      if (this.flags.has(key)) return { status: 403, body: { errors: ["Oops! You already performed that action."] } };
+      const typeId = Number(body.post_action_type_id);
+      const key = `${id}:${typeId}`;
+      const alreadyFlagged = [...NOTIFY_TYPES].some((t) => this.flags.has(`${id}:${t}`));
+      if (post.hidden || alreadyFlagged)
+        return {
+          status: 403,
+          body: this.flags.has(key)
+            ? { errors: ["Oops! You already performed that action."], error_type: "invalid_access" }
+            : { errors: ["You are not permitted to view the requested resource."], error_type: "invalid_access" },
+        };
       this.flags.add(key);
-      if (body.take_action === "true") post.hidden = true;
-      return { status: 200, body: { id, hidden: post.hidden, actions_summary: [{ id: body.post_action_type_id, acted: true }] } };
+      const takeAction = body.take_action === "true";
+      if (NOTIFY_TYPES.has(typeId)) {
+        const reviewable = this.reviewables.get(id) ?? { status: "pending" as const, scores: [] };
+        reviewable.scores.push({ typeId, message: typeof body.message === "string" && body.message !== "" ? body.message : null });
+        if (takeAction) reviewable.status = "approved";
+        this.reviewables.set(id, reviewable);
+      }
+      if (takeAction) post.hidden = true;
+      return { status: 200, body: { id, hidden: post.hidden, actions_summary: this.actionsSummary(id) } };
     }
     const match = /^\/posts\/(\d+)(\.json|\/unhide|\/notice)$/.exec(request.path);
     const post = match ? this.posts.get(Number(match[1])) : undefined;
     if (!match || !post) return notFound;
-    if (request.method === "GET" && match[2] === ".json") return { status: 200, body: { id: Number(match[1]), hidden: post.hidden } };
+    if (request.method === "GET" && match[2] === ".json")
+      return { status: 200, body: { id: Number(match[1]), hidden: post.hidden, actions_summary: this.actionsSummary(Number(match[1])) } };
     if (request.method === "PUT" && match[2] === "/unhide") {
       post.hidden = false;
       return { status: 200 };

@@ -15,11 +15,21 @@ import { FakePlatformServer, type PlatformAnswer, type PlatformRequest } from ".
  *   `{"error":"<snake_case>"}`; NotFound → 404, RateLimitError → 429 (the rate-limit middleware,
  *   crates/utils/src/rate_limit, sends no Retry-After), IncorrectLogin → 401, all else → 400.
  * - Removing sets `removed` whatever it was: a repeat answers 200 like the first call.
+ * - Reports (the community moderators' reports queue): POST /post/report (CreatePostReport
+ *   {post_id, reason} → PostReportResponse {post_report_view}), POST /comment/report
+ *   (CreateCommentReport {comment_id, reason} → CommentReportResponse {comment_report_view}):
+ *   crates/api/src/post_report/create.rs, comment_report/create.rs (0.19). check_report_reason:
+ *   the trimmed reason empty → report_reason_required, over 1000 chars → report_too_long. The
+ *   tables keep one report per account and target (migration: `unique(post_id, creator_id)`), so
+ *   a repeat fails the insert → couldnt_create_report, 400 (LemmyNet/lemmy#6214 shows the
+ *   UniqueViolation of post_report_post_id_creator_id_key behind it).
  */
 export class LemmyFake extends FakePlatformServer {
   readonly posts = new Map<number, { removed: boolean; creatorId: number }>();
   readonly comments = new Map<number, { removed: boolean; creatorId: number }>();
   readonly messages: { recipientId: number; content: string }[] = [];
+  /** The reports queue: `post:<id>` or `comment:<id>` → the reason (one report per account). */
+  readonly reports = new Map<string, string>();
 
   constructor(readonly jwt: string) {
     super();
@@ -64,6 +74,20 @@ export class LemmyFake extends FakePlatformServer {
         if (typeof body.content !== "string" || typeof body.recipient_id !== "number") return { status: 400, body: { error: "invalid_body_field" } };
         this.messages.push({ recipientId: body.recipient_id, content: body.content });
         return { status: 200, body: { private_message_view: { private_message: { id: this.messages.length, content: body.content } } } };
+      }
+      case "POST /api/v3/post/report":
+      case "POST /api/v3/comment/report": {
+        const kind = request.path.includes("/post/") ? "post" : "comment";
+        const id = Number(kind === "post" ? body.post_id : body.comment_id);
+        const target = kind === "post" ? this.posts.get(id) : this.comments.get(id);
+        if (!target) return notFound;
+        const reason = typeof body.reason === "string" ? body.reason.trim() : "";
+        if (reason === "") return { status: 400, body: { error: "report_reason_required" } };
+        if ([...reason].length > 1000) return { status: 400, body: { error: "report_too_long" } };
+        if (this.reports.has(`${kind}:${id}`)) return { status: 400, body: { error: "couldnt_create_report" } };
+        this.reports.set(`${kind}:${id}`, reason);
+        const view = { [`${kind}_report`]: { id: this.reports.size, [`${kind}_id`]: id, reason, resolved: false } };
+        return { status: 200, body: { [`${kind}_report_view`]: view } };
       }
       default:
         return notFound;

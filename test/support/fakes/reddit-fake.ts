@@ -13,6 +13,10 @@ import { FakeHttpServer } from "./fake-http-server.js";
 //   r2 api.py POST_flair, scope modflair; api_type=json answers `{"json": {"errors": []}}`.
 // - `POST /api/compose` (api_type, to, subject, text; `to` of `/r/<sub>` is modmail): r2 api.py
 //   POST_compose, scope privatemessages.
+// - `POST /api/report` (api_type, thing_id, reason): r2 api.py POST_report, scope report; `reason`
+//   is VLength(max_length=100): longer is a TOO_LONG form error (`{"json": {"errors": [["TOO_LONG",
+//   …, "reason"]]}}`); the report puts the thing in the modqueue; r2/models/report.py Report.new
+//   returns the earlier report for a repeat by the same account (200 again, nothing added).
 // - A request without a good bearer token: 401 `{"message": "Unauthorized", "error": 401}`.
 // - Rate-limit headers on every answer, X-Ratelimit-Used / -Remaining / -Reset (seconds to the
 //   end of the period; Reddit sends whole seconds, the fake fractions so tests stay fast):
@@ -43,6 +47,8 @@ export class RedditFake extends FakeHttpServer {
   readonly removed = new Set<string>();
   readonly flair = new Map<string, string>();
   readonly modmail: Array<Record<string, string>> = [];
+  /** The modqueue's reports: thing fullname → reason (one per account). */
+  readonly reports = new Map<string, string>();
   readonly forbidden = new Set<string>();
   private readonly tokens = new Map<string, number>();
   private readonly failures: Array<{ path: string; status: number }> = [];
@@ -107,7 +113,7 @@ export class RedditFake extends FakeHttpServer {
     if (expiresAt === undefined || expiresAt <= Date.now()) return send(401, { message: "Unauthorized", error: 401 }, limit.headers);
     if (req.method !== "POST") return send(404, { message: "Not Found", error: 404 }, limit.headers);
 
-    const id = form.id ?? form.link ?? "";
+    const id = form.id ?? form.link ?? form.thing_id ?? "";
     if (this.forbidden.has(id)) return send(403, { message: "Forbidden", error: 403 }, limit.headers);
     if (path === "/api/remove") {
       this.removed.add(id);
@@ -121,6 +127,11 @@ export class RedditFake extends FakeHttpServer {
       if (!/^t3_/.test(form.link ?? "")) return send(200, { json: { errors: [["BAD_FLAIR_TARGET", "not a valid flair target", "link"]] } }, limit.headers);
       if (form.text === "" && form.css_class === "") this.flair.delete(form.link!);
       else this.flair.set(form.link!, form.text ?? "");
+      return send(200, { json: { errors: [] } }, limit.headers);
+    }
+    if (path === "/api/report") {
+      if ((form.reason ?? "").length > 100) return send(200, { json: { errors: [["TOO_LONG", "this is too long (max: 100)", "reason"]] } }, limit.headers);
+      if (/^t[13]_/.test(id) && !this.reports.has(id)) this.reports.set(id, form.reason ?? "");
       return send(200, { json: { errors: [] } }, limit.headers);
     }
     if (path === "/api/compose") {
