@@ -189,6 +189,8 @@ interface Measured {
   capacity: number;
   latencyMs: number;
   busySlotMs(now: number): number;
+  /** The simulated engine's primary calls' waits for a sequence so far (ms); absent for Gemma. */
+  primaryWaitsMs?: readonly number[];
 }
 
 /** A real engine that counts finished calls (× L, as busy sequence-ms); dispose leaves the model loaded. */
@@ -236,6 +238,7 @@ async function runPoint(kafka: Kafka, name: string, engine: Measured, point: Ope
     loopDelay.enable();
     const started = performance.now();
     const busy0 = engine.busySlotMs(started);
+    const waits0 = engine.primaryWaitsMs?.length ?? 0;
     const schedule0 = mainThreadSchedule();
     while (sent.length < total) {
       const due = Math.min(total, Math.ceil(((performance.now() - started) / 1000) * point.postsPerS));
@@ -294,6 +297,8 @@ async function runPoint(kafka: Kafka, name: string, engine: Measured, point: Ope
       main_thread_run_ms: Math.round(schedule1.runMs - schedule0.runMs),
       main_thread_runqueue_wait_ms: Math.round(schedule1.waitMs - schedule0.waitMs),
       window_ms: Math.round(ended - started),
+      // Simulated engine: how long the posts the prefilter sent waited for a sequence (the engine's share of model-bound latency).
+      ...(engine.primaryWaitsMs ? { engine_wait_primary: figures(engine.primaryWaitsMs.slice(waits0)) } : {}),
       // Second look on: its counts when traffic stopped and when the last post's decision was read (decided_after_ms later).
       ...(lookAtWindowEnd && lookAtDecided
         ? { second_look: { allows: prefilter.length, at_window_end: lookAtWindowEnd, at_decided: lookAtDecided, decided_after_ms: decidedAfterMs } }
@@ -318,7 +323,7 @@ async function secondLookScenario(kafka: Kafka, name: string, point: OperatingPo
   const on = await runPoint(
     kafka,
     name,
-    { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t) },
+    { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t), primaryWaitsMs: engine.primaryWaitsMs },
     point,
     KEY,
     true,
@@ -334,6 +339,9 @@ async function secondLookScenario(kafka: Kafka, name: string, point: OperatingPo
     model_p99_on_ms: on.model.p99_ms,
     model_p99_off_ms: off?.model.p99_ms ?? null,
     p99_model_delta: off ? round(on.model.p99_ms / off.model.p99_ms - 1, 3) : null,
+    // The simulated engine's own part: how long posts the prefilter sent waited for a sequence (p99), on and off.
+    engine_wait_p99_on_ms: on.engine_wait_primary?.p99_ms ?? null,
+    engine_wait_p99_off_ms: off?.engine_wait_primary?.p99_ms ?? null,
     prefilter_p99_on_ms: on.prefilter.p99_ms,
     prefilter_p99_off_ms: off?.prefilter.p99_ms ?? null,
     utilisation_on: on.utilisation,
@@ -386,7 +394,7 @@ if (!GEMMA) {
     const r = await runPoint(
       kafka,
       `sim-${percent}`,
-      { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t) },
+      { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t), primaryWaitsMs: engine.primaryWaitsMs },
       at(percent),
     );
     log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, ${describe(r)}`);
@@ -403,7 +411,7 @@ if (!GEMMA) {
       const off = await runPoint(
         kafka,
         `sim-all${percent}`,
-        { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t) },
+        { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t), primaryWaitsMs: engine.primaryWaitsMs },
         point,
       );
       log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, all posts at ${describe(off)}`);
@@ -455,7 +463,13 @@ if (!GEMMA) {
 if (!GEMMA && KEY !== "post" && !process.argv.includes("--no-post-keys")) {
   for (const percent of POINTS.filter((p) => p >= 90)) {
     const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
-    const measured: Measured = { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t) };
+    const measured: Measured = {
+      port: engine,
+      capacity: SIM_CAPACITY,
+      latencyMs: SIM_LATENCY_MS,
+      busySlotMs: (t) => engine.busySlotMs(t),
+      primaryWaitsMs: engine.primaryWaitsMs,
+    };
     const r = await runPoint(kafka, `sim-${percent}-post`, measured, operatingPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE), "post");
     log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, ${describe(r)}`);
     points[`sim_${percent}_post_keys`] = r;

@@ -16,6 +16,8 @@ export class SimulatedEngine implements EnginePort {
   private busy = 0;
   /** Calls finished, and the span from the first call's start to the last call's end. */
   calls = 0;
+  /** How long each call of the primary class waited for a sequence, ms (the second look's cost to it, apart from the CPU). */
+  readonly primaryWaitsMs: number[] = [];
   firstStart = 0;
   lastEnd = 0;
   private slotMs = 0;
@@ -37,10 +39,17 @@ export class SimulatedEngine implements EnginePort {
     const signal = request.signal ?? new AbortController().signal;
     // The prefix key: the policies, as the real engine keys a sequence's KV cache (affinity is moot here: every call costs L).
     const key = request.policies.map((p) => `${p.id}@${p.version}`).join(",");
-    await this.pool.run(key, signal, () => this.occupy(signal), {
+    const asked = performance.now();
+    const primary = (request.priority ?? "primary") === "primary";
+    const run = (_sequence: number, _held: boolean, preempted: AbortSignal) => {
+      if (primary) this.primaryWaitsMs.push(performance.now() - asked);
+      return this.occupy(request.preemptible ? AbortSignal.any([signal, preempted]) : signal);
+    };
+    await this.pool.run(key, signal, run, {
       priority: request.priority ?? "primary",
       onlyIfIdle: request.onlyIfIdle ?? false,
       idleReserve: request.idleReserve ?? 0,
+      preemptible: request.preemptible ?? false,
     });
     this.calls++;
     this.lastEnd = performance.now();

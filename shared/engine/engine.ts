@@ -51,6 +51,8 @@ export interface ClassifyRequest {
   readonly onlyIfIdle?: boolean;
   /** With `onlyIfIdle`: sequences left free for higher classes; the call runs only if more than this many are idle. @defaultValue 0 */
   readonly idleReserve?: number;
+  /** A call of a higher class that finds every sequence busy stops this one, which rejects with `EnginePreemptedError` (a busy error). @defaultValue false */
+  readonly preemptible?: boolean;
 }
 
 /** The verdict for one policy. `reasoning` is for the audit topic only, never the decisions topic. */
@@ -235,8 +237,10 @@ export class SafeguardEngine {
     this.counters.calls += 1;
     try {
       const mode = request.multiPolicyMode ?? this.options.multiPolicyMode;
-      if (mode === "combined" && request.policies.length > 1) return await this.runCall(request.policies, request.postText, controller.signal, priority);
-      const perPolicy = await Promise.all(request.policies.map((policy) => this.runCall([policy], request.postText, controller.signal, priority)));
+      const preemptible = request.preemptible === true;
+      if (mode === "combined" && request.policies.length > 1)
+        return await this.runCall(request.policies, request.postText, controller.signal, priority, preemptible);
+      const perPolicy = await Promise.all(request.policies.map((policy) => this.runCall([policy], request.postText, controller.signal, priority, preemptible)));
       return perPolicy.flat();
     } catch (error) {
       this.counters.failures += 1;
@@ -277,15 +281,23 @@ export class SafeguardEngine {
     this.logger.info({ modelId: this.options.modelId }, "safeguard engine disposed");
   }
 
-  private async runCall(policies: readonly PolicyInput[], postText: string, signal: AbortSignal, priority: PriorityClass): Promise<ClassifyResult[]> {
+  private async runCall(
+    policies: readonly PolicyInput[],
+    postText: string,
+    signal: AbortSignal,
+    priority: PriorityClass,
+    preemptible: boolean,
+  ): Promise<ClassifyResult[]> {
     const effort = maxEffort(policies.map((policy) => policy.effort ?? this.options.defaultEffort));
     const key = prefixKey(policies, effort);
     const { plan, grammars } = this.grammars.forPolicies(policies);
     return this.pool.run(
       key,
       signal,
-      async (sequence) => {
+      async (sequence, _held, preempted) => {
         const started = performance.now();
+        // A preemptible call stops when a call of a higher class needs its sequence (the pool then rejects it as preempted).
+        const callSignal = preemptible ? AbortSignal.any([signal, preempted]) : signal;
         const { tokens } = this.tokenizePrompt(policies, postText, effort);
         const analysisBudget = this.harmony === undefined ? 0 : this.options.analysisBudget[effort];
         // The margin: room for the channel header and the verdict's fixed JSON text.
@@ -300,7 +312,7 @@ export class SafeguardEngine {
           analysisBudget,
           finalMaxTokens: this.options.finalMaxTokens,
           reusePrefix: this.options.prefixReuse,
-          signal,
+          signal: callSignal,
         });
         this.counters.promptTokens += output.promptTokens;
         this.counters.evaluatedPromptTokens += output.evaluatedPromptTokens;
@@ -340,7 +352,7 @@ export class SafeguardEngine {
           };
         });
       },
-      { priority },
+      { priority, preemptible },
     );
   }
 }

@@ -1,5 +1,6 @@
 import { EngineBusyError } from "./errors/engine-busy-error.js";
 import { EngineQueueClosedError } from "./errors/engine-queue-closed-error.js";
+import { EnginePreemptedError } from "./errors/engine-preempted-error.js";
 import { PRIORITY_CLASSES, priorityRank, type PriorityClass } from "./priority.js";
 
 /** Counters of the pool, for metrics and backpressure decisions. */
@@ -15,6 +16,8 @@ export interface SequencePoolStats {
   readonly affinityMisses: number;
   /** Calls waiting for a free sequence, by priority class. */
   readonly queuedByClass: Readonly<Record<PriorityClass, number>>;
+  /** Preemptible calls stopped so far for a call of a higher class. */
+  readonly preemptions: number;
 }
 
 /** How one call is queued. */
@@ -25,6 +28,12 @@ export interface RunOptions {
   readonly onlyIfIdle?: boolean;
   /** With `onlyIfIdle`: sequences left free for higher classes; the call runs only if more than this many are idle. @defaultValue 0 */
   readonly idleReserve?: number;
+  /**
+   * A call of a higher class that finds every sequence busy stops this one (its work's signal
+   * aborts) and takes its sequence; this call then rejects with {@link EnginePreemptedError}.
+   * @defaultValue false
+   */
+  readonly preemptible?: boolean;
 }
 
 interface Slot<S> {
@@ -32,7 +41,12 @@ interface Slot<S> {
   busy: boolean;
   heldKey: string | undefined;
   lastUsed: number;
+  /** The preemptible call running on it: its class and how to stop it (absent: none, or not preemptible). */
+  preemptible?: { rank: number; started: number; controller: AbortController };
 }
+
+/** The signal a call that cannot be preempted gets: never aborted. */
+const NEVER = new AbortController().signal;
 
 interface Job<S> {
   readonly key: string;
@@ -53,8 +67,9 @@ interface Job<S> {
  * Calls carry a priority class ({@link PRIORITY_CLASSES}): a free sequence goes to the oldest
  * waiting call of the highest class waiting (affinity only reorders within that class), and a
  * call waits for room only behind calls of its own class or higher, so lower classes never fill
- * the queue against a higher one. Running calls are never stopped: a lower class delays a higher
- * one by at most the one call each sequence is running.
+ * the queue against a higher one. A running call is stopped only if it asked to be preemptible
+ * (second look, audit samples): then a higher class waits at most for that call to abort;
+ * otherwise a lower class delays a higher one by at most the one call each sequence is running.
  */
 export class SequencePool<S> {
   private readonly slots: Slot<S>[];
@@ -63,6 +78,7 @@ export class SequencePool<S> {
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
   private clock = 0;
+  private preemptions = 0;
   private hits = 0;
   private misses = 0;
 
@@ -77,9 +93,15 @@ export class SequencePool<S> {
 
   /**
    * Runs `work` on a sequence once one is free. `held` tells whether that sequence last ran
-   * the same prefix key. Waits for room when the queue is full; `signal` cancels the wait.
+   * the same prefix key; `preempted` aborts when a preemptible call is stopped for a higher class
+   * (the work must stop then). Waits for room when the queue is full; `signal` cancels the wait.
    */
-  async run<T>(key: string, signal: AbortSignal, work: (resource: S, held: boolean) => Promise<T>, options: RunOptions = {}): Promise<T> {
+  async run<T>(
+    key: string,
+    signal: AbortSignal,
+    work: (resource: S, held: boolean, preempted: AbortSignal) => Promise<T>,
+    options: RunOptions = {},
+  ): Promise<T> {
     const rank = priorityRank(options.priority ?? "primary");
     if (this.closed) throw new EngineQueueClosedError();
     if (options.onlyIfIdle === true && !this.hasIdleSequence(options.idleReserve)) throw new EngineBusyError();
@@ -106,14 +128,22 @@ export class SequencePool<S> {
       };
       this.queue.push(job);
       this.dispatch();
+      // Still waiting: a preemptible call of a lower class gives up its sequence.
+      if (this.queue.includes(job)) this.preemptFor(rank);
     });
     const held = slot.heldKey === key;
     if (held) this.hits += 1;
     else this.misses += 1;
+    const controller = options.preemptible === true ? new AbortController() : null;
+    if (controller) slot.preemptible = { rank, started: ++this.clock, controller };
     const execution = (async () => {
       try {
-        return await work(slot.resource, held);
+        return await work(slot.resource, held, controller?.signal ?? NEVER);
+      } catch (error) {
+        if (controller?.signal.aborted === true) throw new EnginePreemptedError();
+        throw error;
       } finally {
+        slot.preemptible = undefined;
         slot.heldKey = key;
         slot.lastUsed = ++this.clock;
         slot.busy = false;
@@ -151,6 +181,7 @@ export class SequencePool<S> {
       affinityHits: this.hits,
       affinityMisses: this.misses,
       queuedByClass,
+      preemptions: this.preemptions,
     };
   }
 
@@ -200,6 +231,24 @@ export class SequencePool<S> {
       job.start(slot);
       this.notifyRoom();
     }
+  }
+
+  /**
+   * A call of `rank` waits for a sequence: stops one preemptible call of a lower class that is not
+   * being stopped already (the lowest class first, then the one started last: the least work lost).
+   * Its sequence frees when its work settles, and dispatch hands it to the highest class waiting.
+   */
+  private preemptFor(rank: number): void {
+    let victim: Slot<S> | undefined;
+    for (const slot of this.slots) {
+      const running = slot.preemptible;
+      if (!slot.busy || !running || running.rank <= rank || running.controller.signal.aborted) continue;
+      const best = victim?.preemptible;
+      if (!best || running.rank > best.rank || (running.rank === best.rank && running.started > best.started)) victim = slot;
+    }
+    if (!victim) return;
+    this.preemptions += 1;
+    victim.preemptible!.controller.abort(new EnginePreemptedError());
   }
 
   /** Calls waiting of this rank or a higher class (lower ranks): the ones a call of this rank queues behind. */

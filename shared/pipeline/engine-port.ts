@@ -26,6 +26,7 @@ export class SafeguardEnginePort implements EnginePort {
       priority: request.priority ?? "primary",
       onlyIfIdle: request.onlyIfIdle ?? false,
       idleReserve: request.idleReserve ?? 0,
+      preemptible: request.preemptible ?? false,
     });
     return results.map((r) => ({
       policyId: r.policyId,

@@ -75,6 +75,8 @@ export interface ClassifyRequest {
   onlyIfIdle?: boolean;
   /** With `onlyIfIdle`: sequences left free for higher classes; it runs only if more than this many are idle. @defaultValue 0 */
   idleReserve?: number;
+  /** A call of a higher class that finds every sequence busy stops this one, which rejects with a retriable `EngineBusyError` (`EnginePreemptedError`). */
+  preemptible?: boolean;
 }
 
 /** The engine's queue as a port reports it. */

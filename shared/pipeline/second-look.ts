@@ -280,11 +280,13 @@ export class SecondLookProcessor implements RecordProcessor {
             priority: "second-look",
             onlyIfIdle: true,
             idleReserve: this.reserveOf(deps.engine.queue().sequences),
+            // A post the prefilter sent (or an escalation or appeal) that finds every sequence busy stops this call and takes its sequence.
+            preemptible: true,
             signal,
           });
           break;
         } catch (error) {
-          // Another call took the idle sequence first: wait for the next one.
+          // Another call took the idle sequence first, or a higher class stopped this one: wait for the next idle sequence.
           if (error instanceof EngineBusyError) continue;
           if (signal.aborted) throw error;
           this.counts.failed += 1;

@@ -9,3 +9,4 @@ export * from "./engine-input-error.js";
 export * from "./engine-internal-error.js";
 export * from "./context-plan-error.js";
 export * from "./engine-busy-error.js";
+export * from "./engine-preempted-error.js";

@@ -1,3 +1,4 @@
+import { EnginePreemptedError } from "@arbiter/shared/engine/errors/engine-preempted-error.js";
 import { EngineBusyError, EngineQueueClosedError, SequencePool, type PriorityClass } from "@arbiter/shared/engine/index.js";
 
 /** A job the test finishes by hand. */
@@ -229,6 +230,59 @@ describe("SequencePool", () => {
       await h.finish("primary-1");
       await h.all();
       expect(h.pool.hasIdleSequence(2)).toBe(true);
+    });
+
+    it("a higher class that finds every sequence busy stops a preemptible call of a lower class and takes its sequence", async () => {
+      const pool = new SequencePool(["s0", "s1"], 16);
+      const started: string[] = [];
+      const stopped: string[] = [];
+      const gates = new Map<string, () => void>();
+      const call = (name: string, priority: PriorityClass, preemptible: boolean) =>
+        pool.run(
+          "k",
+          never,
+          (_resource, _held, preempted) => {
+            started.push(name);
+            return new Promise<string>((resolve, reject) => {
+              gates.set(name, () => resolve(name));
+              preempted.addEventListener("abort", () => {
+                stopped.push(name);
+                reject(new Error("stopped part-way"));
+              });
+            });
+          },
+          { priority, preemptible },
+        );
+      // Settled at once, so a rejection is never unhandled while the test goes on.
+      const lookOld = call("look-old", "second-look", true).catch((error: unknown) => error);
+      await tick();
+      const lookNew = call("look-new", "second-look", true).catch((error: unknown) => error);
+      await tick();
+      expect(pool.hasIdleSequence()).toBe(false);
+      // Both sequences run second-look calls: a post the prefilter sent stops the one started last (the least work lost).
+      const primary = call("primary-1", "primary", false);
+      await tick();
+      expect(await lookNew).toBeInstanceOf(EnginePreemptedError);
+      expect(await lookNew).toBeInstanceOf(EngineBusyError);
+      await tick();
+      expect(started).toEqual(["look-old", "look-new", "primary-1"]);
+      expect(stopped).toEqual(["look-new"]);
+      expect(pool.stats().preemptions).toBe(1);
+      // A call that did not ask to be preemptible is never stopped: a second primary call waits for a sequence.
+      const blocking = call("esc-1", "escalation", false);
+      await tick();
+      const second = call("primary-2", "primary", true);
+      await tick();
+      expect(stopped).toEqual(["look-new", "look-old"]);
+      gates.get("primary-1")!();
+      await expect(primary).resolves.toBe("primary-1");
+      await tick();
+      expect(started).toEqual(["look-old", "look-new", "primary-1", "esc-1", "primary-2"]);
+      gates.get("esc-1")!();
+      gates.get("primary-2")!();
+      await expect(Promise.all([blocking, second])).resolves.toEqual(["esc-1", "primary-2"]);
+      expect(await lookOld).toBeInstanceOf(EnginePreemptedError);
+      expect(pool.stats().preemptions).toBe(2);
     });
   });
 });
