@@ -27,15 +27,29 @@ function storedTicket(text: string) {
   return { ticket, receivedAt: 1, closing: null };
 }
 
-test("the ticket page of issue 18's probe post is worked out in under 50 ms, and still marks a real domain", () => {
-  const probe = "." + "a-".repeat(40_000);
+/** The fastest of `runs` timings of the ticket page for `text`, ms. */
+function fastestView(text: string, runs = 5): number {
   let best = Infinity;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    ticketView(storedTicket(probe), [], set, prefilter);
+    ticketView(storedTicket(text), [], set, prefilter);
     best = Math.min(best, performance.now() - t0);
   }
-  expect(best).toBeLessThan(50);
+  return best;
+}
+
+// Timed against itself, not against a clock: the page over the whole pack takes about 3 ms for
+// the 80,001-character probe on an idle core, but 55 ms was once the best of 5 while the
+// integration suite shared the two cores. What must not come back is V8's backtracking (14.3 s,
+// quadratic in the probe's length), so the test bounds how the time grows: linear work on four
+// times the text takes about four times as long (3× measured), quadratic sixteen. The absolute
+// bound only catches a hang.
+test("the ticket page of issue 18's probe post takes time linear in its length, and still marks a real domain", () => {
+  const quarter = fastestView("." + "a-".repeat(10_000));
+  const probe = "." + "a-".repeat(40_000);
+  const whole = fastestView(probe);
+  expect(whole).toBeLessThan(1_000);
+  expect(whole / Math.max(quarter, 0.5)).toBeLessThan(8);
   const text = `${probe} shopcoach.biz`;
   const view = ticketView(storedTicket(text), [], set, prefilter);
   expect(view.hits.map((h) => text.slice(h.start, h.end))).toContain("shopcoach.biz");
