@@ -1,9 +1,10 @@
 /**
  * Engine benchmark: `npm run bench:engine [-- --posts 12 --threads 1 --leak-calls 1000 --realistic-calls 1000 --only realistic|reuse]`.
  * First, a realistic configuration: the worker's default engine settings (config/default.json:
- * 2 sequences, analysis channel on) on the tiny random harmony model, 3 policies of the default
+ * 3 sequences, analysis channel on) on the tiny random harmony model, 3 policies of the default
  * pack at their real sizes, in rounds: posts/s, ms/post and prompt tokens evaluated per post
- * with and without prefix reuse, RSS after load and after 1,000 model calls. The model writes
+ * with and without prefix reuse and with one sequence fewer than the policies, RSS after load
+ * and after 1,000 model calls. The model writes
  * gibberish: the row measures token plumbing and prompt sizes, not judgement.
  * Then, on the small real model (Gemma 3 270M, CPU) with a ~500-token policy and ~60-token posts:
  *   - posts/s with policy-prefix reuse vs without (same model, posts and run),
@@ -316,8 +317,9 @@ interface Round {
  * Each round submits its posts at once, as the worker does under load (the engine queues
  * them and spreads each post's 3 policy calls over its sequences). The first round of each
  * engine is a warm-up and not counted. First the engine alone, with reuse: rounds until
- * `realisticCalls` model calls, RSS read after load and after them (GC first); then a fresh
- * engine with reuse and one without, `realisticRounds` rounds each, alternated.
+ * `realisticCalls` model calls, RSS read after load and after them (GC first); then three
+ * fresh engines, `realisticRounds` rounds each, alternated: with reuse, without, and with reuse
+ * on one sequence fewer than the policies (so that their prefixes cannot all stay resident).
  */
 async function realisticRow() {
   const deployed = (JSON.parse(readFileSync(path.join(resolveFromRoot("."), "config", "default.json"), "utf8")) as { engine: EngineOptions }).engine;
@@ -373,21 +375,31 @@ async function realisticRow() {
   } finally {
     await reuse.dispose();
   }
-  // With vs without reuse: two fresh engines, rounds alternated (order flipped each round), so load hits both alike.
-  const pair = [await SafeguardEngine.load({ ...settings, prefixReuse: true }), await SafeguardEngine.load({ ...settings, prefixReuse: false })] as const;
-  const pairRounds: [Round[], Round[]] = [[], []];
+  // With vs without reuse, and with reuse on one sequence fewer than the policies (so that the
+  // prefixes cannot all stay resident: the shipped default before it became one per busy policy):
+  // three fresh engines, rounds alternated (the order rotates every round), so load hits all alike.
+  const fewer = Math.max(1, policies.length - 1);
+  const trio = [
+    await SafeguardEngine.load({ ...settings, prefixReuse: true }),
+    await SafeguardEngine.load({ ...settings, prefixReuse: false }),
+    await SafeguardEngine.load({ ...settings, prefixReuse: true, sequences: fewer }),
+  ] as const;
+  const trioRounds: [Round[], Round[], Round[]] = [[], [], []];
   try {
-    for (const engine of pair) await runRound(engine);
+    for (const engine of trio) await runRound(engine);
     for (let index = 0; index < realisticRounds; index += 1) {
-      for (const side of index % 2 === 0 ? [0, 1] : [1, 0]) pairRounds[side as 0 | 1].push(await runRound(pair[side as 0 | 1]));
+      for (let turn = 0; turn < trio.length; turn += 1) {
+        const side = ((index + turn) % trio.length) as 0 | 1 | 2;
+        trioRounds[side].push(await runRound(trio[side]));
+      }
     }
   } finally {
-    for (const engine of pair) await engine.dispose();
+    for (const engine of trio) await engine.dispose();
   }
-  const [withReuse, noReuseRounds] = pairRounds;
+  const [withReuse, noReuseRounds, fewerRounds] = trioRounds;
   const med = (rounds: readonly Round[], key: keyof Round, digits = 1): number => round(median(rounds.map((r) => r[key])), digits);
   log(
-    `realistic: ${med(reuseRounds, "postsPerSecond", 3)} posts/s over ${reuseRounds.length} rounds; alternated: ${med(withReuse, "postsPerSecond", 3)} with reuse, ${med(noReuseRounds, "postsPerSecond", 3)} without; RSS ${rssAfterLoad} → ${rssAfterCalls} MB after ${modelCalls} model calls`,
+    `realistic: ${med(reuseRounds, "postsPerSecond", 3)} posts/s over ${reuseRounds.length} rounds; alternated: ${med(withReuse, "postsPerSecond", 3)} with reuse, ${med(noReuseRounds, "postsPerSecond", 3)} without, ${med(fewerRounds, "postsPerSecond", 3)} with reuse on ${fewer} sequences; RSS ${rssAfterLoad} → ${rssAfterCalls} MB after ${modelCalls} model calls`,
   );
   return {
     realistic_model: path.basename(harmonyPath),
@@ -417,6 +429,11 @@ async function realisticRow() {
     realistic_alternated_posts_per_s_no_reuse: med(noReuseRounds, "postsPerSecond", 3),
     realistic_alternated_ms_per_post_no_reuse: med(noReuseRounds, "msPerPost", 0),
     realistic_alternated_reuse_speedup: round(median(withReuse.map((r, index) => r.postsPerSecond / (noReuseRounds[index] as Round).postsPerSecond))),
+    realistic_fewer_sequences: fewer,
+    realistic_alternated_posts_per_s_fewer_sequences: med(fewerRounds, "postsPerSecond", 3),
+    realistic_alternated_ms_per_post_fewer_sequences: med(fewerRounds, "msPerPost", 0),
+    realistic_vs_fewer_sequences: round(median(withReuse.map((r, index) => r.postsPerSecond / (fewerRounds[index] as Round).postsPerSecond))),
+    realistic_evaluated_prompt_tokens_per_post_fewer_sequences: med(fewerRounds, "evaluatedPerPost"),
     realistic_prompt_tokens_per_post: med(reuseRounds, "promptTokensPerPost"),
     realistic_evaluated_prompt_tokens_per_post_reuse: med(reuseRounds, "evaluatedPerPost"),
     realistic_evaluated_prompt_tokens_per_post_no_reuse: med(noReuseRounds, "evaluatedPerPost"),

@@ -13,6 +13,9 @@
  * set on the `spam` policy. Benign traffic (XSTest safe prompts, spam SP0 rows) is also scored
  * on the whole pack: the share of harmless posts the model would see.
  *
+ * It also prints how model calls spread over the pack's policies (policies per sent post, the
+ * busiest policies' share of calls), which sizes `engine.sequences`.
+ *
  * Usage: npm run bench:funnel [-- --misses hate]   (--misses prints what was missed/passed)
  * Last line: one JSON object.
  */
@@ -149,6 +152,39 @@ const benignPass = (cases: readonly LabelledCase[], sent: Map<LabelledCase, Sent
 };
 const benign = { xstest_safe: benignPass(xstest, xstestSent), spam_sp0: benignPass(spam, spamSent) };
 
+/**
+ * How model calls spread over the pack's policies (one call per policy a post is sent to, as in
+ * `multiPolicyMode: separate`): how many policies a sent post hits, and the share of calls taken by
+ * the busiest policies. This sizes `engine.sequences`: each sequence keeps one policy prefix.
+ */
+function callSpread(cases: readonly LabelledCase[]) {
+  const perPost: number[] = [];
+  const perPolicy = new Map<string, number>();
+  for (const c of cases) {
+    const sentTo = prefilter.match(c.text).policies.filter((p) => p.sendToModel);
+    if (sentTo.length === 0) continue;
+    perPost.push(sentTo.length);
+    for (const p of sentTo) perPolicy.set(p.policyId, (perPolicy.get(p.policyId) ?? 0) + 1);
+  }
+  const calls = perPost.reduce((a, b) => a + b, 0);
+  const busiest = [...perPolicy.entries()].sort((a, b) => b[1] - a[1]);
+  const topShare = (n: number): number => round(busiest.slice(0, n).reduce((sum, [, k]) => sum + k, 0) / Math.max(1, calls));
+  return {
+    posts_sent: perPost.length,
+    calls,
+    policies_per_sent_post: Object.fromEntries([...new Set(perPost)].sort((a, b) => a - b).map((n) => [n, perPost.filter((k) => k === n).length])),
+    share_of_posts_hitting_at_most_2: round(perPost.filter((n) => n <= 2).length / Math.max(1, perPost.length)),
+    busiest: busiest.slice(0, 3).map(([id, k]) => ({ policy: id, share: round(k / calls) })),
+    top2_call_share: topShare(2),
+    top3_call_share: topShare(3),
+  };
+}
+const spread = {
+  hatecheck_en: callSpread(loadHateCheck(path.join(datasets, "hatecheck_en.csv"))),
+  xstest: callSpread(xstest),
+  spam_golden: callSpread(spam),
+};
+
 console.log(`policy set ${set.version}: ${set.policies.map((p) => p.id).join(", ")} (${prefilter.patternCount} patterns)`);
 console.log(
   `split: HateCheck and MHC by templ_id, FNV-1a(id) % 100 < ${HELD_OUT_PERCENT} held out: ${templates.get("held-out")?.size} held-out and ${templates.get("tuning")?.size} tuning templates (MHC keeps HateCheck's ids: one side in every language)`,
@@ -165,6 +201,10 @@ for (const r of rows) {
     `${r.part.padEnd(10)} ${r.set.padEnd(13)} ${r.cases.padEnd(19)} ${r.scored_on.padEnd(9)} ${String(r.score.posts).padStart(6)}  ${formatProportion(r.score.pass).padEnd(20)}  ${formatProportion(r.score.recall).padEnd(20)}  ${formatProportion(r.score.harmlessPass).padEnd(22)}  ${r.pack.rate.toFixed(3).padStart(9)}  ${goal}`,
   );
 }
+for (const [name, sp] of Object.entries(spread))
+  console.log(
+    `model calls, whole pack, ${name}: ${sp.calls} calls for ${sp.posts_sent} posts; ${Math.round(sp.share_of_posts_hitting_at_most_2 * 100)} % of posts hit ≤ 2 policies; busiest 2 / 3 policies take ${Math.round(sp.top2_call_share * 100)} / ${Math.round(sp.top3_call_share * 100)} % of calls`,
+  );
 console.log(
   `benign traffic (in-sample), share the model would see with the whole pack: XSTest safe prompts ${formatProportion(benign.xstest_safe)} of ${benign.xstest_safe.n}; spam SP0 rows ${formatProportion(benign.spam_sp0)} of ${benign.spam_sp0.n}`,
 );
@@ -201,5 +241,6 @@ console.log(
     in_sample: rows.filter((r) => r.part === "in-sample").map(json),
     benign_pass_in_sample: { xstest_safe: figure(benign.xstest_safe), spam_sp0: figure(benign.spam_sp0) },
     held_out_goal_met: heldOut.every((r) => goalMet(r.score)),
+    model_calls_whole_pack: spread,
   }),
 );

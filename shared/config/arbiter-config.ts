@@ -41,7 +41,10 @@ export const arbiterConfigSchema = z
     pipeline: pipelineSchema,
     secondLook: secondLookSchema,
     replay: replaySchema,
-    engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", contextSize: 8192, sequences: 2 })
+    // 3 sequences: the shipped pack's 3 busiest policies take 92–97 % of model calls, and each
+    // sequence keeps one policy prefix (bench:funnel `model_calls_whole_pack`; bench:engine's
+    // realistic row: 1.07–1.09× over 2 sequences, BENCHMARKS.md).
+    engine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-20b.gguf", contextSize: 8192, sequences: 3 })
       .describe("The safeguard engine of the primary role (shared/engine/options.ts).")
       .prefault({}),
     escalationEngine: engineOptionsSchemaWith({ modelPath: "models/gpt-oss-safeguard-120b-00001-of-00002.gguf", contextSize: 8192, defaultEffort: "high" })

@@ -42,7 +42,14 @@ const engineOptionFields = {
     .default("auto"),
   contextSize: z.int().min(256).describe("KV-cache tokens per sequence (allocated × `sequences`); must hold the longest policy + post + output.").default(4096),
   flashAttention: z.literal(["auto", true, false]).describe("Flash attention (ignored where the model or backend lacks it).").default("auto"),
-  sequences: z.int().min(1).max(64).describe("Posts evaluated at once, as sequences of one context (batched together).").default(1),
+  sequences: z
+    .int()
+    .min(1)
+    .max(64)
+    .describe(
+      "Posts evaluated at once, as sequences of one context (batched together). Each keeps the last policy prefix it evaluated, so prefix reuse pays while there are at least as many as the policies that take most calls (deploy/GPU.md).",
+    )
+    .default(1),
   // Unset, llama.cpp takes every core: on 2-core machines a context created without `threads` ran 4 threads and took ~220 ms per generated token on the 1.7 MB random model; with `threads: 1`, 0.6 ms.
   threads: z
     .int()

@@ -34,7 +34,7 @@ test("the engine sections are typed engine options with the deployment's default
   expect(engine).toMatchObject({
     modelPath: "models/gpt-oss-safeguard-20b.gguf",
     modelId: "gpt-oss-safeguard-20b",
-    sequences: 2,
+    sequences: 3,
     contextSize: 8192,
     defaultEffort: "medium",
     threads: 1,
@@ -48,11 +48,11 @@ test("the engine sections are typed engine options with the deployment's default
     defaultEffort: "high",
   });
   expect(engine.analysisBudget).toEqual({ low: 128, medium: 512, high: 2048 });
-  // A partial section keeps the section's other defaults (not the engine's own: sequences stays 2).
+  // A partial section keeps the section's other defaults (not the engine's own: sequences stays 3).
   const partial = loadConfig({ engine: { threads: 2, analysisBudget: { high: 4096 } } }, noEnv).engine;
   expect(partial).toMatchObject({
     threads: 2,
-    sequences: 2,
+    sequences: 3,
     modelPath: "models/gpt-oss-safeguard-20b.gguf",
     analysisBudget: { low: 128, medium: 512, high: 4096 },
   });
