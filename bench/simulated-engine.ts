@@ -41,9 +41,9 @@ export class SimulatedEngine implements EnginePort {
     const key = request.policies.map((p) => `${p.id}@${p.version}`).join(",");
     const asked = performance.now();
     const primary = (request.priority ?? "primary") === "primary";
-    const run = (_sequence: number, _held: boolean, preempted: AbortSignal) => {
+    const run = (_sequence: number, _held: boolean, callSignal: AbortSignal) => {
       if (primary) this.primaryWaitsMs.push(performance.now() - asked);
-      return this.occupy(request.preemptible ? AbortSignal.any([signal, preempted]) : signal);
+      return this.occupy(callSignal);
     };
     await this.pool.run(key, signal, run, {
       priority: request.priority ?? "primary",

@@ -294,10 +294,9 @@ export class SafeguardEngine {
     return this.pool.run(
       key,
       signal,
-      async (sequence, _held, preempted) => {
+      // `callSignal`: `signal`, and for a preemptible call also aborted when a call of a higher class needs its sequence.
+      async (sequence, _held, callSignal) => {
         const started = performance.now();
-        // A preemptible call stops when a call of a higher class needs its sequence (the pool then rejects it as preempted).
-        const callSignal = preemptible ? AbortSignal.any([signal, preempted]) : signal;
         const { tokens } = this.tokenizePrompt(policies, postText, effort);
         const analysisBudget = this.harmony === undefined ? 0 : this.options.analysisBudget[effort];
         // The margin: room for the channel header and the verdict's fixed JSON text.

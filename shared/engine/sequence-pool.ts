@@ -45,9 +45,6 @@ interface Slot<S> {
   preemptible?: { rank: number; started: number; controller: AbortController };
 }
 
-/** The signal a call that cannot be preempted gets: never aborted. */
-const NEVER = new AbortController().signal;
-
 interface Job<S> {
   readonly key: string;
   /** Priority rank, 0 highest. */
@@ -93,13 +90,14 @@ export class SequencePool<S> {
 
   /**
    * Runs `work` on a sequence once one is free. `held` tells whether that sequence last ran
-   * the same prefix key; `preempted` aborts when a preemptible call is stopped for a higher class
-   * (the work must stop then). Waits for room when the queue is full; `signal` cancels the wait.
+   * the same prefix key. `callSignal` is the signal the work obeys: `signal`, and for a
+   * preemptible call also aborted when it is stopped for a higher class. Waits for room when the
+   * queue is full; `signal` cancels the wait.
    */
   async run<T>(
     key: string,
     signal: AbortSignal,
-    work: (resource: S, held: boolean, preempted: AbortSignal) => Promise<T>,
+    work: (resource: S, held: boolean, callSignal: AbortSignal) => Promise<T>,
     options: RunOptions = {},
   ): Promise<T> {
     const rank = priorityRank(options.priority ?? "primary");
@@ -136,9 +134,10 @@ export class SequencePool<S> {
     else this.misses += 1;
     const controller = options.preemptible === true ? new AbortController() : null;
     if (controller) slot.preemptible = { rank, started: ++this.clock, controller };
+    const callSignal = controller ? AbortSignal.any([signal, controller.signal]) : signal;
     const execution = (async () => {
       try {
-        return await work(slot.resource, held, controller?.signal ?? NEVER);
+        return await work(slot.resource, held, callSignal);
       } catch (error) {
         if (controller?.signal.aborted === true) throw new EnginePreemptedError();
         throw error;
