@@ -36,10 +36,11 @@ const HELD_OUT_PERCENT = 30;
 const set = await loadPolicySet(path.join(resolveFromRoot("."), "config/policies"));
 const prefilter = new Prefilter(set);
 
-/** Where a case went: to the model for the scored policy, and for any policy of the pack. */
+/** Where a case went: to the model for the scored policy, and for any policy of the pack (and which). */
 interface Sent {
   scored: boolean;
   pack: boolean;
+  sentTo: readonly string[];
 }
 
 function decide(cases: readonly LabelledCase[], policyId: string | undefined): Map<LabelledCase, Sent> {
@@ -47,7 +48,7 @@ function decide(cases: readonly LabelledCase[], policyId: string | undefined): M
   for (const c of cases) {
     const r = prefilter.match(c.text);
     const scored = policyId === undefined ? r.anySendToModel : r.policies.find((p) => p.policyId === policyId)?.sendToModel === true;
-    sent.set(c, { scored, pack: r.anySendToModel });
+    sent.set(c, { scored, pack: r.anySendToModel, sentTo: r.policies.filter((p) => p.sendToModel).map((p) => p.policyId) });
   }
   return sent;
 }
@@ -100,6 +101,8 @@ const templates = new Map<string, Set<string>>([
   ["tuning", new Set()],
 ]);
 const datasets = path.join(fixturesDir, "datasets");
+/** Where each HateCheck/MHC set's cases went (the spread of model calls reads hatecheck_en's). */
+const sentBySet = new Map<string, Map<LabelledCase, Sent>>();
 for (const [name, file] of [
   ["hatecheck_en", "hatecheck_en.csv"],
   ["mhc_german", "mhc_german.csv"],
@@ -108,6 +111,7 @@ for (const [name, file] of [
 ] as const) {
   const cases = loadHateCheck(path.join(datasets, file));
   const sent = decide(cases, "hate");
+  sentBySet.set(name, sent);
   printMisses(name, cases, sent);
   // MHC keeps HateCheck's template ids, so a template falls on the same side in every language.
   const part = (c: LabelledCase) => templatePart(c.templateId as string, HELD_OUT_PERCENT);
@@ -157,14 +161,13 @@ const benign = { xstest_safe: benignPass(xstest, xstestSent), spam_sp0: benignPa
  * `multiPolicyMode: separate`): how many policies a sent post hits, and the share of calls taken by
  * the busiest policies. This sizes `engine.sequences`: each sequence keeps one policy prefix.
  */
-function callSpread(cases: readonly LabelledCase[]) {
+function callSpread(sent: Map<LabelledCase, Sent>) {
   const perPost: number[] = [];
   const perPolicy = new Map<string, number>();
-  for (const c of cases) {
-    const sentTo = prefilter.match(c.text).policies.filter((p) => p.sendToModel);
+  for (const { sentTo } of sent.values()) {
     if (sentTo.length === 0) continue;
     perPost.push(sentTo.length);
-    for (const p of sentTo) perPolicy.set(p.policyId, (perPolicy.get(p.policyId) ?? 0) + 1);
+    for (const id of sentTo) perPolicy.set(id, (perPolicy.get(id) ?? 0) + 1);
   }
   const calls = perPost.reduce((a, b) => a + b, 0);
   const busiest = [...perPolicy.entries()].sort((a, b) => b[1] - a[1]);
@@ -180,9 +183,9 @@ function callSpread(cases: readonly LabelledCase[]) {
   };
 }
 const spread = {
-  hatecheck_en: callSpread(loadHateCheck(path.join(datasets, "hatecheck_en.csv"))),
-  xstest: callSpread(xstest),
-  spam_golden: callSpread(spam),
+  hatecheck_en: callSpread(sentBySet.get("hatecheck_en") as Map<LabelledCase, Sent>),
+  xstest: callSpread(xstestSent),
+  spam_golden: callSpread(spamSent),
 };
 
 console.log(`policy set ${set.version}: ${set.policies.map((p) => p.id).join(", ")} (${prefilter.patternCount} patterns)`);

@@ -193,6 +193,11 @@ interface Measured {
   primaryWaitsMs?: readonly number[];
 }
 
+/** The simulated engine as the points measure it. */
+function measuredSimulated(engine: SimulatedEngine): Measured {
+  return { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t), primaryWaitsMs: engine.primaryWaitsMs };
+}
+
 /** A real engine that counts finished calls (× L, as busy sequence-ms); dispose leaves the model loaded. */
 class CountingEngine implements EnginePort {
   private finished: number[] = [];
@@ -320,14 +325,7 @@ type PointResult = Awaited<ReturnType<typeof runPoint>>;
  */
 async function secondLookScenario(kafka: Kafka, name: string, point: OperatingPoint, off: PointResult | null, arrivals: "model" | "all") {
   const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
-  const on = await runPoint(
-    kafka,
-    name,
-    { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t), primaryWaitsMs: engine.primaryWaitsMs },
-    point,
-    KEY,
-    true,
-  );
+  const on = await runPoint(kafka, name, measuredSimulated(engine), point, KEY, true);
   await engine.dispose();
   const look = on.second_look!;
   const result = {
@@ -391,12 +389,7 @@ if (!GEMMA) {
   const at = (percent: number) => operatingPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE);
   for (const percent of POINTS) {
     const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
-    const r = await runPoint(
-      kafka,
-      `sim-${percent}`,
-      { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t), primaryWaitsMs: engine.primaryWaitsMs },
-      at(percent),
-    );
+    const r = await runPoint(kafka, `sim-${percent}`, measuredSimulated(engine), at(percent));
     log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, ${describe(r)}`);
     points[`sim_${percent}`] = r;
     headline.push(r);
@@ -408,12 +401,7 @@ if (!GEMMA) {
     for (const percent of [25, 50]) {
       const point = allArrivalsPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE);
       const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
-      const off = await runPoint(
-        kafka,
-        `sim-all${percent}`,
-        { port: engine, capacity: SIM_CAPACITY, latencyMs: SIM_LATENCY_MS, busySlotMs: (t) => engine.busySlotMs(t), primaryWaitsMs: engine.primaryWaitsMs },
-        point,
-      );
+      const off = await runPoint(kafka, `sim-all${percent}`, measuredSimulated(engine), point);
       log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, all posts at ${describe(off)}`);
       points[`sim_all_posts_${percent}`] = off;
       secondLook[`all_${percent}`] = await secondLookScenario(kafka, `sim-all${percent}-sl`, point, off, "all");
@@ -463,14 +451,7 @@ if (!GEMMA) {
 if (!GEMMA && KEY !== "post" && !process.argv.includes("--no-post-keys")) {
   for (const percent of POINTS.filter((p) => p >= 90)) {
     const engine = new SimulatedEngine(SIM_LATENCY_MS, SIM_CAPACITY);
-    const measured: Measured = {
-      port: engine,
-      capacity: SIM_CAPACITY,
-      latencyMs: SIM_LATENCY_MS,
-      busySlotMs: (t) => engine.busySlotMs(t),
-      primaryWaitsMs: engine.primaryWaitsMs,
-    };
-    const r = await runPoint(kafka, `sim-${percent}-post`, measured, operatingPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE), "post");
+    const r = await runPoint(kafka, `sim-${percent}-post`, measuredSimulated(engine), operatingPoint(percent, SIM_CAPACITY, SIM_LATENCY_MS, SHARE), "post");
     log(`simulated C=${SIM_CAPACITY} L=${SIM_LATENCY_MS} ms, ${describe(r)}`);
     points[`sim_${percent}_post_keys`] = r;
   }
